@@ -1,0 +1,97 @@
+//===- Problem.cpp - parsing of --shape and --seqlens ----------------------===//
+#include "reference/Problem.h"
+
+#include <limits>
+#include <map>
+
+namespace linac {
+
+static bool parseInt(const std::string &s, int64_t &out) {
+  if (s.empty() || s.size() > 12)
+    return false;
+  out = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+static std::vector<std::string> split(const std::string &s, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos)
+      return parts;
+    start = end + 1;
+  }
+}
+
+std::string parseDims(const std::string &text, Dims &dims) {
+  std::map<std::string, int64_t *> slots = {{"B", &dims.B},   {"T", &dims.T},
+                                            {"H", &dims.H},   {"HV", &dims.HV},
+                                            {"K", &dims.K},   {"V", &dims.V}};
+  std::map<std::string, bool> seen;
+  for (const std::string &part : split(text, ',')) {
+    size_t eq = part.find('=');
+    if (eq == std::string::npos)
+      return "--shape: expected NAME=VALUE, got '" + part + "'";
+    std::string key = part.substr(0, eq);
+    auto it = slots.find(key);
+    if (it == slots.end())
+      return "--shape: unknown dimension '" + key +
+             "' (expected B, T, H, HV, K, V)";
+    if (seen[key])
+      return "--shape: dimension '" + key + "' given twice";
+    seen[key] = true;
+    int64_t v;
+    if (!parseInt(part.substr(eq + 1), v))
+      return "--shape: " + key + " must be a non-negative integer, got '" +
+             part.substr(eq + 1) + "'";
+    *it->second = v;
+  }
+  for (const char *k : {"B", "T", "H", "K", "V"})
+    if (!seen[k])
+      return std::string("--shape: missing dimension ") + k;
+  if (!seen["HV"])
+    dims.HV = dims.H;
+  if (dims.B < 1 || dims.H < 1 || dims.HV < 1 || dims.K < 1 || dims.V < 1)
+    return "--shape: B, H, HV, K and V must be at least 1";
+  if (dims.HV % dims.H != 0)
+    return "--shape: HV (" + std::to_string(dims.HV) +
+           ") must be a multiple of H (" + std::to_string(dims.H) + ")";
+  if (dims.K > 1024 || dims.V > 1024)
+    return "--shape: K and V must be at most 1024";
+  // Keep every tensor well inside memory and index range.
+  long double tokens = static_cast<long double>(dims.B) * dims.T * dims.HV;
+  if (tokens * (dims.K + dims.V) > 1.0e9L ||
+      static_cast<long double>(dims.B) * dims.HV * dims.K * dims.V > 1.0e9L)
+    return "--shape: problem too large for the reference (more than 1e9 "
+           "elements in one tensor)";
+  return "";
+}
+
+std::string parseSeqlens(const std::string &text, const Dims &dims,
+                         std::vector<int64_t> &cuSeqlens) {
+  if (dims.B != 1)
+    return "--seqlens needs B=1 (sequences are packed along T), got B=" +
+           std::to_string(dims.B);
+  cuSeqlens.assign(1, 0);
+  for (const std::string &part : split(text, ',')) {
+    int64_t len;
+    if (!parseInt(part, len))
+      return "--seqlens: expected non-negative integers, got '" + part + "'";
+    cuSeqlens.push_back(cuSeqlens.back() + len);
+    if (cuSeqlens.back() > dims.T)
+      break;
+  }
+  if (cuSeqlens.back() != dims.T)
+    return "--seqlens: lengths must sum to T=" + std::to_string(dims.T) +
+           (cuSeqlens.back() > dims.T ? " (they exceed it)" : "");
+  return "";
+}
+
+} // namespace linac

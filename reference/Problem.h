@@ -1,0 +1,57 @@
+//===- Problem.h - one run of a variant: shapes, inputs, outputs -----------===//
+//
+// Layouts follow FLA (MATH.md §1): per-token inputs [B, T, heads(, K|V)] with
+// heads = H for `per H` inputs and HV otherwise; params [HV(, K)]; states
+// [N, HV, K, V]; o [B, T, HV, V]. Varlen: B = 1, sequences packed along T
+// with offsets cu_seqlens (N + 1 entries).
+//
+//===----------------------------------------------------------------------===//
+#ifndef LINAC_REFERENCE_PROBLEM_H
+#define LINAC_REFERENCE_PROBLEM_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace linac {
+
+struct Dims {
+  int64_t B = 0, T = 0, H = 0, HV = 0, K = 0, V = 0;
+};
+
+struct Tensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+};
+
+struct Problem {
+  Dims dims;
+  std::vector<int64_t> cuSeqlens; // empty: every batch row is one sequence
+  double scale = 0;
+  std::vector<Tensor> inputs; // in declaration order
+  std::vector<Tensor> params; // in declaration order
+  std::optional<Tensor> h0;   // [N, HV, K, V]
+
+  int64_t numSequences() const {
+    return cuSeqlens.empty() ? dims.B
+                             : static_cast<int64_t>(cuSeqlens.size()) - 1;
+  }
+};
+
+struct Result {
+  Tensor o;  // [B, T, HV, V]
+  Tensor ht; // [N, HV, K, V]
+};
+
+/// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). Returns an
+/// error message, empty on success.
+std::string parseDims(const std::string &text, Dims &dims);
+/// Parses "37,1,62" into offsets {0,37,38,100}; checks B == 1 and the sum.
+std::string parseSeqlens(const std::string &text, const Dims &dims,
+                         std::vector<int64_t> &cuSeqlens);
+
+} // namespace linac
+
+#endif

@@ -1,0 +1,12 @@
+//===- linac-opt.cpp - run linac's passes on IR (for lit) ------------------===//
+#include "dialect/lin/IR/LinDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::lin::LinDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "linac optimizer driver\n", registry));
+}
