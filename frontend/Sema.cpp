@@ -775,10 +775,12 @@ bool Sema::normalForm(const Value &st, const Value &out, Loc stateLoc,
                         "(e.g. a skip connection); add it outside the kernel");
     return false;
   }
+  // Sum_i S^T u_i = S^T (sum_i u_i); a single product is put in canonical
+  // form so that constant factors fold (scale * (2 * q) / 2 is scale * q).
   ExprId r = -1;
   for (ExprId q : out.reads)
     r = addOpt(r, q, outLoc);
-  rec.query = r;
+  rec.query = out.reads.size() == 1 ? build(flatten(r), true, outLoc) : r;
   return true;
 }
 

@@ -6,6 +6,9 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 
+#include <cstring>
+#include <functional>
+
 using namespace mlir;
 using namespace linac::frontend;
 
@@ -66,25 +69,56 @@ OwningOpRef<ModuleOp> importRecurrence(const Recurrence &rec,
                                                      : lin::Extent::V);
   };
 
-  // Nodes the normal form needs, found without recursion (the DAG can be
-  // deep); ids are topologically ordered, so emitting in id order works.
+  // Emission order must not depend on how the source spelled things (the
+  // pool numbers nodes in creation order), so that two spellings of one
+  // recurrence print the same IR: order by a structural hash, operands of
+  // commutative ops included.
   const ExprPool &pool = rec.pool;
-  std::vector<char> live(pool.size(), 0);
-  SmallVector<ExprId> work;
+  std::vector<uint64_t> hash(pool.size());
+  auto mix = [](uint64_t h, uint64_t x) {
+    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+  };
+  auto isCommutative = [](frontend::Op op) {
+    return op == frontend::Op::Add || op == frontend::Op::Mul ||
+           op == frontend::Op::Max || op == frontend::Op::Min ||
+           op == frontend::Op::Dot;
+  };
+  for (size_t id = 0; id < pool.size(); ++id) {
+    const ExprNode &n = pool[id];
+    uint64_t h = mix(static_cast<uint64_t>(n.op), static_cast<uint64_t>(n.type));
+    h = mix(h, static_cast<uint64_t>(n.decl + 1));
+    uint64_t bits;
+    std::memcpy(&bits, &n.value, sizeof bits);
+    h = mix(h, bits);
+    uint64_t ha = n.a >= 0 ? hash[n.a] : 0, hb = n.b >= 0 ? hash[n.b] : 0;
+    if (isCommutative(n.op) && ha > hb)
+      std::swap(ha, hb);
+    hash[id] = mix(mix(h, ha), hb);
+  }
+  auto operandsInOrder = [&](ExprId id) {
+    const ExprNode &n = pool[id];
+    std::pair<ExprId, ExprId> ops{n.a, n.b};
+    if (isCommutative(n.op) && hash[n.a] > hash[n.b])
+      std::swap(ops.first, ops.second);
+    return ops;
+  };
+  std::vector<ExprId> order;
+  std::vector<char> visited(pool.size(), 0);
+  // Depth-first post-order; the pool bounds expression depth, so recursion
+  // stays shallow.
+  std::function<void(ExprId)> visit = [&](ExprId id) {
+    if (id < 0 || visited[id])
+      return;
+    visited[id] = 1;
+    auto [a, b] = operandsInOrder(id);
+    visit(a);
+    visit(b);
+    order.push_back(id);
+  };
   for (ExprId root : {rec.g, rec.eraseA, rec.eraseB, rec.key, rec.value,
                       rec.query})
-    if (root >= 0)
-      work.push_back(root);
-  while (!work.empty()) {
-    ExprId id = work.pop_back_val();
-    if (live[id])
-      continue;
-    live[id] = 1;
-    if (pool[id].a >= 0)
-      work.push_back(pool[id].a);
-    if (pool[id].b >= 0)
-      work.push_back(pool[id].b);
-  }
+    visit(root);
 
   std::vector<mlir::Value> values(pool.size());
   for (size_t i = 0; i < rec.decls.size(); ++i) {
@@ -103,14 +137,15 @@ OwningOpRef<ModuleOp> importRecurrence(const Recurrence &rec,
           domain);
     values[rec.declExprs[i]] = v;
   }
-  for (size_t id = 0; id < pool.size(); ++id) {
+  for (ExprId id : order) {
     const ExprNode &n = pool[id];
-    if (!live[id] || values[id])
+    if (values[id])
       continue;
     Location loc = locOf(n.loc);
     Type type = typeOf(n.type);
-    mlir::Value a = n.a >= 0 ? values[n.a] : mlir::Value();
-    mlir::Value b = n.b >= 0 ? values[n.b] : mlir::Value();
+    auto [ia, ib] = operandsInOrder(id);
+    mlir::Value a = ia >= 0 ? values[ia] : mlir::Value();
+    mlir::Value b = ib >= 0 ? values[ib] : mlir::Value();
     mlir::Value v;
     switch (n.op) {
     case frontend::Op::Const:

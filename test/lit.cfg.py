@@ -1,0 +1,21 @@
+# lit configuration: FileCheck tests per construct, diagnostic, pass and tool.
+import os
+import lit.formats
+
+config.name = "linac"
+# External shell: tests check exact exit codes with `; test $? -eq 2`.
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".lin", ".mlir", ".test"]
+config.excludes = ["goldens", "unit", "tools", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.linac_obj_root, "test")
+
+tool_dirs = [
+    os.path.join(config.linac_obj_root, "tools", "linac"),
+    os.path.join(config.linac_obj_root, "tools", "linac-opt"),
+    os.path.join(config.linac_obj_root, "test", "tools"),
+    config.llvm_tools_dir,
+]
+config.environment["PATH"] = os.pathsep.join(tool_dirs + [config.environment.get("PATH", os.environ.get("PATH", ""))])
+config.substitutions.append(("%examples", os.path.join(config.linac_src_root, "examples")))
+config.substitutions.append(("%goldens", os.path.join(config.linac_src_root, "test", "goldens")))
