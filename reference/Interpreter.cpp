@@ -2,9 +2,8 @@
 #include "reference/Interpreter.h"
 #include "dialect/lin/IR/Classification.h"
 #include "frontend/Expr.h"
+#include "reference/TokenProgram.h"
 
-#include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 
@@ -13,26 +12,6 @@ using namespace mlir::lin;
 using ExprOp = linac::frontend::Op;
 
 namespace linac {
-
-namespace {
-
-/// One op of the variant body as a step of a small register program.
-struct Step {
-  ExprOp op;
-  int out, a = -1, b = -1;
-  int width;           // 1, K or V
-  int decl = -1;       // Input/Param: index into inputs/params
-  bool perH = false;   // Input indexed by query/key head
-  double value = 0;    // Const
-};
-
-int widthOf(Type type, const Dims &dims) {
-  if (auto vec = dyn_cast<VecType>(type))
-    return static_cast<int>(vec.getExtent() == Extent::K ? dims.K : dims.V);
-  return 1;
-}
-
-} // namespace
 
 std::vector<int64_t> expectedShape(Operation *decl, const Dims &dims) {
   Type type = decl->getResult(0).getType();
@@ -99,63 +78,8 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
     if (auto err = check(*p.h0, {N, d.HV, d.K, d.V}, "h0"); !err.empty())
       return err;
 
-  // Compile the body into steps over value slots.
-  llvm::DenseMap<mlir::Value, int> slot;
-  std::vector<Step> steps;
-  std::vector<int> widths;
-  int inputIndex = 0, paramIndex = 0;
-  for (Operation &op : variant.getBody().front()) {
-    if (isa<RecurOp>(op))
-      break;
-    Step s;
-    s.width = widthOf(op.getResult(0).getType(), d);
-    s.out = static_cast<int>(widths.size());
-    widths.push_back(s.width);
-    auto operand = [&](unsigned i) {
-      return i < op.getNumOperands() ? slot.lookup(op.getOperand(i)) : -1;
-    };
-    s.a = operand(0);
-    s.b = operand(1);
-    s.op = llvm::TypeSwitch<Operation *, ExprOp>(&op)
-               .Case<InputOp>([&](InputOp in) {
-                 s.decl = inputIndex++;
-                 s.perH = in.getHeads() == HeadGroup::H;
-                 return ExprOp::Input;
-               })
-               .Case<ParamOp>([&](ParamOp) {
-                 s.decl = paramIndex++;
-                 return ExprOp::Param;
-               })
-               .Case<ConstantOp>([&](ConstantOp c) {
-                 s.value = c.getValue().convertToDouble();
-                 return ExprOp::Const;
-               })
-               .Case<ScaleOp>([](auto) { return ExprOp::Scale; })
-               .Case<NegOp>([](auto) { return ExprOp::Neg; })
-               .Case<ExpOp>([](auto) { return ExprOp::Exp; })
-               .Case<LogOp>([](auto) { return ExprOp::Log; })
-               .Case<SqrtOp>([](auto) { return ExprOp::Sqrt; })
-               .Case<SigmoidOp>([](auto) { return ExprOp::Sigmoid; })
-               .Case<LogSigmoidOp>([](auto) { return ExprOp::LogSigmoid; })
-               .Case<SoftplusOp>([](auto) { return ExprOp::Softplus; })
-               .Case<SiluOp>([](auto) { return ExprOp::Silu; })
-               .Case<L2NormOp>([](auto) { return ExprOp::L2Norm; })
-               .Case<AddOp>([](auto) { return ExprOp::Add; })
-               .Case<SubOp>([](auto) { return ExprOp::Sub; })
-               .Case<MulOp>([](auto) { return ExprOp::Mul; })
-               .Case<DivOp>([](auto) { return ExprOp::Div; })
-               .Case<MaxOp>([](auto) { return ExprOp::Max; })
-               .Case<MinOp>([](auto) { return ExprOp::Min; })
-               .Case<DotOp>([](auto) { return ExprOp::Dot; })
-               .Default([](auto) { return ExprOp::Const; });
-    slot[op.getResult(0)] = s.out;
-    steps.push_back(s);
-  }
+  TokenProgram program(variant.getBody().front(), d);
   RecurOp recur = variant.getRecur();
-  auto slotOf = [&](mlir::Value v) { return v ? slot.lookup(v) : -1; };
-  const int gSlot = slotOf(recur.getDecay()), eSlot = slotOf(recur.getErase()),
-            bSlot = slotOf(recur.getAlong()), kSlot = slotOf(recur.getKey()),
-            ySlot = slotOf(recur.getValue()), rSlot = slotOf(recur.getQuery());
   const bool delta = recur.getErase() && !recur.getAlong();
 
   const int64_t K = d.K, V = d.V, G = d.HV / d.H;
@@ -163,9 +87,6 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
               std::vector<double>(static_cast<size_t>(d.B * d.T * d.HV * V))};
   result.ht = {"ht", {N, d.HV, K, V},
                std::vector<double>(static_cast<size_t>(N * d.HV * K * V))};
-  std::vector<std::vector<double>> regs(widths.size());
-  for (size_t i = 0; i < widths.size(); ++i)
-    regs[i].resize(static_cast<size_t>(widths[i]));
   std::vector<double> S(static_cast<size_t>(K * V)), w(static_cast<size_t>(V));
 
   for (int64_t n = 0; n < N; ++n) {
@@ -177,65 +98,20 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
       for (size_t i = 0; i < S.size(); ++i)
         S[i] = p.h0 ? p.h0->data[stateOff + i] : 0.0;
       for (int64_t t = t0; t < t1; ++t) {
-        for (const Step &s : steps) {
-          std::vector<double> &out = regs[s.out];
-          const int W = s.width;
-          auto arg = [&](int r, int i) {
-            return regs[r].size() == 1 ? regs[r][0] : regs[r][i];
-          };
-          switch (s.op) {
-          case ExprOp::Input: {
-            int64_t heads = s.perH ? d.H : d.HV, h = s.perH ? hv / G : hv;
-            const double *src =
-                p.inputs[s.decl].data.data() + ((b * d.T + t) * heads + h) * W;
-            std::copy(src, src + W, out.begin());
-            break;
-          }
-          case ExprOp::Param: {
-            const double *src = p.params[s.decl].data.data() + hv * W;
-            std::copy(src, src + W, out.begin());
-            break;
-          }
-          case ExprOp::Const: out[0] = s.value; break;
-          case ExprOp::Scale: out[0] = p.scale; break;
-          case ExprOp::L2Norm: {
-            double ss = 0;
-            for (int i = 0; i < W; ++i)
-              ss += regs[s.a][i] * regs[s.a][i];
-            double inv = 1.0 / std::sqrt(ss + frontend::kL2NormEps);
-            for (int i = 0; i < W; ++i)
-              out[i] = regs[s.a][i] * inv;
-            break;
-          }
-          case ExprOp::Dot: {
-            double acc = 0;
-            for (size_t i = 0; i < regs[s.a].size(); ++i)
-              acc += regs[s.a][i] * regs[s.b][i];
-            out[0] = acc;
-            break;
-          }
-          default:
-            if (frontend::isUnary(s.op)) {
-              for (int i = 0; i < W; ++i)
-                out[i] = frontend::applyUnary(s.op, arg(s.a, i));
-            } else {
-              for (int i = 0; i < W; ++i)
-                out[i] = frontend::applyBinary(s.op, arg(s.a, i), arg(s.b, i));
-            }
-          }
-        }
+        program.run(p, b, t, hv);
         // S_t = Diag(exp g) S + a (b^T S) + k y^T,  o = S_t^T r
-        const std::vector<double> &k = regs[kSlot], &y = regs[ySlot],
-                                  &r = regs[rSlot];
-        if (bSlot >= 0) { // general erase reads S before the decay
-          const std::vector<double> &bv = regs[bSlot];
+        const std::vector<double> &k = program[recur.getKey()],
+                                  &y = program[recur.getValue()],
+                                  &r = program[recur.getQuery()];
+        if (recur.getAlong()) { // general erase reads S before the decay
+          const std::vector<double> &bv = program[recur.getAlong()];
           std::fill(w.begin(), w.end(), 0.0);
           for (int64_t i = 0; i < K; ++i)
             for (int64_t j = 0; j < V; ++j)
               w[j] += bv[i] * S[i * V + j];
         }
-        if (gSlot >= 0) {
-          const std::vector<double> &g = regs[gSlot];
+        if (recur.getDecay()) {
+          const std::vector<double> &g = program[recur.getDecay()];
           for (int64_t i = 0; i < K; ++i) {
             double alpha = std::exp(g.size() == 1 ? g[0] : g[i]);
             for (int64_t j = 0; j < V; ++j)
@@ -243,7 +119,7 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
           }
         }
         if (delta) { // a = -e k, b = exp(g) k: erase along k after the decay
-          double e = regs[eSlot][0];
+          double e = program[recur.getErase()][0];
           std::fill(w.begin(), w.end(), 0.0);
           for (int64_t i = 0; i < K; ++i)
             for (int64_t j = 0; j < V; ++j)
@@ -252,7 +128,8 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
             w[j] *= -e;
         }
         const std::vector<double> *a =
-            delta ? &k : (eSlot >= 0 ? &regs[eSlot] : nullptr);
+            delta ? &k
+                  : (recur.getErase() ? &program[recur.getErase()] : nullptr);
         for (int64_t i = 0; i < K; ++i)
           for (int64_t j = 0; j < V; ++j)
             S[i * V + j] += (a ? (*a)[i] * w[j] : 0.0) + k[i] * y[j];

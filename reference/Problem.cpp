@@ -30,7 +30,7 @@ static std::vector<std::string> split(const std::string &s, char sep) {
   }
 }
 
-std::string parseDims(const std::string &text, Dims &dims) {
+std::string parseDims(const std::string &text, Dims &dims, bool kernelOnly) {
   std::map<std::string, int64_t *> slots = {{"B", &dims.B},   {"T", &dims.T},
                                             {"H", &dims.H},   {"HV", &dims.HV},
                                             {"K", &dims.K},   {"V", &dims.V}};
@@ -54,8 +54,13 @@ std::string parseDims(const std::string &text, Dims &dims) {
     *it->second = v;
   }
   for (const char *k : {"B", "T", "H", "K", "V"})
-    if (!seen[k])
+    if (!seen[k] && !(kernelOnly && (k[0] == 'B' || k[0] == 'T' || k[0] == 'H')))
       return std::string("--shape: missing dimension ") + k;
+  if (kernelOnly) { // only K and V matter; keep the rest valid
+    dims.B = seen["B"] ? dims.B : 1;
+    dims.T = seen["T"] ? dims.T : 1;
+    dims.H = seen["H"] ? dims.H : 1;
+  }
   if (!seen["HV"])
     dims.HV = dims.H;
   if (dims.B < 1 || dims.H < 1 || dims.HV < 1 || dims.K < 1 || dims.V < 1)

@@ -45,9 +45,11 @@ struct Result {
   Tensor ht; // [N, HV, K, V]
 };
 
-/// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). Returns an
-/// error message, empty on success.
-std::string parseDims(const std::string &text, Dims &dims);
+/// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). With
+/// `kernelOnly`, only K and V are required (what kernels are specialised
+/// on). Returns an error message, empty on success.
+std::string parseDims(const std::string &text, Dims &dims,
+                      bool kernelOnly = false);
 /// Parses "37,1,62" into offsets {0,37,38,100}; checks B == 1 and the sum.
 std::string parseSeqlens(const std::string &text, const Dims &dims,
                          std::vector<int64_t> &cuSeqlens);

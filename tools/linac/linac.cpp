@@ -1,14 +1,18 @@
 //===- linac.cpp - the linac driver ----------------------------------------===//
 //
-//   linac compile X.lin --emit lin [-o FILE] [--verify-diagnostics]
-//   linac run X.lin --target reference --shape B=..,T=..,H=..[,HV=..],K=..,V=..
+//   linac compile X.lin --emit lin|chunk [--shape K=..,V=..] [--chunk-size C]
+//                 [-o FILE] [--verify-diagnostics]
+//   linac run X.lin --target reference|chunk --shape B=..,T=..,H=..[,HV=..],K=..,V=..
 //             [--seqlens 37,1,62] [--initial-state] [--scale F] --seed N
-//             [--dump DIR]
+//             [--chunk-size C] [--check] [--dump DIR]
 //
 // Exit codes: 0 success, 1 the program or the run failed, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
+#include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/Classification.h"
+#include "lowering/Passes.h"
+#include "reference/ChunkEvaluator.h"
 #include "dialect/lin/IR/LinDialect.h"
 #include "frontend/import/ImportLin.h"
 #include "reference/Interpreter.h"
@@ -17,6 +21,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -37,12 +42,45 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kUsage =
-    "usage: linac compile FILE.lin --emit lin [-o OUT] [--verify-diagnostics]\n"
-    "       linac run FILE.lin --target reference --shape "
+    "usage: linac compile FILE.lin [--emit lin|chunk] [--shape K=..,V=..] "
+    "[--chunk-size C] [-o OUT]\n"
+    "                     [--verify-diagnostics]\n"
+    "       linac run FILE.lin --target reference|chunk --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
     "                 --seed N [--seqlens L1,L2,..] [--initial-state] "
-    "[--scale F] [--dump DIR]\n"
-    "       linac --help | --version\n";
+    "[--scale F]\n"
+    "                 [--chunk-size C] [--check] [--dump DIR]\n"
+    "       linac --help | --version\n"
+    "targets: reference  float64, token by token (the oracle)\n"
+    "         chunk      the chunked algorithm in float64 (checks the lowering)\n";
+
+/// Parses --chunk-size: a positive multiple of the Gram sub-block (16), or
+/// 8 and under for small tests.
+std::string parseChunkSize(const std::string &text, int64_t &chunk) {
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string::npos)
+    return "--chunk-size must be a positive integer, got '" + text + "'";
+  chunk = std::stoll(text);
+  if (chunk < 1 || chunk > 256)
+    return "--chunk-size must be between 1 and 256, got " + text;
+  return "";
+}
+
+int64_t subBlockFor(int64_t chunk) { return chunk % 16 == 0 ? 16 : chunk; }
+
+/// Lowers every lin.variant of `module` to chunk.scan.
+LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
+                           int64_t chunk, const std::string &corrupt) {
+  PassManager pm(module.getContext());
+  linac::LinToChunkOptions options;
+  options.keyDim = K;
+  options.valueDim = V;
+  options.chunkSize = chunk;
+  options.subBlock = subBlockFor(chunk);
+  options.corrupt = corrupt;
+  pm.addPass(linac::createLinToChunk(options));
+  return pm.run(module);
+}
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -119,18 +157,34 @@ std::optional<Loaded> load(const std::string &path, MLIRContext &context,
 
 int compileCommand(int argc, char **argv) {
   Flags flags;
-  if (auto err = parseFlags(argc, argv, 2, {"--emit", "-o"},
+  if (auto err = parseFlags(argc, argv, 2,
+                            {"--emit", "-o", "--shape", "--chunk-size"},
                             {"--verify-diagnostics"}, flags);
       !err.empty())
     return usageError(err);
   std::string emit = flags.values.count("--emit") ? flags.values["--emit"] : "lin";
-  if (emit != "lin")
+  if (emit != "lin" && emit != "chunk")
     return usageError("--emit " + emit +
-                      ": unknown (this build emits: lin)");
+                      ": unknown (this build emits: lin, chunk)");
+  linac::Dims dims;
+  int64_t chunk = 64;
+  if (emit == "chunk") {
+    if (!flags.values.count("--shape"))
+      return usageError("--emit chunk needs --shape K=..,V=.. (kernels are "
+                        "specialised on K and V)");
+    if (auto err = linac::parseDims(flags.values["--shape"], dims, true);
+        !err.empty())
+      return usageError(err);
+  }
+  if (flags.values.count("--chunk-size"))
+    if (auto err = parseChunkSize(flags.values["--chunk-size"], chunk);
+        !err.empty())
+      return usageError(err);
   if (!llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
   MLIRContext context;
   context.getOrLoadDialect<lin::LinDialect>();
+  context.getOrLoadDialect<chunk::ChunkDialect>();
   llvm::SourceMgr sourceMgr;
   if (flags.switches["--verify-diagnostics"]) {
     auto buffer = llvm::MemoryBuffer::getFile(flags.file, /*IsText=*/true);
@@ -146,6 +200,9 @@ int compileCommand(int argc, char **argv) {
   if (!loaded)
     return usageError("cannot read '" + flags.file + "'");
   if (!loaded->module)
+    return 1;
+  if (emit == "chunk" &&
+      failed(lowerToChunk(*loaded->module, dims.K, dims.V, chunk, "")))
     return 1;
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
   std::string errorMessage;
@@ -206,19 +263,30 @@ double frobenius(const std::vector<double> &x) {
   return std::sqrt(s);
 }
 
+/// Relative Frobenius error ||x - ref|| / ||ref|| (absolute when ref = 0).
+double relativeError(const std::vector<double> &x, const std::vector<double> &ref) {
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff += (x[i] - ref[i]) * (x[i] - ref[i]);
+    norm += ref[i] * ref[i];
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
 int runCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
                             {"--target", "--shape", "--seqlens", "--seed",
-                             "--dump", "--scale"},
-                            {"--initial-state"}, flags);
+                             "--dump", "--scale", "--chunk-size",
+                             "--test-corrupt"},
+                            {"--initial-state", "--check"}, flags);
       !err.empty())
     return usageError(err);
   std::string target =
       flags.values.count("--target") ? flags.values["--target"] : "reference";
-  if (target != "reference")
+  if (target != "reference" && target != "chunk")
     return usageError("--target " + target +
-                      ": unknown target (this build runs: reference)");
+                      ": unknown target (this build runs: reference, chunk)");
   if (!flags.values.count("--shape"))
     return usageError("run needs --shape B=..,T=..,H=..[,HV=..],K=..,V=..");
   if (!flags.values.count("--seed"))
@@ -246,11 +314,22 @@ int runCommand(int argc, char **argv) {
       return usageError("--scale must be a finite number, got '" + s + "'");
     scale = v;
   }
-  if (!llvm::sys::fs::exists(flags.file))
+  int64_t chunk = 64;
+  if (flags.values.count("--chunk-size")) {
+    if (target == "reference")
+      return usageError("--chunk-size applies to chunked targets, not "
+                        "reference");
+    if (auto err = parseChunkSize(flags.values["--chunk-size"], chunk);
+        !err.empty())
+      return usageError(err);
+  }
+  std::string corrupt = flags.values["--test-corrupt"];
+  if (!flags.file.empty() && !llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
 
   MLIRContext context;
   context.getOrLoadDialect<lin::LinDialect>();
+  context.getOrLoadDialect<chunk::ChunkDialect>();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   auto loaded = load(flags.file, context, sourceMgr);
@@ -258,22 +337,38 @@ int runCommand(int argc, char **argv) {
     return usageError("cannot read '" + flags.file + "'");
   if (!loaded->module)
     return 1;
+  lin::Classification cls = lin::classify(loaded->variant);
+  std::string name = loaded->variant.getSymName().str();
 
   linac::Problem problem =
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
                                flags.switches["--initial-state"], seed, scale);
-  linac::Result result;
-  if (auto err = linac::runReference(loaded->variant, problem, result);
-      !err.empty()) {
+  linac::Result result, reference;
+  std::string err;
+  bool check = flags.switches["--check"];
+  if (target == "reference" || check)
+    err = linac::runReference(loaded->variant, problem, reference);
+  if (err.empty() && target == "chunk") {
+    if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, chunk, corrupt)))
+      return 1;
+    auto scan = *loaded->module->getOps<chunk::ScanOp>().begin();
+    err = linac::runChunked(scan, problem, result);
+  } else {
+    result = reference;
+  }
+  if (!err.empty()) {
     llvm::errs() << "linac: error: " << err << "\n";
     return 1;
   }
-  lin::Classification cls = lin::classify(loaded->variant);
-  llvm::outs() << "variant " << loaded->variant.getSymName() << ": decay "
+  llvm::outs() << "variant " << name << ": decay "
                << lin::stringifyDecayKind(cls.decay) << ", erase "
-               << lin::stringifyEraseKind(cls.erase) << "\n"
-               << "target reference (float64, token by token)\n"
-               << "shape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
+               << lin::stringifyEraseKind(cls.erase) << "\n";
+  if (target == "reference")
+    llvm::outs() << "target reference (float64, token by token)\n";
+  else
+    llvm::outs() << "target chunk (the chunked algorithm in float64, chunk "
+                 << chunk << ")\n";
+  llvm::outs() << "shape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
                << " HV=" << dims.HV << " K=" << dims.K << " V=" << dims.V
                << ", " << problem.numSequences() << " sequence(s)"
                << (problem.h0 ? ", initial state" : "") << ", seed " << seed
@@ -288,7 +383,8 @@ int runCommand(int argc, char **argv) {
   for (double v : result.ht.data)
     finite &= std::isfinite(v);
   if (!finite) {
-    llvm::errs() << "linac: error: the reference produced non-finite values\n";
+    llvm::errs() << "linac: error: the " << target
+                 << " target produced non-finite values\n";
     return 1;
   }
   if (flags.values.count("--dump")) {
@@ -300,6 +396,19 @@ int runCommand(int argc, char **argv) {
     }
     llvm::outs() << "dumped inputs and outputs to " << flags.values["--dump"]
                  << "\n";
+  }
+  if (check) {
+    // float64 against float64: only rounding separates them.
+    const double limit = target == "reference" ? 0.0 : 1e-10;
+    double eo = relativeError(result.o.data, reference.o.data);
+    double es = relativeError(result.ht.data, reference.ht.data);
+    std::snprintf(line, sizeof line,
+                  "check against the float64 reference: o %.3e, final state "
+                  "%.3e (limit %.0e): %s\n",
+                  eo, es, limit, eo <= limit && es <= limit ? "ok" : "FAIL");
+    llvm::outs() << line;
+    if (!(eo <= limit && es <= limit))
+      return 1;
   }
   return 0;
 }
