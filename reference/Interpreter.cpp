@@ -112,6 +112,10 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
         }
         if (recur.getDecay()) {
           const std::vector<double> &g = program[recur.getDecay()];
+          for (double x : g) {
+            result.gMin = std::min(result.gMin, x);
+            result.gMax = std::max(result.gMax, x);
+          }
           for (int64_t i = 0; i < K; ++i) {
             double alpha = std::exp(g.size() == 1 ? g[0] : g[i]);
             for (int64_t j = 0; j < V; ++j)
@@ -167,37 +171,48 @@ struct Rng {
 
 Problem makeRandomProblem(VariantOp variant, const Dims &dims,
                           std::vector<int64_t> cuSeqlens, bool initialState,
-                          uint64_t seed, std::optional<double> scale) {
+                          uint64_t seed, std::optional<double> scale,
+                          Gates gates) {
   Problem p;
   p.dims = dims;
   p.cuSeqlens = std::move(cuSeqlens);
   p.scale = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(dims.K));
   Rng rng{seed};
-  auto sample = [&](Domain domain, double realStd) {
+  auto sample = [&](Domain domain, bool isParam) {
     double x = rng.normal();
     switch (domain) {
-    case Domain::logdecay: return frontend::applyUnary(ExprOp::LogSigmoid, x);
+    case Domain::logdecay:
+      if (gates == Gates::Strong)
+        return -1.0 - 19.0 * rng.uniform();
+      if (gates == Gates::Weak)
+        return -1e-3 * rng.uniform();
+      return frontend::applyUnary(ExprOp::LogSigmoid, x);
     case Domain::unit: return frontend::applyUnary(ExprOp::Sigmoid, x);
-    case Domain::real: return realStd * x;
+    case Domain::real:
+      if (!isParam)
+        return x;
+      return 0.5 * x + (gates == Gates::Strong ? 2.0
+                        : gates == Gates::Weak ? -6.0
+                                               : 0.0);
     }
     return x;
   };
   auto fill = [&](Operation *decl, StringRef name, Domain domain,
-                  double realStd) {
+                  bool isParam) {
     Tensor t{name.str(), expectedShape(decl, dims), {}};
     size_t count = 1;
     for (int64_t s : t.shape)
       count *= static_cast<size_t>(s);
     t.data.resize(count);
     for (double &x : t.data)
-      x = sample(domain, realStd);
+      x = sample(domain, isParam);
     return t;
   };
   Classification cls = classify(variant);
   for (InputOp in : cls.inputs)
-    p.inputs.push_back(fill(in, in.getName(), in.getDomain(), 1.0));
+    p.inputs.push_back(fill(in, in.getName(), in.getDomain(), false));
   for (ParamOp pa : cls.params)
-    p.params.push_back(fill(pa, pa.getName(), pa.getDomain(), 0.5));
+    p.params.push_back(fill(pa, pa.getName(), pa.getDomain(), true));
   if (initialState) {
     int64_t N = p.numSequences();
     Tensor h0{"h0", {N, dims.HV, dims.K, dims.V}, {}};

@@ -20,12 +20,20 @@ std::string runReference(mlir::lin::VariantOp variant, const Problem &problem,
 /// Expected shape of a declared input or parameter.
 std::vector<int64_t> expectedShape(mlir::Operation *decl, const Dims &dims);
 
-/// Seeded random inputs in realistic ranges: N(0,1) for real inputs,
-/// logsigmoid(N(0,1)) for log-decays, sigmoid(N(0,1)) for unit ones;
-/// params likewise with N(0, 0.5^2) for real ones; h0 ~ N(0,1) when asked.
+/// How strong the sampled gates are.
+///  - realistic: log-decay inputs and params logsigmoid(N(0,1)); real
+///    params N(0, 0.5^2) (Mamba-style gates around -0.7 per token);
+///  - strong: log-decays uniform in [-20, -1]; real params N(2, 0.5^2), so
+///    -exp(A_log) * softplus(a + dt_bias) is around -15;
+///  - weak: log-decays uniform in [-1e-3, 0]; real params N(-6, 0.5^2).
+/// Real inputs are N(0,1), unit ones sigmoid(N(0,1)), h0 N(0,1) in all.
+enum class Gates { Realistic, Strong, Weak };
+
+/// Seeded random inputs (the same stream on every platform).
 Problem makeRandomProblem(mlir::lin::VariantOp variant, const Dims &dims,
                           std::vector<int64_t> cuSeqlens, bool initialState,
-                          uint64_t seed, std::optional<double> scale);
+                          uint64_t seed, std::optional<double> scale,
+                          Gates gates = Gates::Realistic);
 
 } // namespace linac
 

@@ -43,6 +43,9 @@ struct Problem {
 struct Result {
   Tensor o;  // [B, T, HV, V]
   Tensor ht; // [N, HV, K, V]
+  /// Range of the log-decay over all tokens (reference only; +inf/-inf
+  /// when there is no decay or no token).
+  double gMin = 1.0 / 0.0, gMax = -1.0 / 0.0;
 };
 
 /// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). With

@@ -49,7 +49,8 @@ constexpr const char *kUsage =
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
     "                 --seed N [--seqlens L1,L2,..] [--initial-state] "
     "[--scale F]\n"
-    "                 [--chunk-size C] [--check] [--dump DIR]\n"
+    "                 [--gates realistic|strong|weak] [--chunk-size C] "
+    "[--check] [--dump DIR]\n"
     "       linac --help | --version\n"
     "targets: reference  float64, token by token (the oracle)\n"
     "         chunk      the chunked algorithm in float64 (checks the lowering)\n";
@@ -278,7 +279,7 @@ int runCommand(int argc, char **argv) {
   if (auto err = parseFlags(argc, argv, 2,
                             {"--target", "--shape", "--seqlens", "--seed",
                              "--dump", "--scale", "--chunk-size",
-                             "--test-corrupt"},
+                             "--test-corrupt", "--gates"},
                             {"--initial-state", "--check"}, flags);
       !err.empty())
     return usageError(err);
@@ -324,6 +325,17 @@ int runCommand(int argc, char **argv) {
       return usageError(err);
   }
   std::string corrupt = flags.values["--test-corrupt"];
+  linac::Gates gates = linac::Gates::Realistic;
+  if (flags.values.count("--gates")) {
+    const std::string &g = flags.values["--gates"];
+    if (g == "strong")
+      gates = linac::Gates::Strong;
+    else if (g == "weak")
+      gates = linac::Gates::Weak;
+    else if (g != "realistic")
+      return usageError("--gates must be realistic, strong or weak, got '" +
+                        g + "'");
+  }
   if (!flags.file.empty() && !llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
 
@@ -342,7 +354,8 @@ int runCommand(int argc, char **argv) {
 
   linac::Problem problem =
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
-                               flags.switches["--initial-state"], seed, scale);
+                               flags.switches["--initial-state"], seed, scale,
+                               gates);
   linac::Result result, reference;
   std::string err;
   bool check = flags.switches["--check"];
@@ -377,6 +390,11 @@ int runCommand(int argc, char **argv) {
   std::snprintf(line, sizeof line, "||o||_F  = %.12e\n||ht||_F = %.12e\n",
                 frobenius(result.o.data), frobenius(result.ht.data));
   llvm::outs() << line;
+  if (reference.gMin <= reference.gMax) {
+    std::snprintf(line, sizeof line, "log-decay g in [%.4g, %.4g]\n",
+                  reference.gMin, reference.gMax);
+    llvm::outs() << line;
+  }
   bool finite = true;
   for (double v : result.o.data)
     finite &= std::isfinite(v);
