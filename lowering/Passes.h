@@ -3,6 +3,7 @@
 #define LINAC_LOWERING_PASSES_H
 
 #include "dialect/chunk/IR/ChunkDialect.h"
+#include "dialect/tile/IR/TileDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -29,4 +29,27 @@ def LinToChunk : Pass<"lin-to-chunk", "::mlir::ModuleOp"> {
   ];
 }
 
+def ChunkToTile : Pass<"chunk-to-tile", "::mlir::ModuleOp"> {
+  let summary = "Form block-level kernels from each chunk.scan, per a kernel config";
+  let description = [{
+    Replaces every `chunk.scan` by `tile.kernel`s: with `wu=fused` one state
+    pass per (sequence, head, V tile) that runs the whole chunk step in its
+    chunk loop; with `wu=materialized` also a chunk-parallel kernel that
+    stores what the state pass needs (W, U, ...) into workspaces. Inputs and
+    workspaces arrive by asynchronous copies into multi-stage shared buffers
+    (prefetching the next chunk), waited for before use and released by a
+    barrier at the end of each chunk. The config string is that of
+    `linac run --config` (lowering/KernelConfig.h).
+  }];
+  let dependentDialects = ["::mlir::tile::TileDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"config", "config", "std::string", "\"\"",
+           "kernel config, e.g. wu=fused,split=vtile,vtile=32">,
+    Option<"corrupt", "corrupt", "std::string", "\"\"",
+           "test only: no-wait | no-barrier (the cpu tile library must "
+           "report the hazard)">,
+  ];
+}
+
 #endif

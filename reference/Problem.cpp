@@ -79,6 +79,20 @@ std::string parseDims(const std::string &text, Dims &dims, bool kernelOnly) {
   return "";
 }
 
+void roundToFloat(Problem &p) {
+  auto round = [](Tensor &t) {
+    for (double &x : t.data)
+      x = static_cast<double>(static_cast<float>(x));
+  };
+  for (Tensor &t : p.inputs)
+    round(t);
+  for (Tensor &t : p.params)
+    round(t);
+  if (p.h0)
+    round(*p.h0);
+  p.scale = static_cast<double>(static_cast<float>(p.scale));
+}
+
 std::string parseSeqlens(const std::string &text, const Dims &dims,
                          std::vector<int64_t> &cuSeqlens) {
   if (dims.B != 1)

@@ -48,6 +48,10 @@ struct Result {
   double gMin = 1.0 / 0.0, gMax = -1.0 / 0.0;
 };
 
+/// Rounds every input, parameter and initial state to float32 (what the
+/// kernels read), so the float64 reference sees the kernel's inputs.
+void roundToFloat(Problem &problem);
+
 /// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). With
 /// `kernelOnly`, only K and V are required (what kernels are specialised
 /// on). Returns an error message, empty on success.

@@ -8,7 +8,9 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::lin::LinDialect, mlir::chunk::ChunkDialect>();
+  registry.insert<mlir::lin::LinDialect, mlir::chunk::ChunkDialect,
+                  mlir::tile::TileDialect, mlir::scf::SCFDialect,
+                  mlir::arith::ArithDialect>();
   linac::registerLoweringPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "linac optimizer driver\n", registry));

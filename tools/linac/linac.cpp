@@ -1,17 +1,24 @@
 //===- linac.cpp - the linac driver ----------------------------------------===//
 //
-//   linac compile X.lin --emit lin|chunk [--shape K=..,V=..] [--chunk-size C]
-//                 [-o FILE] [--verify-diagnostics]
-//   linac run X.lin --target reference|chunk --shape B=..,T=..,H=..[,HV=..],K=..,V=..
-//             [--seqlens 37,1,62] [--initial-state] [--scale F] --seed N
-//             [--chunk-size C] [--check] [--dump DIR]
+//   linac compile X.lin --emit lin|chunk|tile|cpp [--shape K=..,V=..]
+//                 [--config CONFIG] [-o FILE] [--verify-diagnostics]
+//   linac run X.lin --target reference|chunk|cpu
+//             --shape B=..,T=..,H=..[,HV=..],K=..,V=.. --seed N
+//             [--seqlens 37,1,62] [--initial-state] [--scale F]
+//             [--gates realistic|strong|weak] [--config CONFIG] [--check]
+//             [--dump DIR]
+//   linac explain X.lin [--shape ...] [--config CONFIG]
 //
 // Exit codes: 0 success, 1 the program or the run failed, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/Classification.h"
+#include "codegen/EmitCpp.h"
+#include "lowering/KernelConfig.h"
 #include "lowering/Passes.h"
+#include "runtime/cpu/CpuRuntime.h"
+#include "runtime/cpu/ModuleCache.h"
 #include "reference/ChunkEvaluator.h"
 #include "dialect/lin/IR/LinDialect.h"
 #include "frontend/import/ImportLin.h"
@@ -42,50 +49,67 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kUsage =
-    "usage: linac compile FILE.lin [--emit lin|chunk] [--shape K=..,V=..] "
-    "[--chunk-size C] [-o OUT]\n"
-    "                     [--verify-diagnostics]\n"
-    "       linac run FILE.lin --target reference|chunk --shape "
+    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp] [--shape K=..,V=..]\n"
+    "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
+    "       linac run FILE.lin --target reference|chunk|cpu --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
     "                 --seed N [--seqlens L1,L2,..] [--initial-state] "
     "[--scale F]\n"
-    "                 [--gates realistic|strong|weak] [--chunk-size C] "
+    "                 [--gates realistic|strong|weak] [--config CONFIG] "
     "[--check] [--dump DIR]\n"
+    "       linac explain FILE.lin [--shape ...] [--config CONFIG]\n"
     "       linac --help | --version\n"
     "targets: reference  float64, token by token (the oracle)\n"
-    "         chunk      the chunked algorithm in float64 (checks the lowering)\n";
+    "         chunk      the chunked algorithm in float64 (checks the lowering)\n"
+    "         cpu        the emitted kernels, compiled for and run on the CPU\n"
+    "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile,vtile=N,"
+    "stages=2,mma=f32|tf32|bf16|f16\n";
 
-/// Parses --chunk-size: a positive multiple of the Gram sub-block (16), or
-/// 8 and under for small tests.
-std::string parseChunkSize(const std::string &text, int64_t &chunk) {
-  if (text.empty() || text.size() > 4 ||
-      text.find_first_not_of("0123456789") != std::string::npos)
-    return "--chunk-size must be a positive integer, got '" + text + "'";
-  chunk = std::stoll(text);
-  if (chunk < 1 || chunk > 256)
-    return "--chunk-size must be between 1 and 256, got " + text;
-  return "";
+int usageError(const std::string &message) {
+  llvm::errs() << "linac: error: " << message << "\n";
+  return 2;
 }
 
-int64_t subBlockFor(int64_t chunk) { return chunk % 16 == 0 ? 16 : chunk; }
-
-/// Lowers every lin.variant of `module` to chunk.scan.
+/// Lowers every lin.variant of `module` to chunk.scan (chunk size and
+/// Gram sub-block from the config).
 LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
-                           int64_t chunk, const std::string &corrupt) {
+                           const linac::KernelConfig &config,
+                           const std::string &corrupt) {
   PassManager pm(module.getContext());
   linac::LinToChunkOptions options;
   options.keyDim = K;
   options.valueDim = V;
-  options.chunkSize = chunk;
-  options.subBlock = subBlockFor(chunk);
+  options.chunkSize = config.chunk;
+  options.subBlock = config.subBlock;
   options.corrupt = corrupt;
   pm.addPass(linac::createLinToChunk(options));
   return pm.run(module);
 }
 
-int usageError(const std::string &message) {
-  llvm::errs() << "linac: error: " << message << "\n";
-  return 2;
+/// chunk.scan -> tile.kernel(s).
+LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
+                          const std::string &corrupt = "") {
+  PassManager pm(module.getContext());
+  linac::ChunkToTileOptions options;
+  options.config = config.str();
+  options.corrupt = corrupt;
+  pm.addPass(linac::createChunkToTile(options));
+  return pm.run(module);
+}
+
+/// The config: the default choice for the shape, overridden by --config.
+std::string resolveConfig(const std::map<std::string, std::string> &values,
+                          const linac::Dims &dims,
+                          const std::vector<int64_t> &cuSeqlens,
+                          linac::KernelConfig &config) {
+  int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
+  config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
+                                     dims.K, dims.V);
+  auto it = values.find("--config");
+  if (it != values.end())
+    if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
+      return err;
+  return linac::validateKernelConfig(config, dims.K, dims.V);
 }
 
 /// Flags of one subcommand: names with a value, names without.
@@ -159,28 +183,27 @@ std::optional<Loaded> load(const std::string &path, MLIRContext &context,
 int compileCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
-                            {"--emit", "-o", "--shape", "--chunk-size"},
+                            {"--emit", "-o", "--shape", "--config"},
                             {"--verify-diagnostics"}, flags);
       !err.empty())
     return usageError(err);
   std::string emit = flags.values.count("--emit") ? flags.values["--emit"] : "lin";
-  if (emit != "lin" && emit != "chunk")
+  if (emit != "lin" && emit != "chunk" && emit != "tile" && emit != "cpp")
     return usageError("--emit " + emit +
-                      ": unknown (this build emits: lin, chunk)");
+                      ": unknown (this build emits: lin, chunk, tile, cpp)");
   linac::Dims dims;
-  int64_t chunk = 64;
-  if (emit == "chunk") {
+  linac::KernelConfig config;
+  if (emit != "lin") {
     if (!flags.values.count("--shape"))
-      return usageError("--emit chunk needs --shape K=..,V=.. (kernels are "
-                        "specialised on K and V)");
+      return usageError("--emit " + emit +
+                        " needs --shape K=..,V=.. (kernels are specialised on "
+                        "K and V)");
     if (auto err = linac::parseDims(flags.values["--shape"], dims, true);
         !err.empty())
       return usageError(err);
-  }
-  if (flags.values.count("--chunk-size"))
-    if (auto err = parseChunkSize(flags.values["--chunk-size"], chunk);
-        !err.empty())
+    if (auto err = resolveConfig(flags.values, dims, {}, config); !err.empty())
       return usageError(err);
+  }
   if (!llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
   MLIRContext context;
@@ -202,15 +225,25 @@ int compileCommand(int argc, char **argv) {
     return usageError("cannot read '" + flags.file + "'");
   if (!loaded->module)
     return 1;
-  if (emit == "chunk" &&
-      failed(lowerToChunk(*loaded->module, dims.K, dims.V, chunk, "")))
+  std::string variant = loaded->variant.getSymName().str();
+  if (emit != "lin" &&
+      failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
+    return 1;
+  if ((emit == "tile" || emit == "cpp") &&
+      failed(lowerToTile(*loaded->module, config)))
     return 1;
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
   std::string errorMessage;
   auto out = openOutputFile(outPath, &errorMessage);
   if (!out)
     return usageError(errorMessage);
-  loaded->module->print(out->os());
+  if (emit == "cpp") {
+    if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), variant,
+                              config.str(), config.chunk, out->os())))
+      return 1;
+  } else {
+    loaded->module->print(out->os());
+  }
   out->keep();
   return 0;
 }
@@ -278,16 +311,17 @@ int runCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
                             {"--target", "--shape", "--seqlens", "--seed",
-                             "--dump", "--scale", "--chunk-size",
+                             "--dump", "--scale", "--config",
                              "--test-corrupt", "--gates"},
                             {"--initial-state", "--check"}, flags);
       !err.empty())
     return usageError(err);
   std::string target =
       flags.values.count("--target") ? flags.values["--target"] : "reference";
-  if (target != "reference" && target != "chunk")
+  if (target != "reference" && target != "chunk" && target != "cpu")
     return usageError("--target " + target +
-                      ": unknown target (this build runs: reference, chunk)");
+                      ": unknown target (this build runs: reference, chunk, "
+                      "cpu)");
   if (!flags.values.count("--shape"))
     return usageError("run needs --shape B=..,T=..,H=..[,HV=..],K=..,V=..");
   if (!flags.values.count("--seed"))
@@ -315,15 +349,12 @@ int runCommand(int argc, char **argv) {
       return usageError("--scale must be a finite number, got '" + s + "'");
     scale = v;
   }
-  int64_t chunk = 64;
-  if (flags.values.count("--chunk-size")) {
-    if (target == "reference")
-      return usageError("--chunk-size applies to chunked targets, not "
-                        "reference");
-    if (auto err = parseChunkSize(flags.values["--chunk-size"], chunk);
-        !err.empty())
-      return usageError(err);
-  }
+  linac::KernelConfig config;
+  if (flags.values.count("--config") && target == "reference")
+    return usageError("--config applies to chunked targets, not reference");
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, config);
+      !err.empty())
+    return usageError(err);
   std::string corrupt = flags.values["--test-corrupt"];
   linac::Gates gates = linac::Gates::Realistic;
   if (flags.values.count("--gates")) {
@@ -356,16 +387,37 @@ int runCommand(int argc, char **argv) {
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
                                flags.switches["--initial-state"], seed, scale,
                                gates);
+  // Kernels read float32: the reference is fed the same rounded inputs.
+  if (target == "cpu")
+    linac::roundToFloat(problem);
   linac::Result result, reference;
   std::string err;
   bool check = flags.switches["--check"];
   if (target == "reference" || check)
     err = linac::runReference(loaded->variant, problem, reference);
-  if (err.empty() && target == "chunk") {
-    if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, chunk, corrupt)))
+  linac::CompiledModule compiled;
+  if (err.empty() && target != "reference") {
+    // Test-only corruptions: of the chunked lowering, or of the kernel's
+    // synchronisation (no-wait, no-barrier).
+    bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier";
+    if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config,
+                            syncBug ? "" : corrupt)))
       return 1;
-    auto scan = *loaded->module->getOps<chunk::ScanOp>().begin();
-    err = linac::runChunked(scan, problem, result);
+    if (target == "chunk") {
+      auto scan = *loaded->module->getOps<chunk::ScanOp>().begin();
+      err = linac::runChunked(scan, problem, result);
+    } else {
+      if (failed(lowerToTile(*loaded->module, config, syncBug ? corrupt : "")))
+        return 1;
+      std::string source;
+      llvm::raw_string_ostream os(source);
+      if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), name,
+                                config.str(), config.chunk, os)))
+        return 1;
+      err = linac::buildCpuModule(source, compiled);
+      if (err.empty())
+        err = linac::runCpuModule(compiled.path, problem, result);
+    }
   } else {
     result = reference;
   }
@@ -378,9 +430,14 @@ int runCommand(int argc, char **argv) {
                << lin::stringifyEraseKind(cls.erase) << "\n";
   if (target == "reference")
     llvm::outs() << "target reference (float64, token by token)\n";
+  else if (target == "chunk")
+    llvm::outs() << "target chunk (the chunked algorithm in float64), config "
+                 << config.str() << "\n";
   else
-    llvm::outs() << "target chunk (the chunked algorithm in float64, chunk "
-                 << chunk << ")\n";
+    llvm::outs() << "target cpu (emitted kernels, float32), config "
+                 << config.str() << "\n"
+                 << "module " << compiled.path
+                 << (compiled.cacheHit ? " (cache hit)" : " (compiled)") << "\n";
   llvm::outs() << "shape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
                << " HV=" << dims.HV << " K=" << dims.K << " V=" << dims.V
                << ", " << problem.numSequences() << " sequence(s)"
@@ -416,8 +473,11 @@ int runCommand(int argc, char **argv) {
                  << "\n";
   }
   if (check) {
-    // float64 against float64: only rounding separates them.
-    const double limit = target == "reference" ? 0.0 : 1e-10;
+    // float64 against float64: only rounding separates them; fp32 kernels
+    // to MATH.md §3's limit for an all-fp32 run.
+    const double limit = target == "reference" ? 0.0
+                         : target == "chunk"   ? 1e-10
+                                               : 1e-5;
     double eo = relativeError(result.o.data, reference.o.data);
     double es = relativeError(result.ht.data, reference.ht.data);
     std::snprintf(line, sizeof line,

@@ -1,0 +1,448 @@
+//===- EmitCpp.cpp --------------------------------------------------------===//
+//
+// One statement per op: tile ops become calls into the tile library, scf
+// loops and ifs become C++ loops and ifs, arith becomes expressions. Values
+// are named by kind: vN (index/float), tN (a tile), bN (a multi-stage
+// buffer), kN (a copy token), sN (a sequence extent).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/EmitCpp.h"
+#include "dialect/tile/IR/TileDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace linac {
+
+TargetHooks cpuTarget() { return {"cpu", "linac_tile.h"}; }
+
+namespace {
+
+class Emitter {
+public:
+  Emitter(llvm::raw_ostream &os) : os(os) {}
+  LogicalResult emitKernel(tile::KernelOp kernel);
+
+  std::map<std::string, std::pair<int64_t, int64_t>> workspaces;
+
+private:
+  std::string name(Value v) {
+    auto it = names.find(v);
+    if (it != names.end())
+      return it->second;
+    return "<unnamed>";
+  }
+  std::string fresh(Value v, const char *prefix) {
+    std::string n = prefix + std::to_string(counter++);
+    names[v] = n;
+    return n;
+  }
+  std::string global(StringRef g) {
+    globalsUsed.insert(g);
+    return "G_" + g.str();
+  }
+  void line(const std::string &s) {
+    os.indent(indent) << s << "\n";
+  }
+  LogicalResult emitBlock(Block &block);
+  LogicalResult emitOp(Operation &op);
+
+  llvm::raw_ostream &os;
+  llvm::DenseMap<Value, std::string> names;
+  llvm::StringSet<> globalsUsed;
+  int counter = 0;
+  unsigned indent = 2;
+};
+
+const char *ewName(tile::EwKind k) {
+  switch (k) {
+  case tile::EwKind::copy: return "Ew::copy";
+  case tile::EwKind::neg: return "Ew::neg";
+  case tile::EwKind::exp: return "Ew::exp";
+  case tile::EwKind::log: return "Ew::log";
+  case tile::EwKind::sqrt: return "Ew::sqrt";
+  case tile::EwKind::sigmoid: return "Ew::sigmoid";
+  case tile::EwKind::logsigmoid: return "Ew::logsigmoid";
+  case tile::EwKind::softplus: return "Ew::softplus";
+  case tile::EwKind::silu: return "Ew::silu";
+  case tile::EwKind::add: return "Ew::add";
+  case tile::EwKind::sub: return "Ew::sub";
+  case tile::EwKind::mul: return "Ew::mul";
+  case tile::EwKind::div: return "Ew::div";
+  case tile::EwKind::max: return "Ew::max";
+  case tile::EwKind::min: return "Ew::min";
+  }
+  return "Ew::copy";
+}
+
+const char *operandName(tile::OperandType t) {
+  switch (t) {
+  case tile::OperandType::f32: return "Operand::f32";
+  case tile::OperandType::tf32: return "Operand::tf32";
+  case tile::OperandType::bf16: return "Operand::bf16";
+  case tile::OperandType::f16: return "Operand::f16";
+  }
+  return "Operand::f32";
+}
+
+std::string b(bool v) { return v ? "true" : "false"; }
+
+LogicalResult Emitter::emitBlock(Block &block) {
+  for (Operation &op : block)
+    if (failed(emitOp(op)))
+      return failure();
+  return success();
+}
+
+LogicalResult Emitter::emitOp(Operation &op) {
+  auto n = [&](Value v) { return name(v); };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+      // arith
+      .Case<arith::ConstantOp>([&](arith::ConstantOp c) -> LogicalResult {
+        if (auto i = dyn_cast<IntegerAttr>(c.getValue())) {
+          line("const int64_t " + fresh(c, "v") + " = " +
+               std::to_string(i.getInt()) + ";");
+          return success();
+        }
+        if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
+          // Hex floats are exact and always valid C++17 literals.
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%a",
+                        static_cast<double>(
+                            static_cast<float>(f.getValueAsDouble())));
+          line("const float " + fresh(c, "v") + " = static_cast<float>(" +
+               buf + ");");
+          return success();
+        }
+        return c.emitOpError("constant kind not supported by the C++ emitter");
+      })
+      .Case<arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::RemUIOp,
+            arith::DivUIOp>([&](Operation *o) {
+        const char *sym = isa<arith::AddIOp>(o)   ? " + "
+                          : isa<arith::SubIOp>(o) ? " - "
+                          : isa<arith::MulIOp>(o) ? " * "
+                          : isa<arith::RemUIOp>(o) ? " % "
+                                                   : " / ";
+        line("const int64_t " + fresh(o->getResult(0), "v") + " = " +
+             n(o->getOperand(0)) + sym + n(o->getOperand(1)) + ";");
+        return success();
+      })
+      .Case<arith::CmpIOp>([&](arith::CmpIOp c) -> LogicalResult {
+        const char *sym = nullptr;
+        switch (c.getPredicate()) {
+        case arith::CmpIPredicate::slt:
+        case arith::CmpIPredicate::ult: sym = " < "; break;
+        case arith::CmpIPredicate::sle:
+        case arith::CmpIPredicate::ule: sym = " <= "; break;
+        case arith::CmpIPredicate::eq: sym = " == "; break;
+        case arith::CmpIPredicate::ne: sym = " != "; break;
+        default: return c.emitOpError("predicate not supported by the emitter");
+        }
+        line("const bool " + fresh(c, "v") + " = " + n(c.getLhs()) + sym +
+             n(c.getRhs()) + ";");
+        return success();
+      })
+      // scf
+      .Case<scf::ForOp>([&](scf::ForOp f) -> LogicalResult {
+        for (auto [init, result, arg] :
+             llvm::zip(f.getInitArgs(), f.getResults(), f.getRegionIterArgs())) {
+          std::string carried = fresh(result, "k");
+          line("Token " + carried + " = " + n(init) + ";");
+          names[arg] = carried;
+        }
+        std::string iv = fresh(f.getInductionVar(), "v");
+        line("for (int64_t " + iv + " = " + n(f.getLowerBound()) + "; " + iv +
+             " < " + n(f.getUpperBound()) + "; " + iv + " += " +
+             n(f.getStep()) + ") {");
+        indent += 2;
+        for (Operation &inner : f.getBody()->without_terminator())
+          if (failed(emitOp(inner)))
+            return failure();
+        auto yield = cast<scf::YieldOp>(f.getBody()->getTerminator());
+        std::vector<std::string> tmps;
+        for (Value v : yield.getOperands()) {
+          std::string t = "next" + std::to_string(counter++);
+          line("Token " + t + " = " + n(v) + ";");
+          tmps.push_back(t);
+        }
+        for (auto [i, result] : llvm::enumerate(f.getResults()))
+          line(n(result) + " = " + tmps[i] + ";");
+        indent -= 2;
+        line("}");
+        return success();
+      })
+      .Case<scf::IfOp>([&](scf::IfOp i) -> LogicalResult {
+        if (i.getNumResults())
+          return i.emitOpError("with results is not supported by the emitter");
+        line("if (" + n(i.getCondition()) + ") {");
+        indent += 2;
+        for (Operation &inner : i.getThenRegion().front().without_terminator())
+          if (failed(emitOp(inner)))
+            return failure();
+        indent -= 2;
+        line("}");
+        return success();
+      })
+      // tile: indices and sequences
+      .Case<tile::ProgramIdOp>([&](tile::ProgramIdOp p) {
+        line("const int64_t " + fresh(p, "v") + " = blk.program_id(" +
+             std::to_string(p.getDim()) + ");");
+        return success();
+      })
+      .Case<tile::QkHeadOp>([&](tile::QkHeadOp q) {
+        line("const int64_t " + fresh(q, "v") + " = qk_head(blk, " +
+             n(q.getHead()) + ");");
+        return success();
+      })
+      .Case<tile::SequenceOp>([&](tile::SequenceOp s) {
+        std::string e = "s" + std::to_string(counter++);
+        line("const SeqExtent " + e + " = sequence(blk, " + n(s.getSeq()) + ");");
+        names[s.getStart()] = e + ".start";
+        names[s.getLength()] = e + ".length";
+        return success();
+      })
+      .Case<tile::NumChunksOp>([&](tile::NumChunksOp c) {
+        line("const int64_t " + fresh(c, "v") + " = num_chunks(" +
+             n(c.getLength()) + ", " + std::to_string(c.getChunkSize()) + ");");
+        return success();
+      })
+      .Case<tile::ChunkRowsOp>([&](tile::ChunkRowsOp c) {
+        line("const int64_t " + fresh(c, "v") + " = chunk_rows(" +
+             n(c.getLength()) + ", " + n(c.getChunk()) + ", " +
+             std::to_string(c.getChunkSize()) + ");");
+        return success();
+      })
+      .Case<tile::ScalarArgOp>([&](tile::ScalarArgOp s) {
+        line("const float " + fresh(s, "v") + " = L.scalar(\"" +
+             s.getName().str() + "\");");
+        return success();
+      })
+      // tile: buffers
+      .Case<tile::AllocOp>([&](tile::AllocOp a) {
+        auto t = cast<tile::BufType>(a.getType());
+        std::string label = a->hasAttr("name")
+                                ? cast<StringAttr>(a->getAttr("name")).str()
+                                : "buf";
+        std::string space = t.getSpace() == tile::Space::shared ? "shared" : "reg";
+        std::string args = space + ", " + std::to_string(t.getRows()) + ", " +
+                           std::to_string(t.getCols()) + ", " +
+                           std::to_string(t.getStages()) + ", \"" + label + "\"";
+        // Shared buffers stay Buffers (tile.stage selects a stage; they
+        // convert to a Tile of stage 0 where one is passed directly).
+        if (t.getSpace() == tile::Space::shared) {
+          line("Buffer &" + fresh(a, "b") + " = blk.alloc(" + args + ");");
+        } else {
+          line("const Tile " + fresh(a, "t") + " = blk.alloc(" + args +
+               ").stage(0);");
+        }
+        return success();
+      })
+      .Case<tile::StageOp>([&](tile::StageOp s) {
+        line("const Tile " + fresh(s, "t") + " = " + n(s.getBuffer()) +
+             ".stage(" + n(s.getIndex()) + ");");
+        return success();
+      })
+      .Case<tile::ViewOp>([&](tile::ViewOp v) {
+        auto t = cast<tile::BufType>(v.getType());
+        line("const Tile " + fresh(v, "t") + " = " + n(v.getBuffer()) +
+             ".view(" + std::to_string(v.getRow()) + ", " +
+             std::to_string(v.getCol()) + ", " + std::to_string(t.getRows()) +
+             ", " + std::to_string(t.getCols()) + ");");
+        return success();
+      })
+      // tile: memory
+      .Case<tile::CopyAsyncOp>([&](tile::CopyAsyncOp c) {
+        line("Token " + fresh(c, "k") + " = copy_async(blk, " +
+             global(c.getName()) + ", " + n(c.getDst()) + ", " +
+             n(c.getStart()) + ", " + n(c.getRow()) + ", " + n(c.getValid()) +
+             ", " + n(c.getHead()) + ", " + n(c.getCol()) + ");");
+        return success();
+      })
+      .Case<tile::CopyTileAsyncOp>([&](tile::CopyTileAsyncOp c) -> LogicalResult {
+        auto ws = workspaces.find(c.getName().str());
+        if (ws == workspaces.end())
+          return c.emitOpError("reads workspace '")
+                 << c.getName() << "' that no earlier kernel stores";
+        line("Token " + fresh(c, "k") + " = copy_tile_async(blk, " +
+             global(c.getName()) + ", " + n(c.getDst()) + ", " + n(c.getSeq()) +
+             ", " + n(c.getHead()) + ", " + n(c.getChunk()) + ", " +
+             n(c.getCol()) + ", " + std::to_string(ws->second.second) + ");");
+        return success();
+      })
+      .Case<tile::WaitOp>([&](tile::WaitOp w) {
+        line("wait(blk, " + n(w.getToken()) + ");");
+        return success();
+      })
+      .Case<tile::BarrierOp>([&](auto) {
+        line("barrier(blk);");
+        return success();
+      })
+      .Case<tile::StoreTileOp>([&](tile::StoreTileOp s) {
+        auto t = cast<tile::BufType>(s.getSrc().getType());
+        workspaces[s.getName().str()] = {t.getRows(), t.getCols()};
+        line("store_tile(blk, " + global(s.getName()) + ", " + n(s.getSrc()) +
+             ", " + n(s.getSeq()) + ", " + n(s.getHead()) + ", " +
+             n(s.getChunk()) + ");");
+        return success();
+      })
+      .Case<tile::LoadParamOp>([&](tile::LoadParamOp l) {
+        line("load_param(blk, " + global(l.getName()) + ", " + n(l.getDst()) +
+             ", " + n(l.getHead()) + ", " + n(l.getCol()) + ");");
+        return success();
+      })
+      .Case<tile::LoadStateOp>([&](tile::LoadStateOp l) {
+        line("load_state(blk, " + n(l.getDst()) + ", " + n(l.getSeq()) + ", " +
+             n(l.getHead()) + ", " + n(l.getCol()) + ");");
+        return success();
+      })
+      .Case<tile::StoreStateOp>([&](tile::StoreStateOp s) {
+        line("store_state(blk, " + n(s.getSrc()) + ", " + n(s.getSeq()) + ", " +
+             n(s.getHead()) + ", " + n(s.getCol()) + ");");
+        return success();
+      })
+      .Case<tile::StoreRowsOp>([&](tile::StoreRowsOp s) {
+        line("store_rows(blk, " + global(s.getName()) + ", " + n(s.getSrc()) +
+             ", " + n(s.getStart()) + ", " + n(s.getRow()) + ", " +
+             n(s.getValid()) + ", " + n(s.getHead()) + ", " + n(s.getCol()) +
+             ");");
+        return success();
+      })
+      // tile: compute
+      .Case<tile::FillOp>([&](tile::FillOp f) {
+        line("fill(blk, " + n(f.getDst()) + ", " + n(f.getValue()) + ");");
+        return success();
+      })
+      .Case<tile::MaskRowsOp>([&](tile::MaskRowsOp m) {
+        line("mask_rows(blk, " + n(m.getDst()) + ", " + n(m.getValid()) + ");");
+        return success();
+      })
+      .Case<tile::EwOp>([&](tile::EwOp e) {
+        std::string args = n(e.getDst()) + ", " + n(e.getLhs());
+        if (e.getRhs())
+          args += ", " + n(e.getRhs());
+        line(std::string("ew(blk, ") + ewName(e.getKind()) + ", " + args + ");");
+        return success();
+      })
+      .Case<tile::RowL2NormOp>([&](tile::RowL2NormOp r) {
+        line("row_l2norm(blk, " + n(r.getDst()) + ", " + n(r.getSrc()) + ");");
+        return success();
+      })
+      .Case<tile::RowDotOp>([&](tile::RowDotOp r) {
+        line("row_dot(blk, " + n(r.getDst()) + ", " + n(r.getLhs()) + ", " +
+             n(r.getRhs()) + ");");
+        return success();
+      })
+      .Case<tile::CumsumOp>([&](tile::CumsumOp c) {
+        line("cumsum(blk, " + n(c.getDst()) + ", " + n(c.getSrc()) + ", " +
+             b(c.getExclusive()) + ");");
+        return success();
+      })
+      .Case<tile::TransposeOp>([&](tile::TransposeOp t) {
+        line("transpose(blk, " + n(t.getDst()) + ", " + n(t.getSrc()) + ");");
+        return success();
+      })
+      .Case<tile::MmaOp>([&](tile::MmaOp m) {
+        line("mma(blk, " + n(m.getAcc()) + ", " + n(m.getA()) + ", " +
+             n(m.getB()) + ", " + b(m.getTransposeA()) + ", " +
+             b(m.getTransposeB()) + ", " + b(m.getAccumulate()) + ", " +
+             operandName(m.getOperandType()) + ");");
+        return success();
+      })
+      .Case<tile::CausalMaskOp>([&](tile::CausalMaskOp c) {
+        line("causal_mask(blk, " + n(c.getDst()) + ", " + b(c.getInclusive()) +
+             ");");
+        return success();
+      })
+      .Case<tile::DecayMaskOp>([&](tile::DecayMaskOp d) {
+        line("decay_mask(blk, " + n(d.getDst()) + ", " + n(d.getLhsDecay()) +
+             ", " + n(d.getRhsDecay()) + ", " + b(d.getInclusive()) + ");");
+        return success();
+      })
+      .Case<tile::GramDiagOp>([&](tile::GramDiagOp g) {
+        line("gram_diag(blk, " + n(g.getDst()) + ", " + n(g.getLhs()) + ", " +
+             n(g.getRhs()) + ", " + n(g.getLhsDecay()) + ", " +
+             n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ");");
+        return success();
+      })
+      .Case<tile::TriInvOp>([&](tile::TriInvOp t) {
+        line("tri_inv(blk, " + n(t.getDst()) + ", " + n(t.getSrc()) + ");");
+        return success();
+      })
+      .Default([&](Operation *o) {
+        return o->emitOpError("is not supported by the C++ emitter");
+      });
+}
+
+LogicalResult Emitter::emitKernel(tile::KernelOp kernel) {
+  // The body first (into a buffer), so the globals it uses can be looked up
+  // once at the top.
+  std::string body;
+  {
+    llvm::raw_string_ostream bodyOs(body);
+    Emitter inner(bodyOs);
+    inner.workspaces = workspaces;
+    if (failed(inner.emitBlock(kernel.getBody().front())))
+      return failure();
+    workspaces = inner.workspaces;
+    globalsUsed = inner.globalsUsed;
+  }
+  os << "LINAC_KERNEL(" << kernel.getSymName() << ") {\n";
+  for (auto &g : globalsUsed)
+    os << "  const Global *G_" << g.getKey() << " = L.global(\""
+       << g.getKey() << "\");\n";
+  os << body << "}\n\n";
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
+                      StringRef variant, StringRef config, int64_t chunk,
+                      llvm::raw_ostream &os) {
+  os << "// Generated by linac: variant " << variant << ", config " << config
+     << ", target " << target.name << ".\n";
+  os << "#include \"" << target.header << "\"\n\n";
+  os << "namespace {\nusing namespace ::linac::tile;\n\n";
+  Emitter emitter(os);
+  std::vector<tile::KernelOp> kernels;
+  for (auto kernel : module.getOps<tile::KernelOp>()) {
+    if (failed(emitter.emitKernel(kernel)))
+      return failure();
+    kernels.push_back(kernel);
+  }
+  if (kernels.empty())
+    return module.emitError("no tile.kernel to emit");
+  os << "const KernelInfo kKernels[] = {\n";
+  for (tile::KernelOp k : kernels) {
+    os << "  {\"" << k.getSymName() << "\", &" << k.getSymName() << ", {";
+    for (int i = 0; i < 3; ++i)
+      os << (i ? ", " : "") << "\""
+         << (i < static_cast<int>(k.getGrid().size())
+                 ? cast<StringAttr>(k.getGrid()[i]).str()
+                 : std::string())
+         << "\"";
+    int64_t vt = 0;
+    if (auto a = k->getAttrOfType<IntegerAttr>("vtile_cols"))
+      vt = a.getInt();
+    os << "}, " << vt << "},\n";
+  }
+  os << "};\n";
+  os << "const WorkspaceInfo kWorkspaces[] = {\n";
+  for (auto &[name, shape] : emitter.workspaces)
+    os << "  {\"" << name << "\", " << shape.first << ", " << shape.second
+       << "},\n";
+  os << "  {nullptr, 0, 0}\n};\n} // namespace\n\n";
+  os << "extern \"C\" const ::linac::tile::ModuleInfo *linac_module() {\n"
+     << "  static const ::linac::tile::ModuleInfo info = {\"" << variant
+     << "\", \"" << config << "\", " << chunk << ", " << kernels.size()
+     << ", kKernels, " << emitter.workspaces.size() << ", kWorkspaces};\n"
+     << "  return &info;\n}\n";
+  return success();
+}
+
+} // namespace linac

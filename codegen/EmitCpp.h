@@ -1,0 +1,30 @@
+//===- EmitCpp.h - tile IR -> C++ against a tile library -------------------===//
+#ifndef LINAC_CODEGEN_EMITCPP_H
+#define LINAC_CODEGEN_EMITCPP_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace linac {
+
+/// What differs between targets in emitted code. The kernel bodies are the
+/// same; these are the only target hooks.
+struct TargetHooks {
+  std::string name;   // "cpu"
+  std::string header; // the tile library to include
+};
+
+TargetHooks cpuTarget();
+
+/// Emits every tile.kernel of `module` as one C++ translation unit that
+/// exports `linac_module()` (the kernels in launch order, their grids and
+/// workspaces). `variant` and `config` are recorded in it.
+mlir::LogicalResult emitCpp(mlir::ModuleOp module, const TargetHooks &target,
+                            llvm::StringRef variant, llvm::StringRef config,
+                            int64_t chunk, llvm::raw_ostream &os);
+
+} // namespace linac
+
+#endif

@@ -1,0 +1,136 @@
+//===- TileDialect.cpp - types and verifiers of `tile` --------------------===//
+#include "dialect/tile/IR/TileDialect.h"
+
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::tile;
+
+#include "dialect/tile/IR/TileDialect.cpp.inc"
+#include "dialect/tile/IR/TileEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/tile/IR/TileAttrs.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialect/tile/IR/TileTypes.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialect/tile/IR/TileOps.cpp.inc"
+
+void TileDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialect/tile/IR/TileOps.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialect/tile/IR/TileTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialect/tile/IR/TileAttrs.cpp.inc"
+      >();
+}
+
+// !tile.buf<shared, 64x128xf32, stages = 2>
+Type BufType::parse(AsmParser &parser) {
+  StringRef spaceName;
+  SmallVector<int64_t, 2> dims;
+  Type element;
+  int64_t stages = 1;
+  if (parser.parseLess() || parser.parseKeyword(&spaceName) ||
+      parser.parseComma() ||
+      parser.parseDimensionList(dims, /*allowDynamic=*/false) ||
+      parser.parseType(element))
+    return {};
+  std::optional<Space> space = symbolizeSpace(spaceName);
+  if (!space) {
+    parser.emitError(parser.getNameLoc(), "expected reg or shared");
+    return {};
+  }
+  if (dims.size() != 2) {
+    parser.emitError(parser.getNameLoc(), "a tile has two dimensions");
+    return {};
+  }
+  if (succeeded(parser.parseOptionalComma()))
+    if (parser.parseKeyword("stages") || parser.parseEqual() ||
+        parser.parseInteger(stages))
+      return {};
+  if (parser.parseGreater())
+    return {};
+  return BufType::get(parser.getContext(), *space, dims[0], dims[1], element,
+                      stages);
+}
+
+void BufType::print(AsmPrinter &printer) const {
+  printer << "<" << stringifySpace(getSpace()) << ", " << getRows() << "x"
+          << getCols() << "x" << getElementType();
+  if (getStages() != 1)
+    printer << ", stages = " << getStages();
+  printer << ">";
+}
+
+static BufType bufOf(Value v) { return cast<BufType>(v.getType()); }
+
+LogicalResult StageOp::verify() {
+  BufType in = bufOf(getBuffer()), out = bufOf(getResult());
+  if (out.getStages() != 1 || out.getRows() != in.getRows() ||
+      out.getCols() != in.getCols() || out.getSpace() != in.getSpace())
+    return emitOpError("result must be one stage of the buffer");
+  return success();
+}
+
+LogicalResult ViewOp::verify() {
+  BufType in = bufOf(getBuffer()), out = bufOf(getResult());
+  if (in.getStages() != 1)
+    return emitOpError("select a stage before taking a view");
+  if (getRow() < 0 || getCol() < 0 || getRow() + out.getRows() > in.getRows() ||
+      getCol() + out.getCols() > in.getCols())
+    return emitOpError("view [") << getRow() << ", " << getCol() << "] of "
+                                 << out.getRows() << "x" << out.getCols()
+                                 << " is outside " << in.getRows() << "x"
+                                 << in.getCols();
+  if (out.getSpace() != in.getSpace() || out.getStages() != 1)
+    return emitOpError("a view keeps the buffer's space");
+  return success();
+}
+
+LogicalResult CopyAsyncOp::verify() {
+  if (bufOf(getDst()).getSpace() != Space::shared)
+    return emitOpError("copies into shared memory only");
+  if (bufOf(getDst()).getStages() != 1)
+    return emitOpError("copies into one stage (use tile.stage)");
+  return success();
+}
+
+LogicalResult EwOp::verify() {
+  BufType d = bufOf(getDst()), a = bufOf(getLhs());
+  bool binary = getKind() >= EwKind::add;
+  if (binary != static_cast<bool>(getRhs()))
+    return emitOpError(binary ? "needs two operands" : "takes one operand");
+  auto fits = [&](BufType x) {
+    return (x.getRows() == d.getRows() || x.getRows() == 1) &&
+           (x.getCols() == d.getCols() || x.getCols() == 1);
+  };
+  if (!fits(a) || (getRhs() && !fits(bufOf(getRhs()))))
+    return emitOpError("operands must match ")
+           << d.getRows() << "x" << d.getCols() << " or broadcast to it";
+  return success();
+}
+
+LogicalResult MmaOp::verify() {
+  BufType c = bufOf(getAcc()), a = bufOf(getA()), b = bufOf(getB());
+  int64_t m = getTransposeA() ? a.getCols() : a.getRows();
+  int64_t ka = getTransposeA() ? a.getRows() : a.getCols();
+  int64_t kb = getTransposeB() ? b.getCols() : b.getRows();
+  int64_t n = getTransposeB() ? b.getRows() : b.getCols();
+  if (ka != kb)
+    return emitOpError("contracts ") << ka << " with " << kb;
+  if (c.getRows() != m || c.getCols() != n)
+    return emitOpError("accumulator must be ") << m << "x" << n;
+  if (c.getSpace() != Space::reg)
+    return emitOpError("accumulates in registers");
+  return success();
+}

@@ -1,0 +1,343 @@
+//===- TileOps.td - the `tile` dialect: block-level kernels --------------===//
+//
+// A kernel as one thread block's program, with everything that makes GPU
+// kernels fast explicit in the IR: where each tile lives (shared memory or
+// registers), multi-stage shared buffers, asynchronous copies and the waits
+// that complete them, block barriers, and which warp role runs an op. Each op
+// is one tile operation of a per-target tile library (a copy, an mma, a
+// reduction, a barrier); loops over chunks and the algorithm's stages are
+// `scf`/`arith` around them, and become loops in the emitted code.
+//
+// Buffers have reference semantics: ops write their first operand.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILE_OPS_TD
+#define TILE_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Tile_Dialect : Dialect {
+  let name = "tile";
+  let cppNamespace = "::mlir::tile";
+  let summary = "Block-level kernels over tiles in explicit memory spaces";
+  let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def Tile_Space : I32EnumAttr<"Space", "memory space of a tile", [
+    I32EnumAttrCase<"reg", 0>, I32EnumAttrCase<"shared", 1>]> {
+  let cppNamespace = "::mlir::tile";
+  let genSpecializedAttr = 0;
+}
+
+def Tile_Role : I32EnumAttr<"Role", "warp role that runs an op", [
+    I32EnumAttrCase<"all", 0>, I32EnumAttrCase<"producer", 1>,
+    I32EnumAttrCase<"consumer", 2>]> {
+  let cppNamespace = "::mlir::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_RoleAttr : EnumAttr<Tile_Dialect, Tile_Role, "role">;
+
+def Tile_EwKind : I32EnumAttr<"EwKind", "element-wise function", [
+    I32EnumAttrCase<"copy", 0>, I32EnumAttrCase<"neg", 1>,
+    I32EnumAttrCase<"exp", 2>, I32EnumAttrCase<"log", 3>,
+    I32EnumAttrCase<"sqrt", 4>, I32EnumAttrCase<"sigmoid", 5>,
+    I32EnumAttrCase<"logsigmoid", 6>, I32EnumAttrCase<"softplus", 7>,
+    I32EnumAttrCase<"silu", 8>, I32EnumAttrCase<"add", 9>,
+    I32EnumAttrCase<"sub", 10>, I32EnumAttrCase<"mul", 11>,
+    I32EnumAttrCase<"div", 12>, I32EnumAttrCase<"max", 13>,
+    I32EnumAttrCase<"min", 14>]> {
+  let cppNamespace = "::mlir::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_EwKindAttr : EnumAttr<Tile_Dialect, Tile_EwKind, "ew">;
+
+def Tile_OperandType : I32EnumAttr<"OperandType", "mma operand precision", [
+    I32EnumAttrCase<"f32", 0>, I32EnumAttrCase<"tf32", 1>,
+    I32EnumAttrCase<"bf16", 2>, I32EnumAttrCase<"f16", 3>]> {
+  let cppNamespace = "::mlir::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_OperandTypeAttr : EnumAttr<Tile_Dialect, Tile_OperandType, "operand">;
+
+class Tile_Type<string name, string typeMnemonic> : TypeDef<Tile_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def Tile_BufType : Tile_Type<"Buf", "buf"> {
+  let summary = "a tile buffer: rows x cols elements, in registers or shared memory";
+  let description = [{
+    `!tile.buf<shared, 64x128xf32, stages = 2>` is a two-stage shared buffer
+    (select a stage with tile.stage); register buffers have one stage.
+  }];
+  let parameters = (ins "::mlir::tile::Space":$space, "int64_t":$rows,
+                        "int64_t":$cols, "::mlir::Type":$elementType,
+                        "int64_t":$stages);
+  let hasCustomAssemblyFormat = 1;
+}
+
+def Tile_TokenType : Tile_Type<"Token", "token"> {
+  let summary = "completion of an asynchronous copy";
+}
+
+class Tile_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tile_Dialect, mnemonic, traits>;
+
+def Tile_KernelOp : Tile_Op<"kernel", [Symbol, IsolatedFromAbove, SingleBlock,
+    NoTerminator]> {
+  let summary = "one kernel: the program of one thread block";
+  let description = [{
+    `grid` names the launch dimensions in order (e.g. ["seq", "head",
+    "vtile"]); `tile.program_id` reads them. `warps` is the block size in
+    warps; `roles` says whether ops are split between a producer (copies) and
+    consumers (compute). Global tensors are named by string (the variant's
+    inputs and params, "h0", "ht", "o", and workspaces).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$grid,
+                       I64Attr:$warps, StrAttr:$kind);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+}
+
+def Tile_ProgramIdOp : Tile_Op<"program_id", [Pure]> {
+  let summary = "index of this block along one grid dimension";
+  let arguments = (ins I64Attr:$dim);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$dim attr-dict";
+}
+
+def Tile_SequenceOp : Tile_Op<"sequence", [Pure]> {
+  let summary = "first token (flattened over B x T) and length of sequence n";
+  let arguments = (ins Index:$seq);
+  let results = (outs Index:$start, Index:$length);
+  let assemblyFormat = "$seq attr-dict";
+}
+
+def Tile_QkHeadOp : Tile_Op<"qk_head", [Pure]> {
+  let summary = "the query/key head of value head h: h / (HV / H)";
+  let arguments = (ins Index:$head);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$head attr-dict";
+}
+
+def Tile_NumChunksOp : Tile_Op<"num_chunks", [Pure]> {
+  let summary = "ceil(length / chunk_size)";
+  let arguments = (ins Index:$length, I64Attr:$chunk_size);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$length `,` $chunk_size attr-dict";
+}
+
+def Tile_ChunkRowsOp : Tile_Op<"chunk_rows", [Pure]> {
+  let summary = "rows of chunk c inside a sequence of `length` tokens: clamp(length - c*C, 0, C)";
+  let arguments = (ins Index:$length, Index:$chunk, I64Attr:$chunk_size);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$length `,` $chunk `,` $chunk_size attr-dict";
+}
+
+def Tile_ScalarArgOp : Tile_Op<"scalar_arg", [Pure]> {
+  let summary = "a run-time scalar of the launch (e.g. \"scale\")";
+  let arguments = (ins StrAttr:$name);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$name attr-dict";
+}
+
+def Tile_AllocOp : Tile_Op<"alloc"> {
+  let summary = "a tile buffer for the whole kernel";
+  let results = (outs Tile_BufType:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Tile_StageOp : Tile_Op<"stage", [Pure]> {
+  let summary = "one stage of a multi-stage shared buffer";
+  let arguments = (ins Tile_BufType:$buffer, Index:$index);
+  let results = (outs Tile_BufType:$result);
+  let assemblyFormat = "$buffer `[` $index `]` attr-dict `:` type($buffer) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_ViewOp : Tile_Op<"view", [Pure]> {
+  let summary = "a static rectangular part of a buffer";
+  let arguments = (ins Tile_BufType:$buffer, I64Attr:$row, I64Attr:$col);
+  let results = (outs Tile_BufType:$result);
+  let assemblyFormat = "$buffer `[` $row `,` $col `]` attr-dict `:` type($buffer) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_CopyAsyncOp : Tile_Op<"copy_async"> {
+  let summary = "asynchronous copy of token rows of a global tensor into shared memory";
+  let description = [{
+    `dst[i, j] = name[start + row + i, head, col + j]` for `i < valid`, zero
+    for the other rows (the tail of a chunk); tokens are flattened over
+    B x T. The data may be read only after `tile.wait` of the token.
+  }];
+  let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$start,
+                       Index:$row, Index:$valid, Index:$head, Index:$col,
+                       DefaultValuedAttr<Tile_RoleAttr, "::mlir::tile::Role::all">:$role);
+  let results = (outs Tile_TokenType:$token);
+  let assemblyFormat = [{
+    $name `rows` `(` $start `+` $row `,` $valid `)` `head` `(` $head `)` `col` `(` $col `)`
+    `->` $dst attr-dict `:` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_WaitOp : Tile_Op<"wait"> {
+  let summary = "wait until an asynchronous copy has landed";
+  let arguments = (ins Tile_TokenType:$token,
+                       DefaultValuedAttr<Tile_RoleAttr, "::mlir::tile::Role::all">:$role);
+  let assemblyFormat = "$token attr-dict";
+}
+
+def Tile_BarrierOp : Tile_Op<"barrier"> {
+  let summary = "block-wide barrier; releases the shared stages read so far";
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_LoadParamOp : Tile_Op<"load_param"> {
+  let summary = "a per-head parameter row (1 x D, columns col..) from global memory";
+  let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$head, Index:$col);
+  let assemblyFormat = "$name `head` `(` $head `)` `col` `(` $col `)` `->` $dst attr-dict `:` type($dst)";
+}
+
+def Tile_LoadStateOp : Tile_Op<"load_state"> {
+  let summary = "the initial state of sequence n (columns col..), or zero without one";
+  let arguments = (ins Tile_BufType:$dst, Index:$seq, Index:$head, Index:$col);
+  let assemblyFormat = "`seq` `(` $seq `)` `head` `(` $head `)` `col` `(` $col `)` `->` $dst attr-dict `:` type($dst)";
+}
+
+def Tile_StoreStateOp : Tile_Op<"store_state"> {
+  let summary = "the final state of sequence n (columns col..)";
+  let arguments = (ins Tile_BufType:$src, Index:$seq, Index:$head, Index:$col);
+  let assemblyFormat = "$src `seq` `(` $seq `)` `head` `(` $head `)` `col` `(` $col `)` attr-dict `:` type($src)";
+}
+
+def Tile_StoreRowsOp : Tile_Op<"store_rows"> {
+  let summary = "the first `valid` rows of a tile into token rows of a global tensor";
+  let arguments = (ins StrAttr:$name, Tile_BufType:$src, Index:$start,
+                       Index:$row, Index:$valid, Index:$head, Index:$col);
+  let assemblyFormat = [{
+    $src `->` $name `rows` `(` $start `+` $row `,` $valid `)` `head` `(` $head `)`
+    `col` `(` $col `)` attr-dict `:` type($src)
+  }];
+}
+
+def Tile_StoreTileOp : Tile_Op<"store_tile"> {
+  let summary = "a whole tile into a per-chunk slot of a global workspace";
+  let description = [{
+    Workspaces hold intermediates between kernels (e.g. W and U when they
+    are materialised): slot (seq, head, chunk) of `name` is one tile.
+  }];
+  let arguments = (ins StrAttr:$name, Tile_BufType:$src, Index:$seq,
+                       Index:$head, Index:$chunk);
+  let assemblyFormat = [{
+    $src `->` $name `slot` `(` $seq `,` $head `,` $chunk `)` attr-dict `:` type($src)
+  }];
+}
+
+def Tile_CopyTileAsyncOp : Tile_Op<"copy_tile_async"> {
+  let summary = "asynchronous copy of (columns col.. of) a workspace tile into shared memory";
+  let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$seq,
+                       Index:$head, Index:$chunk, Index:$col,
+                       DefaultValuedAttr<Tile_RoleAttr, "::mlir::tile::Role::all">:$role);
+  let results = (outs Tile_TokenType:$token);
+  let assemblyFormat = [{
+    $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` `->` $dst attr-dict `:` type($dst)
+  }];
+}
+
+def Tile_MaskRowsOp : Tile_Op<"mask_rows"> {
+  let summary = "zero the rows from `valid` on (past the end of the sequence)";
+  let arguments = (ins Tile_BufType:$dst, Index:$valid);
+  let assemblyFormat = "$dst `,` $valid attr-dict `:` type($dst)";
+}
+
+def Tile_FillOp : Tile_Op<"fill"> {
+  let summary = "set every element";
+  let arguments = (ins Tile_BufType:$dst, F32:$value);
+  let assemblyFormat = "$dst `,` $value attr-dict `:` type($dst)";
+}
+
+def Tile_EwOp : Tile_Op<"ew"> {
+  let summary = "element-wise function into dst; operands of 1 row or 1 column broadcast";
+  let arguments = (ins Tile_EwKindAttr:$kind, Tile_BufType:$dst,
+                       Tile_BufType:$lhs, Optional<Tile_BufType>:$rhs);
+  let assemblyFormat = [{
+    $kind $dst `,` $lhs (`,` $rhs^)? attr-dict `:` type($dst) `,` type($lhs) (`,` type($rhs)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_RowL2NormOp : Tile_Op<"row_l2norm"> {
+  let summary = "each row divided by sqrt(its sum of squares + 1e-6)";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$src);
+  let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
+}
+
+def Tile_RowDotOp : Tile_Op<"row_dot"> {
+  let summary = "row-wise inner products (a C x 1 result)";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs);
+  let assemblyFormat = "$dst `,` $lhs `,` $rhs attr-dict `:` type($dst) `,` type($lhs) `,` type($rhs)";
+}
+
+def Tile_CumsumOp : Tile_Op<"cumsum"> {
+  let summary = "prefix sums down the rows (inclusive, or exclusive)";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$src, UnitAttr:$exclusive);
+  let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
+}
+
+def Tile_TransposeOp : Tile_Op<"transpose"> {
+  let summary = "dst = src^T";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$src);
+  let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
+}
+
+def Tile_MmaOp : Tile_Op<"mma"> {
+  let summary = "acc (+)= op(a) op(b), operands rounded to operand_type, fp32 accumulation";
+  let arguments = (ins Tile_BufType:$acc, Tile_BufType:$a, Tile_BufType:$b,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       UnitAttr:$accumulate, Tile_OperandTypeAttr:$operand_type);
+  let assemblyFormat = "$acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)";
+  let hasVerifier = 1;
+}
+
+def Tile_CausalMaskOp : Tile_Op<"causal_mask"> {
+  let summary = "zero the entries above the diagonal (and on it unless inclusive)";
+  let arguments = (ins Tile_BufType:$dst, UnitAttr:$inclusive);
+  let assemblyFormat = "$dst attr-dict `:` type($dst)";
+}
+
+def Tile_DecayMaskOp : Tile_Op<"decay_mask"> {
+  let summary = "dst[i,j] *= exp(lg[i] - rg[j]) under the causal mask, zero above";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs_decay,
+                       Tile_BufType:$rhs_decay, UnitAttr:$inclusive);
+  let assemblyFormat = "$dst `,` $lhs_decay `,` $rhs_decay attr-dict `:` type($dst) `,` type($lhs_decay) `,` type($rhs_decay)";
+}
+
+def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
+  let summary = "a diagonal block of a per-channel decayed Gram matrix, element-wise";
+  let description = [{
+    `dst[i, j] = sum_c lhs[i, c] rhs[j, c] exp(lg[i, c] - rg[j, c])` for the
+    masked `j <= i` (or `j < i`) of one square diagonal block; there is no
+    safe factorisation there, so each exponent is taken as is (<= 0).
+  }];
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs,
+                       Tile_BufType:$lhs_decay, Tile_BufType:$rhs_decay,
+                       UnitAttr:$inclusive);
+  let assemblyFormat = [{
+    $dst `,` $lhs `,` $rhs `,` $lhs_decay `,` $rhs_decay attr-dict `:` type(operands)
+  }];
+}
+
+def Tile_TriInvOp : Tile_Op<"tri_inv"> {
+  let summary = "dst = (I + src)^-1 for strictly lower-triangular src, in fp32";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$src);
+  let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
+}
+
+#endif // TILE_OPS_TD

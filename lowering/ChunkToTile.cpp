@@ -1,0 +1,710 @@
+//===- ChunkToTile.cpp - chunk.scan -> tile.kernel(s), per a KernelConfig --===//
+//
+// Kernel formation: the scan body splits into the part that depends on the
+// state (sequential over chunks) and the part that does not (parallel). With
+// W/U fused, one kernel per (sequence, head[, V tile]) runs both inside its
+// chunk loop; materialised, a chunk-parallel kernel runs the parallel part
+// and stores the values the state pass needs into workspaces, and the state
+// pass loads them. Inputs and workspaces reach shared memory by asynchronous
+// copies, double-buffered across chunks; everything computed lives in
+// register tiles. With a V split, every tile whose columns are V holds one
+// V tile, so the pass checks that nothing reduces over V.
+//
+//===----------------------------------------------------------------------===//
+#include "lowering/KernelConfig.h"
+#include "lowering/Passes.h"
+#include "dialect/tile/IR/TileDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace linac {
+#define GEN_PASS_DEF_CHUNKTOTILE
+#include "lowering/Passes.h.inc"
+} // namespace linac
+
+namespace {
+
+/// What a tile dimension counts: chunk rows, key or value channels, or 1.
+enum class Ext { C, K, V, One };
+using Extents = std::pair<Ext, Ext>;
+
+/// Extents of every value of the scan body (and of the lin values in its
+/// per-token region), from the ops' semantics.
+class ExtentAnalysis {
+public:
+  explicit ExtentAnalysis(chunk::ScanOp scan);
+  Extents operator[](Value v) const { return map.lookup(v); }
+  /// The first op that reduces over V, if any (forbids a V split).
+  Operation *reducesOverV = nullptr;
+
+private:
+  llvm::DenseMap<Value, Extents> map;
+};
+
+Ext linExt(Type t) {
+  if (auto vec = dyn_cast<lin::VecType>(t))
+    return vec.getExtent() == lin::Extent::K ? Ext::K : Ext::V;
+  return Ext::One;
+}
+
+ExtentAnalysis::ExtentAnalysis(chunk::ScanOp scan) {
+  Block &body = scan.getBody().front();
+  map[scan.getState()] = {Ext::K, Ext::V};
+  auto bcast = [](Ext a, Ext b) { return a == Ext::One ? b : a; };
+  for (Operation &op : body) {
+    if (auto pt = dyn_cast<chunk::PerTokenOp>(op)) {
+      for (Operation &inner : pt.getBody().front()) {
+        if (isa<chunk::TokenYieldOp>(inner))
+          break;
+        Ext rows = isa<lin::InputOp>(inner) ? Ext::C : Ext::One;
+        for (Value operand : inner.getOperands())
+          if (map.lookup(operand).first == Ext::C)
+            rows = Ext::C;
+        Ext cols = linExt(inner.getResult(0).getType());
+        if (isa<lin::DotOp>(inner)) {
+          cols = Ext::One;
+          if (linExt(inner.getOperand(0).getType()) == Ext::V && !reducesOverV)
+            reducesOverV = &inner;
+        }
+        if (isa<lin::L2NormOp>(inner) && cols == Ext::V && !reducesOverV)
+          reducesOverV = &inner;
+        map[inner.getResult(0)] = {rows, cols};
+      }
+      auto yield = cast<chunk::TokenYieldOp>(pt.getBody().front().getTerminator());
+      for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults()))
+        map[r] = {Ext::C, linExt(v.getType())};
+      continue;
+    }
+    Extents e = llvm::TypeSwitch<Operation *, Extents>(&op)
+        .Case<chunk::MatmulOp>([&](chunk::MatmulOp m) {
+          Extents a = map.lookup(m.getLhs()), b = map.lookup(m.getRhs());
+          Ext contracted = m.getTransposeLhs() ? a.first : a.second;
+          if (contracted == Ext::V && !reducesOverV)
+            reducesOverV = m;
+          return Extents{m.getTransposeLhs() ? a.second : a.first,
+                         m.getTransposeRhs() ? b.first : b.second};
+        })
+        .Case<chunk::AddOp, chunk::SubOp, chunk::MulOp>([&](Operation *o) {
+          Extents a = map.lookup(o->getOperand(0)), b = map.lookup(o->getOperand(1));
+          return Extents{bcast(a.first, b.first), bcast(a.second, b.second)};
+        })
+        .Case<chunk::GramOp, chunk::UnitLowerInverseOp>(
+            [](auto) { return Extents{Ext::C, Ext::C}; })
+        .Case<chunk::LastRowOp>([&](chunk::LastRowOp o) {
+          return Extents{Ext::One, map.lookup(o.getInput()).second};
+        })
+        .Case<chunk::TransposeOp>([&](chunk::TransposeOp o) {
+          Extents a = map.lookup(o.getInput());
+          return Extents{a.second, a.first};
+        })
+        .Default([&](Operation *o) {
+          return o->getNumOperands() ? map.lookup(o->getOperand(0))
+                                     : Extents{Ext::One, Ext::One};
+        });
+    if (op.getNumResults())
+      map[op.getResult(0)] = e;
+  }
+}
+
+/// Values the state pass needs from the parallel part: defined outside the
+/// state's forward slice, used inside it.
+struct Partition {
+  llvm::DenseSet<Operation *> stateOps; // depend on the state
+  SmallVector<Value> boundary;          // parallel values the state part uses
+};
+
+Partition partition(chunk::ScanOp scan) {
+  Partition p;
+  Block &body = scan.getBody().front();
+  llvm::DenseSet<Value> dependent{scan.getState()};
+  for (Operation &op : body)
+    for (Value operand : op.getOperands())
+      if (dependent.contains(operand)) {
+        p.stateOps.insert(&op);
+        for (Value r : op.getResults())
+          dependent.insert(r);
+        break;
+      }
+  llvm::DenseSet<Value> seen;
+  for (Operation &op : body)
+    if (p.stateOps.contains(&op))
+      for (Value operand : op.getOperands())
+        if (!dependent.contains(operand) && seen.insert(operand).second)
+          p.boundary.push_back(operand);
+  return p;
+}
+
+tile::EwKind ewKindOf(Operation *op) {
+  return llvm::TypeSwitch<Operation *, tile::EwKind>(op)
+      .Case<lin::NegOp, chunk::NegOp>([](auto) { return tile::EwKind::neg; })
+      .Case<lin::ExpOp, chunk::ExpOp>([](auto) { return tile::EwKind::exp; })
+      .Case<lin::LogOp>([](auto) { return tile::EwKind::log; })
+      .Case<lin::SqrtOp>([](auto) { return tile::EwKind::sqrt; })
+      .Case<lin::SigmoidOp>([](auto) { return tile::EwKind::sigmoid; })
+      .Case<lin::LogSigmoidOp>([](auto) { return tile::EwKind::logsigmoid; })
+      .Case<lin::SoftplusOp>([](auto) { return tile::EwKind::softplus; })
+      .Case<lin::SiluOp>([](auto) { return tile::EwKind::silu; })
+      .Case<lin::AddOp, chunk::AddOp>([](auto) { return tile::EwKind::add; })
+      .Case<lin::SubOp, chunk::SubOp>([](auto) { return tile::EwKind::sub; })
+      .Case<lin::MulOp, chunk::MulOp>([](auto) { return tile::EwKind::mul; })
+      .Case<lin::DivOp>([](auto) { return tile::EwKind::div; })
+      .Case<lin::MaxOp>([](auto) { return tile::EwKind::max; })
+      .Case<lin::MinOp>([](auto) { return tile::EwKind::min; })
+      .Default([](auto) { return tile::EwKind::copy; });
+}
+
+/// Builds one tile.kernel.
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &b, Location loc, chunk::ScanOp scan,
+                const linac::KernelConfig &config, const ExtentAnalysis &ext,
+                bool tileV)
+      : b(b), loc(loc), scan(scan), config(config), ext(ext), tileV(tileV) {
+    C = scan.getChunkSize();
+    K = scan.getKeyDim();
+    V = scan.getValueDim();
+    Vt = tileV ? config.vTile : V;
+  }
+
+  int64_t size(Ext e) const {
+    switch (e) {
+    case Ext::C: return C;
+    case Ext::K: return K;
+    case Ext::V: return Vt;
+    case Ext::One: return 1;
+    }
+    return 1;
+  }
+  tile::BufType bufType(tile::Space space, int64_t rows, int64_t cols,
+                        int64_t stages = 1) {
+    return tile::BufType::get(b.getContext(), space, rows, cols,
+                              b.getF32Type(), stages);
+  }
+  /// Allocations go to the kernel's entry, so buffers live for the kernel.
+  Value alloc(tile::BufType type, StringRef name) {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(allocPoint);
+    auto op = tile::AllocOp::create(b, loc, type);
+    op->setAttr("name", b.getStringAttr(name));
+    return op;
+  }
+  Value reg(Value chunkValue, StringRef name) {
+    Extents e = ext[chunkValue];
+    return alloc(bufType(tile::Space::reg, size(e.first), size(e.second)), name);
+  }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value colOffset(Ext cols) { return cols == Ext::V ? vCol : zero; }
+
+  void ew(tile::EwKind kind, Value dst, Value lhs, Value rhs = {}) {
+    tile::EwOp::create(b, loc, tile::EwKindAttr::get(b.getContext(), kind),
+                       dst, lhs, rhs);
+  }
+  Value view(Value buf, int64_t row, int64_t col, int64_t rows, int64_t cols) {
+    auto t = cast<tile::BufType>(buf.getType());
+    return tile::ViewOp::create(b, loc,
+                                bufType(t.getSpace(), rows, cols), buf,
+                                b.getI64IntegerAttr(row), b.getI64IntegerAttr(col));
+  }
+  void mma(Value acc, Value a, Value bb, bool ta, bool tb, bool accumulate) {
+    tile::MmaOp::create(b, loc, acc, a, bb, ta, tb, accumulate,
+                        *tile::symbolizeOperandType(config.mma));
+  }
+
+  /// Kernel entry: block indices, the sequence's extent, the V column.
+  void begin(tile::KernelOp kernel, bool hasVTileDim) {
+    Block *entry = b.createBlock(&kernel.getBody());
+    b.setInsertionPointToStart(entry);
+    auto zeroOp = arith::ConstantIndexOp::create(b, loc, 0);
+    allocPoint = zeroOp;
+    zero = zeroOp;
+    seq = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 0);
+    head = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 1);
+    qkHead = tile::QkHeadOp::create(b, loc, b.getIndexType(), head);
+    auto s = tile::SequenceOp::create(b, loc, b.getIndexType(), b.getIndexType(), seq);
+    start = s.getStart();
+    length = s.getLength();
+    vCol = zero;
+    if (hasVTileDim) {
+      Value vt = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
+      vCol = arith::MulIOp::create(b, loc, vt, index(Vt));
+    }
+  }
+
+  /// Lowers the lin ops of the per-token region for the current chunk;
+  /// inputs are read from `inputTiles` (shared, this chunk's stage).
+  LogicalResult lowerPerToken(chunk::PerTokenOp pt,
+                              const llvm::DenseMap<Value, Value> &inputTiles,
+                              Value valid) {
+    Block &region = pt.getBody().front();
+    for (Operation &op : region) {
+      if (auto yield = dyn_cast<chunk::TokenYieldOp>(op)) {
+        for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
+          // Rows past the end are zero in every per-token tile (tails).
+          Value buf = reg(r, "tok");
+          ew(tile::EwKind::copy, buf, bufs.lookup(v));
+          tile::MaskRowsOp::create(b, loc, buf, valid);
+          bufs[r] = buf;
+        }
+        break;
+      }
+      Value result = op.getResult(0);
+      if (isa<lin::InputOp>(op)) {
+        Value buf = reg(result, cast<lin::InputOp>(op).getName());
+        ew(tile::EwKind::copy, buf, inputTiles.lookup(result));
+        bufs[result] = buf;
+      } else if (isa<lin::ParamOp, lin::ConstantOp, lin::ScaleOp>(op)) {
+        // Loaded once per kernel, before the chunk loop (see loadInvariants).
+        continue;
+      } else if (isa<lin::L2NormOp>(op)) {
+        Value buf = reg(result, "l2norm");
+        tile::RowL2NormOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)));
+        bufs[result] = buf;
+      } else if (isa<lin::DotOp>(op)) {
+        Value buf = reg(result, "dot");
+        tile::RowDotOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)),
+                               bufs.lookup(op.getOperand(1)));
+        bufs[result] = buf;
+      } else {
+        Value buf = reg(result, op.getName().stripDialect());
+        ew(ewKindOf(&op), buf, bufs.lookup(op.getOperand(0)),
+           op.getNumOperands() > 1 ? bufs.lookup(op.getOperand(1)) : Value());
+        bufs[result] = buf;
+      }
+    }
+    return success();
+  }
+
+  /// Parameters, constants and the scale: once per kernel.
+  void loadInvariants(chunk::PerTokenOp pt) {
+    for (Operation &op : pt.getBody().front()) {
+      Value result = op.getNumResults() ? op.getResult(0) : Value();
+      if (auto param = dyn_cast<lin::ParamOp>(op)) {
+        Value buf = reg(result, param.getName());
+        // A V-width parameter: this block's columns.
+        tile::LoadParamOp::create(b, loc, param.getName(), buf, head,
+                                  colOffset(ext[result].second));
+        bufs[result] = buf;
+      } else if (auto c = dyn_cast<lin::ConstantOp>(op)) {
+        Value buf = reg(result, "const");
+        Value v = arith::ConstantOp::create(
+            b, loc, b.getF32FloatAttr(c.getValue().convertToDouble()));
+        tile::FillOp::create(b, loc, buf, v);
+        bufs[result] = buf;
+      } else if (isa<lin::ScaleOp>(op)) {
+        Value buf = reg(result, "scale");
+        Value v = tile::ScalarArgOp::create(b, loc, b.getF32Type(), "scale");
+        tile::FillOp::create(b, loc, buf, v);
+        bufs[result] = buf;
+      }
+    }
+  }
+
+  /// Lowers one chunk op (its operands already have buffers).
+  LogicalResult lowerChunkOp(Operation &op) {
+    auto get = [&](Value v) { return bufs.lookup(v); };
+    return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+        .Case<chunk::MatmulOp>([&](chunk::MatmulOp m) {
+          Value acc = reg(m.getResult(), "mm");
+          mma(acc, get(m.getLhs()), get(m.getRhs()), m.getTransposeLhs(),
+              m.getTransposeRhs(), false);
+          bufs[m.getResult()] = acc;
+          return success();
+        })
+        .Case<chunk::AddOp, chunk::SubOp, chunk::MulOp>([&](Operation *o) {
+          Value dst = reg(o->getResult(0), o->getName().stripDialect());
+          ew(ewKindOf(o), dst, get(o->getOperand(0)), get(o->getOperand(1)));
+          bufs[o->getResult(0)] = dst;
+          return success();
+        })
+        .Case<chunk::ExpOp, chunk::NegOp>([&](Operation *o) {
+          Value dst = reg(o->getResult(0), o->getName().stripDialect());
+          ew(ewKindOf(o), dst, get(o->getOperand(0)));
+          bufs[o->getResult(0)] = dst;
+          return success();
+        })
+        .Case<chunk::CumsumOp>([&](chunk::CumsumOp c) -> LogicalResult {
+          if (c.getReverse())
+            return c.emitOpError("reverse cumsum has no tile lowering yet");
+          Value dst = reg(c.getResult(), "cumsum");
+          auto t = tile::CumsumOp::create(b, loc, dst, get(c.getInput()));
+          if (c.getExclusive())
+            t.setExclusive(true);
+          bufs[c.getResult()] = dst;
+          return success();
+        })
+        .Case<chunk::LastRowOp>([&](chunk::LastRowOp l) {
+          Value in = get(l.getInput());
+          auto t = cast<tile::BufType>(in.getType());
+          bufs[l.getResult()] = view(in, t.getRows() - 1, 0, 1, t.getCols());
+          return success();
+        })
+        .Case<chunk::TransposeOp>([&](chunk::TransposeOp tr) {
+          Value dst = reg(tr.getResult(), "transpose");
+          tile::TransposeOp::create(b, loc, dst, get(tr.getInput()));
+          bufs[tr.getResult()] = dst;
+          return success();
+        })
+        .Case<chunk::UnitLowerInverseOp>([&](chunk::UnitLowerInverseOp u) {
+          Value dst = reg(u.getResult(), "inverse");
+          tile::TriInvOp::create(b, loc, dst, get(u.getInput()));
+          bufs[u.getResult()] = dst;
+          return success();
+        })
+        .Case<chunk::GramOp>([&](chunk::GramOp g) { return lowerGram(g); })
+        .Default([&](Operation *o) -> LogicalResult {
+          return o->emitOpError("has no tile lowering");
+        });
+  }
+
+  /// Decayed Gram matrices (MATH.md §3): no decay or a scalar one is an mma
+  /// and a mask; per channel, off-diagonal sub-blocks factor through the
+  /// decay at the last row of their column block (both factors <= 1), and
+  /// diagonal sub-blocks are element-wise.
+  LogicalResult lowerGram(chunk::GramOp g) {
+    Value lhs = bufs.lookup(g.getLhs()), rhs = bufs.lookup(g.getRhs());
+    bool inclusive = g.getMask() == chunk::Mask::inclusive;
+    Value dst = reg(g.getResult(), inclusive ? "gram_incl" : "gram_strict");
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    if (!g.getLhsDecay() || ext[g.getLhsDecay()].second == Ext::One) {
+      mma(dst, lhs, rhs, false, true, false);
+      if (g.getLhsDecay()) {
+        auto m = tile::DecayMaskOp::create(b, loc, dst, bufs.lookup(g.getLhsDecay()),
+                                           bufs.lookup(g.getRhsDecay()));
+        if (inclusive)
+          m.setInclusive(true);
+      } else {
+        auto m = tile::CausalMaskOp::create(b, loc, dst);
+        if (inclusive)
+          m.setInclusive(true);
+      }
+      bufs[g.getResult()] = dst;
+      return success();
+    }
+    Value lg = bufs.lookup(g.getLhsDecay()), rg = bufs.lookup(g.getRhsDecay());
+    const int64_t sub = scan.getSubBlock(), D = K, blocks = C / sub;
+    tile::FillOp::create(b, loc, dst, zeroF);
+    for (int64_t J = 0; J < blocks; ++J) {
+      int64_t r0 = J * sub, below = (J + 1) * sub, rest = C - below;
+      Value ref = view(rg, below - 1, 0, 1, D);
+      if (rest > 0) {
+        // rhs_J * exp(ref - rg_J)   and   lhs_below * exp(lg_below - ref)
+        Value rs = alloc(bufType(tile::Space::reg, sub, D), "gram_rhs");
+        ew(tile::EwKind::sub, rs, ref, view(rg, r0, 0, sub, D));
+        ew(tile::EwKind::exp, rs, rs);
+        ew(tile::EwKind::mul, rs, rs, view(rhs, r0, 0, sub, D));
+        Value ls = alloc(bufType(tile::Space::reg, rest, D), "gram_lhs");
+        ew(tile::EwKind::sub, ls, view(lg, below, 0, rest, D), ref);
+        ew(tile::EwKind::exp, ls, ls);
+        ew(tile::EwKind::mul, ls, ls, view(lhs, below, 0, rest, D));
+        mma(view(dst, below, r0, rest, sub), ls, rs, false, true, false);
+      }
+      auto d = tile::GramDiagOp::create(
+          b, loc, view(dst, r0, r0, sub, sub), view(lhs, r0, 0, sub, D),
+          view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
+          view(rg, r0, 0, sub, D));
+      if (inclusive)
+        d.setInclusive(true);
+    }
+    bufs[g.getResult()] = dst;
+    return success();
+  }
+
+  OpBuilder &b;
+  Location loc;
+  chunk::ScanOp scan;
+  const linac::KernelConfig &config;
+  const ExtentAnalysis &ext;
+  bool tileV;
+  int64_t C, K, V, Vt;
+  Operation *allocPoint = nullptr;
+  Value zero, seq, head, qkHead, start, length, vCol;
+  llvm::DenseMap<Value, Value> bufs; // chunk/lin value -> tile buffer
+};
+
+struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
+  using ChunkToTileBase::ChunkToTileBase;
+
+  void runOnOperation() override {
+    linac::KernelConfig cfg;
+    if (!corrupt.empty() && corrupt != "no-wait" && corrupt != "no-barrier") {
+      getOperation().emitError("chunk-to-tile: unknown corrupt='")
+          << corrupt << "'";
+      return signalPassFailure();
+    }
+    if (auto err = linac::parseKernelConfig(config, cfg); !err.empty()) {
+      getOperation().emitError(err);
+      return signalPassFailure();
+    }
+    for (auto scan :
+         llvm::make_early_inc_range(getOperation().getOps<chunk::ScanOp>())) {
+      if (auto err = linac::validateKernelConfig(cfg, scan.getKeyDim(),
+                                                 scan.getValueDim());
+          !err.empty()) {
+        scan.emitError(err);
+        return signalPassFailure();
+      }
+      if (failed(lower(scan, cfg)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult lower(chunk::ScanOp scan, const linac::KernelConfig &cfg);
+  LogicalResult buildParallelKernel(chunk::ScanOp scan,
+                                    const linac::KernelConfig &cfg,
+                                    const ExtentAnalysis &ext,
+                                    const Partition &part);
+  LogicalResult buildStatePass(chunk::ScanOp scan,
+                               const linac::KernelConfig &cfg,
+                               const ExtentAnalysis &ext,
+                               const Partition *materialized);
+};
+
+chunk::PerTokenOp perTokenOf(chunk::ScanOp scan) {
+  for (Operation &op : scan.getBody().front())
+    if (auto pt = dyn_cast<chunk::PerTokenOp>(op))
+      return pt;
+  return {};
+}
+
+/// One input's shared staging buffer and its async copy for a chunk.
+struct InputStage {
+  lin::InputOp input;
+  Value buffer; // shared, `stages` stages
+};
+
+LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
+                                     const linac::KernelConfig &cfg) {
+  ExtentAnalysis ext(scan);
+  if (cfg.split == linac::KernelConfig::Split::VTile && ext.reducesOverV)
+    return ext.reducesOverV->emitError(
+               "config split=vtile: this op reduces over V, so the state "
+               "pass cannot be split by V columns; use split=head");
+  if (scan->hasAttr("test_skip_initial_state"))
+    return scan.emitError("test_skip_initial_state is for the chunk "
+                          "evaluator only");
+  Partition part = partition(scan);
+  if (cfg.wu == linac::KernelConfig::WU::Materialized) {
+    if (failed(buildParallelKernel(scan, cfg, ext, part)))
+      return failure();
+    if (failed(buildStatePass(scan, cfg, ext, &part)))
+      return failure();
+  } else if (failed(buildStatePass(scan, cfg, ext, nullptr))) {
+    return failure();
+  }
+  scan.erase();
+  return success();
+}
+
+LogicalResult ChunkToTilePass::buildParallelKernel(
+    chunk::ScanOp scan, const linac::KernelConfig &cfg,
+    const ExtentAnalysis &ext, const Partition &part) {
+  OpBuilder b(scan);
+  Location loc = scan.getLoc();
+  auto kernel = tile::KernelOp::create(
+      b, loc, b.getStringAttr(scan.getSymName() + "_chunks"),
+      b.getStrArrayAttr({"seq", "head", "chunk"}), b.getI64IntegerAttr(4),
+      b.getStringAttr("parallel"));
+  KernelBuilder kb(b, loc, scan, cfg, ext, /*tileV=*/false);
+  kb.begin(kernel, false);
+  Value chunkIdx = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
+  Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
+                                            scan.getChunkSize());
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                        chunkIdx, nchunks);
+  auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  chunk::PerTokenOp pt = perTokenOf(scan);
+  kb.loadInvariants(pt);
+  Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length,
+                                          chunkIdx, scan.getChunkSize());
+  Value row = arith::MulIOp::create(b, loc, chunkIdx, kb.index(kb.C));
+  llvm::DenseMap<Value, Value> inputTiles;
+  SmallVector<Value> tokens;
+  for (Operation &op : pt.getBody().front())
+    if (auto in = dyn_cast<lin::InputOp>(op)) {
+      Extents e = ext[in.getResult()];
+      Value buf = kb.alloc(kb.bufType(tile::Space::shared, kb.C, kb.size(e.second)),
+                           (in.getName() + "_smem").str());
+      Value head = in.getHeads() == lin::HeadGroup::H ? kb.qkHead : kb.head;
+      tokens.push_back(tile::CopyAsyncOp::create(
+          b, loc, b.getType<tile::TokenType>(), in.getName(), buf, kb.start, row,
+          valid, head, kb.zero, tile::Role::producer));
+      inputTiles[in.getResult()] = buf;
+    }
+  for (Value t : tokens)
+    tile::WaitOp::create(b, loc, t, tile::Role::consumer);
+  if (failed(kb.lowerPerToken(pt, inputTiles, valid)))
+    return failure();
+  for (Operation &op : scan.getBody().front()) {
+    if (isa<chunk::PerTokenOp, chunk::YieldOp>(op) || part.stateOps.contains(&op))
+      continue;
+    if (failed(kb.lowerChunkOp(op)))
+      return failure();
+  }
+  for (auto [i, v] : llvm::enumerate(part.boundary))
+    tile::StoreTileOp::create(b, loc, ("ws" + std::to_string(i)),
+                              kb.bufs.lookup(v), kb.seq, kb.head, chunkIdx);
+  return success();
+}
+
+LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
+                                              const linac::KernelConfig &cfg,
+                                              const ExtentAnalysis &ext,
+                                              const Partition *materialized) {
+  OpBuilder b(scan);
+  Location loc = scan.getLoc();
+  bool tileV = cfg.split == linac::KernelConfig::Split::VTile;
+  auto kernel = tile::KernelOp::create(
+      b, loc, b.getStringAttr(scan.getSymName() + "_state"),
+      b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(4),
+      b.getStringAttr("state"));
+  KernelBuilder kb(b, loc, scan, cfg, ext, tileV);
+  kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
+  kb.begin(kernel, true);
+  chunk::PerTokenOp pt = perTokenOf(scan);
+  const int64_t stages = cfg.stages;
+
+  // What arrives by asynchronous copy each chunk: the inputs (fused), or the
+  // workspaces of the parallel kernel (materialised).
+  struct Arrival {
+    Value value;  // chunk or lin value it provides
+    Value buffer; // shared, `stages` stages
+    std::string name;
+    bool isInput;
+    bool perH;
+    Ext cols;
+  };
+  SmallVector<Arrival> arrivals;
+  if (materialized) {
+    for (auto [i, v] : llvm::enumerate(materialized->boundary)) {
+      Extents e = ext[v];
+      if (e.first == Ext::V)
+        return scan.emitError("cannot split by V: a state-pass input has V rows");
+      Value buf = kb.alloc(kb.bufType(tile::Space::shared, kb.size(e.first),
+                                      kb.size(e.second), stages),
+                           "ws" + std::to_string(i) + "_smem");
+      arrivals.push_back({v, buf, "ws" + std::to_string(i), false, false, e.second});
+    }
+  } else {
+    kb.loadInvariants(pt);
+    for (Operation &op : pt.getBody().front())
+      if (auto in = dyn_cast<lin::InputOp>(op)) {
+        Extents e = ext[in.getResult()];
+        Value buf = kb.alloc(kb.bufType(tile::Space::shared, kb.C,
+                                        kb.size(e.second), stages),
+                             (in.getName() + "_smem").str());
+        arrivals.push_back({in.getResult(), buf, in.getName().str(), true,
+                            in.getHeads() == lin::HeadGroup::H, e.second});
+      }
+  }
+
+  // The state, in registers for the whole sequence.
+  Value S = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt), "S");
+  tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+  kb.bufs[scan.getState()] = S;
+
+  Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
+                                            scan.getChunkSize());
+  auto issue = [&](Value chunkIdx, Value stage) {
+    SmallVector<Value> tokens;
+    Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length,
+                                            chunkIdx, scan.getChunkSize());
+    Value row = arith::MulIOp::create(b, loc, chunkIdx, kb.index(kb.C));
+    for (Arrival &a : arrivals) {
+      auto t = cast<tile::BufType>(a.buffer.getType());
+      Value dst = tile::StageOp::create(
+          b, loc, kb.bufType(tile::Space::shared, t.getRows(), t.getCols()),
+          a.buffer, stage);
+      Value col = kb.colOffset(a.cols);
+      if (a.isInput) {
+        tokens.push_back(tile::CopyAsyncOp::create(
+            b, loc, b.getType<tile::TokenType>(), a.name, dst, kb.start, row,
+            valid, a.perH ? kb.qkHead : kb.head, col, tile::Role::producer));
+      } else {
+        tokens.push_back(tile::CopyTileAsyncOp::create(
+            b, loc, b.getType<tile::TokenType>(), a.name, dst, kb.seq, kb.head,
+            chunkIdx, col, tile::Role::producer));
+      }
+    }
+    return tokens;
+  };
+
+  // Prologue: chunk 0 into stage 0 (with one stage, copies go in the loop).
+  SmallVector<Value> initTokens;
+  if (stages > 1)
+    initTokens = issue(kb.zero, kb.zero);
+  auto loop = scf::ForOp::create(b, loc, kb.zero, nchunks, kb.index(1), initTokens);
+  // Without loop-carried tokens the builder already placed an scf.yield.
+  if (!loop.getBody()->empty())
+    loop.getBody()->back().erase();
+  b.setInsertionPointToStart(loop.getBody());
+  Value c = loop.getInductionVar();
+  Value stage = arith::RemUIOp::create(b, loc, c, kb.index(stages));
+  SmallVector<Value> current(loop.getRegionIterArgs().begin(),
+                             loop.getRegionIterArgs().end());
+  SmallVector<Value> next;
+  if (stages > 1) {
+    // Prefetch chunk c+1 into the next stage; a past-the-end chunk has 0 rows.
+    Value c1 = arith::AddIOp::create(b, loc, c, kb.index(1));
+    Value s1 = arith::RemUIOp::create(b, loc, c1, kb.index(stages));
+    next = issue(c1, s1);
+  } else {
+    current = issue(c, kb.zero);
+  }
+  if (corrupt != "no-wait")
+    for (Value t : current)
+      tile::WaitOp::create(b, loc, t, tile::Role::consumer);
+  Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length, c,
+                                          scan.getChunkSize());
+  Value row = arith::MulIOp::create(b, loc, c, kb.index(kb.C));
+
+  llvm::DenseMap<Value, Value> inputTiles;
+  for (Arrival &a : arrivals) {
+    auto t = cast<tile::BufType>(a.buffer.getType());
+    Value here = tile::StageOp::create(
+        b, loc, kb.bufType(tile::Space::shared, t.getRows(), t.getCols()),
+        a.buffer, stage);
+    if (a.isInput) {
+      inputTiles[a.value] = here;
+    } else {
+      Value r = kb.alloc(kb.bufType(tile::Space::reg, t.getRows(), t.getCols()),
+                         a.name);
+      kb.ew(tile::EwKind::copy, r, here);
+      kb.bufs[a.value] = r;
+    }
+  }
+  if (!materialized && failed(kb.lowerPerToken(pt, inputTiles, valid)))
+    return failure();
+  Block &body = scan.getBody().front();
+  for (Operation &op : body) {
+    if (isa<chunk::PerTokenOp>(op))
+      continue;
+    if (materialized && !materialized->stateOps.contains(&op) &&
+        !isa<chunk::YieldOp>(op))
+      continue;
+    if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
+      tile::StoreRowsOp::create(b, loc, "o", kb.bufs.lookup(yield.getOutput()),
+                                kb.start, row, valid, kb.head, kb.vCol);
+      kb.ew(tile::EwKind::copy, S, kb.bufs.lookup(yield.getNextState()));
+      break;
+    }
+    if (failed(kb.lowerChunkOp(op)))
+      return failure();
+  }
+  // Every stage read in this chunk may be overwritten from here on.
+  if (corrupt != "no-barrier")
+    tile::BarrierOp::create(b, loc);
+  scf::YieldOp::create(b, loc, stages > 1 ? next : SmallVector<Value>{});
+  b.setInsertionPointAfter(loop);
+  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+  return success();
+}
+
+} // namespace

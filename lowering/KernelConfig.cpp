@@ -1,0 +1,110 @@
+//===- KernelConfig.cpp ---------------------------------------------------===//
+#include "lowering/KernelConfig.h"
+
+#include <vector>
+
+namespace linac {
+
+std::string KernelConfig::str() const {
+  std::string s = "chunk=" + std::to_string(chunk) +
+                  ",sub=" + std::to_string(subBlock) +
+                  ",wu=" + (wu == WU::Fused ? "fused" : "materialized") +
+                  ",split=" + (split == Split::Head ? "head" : "vtile");
+  if (split == Split::VTile)
+    s += ",vtile=" + std::to_string(vTile);
+  return s + ",stages=" + std::to_string(stages) + ",mma=" + mma;
+}
+
+static bool parseInt(const std::string &s, int64_t &out) {
+  if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  out = std::stoll(s);
+  return true;
+}
+
+std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() + 1 : end + 1;
+    if (item.empty())
+      continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      return "--config: expected KEY=VALUE, got '" + item + "'";
+    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto number = [&](int64_t &slot) -> std::string {
+      if (!parseInt(value, slot) || slot < 1)
+        return "--config: " + key + " must be a positive integer, got '" + value + "'";
+      return "";
+    };
+    std::string err;
+    if (key == "chunk")
+      err = number(c.chunk);
+    else if (key == "sub")
+      err = number(c.subBlock);
+    else if (key == "vtile")
+      err = number(c.vTile);
+    else if (key == "stages")
+      err = number(c.stages);
+    else if (key == "wu") {
+      if (value == "fused")
+        c.wu = KernelConfig::WU::Fused;
+      else if (value == "materialized")
+        c.wu = KernelConfig::WU::Materialized;
+      else
+        err = "--config: wu must be fused or materialized, got '" + value + "'";
+    } else if (key == "split") {
+      if (value == "head")
+        c.split = KernelConfig::Split::Head;
+      else if (value == "vtile")
+        c.split = KernelConfig::Split::VTile;
+      else
+        err = "--config: split must be head or vtile, got '" + value + "'";
+    } else if (key == "mma") {
+      if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
+        err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
+      c.mma = value;
+    } else {
+      err = "--config: unknown key '" + key +
+            "' (expected chunk, sub, wu, split, vtile, stages, mma)";
+    }
+    if (!err.empty())
+      return err;
+  }
+  return "";
+}
+
+std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
+  (void)K;
+  if (c.chunk > 256)
+    return "config: chunk must be at most 256, got " + std::to_string(c.chunk);
+  if (c.subBlock > c.chunk || c.chunk % c.subBlock != 0)
+    return "config: sub (" + std::to_string(c.subBlock) +
+           ") must divide chunk (" + std::to_string(c.chunk) + ")";
+  if (c.stages > 4)
+    return "config: stages must be 1 to 4, got " + std::to_string(c.stages);
+  if (c.split == KernelConfig::Split::VTile) {
+    if (c.vTile < 1 || V % c.vTile != 0)
+      return "config: vtile (" + std::to_string(c.vTile) +
+             ") must be a positive divisor of V (" + std::to_string(V) + ")";
+  }
+  return "";
+}
+
+KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
+                                int64_t tokens, int64_t K, int64_t V) {
+  (void)K;
+  KernelConfig c;
+  int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
+  c.chunk = perSequence <= 32 ? 32 : 64;
+  c.subBlock = 16;
+  if (sequences * headsV < 128 && V % 32 == 0 && V > 32) {
+    c.split = KernelConfig::Split::VTile;
+    c.vTile = V >= 128 ? 64 : 32;
+  }
+  return c;
+}
+
+} // namespace linac

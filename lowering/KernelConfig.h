@@ -1,0 +1,55 @@
+//===- KernelConfig.h - every kernel choice, in one place ------------------===//
+//
+// Kernel formation (which stages fuse, which intermediates go to memory),
+// tile sizes, the chunk size and the parallel split of the state pass are
+// read from a KernelConfig; nothing downstream decides them on its own. The
+// default chooser picks values from the shape; an autotuner varies them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LINAC_LOWERING_KERNELCONFIG_H
+#define LINAC_LOWERING_KERNELCONFIG_H
+
+#include <cstdint>
+#include <string>
+
+namespace linac {
+
+struct KernelConfig {
+  /// Tokens per chunk.
+  int64_t chunk = 64;
+  /// Rows per sub-block of per-channel decayed Gram matrices (MATH.md §3).
+  int64_t subBlock = 16;
+  /// fused: one kernel per (sequence, head[, V tile]) computes everything;
+  /// materialized: a chunk-parallel kernel writes the state pass's S-free
+  /// inputs (W, U, ...) to workspaces that the state pass reads.
+  enum class WU { Fused, Materialized } wu = WU::Fused;
+  /// Parallel split of the state pass: per (sequence, head), or also per
+  /// tile of V columns (the state's columns evolve independently).
+  enum class Split { Head, VTile } split = Split::Head;
+  /// Columns of V per block when split = vtile.
+  int64_t vTile = 0;
+  /// Shared-memory stages of the input pipeline.
+  int64_t stages = 2;
+  /// Precision of mma operands (f32, tf32, bf16, f16); accumulation is fp32.
+  std::string mma = "f32";
+
+  std::string str() const;
+};
+
+/// Parses "chunk=64,wu=fused,split=vtile,vtile=32,stages=2,mma=f32" over
+/// `base` (unnamed keys keep their value). Returns an error message or "".
+std::string parseKernelConfig(const std::string &text, KernelConfig &config);
+
+/// Checks a config against K and V; returns an error message or "".
+std::string validateKernelConfig(const KernelConfig &config, int64_t K,
+                                 int64_t V);
+
+/// The default choice for a problem: chunk 64 (32 for short sequences),
+/// W/U fused, and a V split when there are too few (sequence, head) pairs
+/// to fill a GPU (fewer than 128) and V is a multiple of 32.
+KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
+                                int64_t tokens, int64_t K, int64_t V);
+
+} // namespace linac
+
+#endif

@@ -1,0 +1,35 @@
+//===- ModuleCache.h - compiled kernel modules, cached on disk -------------===//
+//
+// Emitted source is compiled once and kept under a key made of the source,
+// the tile library and the compiler, so a second run with the same kernel
+// loads it directly. A cache entry that does not load (truncated, corrupt)
+// is rebuilt.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LINAC_RUNTIME_CPU_MODULECACHE_H
+#define LINAC_RUNTIME_CPU_MODULECACHE_H
+
+#include <string>
+
+namespace linac {
+
+struct CompiledModule {
+  std::string path;  // the shared object
+  bool cacheHit = false;
+};
+
+/// The cache directory: $LINAC_CACHE_DIR, else $XDG_CACHE_HOME/linac, else
+/// $HOME/.cache/linac, else /tmp/linac-cache.
+std::string cacheDirectory();
+
+/// Compiles `source` (which includes "linac_tile.h") into a shared object
+/// with $LINAC_CXX (default: the compiler linac was built with), or finds it in the cache. Returns an error
+/// message, empty on success.
+std::string buildCpuModule(const std::string &source, CompiledModule &out);
+
+/// 64-bit FNV-1a, printed as 16 hex digits.
+std::string hashHex(const std::string &text);
+
+} // namespace linac
+
+#endif

@@ -1,0 +1,607 @@
+//===- linac_tile.h - the cpu tile library ---------------------------------===//
+//
+// The tile primitives that emitted kernels call, implemented with loops so
+// that the same block-level program the GPU runs can run on a CPU. Blocks
+// run one after another; within a block, ops (and warp roles) run in program
+// order. mma operands are rounded to their declared precision and
+// accumulated in fp32, as tensor cores do.
+//
+// The library also checks the kernel's synchronisation, and reports as an
+// error (never silently): a shared stage read before the copy into it was
+// waited for; a copy into a stage that was read since the last barrier (a
+// stage overwritten while in use); a copy into a stage with a copy still in
+// flight; any access outside a tensor. Staged buffers are filled with NaN
+// while a copy is in flight, so a missed check cannot go unnoticed either.
+//
+// Self-contained (C++17 standard library only): linac embeds this file and
+// writes it next to the emitted source it compiles.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LINAC_TILE_CPU_H
+#define LINAC_TILE_CPU_H
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace linac {
+namespace tile {
+
+enum Space { reg = 0, shared = 1 };
+enum class Ew {
+  copy, neg, exp, log, sqrt, sigmoid, logsigmoid, softplus, silu,
+  add, sub, mul, div, max, min
+};
+enum class Operand { f32, tf32, bf16, f16 };
+
+/// A global tensor: rows x heads x cols floats, row-major. Per-token tensors
+/// have rows = B*T; params rows = 1 (heads = HV); states rows = N
+/// (cols = K*V); workspaces rows = N*HV*chunks, heads = 1, cols = r*c.
+struct Global {
+  std::string name;
+  float *data = nullptr;
+  int64_t rows = 0, heads = 0, cols = 0;
+};
+
+struct Launch {
+  std::vector<Global> globals;
+  int64_t B = 0, T = 0, H = 1, HV = 1, K = 0, V = 0, N = 0;
+  int64_t chunks = 0; // workspace slots per (sequence, head)
+  std::vector<int64_t> cuSeqlens; // empty: one sequence per batch row
+  bool hasInitialState = false;
+  float scale = 1;
+  mutable std::string error; // the first error; later ones are dropped
+
+  void fail(const std::string &message) const {
+    if (error.empty())
+      error = message;
+  }
+  bool failed() const { return !error.empty(); }
+  const Global *global(const char *name) const {
+    for (const Global &g : globals)
+      if (g.name == name)
+        return &g;
+    fail(std::string("kernel uses tensor '") + name + "', which was not passed");
+    return nullptr;
+  }
+  float scalar(const char *name) const {
+    if (std::string(name) == "scale")
+      return scale;
+    fail(std::string("unknown scalar '") + name + "'");
+    return 0;
+  }
+};
+
+/// Synchronisation state of one stage of a shared buffer.
+struct StageState {
+  bool pending = false;         // a copy is in flight
+  bool readSinceBarrier = false;
+};
+
+struct Tile {
+  float *p = nullptr;
+  int64_t rows = 0, cols = 0, ld = 0;
+  Space space = reg;
+  StageState *state = nullptr; // shared stages only
+  std::string name;
+  float &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
+  /// Broadcasting read: a dimension of size 1 repeats.
+  float get(int64_t i, int64_t j) const {
+    return p[(rows == 1 ? 0 : i) * ld + (cols == 1 ? 0 : j)];
+  }
+  Tile view(int64_t r, int64_t c, int64_t nr, int64_t nc) const {
+    Tile t = *this;
+    t.p = p + r * ld + c;
+    t.rows = nr;
+    t.cols = nc;
+    return t;
+  }
+};
+
+/// A multi-stage buffer; stage(i) gives one stage as a tile.
+struct Buffer {
+  std::vector<float> data;
+  std::vector<StageState> states;
+  int64_t rows = 0, cols = 0, stages = 1;
+  Space space = reg;
+  std::string name;
+  Tile stage(int64_t i) {
+    Tile t;
+    t.p = data.data() + (i % stages) * rows * cols;
+    t.rows = rows;
+    t.cols = cols;
+    t.ld = cols;
+    t.space = space;
+    t.state = space == shared ? &states[i % stages] : nullptr;
+    t.name = name;
+    return t;
+  }
+  operator Tile() { return stage(0); }
+};
+
+struct Token {
+  StageState *state = nullptr;
+  std::shared_ptr<std::function<void()>> copy; // runs at wait
+};
+
+class Block {
+public:
+  Block(const Launch &L, int64_t i0, int64_t i1, int64_t i2) : L(L) {
+    id[0] = i0;
+    id[1] = i1;
+    id[2] = i2;
+  }
+  const Launch &L;
+  int64_t id[3];
+  std::vector<std::unique_ptr<Buffer>> buffers;
+
+  Buffer &alloc(Space space, int64_t rows, int64_t cols, int64_t stages,
+                const char *name) {
+    auto b = std::make_unique<Buffer>();
+    b->data.assign(static_cast<size_t>(rows * cols * stages), 0.0f);
+    b->states.resize(static_cast<size_t>(stages));
+    b->rows = rows;
+    b->cols = cols;
+    b->stages = stages;
+    b->space = space;
+    b->name = name;
+    buffers.push_back(std::move(b));
+    return *buffers.back();
+  }
+  int64_t program_id(int d) const { return id[d]; }
+};
+
+// --- synchronisation checks --------------------------------------------------
+
+inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
+  if (t.space != shared || !t.state)
+    return true;
+  if (t.state->pending) {
+    blk.L.fail(std::string("hazard: ") + op + " reads shared buffer '" + t.name +
+               "' before the copy into it was waited for");
+    return false;
+  }
+  t.state->readSinceBarrier = true;
+  return true;
+}
+
+inline void barrier(Block &blk) {
+  for (auto &b : blk.buffers)
+    for (StageState &s : b->states)
+      s.readSinceBarrier = false;
+}
+
+inline bool startCopy(const Block &blk, const Tile &dst) {
+  if (!dst.state) {
+    blk.L.fail("copy_async into '" + dst.name + "', which is not shared");
+    return false;
+  }
+  if (dst.state->readSinceBarrier) {
+    blk.L.fail("hazard: copy into shared stage of '" + dst.name +
+               "' while it is in use (read since the last barrier)");
+    return false;
+  }
+  if (dst.state->pending) {
+    blk.L.fail("hazard: copy into shared stage of '" + dst.name +
+               "' while another copy into it is in flight");
+    return false;
+  }
+  dst.state->pending = true;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = std::numeric_limits<float>::quiet_NaN();
+  return true;
+}
+
+inline void wait(Block &blk, Token &t) {
+  if (!t.copy) {
+    blk.L.fail("wait on a token with no copy");
+    return;
+  }
+  (*t.copy)();
+  t.copy.reset();
+  if (t.state)
+    t.state->pending = false;
+}
+
+// --- sequences and indices ------------------------------------------------
+
+struct SeqExtent {
+  int64_t start, length;
+};
+inline SeqExtent sequence(const Block &blk, int64_t n) {
+  const Launch &L = blk.L;
+  if (L.cuSeqlens.empty())
+    return {n * L.T, L.T};
+  return {L.cuSeqlens[n], L.cuSeqlens[n + 1] - L.cuSeqlens[n]};
+}
+inline int64_t qk_head(const Block &blk, int64_t hv) {
+  return hv / (blk.L.HV / blk.L.H);
+}
+inline int64_t num_chunks(int64_t length, int64_t chunk) {
+  return (length + chunk - 1) / chunk;
+}
+inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
+  int64_t r = length - c * chunk;
+  return r < 0 ? 0 : (r > chunk ? chunk : r);
+}
+
+// --- global memory ------------------------------------------------------------
+
+inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
+                        int64_t start, int64_t row, int64_t valid,
+                        int64_t head, int64_t col) {
+  Token t;
+  if (!g || !startCopy(blk, dst))
+    return t;
+  t.state = dst.state;
+  int64_t first = start + row;
+  // A copy of 0 rows (the prefetch past the last chunk) touches no memory.
+  bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
+  if (valid < 0 || valid > dst.rows || rowsOut || head < 0 ||
+      head >= g->heads || col < 0 || col + dst.cols > g->cols) {
+    blk.L.fail("copy_async of '" + g->name + "': rows [" +
+               std::to_string(first) + ", " + std::to_string(first + valid) +
+               "), head " + std::to_string(head) + ", columns [" +
+               std::to_string(col) + ", " + std::to_string(col + dst.cols) +
+               ") is outside the tensor");
+    return t;
+  }
+  Tile d = dst;
+  t.copy = std::make_shared<std::function<void()>>([=]() {
+    for (int64_t i = 0; i < d.rows; ++i)
+      for (int64_t j = 0; j < d.cols; ++j)
+        d.at(i, j) = i < valid
+                         ? g->data[((first + i) * g->heads + head) * g->cols + col + j]
+                         : 0.0f;
+  });
+  return t;
+}
+
+inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
+                   int64_t chunk, int64_t size) {
+  const Launch &L = blk.L;
+  int64_t index = (seq * L.HV + head) * L.chunks + chunk;
+  if (!g || index < 0 || index >= g->rows || size > g->cols) {
+    L.fail("workspace slot outside '" + (g ? g->name : std::string("?")) + "'");
+    return nullptr;
+  }
+  return g->data + index * g->cols;
+}
+
+inline void store_tile(Block &blk, const Global *g, const Tile &src,
+                       int64_t seq, int64_t head, int64_t chunk) {
+  if (!checkRead(blk, src, "store_tile"))
+    return;
+  float *p = slot(blk, g, seq, head, chunk, src.rows * src.cols);
+  if (!p)
+    return;
+  for (int64_t i = 0; i < src.rows; ++i)
+    for (int64_t j = 0; j < src.cols; ++j)
+      p[i * src.cols + j] = src.at(i, j);
+}
+
+/// Columns col.. of a workspace tile whose full width is `fullCols`.
+inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
+                             int64_t seq, int64_t head, int64_t chunk,
+                             int64_t col, int64_t fullCols) {
+  Token t;
+  if (!g || !startCopy(blk, dst))
+    return t;
+  t.state = dst.state;
+  float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
+  if (!p || col + dst.cols > fullCols)
+    return t;
+  Tile d = dst;
+  t.copy = std::make_shared<std::function<void()>>([=]() {
+    for (int64_t i = 0; i < d.rows; ++i)
+      for (int64_t j = 0; j < d.cols; ++j)
+        d.at(i, j) = p[i * fullCols + col + j];
+  });
+  return t;
+}
+
+inline void load_param(Block &blk, const Global *g, const Tile &dst,
+                       int64_t head, int64_t col) {
+  if (!g)
+    return;
+  if (head >= g->heads || col + dst.cols > g->cols || dst.rows != 1) {
+    blk.L.fail("load_param of '" + g->name + "' is outside the tensor");
+    return;
+  }
+  for (int64_t j = 0; j < dst.cols; ++j)
+    dst.at(0, j) = g->data[head * g->cols + col + j];
+}
+
+inline void load_state(Block &blk, const Tile &dst, int64_t seq, int64_t head,
+                       int64_t col) {
+  const Launch &L = blk.L;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = 0.0f;
+  if (!L.hasInitialState)
+    return;
+  const Global *g = L.global("h0");
+  if (!g)
+    return;
+  if (seq >= L.N || head >= L.HV || dst.rows != L.K || col + dst.cols > L.V) {
+    L.fail("load_state outside h0");
+    return;
+  }
+  const float *p = g->data + (seq * L.HV + head) * L.K * L.V;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = p[i * L.V + col + j];
+}
+
+inline void store_state(Block &blk, const Tile &src, int64_t seq, int64_t head,
+                        int64_t col) {
+  const Launch &L = blk.L;
+  const Global *g = L.global("ht");
+  if (!g)
+    return;
+  if (seq >= L.N || head >= L.HV || src.rows != L.K || col + src.cols > L.V) {
+    L.fail("store_state outside ht");
+    return;
+  }
+  float *p = g->data + (seq * L.HV + head) * L.K * L.V;
+  for (int64_t i = 0; i < src.rows; ++i)
+    for (int64_t j = 0; j < src.cols; ++j)
+      p[i * L.V + col + j] = src.at(i, j);
+}
+
+inline void store_rows(Block &blk, const Global *g, const Tile &src,
+                       int64_t start, int64_t row, int64_t valid, int64_t head,
+                       int64_t col) {
+  if (!g || !checkRead(blk, src, "store_rows"))
+    return;
+  int64_t first = start + row;
+  bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
+  if (valid < 0 || valid > src.rows || rowsOut || head < 0 ||
+      head >= g->heads || col < 0 || col + src.cols > g->cols) {
+    blk.L.fail("store_rows into '" + g->name + "' is outside the tensor");
+    return;
+  }
+  for (int64_t i = 0; i < valid; ++i)
+    for (int64_t j = 0; j < src.cols; ++j)
+      g->data[((first + i) * g->heads + head) * g->cols + col + j] = src.at(i, j);
+}
+
+// --- compute ----------------------------------------------------------------
+
+inline void fill(Block &, const Tile &dst, float v) {
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = v;
+}
+
+inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
+  for (int64_t i = valid < 0 ? 0 : valid; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = 0.0f;
+}
+
+inline float apply(Ew k, float x, float y) {
+  switch (k) {
+  case Ew::copy: return x;
+  case Ew::neg: return -x;
+  case Ew::exp: return std::exp(x);
+  case Ew::log: return std::log(x);
+  case Ew::sqrt: return std::sqrt(x);
+  case Ew::sigmoid: return 1.0f / (1.0f + std::exp(-x));
+  case Ew::logsigmoid: return std::fmin(x, 0.0f) - std::log1p(std::exp(-std::fabs(x)));
+  case Ew::softplus: return std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
+  case Ew::silu: return x / (1.0f + std::exp(-x));
+  case Ew::add: return x + y;
+  case Ew::sub: return x - y;
+  case Ew::mul: return x * y;
+  case Ew::div: return x / y;
+  case Ew::max: return std::fmax(x, y);
+  case Ew::min: return std::fmin(x, y);
+  }
+  return x;
+}
+
+inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
+  if (!checkRead(blk, a, "ew"))
+    return;
+  // Read into a temporary first: dst may alias a.
+  std::vector<float> out(static_cast<size_t>(dst.rows * dst.cols));
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      out[i * dst.cols + j] = apply(k, a.get(i, j), 0.0f);
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = out[i * dst.cols + j];
+}
+
+inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) {
+  if (!checkRead(blk, a, "ew") || !checkRead(blk, b, "ew"))
+    return;
+  std::vector<float> out(static_cast<size_t>(dst.rows * dst.cols));
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      out[i * dst.cols + j] = apply(k, a.get(i, j), b.get(i, j));
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = out[i * dst.cols + j];
+}
+
+inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
+  if (!checkRead(blk, src, "row_l2norm"))
+    return;
+  for (int64_t i = 0; i < src.rows; ++i) {
+    float ss = 0;
+    for (int64_t j = 0; j < src.cols; ++j)
+      ss += src.at(i, j) * src.at(i, j);
+    float inv = 1.0f / std::sqrt(ss + 1e-6f);
+    for (int64_t j = 0; j < src.cols; ++j)
+      dst.at(i, j) = src.at(i, j) * inv;
+  }
+}
+
+inline void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
+  if (!checkRead(blk, a, "row_dot") || !checkRead(blk, b, "row_dot"))
+    return;
+  for (int64_t i = 0; i < a.rows; ++i) {
+    float acc = 0;
+    for (int64_t j = 0; j < a.cols; ++j)
+      acc += a.at(i, j) * b.at(i, j);
+    dst.at(i, 0) = acc;
+  }
+}
+
+inline void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive) {
+  if (!checkRead(blk, src, "cumsum"))
+    return;
+  for (int64_t j = 0; j < src.cols; ++j) {
+    float acc = 0;
+    for (int64_t i = 0; i < src.rows; ++i) {
+      float x = src.at(i, j);
+      if (exclusive) {
+        dst.at(i, j) = acc;
+        acc += x;
+      } else {
+        acc += x;
+        dst.at(i, j) = acc;
+      }
+    }
+  }
+}
+
+inline void transpose(Block &blk, const Tile &dst, const Tile &src) {
+  if (!checkRead(blk, src, "transpose"))
+    return;
+  for (int64_t i = 0; i < src.rows; ++i)
+    for (int64_t j = 0; j < src.cols; ++j)
+      dst.at(j, i) = src.at(i, j);
+}
+
+/// Rounds to the operand precision (round to nearest even on the mantissa).
+inline float round_operand(float x, Operand t) {
+  int drop = t == Operand::f32 ? 0 : t == Operand::tf32 ? 13 : t == Operand::bf16 ? 16 : 13;
+  if (drop == 0 || !std::isfinite(x))
+    return x;
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  uint32_t half = 1u << (drop - 1), mask = (1u << drop) - 1;
+  uint32_t rem = u & mask;
+  u &= ~mask;
+  if (rem > half || (rem == half && (u & (1u << drop))))
+    u += 1u << drop;
+  std::memcpy(&x, &u, 4);
+  // f16 also has a narrower exponent range; values here stay well inside it.
+  return x;
+}
+
+inline void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
+                bool ta, bool tb, bool accumulate, Operand type) {
+  if (!checkRead(blk, a, "mma") || !checkRead(blk, b, "mma"))
+    return;
+  int64_t m = acc.rows, n = acc.cols, k = ta ? a.rows : a.cols;
+  std::vector<float> out(static_cast<size_t>(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float s = accumulate ? acc.at(i, j) : 0.0f;
+      for (int64_t l = 0; l < k; ++l)
+        s += round_operand(ta ? a.at(l, i) : a.at(i, l), type) *
+             round_operand(tb ? b.at(j, l) : b.at(l, j), type);
+      out[i * n + j] = s;
+    }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      acc.at(i, j) = out[i * n + j];
+}
+
+inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      if (j > i || (j == i && !inclusive))
+        dst.at(i, j) = 0.0f;
+}
+
+inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
+                       const Tile &rg, bool inclusive) {
+  if (!checkRead(blk, lg, "decay_mask") || !checkRead(blk, rg, "decay_mask"))
+    return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = (j < i || (j == i && inclusive))
+                         ? dst.at(i, j) * std::exp(lg.at(i, 0) - rg.at(j, 0))
+                         : 0.0f;
+}
+
+inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
+                      const Tile &lg, const Tile &rg, bool inclusive) {
+  for (const Tile *t : {&l, &r, &lg, &rg})
+    if (!checkRead(blk, *t, "gram_diag"))
+      return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j) {
+      if (j > i || (j == i && !inclusive)) {
+        dst.at(i, j) = 0.0f;
+        continue;
+      }
+      float acc = 0;
+      for (int64_t c = 0; c < l.cols; ++c)
+        acc += l.at(i, c) * r.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c));
+      dst.at(i, j) = acc;
+    }
+}
+
+/// (I + L)^-1 for strictly lower L, by forward substitution in fp32.
+inline void tri_inv(Block &blk, const Tile &dst, const Tile &src) {
+  if (!checkRead(blk, src, "tri_inv"))
+    return;
+  int64_t n = src.rows;
+  std::vector<float> t(static_cast<size_t>(n * n), 0.0f);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t i = j; i < n; ++i) {
+      float acc = i == j ? 1.0f : 0.0f;
+      for (int64_t m = j; m < i; ++m)
+        acc -= src.at(i, m) * t[m * n + j];
+      t[i * n + j] = acc;
+    }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      dst.at(i, j) = t[i * n + j];
+}
+
+// --- kernels ------------------------------------------------------------------
+
+using KernelFn = void (*)(const Launch &, Block &);
+
+/// What the emitted module exports: its kernels in launch order, with their
+/// grids, and the workspaces they share.
+struct KernelInfo {
+  const char *name;
+  KernelFn fn;
+  const char *grid[3];
+  int64_t vtileCols; // columns of V per block along a "vtile" grid dimension
+};
+struct WorkspaceInfo {
+  const char *name;
+  int64_t rows, cols;
+};
+struct ModuleInfo {
+  const char *variant;
+  const char *config;
+  int64_t chunk;
+  int numKernels;
+  const KernelInfo *kernels;
+  int numWorkspaces;
+  const WorkspaceInfo *workspaces;
+};
+
+} // namespace tile
+} // namespace linac
+
+#define LINAC_KERNEL(name)                                                     \
+  static void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
+
+#endif // LINAC_TILE_CPU_H
