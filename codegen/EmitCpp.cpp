@@ -271,7 +271,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("Token " + fresh(c, "k") + " = copy_tile_async(blk, " +
              global(c.getName()) + ", " + n(c.getDst()) + ", " + n(c.getSeq()) +
              ", " + n(c.getHead()) + ", " + n(c.getChunk()) + ", " +
-             n(c.getCol()) + ", " + std::to_string(ws->second.second) + ");");
+             n(c.getCol()) + ", " + n(c.getValid()) + ", " +
+             std::to_string(ws->second.second) + ");");
         return success();
       })
       .Case<tile::WaitOp>([&](tile::WaitOp w) {

@@ -630,7 +630,7 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
       } else {
         tokens.push_back(tile::CopyTileAsyncOp::create(
             b, loc, b.getType<tile::TokenType>(), a.name, dst, kb.seq, kb.head,
-            chunkIdx, col, tile::Role::producer));
+            chunkIdx, col, valid, tile::Role::producer));
       }
     }
     return tokens;

@@ -19,3 +19,9 @@ tool_dirs = [
 config.environment["PATH"] = os.pathsep.join(tool_dirs + [config.environment.get("PATH", os.environ.get("PATH", ""))])
 config.substitutions.append(("%examples", os.path.join(config.linac_src_root, "examples")))
 config.substitutions.append(("%goldens", os.path.join(config.linac_src_root, "test", "goldens")))
+
+# Compiled kernel modules go to a cache inside the build tree.
+config.environment["LINAC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
+for var in ["HOME", "LINAC_CXX"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]

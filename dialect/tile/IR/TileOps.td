@@ -242,12 +242,17 @@ def Tile_StoreTileOp : Tile_Op<"store_tile"> {
 
 def Tile_CopyTileAsyncOp : Tile_Op<"copy_tile_async"> {
   let summary = "asynchronous copy of (columns col.. of) a workspace tile into shared memory";
+  let description = [{
+    With `valid` = 0 (a chunk past the end of the sequence, when the next
+    chunk is prefetched) the tile is zero-filled and no memory is read.
+  }];
   let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$seq,
-                       Index:$head, Index:$chunk, Index:$col,
+                       Index:$head, Index:$chunk, Index:$col, Index:$valid,
                        DefaultValuedAttr<Tile_RoleAttr, "::mlir::tile::Role::all">:$role);
   let results = (outs Tile_TokenType:$token);
   let assemblyFormat = [{
-    $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` `->` $dst attr-dict `:` type($dst)
+    $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` `valid` `(` $valid `)`
+    `->` $dst attr-dict `:` type($dst)
   }];
 }
 

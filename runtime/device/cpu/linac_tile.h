@@ -286,14 +286,24 @@ inline void store_tile(Block &blk, const Global *g, const Tile &src,
       p[i * src.cols + j] = src.at(i, j);
 }
 
-/// Columns col.. of a workspace tile whose full width is `fullCols`.
+/// Columns col.. of a workspace tile whose full width is `fullCols`; with
+/// valid = 0 (a chunk past the end) a zero tile, reading nothing.
 inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
                              int64_t seq, int64_t head, int64_t chunk,
-                             int64_t col, int64_t fullCols) {
+                             int64_t col, int64_t valid, int64_t fullCols) {
   Token t;
   if (!g || !startCopy(blk, dst))
     return t;
   t.state = dst.state;
+  Tile z = dst;
+  if (valid <= 0) {
+    t.copy = std::make_shared<std::function<void()>>([=]() {
+      for (int64_t i = 0; i < z.rows; ++i)
+        for (int64_t j = 0; j < z.cols; ++j)
+          z.at(i, j) = 0.0f;
+    });
+    return t;
+  }
   float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
   if (!p || col + dst.cols > fullCols)
     return t;
