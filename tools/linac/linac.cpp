@@ -12,6 +12,7 @@
 // Exit codes: 0 success, 1 the program or the run failed, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
+#include "Explain.h"
 #include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/Classification.h"
 #include "codegen/EmitCpp.h"
@@ -57,7 +58,7 @@ constexpr const char *kUsage =
     "[--scale F]\n"
     "                 [--gates realistic|strong|weak] [--config CONFIG] "
     "[--check] [--dump DIR]\n"
-    "       linac explain FILE.lin [--shape ...] [--config CONFIG]\n"
+    "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--config CONFIG] [--ir]\n"
     "       linac --help | --version\n"
     "targets: reference  float64, token by token (the oracle)\n"
     "         chunk      the chunked algorithm in float64 (checks the lowering)\n"
@@ -491,6 +492,64 @@ int runCommand(int argc, char **argv) {
   return 0;
 }
 
+int explainCommand(int argc, char **argv) {
+  Flags flags;
+  if (auto err = parseFlags(argc, argv, 2, {"--shape", "--config", "--seqlens"},
+                            {"--ir"}, flags);
+      !err.empty())
+    return usageError(err);
+  if (!llvm::sys::fs::exists(flags.file))
+    return usageError("no such file '" + flags.file + "'");
+  linac::Dims dims;
+  std::string shape = flags.values.count("--shape")
+                          ? flags.values["--shape"]
+                          : "B=8,T=4096,H=16,K=128,V=128";
+  if (auto err = linac::parseDims(shape, dims, true); !err.empty())
+    return usageError(err);
+  std::vector<int64_t> cuSeqlens;
+  if (flags.values.count("--seqlens"))
+    if (auto err = linac::parseSeqlens(flags.values["--seqlens"], dims, cuSeqlens);
+        !err.empty())
+      return usageError(err);
+  linac::KernelConfig config;
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, config);
+      !err.empty())
+    return usageError(err);
+  MLIRContext context;
+  context.getOrLoadDialect<lin::LinDialect>();
+  context.getOrLoadDialect<chunk::ChunkDialect>();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  auto loaded = load(flags.file, context, sourceMgr);
+  if (!loaded)
+    return usageError("cannot read '" + flags.file + "'");
+  if (!loaded->module)
+    return 1;
+  llvm::raw_ostream &os = llvm::outs();
+  linac::explainRecurrence(loaded->variant, os);
+  os << "\nShape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
+     << " HV=" << dims.HV << " K=" << dims.K << " V=" << dims.V << "; config "
+     << config.str()
+     << (flags.values.count("--config") ? " (from --config over the default)"
+                                        : " (the default for this shape)")
+     << "\n";
+  if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
+    return 1;
+  linac::explainAlgorithm(*loaded->module, os);
+  if (flags.switches["--ir"]) {
+    os << "\nchunk IR:\n";
+    loaded->module->print(os);
+  }
+  if (failed(lowerToTile(*loaded->module, config)))
+    return 1;
+  linac::explainKernels(*loaded->module, os);
+  if (flags.switches["--ir"]) {
+    os << "\ntile IR:\n";
+    loaded->module->print(os);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -509,6 +568,8 @@ int main(int argc, char **argv) {
     return compileCommand(argc, argv);
   if (command == "run")
     return runCommand(argc, argv);
+  if (command == "explain")
+    return explainCommand(argc, argv);
   return usageError("unknown command '" + command +
-                    "' (expected compile or run)");
+                    "' (expected compile, run or explain)");
 }

@@ -1,0 +1,123 @@
+//===- Explain.cpp --------------------------------------------------------===//
+#include "Explain.h"
+#include "dialect/chunk/IR/ChunkDialect.h"
+#include "dialect/lin/IR/Classification.h"
+#include "dialect/tile/IR/TileDialect.h"
+
+#include "llvm/Support/Format.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace linac {
+
+void explainRecurrence(lin::VariantOp variant, llvm::raw_ostream &os) {
+  lin::Classification c = lin::classify(variant);
+  os << "Recurrence " << variant.getSymName() << " (normal form "
+     << "S_t = Diag(exp g) S + a (b^T S) + k y^T, o = S_t^T r):\n";
+  const char *decay = c.decay == lin::DecayKind::none       ? "none"
+                      : c.decay == lin::DecayKind::constant ? "constant per head"
+                      : c.decay == lin::DecayKind::scalar
+                          ? "data-dependent scalar per head and token"
+                          : "data-dependent per key channel";
+  const char *erase = c.erase == lin::EraseKind::none ? "none"
+                      : c.erase == lin::EraseKind::delta
+                          ? "delta rule (a = -e k, b = exp(g) k)"
+                          : "general rank-one (DPLR; b reads S before the decay)";
+  os << "  decay: " << decay << "\n  erase: " << erase << "\n";
+  if (c.gLowerBound)
+    os << "  proven lower bound on g: " << *c.gLowerBound << "\n";
+  for (const std::string &p : c.prep)
+    os << "  " << p << "\n";
+  os << "  inputs:";
+  for (lin::InputOp in : c.inputs)
+    os << " " << in.getName() << (in.getHeads() == lin::HeadGroup::H ? "[H]" : "");
+  os << "\n";
+  if (!c.params.empty()) {
+    os << "  params:";
+    for (lin::ParamOp p : c.params)
+      os << " " << p.getName();
+    os << "\n";
+  }
+}
+
+void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
+  for (auto scan : module.getOps<chunk::ScanOp>()) {
+    auto erase = scan->getAttrOfType<lin::EraseKindAttr>("erase");
+    auto decay = scan->getAttrOfType<lin::DecayKindAttr>("decay");
+    bool perChannel = decay && decay.getValue() == lin::DecayKind::channel;
+    bool hasDecay = decay && decay.getValue() != lin::DecayKind::none;
+    os << "\nChunked algorithm (MATH.md §2), chunks of " << scan.getChunkSize()
+       << " tokens, K = " << scan.getKeyDim() << ", V = " << scan.getValueDim()
+       << ":\n";
+    if (hasDecay)
+      os << "  G = cumsum(g) within the chunk; G_C = its last row\n";
+    std::string gram = hasDecay ? (perChannel ? " (decayed per channel, in "
+                                                "sub-blocks of " +
+                                                    std::to_string(scan.getSubBlock()) +
+                                                    " rows with reference points)"
+                                              : " (masked by exp(G_i - G_j))")
+                                : "";
+    if (!erase || erase.getValue() == lin::EraseKind::none) {
+      os << "  M = R K^T, causal (inclusive)" << gram << "\n"
+         << "  O = (R * e^G) S + M Y\n"
+         << "  S <- Diag(e^G_C) S + (K * e^(G_C - G))^T Y\n";
+    } else if (erase.getValue() == lin::EraseKind::delta) {
+      os << "  A = (e K) K^T, strictly lower" << gram << "\n"
+         << "  T = (I + A)^-1 (unit lower triangular, fp32)\n"
+         << "  W = T (e K * e^G), U = T Y\n"
+         << "  V' = U - W S\n"
+         << "  O = (R * e^G) S + M V', M = R K^T causal (inclusive)\n"
+         << "  S <- Diag(e^G_C) S + (K * e^(G_C - G))^T V'\n";
+    } else {
+      os << "  A_ba = B A^T, A_bk = B K^T, strictly lower" << gram
+         << " (B reads with G shifted by one token)\n"
+         << "  T = (I - A_ba)^-1\n"
+         << "  W = T (B * e^G-), U = W S + T A_bk Y\n"
+         << "  O = (R * e^G) S + M_ra U + M_rk Y (inclusive, decayed)\n"
+         << "  S <- Diag(e^G_C) S + (A * e^(G_C - G))^T U + (K * e^(G_C - G))^T Y\n";
+    }
+    os << "  Everything but the terms in S is independent per chunk; S is a "
+          "scan of affine maps over chunks.\n";
+  }
+}
+
+void explainKernels(ModuleOp module, llvm::raw_ostream &os) {
+  os << "\nKernels (in launch order):\n";
+  for (auto kernel : module.getOps<tile::KernelOp>()) {
+    int64_t sharedBytes = 0, regBytes = 0;
+    std::map<std::string, int> counts;
+    kernel.walk([&](Operation *op) {
+      if (auto a = dyn_cast<tile::AllocOp>(op)) {
+        auto t = cast<tile::BufType>(a.getType());
+        int64_t bytes = t.getRows() * t.getCols() * t.getStages() * 4;
+        (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) += bytes;
+      } else if (op->getDialect() &&
+                 op->getDialect()->getNamespace() == "tile") {
+        counts[op->getName().stripDialect().str()]++;
+      }
+    });
+    os << "  " << kernel.getSymName() << ": grid (";
+    for (auto [i, g] : llvm::enumerate(kernel.getGrid()))
+      os << (i ? ", " : "") << cast<StringAttr>(g).getValue();
+    os << ")";
+    if (auto vt = kernel->getAttrOfType<IntegerAttr>("vtile_cols"))
+      os << ", " << vt.getInt() << " columns of V per block";
+    os << "\n    " << (kernel.getKind() == "state"
+                           ? "the state pass: a loop over the sequence's chunks"
+                           : "chunk-parallel: one block per chunk")
+       << "\n    shared memory "
+       << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB, register tiles "
+       << llvm::format("%.1f", regBytes / 1024.0)
+       << " KiB (fp32, every intermediate its own tile: no reuse yet)\n    ops:";
+    for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
+                             "gram_diag", "tri_inv", "store_rows", "store_tile",
+                             "barrier"})
+      if (counts.count(name))
+        os << " " << counts[name] << " " << name;
+    os << "\n";
+  }
+}
+
+} // namespace linac

@@ -1,0 +1,21 @@
+//===- Explain.h - linac explain: the algorithm and kernel plan, readable ---===//
+#ifndef LINAC_TOOLS_LINAC_EXPLAIN_H
+#define LINAC_TOOLS_LINAC_EXPLAIN_H
+
+#include "dialect/lin/IR/LinDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace linac {
+
+/// The recurrence as classified (from the lin.variant).
+void explainRecurrence(mlir::lin::VariantOp variant, llvm::raw_ostream &os);
+/// The chunked algorithm, in words, from the chunk.scan's erase kind.
+void explainAlgorithm(mlir::ModuleOp chunkModule, llvm::raw_ostream &os);
+/// The kernels of a tile module: grids, memory, and what each does per chunk.
+void explainKernels(mlir::ModuleOp tileModule, llvm::raw_ostream &os);
+
+} // namespace linac
+
+#endif
