@@ -181,6 +181,28 @@ std::optional<Loaded> load(const std::string &path, MLIRContext &context,
   return l;
 }
 
+/// A context with linac's dialects, diagnostics printed MLIR-style, and
+/// one .lin file imported.
+struct Session {
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler{sourceMgr, &context};
+  Loaded loaded;
+
+  /// 0 on success, else the exit code (2: unreadable file, 1: DSL errors).
+  int open(const std::string &path) {
+    context.getOrLoadDialect<lin::LinDialect>();
+    context.getOrLoadDialect<chunk::ChunkDialect>();
+    auto l = load(path, context, sourceMgr);
+    if (!l)
+      return usageError("cannot read '" + path + "'");
+    if (!l->module)
+      return 1;
+    loaded = std::move(*l);
+    return 0;
+  }
+};
+
 int compileCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
@@ -371,16 +393,10 @@ int runCommand(int argc, char **argv) {
   if (!flags.file.empty() && !llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
 
-  MLIRContext context;
-  context.getOrLoadDialect<lin::LinDialect>();
-  context.getOrLoadDialect<chunk::ChunkDialect>();
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  auto loaded = load(flags.file, context, sourceMgr);
-  if (!loaded)
-    return usageError("cannot read '" + flags.file + "'");
-  if (!loaded->module)
-    return 1;
+  Session session;
+  if (int rc = session.open(flags.file))
+    return rc;
+  Loaded *loaded = &session.loaded;
   lin::Classification cls = lin::classify(loaded->variant);
   std::string name = loaded->variant.getSymName().str();
 
@@ -515,16 +531,10 @@ int explainCommand(int argc, char **argv) {
   if (auto err = resolveConfig(flags.values, dims, cuSeqlens, config);
       !err.empty())
     return usageError(err);
-  MLIRContext context;
-  context.getOrLoadDialect<lin::LinDialect>();
-  context.getOrLoadDialect<chunk::ChunkDialect>();
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  auto loaded = load(flags.file, context, sourceMgr);
-  if (!loaded)
-    return usageError("cannot read '" + flags.file + "'");
-  if (!loaded->module)
-    return 1;
+  Session session;
+  if (int rc = session.open(flags.file))
+    return rc;
+  Loaded *loaded = &session.loaded;
   llvm::raw_ostream &os = llvm::outs();
   linac::explainRecurrence(loaded->variant, os);
   os << "\nShape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
