@@ -20,6 +20,7 @@ using namespace mlir;
 namespace linac {
 
 TargetHooks cpuTarget() { return {"cpu", "linac_tile.h"}; }
+TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh"}; }
 
 namespace {
 
@@ -396,7 +397,9 @@ LogicalResult Emitter::emitKernel(tile::KernelOp kernel) {
   for (auto &g : globalsUsed)
     os << "  const Global *G_" << g.getKey() << " = L.global(\""
        << g.getKey() << "\");\n";
-  os << body << "}\n\n";
+  os << body << "}\n";
+  // The launchable entry (a __global__ function on GPU targets).
+  os << "LINAC_ENTRY(" << kernel.getSymName() << ")\n\n";
   return success();
 }
 
@@ -420,7 +423,7 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
     return module.emitError("no tile.kernel to emit");
   os << "const KernelInfo kKernels[] = {\n";
   for (tile::KernelOp k : kernels) {
-    os << "  {\"" << k.getSymName() << "\", &" << k.getSymName() << ", {";
+    os << "  {\"" << k.getSymName() << "\", {";
     for (int i = 0; i < 3; ++i)
       os << (i ? ", " : "") << "\""
          << (i < static_cast<int>(k.getGrid().size())
@@ -430,7 +433,16 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
     int64_t vt = 0;
     if (auto a = k->getAttrOfType<IntegerAttr>("vtile_cols"))
       vt = a.getInt();
-    os << "}, " << vt << "},\n";
+    // Memory each block allocates, per space (16-byte aligned), for targets
+    // that reserve it at launch.
+    int64_t bytes[2] = {0, 0};
+    k.walk([&](tile::AllocOp a) {
+      auto t = cast<tile::BufType>(a.getType());
+      int64_t n = (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+      bytes[t.getSpace() == tile::Space::shared ? 1 : 0] += n;
+    });
+    os << "}, " << vt << ", " << bytes[1] << ", " << bytes[0]
+       << ", LINAC_KERNEL_FN(" << k.getSymName() << ")},\n";
   }
   os << "};\n";
   os << "const WorkspaceInfo kWorkspaces[] = {\n";

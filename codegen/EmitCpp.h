@@ -17,6 +17,8 @@ struct TargetHooks {
 };
 
 TargetHooks cpuTarget();
+/// CUDA (block-level programs over runtime/device/cuda).
+TargetHooks cudaTarget();
 
 /// Emits every tile.kernel of `module` as one C++ translation unit that
 /// exports `linac_module()` (the kernels in launch order, their grids and

@@ -50,7 +50,7 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kUsage =
-    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp] [--shape K=..,V=..]\n"
+    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda] [--shape K=..,V=..]\n"
     "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
     "       linac run FILE.lin --target reference|chunk|cpu --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
@@ -211,9 +211,11 @@ int compileCommand(int argc, char **argv) {
       !err.empty())
     return usageError(err);
   std::string emit = flags.values.count("--emit") ? flags.values["--emit"] : "lin";
-  if (emit != "lin" && emit != "chunk" && emit != "tile" && emit != "cpp")
+  if (emit != "lin" && emit != "chunk" && emit != "tile" && emit != "cpp" &&
+      emit != "cuda")
     return usageError("--emit " + emit +
-                      ": unknown (this build emits: lin, chunk, tile, cpp)");
+                      ": unknown (this build emits: lin, chunk, tile, cpp, "
+                      "cuda)");
   linac::Dims dims;
   linac::KernelConfig config;
   if (emit != "lin") {
@@ -252,7 +254,7 @@ int compileCommand(int argc, char **argv) {
   if (emit != "lin" &&
       failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
-  if ((emit == "tile" || emit == "cpp") &&
+  if ((emit == "tile" || emit == "cpp" || emit == "cuda") &&
       failed(lowerToTile(*loaded->module, config)))
     return 1;
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
@@ -260,9 +262,11 @@ int compileCommand(int argc, char **argv) {
   auto out = openOutputFile(outPath, &errorMessage);
   if (!out)
     return usageError(errorMessage);
-  if (emit == "cpp") {
-    if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), variant,
-                              config.str(), config.chunk, out->os())))
+  if (emit == "cpp" || emit == "cuda") {
+    if (failed(linac::emitCpp(*loaded->module,
+                              emit == "cpp" ? linac::cpuTarget()
+                                            : linac::cudaTarget(),
+                              variant, config.str(), config.chunk, out->os())))
       return 1;
   } else {
     loaded->module->print(out->os());
@@ -309,7 +313,14 @@ std::string dumpProblem(const std::string &dir, const linac::Problem &p,
      << ", \"K\": " << d.K << ", \"V\": " << d.V << ", \"scale\": " << scale
      << ", \"seed\": " << seed
      << ", \"varlen\": " << (p.cuSeqlens.empty() ? "false" : "true")
-     << ", \"initial_state\": " << (p.h0 ? "true" : "false") << "}\n";
+     << ", \"initial_state\": " << (p.h0 ? "true" : "false")
+     << ", \"inputs\": [";
+  for (size_t i = 0; i < p.inputs.size(); ++i)
+    os << (i ? ", " : "") << "\"" << p.inputs[i].name << "\"";
+  os << "], \"params\": [";
+  for (size_t i = 0; i < p.params.size(); ++i)
+    os << (i ? ", " : "") << "\"" << p.params[i].name << "\"";
+  os << "]}\n";
   return "";
 }
 

@@ -590,9 +590,11 @@ using KernelFn = void (*)(const Launch &, Block &);
 /// grids, and the workspaces they share.
 struct KernelInfo {
   const char *name;
-  KernelFn fn;
   const char *grid[3];
-  int64_t vtileCols; // columns of V per block along a "vtile" grid dimension
+  int64_t vtileCols;    // columns of V per block along a "vtile" grid dimension
+  int64_t sharedBytes;  // shared tiles per block (all stages)
+  int64_t regBytes;     // register tiles per block
+  KernelFn fn;
 };
 struct WorkspaceInfo {
   const char *name;
@@ -613,5 +615,7 @@ struct ModuleInfo {
 
 #define LINAC_KERNEL(name)                                                     \
   static void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
+#define LINAC_ENTRY(name)
+#define LINAC_KERNEL_FN(name) &name
 
 #endif // LINAC_TILE_CPU_H

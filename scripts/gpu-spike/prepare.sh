@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Emits the spike's CUDA kernels and their inputs with the CPU-side linac,
+# into .carry/spike/<case>/{kernel.cu,dump/} (git-ignored; carried to the
+# GPU machine by the device tool). Usage: scripts/gpu-spike/prepare.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+L=build/tools/linac/linac
+rm -rf .carry/spike && mkdir -p .carry/spike
+case_() { # name example shape K,V config [run flags...]
+  local name=$1 ex=$2 shape=$3 kv=$4 cfg=$5; shift 5
+  mkdir -p .carry/spike/$name
+  $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg" -o .carry/spike/$name/kernel.cu
+  $L run examples/$ex.lin --target reference --shape "$shape" --seed 7 "$@" --dump .carry/spike/$name/dump > /dev/null
+}
+# The GDN forward at full head size, as issue 3 asks, GVA and an initial state.
+case_ gdn_k128 gdn B=2,T=300,H=2,HV=4,K=128,V=128 K=128,V=128 chunk=64 --initial-state
+# Varlen (lengths 1, 0, 200, 99) with the state pass split by V tiles.
+case_ gdn_varlen_vtile gdn B=1,T=300,H=2,HV=2,K=128,V=128 K=128,V=128 chunk=64,split=vtile,vtile=64 --seqlens 1,0,200,99 --initial-state
+# Per-channel decay with strong gates (the safe Gram sub-blocks), and DPLR
+# with W/U materialised by a second kernel.
+case_ kda_strong kda B=2,T=257,H=1,HV=2,K=64,V=64 K=64,V=64 chunk=64 --gates strong --initial-state
+case_ dplr_materialized dplr B=1,T=200,H=1,HV=2,K=64,V=64 K=64,V=64 chunk=32,wu=materialized --seqlens 120,80 --initial-state
+# Every example at a small size with its default config.
+for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  case_ small_$ex $ex B=2,T=100,H=1,HV=2,K=32,V=16 K=32,V=16 chunk=32 --initial-state
+done
+du -sh .carry/spike
