@@ -133,6 +133,12 @@ LogicalResult Emitter::emitOp(Operation &op) {
              n(o->getOperand(0)) + sym + n(o->getOperand(1)) + ";");
         return success();
       })
+      .Case<arith::MinUIOp>([&](arith::MinUIOp m) {
+        line("const int64_t " + fresh(m, "v") + " = " + n(m.getLhs()) + " < " +
+             n(m.getRhs()) + " ? " + n(m.getLhs()) + " : " + n(m.getRhs()) +
+             ";");
+        return success();
+      })
       .Case<arith::CmpIOp>([&](arith::CmpIOp c) -> LogicalResult {
         const char *sym = nullptr;
         switch (c.getPredicate()) {
@@ -319,6 +325,10 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("fill(blk, " + n(f.getDst()) + ", " + n(f.getValue()) + ");");
         return success();
       })
+      .Case<tile::IdentityOp>([&](tile::IdentityOp i) {
+        line("identity(blk, " + n(i.getDst()) + ");");
+        return success();
+      })
       .Case<tile::MaskRowsOp>([&](tile::MaskRowsOp m) {
         line("mask_rows(blk, " + n(m.getDst()) + ", " + n(m.getValid()) + ");");
         return success();
@@ -430,9 +440,11 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
                  ? cast<StringAttr>(k.getGrid()[i]).str()
                  : std::string())
          << "\"";
-    int64_t vt = 0;
+    int64_t vt = 0, seg = 0;
     if (auto a = k->getAttrOfType<IntegerAttr>("vtile_cols"))
       vt = a.getInt();
+    if (auto a = k->getAttrOfType<IntegerAttr>("segment_chunks"))
+      seg = a.getInt();
     // Memory each block allocates, per space (16-byte aligned), for targets
     // that reserve it at launch.
     int64_t bytes[2] = {0, 0};
@@ -441,7 +453,7 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
       int64_t n = (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
       bytes[t.getSpace() == tile::Space::shared ? 1 : 0] += n;
     });
-    os << "}, " << vt << ", " << bytes[1] << ", " << bytes[0]
+    os << "}, " << vt << ", " << seg << ", " << bytes[1] << ", " << bytes[0]
        << ", LINAC_KERNEL_FN(" << k.getSymName() << ")},\n";
   }
   os << "};\n";

@@ -173,11 +173,13 @@ public:
     Vt = tileV ? config.vTile : V;
   }
 
-  int64_t size(Ext e) const {
+  /// Tile size of an extent; chunk-level V extents are widened by the
+  /// `augment` columns that carry the linear part of a segment's map.
+  int64_t size(Ext e, bool chunkLevel = false) const {
     switch (e) {
     case Ext::C: return C;
     case Ext::K: return K;
-    case Ext::V: return Vt;
+    case Ext::V: return Vt + (chunkLevel ? augment : 0);
     case Ext::One: return 1;
     }
     return 1;
@@ -195,9 +197,12 @@ public:
     op->setAttr("name", b.getStringAttr(name));
     return op;
   }
-  Value reg(Value chunkValue, StringRef name) {
-    Extents e = ext[chunkValue];
-    return alloc(bufType(tile::Space::reg, size(e.first), size(e.second)), name);
+  Value reg(Value value, StringRef name) {
+    Extents e = ext[value];
+    bool chunkLevel = isa<RankedTensorType>(value.getType());
+    return alloc(bufType(tile::Space::reg, size(e.first, chunkLevel),
+                         size(e.second, chunkLevel)),
+                 name);
   }
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value colOffset(Ext cols) { return cols == Ext::V ? vCol : zero; }
@@ -248,7 +253,14 @@ public:
         for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
           // Rows past the end are zero in every per-token tile (tails).
           Value buf = reg(r, "tok");
-          ew(tile::EwKind::copy, buf, bufs.lookup(v));
+          if (augment > 0 && ext[r].second == Ext::V) {
+            // [0 | y]: the augmented columns carry no writes.
+            Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+            tile::FillOp::create(b, loc, buf, zeroF);
+            ew(tile::EwKind::copy, view(buf, 0, augment, C, Vt), bufs.lookup(v));
+          } else {
+            ew(tile::EwKind::copy, buf, bufs.lookup(v));
+          }
           tile::MaskRowsOp::create(b, loc, buf, valid);
           bufs[r] = buf;
         }
@@ -423,6 +435,7 @@ public:
   const ExtentAnalysis &ext;
   bool tileV;
   int64_t C, K, V, Vt;
+  int64_t augment = 0; // extra state columns (sequence split, phase 1)
   Operation *allocPoint = nullptr;
   Value zero, seq, head, qkHead, start, length, vCol;
   llvm::DenseMap<Value, Value> bufs; // chunk/lin value -> tile buffer
@@ -460,10 +473,31 @@ struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
                                     const linac::KernelConfig &cfg,
                                     const ExtentAnalysis &ext,
                                     const Partition &part);
-  LogicalResult buildStatePass(chunk::ScanOp scan,
+  struct LoopSpec;
+  LogicalResult buildChunkLoop(chunk::ScanOp scan,
                                const linac::KernelConfig &cfg,
                                const ExtentAnalysis &ext,
-                               const Partition *materialized);
+                               const Partition *materialized,
+                               const LoopSpec &spec);
+  LogicalResult buildCombine(chunk::ScanOp scan, const linac::KernelConfig &cfg,
+                             const ExtentAnalysis &ext, int64_t augment);
+};
+
+/// A kernel that loops over chunks: the state pass, or one phase of the
+/// sequence split.
+struct ChunkToTilePass::LoopSpec {
+  std::string suffix = "_state";
+  std::string kind = "state";
+  bool tileV = false;
+  /// Columns prepended to the state that carry the linear part of the map
+  /// (sequence split, phase 1): K for erase variants (a K x K matrix), 1
+  /// otherwise (a diagonal, carried as a column of ones).
+  int64_t augment = 0;
+  enum class Init { H0, Augmented, SegmentStart } init = Init::H0;
+  bool storeOutputs = true;
+  enum class Final { Ht, SegmentMap, None } final = Final::Ht;
+  /// > 0: each block runs one segment of this many chunks (grid dim 2).
+  int64_t segmentChunks = 0;
 };
 
 chunk::PerTokenOp perTokenOf(chunk::ScanOp scan) {
@@ -490,12 +524,47 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     return scan.emitError("test_skip_initial_state is for the chunk "
                           "evaluator only");
   Partition part = partition(scan);
-  if (cfg.wu == linac::KernelConfig::WU::Materialized) {
+  LoopSpec state;
+  state.tileV = cfg.split == linac::KernelConfig::Split::VTile;
+  if (cfg.split == linac::KernelConfig::Split::Sequence) {
+    if (ext.reducesOverV)
+      return ext.reducesOverV->emitError(
+          "config split=sequence: this op reduces over V, so the state's "
+          "columns do not evolve independently; use split=head");
+    if (cfg.wu != linac::KernelConfig::WU::Fused)
+      return scan.emitError("config split=sequence needs wu=fused");
+    // Phase 1: each segment's affine map S -> P S + Q from zero, with P
+    // carried in `augment` extra columns; phase 2: combine the maps along
+    // the sequence into each segment's start state and the final state;
+    // phase 3: each segment's outputs from its start state.
+    auto erase = scan->getAttrOfType<lin::EraseKindAttr>("erase");
+    int64_t augment = erase && erase.getValue() != lin::EraseKind::none
+                          ? scan.getKeyDim()
+                          : 1;
+    LoopSpec maps;
+    maps.suffix = "_segment_maps";
+    maps.kind = "segment_maps";
+    maps.augment = augment;
+    maps.init = LoopSpec::Init::Augmented;
+    maps.storeOutputs = false;
+    maps.final = LoopSpec::Final::SegmentMap;
+    maps.segmentChunks = cfg.segment;
+    LoopSpec outputs;
+    outputs.suffix = "_segment_outputs";
+    outputs.kind = "segment_outputs";
+    outputs.init = LoopSpec::Init::SegmentStart;
+    outputs.final = LoopSpec::Final::None;
+    outputs.segmentChunks = cfg.segment;
+    if (failed(buildChunkLoop(scan, cfg, ext, nullptr, maps)) ||
+        failed(buildCombine(scan, cfg, ext, augment)) ||
+        failed(buildChunkLoop(scan, cfg, ext, nullptr, outputs)))
+      return failure();
+  } else if (cfg.wu == linac::KernelConfig::WU::Materialized) {
     if (failed(buildParallelKernel(scan, cfg, ext, part)))
       return failure();
-    if (failed(buildStatePass(scan, cfg, ext, &part)))
+    if (failed(buildChunkLoop(scan, cfg, ext, &part, state)))
       return failure();
-  } else if (failed(buildStatePass(scan, cfg, ext, nullptr))) {
+  } else if (failed(buildChunkLoop(scan, cfg, ext, nullptr, state))) {
     return failure();
   }
   scan.erase();
@@ -554,20 +623,25 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
   return success();
 }
 
-LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
+LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
                                               const linac::KernelConfig &cfg,
                                               const ExtentAnalysis &ext,
-                                              const Partition *materialized) {
+                                              const Partition *materialized,
+                                              const LoopSpec &spec) {
   OpBuilder b(scan);
   Location loc = scan.getLoc();
-  bool tileV = cfg.split == linac::KernelConfig::Split::VTile;
+  bool segmented = spec.segmentChunks > 0;
   auto kernel = tile::KernelOp::create(
-      b, loc, b.getStringAttr(scan.getSymName() + "_state"),
-      b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(4),
-      b.getStringAttr("state"));
-  KernelBuilder kb(b, loc, scan, cfg, ext, tileV);
-  kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
-  kb.begin(kernel, true);
+      b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
+      b.getStrArrayAttr({"seq", "head", segmented ? "segment" : "vtile"}),
+      b.getI64IntegerAttr(4), b.getStringAttr(spec.kind));
+  KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
+  kb.augment = spec.augment;
+  if (segmented)
+    kernel->setAttr("segment_chunks", b.getI64IntegerAttr(spec.segmentChunks));
+  else
+    kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
+  kb.begin(kernel, !segmented);
   chunk::PerTokenOp pt = perTokenOf(scan);
   const int64_t stages = cfg.stages;
 
@@ -605,13 +679,46 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
       }
   }
 
-  // The state, in registers for the whole sequence.
-  Value S = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt), "S");
-  tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+  // The state, in registers for the whole loop.
+  Value S = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt + kb.augment), "S");
   kb.bufs[scan.getState()] = S;
-
   Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
                                             scan.getChunkSize());
+  Value first = kb.zero, last = nchunks, segment;
+  if (segmented) {
+    segment = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
+    first = arith::MulIOp::create(b, loc, segment, kb.index(spec.segmentChunks));
+    Value end = arith::AddIOp::create(b, loc, first, kb.index(spec.segmentChunks));
+    last = arith::MinUIOp::create(b, loc, end, nchunks);
+  }
+  switch (spec.init) {
+  case LoopSpec::Init::H0:
+    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+    break;
+  case LoopSpec::Init::Augmented: {
+    // [I | 0] (or [1 | 0]): the map's linear part starts as the identity.
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    tile::FillOp::create(b, loc, S, zeroF);
+    if (kb.augment == kb.K) {
+      tile::IdentityOp::create(b, loc, kb.view(S, 0, 0, kb.K, kb.K));
+    } else {
+      Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1));
+      tile::FillOp::create(b, loc, kb.view(S, 0, 0, kb.K, kb.augment), one);
+    }
+    break;
+  }
+  case LoopSpec::Init::SegmentStart: {
+    Value staged = kb.alloc(kb.bufType(tile::Space::shared, kb.K, kb.Vt),
+                            "segstart_smem");
+    Value t = tile::CopyTileAsyncOp::create(
+        b, loc, b.getType<tile::TokenType>(), "segstart", staged, kb.seq,
+        kb.head, segment, kb.zero, kb.index(1), tile::Role::producer);
+    tile::WaitOp::create(b, loc, t, tile::Role::consumer);
+    kb.ew(tile::EwKind::copy, S, staged);
+    tile::BarrierOp::create(b, loc);
+    break;
+  }
+  }
   auto issue = [&](Value chunkIdx, Value stage) {
     SmallVector<Value> tokens;
     Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length,
@@ -636,11 +743,13 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
     return tokens;
   };
 
-  // Prologue: chunk 0 into stage 0 (with one stage, copies go in the loop).
+  // Prologue: the first chunk into its stage (with one stage, copies go in
+  // the loop).
   SmallVector<Value> initTokens;
   if (stages > 1)
-    initTokens = issue(kb.zero, kb.zero);
-  auto loop = scf::ForOp::create(b, loc, kb.zero, nchunks, kb.index(1), initTokens);
+    initTokens = issue(first, arith::RemUIOp::create(b, loc, first,
+                                                      kb.index(stages)));
+  auto loop = scf::ForOp::create(b, loc, first, last, kb.index(1), initTokens);
   // Without loop-carried tokens the builder already placed an scf.yield.
   if (!loop.getBody()->empty())
     loop.getBody()->back().erase();
@@ -683,6 +792,20 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
   if (!materialized && failed(kb.lowerPerToken(pt, inputTiles, valid)))
     return failure();
   Block &body = scan.getBody().front();
+  // Only what the kernel keeps is computed (phase 1 keeps no outputs).
+  llvm::DenseSet<Operation *> needed;
+  {
+    auto yield = cast<chunk::YieldOp>(body.getTerminator());
+    SmallVector<Value> work{yield.getNextState()};
+    if (spec.storeOutputs)
+      work.push_back(yield.getOutput());
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      if (!def || def->getBlock() != &body || !needed.insert(def).second)
+        continue;
+      llvm::append_range(work, def->getOperands());
+    }
+  }
   for (Operation &op : body) {
     if (isa<chunk::PerTokenOp>(op))
       continue;
@@ -690,11 +813,14 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
         !isa<chunk::YieldOp>(op))
       continue;
     if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
-      tile::StoreRowsOp::create(b, loc, "o", kb.bufs.lookup(yield.getOutput()),
-                                kb.start, row, valid, kb.head, kb.vCol);
+      if (spec.storeOutputs)
+        tile::StoreRowsOp::create(b, loc, "o", kb.bufs.lookup(yield.getOutput()),
+                                  kb.start, row, valid, kb.head, kb.vCol);
       kb.ew(tile::EwKind::copy, S, kb.bufs.lookup(yield.getNextState()));
       break;
     }
+    if (!needed.contains(&op))
+      continue;
     if (failed(kb.lowerChunkOp(op)))
       return failure();
   }
@@ -703,7 +829,68 @@ LogicalResult ChunkToTilePass::buildStatePass(chunk::ScanOp scan,
     tile::BarrierOp::create(b, loc);
   scf::YieldOp::create(b, loc, stages > 1 ? next : SmallVector<Value>{});
   b.setInsertionPointAfter(loop);
-  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+  switch (spec.final) {
+  case LoopSpec::Final::Ht:
+    tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+    break;
+  case LoopSpec::Final::SegmentMap:
+    tile::StoreTileOp::create(b, loc, "segmap", S, kb.seq, kb.head, segment);
+    break;
+  case LoopSpec::Final::None:
+    break;
+  }
+  return success();
+}
+
+/// Phase 2 of the sequence split: along each sequence, the start state of
+/// every segment (stored for phase 3) and the final state, from the maps
+/// [P | Q] of phase 1: S <- P S + Q (P a K x K matrix, or a diagonal carried
+/// as one column).
+LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
+                                            const linac::KernelConfig &cfg,
+                                            const ExtentAnalysis &ext,
+                                            int64_t augment) {
+  OpBuilder b(scan);
+  Location loc = scan.getLoc();
+  auto kernel = tile::KernelOp::create(
+      b, loc, b.getStringAttr(scan.getSymName() + "_segment_combine"),
+      b.getStrArrayAttr({"seq", "head"}), b.getI64IntegerAttr(4),
+      b.getStringAttr("segment_combine"));
+  kernel->setAttr("segment_chunks", b.getI64IntegerAttr(cfg.segment));
+  KernelBuilder kb(b, loc, scan, cfg, ext, false);
+  kb.begin(kernel, false);
+  const int64_t K = kb.K, V = kb.V;
+  Value S = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S");
+  Value next = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S_next");
+  Value mapSmem = kb.alloc(kb.bufType(tile::Space::shared, K, augment + V), "segmap_smem");
+  Value map = kb.alloc(kb.bufType(tile::Space::reg, K, augment + V), "segmap");
+  tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
+  Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
+                                            scan.getChunkSize());
+  Value segs = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, nchunks, kb.index(cfg.segment - 1)),
+      kb.index(cfg.segment));
+  auto loop = scf::ForOp::create(b, loc, kb.zero, segs, kb.index(1));
+  if (!loop.getBody()->empty())
+    loop.getBody()->back().erase();
+  b.setInsertionPointToStart(loop.getBody());
+  Value s = loop.getInductionVar();
+  tile::StoreTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, s);
+  Value t = tile::CopyTileAsyncOp::create(
+      b, loc, b.getType<tile::TokenType>(), "segmap", mapSmem, kb.seq, kb.head,
+      s, kb.zero, kb.index(1), tile::Role::producer);
+  tile::WaitOp::create(b, loc, t, tile::Role::consumer);
+  kb.ew(tile::EwKind::copy, map, mapSmem);
+  Value P = kb.view(map, 0, 0, K, augment), Q = kb.view(map, 0, augment, K, V);
+  if (augment == K)
+    kb.mma(next, P, S, false, false, false);
+  else
+    kb.ew(tile::EwKind::mul, next, P, S);
+  kb.ew(tile::EwKind::add, S, next, Q);
+  tile::BarrierOp::create(b, loc);
+  scf::YieldOp::create(b, loc);
+  b.setInsertionPointAfter(loop);
+  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
   return success();
 }
 

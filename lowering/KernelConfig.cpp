@@ -9,9 +9,13 @@ std::string KernelConfig::str() const {
   std::string s = "chunk=" + std::to_string(chunk) +
                   ",sub=" + std::to_string(subBlock) +
                   ",wu=" + (wu == WU::Fused ? "fused" : "materialized") +
-                  ",split=" + (split == Split::Head ? "head" : "vtile");
+                  ",split=" + (split == Split::Head    ? "head"
+                               : split == Split::VTile ? "vtile"
+                                                       : "sequence");
   if (split == Split::VTile)
     s += ",vtile=" + std::to_string(vTile);
+  if (split == Split::Sequence)
+    s += ",segment=" + std::to_string(segment);
   return s + ",stages=" + std::to_string(stages) + ",mma=" + mma;
 }
 
@@ -48,6 +52,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = number(c.vTile);
     else if (key == "stages")
       err = number(c.stages);
+    else if (key == "segment")
+      err = number(c.segment);
     else if (key == "wu") {
       if (value == "fused")
         c.wu = KernelConfig::WU::Fused;
@@ -60,15 +66,17 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.split = KernelConfig::Split::Head;
       else if (value == "vtile")
         c.split = KernelConfig::Split::VTile;
+      else if (value == "sequence")
+        c.split = KernelConfig::Split::Sequence;
       else
-        err = "--config: split must be head or vtile, got '" + value + "'";
+        err = "--config: split must be head, vtile or sequence, got '" + value + "'";
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, stages, mma)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma)";
     }
     if (!err.empty())
       return err;
@@ -85,6 +93,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
            ") must divide chunk (" + std::to_string(c.chunk) + ")";
   if (c.stages > 4)
     return "config: stages must be 1 to 4, got " + std::to_string(c.stages);
+  if (c.split == KernelConfig::Split::Sequence &&
+      c.wu != KernelConfig::WU::Fused)
+    return "config: split=sequence needs wu=fused";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +
@@ -100,9 +111,14 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;
-  if (sequences * headsV < 128 && V % 32 == 0 && V > 32) {
-    c.split = KernelConfig::Split::VTile;
-    c.vTile = V >= 128 ? 64 : 32;
+  if (sequences * headsV < 128) {
+    if (perSequence >= 16 * c.chunk) {
+      c.split = KernelConfig::Split::Sequence;
+      c.segment = 8;
+    } else if (V % 32 == 0 && V > 32) {
+      c.split = KernelConfig::Split::VTile;
+      c.vTile = V >= 128 ? 64 : 32;
+    }
   }
   return c;
 }

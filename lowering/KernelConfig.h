@@ -23,9 +23,15 @@ struct KernelConfig {
   /// materialized: a chunk-parallel kernel writes the state pass's S-free
   /// inputs (W, U, ...) to workspaces that the state pass reads.
   enum class WU { Fused, Materialized } wu = WU::Fused;
-  /// Parallel split of the state pass: per (sequence, head), or also per
-  /// tile of V columns (the state's columns evolve independently).
-  enum class Split { Head, VTile } split = Split::Head;
+  /// Parallel split of the state pass: per (sequence, head); also per tile
+  /// of V columns (the state's columns evolve independently); or along the
+  /// sequence: segments of `segment` chunks run in parallel, each computes
+  /// its affine map S -> P S + Q (K x (K+V) for erase variants, a diagonal
+  /// and K x V otherwise), the maps are combined along the sequence, and the
+  /// segments then produce their outputs from their start states.
+  enum class Split { Head, VTile, Sequence } split = Split::Head;
+  /// Chunks per segment when split = sequence.
+  int64_t segment = 8;
   /// Columns of V per block when split = vtile.
   int64_t vTile = 0;
   /// Shared-memory stages of the input pipeline.
@@ -45,8 +51,10 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
                                  int64_t V);
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
-/// W/U fused, and a V split when there are too few (sequence, head) pairs
-/// to fill a GPU (fewer than 128) and V is a multiple of 32.
+/// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
+/// (fewer than 128): a sequence split for long sequences (at least 16
+/// chunks each; segments of 8 chunks), else a V split when V is a multiple
+/// of 32.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V);
 

@@ -87,6 +87,10 @@ std::string runCpuModule(const std::string &path, const Problem &p,
         extent[i] = kernel.vtileCols > 0 ? d.V / kernel.vtileCols : 1;
       else if (g == "chunk")
         extent[i] = L.chunks;
+      else if (g == "segment")
+        extent[i] = kernel.segmentChunks > 0
+                        ? tile::num_chunks(L.chunks, kernel.segmentChunks)
+                        : 1;
       else if (!g.empty())
         return "kernel " + std::string(kernel.name) + ": unknown grid dimension '" + g + "'";
     }

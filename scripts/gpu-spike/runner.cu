@@ -178,7 +178,9 @@ int main(int argc, char **argv) {
       std::string g = ki.grid[i];
       extent[i] = g == "seq" ? N : g == "head" ? HV
                 : g == "vtile" ? (ki.vtileCols ? V / ki.vtileCols : 1)
-                : g == "chunk" ? L.chunks : 1;
+                : g == "chunk" ? L.chunks
+                : g == "segment" ? (ki.segmentChunks ? (L.chunks + ki.segmentChunks - 1) / ki.segmentChunks : 1)
+                : 1;
     }
     grids.push_back(dim3(extent[0], extent[1], extent[2]));
     maxBlocks = std::max(maxBlocks, extent[0] * extent[1] * extent[2]);

@@ -262,6 +262,12 @@ def Tile_MaskRowsOp : Tile_Op<"mask_rows"> {
   let assemblyFormat = "$dst `,` $valid attr-dict `:` type($dst)";
 }
 
+def Tile_IdentityOp : Tile_Op<"identity"> {
+  let summary = "dst = I (a square tile)";
+  let arguments = (ins Tile_BufType:$dst);
+  let assemblyFormat = "$dst attr-dict `:` type($dst)";
+}
+
 def Tile_FillOp : Tile_Op<"fill"> {
   let summary = "set every element";
   let arguments = (ins Tile_BufType:$dst, F32:$value);

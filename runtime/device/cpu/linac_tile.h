@@ -390,6 +390,12 @@ inline void fill(Block &, const Tile &dst, float v) {
       dst.at(i, j) = v;
 }
 
+inline void identity(Block &, const Tile &dst) {
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = i == j ? 1.0f : 0.0f;
+}
+
 inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   for (int64_t i = valid < 0 ? 0 : valid; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
@@ -592,6 +598,7 @@ struct KernelInfo {
   const char *name;
   const char *grid[3];
   int64_t vtileCols;    // columns of V per block along a "vtile" grid dimension
+  int64_t segmentChunks; // chunks per block along a "segment" grid dimension
   int64_t sharedBytes;  // shared tiles per block (all stages)
   int64_t regBytes;     // register tiles per block
   KernelFn fn;

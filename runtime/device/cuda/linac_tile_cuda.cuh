@@ -266,6 +266,11 @@ __device__ inline void fill(Block &, const Tile &dst, float v) {
   __syncthreads();
 }
 
+__device__ inline void identity(Block &, const Tile &dst) {
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i == j ? 1.0f : 0.0f; }
+  __syncthreads();
+}
+
 __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   LINAC_FOR_ELEMENTS(dst, i, j) {
     if (i >= valid)
@@ -435,6 +440,7 @@ struct KernelInfo {
   const char *name;
   const char *grid[3];
   int64_t vtileCols;
+  int64_t segmentChunks;
   int64_t sharedBytes;
   int64_t regBytes;
   KernelFn fn;
