@@ -268,9 +268,9 @@ public:
       }
       Value result = op.getResult(0);
       if (isa<lin::InputOp>(op)) {
-        Value buf = reg(result, cast<lin::InputOp>(op).getName());
-        ew(tile::EwKind::copy, buf, inputTiles.lookup(result));
-        bufs[result] = buf;
+        // Read in place from this chunk's shared stage (released by the
+        // barrier at the end of the chunk).
+        bufs[result] = inputTiles.lookup(result);
       } else if (isa<lin::ParamOp, lin::ConstantOp, lin::ScaleOp>(op)) {
         // Loaded once per kernel, before the chunk loop (see loadInvariants).
         continue;
@@ -520,9 +520,6 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     return ext.reducesOverV->emitError(
                "config split=vtile: this op reduces over V, so the state "
                "pass cannot be split by V columns; use split=head");
-  if (scan->hasAttr("test_skip_initial_state"))
-    return scan.emitError("test_skip_initial_state is for the chunk "
-                          "evaluator only");
   Partition part = partition(scan);
   LoopSpec state;
   state.tileV = cfg.split == linac::KernelConfig::Split::VTile;
@@ -691,9 +688,15 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     Value end = arith::AddIOp::create(b, loc, first, kb.index(spec.segmentChunks));
     last = arith::MinUIOp::create(b, loc, end, nchunks);
   }
+  // (test only) a lowering that forgets the initial state.
+  bool skipH0 = scan->hasAttr("test_skip_initial_state");
+  Value zeroState = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   switch (spec.init) {
   case LoopSpec::Init::H0:
-    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+    if (skipH0)
+      tile::FillOp::create(b, loc, S, zeroState);
+    else
+      tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
     break;
   case LoopSpec::Init::Augmented: {
     // [I | 0] (or [1 | 0]): the map's linear part starts as the identity.
@@ -864,7 +867,11 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   Value next = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S_next");
   Value mapSmem = kb.alloc(kb.bufType(tile::Space::shared, K, augment + V), "segmap_smem");
   Value map = kb.alloc(kb.bufType(tile::Space::reg, K, augment + V), "segmap");
-  tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
+  if (scan->hasAttr("test_skip_initial_state"))
+    tile::FillOp::create(b, loc, S,
+                         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+  else
+    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
   Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
                                             scan.getChunkSize());
   Value segs = arith::DivUIOp::create(

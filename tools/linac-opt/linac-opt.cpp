@@ -1,6 +1,7 @@
 //===- linac-opt.cpp - run linac's passes on IR (for lit) ------------------===//
 #include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/LinDialect.h"
+#include "dialect/tile/Transforms/Passes.h"
 #include "lowering/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -12,6 +13,7 @@ int main(int argc, char **argv) {
                   mlir::tile::TileDialect, mlir::scf::SCFDialect,
                   mlir::arith::ArithDialect>();
   linac::registerLoweringPasses();
+  linac::registerTilePasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "linac optimizer driver\n", registry));
 }

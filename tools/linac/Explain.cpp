@@ -110,7 +110,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os) {
        << "\n    shared memory "
        << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB, register tiles "
        << llvm::format("%.1f", regBytes / 1024.0)
-       << " KiB (fp32, every intermediate its own tile: no reuse yet)\n    ops:";
+       << " KiB (fp32, after reuse)\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",
                              "barrier"})

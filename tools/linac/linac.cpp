@@ -16,6 +16,7 @@
 #include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/Classification.h"
 #include "codegen/EmitCpp.h"
+#include "dialect/tile/Transforms/Passes.h"
 #include "lowering/KernelConfig.h"
 #include "lowering/Passes.h"
 #include "runtime/cpu/CpuRuntime.h"
@@ -95,6 +96,7 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   options.config = config.str();
   options.corrupt = corrupt;
   pm.addPass(linac::createChunkToTile(options));
+  pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
   return pm.run(module);
 }
 

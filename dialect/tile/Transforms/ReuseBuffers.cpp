@@ -1,0 +1,125 @@
+//===- ReuseBuffers.cpp - share register tiles with disjoint live ranges ---===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <map>
+#include <tuple>
+
+using namespace mlir;
+
+namespace linac {
+#define GEN_PASS_DEF_TILEREUSEBUFFERS
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+namespace {
+
+/// Ops that write every element of their first operand without reading it
+/// (so the tile's old contents are dead before them).
+bool definesWhole(Operation *op, Value buffer) {
+  if (op->getNumOperands() == 0 || op->getOperand(0) != buffer)
+    return false;
+  for (Value other : op->getOperands().drop_front())
+    if (other == buffer)
+      return false;
+  if (auto mma = dyn_cast<tile::MmaOp>(op))
+    return !mma.getAccumulate();
+  return isa<tile::EwOp, tile::CumsumOp, tile::TransposeOp, tile::FillOp,
+             tile::RowL2NormOp, tile::RowDotOp, tile::TriInvOp,
+             tile::IdentityOp>(op);
+}
+
+struct Candidate {
+  tile::AllocOp alloc;
+  Block *block;
+  unsigned first, last;
+};
+
+struct TileReuseBuffersPass
+    : linac::impl::TileReuseBuffersBase<TileReuseBuffersPass> {
+  void runOnOperation() override {
+    tile::KernelOp kernel = getOperation();
+    // Position of every op in its block.
+    llvm::DenseMap<Operation *, unsigned> position;
+    kernel.walk([&](Block *block) {
+      unsigned i = 0;
+      for (Operation &op : *block)
+        position[&op] = i++;
+    });
+
+    SmallVector<Candidate> candidates;
+    kernel.walk([&](tile::AllocOp alloc) {
+      auto type = cast<tile::BufType>(alloc.getType());
+      if (type.getSpace() != tile::Space::reg || type.getStages() != 1)
+        return;
+      // Every op that touches the tile, through views too.
+      SmallVector<Operation *> users;
+      SmallVector<Value> work{alloc.getResult()};
+      while (!work.empty()) {
+        Value v = work.pop_back_val();
+        for (Operation *user : v.getUsers()) {
+          if (auto view = dyn_cast<tile::ViewOp>(user))
+            work.push_back(view.getResult());
+          users.push_back(user);
+        }
+      }
+      if (users.empty())
+        return;
+      Block *block = users.front()->getBlock();
+      Candidate c{alloc, block, ~0u, 0};
+      Operation *firstUser = nullptr;
+      for (Operation *u : users) {
+        if (u->getBlock() != block)
+          return; // used in several blocks (e.g. across a loop): keep it
+        unsigned p = position[u];
+        if (p < c.first) {
+          c.first = p;
+          firstUser = u;
+        }
+        c.last = std::max(c.last, p);
+      }
+      // Views are free and placed before their users; the first real use
+      // must define the whole tile.
+      if (isa<tile::ViewOp>(firstUser)) {
+        unsigned best = ~0u;
+        for (Operation *u : users)
+          if (!isa<tile::ViewOp>(u) && position[u] < best) {
+            best = position[u];
+            firstUser = u;
+          }
+      }
+      if (!definesWhole(firstUser, alloc.getResult()))
+        return;
+      candidates.push_back(c);
+    });
+
+    // Greedy interval sharing per (block, shape): a tile takes over a
+    // representative whose last use came before its first.
+    llvm::sort(candidates, [](const Candidate &a, const Candidate &b) {
+      return a.first < b.first;
+    });
+    using Key = std::tuple<Block *, int64_t, int64_t, const void *>;
+    std::map<Key, SmallVector<std::pair<tile::AllocOp, unsigned>>> pools;
+    for (Candidate &c : candidates) {
+      auto type = cast<tile::BufType>(c.alloc.getType());
+      Key key{c.block, type.getRows(), type.getCols(),
+              type.getElementType().getAsOpaquePointer()};
+      auto &pool = pools[key];
+      bool reused = false;
+      for (auto &[rep, end] : pool)
+        if (end < c.first) {
+          c.alloc.getResult().replaceAllUsesWith(rep.getResult());
+          c.alloc.erase();
+          end = c.last;
+          reused = true;
+          break;
+        }
+      if (!reused)
+        pool.push_back({c.alloc, c.last});
+    }
+  }
+};
+
+} // namespace
