@@ -105,13 +105,14 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
 }
 
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
-                                int64_t tokens, int64_t K, int64_t V) {
+                                int64_t tokens, int64_t K, int64_t V,
+                                bool reducesOverV) {
   (void)K;
   KernelConfig c;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;
-  if (sequences * headsV < 128) {
+  if (sequences * headsV < 128 && !reducesOverV) {
     if (perSequence >= 16 * c.chunk) {
       c.split = KernelConfig::Split::Sequence;
       c.segment = 8;

@@ -55,8 +55,10 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
 /// (fewer than 128): a sequence split for long sequences (at least 16
 /// chunks each; segments of 8 chunks), else a V split when V is a multiple
 /// of 32.
+/// Neither split of the state's columns is chosen when `reducesOverV`.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
-                                int64_t tokens, int64_t K, int64_t V);
+                                int64_t tokens, int64_t K, int64_t V,
+                                bool reducesOverV = false);
 
 } // namespace linac
 

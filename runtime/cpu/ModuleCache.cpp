@@ -104,9 +104,16 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out) {
       !writeFile(work + "/kernel.cpp", source))
     return "cannot write into '" + work + "'";
   std::string tmp = work + "/kernel.so";
-  std::string cmd = cxx + " -std=c++17 -O2 -shared -fPIC -I" + work + " " +
-                    work + "/kernel.cpp -o " + tmp + " > " + work +
-                    "/compile.log 2>&1";
+  // Paths are quoted for the shell; $LINAC_CXX may carry its own flags.
+  auto quote = [](const std::string &s) {
+    std::string q = "'";
+    for (char c : s)
+      q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  std::string cmd = cxx + " -std=c++17 -O2 -shared -fPIC -I" + quote(work) +
+                    " " + quote(work + "/kernel.cpp") + " -o " + quote(tmp) +
+                    " > " + quote(work + "/compile.log") + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     std::ifstream log(work + "/compile.log");
     std::stringstream text;

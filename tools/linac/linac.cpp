@@ -104,10 +104,10 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
 std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::Dims &dims,
                           const std::vector<int64_t> &cuSeqlens,
-                          linac::KernelConfig &config) {
+                          bool reducesOverV, linac::KernelConfig &config) {
   int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
   config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
-                                     dims.K, dims.V);
+                                     dims.K, dims.V, reducesOverV);
   auto it = values.find("--config");
   if (it != values.end())
     if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
@@ -228,7 +228,8 @@ int compileCommand(int argc, char **argv) {
     if (auto err = linac::parseDims(flags.values["--shape"], dims, true);
         !err.empty())
       return usageError(err);
-    if (auto err = resolveConfig(flags.values, dims, {}, config); !err.empty())
+    if (auto err = resolveConfig(flags.values, dims, {}, false, config);
+        !err.empty())
       return usageError(err);
   }
   if (!llvm::sys::fs::exists(flags.file))
@@ -253,6 +254,9 @@ int compileCommand(int argc, char **argv) {
   if (!loaded->module)
     return 1;
   std::string variant = loaded->variant.getSymName().str();
+  if (emit != "lin") // the default config also depends on the variant
+    (void)resolveConfig(flags.values, dims, {},
+                        lin::classify(loaded->variant).reducesOverV, config);
   if (emit != "lin" &&
       failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
@@ -388,7 +392,7 @@ int runCommand(int argc, char **argv) {
   linac::KernelConfig config;
   if (flags.values.count("--config") && target == "reference")
     return usageError("--config applies to chunked targets, not reference");
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, false, config);
       !err.empty())
     return usageError(err);
   std::string corrupt = flags.values["--test-corrupt"];
@@ -412,6 +416,8 @@ int runCommand(int argc, char **argv) {
   Loaded *loaded = &session.loaded;
   lin::Classification cls = lin::classify(loaded->variant);
   std::string name = loaded->variant.getSymName().str();
+  // The default config also depends on the variant (validated above).
+  (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config);
 
   linac::Problem problem =
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
@@ -541,13 +547,15 @@ int explainCommand(int argc, char **argv) {
         !err.empty())
       return usageError(err);
   linac::KernelConfig config;
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, false, config);
       !err.empty())
     return usageError(err);
   Session session;
   if (int rc = session.open(flags.file))
     return rc;
   Loaded *loaded = &session.loaded;
+  (void)resolveConfig(flags.values, dims, cuSeqlens,
+                      lin::classify(loaded->variant).reducesOverV, config);
   llvm::raw_ostream &os = llvm::outs();
   linac::explainRecurrence(loaded->variant, os);
   os << "\nShape B=" << dims.B << " T=" << dims.T << " H=" << dims.H

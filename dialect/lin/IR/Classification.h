@@ -25,6 +25,9 @@ struct Classification {
   /// Inputs indexed by query/key head (H) and by value head (HV).
   std::vector<InputOp> inputs;
   std::vector<ParamOp> params;
+  /// The pre-processing reduces over a V-vector (an l2norm or inner product
+  /// of V-vectors): the state's columns cannot then be split across blocks.
+  bool reducesOverV = false;
 
   bool hasDecay() const { return decay != DecayKind::none; }
   bool hasErase() const { return erase != EraseKind::none; }
