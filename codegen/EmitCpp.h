@@ -6,6 +6,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <vector>
 
 namespace linac {
 
@@ -20,12 +21,26 @@ TargetHooks cpuTarget();
 /// CUDA (block-level programs over runtime/device/cuda).
 TargetHooks cudaTarget();
 
+/// The tensors a kernel module takes, recorded in it for its callers (the
+/// C ABI checks arguments against it).
+struct KernelSignature {
+  struct Arg {
+    std::string name;
+    bool isParam = false;
+    bool perH = false;
+    int width = 0; // 0 scalar, 1 K, 2 V
+  };
+  int64_t K = 0, V = 0;
+  std::vector<Arg> args;
+};
+
 /// Emits every tile.kernel of `module` as one C++ translation unit that
 /// exports `linac_module()` (the kernels in launch order, their grids and
-/// workspaces). `variant` and `config` are recorded in it.
+/// workspaces, and the signature). `variant` and `config` are recorded in it.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const TargetHooks &target,
                             llvm::StringRef variant, llvm::StringRef config,
-                            int64_t chunk, llvm::raw_ostream &os);
+                            int64_t chunk, const KernelSignature &signature,
+                            llvm::raw_ostream &os);
 
 } // namespace linac
 

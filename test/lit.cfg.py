@@ -20,6 +20,7 @@ config.environment["PATH"] = os.pathsep.join(tool_dirs + [config.environment.get
 config.substitutions.append(("%examples", os.path.join(config.linac_src_root, "examples")))
 config.substitutions.append(("%runtime", os.path.join(config.linac_src_root, "runtime")))
 config.substitutions.append(("%cxx", config.linac_cxx))
+config.substitutions.append(("%cc", config.linac_cc))
 config.substitutions.append(("%goldens", os.path.join(config.linac_src_root, "test", "goldens")))
 
 # Compiled kernel modules go to a cache inside the build tree.

@@ -1,33 +1,97 @@
 //===- CpuRuntime.cpp -----------------------------------------------------===//
 #include "runtime/cpu/CpuRuntime.h"
-#include "runtime/device/cpu/linac_tile.h"
 
+#include <algorithm>
 #include <dlfcn.h>
 
 namespace linac {
 
-namespace {
-struct Library {
-  void *handle = nullptr;
-  ~Library() {
-    if (handle)
-      dlclose(handle);
+CpuModule::~CpuModule() {
+  if (handle)
+    dlclose(handle);
+}
+
+std::string CpuModule::load(const std::string &path,
+                            std::unique_ptr<CpuModule> &out) {
+  auto m = std::unique_ptr<CpuModule>(new CpuModule());
+  m->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!m->handle)
+    return std::string("cannot load the kernel module: ") + dlerror();
+  using Entry = const tile::ModuleInfo *(*)();
+  auto entry = reinterpret_cast<Entry>(dlsym(m->handle, "linac_module"));
+  if (!entry)
+    return "'" + path + "' exports no linac_module";
+  m->info_ = entry();
+  out = std::move(m);
+  return "";
+}
+
+std::string CpuModule::run(tile::Launch &L,
+                           std::vector<std::vector<float>> &storage) const {
+  const tile::ModuleInfo &mi = *info_;
+  int64_t maxLen = 0;
+  for (int64_t n = 0; n < L.N; ++n)
+    maxLen = std::max(maxLen, L.cuSeqlens.empty()
+                                  ? L.T
+                                  : L.cuSeqlens[n + 1] - L.cuSeqlens[n]);
+  L.chunks = tile::num_chunks(maxLen, mi.chunk);
+  // Globals point into `storage`: reserve so that adding never moves it.
+  storage.reserve(storage.size() + 2 + static_cast<size_t>(mi.numWorkspaces));
+  auto add = [&](const std::string &name, int64_t rows, int64_t heads,
+                 int64_t cols) {
+    storage.emplace_back(static_cast<size_t>(rows * heads * cols), 0.0f);
+    L.globals.push_back({name, storage.back().data(), rows, heads, cols});
+  };
+  add("ht", L.N, L.HV, L.K * L.V);
+  add("o", L.B * L.T, L.HV, L.V);
+  for (int i = 0; i < mi.numWorkspaces; ++i) {
+    const tile::WorkspaceInfo &w = mi.workspaces[i];
+    add(w.name, L.N * L.HV * L.chunks, 1, w.rows * w.cols);
   }
-};
-} // namespace
+  for (int k = 0; k < mi.numKernels; ++k) {
+    const tile::KernelInfo &kernel = mi.kernels[k];
+    int64_t extent[3] = {1, 1, 1};
+    for (int i = 0; i < 3; ++i) {
+      std::string g = kernel.grid[i];
+      if (g == "seq")
+        extent[i] = L.N;
+      else if (g == "head")
+        extent[i] = L.HV;
+      else if (g == "vtile")
+        extent[i] = kernel.vtileCols > 0 ? L.V / kernel.vtileCols : 1;
+      else if (g == "chunk")
+        extent[i] = L.chunks;
+      else if (g == "segment")
+        extent[i] = kernel.segmentChunks > 0
+                        ? tile::num_chunks(L.chunks, kernel.segmentChunks)
+                        : 1;
+      else if (!g.empty())
+        return "kernel " + std::string(kernel.name) +
+               ": unknown grid dimension '" + g + "'";
+    }
+    if (kernel.vtileCols > 0 && L.V % kernel.vtileCols != 0)
+      return "kernel " + std::string(kernel.name) + " is built for V tiles of " +
+             std::to_string(kernel.vtileCols) + " columns; V = " +
+             std::to_string(L.V) + " is not a multiple";
+    for (int64_t a = 0; a < extent[0]; ++a)
+      for (int64_t b = 0; b < extent[1]; ++b)
+        for (int64_t c = 0; c < extent[2]; ++c) {
+          tile::Block blk(L, a, b, c);
+          kernel.fn(L, blk);
+          if (L.failed())
+            return "kernel " + std::string(kernel.name) + ", block (" +
+                   std::to_string(a) + ", " + std::to_string(b) + ", " +
+                   std::to_string(c) + "): " + L.error;
+        }
+  }
+  return "";
+}
 
 std::string runCpuModule(const std::string &path, const Problem &p,
                          Result &result) {
-  Library lib;
-  lib.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib.handle)
-    return std::string("cannot load the kernel module: ") + dlerror();
-  using Entry = const tile::ModuleInfo *(*)();
-  auto entry = reinterpret_cast<Entry>(dlsym(lib.handle, "linac_module"));
-  if (!entry)
-    return "the kernel module exports no linac_module";
-  const tile::ModuleInfo *info = entry();
-
+  std::unique_ptr<CpuModule> module;
+  if (auto err = CpuModule::load(path, module); !err.empty())
+    return err;
   const Dims &d = p.dims;
   const int64_t N = p.numSequences();
   tile::Launch L;
@@ -41,84 +105,32 @@ std::string runCpuModule(const std::string &path, const Problem &p,
   L.cuSeqlens = p.cuSeqlens;
   L.hasInitialState = p.h0.has_value();
   L.scale = static_cast<float>(p.scale);
-  int64_t maxLen = 0;
-  for (int64_t n = 0; n < N; ++n) {
-    int64_t len = p.cuSeqlens.empty() ? d.T : p.cuSeqlens[n + 1] - p.cuSeqlens[n];
-    maxLen = std::max(maxLen, len);
-  }
-  L.chunks = tile::num_chunks(maxLen, info->chunk);
 
-  // float32 copies of every tensor, laid out as tile::Global describes.
   std::vector<std::vector<float>> storage;
+  storage.reserve(p.inputs.size() + p.params.size() + 1);
   auto add = [&](const std::string &name, int64_t rows, int64_t heads,
-                 int64_t cols, const std::vector<double> *src) {
-    storage.emplace_back(static_cast<size_t>(rows * heads * cols), 0.0f);
-    if (src)
-      for (size_t i = 0; i < storage.back().size(); ++i)
-        storage.back()[i] = static_cast<float>((*src)[i]);
+                 int64_t cols, const std::vector<double> &src) {
+    storage.emplace_back(src.begin(), src.end());
     L.globals.push_back({name, storage.back().data(), rows, heads, cols});
   };
-  storage.reserve(p.inputs.size() + p.params.size() + 4 +
-                  static_cast<size_t>(info->numWorkspaces));
   for (const Tensor &t : p.inputs) // [B, T, heads(, D)]
     add(t.name, d.B * d.T, t.shape[2], t.shape.size() > 3 ? t.shape[3] : 1,
-        &t.data);
+        t.data);
   for (const Tensor &t : p.params) // [HV(, D)]
-    add(t.name, 1, t.shape[0], t.shape.size() > 1 ? t.shape[1] : 1, &t.data);
+    add(t.name, 1, t.shape[0], t.shape.size() > 1 ? t.shape[1] : 1, t.data);
   if (p.h0)
-    add("h0", N, d.HV, d.K * d.V, &p.h0->data);
-  add("ht", N, d.HV, d.K * d.V, nullptr);
-  add("o", d.B * d.T, d.HV, d.V, nullptr);
-  for (int i = 0; i < info->numWorkspaces; ++i) {
-    const tile::WorkspaceInfo &w = info->workspaces[i];
-    add(w.name, N * d.HV * L.chunks, 1, w.rows * w.cols, nullptr);
-  }
-
-  for (int k = 0; k < info->numKernels; ++k) {
-    const tile::KernelInfo &kernel = info->kernels[k];
-    int64_t extent[3] = {1, 1, 1};
-    for (int i = 0; i < 3; ++i) {
-      std::string g = kernel.grid[i];
-      if (g == "seq")
-        extent[i] = N;
-      else if (g == "head")
-        extent[i] = d.HV;
-      else if (g == "vtile")
-        extent[i] = kernel.vtileCols > 0 ? d.V / kernel.vtileCols : 1;
-      else if (g == "chunk")
-        extent[i] = L.chunks;
-      else if (g == "segment")
-        extent[i] = kernel.segmentChunks > 0
-                        ? tile::num_chunks(L.chunks, kernel.segmentChunks)
-                        : 1;
-      else if (!g.empty())
-        return "kernel " + std::string(kernel.name) + ": unknown grid dimension '" + g + "'";
-    }
-    if (kernel.vtileCols > 0 && d.V % kernel.vtileCols != 0)
-      return "kernel " + std::string(kernel.name) + " is built for V tiles of " +
-             std::to_string(kernel.vtileCols) + " columns; V = " +
-             std::to_string(d.V) + " is not a multiple";
-    for (int64_t a = 0; a < extent[0]; ++a)
-      for (int64_t b = 0; b < extent[1]; ++b)
-        for (int64_t c = 0; c < extent[2]; ++c) {
-          tile::Block blk(L, a, b, c);
-          kernel.fn(L, blk);
-          if (L.failed())
-            return "kernel " + std::string(kernel.name) + ", block (" +
-                   std::to_string(a) + ", " + std::to_string(b) + ", " +
-                   std::to_string(c) + "): " + L.error;
-        }
-  }
-
-  auto fetch = [&](const std::string &name) -> const std::vector<float> * {
+    add("h0", N, d.HV, d.K * d.V, p.h0->data);
+  if (auto err = module->run(L, storage); !err.empty())
+    return err;
+  auto fetch = [&](const std::string &name) -> const std::vector<float> & {
     for (size_t i = 0; i < L.globals.size(); ++i)
       if (L.globals[i].name == name)
-        return &storage[i];
-    return nullptr;
+        return storage[i];
+    return storage.front();
   };
-  const std::vector<float> *o = fetch("o"), *ht = fetch("ht");
-  result.o = {"o", {d.B, d.T, d.HV, d.V}, std::vector<double>(o->begin(), o->end())};
-  result.ht = {"ht", {N, d.HV, d.K, d.V}, std::vector<double>(ht->begin(), ht->end())};
+  const std::vector<float> &o = fetch("o"), &ht = fetch("ht");
+  result.o = {"o", {d.B, d.T, d.HV, d.V}, std::vector<double>(o.begin(), o.end())};
+  result.ht = {"ht", {N, d.HV, d.K, d.V}, std::vector<double>(ht.begin(), ht.end())};
   return "";
 }
 

@@ -1,7 +1,8 @@
 //===- runner.cu - run emitted CUDA kernels on a linac --dump directory -----===//
 //
 //   nvcc -std=c++17 -arch=sm_90 -I<repo> -I<repo>/runtime/device/cuda \
-//        -DLINAC_KERNEL_SOURCE='"kernel.cu"' runner.cu <repo>/reference/Npy.cpp
+//        -DLINAC_KERNEL_SOURCE='"kernel.cu"' runner.cu <repo>/reference/Npy.cpp \
+//        <repo>/reference/DumpMeta.cpp
 //   ./runner DUMP_DIR
 //
 // Loads the inputs that `linac run --dump` wrote, runs the module's kernels
@@ -10,13 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include LINAC_KERNEL_SOURCE
+#include "reference/DumpMeta.h"
 #include "reference/Npy.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,42 +31,6 @@ using namespace linac;
       std::exit(2);                                                            \
     }                                                                          \
   } while (0)
-
-static std::string readText(const std::string &path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-/// The value of "key" in the flat meta.json linac writes.
-static std::string field(const std::string &json, const std::string &key) {
-  size_t p = json.find("\"" + key + "\":");
-  if (p == std::string::npos)
-    return "";
-  p = json.find(':', p) + 1;
-  while (json[p] == ' ')
-    ++p;
-  size_t e = p;
-  if (json[p] == '[') {
-    e = json.find(']', p) + 1;
-  } else {
-    while (e < json.size() && json[e] != ',' && json[e] != '}')
-      ++e;
-  }
-  return json.substr(p, e - p);
-}
-
-static std::vector<std::string> names(const std::string &list) {
-  std::vector<std::string> out;
-  size_t p = 0;
-  while ((p = list.find('"', p)) != std::string::npos) {
-    size_t e = list.find('"', p + 1);
-    out.push_back(list.substr(p + 1, e - p - 1));
-    p = e + 1;
-  }
-  return out;
-}
 
 static NpyArray load(const std::string &dir, const std::string &name) {
   NpyArray a;
@@ -97,17 +61,19 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::string dir = argv[1];
-  std::string meta = readText(dir + "/meta.json");
-  auto num = [&](const char *k) { return std::stoll(field(meta, k)); };
-  const int64_t B = num("B"), T = num("T"), H = num("H"), HV = num("HV"),
-                K = num("K"), V = num("V");
-  const bool varlen = field(meta, "varlen") == "true";
-  const bool hasH0 = field(meta, "initial_state") == "true";
+  DumpMeta meta;
+  if (std::string err = readDumpMeta(dir, meta); !err.empty()) {
+    std::fprintf(stderr, "runner: %s\n", err.c_str());
+    return 2;
+  }
+  const int64_t B = meta.B, T = meta.T, H = meta.H, HV = meta.HV, K = meta.K,
+                V = meta.V;
+  const bool varlen = meta.varlen, hasH0 = meta.initialState;
   const tile::ModuleInfo *info = linac_module();
 
   tile::Launch L{};
   L.B = B; L.T = T; L.H = H; L.HV = HV; L.K = K; L.V = V;
-  L.scale = static_cast<float>(std::stod(field(meta, "scale")));
+  L.scale = static_cast<float>(meta.scale);
   L.hasInitialState = hasH0;
   std::vector<int64_t> cu;
   if (varlen) {
@@ -144,11 +110,11 @@ int main(int argc, char **argv) {
     owned.push_back(g.data);
     return g.data;
   };
-  for (const std::string &in : names(field(meta, "inputs"))) {
+  for (const std::string &in : meta.inputs) {
     NpyArray a = load(dir, in);
     add(in, B * T, a.shape[2], a.shape.size() > 3 ? a.shape[3] : 1, &a.data, 0);
   }
-  for (const std::string &p : names(field(meta, "params"))) {
+  for (const std::string &p : meta.params) {
     NpyArray a = load(dir, p);
     add(p, 1, a.shape[0], a.shape.size() > 1 ? a.shape[1] : 1, &a.data, 0);
   }

@@ -51,7 +51,7 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kUsage =
-    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda] [--shape K=..,V=..]\n"
+    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda|module] [--shape K=..,V=..]\n"
     "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
     "       linac run FILE.lin --target reference|chunk|cpu --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
@@ -98,6 +98,25 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   pm.addPass(linac::createChunkToTile(options));
   pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
   return pm.run(module);
+}
+
+/// The tensors of a variant, for the emitted module's signature.
+linac::KernelSignature signatureOf(lin::VariantOp variant, int64_t K, int64_t V) {
+  linac::KernelSignature sig;
+  sig.K = K;
+  sig.V = V;
+  auto width = [](Type t) {
+    auto vec = dyn_cast<lin::VecType>(t);
+    return !vec ? 0 : vec.getExtent() == lin::Extent::K ? 1 : 2;
+  };
+  lin::Classification c = lin::classify(variant);
+  for (lin::InputOp in : c.inputs)
+    sig.args.push_back({in.getName().str(), false,
+                        in.getHeads() == lin::HeadGroup::H,
+                        width(in.getType())});
+  for (lin::ParamOp p : c.params)
+    sig.args.push_back({p.getName().str(), true, false, width(p.getType())});
+  return sig;
 }
 
 /// The config: the default choice for the shape, overridden by --config.
@@ -214,10 +233,12 @@ int compileCommand(int argc, char **argv) {
     return usageError(err);
   std::string emit = flags.values.count("--emit") ? flags.values["--emit"] : "lin";
   if (emit != "lin" && emit != "chunk" && emit != "tile" && emit != "cpp" &&
-      emit != "cuda")
+      emit != "cuda" && emit != "module")
     return usageError("--emit " + emit +
                       ": unknown (this build emits: lin, chunk, tile, cpp, "
-                      "cuda)");
+                      "cuda, module)");
+  if (emit == "module" && !flags.values.count("-o"))
+    return usageError("--emit module needs -o FILE.so");
   linac::Dims dims;
   linac::KernelConfig config;
   if (emit != "lin") {
@@ -254,16 +275,37 @@ int compileCommand(int argc, char **argv) {
   if (!loaded->module)
     return 1;
   std::string variant = loaded->variant.getSymName().str();
+  linac::KernelSignature signature =
+      signatureOf(loaded->variant, dims.K, dims.V);
   if (emit != "lin") // the default config also depends on the variant
     (void)resolveConfig(flags.values, dims, {},
                         lin::classify(loaded->variant).reducesOverV, config);
   if (emit != "lin" &&
       failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
-  if ((emit == "tile" || emit == "cpp" || emit == "cuda") &&
+  if ((emit == "tile" || emit == "cpp" || emit == "cuda" || emit == "module") &&
       failed(lowerToTile(*loaded->module, config)))
     return 1;
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
+  if (emit == "module") {
+    // A cpu kernel module for the C ABI (runtime/capi/linac.h).
+    std::string source;
+    llvm::raw_string_ostream os(source);
+    if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), variant,
+                              config.str(), config.chunk, signature, os)))
+      return 1;
+    linac::CompiledModule compiled;
+    if (auto err = linac::buildCpuModule(source, compiled); !err.empty()) {
+      llvm::errs() << "linac: error: " << err << "\n";
+      return 1;
+    }
+    if (auto ec = llvm::sys::fs::copy_file(compiled.path, outPath)) {
+      llvm::errs() << "linac: error: cannot write '" << outPath
+                   << "': " << ec.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
   std::string errorMessage;
   auto out = openOutputFile(outPath, &errorMessage);
   if (!out)
@@ -272,7 +314,8 @@ int compileCommand(int argc, char **argv) {
     if (failed(linac::emitCpp(*loaded->module,
                               emit == "cpp" ? linac::cpuTarget()
                                             : linac::cudaTarget(),
-                              variant, config.str(), config.chunk, out->os())))
+                              variant, config.str(), config.chunk, signature,
+                              out->os())))
       return 1;
   } else {
     loaded->module->print(out->os());
@@ -416,6 +459,7 @@ int runCommand(int argc, char **argv) {
   Loaded *loaded = &session.loaded;
   lin::Classification cls = lin::classify(loaded->variant);
   std::string name = loaded->variant.getSymName().str();
+  linac::KernelSignature signature = signatureOf(loaded->variant, dims.K, dims.V);
   // The default config also depends on the variant (validated above).
   (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config);
 
@@ -448,7 +492,7 @@ int runCommand(int argc, char **argv) {
       std::string source;
       llvm::raw_string_ostream os(source);
       if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), name,
-                                config.str(), config.chunk, os)))
+                                config.str(), config.chunk, signature, os)))
         return 1;
       err = linac::buildCpuModule(source, compiled);
       if (err.empty())

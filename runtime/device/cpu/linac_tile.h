@@ -607,6 +607,14 @@ struct WorkspaceInfo {
   const char *name;
   int64_t rows, cols;
 };
+/// A tensor the variant declares: an input [B, T, H or HV(, K or V)] or a
+/// parameter [HV(, K or V)]; width 0 is a scalar, 1 is K, 2 is V.
+struct ArgInfo {
+  const char *name;
+  int isParam;
+  int perH;
+  int width;
+};
 struct ModuleInfo {
   const char *variant;
   const char *config;
@@ -615,6 +623,9 @@ struct ModuleInfo {
   const KernelInfo *kernels;
   int numWorkspaces;
   const WorkspaceInfo *workspaces;
+  int64_t K, V;
+  int numArgs;
+  const ArgInfo *args;
 };
 
 } // namespace tile

@@ -1,0 +1,260 @@
+//===- Capi.cpp - the C ABI over the cpu runtime ----------------------------===//
+#include "runtime/capi/linac.h"
+#include "runtime/cpu/CpuRuntime.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+struct linac_module {
+  std::unique_ptr<linac::CpuModule> module;
+  std::string signature;
+};
+
+namespace {
+
+linac_status fail(linac_status status, const std::string &message, char *error,
+                  size_t size) {
+  if (error && size > 0) {
+    size_t n = std::min(size - 1, message.size());
+    std::memcpy(error, message.data(), n);
+    error[n] = '\0';
+  }
+  return status;
+}
+
+std::string shapeText(const int64_t *shape, int ndim) {
+  std::string s = "[";
+  for (int i = 0; i < ndim; ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+const char *dtypeName(linac_dtype d) {
+  switch (d) {
+  case LINAC_F32: return "f32";
+  case LINAC_BF16: return "bf16";
+  case LINAC_F16: return "f16";
+  }
+  return "unknown";
+}
+
+float loadElement(const void *data, linac_dtype dtype, int64_t offset) {
+  switch (dtype) {
+  case LINAC_F32:
+    return static_cast<const float *>(data)[offset];
+  case LINAC_BF16: {
+    uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t *>(data)[offset]) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  case LINAC_F16: {
+    uint16_t h = static_cast<const uint16_t *>(data)[offset];
+    int sign = h >> 15, exponent = (h >> 10) & 31, mantissa = h & 1023;
+    float v = exponent == 0    ? std::ldexp(static_cast<float>(mantissa), -24)
+              : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                               : std::ldexp(static_cast<float>(mantissa | 1024),
+                                            exponent - 25);
+    return sign ? -v : v;
+  }
+  }
+  return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+linac_status linac_module_load(const char *path, linac_module **out, char *error,
+                               size_t size) {
+  if (!out)
+    return fail(LINAC_ERROR_INVALID_ARGUMENT, "module: null output pointer",
+                error, size);
+  *out = nullptr;
+  if (!path)
+    return fail(LINAC_ERROR_INVALID_ARGUMENT, "path: null", error, size);
+  auto m = std::make_unique<linac_module>();
+  if (auto err = linac::CpuModule::load(path, m->module); !err.empty())
+    return fail(LINAC_ERROR_LOAD, err, error, size);
+  const linac::tile::ModuleInfo &info = m->module->info();
+  for (int i = 0; i < info.numArgs; ++i) {
+    const linac::tile::ArgInfo &a = info.args[i];
+    std::string dims = a.isParam ? "HV" : std::string("B,T,") + (a.perH ? "H" : "HV");
+    if (a.width)
+      dims += a.width == 1 ? ",K" : ",V";
+    m->signature += (i ? " " : "") + std::string(a.name) + "[" + dims + "]";
+  }
+  *out = m.release();
+  return LINAC_OK;
+}
+
+void linac_module_free(linac_module *module) { delete module; }
+
+const char *linac_module_variant(const linac_module *m) {
+  return m ? m->module->info().variant : "";
+}
+const char *linac_module_config(const linac_module *m) {
+  return m ? m->module->info().config : "";
+}
+const char *linac_module_signature(const linac_module *m) {
+  return m ? m->signature.c_str() : "";
+}
+
+linac_status linac_forward(linac_module *m, const linac_forward_args *a,
+                           char *error, size_t size) {
+  auto bad = [&](const std::string &message) {
+    return fail(LINAC_ERROR_INVALID_ARGUMENT, message, error, size);
+  };
+  if (!m)
+    return bad("module: null");
+  if (!a)
+    return bad("args: null");
+  const linac::tile::ModuleInfo &info = m->module->info();
+  if (a->K != info.K)
+    return bad("K: the module is specialised for K=" + std::to_string(info.K) +
+               ", got " + std::to_string(a->K));
+  if (a->V != info.V)
+    return bad("V: the module is specialised for V=" + std::to_string(info.V) +
+               ", got " + std::to_string(a->V));
+  if (a->B < 1 || a->T < 0 || a->H < 1 || a->HV < 1)
+    return bad("B, H, HV must be at least 1 and T at least 0, got B=" +
+               std::to_string(a->B) + " T=" + std::to_string(a->T) + " H=" +
+               std::to_string(a->H) + " HV=" + std::to_string(a->HV));
+  if (a->HV % a->H != 0)
+    return bad("HV: must be a multiple of H=" + std::to_string(a->H) + ", got " +
+               std::to_string(a->HV));
+  std::vector<int64_t> cu;
+  if (a->cu_seqlens) {
+    if (a->B != 1)
+      return bad("cu_seqlens: needs B=1 (sequences packed along T), got B=" +
+                 std::to_string(a->B));
+    if (a->num_sequences < 1)
+      return bad("num_sequences: expected at least 1, got " +
+                 std::to_string(a->num_sequences));
+    cu.assign(a->cu_seqlens, a->cu_seqlens + a->num_sequences + 1);
+    if (cu.front() != 0 || cu.back() != a->T)
+      return bad("cu_seqlens: expected to start at 0 and end at T=" +
+                 std::to_string(a->T) + ", got " + std::to_string(cu.front()) +
+                 " ... " + std::to_string(cu.back()));
+    for (size_t i = 1; i < cu.size(); ++i)
+      if (cu[i] < cu[i - 1])
+        return bad("cu_seqlens: expected non-decreasing offsets, got " +
+                   std::to_string(cu[i - 1]) + " then " + std::to_string(cu[i]) +
+                   " at index " + std::to_string(i));
+  }
+  if (!a->o)
+    return bad("o: null (the output [B, T, HV, V] is required)");
+  if (a->num_tensors < 0 || (a->num_tensors > 0 && !a->tensors))
+    return bad("tensors: null with num_tensors=" + std::to_string(a->num_tensors));
+  if (!std::isfinite(a->scale) || a->scale < 0)
+    return bad("scale: expected a finite value >= 0 (0 = K^-1/2), got " +
+               std::to_string(a->scale));
+
+  // Every tensor the variant declares, once, of its shape and a dtype the
+  // kernels take.
+  std::string expectedNames;
+  for (int i = 0; i < info.numArgs; ++i)
+    expectedNames += (i ? ", " : "") + std::string(info.args[i].name);
+  for (int j = 0; j < a->num_tensors; ++j) {
+    const char *name = a->tensors[j].name;
+    if (!name)
+      return bad("tensors[" + std::to_string(j) + "]: null name");
+    bool known = false;
+    for (int i = 0; i < info.numArgs; ++i)
+      known |= std::strcmp(info.args[i].name, name) == 0;
+    if (!known)
+      return bad("tensor '" + std::string(name) + "': not a tensor of variant " +
+                 info.variant + " (expected " + expectedNames + ")");
+    for (int k = 0; k < j; ++k)
+      if (std::strcmp(a->tensors[k].name, name) == 0)
+        return bad("tensor '" + std::string(name) + "': given twice");
+  }
+  const int64_t N = cu.empty() ? a->B : a->num_sequences;
+  linac::tile::Launch L;
+  L.B = a->B;
+  L.T = a->T;
+  L.H = a->H;
+  L.HV = a->HV;
+  L.K = a->K;
+  L.V = a->V;
+  L.N = N;
+  L.cuSeqlens = cu;
+  L.scale = a->scale > 0 ? a->scale : 1.0f / std::sqrt(static_cast<float>(a->K));
+  std::vector<std::vector<float>> storage;
+  storage.reserve(static_cast<size_t>(info.numArgs) + 1);
+  for (int i = 0; i < info.numArgs; ++i) {
+    const linac::tile::ArgInfo &arg = info.args[i];
+    const linac_tensor *t = nullptr;
+    for (int j = 0; j < a->num_tensors; ++j)
+      if (std::strcmp(a->tensors[j].name, arg.name) == 0)
+        t = &a->tensors[j];
+    if (!t)
+      return bad("tensor '" + std::string(arg.name) + "': missing (variant " +
+                 info.variant + " takes " + expectedNames + ")");
+    int64_t width = arg.width == 0 ? 1 : arg.width == 1 ? a->K : a->V;
+    std::vector<int64_t> shape;
+    if (arg.isParam)
+      shape = {a->HV};
+    else
+      shape = {a->B, a->T, arg.perH ? a->H : a->HV};
+    if (arg.width)
+      shape.push_back(width);
+    std::string name = "tensor '" + std::string(arg.name) + "'";
+    if (t->ndim != static_cast<int>(shape.size()) ||
+        !std::equal(shape.begin(), shape.end(), t->shape))
+      return bad(name + ": expected shape " +
+                 shapeText(shape.data(), static_cast<int>(shape.size())) +
+                 ", got " + shapeText(t->shape, std::max(0, std::min(t->ndim, 4))));
+    if (t->dtype != LINAC_F32 && t->dtype != LINAC_BF16 && t->dtype != LINAC_F16)
+      return bad(name + ": dtype " + std::to_string(static_cast<int>(t->dtype)) +
+                 " is not one of f32, bf16, f16");
+    if (!t->data)
+      return bad(name + ": null data");
+    for (int d = 0; d < t->ndim; ++d)
+      if (t->strides[d] < 1)
+        return bad(name + ": stride " + std::to_string(t->strides[d]) +
+                   " in dimension " + std::to_string(d) + " (expected >= 1)");
+    // Gather into the contiguous fp32 layout the kernels read.
+    int64_t count = 1;
+    for (int64_t s : shape)
+      count *= s;
+    std::vector<float> dense(static_cast<size_t>(count));
+    std::vector<int64_t> index(shape.size(), 0);
+    for (int64_t e = 0; e < count; ++e) {
+      int64_t offset = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        offset += index[d] * t->strides[d];
+      dense[static_cast<size_t>(e)] = loadElement(t->data, t->dtype, offset);
+      for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    storage.push_back(std::move(dense));
+    if (arg.isParam)
+      L.globals.push_back({arg.name, storage.back().data(), 1, a->HV, width});
+    else
+      L.globals.push_back({arg.name, storage.back().data(), a->B * a->T,
+                           arg.perH ? a->H : a->HV, width});
+  }
+  if (a->initial_state) {
+    storage.emplace_back(a->initial_state,
+                         a->initial_state + N * a->HV * a->K * a->V);
+    L.globals.push_back({"h0", storage.back().data(), N, a->HV, a->K * a->V});
+    L.hasInitialState = true;
+  }
+  if (auto err = m->module->run(L, storage); !err.empty())
+    return fail(LINAC_ERROR_KERNEL, err, error, size);
+  for (size_t i = 0; i < L.globals.size(); ++i) {
+    const std::vector<float> &src = storage[i];
+    if (L.globals[i].name == "o")
+      std::copy(src.begin(), src.end(), a->o);
+    else if (L.globals[i].name == "ht" && a->final_state)
+      std::copy(src.begin(), src.end(), a->final_state);
+  }
+  return LINAC_OK;
+}
+
+} // extern "C"
