@@ -20,6 +20,10 @@ case_ gdn_varlen_vtile gdn B=1,T=300,H=2,HV=2,K=128,V=128 K=128,V=128 chunk=64,s
 # with W/U materialised by a second kernel.
 case_ kda_strong kda B=2,T=257,H=1,HV=2,K=64,V=64 K=64,V=64 chunk=64 --gates strong --initial-state
 case_ dplr_materialized dplr B=1,T=200,H=1,HV=2,K=64,V=64 K=64,V=64 chunk=32,wu=materialized --seqlens 120,80 --initial-state
+# The sequence split (segment maps, combine, segment outputs) for an erase
+# variant (K x (K+V) maps) and a decay-only one (diagonal maps).
+case_ kda_sequence kda B=1,T=1000,H=2,HV=2,K=64,V=64 K=64,V=64 chunk=64,split=sequence,segment=4 --initial-state
+case_ gla_sequence gla B=1,T=700,H=1,HV=2,K=64,V=32 K=64,V=32 chunk=32,split=sequence,segment=3 --seqlens 300,0,400 --initial-state
 # Every example at a small size with its default config.
 for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
   case_ small_$ex $ex B=2,T=100,H=1,HV=2,K=32,V=16 K=32,V=16 chunk=32 --initial-state
