@@ -7,10 +7,13 @@
 // the state it receives; everything in the body that does not depend on the
 // state is parallel across chunks.
 //
-// Every op has an adjoint made of chunk ops (matmul -> matmuls, gram ->
-// grams and matmuls, unit_lower_inverse -> products with its result,
-// cumsum -> reverse cumsum, exp -> mul, last_row -> its transpose), so the
-// backward pass can be derived here by reverse-mode differentiation.
+// The ops are chosen so that their adjoints are again chunk-level algebra,
+// for the backward pass to be derived here by reverse-mode differentiation:
+// matmul -> matmuls; gram -> masked products of the incoming gradient with
+// the (decayed) operands; unit_lower_inverse T -> -T^T dT T^T restricted to
+// the strictly lower part; cumsum -> cumsum with `reverse`; exp -> mul;
+// last_row -> the row placed in a zero tile. That derivation will add the
+// two small ops it needs (a causal mask of a C x C tile, placing a row).
 //
 //===----------------------------------------------------------------------===//
 
