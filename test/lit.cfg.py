@@ -28,3 +28,11 @@ config.environment["LINAC_CACHE_DIR"] = os.path.join(config.test_exec_root, "ker
 for var in ["HOME", "LINAC_CXX"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
+
+# NVRTC (linac --emit ptx) and ptxas, where the CUDA toolkit was found.
+if config.linac_have_nvrtc == "ON":
+    config.available_features.add("nvrtc")
+ptxas = os.path.join(config.cuda_bin_dir, "ptxas") if config.cuda_bin_dir else ""
+if ptxas and os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

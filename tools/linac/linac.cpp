@@ -21,6 +21,9 @@
 #include "lowering/Passes.h"
 #include "runtime/cpu/CpuRuntime.h"
 #include "runtime/cpu/ModuleCache.h"
+#ifdef LINAC_HAVE_NVRTC
+#include "runtime/cuda/NvrtcCompiler.h"
+#endif
 #include "reference/ChunkEvaluator.h"
 #include "dialect/lin/IR/LinDialect.h"
 #include "frontend/import/ImportLin.h"
@@ -51,7 +54,8 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kUsage =
-    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda|module] [--shape K=..,V=..]\n"
+    "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda|module|ptx] [--shape K=..,V=..]\n"
+    "                     [--target sm_90a|sm_80 (ptx)]\n"
     "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
     "       linac run FILE.lin --target reference|chunk|cpu --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
@@ -227,16 +231,32 @@ struct Session {
 int compileCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
-                            {"--emit", "-o", "--shape", "--config"},
+                            {"--emit", "-o", "--shape", "--config", "--target"},
                             {"--verify-diagnostics"}, flags);
       !err.empty())
     return usageError(err);
+  std::string target = flags.values.count("--target") ? flags.values["--target"]
+                                                        : "";
   std::string emit = flags.values.count("--emit") ? flags.values["--emit"] : "lin";
   if (emit != "lin" && emit != "chunk" && emit != "tile" && emit != "cpp" &&
-      emit != "cuda" && emit != "module")
+      emit != "cuda" && emit != "module" && emit != "ptx")
     return usageError("--emit " + emit +
                       ": unknown (this build emits: lin, chunk, tile, cpp, "
-                      "cuda, module)");
+                      "cuda, module, ptx)");
+  if (emit == "ptx") {
+#ifndef LINAC_HAVE_NVRTC
+    return usageError("--emit ptx: this linac was built without NVRTC");
+#endif
+    if (target.empty())
+      target = "sm_90a";
+    if (target != "sm_90a" && target != "sm_80")
+      return usageError("--target " + target +
+                        ": --emit ptx targets sm_90a or sm_80");
+  } else if (!target.empty() && !(emit == "cuda" &&
+                                  (target == "sm_90a" || target == "sm_80"))) {
+    return usageError("--target " + target + " does not apply to --emit " +
+                      emit);
+  }
   if (emit == "module" && !flags.values.count("-o"))
     return usageError("--emit module needs -o FILE.so");
   linac::Dims dims;
@@ -283,7 +303,8 @@ int compileCommand(int argc, char **argv) {
   if (emit != "lin" &&
       failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
-  if ((emit == "tile" || emit == "cpp" || emit == "cuda" || emit == "module") &&
+  if ((emit == "tile" || emit == "cpp" || emit == "cuda" || emit == "module" ||
+       emit == "ptx") &&
       failed(lowerToTile(*loaded->module, config)))
     return 1;
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
@@ -310,6 +331,24 @@ int compileCommand(int argc, char **argv) {
   auto out = openOutputFile(outPath, &errorMessage);
   if (!out)
     return usageError(errorMessage);
+#ifdef LINAC_HAVE_NVRTC
+  if (emit == "ptx") {
+    std::string source;
+    llvm::raw_string_ostream os(source);
+    if (failed(linac::emitCpp(*loaded->module, linac::cudaTarget(), variant,
+                              config.str(), config.chunk, signature, os)))
+      return 1;
+    linac::NvrtcOutput compiled;
+    if (auto err = linac::nvrtcCompile(source, target, false, compiled);
+        !err.empty()) {
+      llvm::errs() << "linac: error: " << err << "\n";
+      return 1;
+    }
+    out->os() << compiled.ptx;
+    out->keep();
+    return 0;
+  }
+#endif
   if (emit == "cpp" || emit == "cuda") {
     if (failed(linac::emitCpp(*loaded->module,
                               emit == "cpp" ? linac::cpuTarget()

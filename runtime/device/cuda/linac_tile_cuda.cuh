@@ -18,7 +18,13 @@
 #ifndef LINAC_TILE_CUDA_CUH
 #define LINAC_TILE_CUDA_CUH
 
+#ifdef __CUDACC_RTC__
+// NVRTC compiles without the host's C++ library.
+typedef long long int64_t;
+typedef unsigned int uint32_t;
+#else
 #include <cstdint>
+#endif
 
 namespace linac {
 namespace tile {
@@ -476,7 +482,7 @@ struct ModuleInfo {
 #define LINAC_KERNEL(name)                                                     \
   __device__ void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
 #define LINAC_ENTRY(name)                                                      \
-  __global__ void name##_entry(const ::linac::tile::Launch *L) {               \
+  extern "C" __global__ void name##_entry(const ::linac::tile::Launch *L) {    \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
     ::linac::tile::Block blk(*L, blockIdx.x, blockIdx.y, blockIdx.z, linear);  \
