@@ -1,0 +1,168 @@
+//===- CudaModule.cpp -----------------------------------------------------===//
+#include "runtime/cuda/CudaModule.h"
+#include "runtime/cuda/NvrtcCompiler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace linac {
+
+namespace {
+#include "EmbeddedCudaHeader.inc"
+
+std::string hashHex(const std::string &text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool readFile(const std::string &path, std::string &out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    return false;
+  std::stringstream s;
+  s << f.rdbuf();
+  out = s.str();
+  return true;
+}
+
+bool writeAtomically(const std::string &path, const std::string &data) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << data;
+    if (!f)
+      return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+std::string cuError(CUresult r) {
+  const char *s = nullptr;
+  cuGetErrorString(r, &s);
+  return s ? s : "unknown CUDA error";
+}
+} // namespace
+
+std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
+  std::istringstream lines(source);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("// linac:", 0) != 0)
+      continue;
+    std::istringstream w(line.substr(9));
+    std::string kind;
+    w >> kind;
+    if (kind == "kernel") {
+      CudaModuleInfo::Kernel k;
+      w >> k.entry >> k.grid[0] >> k.grid[1] >> k.grid[2] >> k.vtileCols >>
+          k.segmentChunks >> k.sharedBytes >> k.regBytes;
+      for (std::string &g : k.grid)
+        if (g == "-")
+          g.clear();
+      if (!w)
+        return "bad module line: " + line;
+      info.kernels.push_back(k);
+    } else if (kind == "workspace") {
+      CudaModuleInfo::Workspace ws;
+      w >> ws.name >> ws.rows >> ws.cols;
+      info.workspaces.push_back(ws);
+    } else if (kind == "module") {
+      w >> info.variant >> info.chunk >> info.K >> info.V;
+    } else if (kind == "arg") {
+      CudaModuleInfo::Arg a;
+      int p, h;
+      w >> a.name >> p >> h >> a.width;
+      a.isParam = p;
+      a.perH = h;
+      info.args.push_back(a);
+    }
+  }
+  if (info.kernels.empty() || info.chunk <= 0)
+    return "the source describes no kernels (no '// linac:' lines)";
+  return "";
+}
+
+std::string deviceArch(CUdevice device) {
+  int major = 0, minor = 0;
+  cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+  cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+  std::string arch = "sm_" + std::to_string(major) + std::to_string(minor);
+  return major == 9 && minor == 0 ? arch + "a" : arch;
+}
+
+CudaModule::~CudaModule() {
+  if (module)
+    cuModuleUnload(module);
+}
+
+std::string CudaModule::load(const std::string &source,
+                             const std::string &cacheDir, LoadStats &stats) {
+  if (auto err = parseModuleInfo(source, info_); !err.empty())
+    return err;
+  CUdevice device;
+  if (CUresult r = cuCtxGetDevice(&device); r != CUDA_SUCCESS)
+    return "no current CUDA context: " + cuError(r);
+  char name[256] = {};
+  cuDeviceGetName(name, sizeof name, device);
+  int driver = 0;
+  cuDriverGetVersion(&driver);
+  std::string arch = deviceArch(device);
+  std::string key = hashHex(source + "\n" + kCudaTileHeader + "\n" + arch +
+                            "\n" + nvrtcVersion() + "\n" + name + "\n" +
+                            std::to_string(driver));
+  mkdir(cacheDir.c_str(), 0755);
+  std::string cubinPath = cacheDir + "/" + key + ".cubin";
+  std::string sumPath = cacheDir + "/" + key + ".sum";
+
+  auto t0 = std::chrono::steady_clock::now();
+  std::string cubin, sum;
+  bool cached = readFile(cubinPath, cubin) && readFile(sumPath, sum);
+  if (cached && sum != hashHex(cubin)) {
+    stats.rebuiltCorrupt = true; // checksum mismatch: rebuild
+    cached = false;
+  }
+  if (!cached) {
+    NvrtcOutput out;
+    if (auto err = nvrtcCompile(source, arch, true, out); !err.empty())
+      return err;
+    cubin = out.cubin;
+    if (!writeAtomically(cubinPath, cubin) ||
+        !writeAtomically(sumPath, hashHex(cubin)))
+      return "cannot write the module cache in '" + cacheDir + "'";
+    stats.compileMs = msSince(t0);
+  }
+  stats.cacheHit = cached;
+  auto t1 = std::chrono::steady_clock::now();
+  if (CUresult r = cuModuleLoadData(&module, cubin.data()); r != CUDA_SUCCESS)
+    return "cannot load the cubin: " + cuError(r);
+  for (const CudaModuleInfo::Kernel &k : info_.kernels) {
+    CUfunction f;
+    if (CUresult r = cuModuleGetFunction(&f, module, k.entry.c_str());
+        r != CUDA_SUCCESS)
+      return "kernel '" + k.entry + "' not in the module: " + cuError(r);
+    if (k.sharedBytes > 48 * 1024)
+      cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                         static_cast<int>(k.sharedBytes));
+    functions.push_back(f);
+  }
+  stats.loadMs = msSince(t1);
+  return "";
+}
+
+} // namespace linac

@@ -1,0 +1,74 @@
+//===- CudaModule.h - NVRTC-compiled kernel modules on the GPU --------------===//
+//
+// Compiles emitted CUDA source with NVRTC for the device's architecture,
+// caches the cubin on disk under a key of the source, the tile library, the
+// architecture, NVRTC's version and the GPU, verifies a cached cubin by its
+// checksum (a corrupt entry is rebuilt), loads it with the driver API and
+// launches its kernels on a caller's stream. No LLVM/MLIR dependency.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LINAC_RUNTIME_CUDA_CUDAMODULE_H
+#define LINAC_RUNTIME_CUDA_CUDAMODULE_H
+
+#include <cuda.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace linac {
+
+/// What a module's `// linac:` lines say.
+struct CudaModuleInfo {
+  struct Kernel {
+    std::string entry;
+    std::string grid[3];
+    int64_t vtileCols = 0, segmentChunks = 0, sharedBytes = 0, regBytes = 0;
+  };
+  struct Workspace {
+    std::string name;
+    int64_t rows = 0, cols = 0;
+  };
+  struct Arg {
+    std::string name;
+    bool isParam = false, perH = false;
+    int width = 0;
+  };
+  std::string variant;
+  int64_t chunk = 0, K = 0, V = 0;
+  std::vector<Kernel> kernels;
+  std::vector<Workspace> workspaces;
+  std::vector<Arg> args;
+};
+
+/// Reads the `// linac:` lines of emitted source; returns an error or "".
+std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info);
+
+class CudaModule {
+public:
+  ~CudaModule();
+  struct LoadStats {
+    bool cacheHit = false;
+    bool rebuiltCorrupt = false;
+    double compileMs = 0, loadMs = 0;
+  };
+  /// Compiles (or finds in `cacheDir`) and loads `source` for the current
+  /// device. Returns an error message, empty on success.
+  std::string load(const std::string &source, const std::string &cacheDir,
+                   LoadStats &stats);
+  const CudaModuleInfo &info() const { return info_; }
+  CUfunction function(size_t kernel) const { return functions[kernel]; }
+
+private:
+  CudaModuleInfo info_;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> functions;
+};
+
+/// The architecture NVRTC should target for the current device ("sm_90a"
+/// for compute capability 9.0, else "sm_XY").
+std::string deviceArch(CUdevice device);
+
+} // namespace linac
+
+#endif
