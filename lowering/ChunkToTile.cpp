@@ -383,7 +383,6 @@ public:
     Value lhs = bufs.lookup(g.getLhs()), rhs = bufs.lookup(g.getRhs());
     bool inclusive = g.getMask() == chunk::Mask::inclusive;
     Value dst = reg(g.getResult(), inclusive ? "gram_incl" : "gram_strict");
-    Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     if (!g.getLhsDecay() || ext[g.getLhsDecay()].second == Ext::One) {
       mma(dst, lhs, rhs, false, true, false);
       if (g.getLhsDecay()) {
@@ -401,7 +400,8 @@ public:
     }
     Value lg = bufs.lookup(g.getLhsDecay()), rg = bufs.lookup(g.getRhsDecay());
     const int64_t sub = scan.getSubBlock(), D = K, blocks = C / sub;
-    tile::FillOp::create(b, loc, dst, zeroF);
+    tile::FillOp::create(b, loc, dst,
+                         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
     for (int64_t J = 0; J < blocks; ++J) {
       int64_t r0 = J * sub, below = (J + 1) * sub, rest = C - below;
       Value ref = view(rg, below - 1, 0, 1, D);
@@ -690,11 +690,11 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   }
   // (test only) a lowering that forgets the initial state.
   bool skipH0 = scan->hasAttr("test_skip_initial_state");
-  Value zeroState = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   switch (spec.init) {
   case LoopSpec::Init::H0:
     if (skipH0)
-      tile::FillOp::create(b, loc, S, zeroState);
+      tile::FillOp::create(
+          b, loc, S, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
     else
       tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
     break;
