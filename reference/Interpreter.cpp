@@ -151,77 +151,33 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
   return "";
 }
 
-namespace {
-/// splitmix64: tiny, seedable, the same stream on every platform.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return ((next() >> 11) + 0.5) * 0x1.0p-53; } // (0, 1)
-  double normal() { // Box-Muller
-    double u = uniform(), v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
-} // namespace
+std::vector<TensorSpec> tensorSpecs(VariantOp variant) {
+  std::vector<TensorSpec> specs;
+  auto width = [](Type t) {
+    auto vec = dyn_cast<VecType>(t);
+    return !vec ? 0 : vec.getExtent() == Extent::K ? 1 : 2;
+  };
+  auto domain = [](Domain d) {
+    return d == Domain::logdecay ? TensorSpec::Domain::LogDecay
+           : d == Domain::unit   ? TensorSpec::Domain::Unit
+                                 : TensorSpec::Domain::Real;
+  };
+  Classification cls = classify(variant);
+  for (InputOp in : cls.inputs)
+    specs.push_back({in.getName().str(), false, in.getHeads() == HeadGroup::H,
+                     width(in.getType()), domain(in.getDomain())});
+  for (ParamOp pa : cls.params)
+    specs.push_back({pa.getName().str(), true, false, width(pa.getType()),
+                     domain(pa.getDomain())});
+  return specs;
+}
 
 Problem makeRandomProblem(VariantOp variant, const Dims &dims,
                           std::vector<int64_t> cuSeqlens, bool initialState,
                           uint64_t seed, std::optional<double> scale,
                           Gates gates) {
-  Problem p;
-  p.dims = dims;
-  p.cuSeqlens = std::move(cuSeqlens);
-  p.scale = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(dims.K));
-  Rng rng{seed};
-  auto sample = [&](Domain domain, bool isParam) {
-    double x = rng.normal();
-    switch (domain) {
-    case Domain::logdecay:
-      if (gates == Gates::Strong)
-        return -1.0 - 19.0 * rng.uniform();
-      if (gates == Gates::Weak)
-        return -1e-3 * rng.uniform();
-      return frontend::applyUnary(ExprOp::LogSigmoid, x);
-    case Domain::unit: return frontend::applyUnary(ExprOp::Sigmoid, x);
-    case Domain::real:
-      if (!isParam)
-        return x;
-      return 0.5 * x + (gates == Gates::Strong ? 2.0
-                        : gates == Gates::Weak ? -6.0
-                                               : 0.0);
-    }
-    return x;
-  };
-  auto fill = [&](Operation *decl, StringRef name, Domain domain,
-                  bool isParam) {
-    Tensor t{name.str(), expectedShape(decl, dims), {}};
-    size_t count = 1;
-    for (int64_t s : t.shape)
-      count *= static_cast<size_t>(s);
-    t.data.resize(count);
-    for (double &x : t.data)
-      x = sample(domain, isParam);
-    return t;
-  };
-  Classification cls = classify(variant);
-  for (InputOp in : cls.inputs)
-    p.inputs.push_back(fill(in, in.getName(), in.getDomain(), false));
-  for (ParamOp pa : cls.params)
-    p.params.push_back(fill(pa, pa.getName(), pa.getDomain(), true));
-  if (initialState) {
-    int64_t N = p.numSequences();
-    Tensor h0{"h0", {N, dims.HV, dims.K, dims.V}, {}};
-    h0.data.resize(static_cast<size_t>(N * dims.HV * dims.K * dims.V));
-    for (double &x : h0.data)
-      x = rng.normal();
-    p.h0 = std::move(h0);
-  }
-  return p;
+  return makeRandomProblem(tensorSpecs(variant), dims, std::move(cuSeqlens),
+                           initialState, seed, scale, gates);
 }
 
 } // namespace linac

@@ -9,6 +9,7 @@
 
 #include "dialect/lin/IR/LinDialect.h"
 #include "reference/Problem.h"
+#include "reference/RandomProblem.h"
 
 namespace linac {
 
@@ -20,16 +21,10 @@ std::string runReference(mlir::lin::VariantOp variant, const Problem &problem,
 /// Expected shape of a declared input or parameter.
 std::vector<int64_t> expectedShape(mlir::Operation *decl, const Dims &dims);
 
-/// How strong the sampled gates are.
-///  - realistic: log-decay inputs and params logsigmoid(N(0,1)); real
-///    params N(0, 0.5^2) (Mamba-style gates around -0.7 per token);
-///  - strong: log-decays uniform in [-20, -1]; real params N(2, 0.5^2), so
-///    -exp(A_log) * softplus(a + dt_bias) is around -15;
-///  - weak: log-decays uniform in [-1e-3, 0]; real params N(-6, 0.5^2).
-/// Real inputs are N(0,1), unit ones sigmoid(N(0,1)), h0 N(0,1) in all.
-enum class Gates { Realistic, Strong, Weak };
+/// The variant's tensors, in declaration order (inputs, then params).
+std::vector<TensorSpec> tensorSpecs(mlir::lin::VariantOp variant);
 
-/// Seeded random inputs (the same stream on every platform).
+/// Seeded random inputs for the variant's tensors (RandomProblem.h).
 Problem makeRandomProblem(mlir::lin::VariantOp variant, const Dims &dims,
                           std::vector<int64_t> cuSeqlens, bool initialState,
                           uint64_t seed, std::optional<double> scale,
