@@ -30,4 +30,16 @@ for dir in .carry/spike/*/; do
   printf "%-22s " "$name" | tee -a "$out"
   /tmp/gpucheck/cuda_run "$dir/kernel.cu" "$dir/dump" /tmp/gpucheck/cache 2>&1 | tee -a "$out" || status=1
 done
+# Large shapes: inputs and the float64 reference rebuilt here from seeds.
+FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
+if [ -f .carry/big/cases.txt ]; then
+  nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177 \
+    scripts/gpu-check/big_check.cu runtime/cuda/CudaModule.cpp runtime/cuda/NvrtcCompiler.cpp \
+    reference/RecurrenceReference.cpp reference/RandomProblem.cpp reference/Problem.cpp $FRONTEND \
+    -lcuda -lnvrtc -o /tmp/gpucheck/big_check || { echo "big_check build failed"; exit 1; }
+  while read -r name ex shape seed seqlens h0; do
+    printf "%-22s " "$name" | tee -a "$out"
+    /tmp/gpucheck/big_check examples/$ex.lin .carry/big/$name.cu $shape $seed $seqlens $h0 2>&1 | tee -a "$out" || status=1
+  done < .carry/big/cases.txt
+fi
 exit $status

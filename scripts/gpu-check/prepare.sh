@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Emits, here, the kernels of the large gpu-check cases into .carry/big/
+# (the inputs and the reference are rebuilt on the GPU machine from seeds).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+L=build/tools/linac/linac
+rm -rf .carry/big && mkdir -p .carry/big
+: > .carry/big/cases.txt
+case_() { # name example B,T,H,HV,K,V seed seqlens|- h0|-
+  local name=$1 ex=$2 shape=$3; IFS=, read -r B T H HV K V <<< "$shape"
+  $L compile examples/$ex.lin --emit cuda --shape B=$B,T=$T,H=$H,HV=$HV,K=$K,V=$V -o .carry/big/$name.cu
+  echo "$name $ex $shape $4 $5 $6" >> .carry/big/cases.txt
+}
+# T = 32K for every example (few heads: the default is the sequence split).
+for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  case_ ${ex}_t32k $ex 1,32768,2,4,128,128 21 - h0
+done
+# B x H = 512 (the default splits nothing), and a varlen batch.
+case_ gdn_bh512 gdn 32,1024,16,16,128,128 22 - h0
+case_ kda_bh512 kda 32,1024,16,16,128,128 23 - -
+case_ kda_varlen kda 1,20000,4,8,128,128 24 1,0,4999,8000,7000 h0
+cat .carry/big/cases.txt
