@@ -282,6 +282,15 @@ LogicalResult Emitter::emitOp(Operation &op) {
              std::to_string(ws->second.second) + ");");
         return success();
       })
+      .Case<tile::LoadTileOp>([&](tile::LoadTileOp l) -> LogicalResult {
+        if (!workspaces.count(l.getName().str()))
+          return l.emitOpError("reads workspace '")
+                 << l.getName() << "' that no earlier kernel stores";
+        line("load_tile(blk, " + global(l.getName()) + ", " + n(l.getDst()) +
+             ", " + n(l.getSeq()) + ", " + n(l.getHead()) + ", " +
+             n(l.getChunk()) + ");");
+        return success();
+      })
       .Case<tile::WaitOp>([&](tile::WaitOp w) {
         line("wait(blk, " + n(w.getToken()) + ");");
         return success();

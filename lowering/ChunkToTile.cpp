@@ -710,17 +710,10 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     }
     break;
   }
-  case LoopSpec::Init::SegmentStart: {
-    Value staged = kb.alloc(kb.bufType(tile::Space::shared, kb.K, kb.Vt),
-                            "segstart_smem");
-    Value t = tile::CopyTileAsyncOp::create(
-        b, loc, b.getType<tile::TokenType>(), "segstart", staged, kb.seq,
-        kb.head, segment, kb.zero, kb.index(1), tile::Role::producer);
-    tile::WaitOp::create(b, loc, t, tile::Role::consumer);
-    kb.ew(tile::EwKind::copy, S, staged);
-    tile::BarrierOp::create(b, loc);
+  case LoopSpec::Init::SegmentStart:
+    // Read once: straight into registers, no shared staging.
+    tile::LoadTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, segment);
     break;
-  }
   }
   auto issue = [&](Value chunkIdx, Value stage) {
     SmallVector<Value> tokens;

@@ -151,14 +151,28 @@ std::string CudaModule::load(const std::string &source,
   auto t1 = std::chrono::steady_clock::now();
   if (CUresult r = cuModuleLoadData(&module, cubin.data()); r != CUDA_SUCCESS)
     return "cannot load the cubin: " + cuError(r);
+  int sharedLimit = 0;
+  cuDeviceGetAttribute(&sharedLimit,
+                       CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                       device);
   for (const CudaModuleInfo::Kernel &k : info_.kernels) {
+    if (k.sharedBytes > sharedLimit)
+      return "kernel '" + k.entry + "' needs " +
+             std::to_string((k.sharedBytes + 1023) / 1024) +
+             " KiB of shared memory per block; this GPU allows " +
+             std::to_string(sharedLimit / 1024) + " KiB";
     CUfunction f;
     if (CUresult r = cuModuleGetFunction(&f, module, k.entry.c_str());
         r != CUDA_SUCCESS)
       return "kernel '" + k.entry + "' not in the module: " + cuError(r);
     if (k.sharedBytes > 48 * 1024)
-      cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                         static_cast<int>(k.sharedBytes));
+      if (CUresult r = cuFuncSetAttribute(
+              f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+              static_cast<int>(k.sharedBytes));
+          r != CUDA_SUCCESS)
+        return "kernel '" + k.entry + "': cannot allow " +
+               std::to_string(k.sharedBytes) + " bytes of shared memory: " +
+               cuError(r);
     functions.push_back(f);
   }
   stats.loadMs = msSince(t1);

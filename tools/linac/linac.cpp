@@ -123,6 +123,22 @@ linac::KernelSignature signatureOf(lin::VariantOp variant, int64_t K, int64_t V)
   return sig;
 }
 
+/// The kernel with the most shared memory per block, and that amount.
+std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
+  std::pair<std::string, int64_t> worst{"", 0};
+  for (auto kernel : module.getOps<tile::KernelOp>()) {
+    int64_t bytes = 0;
+    kernel.walk([&](tile::AllocOp a) {
+      auto t = cast<tile::BufType>(a.getType());
+      if (t.getSpace() == tile::Space::shared)
+        bytes += (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+    });
+    if (bytes > worst.second)
+      worst = {kernel.getSymName().str(), bytes};
+  }
+  return worst;
+}
+
 /// The config: the default choice for the shape, overridden by --config.
 std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::Dims &dims,
@@ -300,13 +316,43 @@ int compileCommand(int argc, char **argv) {
   if (emit != "lin") // the default config also depends on the variant
     (void)resolveConfig(flags.values, dims, {},
                         lin::classify(loaded->variant).reducesOverV, config);
-  if (emit != "lin" &&
-      failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
-    return 1;
-  if ((emit == "tile" || emit == "cpp" || emit == "cuda" || emit == "module" ||
-       emit == "ptx") &&
-      failed(lowerToTile(*loaded->module, config)))
-    return 1;
+  bool gpu = emit == "cuda" || emit == "ptx";
+  // GPU kernels must fit the target's shared memory per block. A default
+  // config that does not is retried with one pipeline stage, then with
+  // chunk 32; a config given with --config is refused with the numbers.
+  OwningOpRef<ModuleOp> linModule;
+  if (gpu)
+    linModule = loaded->module->clone();
+  for (int attempt = 0;; ++attempt) {
+    if (emit != "lin" &&
+        failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
+      return 1;
+    if ((emit == "tile" || emit == "cpp" || gpu || emit == "module") &&
+        failed(lowerToTile(*loaded->module, config)))
+      return 1;
+    if (!gpu)
+      break;
+    std::string arch = target.empty() ? "sm_90a" : target;
+    int64_t limit = arch == "sm_80" ? 163 * 1024 : 227 * 1024;
+    auto [kernel, bytes] = largestSharedMemory(*loaded->module);
+    if (bytes <= limit)
+      break;
+    bool userConfig = flags.values.count("--config");
+    if (userConfig || attempt == 2) {
+      llvm::errs() << "linac: error: config " << config.str() << ": kernel "
+                   << kernel << " needs " << (bytes + 1023) / 1024
+                   << " KiB of shared memory per block; " << arch
+                   << " allows " << limit / 1024
+                   << " KiB (try stages=1 or chunk=32)\n";
+      return 1;
+    }
+    if (attempt == 0)
+      config.stages = 1;
+    else
+      config.chunk = 32;
+    loaded->module = linModule->clone();
+    loaded->variant = *loaded->module->getOps<lin::VariantOp>().begin();
+  }
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
   if (emit == "module") {
     // A cpu kernel module for the C ABI (runtime/capi/linac.h).

@@ -240,6 +240,15 @@ def Tile_StoreTileOp : Tile_Op<"store_tile"> {
   }];
 }
 
+def Tile_LoadTileOp : Tile_Op<"load_tile"> {
+  let summary = "a whole workspace tile straight into registers (read once)";
+  let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$seq,
+                       Index:$head, Index:$chunk);
+  let assemblyFormat = [{
+    $name `slot` `(` $seq `,` $head `,` $chunk `)` `->` $dst attr-dict `:` type($dst)
+  }];
+}
+
 def Tile_CopyTileAsyncOp : Tile_Op<"copy_tile_async"> {
   let summary = "asynchronous copy of (columns col.. of) a workspace tile into shared memory";
   let description = [{

@@ -286,6 +286,16 @@ inline void store_tile(Block &blk, const Global *g, const Tile &src,
       p[i * src.cols + j] = src.at(i, j);
 }
 
+inline void load_tile(Block &blk, const Global *g, const Tile &dst,
+                      int64_t seq, int64_t head, int64_t chunk) {
+  const float *p = slot(blk, g, seq, head, chunk, dst.rows * dst.cols);
+  if (!p)
+    return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = p[i * dst.cols + j];
+}
+
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with
 /// valid = 0 (a chunk past the end) a zero tile, reading nothing.
 inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,

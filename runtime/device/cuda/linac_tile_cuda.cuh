@@ -205,6 +205,14 @@ __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
   __syncthreads();
 }
 
+__device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
+                                 int64_t seq, int64_t head, int64_t chunk) {
+  float *p = slot(blk, g, seq, head, chunk, dst.rows * dst.cols);
+  if (p)
+    LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p[i * dst.cols + j]; }
+  __syncthreads();
+}
+
 __device__ inline Token copy_tile_async(Block &blk, const Global *g,
                                         const Tile &dst, int64_t seq,
                                         int64_t head, int64_t chunk,
