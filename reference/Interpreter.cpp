@@ -2,6 +2,7 @@
 #include "reference/Interpreter.h"
 #include "dialect/lin/IR/Classification.h"
 #include "frontend/Expr.h"
+#include "reference/RecurrenceStep.h"
 #include "reference/TokenProgram.h"
 
 
@@ -99,51 +100,20 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
         S[i] = p.h0 ? p.h0->data[stateOff + i] : 0.0;
       for (int64_t t = t0; t < t1; ++t) {
         program.run(p, b, t, hv);
-        // S_t = Diag(exp g) S + a (b^T S) + k y^T,  o = S_t^T r
-        const std::vector<double> &k = program[recur.getKey()],
-                                  &y = program[recur.getValue()],
-                                  &r = program[recur.getQuery()];
-        if (recur.getAlong()) { // general erase reads S before the decay
-          const std::vector<double> &bv = program[recur.getAlong()];
-          std::fill(w.begin(), w.end(), 0.0);
-          for (int64_t i = 0; i < K; ++i)
-            for (int64_t j = 0; j < V; ++j)
-              w[j] += bv[i] * S[i * V + j];
-        }
-        if (recur.getDecay()) {
-          const std::vector<double> &g = program[recur.getDecay()];
-          for (double x : g) {
+        auto get = [&](mlir::Value v) {
+          return v ? &program[v] : nullptr;
+        };
+        if (const std::vector<double> *g = get(recur.getDecay()))
+          for (double x : *g) {
             result.gMin = std::min(result.gMin, x);
             result.gMax = std::max(result.gMax, x);
           }
-          for (int64_t i = 0; i < K; ++i) {
-            double alpha = std::exp(g.size() == 1 ? g[0] : g[i]);
-            for (int64_t j = 0; j < V; ++j)
-              S[i * V + j] *= alpha;
-          }
-        }
-        if (delta) { // a = -e k, b = exp(g) k: erase along k after the decay
-          double e = program[recur.getErase()][0];
-          std::fill(w.begin(), w.end(), 0.0);
-          for (int64_t i = 0; i < K; ++i)
-            for (int64_t j = 0; j < V; ++j)
-              w[j] += k[i] * S[i * V + j];
-          for (int64_t j = 0; j < V; ++j)
-            w[j] *= -e;
-        }
-        const std::vector<double> *a =
-            delta ? &k
-                  : (recur.getErase() ? &program[recur.getErase()] : nullptr);
-        for (int64_t i = 0; i < K; ++i)
-          for (int64_t j = 0; j < V; ++j)
-            S[i * V + j] += (a ? (*a)[i] * w[j] : 0.0) + k[i] * y[j];
-        double *o = result.o.data.data() + ((b * d.T + t) * d.HV + hv) * V;
-        for (int64_t j = 0; j < V; ++j) {
-          double acc = 0;
-          for (int64_t i = 0; i < K; ++i)
-            acc += S[i * V + j] * r[i];
-          o[j] = acc;
-        }
+        recurrenceStep(K, V, get(recur.getDecay()),
+                       delta ? get(recur.getErase()) : nullptr,
+                       delta ? nullptr : get(recur.getErase()),
+                       get(recur.getAlong()), program[recur.getKey()],
+                       program[recur.getValue()], program[recur.getQuery()], S,
+                       w, result.o.data.data() + ((b * d.T + t) * d.HV + hv) * V);
       }
       std::copy(S.begin(), S.end(), result.ht.data.begin() + stateOff);
     }

@@ -1,5 +1,6 @@
 //===- RecurrenceReference.cpp --------------------------------------------===//
 #include "reference/RecurrenceReference.h"
+#include "reference/RecurrenceStep.h"
 
 #include <atomic>
 #include <cmath>
@@ -146,45 +147,11 @@ std::string runRecurrence(const frontend::Recurrence &rec, const Problem &p,
               out[i] = frontend::applyBinary(node.op, arg(node.a, i), arg(node.b, i));
         }
       }
-      // S_t = Diag(exp g) S + a (b^T S) + k y^T,  o = S_t^T r
-      const std::vector<double> &k = val[rec.key], &y = val[rec.value],
-                                &r = val[rec.query];
-      if (rec.eraseB >= 0) { // general erase reads S before the decay
-        const std::vector<double> &bv = val[rec.eraseB];
-        std::fill(w.begin(), w.end(), 0.0);
-        for (int64_t i = 0; i < K; ++i)
-          for (int64_t j = 0; j < V; ++j)
-            w[j] += bv[i] * S[i * V + j];
-      }
-      if (rec.g >= 0) {
-        const std::vector<double> &g = val[rec.g];
-        for (int64_t i = 0; i < K; ++i) {
-          double alpha = std::exp(g.size() == 1 ? g[0] : g[i]);
-          for (int64_t j = 0; j < V; ++j)
-            S[i * V + j] *= alpha;
-        }
-      }
-      if (delta) { // a = -e k, b = exp(g) k: erase along k after the decay
-        double e = val[rec.eraseA][0];
-        std::fill(w.begin(), w.end(), 0.0);
-        for (int64_t i = 0; i < K; ++i)
-          for (int64_t j = 0; j < V; ++j)
-            w[j] += k[i] * S[i * V + j];
-        for (int64_t j = 0; j < V; ++j)
-          w[j] *= -e;
-      }
-      const std::vector<double> *a =
-          delta ? &k : (rec.eraseA >= 0 ? &val[rec.eraseA] : nullptr);
-      for (int64_t i = 0; i < K; ++i)
-        for (int64_t j = 0; j < V; ++j)
-          S[i * V + j] += (a ? (*a)[i] * w[j] : 0.0) + k[i] * y[j];
-      double *o = result.o.data.data() + ((b * d.T + t) * d.HV + hv) * V;
-      for (int64_t j = 0; j < V; ++j) {
-        double acc = 0;
-        for (int64_t i = 0; i < K; ++i)
-          acc += S[i * V + j] * r[i];
-        o[j] = acc;
-      }
+      auto get = [&](ExprId id) { return id >= 0 ? &val[id] : nullptr; };
+      recurrenceStep(K, V, get(rec.g), delta ? get(rec.eraseA) : nullptr,
+                     delta ? nullptr : get(rec.eraseA), get(rec.eraseB),
+                     val[rec.key], val[rec.value], val[rec.query], S, w,
+                     result.o.data.data() + ((b * d.T + t) * d.HV + hv) * V);
     }
     std::copy(S.begin(), S.end(), result.ht.data.begin() + stateOff);
   };

@@ -1,5 +1,6 @@
 //===- ModuleCache.cpp ----------------------------------------------------===//
 #include "runtime/cpu/ModuleCache.h"
+#include "runtime/Hash.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,17 +13,6 @@
 namespace linac {
 
 #include "EmbeddedHeader.inc"
-
-std::string hashHex(const std::string &text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::string cacheDirectory() {
   if (const char *d = std::getenv("LINAC_CACHE_DIR"); d && *d)

@@ -27,9 +27,6 @@ std::string cacheDirectory();
 /// message, empty on success.
 std::string buildCpuModule(const std::string &source, CompiledModule &out);
 
-/// 64-bit FNV-1a, printed as 16 hex digits.
-std::string hashHex(const std::string &text);
-
 } // namespace linac
 
 #endif

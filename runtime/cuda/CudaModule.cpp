@@ -1,6 +1,7 @@
 //===- CudaModule.cpp -----------------------------------------------------===//
 #include "runtime/cuda/CudaModule.h"
 #include "runtime/cuda/NvrtcCompiler.h"
+#include "runtime/Hash.h"
 
 #include <chrono>
 #include <cstdio>
@@ -13,17 +14,6 @@ namespace linac {
 
 namespace {
 #include "EmbeddedCudaHeader.inc"
-
-std::string hashHex(const std::string &text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 bool readFile(const std::string &path, std::string &out) {
   std::ifstream f(path, std::ios::binary);
