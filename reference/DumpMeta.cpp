@@ -1,5 +1,6 @@
 //===- DumpMeta.cpp -------------------------------------------------------===//
 #include "reference/DumpMeta.h"
+#include "reference/Npy.h"
 
 #include <fstream>
 #include <sstream>
@@ -59,6 +60,47 @@ std::string readDumpMeta(const std::string &dir, DumpMeta &m) {
   m.inputs = names(field(json, "inputs"));
   m.params = names(field(json, "params"));
   return "";
+}
+
+std::string readDump(const std::string &dir, Problem &p, Result &outputs) {
+  DumpMeta m;
+  if (auto err = readDumpMeta(dir, m); !err.empty())
+    return err;
+  p = Problem();
+  p.dims = {m.B, m.T, m.H, m.HV, m.K, m.V};
+  p.scale = m.scale;
+  auto read = [&](const std::string &name, Tensor &t) {
+    NpyArray a;
+    if (auto err = readNpy(dir + "/" + name + ".npy", a); !err.empty())
+      return err;
+    t = {name, a.shape, std::move(a.data)};
+    return std::string();
+  };
+  for (const std::string &n : m.inputs) {
+    p.inputs.emplace_back();
+    if (auto err = read(n, p.inputs.back()); !err.empty())
+      return err;
+  }
+  for (const std::string &n : m.params) {
+    p.params.emplace_back();
+    if (auto err = read(n, p.params.back()); !err.empty())
+      return err;
+  }
+  if (m.initialState) {
+    p.h0.emplace();
+    if (auto err = read("h0", *p.h0); !err.empty())
+      return err;
+  }
+  if (m.varlen) {
+    Tensor cu;
+    if (auto err = read("cu_seqlens", cu); !err.empty())
+      return err;
+    for (double x : cu.data)
+      p.cuSeqlens.push_back(static_cast<int64_t>(x));
+  }
+  if (auto err = read("o", outputs.o); !err.empty())
+    return err;
+  return read("ht", outputs.ht);
 }
 
 } // namespace linac

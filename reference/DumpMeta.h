@@ -2,6 +2,8 @@
 #ifndef LINAC_REFERENCE_DUMPMETA_H
 #define LINAC_REFERENCE_DUMPMETA_H
 
+#include "reference/Problem.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +21,10 @@ struct DumpMeta {
 /// Reads DIR/meta.json (the flat JSON linac writes). Returns an error
 /// message, empty on success.
 std::string readDumpMeta(const std::string &dir, DumpMeta &meta);
+
+/// Reads a whole dump: the problem (inputs, params, h0, cu_seqlens, scale)
+/// and the reference outputs it holds. Returns an error message or "".
+std::string readDump(const std::string &dir, Problem &problem, Result &outputs);
 
 } // namespace linac
 

@@ -1,6 +1,7 @@
 //===- Problem.cpp - parsing of --shape and --seqlens ----------------------===//
 #include "reference/Problem.h"
 
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -77,6 +78,23 @@ std::string parseDims(const std::string &text, Dims &dims, bool kernelOnly) {
     return "--shape: problem too large for the reference (more than 1e9 "
            "elements in one tensor)";
   return "";
+}
+
+double relativeError(const std::vector<double> &x, const std::vector<double> &ref,
+                     int64_t *nonFinite) {
+  double diff = 0, norm = 0;
+  int64_t bad = 0;
+  for (size_t i = 0; i < ref.size() && i < x.size(); ++i) {
+    if (!std::isfinite(x[i]))
+      ++bad;
+    diff += (x[i] - ref[i]) * (x[i] - ref[i]);
+    norm += ref[i] * ref[i];
+  }
+  if (nonFinite)
+    *nonFinite = bad;
+  if (x.size() != ref.size())
+    return std::numeric_limits<double>::infinity();
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
 }
 
 void roundToFloat(Problem &p) {

@@ -48,6 +48,11 @@ struct Result {
   double gMin = 1.0 / 0.0, gMax = -1.0 / 0.0;
 };
 
+/// ||x - ref||_F / ||ref||_F (absolute when ref = 0); counts the
+/// non-finite entries of x into *nonFinite when given.
+double relativeError(const std::vector<double> &x, const std::vector<double> &ref,
+                     int64_t *nonFinite = nullptr);
+
 /// Rounds every input, parameter and initial state to float32 (what the
 /// kernels read), so the float64 reference sees the kernel's inputs.
 void roundToFloat(Problem &problem);

@@ -16,8 +16,9 @@ mkdir -p /tmp/gpucheck
   cat runtime/device/cuda/linac_tile_cuda.cuh
   printf ')LINACHDR";\n'; } > /tmp/gpucheck/EmbeddedCudaHeader.inc
 nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177 \
-  scripts/gpu-check/cuda_run.cu runtime/cuda/CudaModule.cpp runtime/cuda/NvrtcCompiler.cpp \
-  reference/Npy.cpp reference/DumpMeta.cpp -lcuda -lnvrtc -o /tmp/gpucheck/cuda_run \
+  scripts/gpu-check/cuda_run.cu runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp \
+  runtime/cuda/NvrtcCompiler.cpp reference/Npy.cpp reference/DumpMeta.cpp reference/Problem.cpp \
+  -lcuda -lnvrtc -o /tmp/gpucheck/cuda_run \
   || { echo "build failed"; exit 1; }
 {
   echo "# gpu-check (NVRTC runtime path): emitted kernels vs float64 reference"
@@ -34,7 +35,8 @@ done
 FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
 if [ -f .carry/big/cases.txt ]; then
   nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177 \
-    scripts/gpu-check/big_check.cu runtime/cuda/CudaModule.cpp runtime/cuda/NvrtcCompiler.cpp \
+    scripts/gpu-check/big_check.cu runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp \
+    runtime/cuda/NvrtcCompiler.cpp \
     reference/RecurrenceReference.cpp reference/RandomProblem.cpp reference/Problem.cpp $FRONTEND \
     -lcuda -lnvrtc -o /tmp/gpucheck/big_check || { echo "big_check build failed"; exit 1; }
   while read -r name ex shape seed seqlens h0; do

@@ -465,16 +465,6 @@ double frobenius(const std::vector<double> &x) {
   return std::sqrt(s);
 }
 
-/// Relative Frobenius error ||x - ref|| / ||ref|| (absolute when ref = 0).
-double relativeError(const std::vector<double> &x, const std::vector<double> &ref) {
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff += (x[i] - ref[i]) * (x[i] - ref[i]);
-    norm += ref[i] * ref[i];
-  }
-  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
-}
-
 int runCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
@@ -643,8 +633,8 @@ int runCommand(int argc, char **argv) {
     const double limit = target == "reference" ? 0.0
                          : target == "chunk"   ? 1e-10
                                                : 1e-5;
-    double eo = relativeError(result.o.data, reference.o.data);
-    double es = relativeError(result.ht.data, reference.ht.data);
+    double eo = linac::relativeError(result.o.data, reference.o.data);
+    double es = linac::relativeError(result.ht.data, reference.ht.data);
     std::snprintf(line, sizeof line,
                   "check against the float64 reference: o %.3e, final state "
                   "%.3e (limit %.0e): %s\n",

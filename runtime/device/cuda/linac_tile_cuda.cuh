@@ -26,6 +26,14 @@ typedef unsigned int uint32_t;
 #include <cstdint>
 #endif
 
+// The structures are also read by host code built with a plain C++
+// compiler (runtime/cuda/CudaLaunch.cpp); the functions are device code.
+#ifdef __CUDACC__
+#define LINAC_DEVICE __device__
+#else
+#define LINAC_DEVICE
+#endif
+
 namespace linac {
 namespace tile {
 
@@ -57,7 +65,7 @@ struct Launch {
   int64_t scratchPerBlock;
   int *error;               // set to 1 on any out-of-range access
 
-  __device__ const Global *global(const char *name) const {
+  LINAC_DEVICE const Global *global(const char *name) const {
     for (int i = 0; i < numGlobals; ++i) {
       const char *a = globals[i].name, *b = name;
       while (*a && *a == *b) {
@@ -70,18 +78,18 @@ struct Launch {
     *error = 1;
     return nullptr;
   }
-  __device__ float scalar(const char *) const { return scale; }
-  __device__ void fail() const { *error = 1; }
+  LINAC_DEVICE float scalar(const char *) const { return scale; }
+  LINAC_DEVICE void fail() const { *error = 1; }
 };
 
 struct Tile {
   float *p;
   int64_t rows, cols, ld;
-  __device__ float &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
-  __device__ float get(int64_t i, int64_t j) const {
+  LINAC_DEVICE float &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
+  LINAC_DEVICE float get(int64_t i, int64_t j) const {
     return p[(rows == 1 ? 0 : i) * ld + (cols == 1 ? 0 : j)];
   }
-  __device__ Tile view(int64_t r, int64_t c, int64_t nr, int64_t nc) const {
+  LINAC_DEVICE Tile view(int64_t r, int64_t c, int64_t nr, int64_t nc) const {
     return Tile{p + r * ld + c, nr, nc, ld};
   }
 };
@@ -89,15 +97,17 @@ struct Tile {
 struct Buffer {
   float *data;
   int64_t rows, cols, stages;
-  __device__ Tile stage(int64_t i) const {
+  LINAC_DEVICE Tile stage(int64_t i) const {
     return Tile{data + (i % stages) * rows * cols, rows, cols, cols};
   }
-  __device__ operator Tile() const { return stage(0); }
+  LINAC_DEVICE operator Tile() const { return stage(0); }
 };
 
 struct Token {
   int unused;
 };
+
+#ifdef __CUDACC__ // the library proper: device code
 
 extern __shared__ __align__(16) char linacSharedMemory[];
 
@@ -447,6 +457,8 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
     }
   __syncthreads();
 }
+
+#endif // __CUDACC__
 
 using KernelFn = void (*)(const Launch *);
 
