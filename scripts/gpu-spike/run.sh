@@ -17,7 +17,7 @@ for dir in .carry/spike/*/; do
   name=$(basename "$dir")
   if ! nvcc -std=c++17 -arch=sm_90 -O2 -I. -Iruntime/device/cuda \
       -DLINAC_KERNEL_SOURCE="\"$dir/kernel.cu\"" -diag-suppress 177 \
-      scripts/gpu-spike/runner.cu reference/Npy.cpp reference/DumpMeta.cpp -o /tmp/spike/$name > /tmp/spike/$name.log 2>&1; then
+      scripts/gpu-spike/runner.cu reference/Npy.cpp reference/DumpMeta.cpp reference/Problem.cpp -o /tmp/spike/$name > /tmp/spike/$name.log 2>&1; then
     echo "$name: build failed"; cat /tmp/spike/$name.log | head -20; status=1; continue
   fi
   printf "%-22s " "$name" | tee -a "$out"
