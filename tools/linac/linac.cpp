@@ -410,7 +410,7 @@ int compileCommand(int argc, char **argv) {
 }
 
 std::string dumpProblem(const std::string &dir, const linac::Problem &p,
-                        const linac::Result &r, lin::VariantOp variant,
+                        const linac::Result &r, llvm::StringRef variant,
                         uint64_t seed) {
   if (auto ec = llvm::sys::fs::create_directories(dir))
     return "cannot create directory '" + dir + "': " + ec.message();
@@ -442,7 +442,7 @@ std::string dumpProblem(const std::string &dir, const linac::Problem &p,
   const linac::Dims &d = p.dims;
   char scale[64];
   std::snprintf(scale, sizeof scale, "%.17g", p.scale);
-  os << "{\"variant\": \"" << variant.getSymName() << "\", \"B\": " << d.B
+  os << "{\"variant\": \"" << variant << "\", \"B\": " << d.B
      << ", \"T\": " << d.T << ", \"H\": " << d.H << ", \"HV\": " << d.HV
      << ", \"K\": " << d.K << ", \"V\": " << d.V << ", \"scale\": " << scale
      << ", \"seed\": " << seed
@@ -618,8 +618,9 @@ int runCommand(int argc, char **argv) {
     return 1;
   }
   if (flags.values.count("--dump")) {
-    if (auto err = dumpProblem(flags.values["--dump"], problem, result,
-                               loaded->variant, seed);
+    // (The lin.variant is gone once lowered: use the name kept above.)
+    if (auto err = dumpProblem(flags.values["--dump"], problem, result, name,
+                               seed);
         !err.empty()) {
       llvm::errs() << "linac: error: " << err << "\n";
       return 1;
