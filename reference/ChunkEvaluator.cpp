@@ -1,6 +1,7 @@
 //===- ChunkEvaluator.cpp -------------------------------------------------===//
 #include "reference/ChunkEvaluator.h"
 #include "reference/TokenProgram.h"
+#include "runtime/device/cpu/linac_tile.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -99,7 +100,22 @@ Mat unitLowerInverse(const Mat &L) {
 
 } // namespace
 
-std::string runChunked(ScanOp scan, const Problem &p, Result &result) {
+/// The operands rounded as tensor cores would (the cpu tile library's rule).
+Mat rounded(const Mat &m, tile::Operand type) {
+  if (type == tile::Operand::f32)
+    return m;
+  Mat r = m;
+  for (double &x : r.v)
+    x = tile::round_operand(static_cast<float>(x), type);
+  return r;
+}
+
+std::string runChunked(ScanOp scan, const Problem &p, Result &result,
+                       const std::string &operands) {
+  tile::Operand operandType = operands == "tf32"   ? tile::Operand::tf32
+                       : operands == "bf16" ? tile::Operand::bf16
+                       : operands == "f16"  ? tile::Operand::f16
+                                            : tile::Operand::f32;
   const Dims &d = p.dims;
   const int64_t C = scan.getChunkSize(), K = scan.getKeyDim(),
                 V = scan.getValueDim(), sub = scan.getSubBlock();
@@ -172,7 +188,8 @@ std::string runChunked(ScanOp scan, const Problem &p, Result &result) {
           Mat value =
               llvm::TypeSwitch<Operation *, Mat>(&op)
                   .Case<MatmulOp>([&](MatmulOp m) {
-                    return matmul(get(m.getLhs()), get(m.getRhs()),
+                    return matmul(rounded(get(m.getLhs()), operandType),
+                                  rounded(get(m.getRhs()), operandType),
                                   m.getTransposeLhs(), m.getTransposeRhs());
                   })
                   .Case<AddOp>([&](AddOp o) {
@@ -235,7 +252,8 @@ std::string runChunked(ScanOp scan, const Problem &p, Result &result) {
                   .Case<GramOp>([&](GramOp o) {
                     const Mat *lg = o.getLhsDecay() ? &get(o.getLhsDecay()) : nullptr;
                     const Mat *rg = o.getRhsDecay() ? &get(o.getRhsDecay()) : nullptr;
-                    return gram(get(o.getLhs()), get(o.getRhs()), lg, rg,
+                    return gram(rounded(get(o.getLhs()), operandType),
+                                rounded(get(o.getRhs()), operandType), lg, rg,
                                 o.getMask(), sub);
                   })
                   .Case<UnitLowerInverseOp>([&](UnitLowerInverseOp o) {

@@ -15,9 +15,12 @@
 namespace linac {
 
 /// Returns an error message, empty on success. `problem` must have been made
-/// for the lin.variant the scan was lowered from.
+/// for the lin.variant the scan was lowered from. With `operands` other than
+/// "f32", the operands of every matmul and Gram matrix are rounded to that
+/// precision first ("tf32", "bf16", "f16"): a plain tensor-core-style
+/// implementation, the yardstick of MATH.md §3 for such kernels.
 std::string runChunked(mlir::chunk::ScanOp scan, const Problem &problem,
-                       Result &result);
+                       Result &result, const std::string &operands = "f32");
 
 } // namespace linac
 
