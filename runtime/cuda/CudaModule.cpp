@@ -102,7 +102,8 @@ CudaModule::~CudaModule() {
 }
 
 std::string CudaModule::load(const std::string &source,
-                             const std::string &cacheDir, LoadStats &stats) {
+                             const std::string &cacheDir, LoadStats &stats,
+                             const std::string &archOverride) {
   if (auto err = parseModuleInfo(source, info_); !err.empty())
     return err;
   CUdevice device;
@@ -112,7 +113,8 @@ std::string CudaModule::load(const std::string &source,
   cuDeviceGetName(name, sizeof name, device);
   int driver = 0;
   cuDriverGetVersion(&driver);
-  std::string arch = deviceArch(device);
+  std::string arch = archOverride.empty() ? deviceArch(device) : archOverride;
+  const bool ptxOnly = arch.rfind("compute_", 0) == 0;
   std::string key = hashHex(source + "\n" + kCudaTileHeader + "\n" + arch +
                             "\n" + nvrtcVersion() + "\n" + name + "\n" +
                             std::to_string(driver));
@@ -129,9 +131,9 @@ std::string CudaModule::load(const std::string &source,
   }
   if (!cached) {
     NvrtcOutput out;
-    if (auto err = nvrtcCompile(source, arch, true, out); !err.empty())
+    if (auto err = nvrtcCompile(source, arch, !ptxOnly, out); !err.empty())
       return err;
-    cubin = out.cubin;
+    cubin = ptxOnly ? out.ptx + std::string(1, '\0') : out.cubin;
     if (!writeAtomically(cubinPath, cubin) ||
         !writeAtomically(sumPath, hashHex(cubin)))
       return "cannot write the module cache in '" + cacheDir + "'";
@@ -140,7 +142,8 @@ std::string CudaModule::load(const std::string &source,
   stats.cacheHit = cached;
   auto t1 = std::chrono::steady_clock::now();
   if (CUresult r = cuModuleLoadData(&module, cubin.data()); r != CUDA_SUCCESS)
-    return "cannot load the cubin: " + cuError(r);
+    return std::string("cannot load the ") + (ptxOnly ? "PTX" : "cubin") +
+           ": " + cuError(r);
   int sharedLimit = 0;
   cuDeviceGetAttribute(&sharedLimit,
                        CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,

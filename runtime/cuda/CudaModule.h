@@ -53,9 +53,12 @@ public:
     double compileMs = 0, loadMs = 0;
   };
   /// Compiles (or finds in `cacheDir`) and loads `source` for the current
-  /// device. Returns an error message, empty on success.
+  /// device, or for `arch` when given: a real architecture ("sm_80") gives
+  /// a cubin, a virtual one ("compute_80") PTX that the driver compiles at
+  /// load (how sm_80 code is run on a Hopper GPU). Returns an error message,
+  /// empty on success.
   std::string load(const std::string &source, const std::string &cacheDir,
-                   LoadStats &stats);
+                   LoadStats &stats, const std::string &arch = "");
   const CudaModuleInfo &info() const { return info_; }
   CUfunction function(size_t kernel) const { return functions[kernel]; }
 

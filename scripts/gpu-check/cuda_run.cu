@@ -1,6 +1,10 @@
 //===- cuda_run.cu - run an emitted module through the NVRTC runtime --------===//
 //
-//   cuda_run KERNEL.cu DUMP_DIR CACHE_DIR
+//   cuda_run KERNEL.cu DUMP_DIR CACHE_DIR [ARCH]
+//
+// ARCH (e.g. compute_80) compiles for another architecture than the
+// device's: with a virtual one the driver JIT-compiles the PTX, which is
+// how sm_80 code is checked on a Hopper GPU.
 //
 // Loads the emitted source with runtime/cuda/CudaModule three times -- cold
 // (empty cache: NVRTC), warm (cache hit), and after corrupting the cached
@@ -25,10 +29,11 @@ static int fail(const std::string &message) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: cuda_run KERNEL.cu DUMP_DIR CACHE_DIR\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: cuda_run KERNEL.cu DUMP_DIR CACHE_DIR [ARCH]\n");
     return 2;
   }
+  std::string arch = argc == 5 ? argv[4] : "";
   std::ifstream f(argv[1]);
   std::stringstream text;
   text << f.rdbuf();
@@ -49,15 +54,15 @@ int main(int argc, char **argv) {
 
   CudaModule cold, warm, repaired;
   CudaModule::LoadStats sCold, sWarm, sRepaired;
-  if (std::string err = cold.load(source, cache, sCold); !err.empty())
+  if (std::string err = cold.load(source, cache, sCold, arch); !err.empty())
     return fail(err);
-  if (std::string err = warm.load(source, cache, sWarm); !err.empty())
+  if (std::string err = warm.load(source, cache, sWarm, arch); !err.empty())
     return fail(err);
   // Flip a byte in the middle of every cached cubin.
   if (DIR *dp = opendir(cache.c_str())) {
     while (dirent *e = readdir(dp)) {
       std::string name = e->d_name;
-      if (name.size() < 6 || name.substr(name.size() - 6) != ".cubin")
+      if (name.size() < 6 || name.substr(name.size() - 6) != ".cubin") // PTX is cached as .cubin too
         continue;
       std::fstream c(cache + "/" + name, std::ios::in | std::ios::out | std::ios::binary);
       c.seekg(0, std::ios::end);
@@ -67,7 +72,7 @@ int main(int argc, char **argv) {
     }
     closedir(dp);
   }
-  if (std::string err = repaired.load(source, cache, sRepaired); !err.empty())
+  if (std::string err = repaired.load(source, cache, sRepaired, arch); !err.empty())
     return fail(err);
 
   Result out;
@@ -80,9 +85,10 @@ int main(int argc, char **argv) {
   bool ok = !run.outOfRange && badO == 0 && badHt == 0 && eo <= 1e-5 &&
             eh <= 1e-5 && !sCold.cacheHit && sWarm.cacheHit &&
             sRepaired.rebuiltCorrupt;
-  std::printf("%-10s o %.2e ht %.2e  cold %.0f+%.1f ms  warm %.1f ms  "
+  std::printf("%-10s %-10s o %.2e ht %.2e  cold %.0f+%.1f ms  warm %.1f ms  "
               "corrupt-cache %s  run %.2f ms  %s\n",
-              warm.info().variant.c_str(), eo, eh, sCold.compileMs, sCold.loadMs,
+              warm.info().variant.c_str(), arch.empty() ? "native" : arch.c_str(),
+              eo, eh, sCold.compileMs, sCold.loadMs,
               sWarm.loadMs, sRepaired.rebuiltCorrupt ? "rebuilt" : "NOT DETECTED",
               run.ms, ok ? "ok" : "FAIL");
   return ok ? 0 : 1;

@@ -27,9 +27,13 @@ nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177
 status=0
 for dir in .carry/spike/*/; do
   name=$(basename "$dir")
-  rm -rf /tmp/gpucheck/cache && mkdir -p /tmp/gpucheck/cache
-  printf "%-22s " "$name" | tee -a "$out"
-  /tmp/gpucheck/cuda_run "$dir/kernel.cu" "$dir/dump" /tmp/gpucheck/cache 2>&1 | tee -a "$out" || status=1
+  # Native (sm_90a cubin), then the sm_80 code as compute_80 PTX that the
+  # driver compiles for this GPU.
+  for arch in "" compute_80; do
+    rm -rf /tmp/gpucheck/cache && mkdir -p /tmp/gpucheck/cache
+    printf "%-22s " "$name" | tee -a "$out"
+    /tmp/gpucheck/cuda_run "$dir/kernel.cu" "$dir/dump" /tmp/gpucheck/cache $arch 2>&1 | tee -a "$out" || status=1
+  done
 done
 # Large shapes: inputs and the float64 reference rebuilt here from seeds.
 FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
