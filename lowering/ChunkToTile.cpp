@@ -858,7 +858,6 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   const int64_t K = kb.K, V = kb.V;
   Value S = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S");
   Value next = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S_next");
-  Value mapSmem = kb.alloc(kb.bufType(tile::Space::shared, K, augment + V), "segmap_smem");
   Value map = kb.alloc(kb.bufType(tile::Space::reg, K, augment + V), "segmap");
   if (scan->hasAttr("test_skip_initial_state"))
     tile::FillOp::create(b, loc, S,
@@ -876,11 +875,9 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   b.setInsertionPointToStart(loop.getBody());
   Value s = loop.getInductionVar();
   tile::StoreTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, s);
-  Value t = tile::CopyTileAsyncOp::create(
-      b, loc, b.getType<tile::TokenType>(), "segmap", mapSmem, kb.seq, kb.head,
-      s, kb.zero, kb.index(1), tile::Role::producer);
-  tile::WaitOp::create(b, loc, t, tile::Role::consumer);
-  kb.ew(tile::EwKind::copy, map, mapSmem);
+  // Each map is read once: straight into registers (a K x (K+V) map would
+  // not fit shared memory at K = V = 256).
+  tile::LoadTileOp::create(b, loc, "segmap", map, kb.seq, kb.head, s);
   Value P = kb.view(map, 0, 0, K, augment), Q = kb.view(map, 0, augment, K, V);
   if (augment == K)
     kb.mma(next, P, S, false, false, false);

@@ -339,11 +339,13 @@ int compileCommand(int argc, char **argv) {
       break;
     bool userConfig = flags.values.count("--config");
     if (userConfig || attempt == 2) {
+      const char *hint = config.stages > 1  ? "try stages=1"
+                         : config.chunk > 32 ? "try chunk=32"
+                                             : "try split=head or split=vtile";
       llvm::errs() << "linac: error: config " << config.str() << ": kernel "
                    << kernel << " needs " << (bytes + 1023) / 1024
                    << " KiB of shared memory per block; " << arch
-                   << " allows " << limit / 1024
-                   << " KiB (try stages=1 or chunk=32)\n";
+                   << " allows " << limit / 1024 << " KiB (" << hint << ")\n";
       return 1;
     }
     if (attempt == 0)
