@@ -19,4 +19,7 @@ done
 case_ gdn_bh512 gdn 32,1024,16,16,128,128 22 - h0
 case_ kda_bh512 kda 32,1024,16,16,128,128 23 - -
 case_ kda_varlen kda 1,20000,4,8,128,128 24 1,0,4999,8000,7000 h0
+# Head dimension 256 (the GPU config steps down to fit shared memory).
+case_ kda_k256 kda 1,8192,2,4,256,256 25 - h0
+case_ gdn_k256_bh gdn 8,2048,16,16,256,256 26 - h0
 cat .carry/big/cases.txt
