@@ -123,6 +123,20 @@ linac::KernelSignature signatureOf(lin::VariantOp variant, int64_t K, int64_t V)
   return sig;
 }
 
+/// The emitted C++ of a tile module for `target`, or failure (diagnosed).
+FailureOr<std::string> emitSource(ModuleOp module,
+                                  const linac::TargetHooks &target,
+                                  StringRef variant,
+                                  const linac::KernelConfig &config,
+                                  const linac::KernelSignature &signature) {
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(linac::emitCpp(module, target, variant, config.str(), config.chunk,
+                            signature, os)))
+    return failure();
+  return source;
+}
+
 /// The kernel with the most shared memory per block, and that amount.
 std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
   std::pair<std::string, int64_t> worst{"", 0};
@@ -358,13 +372,12 @@ int compileCommand(int argc, char **argv) {
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
   if (emit == "module") {
     // A cpu kernel module for the C ABI (runtime/capi/linac.h).
-    std::string source;
-    llvm::raw_string_ostream os(source);
-    if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), variant,
-                              config.str(), config.chunk, signature, os)))
+    FailureOr<std::string> source = emitSource(
+        *loaded->module, linac::cpuTarget(), variant, config, signature);
+    if (failed(source))
       return 1;
     linac::CompiledModule compiled;
-    if (auto err = linac::buildCpuModule(source, compiled); !err.empty()) {
+    if (auto err = linac::buildCpuModule(*source, compiled); !err.empty()) {
       llvm::errs() << "linac: error: " << err << "\n";
       return 1;
     }
@@ -381,13 +394,12 @@ int compileCommand(int argc, char **argv) {
     return usageError(errorMessage);
 #ifdef LINAC_HAVE_NVRTC
   if (emit == "ptx") {
-    std::string source;
-    llvm::raw_string_ostream os(source);
-    if (failed(linac::emitCpp(*loaded->module, linac::cudaTarget(), variant,
-                              config.str(), config.chunk, signature, os)))
+    FailureOr<std::string> source = emitSource(
+        *loaded->module, linac::cudaTarget(), variant, config, signature);
+    if (failed(source))
       return 1;
     linac::NvrtcOutput compiled;
-    if (auto err = linac::nvrtcCompile(source, target, false, compiled);
+    if (auto err = linac::nvrtcCompile(*source, target, false, compiled);
         !err.empty()) {
       llvm::errs() << "linac: error: " << err << "\n";
       return 1;
@@ -574,12 +586,11 @@ int runCommand(int argc, char **argv) {
       }
       if (failed(lowerToTile(*loaded->module, config, syncBug ? corrupt : "")))
         return 1;
-      std::string source;
-      llvm::raw_string_ostream os(source);
-      if (failed(linac::emitCpp(*loaded->module, linac::cpuTarget(), name,
-                                config.str(), config.chunk, signature, os)))
+      FailureOr<std::string> source = emitSource(
+          *loaded->module, linac::cpuTarget(), name, config, signature);
+      if (failed(source))
         return 1;
-      err = linac::buildCpuModule(source, compiled);
+      err = linac::buildCpuModule(*source, compiled);
       if (err.empty())
         err = linac::runCpuModule(compiled.path, problem, result);
     }
