@@ -136,14 +136,9 @@ std::string runChunked(ScanOp scan, const Problem &p, Result &result,
   bool skipH0 = scan->hasAttr("test_skip_initial_state");
 
   const int64_t N = p.numSequences();
-  result.o = {"o", {d.B, d.T, d.HV, V},
-              std::vector<double>(static_cast<size_t>(d.B * d.T * d.HV * V))};
-  result.ht = {"ht", {N, d.HV, K, V},
-               std::vector<double>(static_cast<size_t>(N * d.HV * K * V))};
+  result = zeroResult(p);
   for (int64_t n = 0; n < N; ++n) {
-    int64_t b = p.cuSeqlens.empty() ? n : 0;
-    int64_t t0 = p.cuSeqlens.empty() ? 0 : p.cuSeqlens[n];
-    int64_t t1 = p.cuSeqlens.empty() ? d.T : p.cuSeqlens[n + 1];
+    auto [b, t0, t1] = p.sequence(n);
     for (int64_t hv = 0; hv < d.HV; ++hv) {
       size_t stateOff = static_cast<size_t>((n * d.HV + hv) * K * V);
       Mat S(K, V);

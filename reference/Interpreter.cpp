@@ -84,16 +84,11 @@ std::string runReference(VariantOp variant, const Problem &p, Result &result) {
   const bool delta = recur.getErase() && !recur.getAlong();
 
   const int64_t K = d.K, V = d.V, G = d.HV / d.H;
-  result.o = {"o", {d.B, d.T, d.HV, V},
-              std::vector<double>(static_cast<size_t>(d.B * d.T * d.HV * V))};
-  result.ht = {"ht", {N, d.HV, K, V},
-               std::vector<double>(static_cast<size_t>(N * d.HV * K * V))};
+  result = zeroResult(p);
   std::vector<double> S(static_cast<size_t>(K * V)), w(static_cast<size_t>(V));
 
   for (int64_t n = 0; n < N; ++n) {
-    int64_t b = p.cuSeqlens.empty() ? n : 0;
-    int64_t t0 = p.cuSeqlens.empty() ? 0 : p.cuSeqlens[n];
-    int64_t t1 = p.cuSeqlens.empty() ? d.T : p.cuSeqlens[n + 1];
+    auto [b, t0, t1] = p.sequence(n);
     for (int64_t hv = 0; hv < d.HV; ++hv) {
       size_t stateOff = static_cast<size_t>((n * d.HV + hv) * K * V);
       for (size_t i = 0; i < S.size(); ++i)

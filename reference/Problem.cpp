@@ -80,6 +80,17 @@ std::string parseDims(const std::string &text, Dims &dims, bool kernelOnly) {
   return "";
 }
 
+Result zeroResult(const Problem &p) {
+  const Dims &d = p.dims;
+  const int64_t N = p.numSequences();
+  Result r;
+  r.o = {"o", {d.B, d.T, d.HV, d.V},
+         std::vector<double>(static_cast<size_t>(d.B * d.T * d.HV * d.V))};
+  r.ht = {"ht", {N, d.HV, d.K, d.V},
+          std::vector<double>(static_cast<size_t>(N * d.HV * d.K * d.V))};
+  return r;
+}
+
 double relativeError(const std::vector<double> &x, const std::vector<double> &ref,
                      int64_t *nonFinite) {
   double diff = 0, norm = 0;

@@ -26,6 +26,11 @@ struct Tensor {
   std::vector<double> data;
 };
 
+/// Where sequence n lies: its batch row and its tokens [first, end).
+struct SequenceSpan {
+  int64_t batch, first, end;
+};
+
 struct Problem {
   Dims dims;
   std::vector<int64_t> cuSeqlens; // empty: every batch row is one sequence
@@ -38,6 +43,11 @@ struct Problem {
     return cuSeqlens.empty() ? dims.B
                              : static_cast<int64_t>(cuSeqlens.size()) - 1;
   }
+  SequenceSpan sequence(int64_t n) const {
+    if (cuSeqlens.empty())
+      return {n, 0, dims.T};
+    return {0, cuSeqlens[n], cuSeqlens[n + 1]};
+  }
 };
 
 struct Result {
@@ -47,6 +57,9 @@ struct Result {
   /// when there is no decay or no token).
   double gMin = 1.0 / 0.0, gMax = -1.0 / 0.0;
 };
+
+/// o [B, T, HV, V] and the final states [N, HV, K, V], zeroed.
+Result zeroResult(const Problem &problem);
 
 /// ||x - ref||_F / ||ref||_F (absolute when ref = 0); counts the
 /// non-finite entries of x into *nonFinite when given.

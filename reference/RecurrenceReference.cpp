@@ -78,10 +78,7 @@ std::string runRecurrence(const frontend::Recurrence &rec, const Problem &p,
                                          : static_cast<int>(d.V);
   };
   const int64_t N = p.numSequences(), K = d.K, V = d.V, G = d.HV / d.H;
-  result.o = {"o", {d.B, d.T, d.HV, V},
-              std::vector<double>(static_cast<size_t>(d.B * d.T * d.HV * V))};
-  result.ht = {"ht", {N, d.HV, K, V},
-               std::vector<double>(static_cast<size_t>(N * d.HV * K * V))};
+  result = zeroResult(p);
   const bool delta = rec.erase == frontend::EraseKind::Delta;
 
   auto runOne = [&](int64_t n, int64_t hv) {
@@ -90,9 +87,7 @@ std::string runRecurrence(const frontend::Recurrence &rec, const Problem &p,
       if (live[id])
         val[id].resize(static_cast<size_t>(widthOf(static_cast<ExprId>(id))));
     std::vector<double> S(static_cast<size_t>(K * V)), w(static_cast<size_t>(V));
-    int64_t b = p.cuSeqlens.empty() ? n : 0;
-    int64_t t0 = p.cuSeqlens.empty() ? 0 : p.cuSeqlens[n];
-    int64_t t1 = p.cuSeqlens.empty() ? d.T : p.cuSeqlens[n + 1];
+    auto [b, t0, t1] = p.sequence(n);
     size_t stateOff = static_cast<size_t>((n * d.HV + hv) * K * V);
     for (size_t i = 0; i < S.size(); ++i)
       S[i] = p.h0 ? p.h0->data[stateOff + i] : 0.0;
