@@ -15,11 +15,22 @@ namespace linac {
 struct TargetHooks {
   std::string name;   // "cpu"
   std::string header; // the tile library to include
+  /// Shared memory per block the library keeps for itself (the CUDA
+  /// library's mma operand staging); the emitted source static_asserts that
+  /// the library agrees.
+  int64_t reservedSharedBytes = 0;
 };
 
 TargetHooks cpuTarget();
 /// CUDA (block-level programs over runtime/device/cuda).
 TargetHooks cudaTarget();
+
+/// Memory one block of `kernel` allocates on `target`: shared (the
+/// library's reservation included) and register tiles, 16-byte aligned each.
+struct KernelMemory {
+  int64_t sharedBytes = 0, regBytes = 0;
+};
+KernelMemory kernelMemory(mlir::Operation *kernel, const TargetHooks &target);
 
 /// The tensors a kernel module takes, recorded in it for its callers (the
 /// C ABI checks arguments against it).

@@ -106,9 +106,10 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
 
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                bool reducesOverV) {
+                                bool reducesOverV, bool tensorCores) {
   (void)K;
   KernelConfig c;
+  c.mma = tensorCores ? "bf16" : "f32";
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;

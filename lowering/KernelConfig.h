@@ -56,9 +56,12 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
 /// chunks each; segments of 8 chunks), else a V split when V is a multiple
 /// of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
+/// mma operands are bf16 on targets with tensor cores (`tensorCores`, the
+/// GPU targets; the precision FLA's kernels use), f32 elsewhere.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                bool reducesOverV = false);
+                                bool reducesOverV = false,
+                                bool tensorCores = false);
 
 } // namespace linac
 

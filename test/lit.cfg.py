@@ -36,3 +36,7 @@ ptxas = os.path.join(config.cuda_bin_dir, "ptxas") if config.cuda_bin_dir else "
 if ptxas and os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+nvcc = os.path.join(config.cuda_bin_dir, "nvcc") if config.cuda_bin_dir else ""
+if nvcc and os.path.exists(nvcc):
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))

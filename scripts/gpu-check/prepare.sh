@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Emits, here, the kernels of the large gpu-check cases into .carry/big/
+# (NAME.tc.cu: the default config; NAME.cu: the same with fp32 mma operands)
 # (the inputs and the reference are rebuilt on the GPU machine from seeds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,7 +9,12 @@ rm -rf .carry/big && mkdir -p .carry/big
 : > .carry/big/cases.txt
 case_() { # name example B,T,H,HV,K,V seed seqlens|- h0|-
   local name=$1 ex=$2 shape=$3; IFS=, read -r B T H HV K V <<< "$shape"
-  $L compile examples/$ex.lin --emit cuda --shape B=$B,T=$T,H=$H,HV=$HV,K=$K,V=$V -o .carry/big/$name.cu
+  # The default (bf16 mma operands on the tensor cores) and the same config
+  # with fp32 operands, which is held to 1e-5.
+  $L compile examples/$ex.lin --emit cuda --shape B=$B,T=$T,H=$H,HV=$HV,K=$K,V=$V -o .carry/big/$name.tc.cu
+  local cfg; cfg=$(sed -n 's/.*config \([^,]*=[^ ]*\), target cuda\./\1/p' .carry/big/$name.tc.cu)
+  $L compile examples/$ex.lin --emit cuda --shape B=$B,T=$T,H=$H,HV=$HV,K=$K,V=$V \
+    --config "${cfg/mma=bf16/mma=f32}" -o .carry/big/$name.cu
   echo "$name $ex $shape $4 $5 $6" >> .carry/big/cases.txt
 }
 # T = 32K for every example (few heads: the default is the sequence split).

@@ -1,51 +1,104 @@
 #!/usr/bin/env bash
-# On the GPU machine (device tool, carry .carry): the NVRTC runtime path.
-# Builds scripts/gpu-check/cuda_run against runtime/cuda (NVRTC + driver
-# API, no LLVM), then for every case of .carry/spike (prepared here by
-# scripts/gpu-spike/prepare.sh): compiles the emitted source at run time,
-# measures the cold (NVRTC) and warm (cache hit) first-call cost, checks that
-# a corrupted cache entry is detected and rebuilt, and checks the results
-# against the float64 reference.
+# On the GPU machine (device tool, carry .carry):
+#   scripts/gpu-check/run.sh [primitives] [small] [sanitizer] [big]   (default: all)
+# Each stage stays well under the device tool's 10-minute command limit.
+#  primitives  test/gpu/tile_primitives.cu, built as an sm_90a cubin (wgmma)
+#              and as compute_80 PTX that the driver compiles for this GPU
+#              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
+#  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
+#              kernel.cu (fp32 mma operands, limit 1e-5) and kernel_tc.cu
+#              (the GPU default: bf16 operands on the tensor cores, limits
+#              from the cpu target's check), native and compute_80, through
+#              the NVRTC runtime: cold compile, warm cache hit, a corrupted
+#              cache entry detected and rebuilt, results vs float64;
+#  sanitizer   compute-sanitizer memcheck and racecheck on the tensor-core
+#              kernels of the varlen, materialised and sequence-split cases;
+#  big         the large shapes of .carry/big (scripts/gpu-check/prepare.sh),
+#              inputs and the float64 reference rebuilt here from seeds:
+#              fp32 operands to 1e-5, the default to 2e-2.
+# Output: $OUT/gpu-check.txt (appended per stage).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp}/gpu-check.txt
 export PATH=/usr/local/cuda/bin:$PATH
-mkdir -p /tmp/gpucheck
+stages=${*:-primitives small sanitizer big}
+W=/tmp/gpucheck
+mkdir -p $W
+echo "# gpu-check [$stages]: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d), $(nvcc --version | tail -1)" | tee -a "$out"
+status=0
 # The tile library embedded as the runtime expects (CMake does this here).
 { printf 'static const char kCudaTileHeader[] = R"LINACHDR('
   cat runtime/device/cuda/linac_tile_cuda.cuh
-  printf ')LINACHDR";\n'; } > /tmp/gpucheck/EmbeddedCudaHeader.inc
-nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177 \
-  scripts/gpu-check/cuda_run.cu runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp \
-  runtime/cuda/NvrtcCompiler.cpp reference/Npy.cpp reference/DumpMeta.cpp reference/Problem.cpp \
-  -lcuda -lnvrtc -o /tmp/gpucheck/cuda_run \
-  || { echo "build failed"; exit 1; }
-{
-  echo "# gpu-check (NVRTC runtime path): emitted kernels vs float64 reference"
-  echo "# $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d), $(nvcc --version | tail -1)"
-} | tee "$out"
-status=0
-for dir in .carry/spike/*/; do
-  name=$(basename "$dir")
-  # Native (sm_90a cubin), then the sm_80 code as compute_80 PTX that the
-  # driver compiles for this GPU.
-  for arch in "" compute_80; do
-    rm -rf /tmp/gpucheck/cache && mkdir -p /tmp/gpucheck/cache
-    printf "%-22s " "$name" | tee -a "$out"
-    /tmp/gpucheck/cuda_run "$dir/kernel.cu" "$dir/dump" /tmp/gpucheck/cache $arch 2>&1 | tee -a "$out" || status=1
+  printf ')LINACHDR";\n'; } > $W/EmbeddedCudaHeader.inc
+NV="nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I$W -diag-suppress 177"
+RUNTIME="runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp runtime/cuda/NvrtcCompiler.cpp"
+has() { [[ " $stages " == *" $1 "* ]]; }
+
+if has primitives; then
+  $NV -gencode arch=compute_90a,code=sm_90a test/gpu/tile_primitives.cu -o $W/prim_sm90a > $W/prim.log 2>&1 &&
+  $NV -gencode arch=compute_80,code=compute_80 test/gpu/tile_primitives.cu -o $W/prim_compute80 >> $W/prim.log 2>&1 \
+    || { echo "tile_primitives build failed"; grep -v C7519 $W/prim.log | head -20; exit 1; }
+  for b in sm90a compute80; do
+    echo "## tile primitives, $b" | tee -a "$out"
+    $W/prim_$b > $W/prim_$b.txt 2>&1; rc=$?
+    # Every line goes to the log; the table keeps the summary and failures.
+    grep -E "^#|FAIL" $W/prim_$b.txt | tee -a "$out"
+    echo "$(grep -c ' ok$' $W/prim_$b.txt) tests ok" | tee -a "$out"
+    [ $rc -eq 0 ] || status=1
   done
-done
-# Large shapes: inputs and the float64 reference rebuilt here from seeds.
-FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
-if [ -f .carry/big/cases.txt ]; then
-  nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I/tmp/gpucheck -diag-suppress 177 \
-    scripts/gpu-check/big_check.cu runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp \
-    runtime/cuda/NvrtcCompiler.cpp \
+fi
+
+if has small || has sanitizer; then
+  [ -x $W/cuda_run ] || $NV scripts/gpu-check/cuda_run.cu $RUNTIME \
+    reference/Npy.cpp reference/DumpMeta.cpp reference/Problem.cpp \
+    -lcuda -lnvrtc -o $W/cuda_run || { echo "cuda_run build failed"; exit 1; }
+fi
+
+if has small; then
+  echo "## small cases (.carry/spike): kernel (fp32 operands) and kernel_tc (bf16 tensor cores)" | tee -a "$out"
+  for dir in .carry/spike/*/; do
+    name=$(basename "$dir")
+    for kernel in kernel kernel_tc; do
+      limits=""
+      [ $kernel = kernel_tc ] && limits=$(cat "$dir/limits")
+      for arch in native compute_80; do
+        rm -rf $W/cache && mkdir -p $W/cache
+        printf "%-22s %-9s " "$name" "${kernel#kernel}" | tee -a "$out"
+        $W/cuda_run "$dir/$kernel.cu" "$dir/dump" $W/cache $arch $limits 2>&1 | tee -a "$out" || status=1
+      done
+    done
+  done
+fi
+
+if has sanitizer; then
+  echo "## compute-sanitizer on the tensor-core kernels" | tee -a "$out"
+  for name in gdn_varlen_vtile dplr_materialized kda_sequence gla_sequence; do
+    for arch in native compute_80; do
+      for tool in memcheck racecheck; do
+        rm -rf $W/cache && mkdir -p $W/cache
+        printf "%-22s %-10s %-9s " "$name" "$arch" "$tool" | tee -a "$out"
+        compute-sanitizer --tool $tool --error-exitcode 3 $W/cuda_run .carry/spike/$name/kernel_tc.cu \
+          .carry/spike/$name/dump $W/cache $arch $(cat .carry/spike/$name/limits) > $W/san.txt 2>&1
+        rc=$?
+        grep -E "ERROR SUMMARY|RACECHECK SUMMARY" $W/san.txt | tail -1 | tee -a "$out"
+        [ $rc -eq 0 ] || { status=1; tail -8 $W/san.txt; }
+      done
+    done
+  done
+fi
+
+if has big && [ -f .carry/big/cases.txt ]; then
+  echo "## large shapes: fp32 operands (limit 1e-5) and the default, bf16 tensor cores (limit 2e-2)" | tee -a "$out"
+  FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
+  [ -x $W/big_check ] || $NV scripts/gpu-check/big_check.cu $RUNTIME \
     reference/RecurrenceReference.cpp reference/RandomProblem.cpp reference/Problem.cpp $FRONTEND \
-    -lcuda -lnvrtc -o /tmp/gpucheck/big_check || { echo "big_check build failed"; exit 1; }
+    -lcuda -lnvrtc -o $W/big_check || { echo "big_check build failed"; exit 1; }
+  mkdir -p $W/cache
   while read -r name ex shape seed seqlens h0; do
-    printf "%-22s " "$name" | tee -a "$out"
-    /tmp/gpucheck/big_check examples/$ex.lin .carry/big/$name.cu $shape $seed $seqlens $h0 2>&1 | tee -a "$out" || status=1
+    printf "%-16s f32  " "$name" | tee -a "$out"
+    $W/big_check examples/$ex.lin .carry/big/$name.cu $shape $seed $seqlens $h0 2>&1 | tee -a "$out" || status=1
+    printf "%-16s bf16 " "$name" | tee -a "$out"
+    $W/big_check examples/$ex.lin .carry/big/$name.tc.cu $shape $seed $seqlens $h0 2e-2 2>&1 | tee -a "$out" || status=1
   done < .carry/big/cases.txt
 fi
 exit $status

@@ -8,9 +8,19 @@ L=build/tools/linac/linac
 rm -rf .carry/spike && mkdir -p .carry/spike
 case_() { # name example shape K,V config [run flags...]
   local name=$1 ex=$2 shape=$3 kv=$4 cfg=$5; shift 5
-  mkdir -p .carry/spike/$name
-  $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg" -o .carry/spike/$name/kernel.cu
-  $L run examples/$ex.lin --target reference --shape "$shape" --seed 7 "$@" --dump .carry/spike/$name/dump > /dev/null
+  local d=.carry/spike/$name
+  mkdir -p $d
+  # kernel.cu: fp32 mma operands (SIMT products, checked to 1e-5);
+  # kernel_tc.cu: the GPU default, bf16 operands on the tensor cores,
+  # checked to the cpu target's bound for the same config (limits: 3x the
+  # error of a plain implementation rounding the same operands).
+  $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg,mma=f32" -o $d/kernel.cu
+  $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg" -o $d/kernel_tc.cu
+  grep -q "mma=bf16" $d/kernel_tc.cu || { echo "$name: the GPU default is not bf16"; exit 1; }
+  $L run examples/$ex.lin --target reference --shape "$shape" --seed 7 "$@" --dump $d/dump > /dev/null
+  $L run examples/$ex.lin --target cpu --shape "$shape" --seed 7 "$@" --config "$cfg,mma=bf16" --check \
+    | sed -n 's/.*(limit \([^,]*\), \([^)]*\)): ok/\1 \2/p' > $d/limits
+  [ -s $d/limits ] || { echo "$name: no bf16 bound from the cpu check"; exit 1; }
 }
 # The GDN forward at full head size, as issue 3 asks, GVA and an initial state.
 case_ gdn_k128 gdn B=2,T=300,H=2,HV=4,K=128,V=128 K=128,V=128 chunk=64 --initial-state

@@ -137,16 +137,12 @@ FailureOr<std::string> emitSource(ModuleOp module,
   return source;
 }
 
-/// The kernel with the most shared memory per block, and that amount.
+/// The kernel with the most shared memory per block on the CUDA target
+/// (the library's reservation included), and that amount.
 std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
   std::pair<std::string, int64_t> worst{"", 0};
   for (auto kernel : module.getOps<tile::KernelOp>()) {
-    int64_t bytes = 0;
-    kernel.walk([&](tile::AllocOp a) {
-      auto t = cast<tile::BufType>(a.getType());
-      if (t.getSpace() == tile::Space::shared)
-        bytes += (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
-    });
+    int64_t bytes = linac::kernelMemory(kernel, linac::cudaTarget()).sharedBytes;
     if (bytes > worst.second)
       worst = {kernel.getSymName().str(), bytes};
   }
@@ -157,10 +153,11 @@ std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
 std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::Dims &dims,
                           const std::vector<int64_t> &cuSeqlens,
-                          bool reducesOverV, linac::KernelConfig &config) {
+                          bool reducesOverV, linac::KernelConfig &config,
+                          bool gpu = false) {
   int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
   config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
-                                     dims.K, dims.V, reducesOverV);
+                                     dims.K, dims.V, reducesOverV, gpu);
   auto it = values.find("--config");
   if (it != values.end())
     if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
@@ -327,10 +324,11 @@ int compileCommand(int argc, char **argv) {
   std::string variant = loaded->variant.getSymName().str();
   linac::KernelSignature signature =
       signatureOf(loaded->variant, dims.K, dims.V);
+  bool gpu = emit == "cuda" || emit == "ptx";
   if (emit != "lin") // the default config also depends on the variant
     (void)resolveConfig(flags.values, dims, {},
-                        lin::classify(loaded->variant).reducesOverV, config);
-  bool gpu = emit == "cuda" || emit == "ptx";
+                        lin::classify(loaded->variant).reducesOverV, config,
+                        gpu);
   // GPU kernels must fit the target's shared memory per block. A default
   // config that does not is retried with one pipeline stage, then with
   // chunk 32; a config given with --config is refused with the numbers.

@@ -107,6 +107,40 @@ struct Token {
   int unused;
 };
 
+// ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
+
+#ifdef __CUDACC__
+#define LINAC_HOST_DEVICE __host__ __device__
+#else
+#define LINAC_HOST_DEVICE
+#endif
+
+constexpr int kMmaBlock = 64;     // output rows and columns per mma block
+constexpr int kMmaRowBytes = 128; // bytes of one staged row (one K slice)
+constexpr int kMmaOperandBytes = kMmaBlock * kMmaRowBytes;
+/// Shared memory the library reserves at the start of every block's dynamic
+/// area: the two staged mma operands. The emitter counts it in each
+/// kernel's shared bytes (TargetHooks::reservedSharedBytes, checked by a
+/// static_assert in the emitted source).
+constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes;
+
+/// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
+/// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
+/// are the m16n8 C fragment (lane l: rows l/4 and l/4+8, columns 2(l%4) and
+/// 2(l%4)+1). wgmma.m64n64 and four warps of mma.sync.m16n8 agree on it.
+LINAC_HOST_DEVICE inline void acc_coord(int tid, int r, int &row, int &col) {
+  int w = tid / 32, l = tid % 32;
+  row = 16 * w + l / 4 + 8 * ((r % 4) / 2);
+  col = 8 * (r / 4) + 2 * (l % 4) + (r % 2);
+}
+
+/// Byte offset of (row, byte-in-row) in a staged operand: core matrices of
+/// 8 rows x 16 bytes, 8 of them along K (leading byte offset 128), row
+/// groups 1024 bytes apart (stride byte offset). K-major, no swizzle.
+LINAC_HOST_DEVICE inline int staged_offset(int row, int byte) {
+  return (row / 8) * 1024 + (byte / 16) * 128 + (row % 8) * 16 + byte % 16;
+}
+
 #ifdef __CUDACC__ // the library proper: device code
 
 extern __shared__ __align__(16) char linacSharedMemory[];
@@ -125,7 +159,7 @@ public:
   int64_t id[3];
   Buffer buffers[kMaxBuffers];
   int count = 0;
-  int64_t sharedUsed = 0, scratchUsed = 0;
+  int64_t sharedUsed = kReservedSharedBytes, scratchUsed = 0;
   char *scratch;
 
   __device__ Buffer &alloc(Space space, int64_t rows, int64_t cols,
@@ -386,6 +420,24 @@ __device__ inline void transpose(Block &, const Tile &dst, const Tile &src) {
   __syncthreads();
 }
 
+// ---- matmuls ---------------------------------------------------------------
+//
+// acc (M x N) = op(a) op(b) (+ acc), op = optional transpose, operands rounded
+// to `type`, fp32 accumulation. With bf16/f16/tf32 operands and a warpgroup
+// of 128 threads, the tensor cores compute it in 64 x 64 output blocks:
+//  - the operands of one K slice (128 bytes per row: 64 bf16/f16 or 32 tf32
+//    values) are staged, rounded as on the cpu target, into the reserved
+//    shared area in the core-matrix layout (staged_offset; rows and K
+//    beyond the tile are zero);
+//  - sm_90a: wgmma.m64n64 (k16, k8 for tf32), A and B read from shared
+//    memory through descriptors;
+//  - sm_80: per warp, ldmatrix fragments and mma.sync m16n8k16 (m16n8k8 for
+//    tf32) over the warp's 16 rows;
+//  - both keep the accumulators in registers laid out by acc_coord, loaded
+//    from and stored back to the acc tile.
+// f32 operands (exact fp32 products) and tiles thinner than one tensor-core
+// tile run as SIMT loops.
+
 __device__ inline float round_operand(float x, Operand t) {
   int drop = t == Operand::f32 ? 0 : t == Operand::tf32 ? 13 : t == Operand::bf16 ? 16 : 13;
   if (drop == 0 || !isfinite(x))
@@ -398,9 +450,9 @@ __device__ inline float round_operand(float x, Operand t) {
   return __uint_as_float(u);
 }
 
-__device__ inline void mma(Block &, const Tile &acc, const Tile &a,
-                           const Tile &b, bool ta, bool tb, bool accumulate,
-                           Operand type) {
+__device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
+                                bool ta, bool tb, bool accumulate,
+                                Operand type) {
   __syncthreads();
   int64_t k = ta ? a.rows : a.cols;
   LINAC_FOR_ELEMENTS(acc, i, j) {
@@ -413,6 +465,190 @@ __device__ inline void mma(Block &, const Tile &acc, const Tile &a,
   __syncthreads();
 }
 
+#if __CUDA_ARCH__ >= 800
+#define LINAC_TENSOR_CORES 1
+
+/// Stages rows [r0, r0+64) x K values [k0, k0+perRow) of the K-major view
+/// of an operand (x(row, k) = trans ? t.at(k, row) : t.at(row, k)), rounded.
+__device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
+                                     int64_t r0, int64_t rows, int64_t k0,
+                                     int64_t ks, Operand type) {
+  int esize = type == Operand::tf32 ? 4 : 2, perRow = kMmaRowBytes / esize;
+  for (int idx = threadIdx.x; idx < kMmaBlock * perRow; idx += blockDim.x) {
+    int r = idx / perRow, k = idx % perRow;
+    float x = 0.0f;
+    if (r0 + r < rows && k0 + k < ks)
+      x = round_operand(trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k), type);
+    char *p = dst + staged_offset(r, k * esize);
+    if (type == Operand::tf32) {
+      *reinterpret_cast<float *>(p) = x;
+    } else {
+      unsigned short h;
+      if (type == Operand::bf16)
+        asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(x));
+      else
+        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
+      *reinterpret_cast<unsigned short *>(p) = h;
+    }
+  }
+}
+
+__device__ inline unsigned shared_address(const void *p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define LINAC_MMA_PATH "wgmma"
+
+/// A shared-memory matrix descriptor for the staged layout: start address,
+/// leading byte offset 128, stride byte offset 1024, no swizzle.
+__device__ inline unsigned long long wgmma_descriptor(const char *p) {
+  unsigned long long addr = shared_address(p);
+  return ((addr & 0x3FFFF) >> 4) | (static_cast<unsigned long long>(128 >> 4) << 16) |
+         (static_cast<unsigned long long>(1024 >> 4) << 32);
+}
+
+#define LINAC_WGMMA_D                                                          \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "    \
+  "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, " \
+  "%31}"
+#define LINAC_WGMMA_REGS(d)                                                    \
+  "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]),      \
+      "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]),             \
+      "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),         \
+      "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]),         \
+      "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),         \
+      "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]),         \
+      "+f"(d[31])
+
+/// Four wgmma instructions over one staged K slice: 32 bytes of K each,
+/// two core matrices, so the descriptors advance by 256 bytes.
+#define LINAC_WGMMA_SLICE(instr, tail)                                         \
+  _Pragma("unroll") for (int s = 0; s < 4; ++s) {                              \
+    unsigned long long da = wgmma_descriptor(sa + 256 * s),                    \
+                       db = wgmma_descriptor(sb + 256 * s);                    \
+    asm volatile(instr " " LINAC_WGMMA_D ", %32, %33, " tail ";\n"             \
+                 : LINAC_WGMMA_REGS(d)                                         \
+                 : "l"(da), "l"(db));                                          \
+  }
+
+/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T).
+__device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
+                                 Operand type) {
+  // The staging stores are generic-proxy writes the tensor cores read.
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+  __syncthreads();
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+  if (type == Operand::bf16) {
+    LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16", "1, 1, 1, 0, 0")
+  } else if (type == Operand::f16) {
+    LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16", "1, 1, 1, 0, 0")
+  } else {
+    LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32", "1, 1, 1")
+  }
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+}
+
+#else
+#define LINAC_MMA_PATH "mma.sync"
+
+/// d += A B over one staged K slice, per warp: its 16 rows of A against all
+/// 64 rows of B^T, by ldmatrix and mma.sync.
+__device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
+                                 Operand type) {
+  __syncthreads();
+  int w = threadIdx.x / 32, l = threadIdx.x % 32;
+#pragma unroll
+  for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
+    unsigned a0, a1, a2, a3;
+    // Lanes 8i..8i+7 address the rows of matrix i: rows 0-7 / 8-15 of the
+    // warp's 16 at K bytes 32s / 32s+16.
+    const char *pa = sa + staged_offset(16 * w + (l / 8 % 2) * 8 + l % 8,
+                                        32 * s + 16 * (l / 16));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(a0), "=r"(a1), "=r"(a2), "=r"(a3)
+                 : "r"(shared_address(pa)));
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      unsigned b0, b1;
+      const char *pb = sb + staged_offset(8 * j + l % 8, 32 * s + 16 * (l / 8 % 2));
+      asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
+                   : "=r"(b0), "=r"(b1)
+                   : "r"(shared_address(pb)));
+      float *c = d + 4 * j;
+      if (type == Operand::bf16)
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      else if (type == Operand::f16)
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      else // tf32: the same 8x8 matrices, read as 32-bit words, are the k8 fragments
+        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    }
+  }
+}
+#endif // sm_90a
+
+/// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
+/// registers out. Every thread of the block takes part.
+__device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile &a,
+                                 const Tile &b, bool ta, bool tb,
+                                 bool accumulate, Operand type, int64_t m0,
+                                 int64_t n0) {
+  int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
+  int tid = threadIdx.x;
+  float d[32];
+#pragma unroll
+  for (int r = 0; r < 32; ++r) {
+    int row, col;
+    acc_coord(tid, r, row, col);
+    d[r] = accumulate && m0 + row < M && n0 + col < N ? acc.at(m0 + row, n0 + col) : 0.0f;
+  }
+  char *sa = stage, *sb = stage + kMmaOperandBytes;
+  int64_t perRow = type == Operand::tf32 ? 32 : 64;
+  for (int64_t k0 = 0; k0 < Kc; k0 += perRow) {
+    __syncthreads(); // the previous slice's readers are done with the stage
+    // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
+    stage_operand(sa, a, ta, m0, M, k0, Kc, type);
+    stage_operand(sb, b, !tb, n0, N, k0, Kc, type);
+    mma_slice(d, sa, sb, type);
+  }
+  __syncthreads(); // every operand read before acc (which a or b may view) changes
+#pragma unroll
+  for (int r = 0; r < 32; ++r) {
+    int row, col;
+    acc_coord(tid, r, row, col);
+    if (m0 + row < M && n0 + col < N)
+      acc.at(m0 + row, n0 + col) = d[r];
+  }
+}
+#endif // __CUDA_ARCH__ >= 800
+
+__device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
+                           const Tile &b, bool ta, bool tb, bool accumulate,
+                           Operand type) {
+#ifdef LINAC_TENSOR_CORES
+  int64_t Kc = ta ? a.rows : a.cols;
+  if (type != Operand::f32 && blockDim.x == 128 && acc.rows >= 16 &&
+      acc.cols >= 8 && Kc >= 8) {
+    for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
+      for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
+        mma_block(linacSharedMemory, acc, a, b, ta, tb, accumulate, type, m0, n0);
+    __syncthreads();
+    return;
+  }
+#endif
+  (void)blk;
+  mma_simt(acc, a, b, ta, tb, accumulate, type);
+}
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
   LINAC_FOR_ELEMENTS(dst, i, j) {
     if (j > i || (j == i && !inclusive))

@@ -1,0 +1,233 @@
+//===- tile_primitives.cu - each CUDA tile-library primitive on the GPU ----===//
+//
+// Built and run on the GPU machine by scripts/gpu-check/run.sh, twice: as an
+// sm_90a cubin (the wgmma path) and as compute_80 PTX that the driver
+// compiles for the GPU at hand (the sm_80 mma.sync/ldmatrix path); CI
+// compiles it to PTX for both (test/gpu/compile.test). One line per test,
+// "ok" or "FAIL"; the exit status is the number of failures.
+//
+//   tile_primitives
+//
+//===----------------------------------------------------------------------===//
+#include "linac_tile_cuda.cuh"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace linac::tile;
+
+#define CHECK_CUDA(x)                                                          \
+  do {                                                                         \
+    cudaError_t e_ = (x);                                                      \
+    if (e_ != cudaSuccess) {                                                   \
+      std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e_),          \
+                  __FILE__, __LINE__);                                         \
+      std::exit(100);                                                          \
+    }                                                                          \
+  } while (0)
+
+static int failures = 0;
+static void report(const char *name, bool ok, const char *detail) {
+  std::printf("%-48s %-40s %s\n", name, detail, ok ? "ok" : "FAIL");
+  failures += !ok;
+}
+
+/// The cpu target's operand rounding (runtime/device/cpu/linac_tile.h),
+/// written again here so that the test does not trust the library's copy.
+static float roundHost(float x, Operand t) {
+  int drop = t == Operand::f32 ? 0 : t == Operand::bf16 ? 16 : 13;
+  if (drop == 0 || !std::isfinite(x))
+    return x;
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  uint32_t half = 1u << (drop - 1), mask = (1u << drop) - 1, rem = u & mask;
+  u &= ~mask;
+  if (rem > half || (rem == half && (u & (1u << drop))))
+    u += 1u << drop;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+static const char *typeName(Operand t) {
+  return t == Operand::bf16 ? "bf16" : t == Operand::f16 ? "f16" : t == Operand::tf32 ? "tf32" : "f32";
+}
+
+// ---- which matmul path the device code took --------------------------------
+
+__global__ void pathKernel(int *out) {
+#if defined(LINAC_TENSOR_CORES) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  *out = 2;
+#elif defined(LINAC_TENSOR_CORES)
+  *out = 1;
+#else
+  *out = 0;
+#endif
+}
+
+// ---- the accumulator fragment layout ---------------------------------------
+
+/// One 64 x 64 x 64 product through the staging and mma_slice, the raw
+/// accumulator registers written out: out[tid * 32 + r].
+__global__ void fragmentKernel(Tile a, Tile b, Operand type, float *out) {
+#ifdef LINAC_TENSOR_CORES
+  float d[32];
+  for (int r = 0; r < 32; ++r)
+    d[r] = 0.0f;
+  char *sa = linacSharedMemory, *sb = sa + kMmaOperandBytes;
+  int perRow = type == Operand::tf32 ? 32 : 64;
+  for (int k0 = 0; k0 < 64; k0 += perRow) {
+    __syncthreads();
+    stage_operand(sa, a, false, 0, 64, k0, 64, type);
+    stage_operand(sb, b, true, 0, 64, k0, 64, type);
+    mma_slice(d, sa, sb, type);
+  }
+  for (int r = 0; r < 32; ++r)
+    out[threadIdx.x * 32 + r] = d[r];
+#endif
+}
+
+/// acc = A B with A or B the identity and the other holding its row (or
+/// column) index: each register must hold the row (column) acc_coord says.
+static void testFragments(Operand type) {
+  float *dA, *dB, *dOut;
+  CHECK_CUDA(cudaMalloc(&dA, 64 * 64 * 4));
+  CHECK_CUDA(cudaMalloc(&dB, 64 * 64 * 4));
+  CHECK_CUDA(cudaMalloc(&dOut, 128 * 32 * 4));
+  for (int which = 0; which < 4; ++which) {
+    // 0: A = I, B(k,n) = k -> row;   1: A = I, B(k,n) = n -> column;
+    // 2: A(i,k) = i, B = I -> row;   3: A(i,k) = k, B = I -> column.
+    std::vector<float> A(64 * 64), B(64 * 64);
+    for (int i = 0; i < 64; ++i)
+      for (int j = 0; j < 64; ++j) {
+        float id = i == j ? 1.0f : 0.0f;
+        A[i * 64 + j] = which < 2 ? id : (which == 2 ? i : j);
+        B[i * 64 + j] = which >= 2 ? id : (which == 0 ? i : j);
+      }
+    CHECK_CUDA(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
+    fragmentKernel<<<1, 128, kReservedSharedBytes>>>(Tile{dA, 64, 64, 64},
+                                                     Tile{dB, 64, 64, 64}, type, dOut);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    std::vector<float> out(128 * 32);
+    CHECK_CUDA(cudaMemcpy(out.data(), dOut, out.size() * 4, cudaMemcpyDeviceToHost));
+    int bad = 0;
+    for (int tid = 0; tid < 128; ++tid)
+      for (int r = 0; r < 32; ++r) {
+        int row, col;
+        acc_coord(tid, r, row, col);
+        float want = (which == 0 || which == 2) ? row : col;
+        bad += out[tid * 32 + r] != want;
+      }
+    static const char *names[] = {"A=I, B=row index", "A=I, B=column index",
+                                  "A=row index, B=I", "A=column index, B=I"};
+    char name[96], detail[64];
+    std::snprintf(name, sizeof name, "fragment layout %s %s", typeName(type), names[which]);
+    std::snprintf(detail, sizeof detail, "%d of 4096 registers misplaced", bad);
+    report(name, bad == 0, detail);
+  }
+  cudaFree(dA);
+  cudaFree(dB);
+  cudaFree(dOut);
+}
+
+// ---- mma: every operand type, transpose and shape ---------------------------
+
+__global__ void mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
+                          bool tb, bool accumulate, Operand type) {
+  Block blk(*L, 0, 0, 0, 0);
+  mma(blk, acc, a, b, ta, tb, accumulate, type);
+}
+
+static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
+                    bool accumulate, int pad, Launch *dL) {
+  std::mt19937 rng(M * 131 + N * 17 + Kc + ta * 7 + tb * 3 + accumulate);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  // Each operand lives in a wider allocation (leading dimension = cols + pad)
+  // so that views with ld != cols are exercised.
+  int ar = ta ? Kc : M, ac = ta ? M : Kc, br = tb ? N : Kc, bc = tb ? Kc : N;
+  int lda = ac + pad, ldb = bc + pad, ldc = N + pad;
+  std::vector<float> A(ar * lda), B(br * ldb), C(M * ldc);
+  for (float &x : A) x = u(rng);
+  for (float &x : B) x = u(rng);
+  for (float &x : C) x = u(rng);
+  std::vector<double> want(M * N);
+  double scale = 0;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double s = accumulate ? C[i * ldc + j] : 0.0;
+      for (int l = 0; l < Kc; ++l)
+        s += double(roundHost(ta ? A[l * lda + i] : A[i * lda + l], type)) *
+             double(roundHost(tb ? B[j * ldb + l] : B[l * ldb + j], type));
+      want[i * N + j] = s;
+      scale = std::max(scale, std::fabs(s));
+    }
+  float *dA, *dB, *dC;
+  CHECK_CUDA(cudaMalloc(&dA, A.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dB, B.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dC, C.size() * 4));
+  CHECK_CUDA(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dC, C.data(), C.size() * 4, cudaMemcpyHostToDevice));
+  mmaKernel<<<1, 128, kReservedSharedBytes>>>(dL, Tile{dC, M, N, ldc}, Tile{dA, ar, ac, lda},
+                                              Tile{dB, br, bc, ldb}, ta, tb, accumulate, type);
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got(C.size());
+  CHECK_CUDA(cudaMemcpy(got.data(), dC, C.size() * 4, cudaMemcpyDeviceToHost));
+  double err = 0;
+  bool padKept = true; // columns beyond N of the wider allocation untouched
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j)
+      err = std::max(err, std::fabs(got[i * ldc + j] - want[i * N + j]));
+    for (int j = N; j < ldc; ++j)
+      padKept &= got[i * ldc + j] == C[i * ldc + j];
+  }
+  // fp32 accumulation of exact products, in another order: a few ulps of
+  // the largest partial sum.
+  double rel = err / std::max(scale, 1e-30);
+  bool ok = rel <= 2e-6 * std::sqrt(double(Kc)) && padKept;
+  char name[96], detail[64];
+  std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s", typeName(type), M, N, Kc,
+                ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "");
+  std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s", err, scale,
+                padKept ? "" : ", wrote outside the view");
+  report(name, ok, detail);
+  cudaFree(dA);
+  cudaFree(dB);
+  cudaFree(dC);
+}
+
+int main() {
+  int path = -1, *dPath;
+  CHECK_CUDA(cudaMalloc(&dPath, 4));
+  pathKernel<<<1, 1>>>(dPath);
+  CHECK_CUDA(cudaMemcpy(&path, dPath, 4, cudaMemcpyDeviceToHost));
+  cudaDeviceProp prop;
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::printf("# %s, matmul path: %s\n", prop.name,
+              path == 2 ? "wgmma (sm_90a)" : path == 1 ? "mma.sync + ldmatrix (sm_80)" : "SIMT");
+  for (auto f : {fragmentKernel}) // the large dynamic shared area
+    CHECK_CUDA(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    int(kReservedSharedBytes)));
+  CHECK_CUDA(cudaFuncSetAttribute(mmaKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  int(kReservedSharedBytes)));
+  if (path > 0)
+    for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32})
+      testFragments(t);
+
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemset(dL, 0, sizeof(Launch)));
+  struct Shape { int M, N, Kc; };
+  const Shape shapes[] = {{64, 64, 64},  {32, 64, 128}, {64, 32, 32},  {128, 64, 32},
+                          {16, 16, 128}, {32, 32, 64},  {40, 24, 72},  {16, 8, 8},
+                          {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32}};
+  for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32, Operand::f32})
+    for (const Shape &s : shapes)
+      for (int tr = 0; tr < 4; ++tr)
+        testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, s.M % 3, dL);
+  std::printf("# %d failure(s)\n", failures);
+  return failures;
+}
