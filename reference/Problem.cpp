@@ -2,6 +2,7 @@
 #include "reference/Problem.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -106,6 +107,60 @@ double relativeError(const std::vector<double> &x, const std::vector<double> &re
   if (x.size() != ref.size())
     return std::numeric_limits<double>::infinity();
   return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
+uint16_t toHalfBits(float x, int dtype) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if (dtype == 1) { // bf16, round to nearest even
+    if ((u & 0x7fffffff) > 0x7f800000)
+      return 0x7fc0;
+    u += 0x7fff + ((u >> 16) & 1);
+    return static_cast<uint16_t>(u >> 16);
+  }
+  // f16, round to nearest even; overflow to infinity, subnormals kept.
+  uint32_t sign = (u >> 16) & 0x8000;
+  float a = std::fabs(x);
+  if (std::isnan(x))
+    return static_cast<uint16_t>(sign | 0x7e00);
+  if (a >= 65520.0f)
+    return static_cast<uint16_t>(sign | 0x7c00);
+  if (a < 6.103515625e-05f) // subnormal: multiples of 2^-24
+    return static_cast<uint16_t>(
+        sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
+  std::memcpy(&u, &a, 4);
+  uint32_t exponent = (u >> 23) - 127 + 15, mantissa = u & 0x7fffff;
+  uint32_t h = (exponent << 10) | (mantissa >> 13), rem = mantissa & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+    ++h; // a carry into the exponent is the correct rounding
+  return static_cast<uint16_t>(sign | h);
+}
+
+float fromHalfBits(uint16_t h, int dtype) {
+  if (dtype == 1) {
+    uint32_t u = static_cast<uint32_t>(h) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  int sign = h >> 15, exponent = (h >> 10) & 31, mantissa = h & 1023;
+  float v = exponent == 0    ? std::ldexp(static_cast<float>(mantissa), -24)
+            : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                             : std::ldexp(static_cast<float>(mantissa | 1024),
+                                          exponent - 25);
+  return sign ? -v : v;
+}
+
+void roundInputs(Problem &p, int dtype) {
+  if (dtype != 1 && dtype != 2)
+    return;
+  for (Tensor &t : p.inputs)
+    for (double &x : t.data)
+      x = fromHalfBits(toHalfBits(static_cast<float>(x), dtype), dtype);
+}
+
+int parseDtype(const std::string &name) {
+  return name == "f32" ? 0 : name == "bf16" ? 1 : name == "f16" ? 2 : -1;
 }
 
 void roundToFloat(Problem &p) {

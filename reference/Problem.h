@@ -70,6 +70,16 @@ double relativeError(const std::vector<double> &x, const std::vector<double> &re
 /// kernels read), so the float64 reference sees the kernel's inputs.
 void roundToFloat(Problem &problem);
 
+/// 16-bit floats as bits: dtype 1 is bf16, 2 is f16 (linac_dtype's codes).
+/// Conversion rounds to nearest even; f16 overflows to infinity.
+uint16_t toHalfBits(float x, int dtype);
+float fromHalfBits(uint16_t bits, int dtype);
+/// Rounds every input (not the parameters or h0) to `dtype` values (0 f32,
+/// 1 bf16, 2 f16), as a caller passing inputs of that dtype would.
+void roundInputs(Problem &problem, int dtype);
+/// "f32", "bf16", "f16" -> 0, 1, 2; -1 for anything else.
+int parseDtype(const std::string &name);
+
 /// Parses "B=2,T=100,H=2,HV=4,K=32,V=16" (HV defaults to H). With
 /// `kernelOnly`, only K and V are required (what kernels are specialised
 /// on). Returns an error message, empty on success.

@@ -40,3 +40,10 @@ nvcc = os.path.join(config.cuda_bin_dir, "nvcc") if config.cuda_bin_dir else ""
 if nvcc and os.path.exists(nvcc):
     config.available_features.add("nvcc")
     config.substitutions.append(("%nvcc", nvcc))
+# A CUDA driver (a GPU machine): GPU runs are possible, "no driver" errors not.
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -43,21 +43,10 @@ float loadElement(const void *data, linac_dtype dtype, int64_t offset) {
   switch (dtype) {
   case LINAC_F32:
     return static_cast<const float *>(data)[offset];
-  case LINAC_BF16: {
-    uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t *>(data)[offset]) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  case LINAC_F16: {
-    uint16_t h = static_cast<const uint16_t *>(data)[offset];
-    int sign = h >> 15, exponent = (h >> 10) & 31, mantissa = h & 1023;
-    float v = exponent == 0    ? std::ldexp(static_cast<float>(mantissa), -24)
-              : exponent == 31 ? (mantissa ? NAN : INFINITY)
-                               : std::ldexp(static_cast<float>(mantissa | 1024),
-                                            exponent - 25);
-    return sign ? -v : v;
-  }
+  case LINAC_BF16:
+  case LINAC_F16:
+    return linac::fromHalfBits(static_cast<const uint16_t *>(data)[offset],
+                               static_cast<int>(dtype));
   }
   return 0;
 }

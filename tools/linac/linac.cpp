@@ -2,9 +2,10 @@
 //
 //   linac compile X.lin --emit lin|chunk|tile|cpp [--shape K=..,V=..]
 //                 [--config CONFIG] [-o FILE] [--verify-diagnostics]
-//   linac run X.lin --target reference|chunk|cpu
+//   linac run X.lin --target reference|chunk|cpu|sm_90a|sm_80
 //             --shape B=..,T=..,H=..[,HV=..],K=..,V=.. --seed N
 //             [--seqlens 37,1,62] [--initial-state] [--scale F]
+//             [--dtype f32|bf16|f16]
 //             [--gates realistic|strong|weak] [--config CONFIG] [--check]
 //             [--dump DIR]
 //   linac explain X.lin [--shape ...] [--config CONFIG]
@@ -22,6 +23,8 @@
 #include "runtime/cpu/CpuRuntime.h"
 #include "runtime/cpu/ModuleCache.h"
 #ifdef LINAC_HAVE_NVRTC
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/cuda/CudaLaunch.h"
 #include "runtime/cuda/NvrtcCompiler.h"
 #endif
 #include "reference/ChunkEvaluator.h"
@@ -57,10 +60,10 @@ constexpr const char *kUsage =
     "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda|module|ptx] [--shape K=..,V=..]\n"
     "                     [--target sm_90a|sm_80 (ptx)]\n"
     "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
-    "       linac run FILE.lin --target reference|chunk|cpu --shape "
+    "       linac run FILE.lin --target reference|chunk|cpu|sm_90a|sm_80 --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
     "                 --seed N [--seqlens L1,L2,..] [--initial-state] "
-    "[--scale F]\n"
+    "[--scale F] [--dtype f32|bf16|f16]\n"
     "                 [--gates realistic|strong|weak] [--config CONFIG] "
     "[--check] [--dump DIR]\n"
     "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--config CONFIG] [--ir]\n"
@@ -68,6 +71,9 @@ constexpr const char *kUsage =
     "targets: reference  float64, token by token (the oracle)\n"
     "         chunk      the chunked algorithm in float64 (checks the lowering)\n"
     "         cpu        the emitted kernels, compiled for and run on the CPU\n"
+    "         sm_90a     the emitted CUDA kernels on an sm_90 GPU (wgmma)\n"
+    "         sm_80      the same for sm_80 (mma.sync; compute_80 PTX on newer GPUs)\n"
+    "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile,vtile=N,"
     "stages=2,mma=f32|tf32|bf16|f16\n";
 
@@ -255,6 +261,42 @@ struct Session {
   }
 };
 
+/// Lowers a loaded variant to tile kernels for a GPU target. Kernels must
+/// fit the target's shared memory per block (the tile library's reserved
+/// staging included): a default config that does not is retried with one
+/// pipeline stage, then with chunk 32; a config the user gave is refused
+/// with the numbers. `config` ends as the config lowered.
+LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
+                          linac::KernelConfig &config, bool userConfig,
+                          const std::string &arch) {
+  OwningOpRef<ModuleOp> pristine = loaded.module->clone();
+  for (int attempt = 0;; ++attempt) {
+    if (failed(lowerToChunk(*loaded.module, K, V, config, "")) ||
+        failed(lowerToTile(*loaded.module, config)))
+      return failure();
+    int64_t limit = arch == "sm_80" ? 163 * 1024 : 227 * 1024;
+    auto [kernel, bytes] = largestSharedMemory(*loaded.module);
+    if (bytes <= limit)
+      return success();
+    if (userConfig || attempt == 2) {
+      const char *hint = config.stages > 1  ? "try stages=1"
+                         : config.chunk > 32 ? "try chunk=32"
+                                             : "try split=head or split=vtile";
+      llvm::errs() << "linac: error: config " << config.str() << ": kernel "
+                   << kernel << " needs " << (bytes + 1023) / 1024
+                   << " KiB of shared memory per block; " << arch
+                   << " allows " << limit / 1024 << " KiB (" << hint << ")\n";
+      return failure();
+    }
+    if (attempt == 0)
+      config.stages = 1;
+    else
+      config.chunk = 32;
+    loaded.module = pristine->clone();
+    loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
+  }
+}
+
 int compileCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
@@ -329,43 +371,18 @@ int compileCommand(int argc, char **argv) {
     (void)resolveConfig(flags.values, dims, {},
                         lin::classify(loaded->variant).reducesOverV, config,
                         gpu);
-  // GPU kernels must fit the target's shared memory per block. A default
-  // config that does not is retried with one pipeline stage, then with
-  // chunk 32; a config given with --config is refused with the numbers.
-  OwningOpRef<ModuleOp> linModule;
-  if (gpu)
-    linModule = loaded->module->clone();
-  for (int attempt = 0;; ++attempt) {
+  if (gpu) {
+    if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
+                           flags.values.count("--config"),
+                           target.empty() ? "sm_90a" : target)))
+      return 1;
+  } else {
     if (emit != "lin" &&
         failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
       return 1;
-    if ((emit == "tile" || emit == "cpp" || gpu || emit == "module") &&
+    if ((emit == "tile" || emit == "cpp" || emit == "module") &&
         failed(lowerToTile(*loaded->module, config)))
       return 1;
-    if (!gpu)
-      break;
-    std::string arch = target.empty() ? "sm_90a" : target;
-    int64_t limit = arch == "sm_80" ? 163 * 1024 : 227 * 1024;
-    auto [kernel, bytes] = largestSharedMemory(*loaded->module);
-    if (bytes <= limit)
-      break;
-    bool userConfig = flags.values.count("--config");
-    if (userConfig || attempt == 2) {
-      const char *hint = config.stages > 1  ? "try stages=1"
-                         : config.chunk > 32 ? "try chunk=32"
-                                             : "try split=head or split=vtile";
-      llvm::errs() << "linac: error: config " << config.str() << ": kernel "
-                   << kernel << " needs " << (bytes + 1023) / 1024
-                   << " KiB of shared memory per block; " << arch
-                   << " allows " << limit / 1024 << " KiB (" << hint << ")\n";
-      return 1;
-    }
-    if (attempt == 0)
-      config.stages = 1;
-    else
-      config.chunk = 32;
-    loaded->module = linModule->clone();
-    loaded->variant = *loaded->module->getOps<lin::VariantOp>().begin();
   }
   std::string outPath = flags.values.count("-o") ? flags.values["-o"] : "-";
   if (emit == "module") {
@@ -477,21 +494,99 @@ double frobenius(const std::vector<double> &x) {
   return std::sqrt(s);
 }
 
+#ifdef LINAC_HAVE_NVRTC
+/// Compiles (or finds in the cache) and runs emitted CUDA source on GPU 0.
+/// sm_90a needs a compute capability 9.0 GPU; sm_80 runs as an sm_80 cubin
+/// on an sm_80 GPU and as compute_80 PTX (compiled by the driver) on newer
+/// ones. `report` gets the lines the run prints.
+std::string runOnGpu(const std::string &source, const std::string &target,
+                     const linac::Problem &problem, int dtype,
+                     linac::Result &result, std::string &report) {
+  if (std::string why = linac::cudaDriverError(); !why.empty())
+    return "--target " + target + ": " + why;
+  CUdevice device;
+  CUcontext context;
+  int count = 0;
+  if (cuInit(0) != CUDA_SUCCESS || cuDeviceGetCount(&count) != CUDA_SUCCESS ||
+      count == 0)
+    return "--target " + target + ": no CUDA GPU";
+  cuDeviceGet(&device, 0);
+  char gpuName[128] = {0};
+  cuDeviceGetName(gpuName, sizeof gpuName, device);
+  int major = 0, minor = 0;
+  cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+  cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+  std::string gpu = std::string(gpuName) + " (sm_" + std::to_string(major) +
+                    std::to_string(minor) + ")";
+  std::string arch;
+  if (target == "sm_90a") {
+    if (major != 9 || minor != 0)
+      return "--target sm_90a needs a compute capability 9.0 GPU; GPU 0 is " + gpu;
+    arch = "sm_90a";
+  } else {
+    if (major < 8)
+      return "--target sm_80 needs compute capability 8.0 or newer; GPU 0 is " + gpu;
+    arch = major == 8 && minor == 0 ? "sm_80" : "compute_80";
+  }
+  if (cuDevicePrimaryCtxRetain(&context, device) != CUDA_SUCCESS ||
+      cuCtxSetCurrent(context) != CUDA_SUCCESS)
+    return "cannot create a CUDA context on " + gpu;
+  linac::CudaModule module;
+  linac::CudaModule::LoadStats stats;
+  if (std::string err = module.load(source, linac::cacheDirectory() + "/cuda",
+                                    stats, arch);
+      !err.empty())
+    return err;
+  linac::DeviceRun run;
+  if (std::string err = linac::runOnDevice(module, problem, nullptr, result, run, dtype);
+      !err.empty())
+    return err;
+  if (run.outOfRange)
+    return "a kernel reported an access outside a tensor";
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "GPU %s, %s%s; module %s (%.0f ms); kernels %.3f ms (one run, "
+                "not a benchmark)\n",
+                gpu.c_str(), arch.c_str(),
+                arch == "compute_80" ? " PTX compiled by the driver" : "",
+                stats.cacheHit ? "cache hit" : "compiled",
+                stats.compileMs + stats.loadMs, run.ms);
+  report = line;
+  return "";
+}
+#endif
+
 int runCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
                             {"--target", "--shape", "--seqlens", "--seed",
                              "--dump", "--scale", "--config",
-                             "--test-corrupt", "--gates"},
+                             "--test-corrupt", "--gates", "--dtype"},
                             {"--initial-state", "--check"}, flags);
       !err.empty())
     return usageError(err);
   std::string target =
       flags.values.count("--target") ? flags.values["--target"] : "reference";
-  if (target != "reference" && target != "chunk" && target != "cpu")
+  bool gpuTarget = target == "sm_90a" || target == "sm_80";
+#ifdef LINAC_HAVE_NVRTC
+  const char *targets = "reference, chunk, cpu, sm_90a, sm_80";
+#else
+  const char *targets = "reference, chunk, cpu";
+  if (gpuTarget)
     return usageError("--target " + target +
-                      ": unknown target (this build runs: reference, chunk, "
-                      "cpu)");
+                      ": this linac was built without the CUDA toolkit");
+#endif
+  if (target != "reference" && target != "chunk" && target != "cpu" &&
+      !gpuTarget)
+    return usageError("--target " + target + ": unknown target (this build runs: " +
+                      targets + ")");
+  int dtype = 0;
+  if (flags.values.count("--dtype")) {
+    dtype = linac::parseDtype(flags.values["--dtype"]);
+    if (dtype < 0)
+      return usageError("--dtype must be f32, bf16 or f16, got '" +
+                        flags.values["--dtype"] + "'");
+  }
   if (!flags.values.count("--shape"))
     return usageError("run needs --shape B=..,T=..,H=..[,HV=..],K=..,V=..");
   if (!flags.values.count("--seed"))
@@ -547,15 +642,19 @@ int runCommand(int argc, char **argv) {
   lin::Classification cls = lin::classify(loaded->variant);
   std::string name = loaded->variant.getSymName().str();
   linac::KernelSignature signature = signatureOf(loaded->variant, dims.K, dims.V);
-  // The default config also depends on the variant (validated above).
-  (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config);
+  // The default config also depends on the variant and the target
+  // (validated above).
+  (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config,
+                      gpuTarget);
 
   linac::Problem problem =
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
                                flags.switches["--initial-state"], seed, scale,
                                gates);
-  // Kernels read float32: the reference is fed the same rounded inputs.
-  if (target == "cpu")
+  // Inputs of --dtype; kernels read float32: the reference is fed the same
+  // rounded inputs.
+  linac::roundInputs(problem, dtype);
+  if (target == "cpu" || gpuTarget)
     linac::roundToFloat(problem);
   linac::Result result, reference, plain;
   std::string err;
@@ -563,7 +662,33 @@ int runCommand(int argc, char **argv) {
   if (target == "reference" || check)
     err = linac::runReference(loaded->variant, problem, reference);
   linac::CompiledModule compiled;
-  if (err.empty() && target != "reference") {
+  std::string gpuReport;
+  if (err.empty() && gpuTarget) {
+#ifdef LINAC_HAVE_NVRTC
+    if (!corrupt.empty())
+      return usageError("--test-corrupt applies to the chunk and cpu targets");
+    if (check && config.mma != "f32") {
+      Session plainSession; // lowering consumes the variant
+      if (int rc = plainSession.open(flags.file))
+        return rc;
+      if (failed(lowerToChunk(*plainSession.loaded.module, dims.K, dims.V,
+                              config, "")))
+        return 1;
+      auto scan = *plainSession.loaded.module->getOps<chunk::ScanOp>().begin();
+      err = linac::runChunked(scan, problem, plain, config.mma);
+      if (!err.empty())
+        return usageError(err);
+    }
+    if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
+                           flags.values.count("--config"), target)))
+      return 1;
+    FailureOr<std::string> source = emitSource(
+        *loaded->module, linac::cudaTarget(), name, config, signature);
+    if (failed(source))
+      return 1;
+    err = runOnGpu(*source, target, problem, dtype, result, gpuReport);
+#endif
+  } else if (err.empty() && target != "reference") {
     // Test-only corruptions: of the chunked lowering, or of the kernel's
     // synchronisation (no-wait, no-barrier).
     bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier";
@@ -607,6 +732,10 @@ int runCommand(int argc, char **argv) {
   else if (target == "chunk")
     llvm::outs() << "target chunk (the chunked algorithm in float64), config "
                  << config.str() << "\n";
+  else if (gpuTarget)
+    llvm::outs() << "target " << target << " (emitted kernels on the GPU), config "
+                 << config.str() << "\n"
+                 << gpuReport;
   else
     llvm::outs() << "target cpu (emitted kernels, float32), config "
                  << config.str() << "\n"
@@ -658,7 +787,7 @@ int runCommand(int argc, char **argv) {
     double limitS = limitO;
     double eo = linac::relativeError(result.o.data, reference.o.data);
     double es = linac::relativeError(result.ht.data, reference.ht.data);
-    if (target == "cpu" && config.mma != "f32") {
+    if ((target == "cpu" || gpuTarget) && config.mma != "f32") {
       double po = linac::relativeError(plain.o.data, reference.o.data);
       double ps = linac::relativeError(plain.ht.data, reference.ht.data);
       limitO = std::max(limitO, 3 * po);

@@ -47,10 +47,50 @@ enum class Operand { f32, tf32, bf16, f16 };
 constexpr int kMaxGlobals = 48;
 constexpr int kMaxBuffers = 160;
 
+/// Element types of tensors in global memory (linac_dtype's values).
+enum DType { f32 = 0, bf16 = 1, f16 = 2 };
+
+/// A tensor [rows, heads, cols] in global memory: inputs [B*T, H or HV,
+/// width] and parameters [1, HV, width] in the caller's dtype and strides
+/// (in elements; columns contiguous); states, outputs' fp32 staging and
+/// workspaces as fp32, contiguous.
 struct Global {
   char name[24];
-  float *data;
+  void *data;
+  int dtype;
   int64_t rows, heads, cols;
+  int64_t rowStride, headStride;
+
+  /// The fp32 tensors' data (states, workspaces).
+  LINAC_DEVICE float *f32data() const { return static_cast<float *>(data); }
+#ifdef __CUDACC__
+  __device__ float load(int64_t row, int64_t head, int64_t col) const {
+    int64_t e = row * rowStride + head * headStride + col;
+    if (dtype == f32)
+      return static_cast<const float *>(data)[e];
+    unsigned short h = static_cast<const unsigned short *>(data)[e];
+    if (dtype == bf16)
+      return __uint_as_float(static_cast<unsigned>(h) << 16);
+    float x;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(x) : "h"(h));
+    return x;
+  }
+  __device__ void store(int64_t row, int64_t head, int64_t col, float x) const {
+    int64_t e = row * rowStride + head * headStride + col;
+    if (dtype == f32) {
+      static_cast<float *>(data)[e] = x;
+      return;
+    }
+    unsigned short h;
+#if __CUDA_ARCH__ >= 800
+    if (dtype == bf16)
+      asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(x));
+    else
+#endif
+      asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
+    static_cast<unsigned short *>(data)[e] = h;
+  }
+#endif
 };
 
 /// Everything a kernel reads about its launch; lives in device memory.
@@ -224,7 +264,7 @@ __device__ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
   }
   LINAC_FOR_ELEMENTS(dst, i, j) {
     dst.at(i, j) = i < valid
-                       ? g->data[((first + i) * g->heads + head) * g->cols + col + j]
+                       ? g->load(first + i, head, col + j)
                        : 0.0f;
   }
   return Token{0};
@@ -238,7 +278,7 @@ __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
     L.fail();
     return nullptr;
   }
-  return g->data + index * g->cols;
+  return g->f32data() + index * g->cols;
 }
 
 __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
@@ -278,7 +318,7 @@ __device__ inline void load_param(Block &blk, const Global *g, const Tile &dst,
     blk.L.fail();
     return;
   }
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = g->data[head * g->cols + col + j]; }
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = g->load(0, head, col + j); }
   __syncthreads();
 }
 
@@ -286,7 +326,7 @@ __device__ inline void load_state(Block &blk, const Tile &dst, int64_t seq,
                                   int64_t head, int64_t col) {
   const Launch &L = blk.L;
   const Global *g = L.hasInitialState ? L.global("h0") : nullptr;
-  const float *p = g ? g->data + (seq * L.HV + head) * L.K * L.V : nullptr;
+  const float *p = g ? g->f32data() + (seq * L.HV + head) * L.K * L.V : nullptr;
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p ? p[i * L.V + col + j] : 0.0f; }
   __syncthreads();
 }
@@ -297,7 +337,7 @@ __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
   const Global *g = L.global("ht");
   if (!g)
     return;
-  float *p = g->data + (seq * L.HV + head) * L.K * L.V;
+  float *p = g->f32data() + (seq * L.HV + head) * L.K * L.V;
   LINAC_FOR_ELEMENTS(src, i, j) { p[i * L.V + col + j] = src.at(i, j); }
   __syncthreads();
 }
@@ -314,7 +354,7 @@ __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
   }
   LINAC_FOR_ELEMENTS(src, i, j) {
     if (i < valid)
-      g->data[((first + i) * g->heads + head) * g->cols + col + j] = src.at(i, j);
+      g->store(first + i, head, col + j, src.at(i, j));
   }
   __syncthreads();
 }
