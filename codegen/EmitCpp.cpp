@@ -482,6 +482,7 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
        << shape.second << "\n";
   os << "// linac:module " << variant << " " << chunk << " " << signature.K
      << " " << signature.V << "\n";
+  os << "// linac:config " << config << "\n";
   for (const KernelSignature::Arg &a : signature.args)
     os << "// linac:arg " << a.name << " " << a.isParam << " " << a.perH << " "
        << a.width << "\n";

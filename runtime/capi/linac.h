@@ -6,8 +6,9 @@
  * and a message that names the argument with the expected and actual
  * values; nothing runs on bad arguments.
  *
- * Targets: "cpu" modules take host pointers (this version). GPU modules
- * will take device pointers and a stream through the same structures.
+ * Targets: cpu modules (linac_module_load, linac_forward) take host
+ * pointers; CUDA modules (linac_cuda_module_load, linac_cuda_forward) take
+ * device pointers and a stream, through the same structures.
  *
  *===------------------------------------------------------------------------===*/
 #ifndef LINAC_H
@@ -57,8 +58,9 @@ typedef struct linac_forward_args {
   /* Optional fp32 states [N, HV, K, V], contiguous (N sequences). */
   const float *initial_state;
   float *final_state;
-  /* fp32 output [B, T, HV, V], contiguous. */
-  float *o;
+  /* Output [B, T, HV, V], contiguous, of dtype o_dtype. */
+  void *o;
+  linac_dtype o_dtype; /* f32 when zero-initialised */
 } linac_forward_args;
 
 typedef struct linac_module linac_module;
@@ -77,6 +79,33 @@ const char *linac_module_signature(const linac_module *module);
 
 linac_status linac_forward(linac_module *module, const linac_forward_args *args,
                            char *error, size_t error_size);
+
+/* CUDA modules: emitted CUDA source (`linac compile X.lin --emit cuda
+ * --target sm_90a|sm_80 --shape K=..,V=.. -o X.cu`), compiled with NVRTC for
+ * the current device on first load and cached on disk ($LINAC_CACHE_DIR,
+ * else $XDG_CACHE_HOME/linac, else ~/.cache/linac; a corrupt entry is
+ * rebuilt). The module belongs to the CUDA context current at load (the
+ * primary context of device 0 when none is). */
+linac_status linac_cuda_module_load(const char *source_path,
+                                    linac_module **module, char *error,
+                                    size_t error_size);
+
+/* Runs the forward pass asynchronously on `stream` (a CUstream or
+ * cudaStream_t; NULL is the default stream). Every pointer in `args`
+ * (tensors, cu_seqlens, states, o) is device memory of the module's
+ * context; each tensor must lie inside its allocation, with its last
+ * dimension contiguous and B and T collapsible (stride of B = T x stride of
+ * T, or B = 1). cu_seqlens (int64) is read back to check it, which waits
+ * for `stream`. On a bad argument nothing is launched. */
+linac_status linac_cuda_forward(linac_module *module,
+                                const linac_forward_args *args, void *stream,
+                                char *error, size_t error_size);
+
+/* Waits for `stream` and reports LINAC_ERROR_KERNEL if a kernel of this
+ * module detected an access outside a tensor since the last check (which a
+ * validated call never causes; this checks linac itself). */
+linac_status linac_cuda_module_check(linac_module *module, void *stream,
+                                     char *error, size_t error_size);
 
 #ifdef __cplusplus
 }

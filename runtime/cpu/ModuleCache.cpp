@@ -1,5 +1,6 @@
 //===- ModuleCache.cpp ----------------------------------------------------===//
 #include "runtime/cpu/ModuleCache.h"
+#include "runtime/Directories.h"
 #include "runtime/Hash.h"
 
 #include <cstdio>
@@ -22,22 +23,6 @@ std::string cacheDirectory() {
   if (const char *d = std::getenv("HOME"); d && *d)
     return std::string(d) + "/.cache/linac";
   return "/tmp/linac-cache";
-}
-
-static bool makeDirs(const std::string &path) {
-  std::string partial;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/')
-    partial = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty())
-      continue;
-    partial += part + "/";
-    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-      return false;
-  }
-  return true;
 }
 
 static bool writeFile(const std::string &path, const std::string &text) {
@@ -73,7 +58,7 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out) {
   const char *env = std::getenv("LINAC_CXX");
   std::string cxx = env && *env ? env : LINAC_DEFAULT_CXX;
   std::string dir = cacheDirectory() + "/cpu";
-  if (!makeDirs(dir))
+  if (!makeDirectories(dir))
     return "cannot create the module cache directory '" + dir + "'";
   std::string key = hashHex(source + "\n" + kCpuTileHeader + "\n" +
                             compilerIdentity(cxx));
@@ -88,7 +73,7 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out) {
     std::remove(so.c_str()); // corrupt entry: rebuild it
   }
   std::string work = dir + "/" + key + ".build." + std::to_string(getpid());
-  if (!makeDirs(work))
+  if (!makeDirectories(work))
     return "cannot create '" + work + "'";
   if (!writeFile(work + "/linac_tile.h", kCpuTileHeader) ||
       !writeFile(work + "/kernel.cpp", source))

@@ -1,6 +1,7 @@
 //===- CudaModule.cpp -----------------------------------------------------===//
 #include "runtime/cuda/CudaModule.h"
 #include "runtime/cuda/NvrtcCompiler.h"
+#include "runtime/Directories.h"
 #include "runtime/Hash.h"
 
 #include <chrono>
@@ -74,6 +75,8 @@ std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
       info.workspaces.push_back(ws);
     } else if (kind == "module") {
       w >> info.variant >> info.chunk >> info.K >> info.V;
+    } else if (kind == "config") {
+      w >> info.config;
     } else if (kind == "arg") {
       CudaModuleInfo::Arg a;
       int p, h;
@@ -118,7 +121,8 @@ std::string CudaModule::load(const std::string &source,
   std::string key = hashHex(source + "\n" + kCudaTileHeader + "\n" + arch +
                             "\n" + nvrtcVersion() + "\n" + name + "\n" +
                             std::to_string(driver));
-  mkdir(cacheDir.c_str(), 0755);
+  if (!makeDirectories(cacheDir))
+    return "cannot create the module cache directory '" + cacheDir + "'";
   std::string cubinPath = cacheDir + "/" + key + ".cubin";
   std::string sumPath = cacheDir + "/" + key + ".sum";
 

@@ -34,7 +34,7 @@ struct CudaModuleInfo {
     bool isParam = false, perH = false;
     int width = 0;
   };
-  std::string variant;
+  std::string variant, config;
   int64_t chunk = 0, K = 0, V = 0;
   std::vector<Kernel> kernels;
   std::vector<Workspace> workspaces;

@@ -29,3 +29,8 @@ case_ kda_varlen kda 1,20000,4,8,128,128 24 1,0,4999,8000,7000 h0
 case_ kda_k256 kda 1,8192,2,4,256,256 25 - h0
 case_ gdn_k256_bh gdn 8,2048,16,16,256,256 26 - h0
 cat .carry/big/cases.txt
+# Modules for the C ABI test (test/gpu/capi_cuda.cpp): GDN with fp32 mma
+# operands, KDA with the GPU default.
+rm -rf .carry/capi && mkdir -p .carry/capi
+$L compile examples/gdn.lin --emit cuda --shape K=64,V=64 --config mma=f32 -o .carry/capi/gdn64.cu
+$L compile examples/kda.lin --emit cuda --shape K=64,V=64 -o .carry/capi/kda64.cu

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (device tool, carry .carry):
-#   scripts/gpu-check/run.sh [primitives] [small] [sanitizer] [big]   (default: all)
+#   scripts/gpu-check/run.sh [primitives] [small] [sanitizer] [big] [capi] [linac]
+#   (default: all)
 # Each stage stays well under the device tool's 10-minute command limit.
 #  primitives  test/gpu/tile_primitives.cu, built as an sm_90a cubin (wgmma)
 #              and as compute_80 PTX that the driver compiles for this GPU
@@ -15,13 +16,22 @@
 #              kernels of the varlen, materialised and sequence-split cases;
 #  big         the large shapes of .carry/big (scripts/gpu-check/prepare.sh),
 #              inputs and the float64 reference rebuilt here from seeds:
-#              fp32 operands to 1e-5, the default to 2e-2.
+#              fp32 operands to 1e-5, the default to 2e-2;
+#  capi        liblinac built here (g++, NVRTC, the driver opened at run
+#              time), then test/gpu/capi_cuda.cpp: linac_cuda_forward on
+#              device pointers (bf16/f16 inputs, strides, varlen, GVA,
+#              states) against the float64 reference, and bad arguments
+#              that must be refused with nothing launched;
+#  linac       the statically linked driver (.carry/bin/linac, built here by
+#              scripts/gpu-check/build-static-linac.sh): `linac run --target
+#              sm_90a|sm_80 --check` for every example over ragged, varlen,
+#              GVA, initial-state, strong-gate and bf16/f16-input cases.
 # Output: $OUT/gpu-check.txt (appended per stage).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp}/gpu-check.txt
 export PATH=/usr/local/cuda/bin:$PATH
-stages=${*:-primitives small sanitizer big}
+stages=${*:-primitives small sanitizer big capi linac}
 W=/tmp/gpucheck
 mkdir -p $W
 echo "# gpu-check [$stages]: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d), $(nvcc --version | tail -1)" | tee -a "$out"
@@ -100,5 +110,49 @@ if has big && [ -f .carry/big/cases.txt ]; then
     printf "%-16s bf16 " "$name" | tee -a "$out"
     $W/big_check examples/$ex.lin .carry/big/$name.tc.cu $shape $seed $seqlens $h0 2e-2 2>&1 | tee -a "$out" || status=1
   done < .carry/big/cases.txt
+fi
+if has capi; then
+  echo "## the C ABI with device pointers (test/gpu/capi_cuda.cpp)" | tee -a "$out"
+  { printf 'static const char kCpuTileHeader[] = R"LINACHDR('
+    cat runtime/device/cpu/linac_tile.h
+    printf ')LINACHDR";\n'; } > $W/EmbeddedHeader.inc
+  g++ -std=c++17 -O2 -fPIC -shared -I. -Iruntime/device/cuda -I$W -I/usr/local/cuda/include \
+    -DLINAC_HAVE_CUDA_CAPI -DLINAC_DEFAULT_CXX='"g++"' \
+    runtime/capi/Capi.cpp runtime/capi/CapiCuda.cpp runtime/cpu/CpuRuntime.cpp runtime/cpu/ModuleCache.cpp \
+    $RUNTIME runtime/cuda/CudaDriver.cpp reference/Problem.cpp \
+    -L/usr/local/cuda/lib64 -lnvrtc -ldl -o $W/liblinac.so || { echo "liblinac build failed"; exit 1; }
+  FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
+  g++ -std=c++17 -O2 -I. -I/usr/local/cuda/include test/gpu/capi_cuda.cpp \
+    reference/RecurrenceReference.cpp reference/RandomProblem.cpp $FRONTEND \
+    -L$W -llinac -Wl,-rpath,$W -lpthread -o $W/capi_cuda || { echo "capi_cuda build failed"; exit 1; }
+  rm -rf $W/capi-cache
+  LINAC_CACHE_DIR=$W/capi-cache $W/capi_cuda .carry/capi 2>&1 | tee -a "$out" || status=1
+fi
+
+if has linac; then
+  echo "## linac run --target sm_90a|sm_80 --check (.carry/bin/linac)" | tee -a "$out"
+  L=.carry/bin/linac
+  [ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
+  export LINAC_CACHE_DIR=$W/linac-cache
+  lrun() { # example shape flags...
+    local ex=$1 shape=$2; shift 2
+    for t in sm_90a sm_80; do
+      printf "%-17s %-7s %-34s %-40s " "$ex" "$t" "$shape" "$*" | tee -a "$out"
+      if $L run examples/$ex.lin --target $t --shape $shape --seed 3 --check "$@" > $W/lrun.txt 2>&1; then
+        sed -n 's/^check against the float64 reference: //p' $W/lrun.txt | tee -a "$out"
+      else
+        status=1; echo "FAIL" | tee -a "$out"; tail -4 $W/lrun.txt | tee -a "$out"
+      fi
+    done
+  }
+  for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+    lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16
+    lrun $ex B=1,T=400,H=2,HV=2,K=64,V=32 --seqlens 1,0,199,200 --dtype f16
+  done
+  lrun gdn B=1,T=200,H=1,HV=2,K=128,V=128 --gates strong --initial-state
+  lrun kda B=1,T=1,H=1,K=128,V=128 --initial-state
+  lrun kda B=1,T=4000,H=2,HV=2,K=64,V=64 --config split=sequence,segment=4 --dtype bf16
+  lrun dplr B=2,T=150,H=1,HV=2,K=64,V=64 --config chunk=32,wu=materialized
+  lrun gdn B=2,T=100,H=2,HV=2,K=64,V=64 --config mma=f32 --initial-state
 fi
 exit $status

@@ -105,7 +105,8 @@ struct Launch {
   int64_t scratchPerBlock;
   int *error;               // set to 1 on any out-of-range access
 
-  LINAC_DEVICE const Global *global(const char *name) const {
+  /// The tensor called `name`, or null.
+  LINAC_DEVICE const Global *find(const char *name) const {
     for (int i = 0; i < numGlobals; ++i) {
       const char *a = globals[i].name, *b = name;
       while (*a && *a == *b) {
@@ -115,8 +116,14 @@ struct Launch {
       if (*a == *b)
         return &globals[i];
     }
-    *error = 1;
     return nullptr;
+  }
+  /// A tensor the kernel needs: missing is an error.
+  LINAC_DEVICE const Global *global(const char *name) const {
+    const Global *g = find(name);
+    if (!g)
+      *error = 1;
+    return g;
   }
   LINAC_DEVICE float scalar(const char *) const { return scale; }
   LINAC_DEVICE void fail() const { *error = 1; }
@@ -334,7 +341,7 @@ __device__ inline void load_state(Block &blk, const Tile &dst, int64_t seq,
 __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
                                    int64_t head, int64_t col) {
   const Launch &L = blk.L;
-  const Global *g = L.global("ht");
+  const Global *g = L.find("ht"); // the final state is optional
   if (!g)
     return;
   float *p = g->f32data() + (seq * L.HV + head) * L.K * L.V;
