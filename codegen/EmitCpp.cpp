@@ -20,8 +20,8 @@ using namespace mlir;
 namespace linac {
 
 TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0}; }
-// 16 KiB: two staged 64 x 128-byte mma operands (linac_tile_cuda.cuh).
-TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16384}; }
+// Two staged 64 x 128-byte mma operands and 16 mbarriers (linac_tile_cuda.cuh).
+TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16512}; }
 
 KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
   KernelMemory m;

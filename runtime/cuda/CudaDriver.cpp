@@ -39,8 +39,11 @@ std::string cudaDriverError() { return library().error; }
 // up is the expanded name.
 #define LINAC_SYMBOL_NAME(f) LINAC_SYMBOL_NAME2(f)
 #define LINAC_SYMBOL_NAME2(f) #f
+// Hidden: a shared library with these inside (liblinac.so) must not offer
+// them to a process that also links libcuda.
+#define LINAC_HIDDEN __attribute__((visibility("hidden")))
 #define LINAC_FORWARD(f, params, args)                                         \
-  CUresult CUDAAPI f params {                                                  \
+  LINAC_HIDDEN CUresult CUDAAPI f params {                                     \
     using Fn = CUresult(CUDAAPI *) params;                                     \
     static Fn fn = reinterpret_cast<Fn>(symbol(LINAC_SYMBOL_NAME(f)));         \
     return fn ? fn args : CUDA_ERROR_NO_DEVICE;                                \
@@ -48,7 +51,7 @@ std::string cudaDriverError() { return library().error; }
 
 extern "C" {
 
-CUresult CUDAAPI cuGetErrorString(CUresult error, const char **pStr) {
+LINAC_HIDDEN CUresult CUDAAPI cuGetErrorString(CUresult error, const char **pStr) {
   using Fn = CUresult(CUDAAPI *)(CUresult, const char **);
   static Fn fn = reinterpret_cast<Fn>(symbol(LINAC_SYMBOL_NAME(cuGetErrorString)));
   if (fn)

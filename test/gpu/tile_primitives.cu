@@ -3,13 +3,18 @@
 // Built and run on the GPU machine by scripts/gpu-check/run.sh, twice: as an
 // sm_90a cubin (the wgmma path) and as compute_80 PTX that the driver
 // compiles for the GPU at hand (the sm_80 mma.sync/ldmatrix path); CI
-// compiles it to PTX for both (test/gpu/compile.test). One line per test,
+// compiles it to PTX for both (test/gpu/compile.test). Tests: the mma
+// fragment layouts and products, and the asynchronous copies (bulk copies
+// on mbarriers, cp.async groups, converting loads) with ragged tiles,
+// strides, mbarrier reuse and workspace tiles. One line per test,
 // "ok" or "FAIL"; the exit status is the number of failures.
 //
 //   tile_primitives
 //
 //===----------------------------------------------------------------------===//
 #include "linac_tile_cuda.cuh"
+
+#include <cuda_fp16.h>
 
 #include <cmath>
 #include <cstdio>
@@ -199,6 +204,141 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   cudaFree(dC);
 }
 
+// ---- asynchronous copies -------------------------------------------------------
+
+/// Copies `rounds` chunks of R rows x C columns (chunk c: rows c*R.., valid
+/// rows `valid[c % 2]`) through a 2-stage shared buffer, prefetching chunk
+/// c+1 before waiting for chunk c as the emitted kernels do, and writes
+/// every waited stage to out[c]. Also returns the token kinds seen.
+__global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
+                           int rounds, int valid0, int valid1, int fromSlot,
+                           float *out, int *kinds) {
+  Block blk(*L, 0, 0, 0, 0);
+  Buffer &buf = blk.alloc(shared, R, C, 2, "stage");
+  const Global *g = &L->globals[0];
+  auto issue = [&](int c) {
+    int valid = c % 2 ? valid1 : valid0;
+    if (fromSlot) // a workspace tile: slot (seq 0, head, chunk c), all rows
+      return copy_tile_async(blk, g, buf.stage(c), 0, head, c, col, 1, g->cols / R);
+    return copy_async(blk, g, buf.stage(c), 0, c * R, valid, head, col);
+  };
+  Token next = issue(0);
+  for (int c = 0; c < rounds; ++c) {
+    Token cur = next;
+    if (c + 1 < rounds)
+      next = issue(c + 1);
+    if (threadIdx.x == 0)
+      atomicOr(kinds, 1 << cur.kind);
+    wait(blk, cur);
+    Tile t = buf.stage(c);
+    for (int idx = threadIdx.x; idx < R * C; idx += blockDim.x)
+      out[(int64_t)c * R * C + idx] = t.at(idx / C, idx % C);
+    barrier(blk);
+  }
+}
+
+/// A tensor [rows, heads, cols] of `dtype` with padded strides, copied in
+/// `rounds` chunks; every element must arrive exactly, rows past `valid`
+/// as zeros.
+static void testCopy(const char *what, int dtype, int R, int C, int heads,
+                     int cols, int head, int col, int rowPad, int rounds,
+                     int valid0, int valid1, bool fromSlot, int expectKind) {
+  int rows = R * rounds;
+  int64_t headStride = cols + rowPad, rowStride = heads * headStride;
+  size_t esize = dtype == f32 ? 4 : 2;
+  std::vector<float> values(static_cast<size_t>(rows * rowStride));
+  std::vector<unsigned char> raw(values.size() * esize);
+  std::mt19937 rng(R * 7 + C + dtype);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (size_t e = 0; e < values.size(); ++e) {
+    float x = u(rng);
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    if (dtype == bf16) { // values exactly representable in bf16
+      bits &= 0xffff0000u;
+      std::memcpy(&x, &bits, 4);
+      uint16_t h = bits >> 16;
+      std::memcpy(&raw[e * 2], &h, 2);
+    } else if (dtype == f16) { // small integers / 8: exact in f16
+      x = std::round(x * 8) / 8;
+      __half h = __float2half(x);
+      std::memcpy(&raw[e * 2], &h, 2);
+    } else {
+      std::memcpy(&raw[e * 4], &x, 4);
+    }
+    values[e] = x;
+  }
+  void *dData;
+  float *dOut;
+  int *dKinds, *dError;
+  CHECK_CUDA(cudaMalloc(&dData, raw.size()));
+  CHECK_CUDA(cudaMemcpy(dData, raw.data(), raw.size(), cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMalloc(&dOut, sizeof(float) * R * C * rounds));
+  CHECK_CUDA(cudaMemset(dOut, 0xff, sizeof(float) * R * C * rounds));
+  CHECK_CUDA(cudaMalloc(&dKinds, 4));
+  CHECK_CUDA(cudaMemset(dKinds, 0, 4));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  Launch hL;
+  std::memset(&hL, 0, sizeof hL);
+  hL.numGlobals = 1;
+  Global &g = hL.globals[0];
+  std::snprintf(g.name, sizeof g.name, "x");
+  g.data = dData;
+  g.dtype = dtype;
+  g.rows = rows;
+  g.heads = heads;
+  g.cols = cols;
+  g.rowStride = rowStride;
+  g.headStride = headStride;
+  hL.HV = heads;
+  hL.chunks = rounds;
+  hL.error = dError;
+  if (fromSlot) { // a workspace [HV * chunks, R * cols] (seq 0)
+    g.rows = heads * rounds;
+    g.heads = 1;
+    g.cols = R * cols;
+  }
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof hL));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  int smem = int(kReservedSharedBytes) + 2 * R * C * 4 + 16;
+  CHECK_CUDA(cudaFuncSetAttribute(copyKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  copyKernel<<<1, 128, smem>>>(dL, R, C, head, col, rounds, valid0, valid1, fromSlot, dOut, dKinds);
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> out(static_cast<size_t>(R) * C * rounds);
+  int kinds = 0, error = 0;
+  CHECK_CUDA(cudaMemcpy(out.data(), dOut, out.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&kinds, dKinds, 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  int bad = 0;
+  for (int c = 0; c < rounds; ++c)
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < C; ++j) {
+        float want;
+        if (fromSlot) // slot row (head * chunks + c), element i * cols + col + j
+          want = values[static_cast<size_t>((head * rounds + c) * R * cols + i * cols + col + j)];
+        else
+          want = i < (c % 2 ? valid1 : valid0)
+                     ? values[static_cast<size_t>((c * R + i) * rowStride + head * headStride + col + j)]
+                     : 0.0f;
+        bad += out[static_cast<size_t>(c) * R * C + i * C + j] != want;
+      }
+  char name[96], detail[96];
+  std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d", what,
+                dtype == f32 ? "f32" : dtype == bf16 ? "bf16" : "f16", R, C, rounds);
+  std::snprintf(detail, sizeof detail, "%d wrong, tokens%s%s%s%s", bad,
+                kinds & 1 ? " sync" : "", kinds & 2 ? " cp.async" : "",
+                kinds & 4 ? " bulk+mbarrier" : "", error ? ", ERROR FLAG" : "");
+  // Every token of the copy must be of the path expected on this device.
+  report(name, bad == 0 && !error && kinds == (1 << expectKind), detail);
+  cudaFree(dData);
+  cudaFree(dOut);
+  cudaFree(dKinds);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 int main() {
   int path = -1, *dPath;
   CHECK_CUDA(cudaMalloc(&dPath, 4));
@@ -228,6 +368,16 @@ int main() {
     for (const Shape &s : shapes)
       for (int tr = 0; tr < 4; ++tr)
         testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, s.M % 3, dL);
+  // Copies: the path each takes depends on the device and the source.
+  int bulkKind = path == 2 ? 2 : 1; // sm_90 bulk copies; sm_80 cp.async
+  int f32Kind = path > 0 ? 1 : 0;
+  testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, bulkKind);
+  testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, bulkKind);
+  testCopy("scalar per token (4-byte rows)", f32, 64, 1, 4, 1, 3, 0, 0, 4, 64, 1, false, f32Kind);
+  testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind);
+  testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
+  testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);
+  testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind);
   std::printf("# %d failure(s)\n", failures);
   return failures;
 }

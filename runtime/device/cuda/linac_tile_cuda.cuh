@@ -150,8 +150,12 @@ struct Buffer {
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
 
+/// What a wait waits for: nothing (the copy was synchronous), a cp.async
+/// group, or an mbarrier phase (bulk copies).
 struct Token {
-  int unused;
+  int kind;      // 0 done, 1 cp.async group, 2 mbarrier
+  int index;     // the group's sequence number, or the mbarrier
+  unsigned seq;  // the mbarrier's use this token is for
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -166,10 +170,11 @@ constexpr int kMmaBlock = 64;     // output rows and columns per mma block
 constexpr int kMmaRowBytes = 128; // bytes of one staged row (one K slice)
 constexpr int kMmaOperandBytes = kMmaBlock * kMmaRowBytes;
 /// Shared memory the library reserves at the start of every block's dynamic
-/// area: the two staged mma operands. The emitter counts it in each
+/// area: the two staged mma operands and the copies' mbarriers. The emitter counts it in each
 /// kernel's shared bytes (TargetHooks::reservedSharedBytes, checked by a
 /// static_assert in the emitted source).
-constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes;
+constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
+constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes + 8 * kCopyBarriers;
 
 /// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
 /// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
@@ -201,9 +206,28 @@ public:
     id[1] = i1;
     id[2] = i2;
     scratch = L.scratch + linear * L.scratchPerBlock;
+#if __CUDA_ARCH__ >= 900
+    if (threadIdx.x == 0) {
+      for (int b = 0; b < kCopyBarriers; ++b)
+        asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(barrierAddress(b)));
+      asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    }
+    __syncthreads();
+#endif
   }
   const Launch &L;
   int64_t id[3];
+  // Asynchronous copies. Every thread runs the same program, so each keeps
+  // the same account: cp.async groups committed, and per mbarrier the uses
+  // issued and waited (the phase parity of use u is u & 1).
+  int groupsCommitted = 0;
+  int nextBarrier = 0;
+  unsigned barrierIssued[kCopyBarriers] = {};
+  unsigned barrierWaited[kCopyBarriers] = {};
+  __device__ unsigned barrierAddress(int b) const {
+    return static_cast<unsigned>(__cvta_generic_to_shared(
+        linacSharedMemory + 2 * kMmaOperandBytes + 8 * b));
+  }
   Buffer buffers[kMaxBuffers];
   int count = 0;
   int64_t sharedUsed = kReservedSharedBytes, scratchUsed = 0;
@@ -257,9 +281,122 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
          once_ < 1; ++once_)
 
 __device__ inline void barrier(Block &) { __syncthreads(); }
-__device__ inline void wait(Block &, Token &) { __syncthreads(); }
 
-__device__ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
+// ---- asynchronous copies ------------------------------------------------------
+//
+// A tile copy from global memory is, by what the source allows:
+//  - sm_90: one bulk copy (cp.async.bulk) per row, issued by thread 0 (the
+//    producer) and completing on an mbarrier (f32 rows whose addresses and
+//    length are multiples of 16 bytes);
+//  - sm_80: cp.async of each f32 element by all threads, one commit group
+//    per tile copy (rows past `valid` zero-filled by the copy itself);
+//  - otherwise (bf16/f16 sources are converted on the way) a synchronous
+//    loop.
+// wait() waits for the copy's group or mbarrier phase, then a block barrier
+// makes the tile visible to every thread.
+
+#if __CUDA_ARCH__ >= 800
+__device__ inline void cp_async_wait(int pending) {
+  switch (pending) { // the count is an immediate
+  case 0: asm volatile("cp.async.wait_group 0;\n" ::: "memory"); break;
+  case 1: asm volatile("cp.async.wait_group 1;\n" ::: "memory"); break;
+  case 2: asm volatile("cp.async.wait_group 2;\n" ::: "memory"); break;
+  case 3: asm volatile("cp.async.wait_group 3;\n" ::: "memory"); break;
+  case 4: asm volatile("cp.async.wait_group 4;\n" ::: "memory"); break;
+  case 5: asm volatile("cp.async.wait_group 5;\n" ::: "memory"); break;
+  case 6: asm volatile("cp.async.wait_group 6;\n" ::: "memory"); break;
+  default: asm volatile("cp.async.wait_group 7;\n" ::: "memory"); break;
+  }
+}
+#endif
+
+#if __CUDA_ARCH__ >= 900
+/// Waits until use `seq` of mbarrier `b` (and every earlier one) completed.
+__device__ inline void wait_barrier_use(Block &blk, int b, unsigned seq) {
+  unsigned addr = blk.barrierAddress(b);
+  for (unsigned u = blk.barrierWaited[b]; u <= seq; ++u) {
+    unsigned done = 0;
+    while (!done)
+      asm volatile("{\n.reg .pred p;\n"
+                   "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+                   "selp.u32 %0, 1, 0, p;\n}\n"
+                   : "=r"(done) : "r"(addr), "r"(u & 1) : "memory");
+  }
+  if (blk.barrierWaited[b] <= seq)
+    blk.barrierWaited[b] = seq + 1;
+}
+#endif
+
+__device__ inline void wait(Block &blk, Token &t) {
+#if __CUDA_ARCH__ >= 800
+  if (t.kind == 1) {
+    int pending = blk.groupsCommitted - t.index - 1;
+    cp_async_wait(pending < 0 ? 0 : pending);
+  }
+#endif
+#if __CUDA_ARCH__ >= 900
+  if (t.kind == 2)
+    wait_barrier_use(blk, t.index, t.seq);
+#endif
+  (void)blk;
+  __syncthreads();
+}
+
+/// Copies rows [0, valid) of `dst` from the f32 rows at src(i) (16-byte
+/// aligned rows when `bulk`), zero-filling the rest; returns the token.
+template <class RowAddress>
+__device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
+                                        int64_t valid, RowAddress src,
+                                        bool bulk) {
+#if __CUDA_ARCH__ >= 900
+  if (bulk) {
+    int b = blk.nextBarrier;
+    blk.nextBarrier = (b + 1) % kCopyBarriers;
+    if (blk.barrierWaited[b] < blk.barrierIssued[b]) // still in use: finish it
+      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1);
+    unsigned seq = blk.barrierIssued[b]++;
+    unsigned rowBytes = static_cast<unsigned>(dst.cols * 4);
+    if (threadIdx.x == 0) {
+      unsigned addr = blk.barrierAddress(b);
+      // Earlier generic-proxy accesses of the stage before the copy's writes.
+      asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+      asm volatile("{\n.reg .b64 state;\n"
+                   "mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
+                   ::"r"(addr), "r"(static_cast<unsigned>(valid) * rowBytes) : "memory");
+      for (int64_t i = 0; i < valid; ++i)
+        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                     "[%0], [%1], %2, [%3];\n"
+                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 0)))),
+                       "l"(src(i)), "r"(rowBytes), "r"(addr)
+                     : "memory");
+    }
+    for (int64_t idx = threadIdx.x; idx < (dst.rows - valid) * dst.cols; idx += blockDim.x)
+      dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
+    return Token{2, b, seq};
+  }
+#endif
+  (void)bulk;
+#if __CUDA_ARCH__ >= 800
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
+                 ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
+                   "l"(from), "r"(i < valid ? 4 : 0)
+                 : "memory");
+  }
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+  return Token{1, blk.groupsCommitted++, 0};
+#else
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i < valid ? src(i)[j] : 0.0f; }
+  return Token{0, 0, 0};
+#endif
+}
+
+__device__ inline bool aligned16(const void *p) {
+  return (reinterpret_cast<unsigned long long>(p) & 15) == 0;
+}
+
+__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile &dst,
                                    int64_t start, int64_t row, int64_t valid,
                                    int64_t head, int64_t col) {
   int64_t first = start + row;
@@ -267,14 +404,22 @@ __device__ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
       (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 ||
       head >= g->heads || col < 0 || col + dst.cols > g->cols) {
     blk.L.fail();
-    return Token{0};
+    return Token{0, 0, 0};
   }
-  LINAC_FOR_ELEMENTS(dst, i, j) {
-    dst.at(i, j) = i < valid
-                       ? g->load(first + i, head, col + j)
-                       : 0.0f;
+  if (g->dtype != f32) { // converted on the way in
+    LINAC_FOR_ELEMENTS(dst, i, j) {
+      dst.at(i, j) = i < valid ? g->load(first + i, head, col + j) : 0.0f;
+    }
+    return Token{0, 0, 0};
   }
-  return Token{0};
+  const float *base = static_cast<const float *>(g->data) +
+                      (valid > 0 ? first : 0) * g->rowStride +
+                      head * g->headStride + col;
+  int64_t stride = g->rowStride;
+  auto src = [=](int64_t i) { return base + i * stride; };
+  bool bulk = dst.cols % 4 == 0 && stride % 4 == 0 && dst.ld % 4 == 0 &&
+              aligned16(base) && aligned16(dst.p);
+  return copy_rows_async(blk, dst, valid, src, bulk);
 }
 
 __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
@@ -304,19 +449,23 @@ __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
   __syncthreads();
 }
 
-__device__ inline Token copy_tile_async(Block &blk, const Global *g,
+__device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
                                         const Tile &dst, int64_t seq,
                                         int64_t head, int64_t chunk,
                                         int64_t col, int64_t valid,
                                         int64_t fullCols) {
   if (valid <= 0) {
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = 0.0f; }
-    return Token{0};
+    return Token{0, 0, 0};
   }
   float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
-  if (p)
-    LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p[i * fullCols + col + j]; }
-  return Token{0};
+  if (!p)
+    return Token{0, 0, 0};
+  const float *base = p + col;
+  auto src = [=](int64_t i) { return base + i * fullCols; };
+  bool bulk = dst.cols % 4 == 0 && fullCols % 4 == 0 && dst.ld % 4 == 0 &&
+              aligned16(base) && aligned16(dst.p);
+  return copy_rows_async(blk, dst, dst.rows, src, bulk);
 }
 
 __device__ inline void load_param(Block &blk, const Global *g, const Tile &dst,
