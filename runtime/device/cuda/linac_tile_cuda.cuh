@@ -1,18 +1,18 @@
-//===- linac_tile_cuda.cuh - the CUDA tile library: the spike --------------===//
+//===- linac_tile_cuda.cuh - the CUDA tile library -------------------------===//
 //
 // The same API as runtime/device/cpu/linac_tile.h, for the GPU, so that the
-// emitted kernel bodies run unchanged. This first version exists to find
-// design mistakes in the tile IR early (docs/gpu-spike.md); it is correct
-// and deliberately simple, not fast:
-//  - every tile op is a block-wide SIMT loop followed by __syncthreads();
-//  - shared tiles live in dynamic shared memory; "register" tiles live in a
-//    per-block scratch area of global memory (the IR gives every
-//    intermediate its own tile, far more than registers hold);
-//  - copy_async copies synchronously; wait is a barrier;
-//  - mma is a loop of FMAs (no tensor cores), with operands rounded to
-//    their declared precision as on the cpu target.
-// The fast paths (wgmma/TMA on sm_90a, mma.sync/cp.async on sm_80) replace
-// these ops one by one behind the same calls.
+// emitted kernel bodies run unchanged (one block of 128 threads, a
+// warpgroup, per kernel instance). Where it stands:
+//  - matmuls run on the tensor cores: wgmma on sm_90a, ldmatrix +
+//    mma.sync on sm_80, operands staged in shared memory (see "matmuls");
+//  - tile copies from global memory are asynchronous: bulk copies on
+//    mbarriers (sm_90), cp.async groups (sm_80); bf16/f16 sources are
+//    converted on the way in (see "asynchronous copies");
+//  - every other op is a block-wide SIMT loop followed by __syncthreads(),
+//    and "register" tiles live in a per-block scratch area of global memory
+//    (the tile IR does not yet place tiles in registers: docs/gpu-spike.md).
+// It is correct (test/gpu/tile_primitives.cu, scripts/gpu-check/run.sh),
+// not fast.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LINAC_TILE_CUDA_CUH
