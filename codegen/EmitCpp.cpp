@@ -19,9 +19,10 @@ using namespace mlir;
 
 namespace linac {
 
-TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0}; }
-// Two staged 64 x 128-byte mma operands and 16 mbarriers (linac_tile_cuda.cuh).
-TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16512}; }
+TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0, 0}; }
+// Two staged 64 x 128-byte mma operands, 16 mbarriers and the warp-role
+// counters (linac_tile_cuda.cuh).
+TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16592, 16}; }
 
 KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
   KernelMemory m;
@@ -453,6 +454,19 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   Emitter emitter(os);
   std::vector<tile::KernelOp> kernels;
   for (auto kernel : module.getOps<tile::KernelOp>()) {
+    // A producer warp runs ahead of the consumers by at most the copies in
+    // the kernel's text (a prologue and one loop body); each needs its own
+    // mbarrier until it is waited.
+    int64_t copies = 0;
+    kernel.walk([&](Operation *op) {
+      copies += isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(op);
+    });
+    if (kernel.getWarps() > 4 && target.maxCopiesInFlight &&
+        copies > target.maxCopiesInFlight)
+      return kernel.emitError("warp roles: ")
+             << copies << " asynchronous copies, the " << target.name
+             << " tile library keeps " << target.maxCopiesInFlight
+             << " in flight (use roles=off)";
     if (failed(emitter.emitKernel(kernel)))
       return failure();
     kernels.push_back(kernel);
@@ -475,7 +489,7 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
       seg = a.getInt();
     KernelMemory mem = kernelMemory(k, target);
     os << " " << vt << " " << seg << " " << mem.sharedBytes << " "
-       << mem.regBytes << "\n";
+       << mem.regBytes << " " << k.getWarps() * 32 << "\n";
   }
   for (auto &[name, shape] : emitter.workspaces)
     os << "// linac:workspace " << name << " " << shape.first << " "

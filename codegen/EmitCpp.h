@@ -19,6 +19,9 @@ struct TargetHooks {
   /// library's mma operand staging); the emitted source static_asserts that
   /// the library agrees.
   int64_t reservedSharedBytes = 0;
+  /// With warp roles, how many copies may be issued before the first of
+  /// them is waited (the CUDA library's mbarriers); 0: no limit.
+  int64_t maxCopiesInFlight = 0;
 };
 
 TargetHooks cpuTarget();

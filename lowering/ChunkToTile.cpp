@@ -31,6 +31,10 @@ namespace linac {
 
 namespace {
 
+/// Warps per block: one warpgroup computes; with warp roles a fifth warp
+/// issues the copies.
+int64_t warpsFor(const linac::KernelConfig &cfg) { return cfg.warpRoles ? 5 : 4; }
+
 /// What a tile dimension counts: chunk rows, key or value channels, or 1.
 enum class Ext { C, K, V, One };
 using Extents = std::pair<Ext, Ext>;
@@ -575,7 +579,7 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
   Location loc = scan.getLoc();
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + "_chunks"),
-      b.getStrArrayAttr({"seq", "head", "chunk"}), b.getI64IntegerAttr(4),
+      b.getStrArrayAttr({"seq", "head", "chunk"}), b.getI64IntegerAttr(warpsFor(cfg)),
       b.getStringAttr("parallel"));
   KernelBuilder kb(b, loc, scan, cfg, ext, /*tileV=*/false);
   kb.begin(kernel, false);
@@ -631,7 +635,7 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
       b.getStrArrayAttr({"seq", "head", segmented ? "segment" : "vtile"}),
-      b.getI64IntegerAttr(4), b.getStringAttr(spec.kind));
+      b.getI64IntegerAttr(warpsFor(cfg)), b.getStringAttr(spec.kind));
   KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
   kb.augment = spec.augment;
   if (segmented)
@@ -850,7 +854,7 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   Location loc = scan.getLoc();
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + "_segment_combine"),
-      b.getStrArrayAttr({"seq", "head"}), b.getI64IntegerAttr(4),
+      b.getStrArrayAttr({"seq", "head"}), b.getI64IntegerAttr(warpsFor(cfg)),
       b.getStringAttr("segment_combine"));
   kernel->setAttr("segment_chunks", b.getI64IntegerAttr(cfg.segment));
   KernelBuilder kb(b, loc, scan, cfg, ext, false);

@@ -16,7 +16,8 @@ std::string KernelConfig::str() const {
     s += ",vtile=" + std::to_string(vTile);
   if (split == Split::Sequence)
     s += ",segment=" + std::to_string(segment);
-  return s + ",stages=" + std::to_string(stages) + ",mma=" + mma;
+  s += ",stages=" + std::to_string(stages) + ",mma=" + mma;
+  return warpRoles ? s + ",roles=on" : s;
 }
 
 static bool parseInt(const std::string &s, int64_t &out) {
@@ -70,13 +71,17 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.split = KernelConfig::Split::Sequence;
       else
         err = "--config: split must be head, vtile or sequence, got '" + value + "'";
+    } else if (key == "roles") {
+      if (value != "on" && value != "off")
+        err = "--config: roles must be on or off, got '" + value + "'";
+      c.warpRoles = value == "on";
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, roles)";
     }
     if (!err.empty())
       return err;

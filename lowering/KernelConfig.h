@@ -38,6 +38,10 @@ struct KernelConfig {
   int64_t stages = 2;
   /// Precision of mma operands (f32, tf32, bf16, f16); accumulation is fp32.
   std::string mma = "f32";
+  /// Warp roles: a producer warp issues the copies (ops with role
+  /// producer) while four consumer warps compute, synchronised by
+  /// mbarriers; off: every warp runs every op.
+  bool warpRoles = false;
 
   std::string str() const;
 };

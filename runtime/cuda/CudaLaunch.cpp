@@ -121,7 +121,8 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
   for (size_t k = 0; k < info.kernels.size(); ++k) {
     void *params[] = {&dL};
     if (CUresult r = cuLaunchKernel(
-            module.function(k), grid[0][k], grid[1][k], grid[2][k], 128, 1, 1,
+            module.function(k), grid[0][k], grid[1][k], grid[2][k],
+            static_cast<unsigned>(info.kernels[k].threads), 1, 1,
             static_cast<unsigned>(info.kernels[k].sharedBytes), stream, params,
             nullptr);
         r != CUDA_SUCCESS) {

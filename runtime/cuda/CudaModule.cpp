@@ -62,7 +62,7 @@ std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
     if (kind == "kernel") {
       CudaModuleInfo::Kernel k;
       w >> k.entry >> k.grid[0] >> k.grid[1] >> k.grid[2] >> k.vtileCols >>
-          k.segmentChunks >> k.sharedBytes >> k.regBytes;
+          k.segmentChunks >> k.sharedBytes >> k.regBytes >> k.threads;
       for (std::string &g : k.grid)
         if (g == "-")
           g.clear();

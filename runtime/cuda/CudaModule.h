@@ -24,6 +24,7 @@ struct CudaModuleInfo {
     std::string entry;
     std::string grid[3];
     int64_t vtileCols = 0, segmentChunks = 0, sharedBytes = 0, regBytes = 0;
+    int64_t threads = 128; // 160 with warp roles (a producer warp)
   };
   struct Workspace {
     std::string name;

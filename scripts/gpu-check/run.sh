@@ -7,13 +7,15 @@
 #              and as compute_80 PTX that the driver compiles for this GPU
 #              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
 #  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
-#              kernel.cu (fp32 mma operands, limit 1e-5) and kernel_tc.cu
+#              kernel.cu (fp32 mma operands, limit 1e-5), kernel_tc.cu
 #              (the GPU default: bf16 operands on the tensor cores, limits
-#              from the cpu target's check), native and compute_80, through
+#              from the cpu target's check) and kernel_roles.cu (the same
+#              with warp roles; $KERNELS picks), native and compute_80, through
 #              the NVRTC runtime: cold compile, warm cache hit, a corrupted
 #              cache entry detected and rebuilt, results vs float64;
 #  sanitizer   compute-sanitizer memcheck and racecheck on the tensor-core
-#              kernels of the varlen, materialised and sequence-split cases;
+#              kernels (and those with warp roles; $SANITIZE picks) of the
+#              varlen, materialised and sequence-split cases;
 #  big         the large shapes of .carry/big (scripts/gpu-check/prepare.sh),
 #              inputs and the float64 reference rebuilt here from seeds:
 #              fp32 operands to 1e-5, the default to 2e-2;
@@ -68,12 +70,12 @@ if has small; then
   echo "## small cases (.carry/spike): kernel (fp32 operands) and kernel_tc (bf16 tensor cores)" | tee -a "$out"
   for dir in .carry/spike/*/; do
     name=$(basename "$dir")
-    for kernel in kernel kernel_tc; do
+    for kernel in ${KERNELS:-kernel kernel_tc kernel_roles}; do
       limits=""
-      [ $kernel = kernel_tc ] && limits=$(cat "$dir/limits")
+      [ $kernel != kernel ] && limits=$(cat "$dir/limits")
       for arch in native compute_80; do
         rm -rf $W/cache && mkdir -p $W/cache
-        printf "%-22s %-9s " "$name" "${kernel#kernel}" | tee -a "$out"
+        printf "%-22s %-7s " "$name" "${kernel#kernel}" | tee -a "$out"
         $W/cuda_run "$dir/$kernel.cu" "$dir/dump" $W/cache $arch $limits 2>&1 | tee -a "$out" || status=1
       done
     done
@@ -83,17 +85,19 @@ fi
 if has sanitizer; then
   echo "## compute-sanitizer on the tensor-core kernels" | tee -a "$out"
   for name in gdn_varlen_vtile dplr_materialized kda_sequence gla_sequence; do
+   for kernel in ${SANITIZE:-kernel_tc kernel_roles}; do
     for arch in native compute_80; do
       for tool in memcheck racecheck; do
         rm -rf $W/cache && mkdir -p $W/cache
-        printf "%-22s %-10s %-9s " "$name" "$arch" "$tool" | tee -a "$out"
-        compute-sanitizer --tool $tool --error-exitcode 3 $W/cuda_run .carry/spike/$name/kernel_tc.cu \
+        printf "%-22s %-13s %-10s %-9s " "$name" "$kernel" "$arch" "$tool" | tee -a "$out"
+        compute-sanitizer --tool $tool --error-exitcode 3 $W/cuda_run .carry/spike/$name/$kernel.cu \
           .carry/spike/$name/dump $W/cache $arch $(cat .carry/spike/$name/limits) > $W/san.txt 2>&1
         rc=$?
         grep -E "ERROR SUMMARY|RACECHECK SUMMARY" $W/san.txt | tail -1 | tee -a "$out"
         [ $rc -eq 0 ] || { status=1; tail -8 $W/san.txt; }
       done
     done
+   done
   done
 fi
 
@@ -116,6 +120,7 @@ if has capi; then
   { printf 'static const char kCpuTileHeader[] = R"LINACHDR('
     cat runtime/device/cpu/linac_tile.h
     printf ')LINACHDR";\n'; } > $W/EmbeddedHeader.inc
+  # The driver shim's symbols stay inside liblinac (nm -D shows no cu*).
   g++ -std=c++17 -O2 -fPIC -shared -I. -Iruntime/device/cuda -I$W -I/usr/local/cuda/include \
     -DLINAC_HAVE_CUDA_CAPI -DLINAC_DEFAULT_CXX='"g++"' \
     runtime/capi/Capi.cpp runtime/capi/CapiCuda.cpp runtime/cpu/CpuRuntime.cpp runtime/cpu/ModuleCache.cpp \
@@ -124,7 +129,7 @@ if has capi; then
   FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
   g++ -std=c++17 -O2 -I. -I/usr/local/cuda/include test/gpu/capi_cuda.cpp \
     reference/RecurrenceReference.cpp reference/RandomProblem.cpp $FRONTEND \
-    -L$W -llinac -Wl,-rpath,$W -lpthread -o $W/capi_cuda || { echo "capi_cuda build failed"; exit 1; }
+    -L$W -llinac -Wl,-rpath,$W -lcuda -lpthread -o $W/capi_cuda || { echo "capi_cuda build failed"; exit 1; }
   rm -rf $W/capi-cache
   LINAC_CACHE_DIR=$W/capi-cache $W/capi_cuda .carry/capi 2>&1 | tee -a "$out" || status=1
 fi
@@ -154,5 +159,12 @@ if has linac; then
   lrun kda B=1,T=4000,H=2,HV=2,K=64,V=64 --config split=sequence,segment=4 --dtype bf16
   lrun dplr B=2,T=150,H=1,HV=2,K=64,V=64 --config chunk=32,wu=materialized
   lrun gdn B=2,T=100,H=2,HV=2,K=64,V=64 --config mma=f32 --initial-state
+  # Warp roles: every example, and the materialised and sequence-split kernels.
+  for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+    lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16 --config roles=on
+  done
+  lrun kda B=1,T=4000,H=2,HV=2,K=64,V=64 --config split=sequence,segment=4,roles=on --seqlens 1,0,1999,2000
+  lrun dplr B=2,T=150,H=1,HV=2,K=64,V=64 --config chunk=32,wu=materialized,roles=on
+  lrun gdn B=1,T=300,H=1,HV=2,K=128,V=128 --config roles=on,mma=f32 --initial-state
 fi
 exit $status

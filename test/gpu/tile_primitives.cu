@@ -147,7 +147,7 @@ __global__ void mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
 }
 
 static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
-                    bool accumulate, int pad, Launch *dL) {
+                    bool accumulate, int pad, Launch *dL, int threads = 128) {
   std::mt19937 rng(M * 131 + N * 17 + Kc + ta * 7 + tb * 3 + accumulate);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   // Each operand lives in a wider allocation (leading dimension = cols + pad)
@@ -176,7 +176,7 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   CHECK_CUDA(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dC, C.data(), C.size() * 4, cudaMemcpyHostToDevice));
-  mmaKernel<<<1, 128, kReservedSharedBytes>>>(dL, Tile{dC, M, N, ldc}, Tile{dA, ar, ac, lda},
+  mmaKernel<<<1, threads, kReservedSharedBytes>>>(dL, Tile{dC, M, N, ldc}, Tile{dA, ar, ac, lda},
                                               Tile{dB, br, bc, ldb}, ta, tb, accumulate, type);
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> got(C.size());
@@ -194,8 +194,9 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   double rel = err / std::max(scale, 1e-30);
   bool ok = rel <= 2e-6 * std::sqrt(double(Kc)) && padKept;
   char name[96], detail[64];
-  std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s", typeName(type), M, N, Kc,
-                ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "");
+  std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s%s", typeName(type), M, N, Kc,
+                ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "",
+                threads > 128 ? " roles" : "");
   std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s", err, scale,
                 padKept ? "" : ", wrote outside the view");
   report(name, ok, detail);
@@ -231,8 +232,9 @@ __global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
       atomicOr(kinds, 1 << cur.kind);
     wait(blk, cur);
     Tile t = buf.stage(c);
-    for (int idx = threadIdx.x; idx < R * C; idx += blockDim.x)
-      out[(int64_t)c * R * C + idx] = t.at(idx / C, idx % C);
+    if (!is_producer()) // what the consumers see after the wait
+      for (int idx = threadIdx.x; idx < R * C; idx += kConsumerThreads)
+        out[(int64_t)c * R * C + idx] = t.at(idx / C, idx % C);
     barrier(blk);
   }
 }
@@ -242,7 +244,8 @@ __global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
 /// as zeros.
 static void testCopy(const char *what, int dtype, int R, int C, int heads,
                      int cols, int head, int col, int rowPad, int rounds,
-                     int valid0, int valid1, bool fromSlot, int expectKind) {
+                     int valid0, int valid1, bool fromSlot, int expectKind,
+                     int threads = 128) {
   int rows = R * rounds;
   int64_t headStride = cols + rowPad, rowStride = heads * headStride;
   size_t esize = dtype == f32 ? 4 : 2;
@@ -304,7 +307,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
   int smem = int(kReservedSharedBytes) + 2 * R * C * 4 + 16;
   CHECK_CUDA(cudaFuncSetAttribute(copyKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-  copyKernel<<<1, 128, smem>>>(dL, R, C, head, col, rounds, valid0, valid1, fromSlot, dOut, dKinds);
+  copyKernel<<<1, threads, smem>>>(dL, R, C, head, col, rounds, valid0, valid1, fromSlot, dOut, dKinds);
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> out(static_cast<size_t>(R) * C * rounds);
   int kinds = 0, error = 0;
@@ -325,8 +328,9 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
         bad += out[static_cast<size_t>(c) * R * C + i * C + j] != want;
       }
   char name[96], detail[96];
-  std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d", what,
-                dtype == f32 ? "f32" : dtype == bf16 ? "bf16" : "f16", R, C, rounds);
+  std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d%s", what,
+                dtype == f32 ? "f32" : dtype == bf16 ? "bf16" : "f16", R, C, rounds,
+                threads > 128 ? " roles" : "");
   std::snprintf(detail, sizeof detail, "%d wrong, tokens%s%s%s%s", bad,
                 kinds & 1 ? " sync" : "", kinds & 2 ? " cp.async" : "",
                 kinds & 4 ? " bulk+mbarrier" : "", error ? ", ERROR FLAG" : "");
@@ -378,6 +382,19 @@ int main() {
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);
   testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind);
+  // Warp roles (160 threads): the producer warp copies, every kind of copy
+  // completes on an mbarrier, only the consumers wait.
+  if (path > 0) {
+    testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, 2, 160);
+    testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, 2, 160);
+    testCopy("scalar per token (4-byte rows)", f32, 64, 1, 4, 1, 3, 0, 0, 4, 64, 1, false, 2, 160);
+    testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, 2, 160);
+    testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 2, 160);
+    testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, 2, 160);
+    // mma with a producer warp present: the consumer warpgroup computes.
+    for (Operand t : {Operand::bf16, Operand::tf32})
+      testMma(t, 64, 64, 64, false, true, true, 1, dL, 160);
+  }
   std::printf("# %d failure(s)\n", failures);
   return failures;
 }

@@ -174,7 +174,13 @@ constexpr int kMmaOperandBytes = kMmaBlock * kMmaRowBytes;
 /// kernel's shared bytes (TargetHooks::reservedSharedBytes, checked by a
 /// static_assert in the emitted source).
 constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
-constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes + 8 * kCopyBarriers;
+/// The threads that compute: one warpgroup. With warp roles a fifth warp
+/// (threads 128..159) is the producer.
+constexpr int kConsumerThreads = 128;
+/// Reserved: two staged mma operands, the copies' mbarriers, and (warp
+/// roles) the consumers' progress counter and per-mbarrier wait counts.
+constexpr int64_t kReservedSharedBytes =
+    2 * kMmaOperandBytes + 8 * kCopyBarriers + 16 * ((4 + 4 * kCopyBarriers + 15) / 16);
 
 /// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
 /// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
@@ -197,6 +203,22 @@ LINAC_HOST_DEVICE inline int staged_offset(int row, int byte) {
 
 extern __shared__ __align__(16) char linacSharedMemory[];
 
+/// Warp roles (blocks of 160 threads): the producer warp runs the copies
+/// and nothing else; the consumer warpgroup runs every other op and
+/// synchronises on named barrier 1. Without roles (128 threads) every
+/// thread runs every op and synchronises on the block barrier.
+__device__ inline bool has_roles() { return blockDim.x > kConsumerThreads; }
+__device__ inline bool is_producer() { return threadIdx.x >= kConsumerThreads; }
+__device__ inline void sync_consumers() {
+  if (has_roles())
+    asm volatile("bar.sync 1, 128;\n" ::: "memory");
+  else
+    __syncthreads();
+}
+#define LINAC_CONSUMERS_ONLY                                                   \
+  if (is_producer())                                                           \
+  return
+
 class Block {
 public:
   __device__ Block(const Launch &L, int64_t i0, int64_t i1, int64_t i2,
@@ -206,11 +228,20 @@ public:
     id[1] = i1;
     id[2] = i2;
     scratch = L.scratch + linear * L.scratchPerBlock;
-#if __CUDA_ARCH__ >= 900
+#if __CUDA_ARCH__ >= 800
+    // mbarriers: bulk copies (sm_90) arrive once with the byte count; with
+    // warp roles every producer lane arrives (cp.async and converting loads
+    // complete on them too).
     if (threadIdx.x == 0) {
+      unsigned arrivals = has_roles() ? 32 : 1;
       for (int b = 0; b < kCopyBarriers; ++b)
-        asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(barrierAddress(b)));
+        asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n"
+                     ::"r"(barrierAddress(b)), "r"(arrivals));
+      for (int i = 0; i <= kCopyBarriers; ++i)
+        counters()[i] = 0;
+#if __CUDA_ARCH__ >= 900 // the bulk copies' async proxy sees the init
       asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#endif
     }
     __syncthreads();
 #endif
@@ -218,15 +249,23 @@ public:
   const Launch &L;
   int64_t id[3];
   // Asynchronous copies. Every thread runs the same program, so each keeps
-  // the same account: cp.async groups committed, and per mbarrier the uses
-  // issued and waited (the phase parity of use u is u & 1).
+  // the same account: cp.async groups committed, per mbarrier the uses
+  // issued and waited (use u completes phase u, parity u & 1), and block
+  // barriers passed.
   int groupsCommitted = 0;
   int nextBarrier = 0;
   unsigned barrierIssued[kCopyBarriers] = {};
   unsigned barrierWaited[kCopyBarriers] = {};
+  unsigned barriersPassed = 0;
   __device__ unsigned barrierAddress(int b) const {
     return static_cast<unsigned>(__cvta_generic_to_shared(
         linacSharedMemory + 2 * kMmaOperandBytes + 8 * b));
+  }
+  /// Warp roles: counters()[0] is the number of block barriers the
+  /// consumers passed, counters()[1 + b] the uses of mbarrier b they waited.
+  __device__ volatile unsigned *counters() const {
+    return reinterpret_cast<volatile unsigned *>(
+        linacSharedMemory + 2 * kMmaOperandBytes + 8 * kCopyBarriers);
   }
   Buffer buffers[kMaxBuffers];
   int count = 0;
@@ -276,24 +315,41 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 
 #define LINAC_FOR_ELEMENTS(t, i, j)                                            \
   for (int64_t idx_ = threadIdx.x; idx_ < (t).rows * (t).cols;                 \
-       idx_ += blockDim.x)                                                     \
+       idx_ += kConsumerThreads)                                                     \
     for (int64_t i = idx_ / (t).cols, j = idx_ % (t).cols, once_ = 0;          \
          once_ < 1; ++once_)
 
-__device__ inline void barrier(Block &) { __syncthreads(); }
+/// A block barrier. With warp roles the consumers synchronise among
+/// themselves and publish how many barriers they passed; the producer only
+/// counts them (a copy it issues waits until the consumers passed every
+/// barrier before it in the program: the stage it fills is free).
+__device__ inline void barrier(Block &blk) {
+  ++blk.barriersPassed;
+  if (is_producer())
+    return;
+  sync_consumers();
+  if (has_roles() && threadIdx.x == 0) {
+    __threadfence_block();
+    blk.counters()[0] = blk.barriersPassed;
+  }
+}
 
 // ---- asynchronous copies ------------------------------------------------------
 //
 // A tile copy from global memory is, by what the source allows:
-//  - sm_90: one bulk copy (cp.async.bulk) per row, issued by thread 0 (the
-//    producer) and completing on an mbarrier (f32 rows whose addresses and
-//    length are multiples of 16 bytes);
-//  - sm_80: cp.async of each f32 element by all threads, one commit group
-//    per tile copy (rows past `valid` zero-filled by the copy itself);
+//  - sm_90: one bulk copy (cp.async.bulk) per row completing on an
+//    mbarrier (f32 rows whose addresses and length are multiples of 16
+//    bytes);
+//  - sm_80: cp.async of each f32 element (rows past `valid` zero-filled by
+//    the copy itself), one commit group per tile copy;
 //  - otherwise (bf16/f16 sources are converted on the way) a synchronous
 //    loop.
-// wait() waits for the copy's group or mbarrier phase, then a block barrier
-// makes the tile visible to every thread.
+// Without warp roles every thread takes part (thread 0 issues the bulk
+// copies) and wait() waits for the copy's group or mbarrier phase, then a
+// block barrier makes the tile visible. With warp roles the producer warp
+// alone copies, every kind completing on an mbarrier (bulk copies with
+// their byte count, cp.async through cp.async.mbarrier.arrive, converting
+// loads by a plain arrive), and only the consumers wait.
 
 #if __CUDA_ARCH__ >= 800
 __device__ inline void cp_async_wait(int pending) {
@@ -308,9 +364,7 @@ __device__ inline void cp_async_wait(int pending) {
   default: asm volatile("cp.async.wait_group 7;\n" ::: "memory"); break;
   }
 }
-#endif
 
-#if __CUDA_ARCH__ >= 900
 /// Waits until use `seq` of mbarrier `b` (and every earlier one) completed.
 __device__ inline void wait_barrier_use(Block &blk, int b, unsigned seq) {
   unsigned addr = blk.barrierAddress(b);
@@ -318,78 +372,136 @@ __device__ inline void wait_barrier_use(Block &blk, int b, unsigned seq) {
     unsigned done = 0;
     while (!done)
       asm volatile("{\n.reg .pred p;\n"
-                   "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+                   "mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
                    "selp.u32 %0, 1, 0, p;\n}\n"
                    : "=r"(done) : "r"(addr), "r"(u & 1) : "memory");
   }
   if (blk.barrierWaited[b] <= seq)
     blk.barrierWaited[b] = seq + 1;
 }
+
+__device__ inline void mbarrier_arrive(unsigned addr) {
+  asm volatile("{\n.reg .b64 state;\n"
+               "mbarrier.arrive.shared::cta.b64 state, [%0];\n}\n"
+               ::"r"(addr) : "memory");
+}
 #endif
 
 __device__ inline void wait(Block &blk, Token &t) {
+  if (is_producer())
+    return;
 #if __CUDA_ARCH__ >= 800
   if (t.kind == 1) {
     int pending = blk.groupsCommitted - t.index - 1;
     cp_async_wait(pending < 0 ? 0 : pending);
   }
-#endif
-#if __CUDA_ARCH__ >= 900
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
 #endif
-  (void)blk;
-  __syncthreads();
+  sync_consumers();
+#if __CUDA_ARCH__ >= 800
+  // Every consumer is past the wait: the producer may reuse the mbarrier.
+  if (has_roles() && t.kind == 2 && threadIdx.x == 0) {
+    __threadfence_block();
+    blk.counters()[1 + t.index] = blk.barrierWaited[t.index];
+  }
+#endif
 }
 
-/// Copies rows [0, valid) of `dst` from the f32 rows at src(i) (16-byte
-/// aligned rows when `bulk`), zero-filling the rest; returns the token.
-template <class RowAddress>
+enum class CopyMode { convert, elements, bulk };
+
+/// Copies rows [0, valid) of `dst` -- element (i, j) is elem(i, j); f32
+/// rows start at src(i) for the elements and bulk modes -- and zero-fills
+/// the rest; returns the token.
+template <class RowAddress, class Element>
 __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
                                         int64_t valid, RowAddress src,
-                                        bool bulk) {
-#if __CUDA_ARCH__ >= 900
-  if (bulk) {
+                                        Element elem, CopyMode mode) {
+#if __CUDA_ARCH__ < 900
+  if (mode == CopyMode::bulk)
+    mode = CopyMode::elements;
+#endif
+#if __CUDA_ARCH__ >= 800
+  if (has_roles() || mode == CopyMode::bulk) {
+    // One mbarrier use; every thread keeps the same account.
     int b = blk.nextBarrier;
     blk.nextBarrier = (b + 1) % kCopyBarriers;
-    if (blk.barrierWaited[b] < blk.barrierIssued[b]) // still in use: finish it
-      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1);
+    bool roles = has_roles();
+    if (!roles && blk.barrierWaited[b] < blk.barrierIssued[b])
+      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1); // still in use: finish it
     unsigned seq = blk.barrierIssued[b]++;
-    unsigned rowBytes = static_cast<unsigned>(dst.cols * 4);
-    if (threadIdx.x == 0) {
-      unsigned addr = blk.barrierAddress(b);
-      // Earlier generic-proxy accesses of the stage before the copy's writes.
-      asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-      asm volatile("{\n.reg .b64 state;\n"
-                   "mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
-                   ::"r"(addr), "r"(static_cast<unsigned>(valid) * rowBytes) : "memory");
-      for (int64_t i = 0; i < valid; ++i)
-        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
-                     "[%0], [%1], %2, [%3];\n"
-                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 0)))),
-                       "l"(src(i)), "r"(rowBytes), "r"(addr)
-                     : "memory");
+    int lane = roles ? static_cast<int>(threadIdx.x) - kConsumerThreads
+                     : static_cast<int>(threadIdx.x);
+    int lanes = roles ? 32 : kConsumerThreads;
+    if (roles && !is_producer())
+      return Token{2, b, seq};
+    unsigned addr = blk.barrierAddress(b);
+    if (roles) {
+      // The stage is free once the consumers passed every barrier this
+      // copy follows; the mbarrier once they waited its previous use.
+      while (blk.counters()[0] < blk.barriersPassed ||
+             blk.counters()[1 + b] < seq) {
+      }
+      __threadfence_block();
     }
-    for (int64_t idx = threadIdx.x; idx < (dst.rows - valid) * dst.cols; idx += blockDim.x)
-      dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
+#if __CUDA_ARCH__ >= 900
+    if (mode == CopyMode::bulk) {
+      unsigned rowBytes = static_cast<unsigned>(dst.cols * 4);
+      if (lane == 0) {
+        // Earlier generic-proxy accesses of the stage before the writes.
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+        asm volatile("{\n.reg .b64 state;\n"
+                     "mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
+                     ::"r"(addr), "r"(static_cast<unsigned>(valid) * rowBytes) : "memory");
+        for (int64_t i = 0; i < valid; ++i)
+          asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                       "[%0], [%1], %2, [%3];\n"
+                       ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 0)))),
+                         "l"(src(i)), "r"(rowBytes), "r"(addr)
+                       : "memory");
+      }
+      for (int64_t idx = lane; idx < (dst.rows - valid) * dst.cols; idx += lanes)
+        dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
+      if (roles && lane != 0)
+        mbarrier_arrive(addr);
+      return Token{2, b, seq};
+    }
+#endif
+    // Warp roles, not bulk: the producer lanes copy, then arrive.
+    for (int64_t idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
+      int64_t i = idx / dst.cols, j = idx % dst.cols;
+      if (mode == CopyMode::elements) {
+        const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
+        asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
+                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
+                       "l"(from), "r"(i < valid ? 4 : 0)
+                     : "memory");
+      } else {
+        dst.at(i, j) = i < valid ? elem(i, j) : 0.0f;
+      }
+    }
+    if (mode == CopyMode::elements)
+      asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n"
+                   ::"r"(addr) : "memory");
+    else
+      mbarrier_arrive(addr);
     return Token{2, b, seq};
   }
-#endif
-  (void)bulk;
-#if __CUDA_ARCH__ >= 800
-  LINAC_FOR_ELEMENTS(dst, i, j) {
-    const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
-                 ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
-                   "l"(from), "r"(i < valid ? 4 : 0)
-                 : "memory");
+  if (mode == CopyMode::elements) {
+    LINAC_FOR_ELEMENTS(dst, i, j) {
+      const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
+      asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
+                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
+                     "l"(from), "r"(i < valid ? 4 : 0)
+                   : "memory");
+    }
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+    return Token{1, blk.groupsCommitted++, 0};
   }
-  asm volatile("cp.async.commit_group;\n" ::: "memory");
-  return Token{1, blk.groupsCommitted++, 0};
-#else
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i < valid ? src(i)[j] : 0.0f; }
-  return Token{0, 0, 0};
 #endif
+  (void)src;
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i < valid ? elem(i, j) : 0.0f; }
+  return Token{0, 0, 0};
 }
 
 __device__ inline bool aligned16(const void *p) {
@@ -406,20 +518,17 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
     blk.L.fail();
     return Token{0, 0, 0};
   }
-  if (g->dtype != f32) { // converted on the way in
-    LINAC_FOR_ELEMENTS(dst, i, j) {
-      dst.at(i, j) = i < valid ? g->load(first + i, head, col + j) : 0.0f;
-    }
-    return Token{0, 0, 0};
-  }
-  const float *base = static_cast<const float *>(g->data) +
-                      (valid > 0 ? first : 0) * g->rowStride +
-                      head * g->headStride + col;
   int64_t stride = g->rowStride;
+  const float *base = static_cast<const float *>(g->data) +
+                      (valid > 0 ? first : 0) * stride + head * g->headStride + col;
   auto src = [=](int64_t i) { return base + i * stride; };
-  bool bulk = dst.cols % 4 == 0 && stride % 4 == 0 && dst.ld % 4 == 0 &&
-              aligned16(base) && aligned16(dst.p);
-  return copy_rows_async(blk, dst, valid, src, bulk);
+  auto elem = [=](int64_t i, int64_t j) { return g->load(first + i, head, col + j); };
+  CopyMode mode = g->dtype != f32 ? CopyMode::convert // converted on the way in
+                  : dst.cols % 4 == 0 && stride % 4 == 0 && dst.ld % 4 == 0 &&
+                          aligned16(base) && aligned16(dst.p)
+                      ? CopyMode::bulk
+                      : CopyMode::elements;
+  return copy_rows_async(blk, dst, valid, src, elem, mode);
 }
 
 __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
@@ -435,18 +544,20 @@ __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
 
 __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
                                   int64_t seq, int64_t head, int64_t chunk) {
+  LINAC_CONSUMERS_ONLY;
   float *p = slot(blk, g, seq, head, chunk, src.rows * src.cols);
   if (p)
     LINAC_FOR_ELEMENTS(src, i, j) { p[i * src.cols + j] = src.at(i, j); }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
                                  int64_t seq, int64_t head, int64_t chunk) {
+  LINAC_CONSUMERS_ONLY;
   float *p = slot(blk, g, seq, head, chunk, dst.rows * dst.cols);
   if (p)
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p[i * dst.cols + j]; }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
@@ -454,53 +565,61 @@ __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
                                         int64_t head, int64_t chunk,
                                         int64_t col, int64_t valid,
                                         int64_t fullCols) {
-  if (valid <= 0) {
-    LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = 0.0f; }
-    return Token{0, 0, 0};
+  if (valid <= 0) { // no tile: zeros, by whoever copies
+    auto none = [](int64_t) { return static_cast<const float *>(nullptr); };
+    auto zero = [](int64_t, int64_t) { return 0.0f; };
+    return copy_rows_async(blk, dst, 0, none, zero, CopyMode::convert);
   }
   float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
   if (!p)
     return Token{0, 0, 0};
   const float *base = p + col;
   auto src = [=](int64_t i) { return base + i * fullCols; };
-  bool bulk = dst.cols % 4 == 0 && fullCols % 4 == 0 && dst.ld % 4 == 0 &&
-              aligned16(base) && aligned16(dst.p);
-  return copy_rows_async(blk, dst, dst.rows, src, bulk);
+  auto elem = [=](int64_t i, int64_t j) { return src(i)[j]; };
+  CopyMode mode = dst.cols % 4 == 0 && fullCols % 4 == 0 && dst.ld % 4 == 0 &&
+                          aligned16(base) && aligned16(dst.p)
+                      ? CopyMode::bulk
+                      : CopyMode::elements;
+  return copy_rows_async(blk, dst, dst.rows, src, elem, mode);
 }
 
 __device__ inline void load_param(Block &blk, const Global *g, const Tile &dst,
                                   int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
   if (!g || head >= g->heads || col + dst.cols > g->cols) {
     blk.L.fail();
     return;
   }
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = g->load(0, head, col + j); }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void load_state(Block &blk, const Tile &dst, int64_t seq,
                                   int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
   const Launch &L = blk.L;
   const Global *g = L.hasInitialState ? L.global("h0") : nullptr;
   const float *p = g ? g->f32data() + (seq * L.HV + head) * L.K * L.V : nullptr;
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p ? p[i * L.V + col + j] : 0.0f; }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
                                    int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
   const Launch &L = blk.L;
   const Global *g = L.find("ht"); // the final state is optional
   if (!g)
     return;
   float *p = g->f32data() + (seq * L.HV + head) * L.K * L.V;
   LINAC_FOR_ELEMENTS(src, i, j) { p[i * L.V + col + j] = src.at(i, j); }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
                                   int64_t start, int64_t row, int64_t valid,
                                   int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
   int64_t first = start + row;
   if (!g || valid < 0 || valid > src.rows ||
       (valid > 0 && (first < 0 || first + valid > g->rows)) ||
@@ -512,25 +631,28 @@ __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
     if (i < valid)
       g->store(first + i, head, col + j, src.at(i, j));
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void fill(Block &, const Tile &dst, float v) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = v; }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void identity(Block &, const Tile &dst) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i == j ? 1.0f : 0.0f; }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {
     if (i >= valid)
       dst.at(i, j) = 0.0f;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline float apply(Ew k, float x, float y) {
@@ -557,21 +679,24 @@ __device__ inline float apply(Ew k, float x, float y) {
 // dst may alias an operand only element-for-element (same shape), which the
 // emitted code guarantees; each element is read before it is written.
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
-  __syncthreads();
+  LINAC_CONSUMERS_ONLY;
+  sync_consumers();
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
-  __syncthreads();
+  sync_consumers();
 }
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
-  __syncthreads();
+  LINAC_CONSUMERS_ONLY;
+  sync_consumers();
   LINAC_FOR_ELEMENTS(dst, i, j) {
     dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
-  for (int64_t i = threadIdx.x; i < src.rows; i += blockDim.x) {
+  LINAC_CONSUMERS_ONLY;
+  for (int64_t i = threadIdx.x; i < src.rows; i += kConsumerThreads) {
     float ss = 0;
     for (int64_t j = 0; j < src.cols; ++j)
       ss += src.at(i, j) * src.at(i, j);
@@ -579,23 +704,25 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
     for (int64_t j = 0; j < src.cols; ++j)
       dst.at(i, j) = src.at(i, j) * inv;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
                                const Tile &b) {
-  for (int64_t i = threadIdx.x; i < a.rows; i += blockDim.x) {
+  LINAC_CONSUMERS_ONLY;
+  for (int64_t i = threadIdx.x; i < a.rows; i += kConsumerThreads) {
     float acc = 0;
     for (int64_t j = 0; j < a.cols; ++j)
       acc += a.at(i, j) * b.at(i, j);
     dst.at(i, 0) = acc;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
                               bool exclusive) {
-  for (int64_t j = threadIdx.x; j < src.cols; j += blockDim.x) {
+  LINAC_CONSUMERS_ONLY;
+  for (int64_t j = threadIdx.x; j < src.cols; j += kConsumerThreads) {
     float acc = 0;
     for (int64_t i = 0; i < src.rows; ++i) {
       float x = src.at(i, j);
@@ -608,12 +735,13 @@ __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
       }
     }
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void transpose(Block &, const Tile &dst, const Tile &src) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(src, i, j) { dst.at(j, i) = src.at(i, j); }
-  __syncthreads();
+  sync_consumers();
 }
 
 // ---- matmuls ---------------------------------------------------------------
@@ -649,7 +777,7 @@ __device__ inline float round_operand(float x, Operand t) {
 __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
                                 bool ta, bool tb, bool accumulate,
                                 Operand type) {
-  __syncthreads();
+  sync_consumers();
   int64_t k = ta ? a.rows : a.cols;
   LINAC_FOR_ELEMENTS(acc, i, j) {
     float s = accumulate ? acc.at(i, j) : 0.0f;
@@ -658,7 +786,7 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
            round_operand(tb ? b.at(j, l) : b.at(l, j), type);
     acc.at(i, j) = s;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 #if __CUDA_ARCH__ >= 800
@@ -670,7 +798,7 @@ __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
   int esize = type == Operand::tf32 ? 4 : 2, perRow = kMmaRowBytes / esize;
-  for (int idx = threadIdx.x; idx < kMmaBlock * perRow; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < kMmaBlock * perRow; idx += kConsumerThreads) {
     int r = idx / perRow, k = idx % perRow;
     float x = 0.0f;
     if (r0 + r < rows && k0 + k < ks)
@@ -733,7 +861,7 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                                  Operand type) {
   // The staging stores are generic-proxy writes the tensor cores read.
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-  __syncthreads();
+  sync_consumers();
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
   if (type == Operand::bf16) {
     LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16", "1, 1, 1, 0, 0")
@@ -753,7 +881,7 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 /// 64 rows of B^T, by ldmatrix and mma.sync.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                                  Operand type) {
-  __syncthreads();
+  sync_consumers();
   int w = threadIdx.x / 32, l = threadIdx.x % 32;
 #pragma unroll
   for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
@@ -811,13 +939,13 @@ __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile 
   char *sa = stage, *sb = stage + kMmaOperandBytes;
   int64_t perRow = type == Operand::tf32 ? 32 : 64;
   for (int64_t k0 = 0; k0 < Kc; k0 += perRow) {
-    __syncthreads(); // the previous slice's readers are done with the stage
+    sync_consumers(); // the previous slice's readers are done with the stage
     // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
     stage_operand(sa, a, ta, m0, M, k0, Kc, type);
     stage_operand(sb, b, !tb, n0, N, k0, Kc, type);
     mma_slice(d, sa, sb, type);
   }
-  __syncthreads(); // every operand read before acc (which a or b may view) changes
+  sync_consumers(); // every operand read before acc (which a or b may view) changes
 #pragma unroll
   for (int r = 0; r < 32; ++r) {
     int row, col;
@@ -831,14 +959,15 @@ __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile 
 __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
                            const Tile &b, bool ta, bool tb, bool accumulate,
                            Operand type) {
+  LINAC_CONSUMERS_ONLY;
 #ifdef LINAC_TENSOR_CORES
   int64_t Kc = ta ? a.rows : a.cols;
-  if (type != Operand::f32 && blockDim.x == 128 && acc.rows >= 16 &&
+  if (type != Operand::f32 && blockDim.x >= kConsumerThreads && acc.rows >= 16 &&
       acc.cols >= 8 && Kc >= 8) {
     for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
       for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
         mma_block(linacSharedMemory, acc, a, b, ta, tb, accumulate, type, m0, n0);
-    __syncthreads();
+    sync_consumers();
     return;
   }
 #endif
@@ -846,26 +975,29 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
   mma_simt(acc, a, b, ta, tb, accumulate, type);
 }
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {
     if (j > i || (j == i && !inclusive))
       dst.at(i, j) = 0.0f;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
                                   const Tile &rg, bool inclusive) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {
     dst.at(i, j) = (j < i || (j == i && inclusive))
                        ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
                        : 0.0f;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
                                  const Tile &r, const Tile &lg, const Tile &rg,
                                  bool inclusive) {
+  LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {
     float acc = 0;
     if (j < i || (j == i && inclusive))
@@ -873,21 +1005,22 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
         acc += l.at(i, c) * r.at(j, c) * expf(lg.at(i, c) - rg.at(j, c));
     dst.at(i, j) = acc;
   }
-  __syncthreads();
+  sync_consumers();
 }
 
 /// (I + L)^-1: one column per thread, forward substitution down the rows.
 __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
-  __syncthreads();
+  LINAC_CONSUMERS_ONLY;
+  sync_consumers();
   int64_t n = src.rows;
-  for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
+  for (int64_t j = threadIdx.x; j < n; j += kConsumerThreads)
     for (int64_t i = 0; i < n; ++i) {
       float acc = i == j ? 1.0f : 0.0f;
       for (int64_t m = j; m < i; ++m)
         acc -= src.at(i, m) * dst.at(m, j);
       dst.at(i, j) = i < j ? 0.0f : acc;
     }
-  __syncthreads();
+  sync_consumers();
 }
 
 #endif // __CUDACC__
