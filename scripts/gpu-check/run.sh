@@ -94,7 +94,9 @@ if has sanitizer; then
           .carry/spike/$name/dump $W/cache $arch $(cat .carry/spike/$name/limits) > $W/san.txt 2>&1
         rc=$?
         grep -E "ERROR SUMMARY|RACECHECK SUMMARY" $W/san.txt | tail -1 | tee -a "$out"
-        [ $rc -eq 0 ] || { status=1; tail -8 $W/san.txt; }
+        # On a failure keep the report (the first hazards name the accesses).
+        [ $rc -eq 0 ] || { status=1; cp $W/san.txt "${OUT:-/tmp}/san-$name-$kernel-$arch-$tool.txt"; \
+                           grep -m 6 -A4 -E "Race reported|Error:|Invalid" $W/san.txt; }
       done
     done
    done

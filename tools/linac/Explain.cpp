@@ -83,10 +83,11 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
   }
 }
 
-void explainKernels(ModuleOp module, llvm::raw_ostream &os) {
+void explainKernels(ModuleOp module, llvm::raw_ostream &os,
+                    int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
-    int64_t sharedBytes = 0, regBytes = 0;
+    int64_t sharedBytes = reservedShared, regBytes = 0;
     std::map<std::string, int> counts;
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
@@ -104,13 +105,21 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os) {
     os << ")";
     if (auto vt = kernel->getAttrOfType<IntegerAttr>("vtile_cols"))
       os << ", " << vt.getInt() << " columns of V per block";
-    os << "\n    " << (kernel.getKind() == "state"
-                           ? "the state pass: a loop over the sequence's chunks"
-                           : "chunk-parallel: one block per chunk")
+    StringRef kind = kernel.getKind();
+    os << "\n    "
+       << (kind == "state"             ? "the state pass: a loop over the sequence's chunks"
+           : kind == "parallel"        ? "chunk-parallel: one block per chunk"
+           : kind == "segment_maps"    ? "per segment: its affine map of the state"
+           : kind == "segment_combine" ? "per (sequence, head): the maps combined into segment start states"
+           : kind == "segment_outputs" ? "per segment: outputs from its start state"
+                                       : kind)
        << "\n    shared memory "
        << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB, register tiles "
        << llvm::format("%.1f", regBytes / 1024.0)
-       << " KiB (fp32, after reuse)\n    ops:";
+       << " KiB (fp32, after reuse)"
+       << (reservedShared ? ", the tile library's staging included" : "")
+       << (kernel.getWarps() > 4 ? "; a producer warp and four consumers" : "")
+       << "\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",
                              "barrier"})

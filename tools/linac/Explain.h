@@ -14,7 +14,10 @@ void explainRecurrence(mlir::lin::VariantOp variant, llvm::raw_ostream &os);
 /// The chunked algorithm, in words, from the chunk.scan's erase kind.
 void explainAlgorithm(mlir::ModuleOp chunkModule, llvm::raw_ostream &os);
 /// The kernels of a tile module: grids, memory, and what each does per chunk.
-void explainKernels(mlir::ModuleOp tileModule, llvm::raw_ostream &os);
+/// `reservedShared`: shared memory the target's tile library keeps per
+/// block (the CUDA library's mma staging), counted in the totals.
+void explainKernels(mlir::ModuleOp tileModule, llvm::raw_ostream &os,
+                    int64_t reservedShared = 0);
 
 } // namespace linac
 

@@ -74,8 +74,8 @@ constexpr const char *kUsage =
     "         sm_90a     the emitted CUDA kernels on an sm_90 GPU (wgmma)\n"
     "         sm_80      the same for sm_80 (mma.sync; compute_80 PTX on newer GPUs)\n"
     "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
-    "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile,vtile=N,"
-    "stages=2,mma=f32|tf32|bf16|f16\n";
+    "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
+    "segment=N,stages=2,mma=f32|tf32|bf16|f16,roles=off|on\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -812,7 +812,8 @@ int runCommand(int argc, char **argv) {
 
 int explainCommand(int argc, char **argv) {
   Flags flags;
-  if (auto err = parseFlags(argc, argv, 2, {"--shape", "--config", "--seqlens"},
+  if (auto err = parseFlags(argc, argv, 2,
+                            {"--shape", "--config", "--seqlens", "--target"},
                             {"--ir"}, flags);
       !err.empty())
     return usageError(err);
@@ -837,8 +838,21 @@ int explainCommand(int argc, char **argv) {
   if (int rc = session.open(flags.file))
     return rc;
   Loaded *loaded = &session.loaded;
+  std::string target = flags.values.count("--target") ? flags.values["--target"] : "cpu";
+  bool gpu = target == "sm_90a" || target == "sm_80";
+  if (!gpu && target != "cpu")
+    return usageError("--target " + target + ": explain targets cpu, sm_90a or sm_80");
   (void)resolveConfig(flags.values, dims, cuSeqlens,
-                      lin::classify(loaded->variant).reducesOverV, config);
+                      lin::classify(loaded->variant).reducesOverV, config, gpu);
+  std::string chosen = config.str();
+  if (gpu) { // the config the GPU emission ends with (it may step down)
+    Session probe;
+    if (int rc = probe.open(flags.file))
+      return rc;
+    if (failed(lowerForGpu(probe.loaded, dims.K, dims.V, config,
+                           flags.values.count("--config"), target)))
+      return 1;
+  }
   llvm::raw_ostream &os = llvm::outs();
   linac::explainRecurrence(loaded->variant, os);
   os << "\nShape B=" << dims.B << " T=" << dims.T << " H=" << dims.H
@@ -846,7 +860,10 @@ int explainCommand(int argc, char **argv) {
      << config.str()
      << (flags.values.count("--config") ? " (from --config over the default)"
                                         : " (the default for this shape)")
-     << "\n";
+     << (config.str() != chosen ? ", stepped down from " + chosen +
+                                      " to fit " + target + "'s shared memory"
+                                : std::string())
+     << ", target " << target << "\n";
   if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
   linac::explainAlgorithm(*loaded->module, os);
@@ -856,7 +873,8 @@ int explainCommand(int argc, char **argv) {
   }
   if (failed(lowerToTile(*loaded->module, config)))
     return 1;
-  linac::explainKernels(*loaded->module, os);
+  linac::explainKernels(*loaded->module, os,
+                        gpu ? linac::cudaTarget().reservedSharedBytes : 0);
   if (flags.switches["--ir"]) {
     os << "\ntile IR:\n";
     loaded->module->print(os);
