@@ -29,10 +29,37 @@ struct Owned {
 
 } // namespace
 
+/// capi-check --cuda SOURCE.cu MODULE.so: the CUDA entry points where no
+/// GPU is needed to answer: loading (no driver, no file) and a cpu module
+/// passed to linac_cuda_forward.
+static int cudaChecks(const char *source, const char *cpuModule) {
+  char error[512] = {0};
+  linac_module *m = nullptr;
+  linac_status st = linac_cuda_module_load(source, &m, error, sizeof error);
+  std::printf("cuda load: status %d, %s%s\n", st, error, m ? "" : ", no module");
+  if (m)
+    linac_module_free(m);
+  linac_module *cpu = nullptr;
+  if (linac_module_load(cpuModule, &cpu, error, sizeof error) != LINAC_OK) {
+    std::printf("load failed: %s\n", error);
+    return 1;
+  }
+  linac_forward_args args = {};
+  st = linac_cuda_forward(cpu, &args, nullptr, error, sizeof error);
+  std::printf("cuda forward on a cpu module: status %d, %s\n", st, error);
+  st = linac_cuda_module_check(cpu, nullptr, error, sizeof error);
+  std::printf("cuda check on a cpu module: status %d, %s\n", st, error);
+  linac_module_free(cpu);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && std::string(argv[1]) == "--cuda")
+    return cudaChecks(argv[2], argv[3]);
   bool bad = argc == 4 && std::string(argv[1]) == "--bad";
   if (argc != 3 + (bad ? 1 : 0)) {
-    std::fprintf(stderr, "usage: capi-check [--bad] MODULE.so DUMP_DIR\n");
+    std::fprintf(stderr, "usage: capi-check [--bad] MODULE.so DUMP_DIR\n"
+                         "       capi-check --cuda SOURCE.cu MODULE.so\n");
     return 2;
   }
   std::string so = argv[1 + bad], dir = argv[2 + bad];
