@@ -667,8 +667,13 @@ int runCommand(int argc, char **argv) {
 #ifdef LINAC_HAVE_NVRTC
     if (!corrupt.empty())
       return usageError("--test-corrupt applies to the chunk and cpu targets");
+    if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
+                           flags.values.count("--config"), target)))
+      return 1;
+    // The plain implementation uses the config the kernels were lowered
+    // with (a default config may have stepped down to fit shared memory).
     if (check && config.mma != "f32") {
-      Session plainSession; // lowering consumes the variant
+      Session plainSession; // lowering consumed the variant
       if (int rc = plainSession.open(flags.file))
         return rc;
       if (failed(lowerToChunk(*plainSession.loaded.module, dims.K, dims.V,
@@ -679,9 +684,6 @@ int runCommand(int argc, char **argv) {
       if (!err.empty())
         return usageError(err);
     }
-    if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
-                           flags.values.count("--config"), target)))
-      return 1;
     FailureOr<std::string> source = emitSource(
         *loaded->module, linac::cudaTarget(), name, config, signature);
     if (failed(source))
