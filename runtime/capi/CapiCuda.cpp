@@ -29,12 +29,6 @@ struct CudaState {
   }
 };
 
-std::string cuError(const std::string &what, CUresult r) {
-  const char *s = nullptr;
-  cuGetErrorString(r, &s);
-  return what + ": " + (s ? s : "unknown CUDA error");
-}
-
 std::string hex(uint64_t v) {
   char b[32];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -90,15 +84,15 @@ linac_status linac_cuda_module_load(const char *path, linac_module **out,
     return fail(LINAC_ERROR_LOAD, why, error, size);
   auto state = std::make_shared<CudaState>();
   if (CUresult r = cuInit(0); r != CUDA_SUCCESS)
-    return fail(LINAC_ERROR_LOAD, cuError("cuInit", r), error, size);
+    return fail(LINAC_ERROR_LOAD, linac::describeCudaError("cuInit", r), error, size);
   cuCtxGetCurrent(&state->context);
   if (!state->context) {
     CUdevice device;
     if (CUresult r = cuDeviceGet(&device, 0); r != CUDA_SUCCESS)
-      return fail(LINAC_ERROR_LOAD, cuError("device 0", r), error, size);
+      return fail(LINAC_ERROR_LOAD, linac::describeCudaError("device 0", r), error, size);
     if (CUresult r = cuDevicePrimaryCtxRetain(&state->context, device);
         r != CUDA_SUCCESS)
-      return fail(LINAC_ERROR_LOAD, cuError("primary context", r), error, size);
+      return fail(LINAC_ERROR_LOAD, linac::describeCudaError("primary context", r), error, size);
     cuCtxSetCurrent(state->context);
   }
   linac::CudaModule::LoadStats stats;
@@ -107,7 +101,7 @@ linac_status linac_cuda_module_load(const char *path, linac_module **out,
       !err.empty())
     return fail(LINAC_ERROR_LOAD, err, error, size);
   if (CUresult r = cuMemAlloc(&state->errorFlag, 4); r != CUDA_SUCCESS)
-    return fail(LINAC_ERROR_LOAD, cuError("error flag", r), error, size);
+    return fail(LINAC_ERROR_LOAD, linac::describeCudaError("error flag", r), error, size);
   cuMemsetD32(state->errorFlag, 0, 1);
 
   auto m = std::make_unique<linac_module>();
@@ -147,7 +141,7 @@ linac_status linac_cuda_forward(linac_module *m, const linac_forward_args *a,
     if (r == CUDA_SUCCESS)
       r = cuStreamSynchronize(stream);
     if (r != CUDA_SUCCESS)
-      return fail(LINAC_ERROR_KERNEL, cuError("reading cu_seqlens", r), error, size);
+      return fail(LINAC_ERROR_KERNEL, linac::describeCudaError("reading cu_seqlens", r), error, size);
     if (auto err = checkSeqlens(a, cu); !err.empty())
       return bad(err);
   }
@@ -255,7 +249,7 @@ linac_status linac_cuda_module_check(linac_module *m, void *streamHandle,
   if (r == CUDA_SUCCESS)
     r = cuStreamSynchronize(stream);
   if (r != CUDA_SUCCESS)
-    return fail(LINAC_ERROR_KERNEL, cuError("waiting for the kernels", r), error, size);
+    return fail(LINAC_ERROR_KERNEL, linac::describeCudaError("waiting for the kernels", r), error, size);
   if (flag) {
     cuMemsetD32Async(state->errorFlag, 0, 1, stream);
     return fail(LINAC_ERROR_KERNEL,

@@ -9,12 +9,6 @@
 namespace linac {
 
 namespace {
-std::string cuError(const std::string &what, CUresult r) {
-  const char *s = nullptr;
-  cuGetErrorString(r, &s);
-  return what + ": " + (s ? s : "unknown CUDA error");
-}
-
 /// Device allocations of one synchronous run, freed on every path out.
 struct DeviceMemory {
   std::vector<CUdeviceptr> blocks;
@@ -68,7 +62,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
   auto alloc = [&](CUdeviceptr &p, size_t bytes, const std::string &what) {
     CUresult r = cuMemAllocAsync(&p, bytes ? bytes : 16, stream);
     if (r != CUDA_SUCCESS)
-      return cuError(what, r);
+      return describeCudaError(what, r);
     owned.push_back(p);
     return std::string();
   };
@@ -116,7 +110,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
   // may go out of scope.
   if (CUresult r = cuMemcpyHtoDAsync(dL, &L, sizeof L, stream); r != CUDA_SUCCESS) {
     release();
-    return cuError("launch block", r);
+    return describeCudaError("launch block", r);
   }
   for (size_t k = 0; k < info.kernels.size(); ++k) {
     void *params[] = {&dL};
@@ -127,7 +121,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
             nullptr);
         r != CUDA_SUCCESS) {
       release();
-      return cuError("launching " + info.kernels[k].entry, r);
+      return describeCudaError("launching " + info.kernels[k].entry, r);
     }
   }
   release();
@@ -152,7 +146,7 @@ std::string runOnDevice(const CudaModule &module, const Problem &p,
   if (!p.cuSeqlens.empty()) {
     size_t bytes = p.cuSeqlens.size() * sizeof(int64_t);
     if (CUresult r = mem.alloc(call.cuSeqlens, bytes); r != CUDA_SUCCESS)
-      return cuError("cu_seqlens", r);
+      return describeCudaError("cu_seqlens", r);
     cuMemcpyHtoD(call.cuSeqlens, p.cuSeqlens.data(), bytes);
   }
   std::string err;
@@ -172,7 +166,7 @@ std::string runOnDevice(const CudaModule &module, const Problem &p,
     }
     DeviceTensor t{name, 0, dtype, rows, heads, cols, heads * cols, cols};
     if (CUresult r = mem.alloc(t.data, host.size()); r != CUDA_SUCCESS) {
-      err = cuError("tensor '" + name + "'", r);
+      err = describeCudaError("tensor '" + name + "'", r);
       return t;
     }
     cuMemcpyHtoD(t.data, host.data(), host.size());
@@ -192,7 +186,7 @@ std::string runOnDevice(const CudaModule &module, const Problem &p,
     return err;
   CUdeviceptr errorFlag;
   if (CUresult r = mem.alloc(errorFlag, 4); r != CUDA_SUCCESS)
-    return cuError("error flag", r);
+    return describeCudaError("error flag", r);
   cuMemsetD32(errorFlag, 0, 1);
 
   CUevent e0, e1;
@@ -209,7 +203,7 @@ std::string runOnDevice(const CudaModule &module, const Problem &p,
   if (!err.empty())
     return err;
   if (sync != CUDA_SUCCESS)
-    return cuError("running the kernels", sync);
+    return describeCudaError("running the kernels", sync);
   run.ms = ms;
   int flag = 0;
   cuMemcpyDtoH(&flag, errorFlag, 4);

@@ -42,13 +42,13 @@ double msSince(std::chrono::steady_clock::time_point t0) {
              std::chrono::steady_clock::now() - t0)
       .count();
 }
+} // namespace
 
-std::string cuError(CUresult r) {
+std::string cudaErrorText(CUresult r) {
   const char *s = nullptr;
   cuGetErrorString(r, &s);
   return s ? s : "unknown CUDA error";
 }
-} // namespace
 
 std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
   std::istringstream lines(source);
@@ -111,7 +111,7 @@ std::string CudaModule::load(const std::string &source,
     return err;
   CUdevice device;
   if (CUresult r = cuCtxGetDevice(&device); r != CUDA_SUCCESS)
-    return "no current CUDA context: " + cuError(r);
+    return "no current CUDA context: " + cudaErrorText(r);
   char name[256] = {};
   cuDeviceGetName(name, sizeof name, device);
   int driver = 0;
@@ -147,7 +147,7 @@ std::string CudaModule::load(const std::string &source,
   auto t1 = std::chrono::steady_clock::now();
   if (CUresult r = cuModuleLoadData(&module, cubin.data()); r != CUDA_SUCCESS)
     return std::string("cannot load the ") + (ptxOnly ? "PTX" : "cubin") +
-           ": " + cuError(r);
+           ": " + cudaErrorText(r);
   int sharedLimit = 0;
   cuDeviceGetAttribute(&sharedLimit,
                        CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
@@ -161,7 +161,7 @@ std::string CudaModule::load(const std::string &source,
     CUfunction f;
     if (CUresult r = cuModuleGetFunction(&f, module, k.entry.c_str());
         r != CUDA_SUCCESS)
-      return "kernel '" + k.entry + "' not in the module: " + cuError(r);
+      return "kernel '" + k.entry + "' not in the module: " + cudaErrorText(r);
     if (k.sharedBytes > 48 * 1024)
       if (CUresult r = cuFuncSetAttribute(
               f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
@@ -169,7 +169,7 @@ std::string CudaModule::load(const std::string &source,
           r != CUDA_SUCCESS)
         return "kernel '" + k.entry + "': cannot allow " +
                std::to_string(k.sharedBytes) + " bytes of shared memory: " +
-               cuError(r);
+               cudaErrorText(r);
     functions.push_back(f);
   }
   stats.loadMs = msSince(t1);

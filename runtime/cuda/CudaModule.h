@@ -69,6 +69,13 @@ private:
   std::vector<CUfunction> functions;
 };
 
+/// The driver's text for `r` ("unknown CUDA error" when it has none).
+std::string cudaErrorText(CUresult r);
+/// "what: <the driver's text for r>".
+inline std::string describeCudaError(const std::string &what, CUresult r) {
+  return what + ": " + cudaErrorText(r);
+}
+
 /// The architecture NVRTC should target for the current device ("sm_90a"
 /// for compute capability 9.0, else "sm_XY").
 std::string deviceArch(CUdevice device);
