@@ -410,6 +410,29 @@ __device__ inline void wait(Block &blk, Token &t) {
 
 enum class CopyMode { convert, elements, bulk };
 
+/// Element by element, this thread's share (lane of lanes): cp.async of
+/// f32 elements (rows past `valid` zero-filled by the copy), or stores of
+/// converted values and zeros.
+template <class RowAddress, class Element>
+__device__ inline void copy_elements(const Tile &dst, int64_t valid,
+                                     RowAddress src, Element elem,
+                                     CopyMode mode, int lane, int lanes) {
+  for (int64_t idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
+    int64_t i = idx / dst.cols, j = idx % dst.cols;
+#if __CUDA_ARCH__ >= 800
+    if (mode == CopyMode::elements) {
+      const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
+      asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
+                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
+                     "l"(from), "r"(i < valid ? 4 : 0)
+                   : "memory");
+      continue;
+    }
+#endif
+    dst.at(i, j) = i < valid ? elem(i, j) : 0.0f;
+  }
+}
+
 /// Copies rows [0, valid) of `dst` -- element (i, j) is elem(i, j); f32
 /// rows start at src(i) for the elements and bulk modes -- and zero-fills
 /// the rest; returns the token.
@@ -468,18 +491,7 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
     }
 #endif
     // Warp roles, not bulk: the producer lanes copy, then arrive.
-    for (int64_t idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
-      int64_t i = idx / dst.cols, j = idx % dst.cols;
-      if (mode == CopyMode::elements) {
-        const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
-                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
-                       "l"(from), "r"(i < valid ? 4 : 0)
-                     : "memory");
-      } else {
-        dst.at(i, j) = i < valid ? elem(i, j) : 0.0f;
-      }
-    }
+    copy_elements(dst, valid, src, elem, mode, lane, lanes);
     if (mode == CopyMode::elements)
       asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n"
                    ::"r"(addr) : "memory");
@@ -487,20 +499,15 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       mbarrier_arrive(addr);
     return Token{2, b, seq};
   }
+#endif
+  // Every thread its share: a cp.async group, or synchronous stores.
+  copy_elements(dst, valid, src, elem, mode, threadIdx.x, kConsumerThreads);
+#if __CUDA_ARCH__ >= 800
   if (mode == CopyMode::elements) {
-    LINAC_FOR_ELEMENTS(dst, i, j) {
-      const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
-      asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
-                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
-                     "l"(from), "r"(i < valid ? 4 : 0)
-                   : "memory");
-    }
     asm volatile("cp.async.commit_group;\n" ::: "memory");
     return Token{1, blk.groupsCommitted++, 0};
   }
 #endif
-  (void)src;
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = i < valid ? elem(i, j) : 0.0f; }
   return Token{0, 0, 0};
 }
 
