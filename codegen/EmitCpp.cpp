@@ -24,6 +24,13 @@ TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0, 0}; }
 // counters (linac_tile_cuda.cuh).
 TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16592, 16}; }
 
+namespace {
+int64_t intAttrOrZero(Operation *op, StringRef name) {
+  auto a = op->getAttrOfType<IntegerAttr>(name);
+  return a ? a.getInt() : 0;
+}
+} // namespace
+
 KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
   KernelMemory m;
   m.sharedBytes = target.reservedSharedBytes;
@@ -482,11 +489,8 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
          << (i < static_cast<int>(k.getGrid().size())
                  ? cast<StringAttr>(k.getGrid()[i]).str()
                  : std::string("-"));
-    int64_t vt = 0, seg = 0;
-    if (auto a = k->getAttrOfType<IntegerAttr>("vtile_cols"))
-      vt = a.getInt();
-    if (auto a = k->getAttrOfType<IntegerAttr>("segment_chunks"))
-      seg = a.getInt();
+    int64_t vt = intAttrOrZero(k, "vtile_cols"),
+            seg = intAttrOrZero(k, "segment_chunks");
     KernelMemory mem = kernelMemory(k, target);
     os << " " << vt << " " << seg << " " << mem.sharedBytes << " "
        << mem.regBytes << " " << k.getWarps() * 32 << "\n";
@@ -510,11 +514,8 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
                  ? cast<StringAttr>(k.getGrid()[i]).str()
                  : std::string())
          << "\"";
-    int64_t vt = 0, seg = 0;
-    if (auto a = k->getAttrOfType<IntegerAttr>("vtile_cols"))
-      vt = a.getInt();
-    if (auto a = k->getAttrOfType<IntegerAttr>("segment_chunks"))
-      seg = a.getInt();
+    int64_t vt = intAttrOrZero(k, "vtile_cols"),
+            seg = intAttrOrZero(k, "segment_chunks");
     // Memory each block allocates, for targets that reserve it at launch.
     KernelMemory mem = kernelMemory(k, target);
     os << "}, " << vt << ", " << seg << ", " << mem.sharedBytes << ", "
