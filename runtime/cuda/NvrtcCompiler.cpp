@@ -26,9 +26,10 @@ std::string nvrtcCompile(const std::string &source, const std::string &arch,
                          headerNames) != NVRTC_SUCCESS)
     return "nvrtc: cannot create the program";
   std::string archFlag = "--gpu-architecture=" + arch;
-  // No fast math: the same exp/log as the cpu target.
+  // No fast math: the same exp/log as the cpu target. Line info (no effect
+  // on the code) lets the sanitizers and profilers name source lines.
   std::vector<const char *> options = {archFlag.c_str(), "--std=c++17",
-                                       "-default-device"};
+                                       "-default-device", "-lineinfo"};
   nvrtcResult r = nvrtcCompileProgram(prog, static_cast<int>(options.size()),
                                       options.data());
   size_t logSize = 0;

@@ -28,7 +28,8 @@
 #              scripts/gpu-check/build-static-linac.sh): `linac run --target
 #              sm_90a|sm_80 --check` for every example over ragged, varlen,
 #              GVA, initial-state, strong-gate and bf16/f16-input cases.
-# Output: $OUT/gpu-check.txt (appended per stage).
+# Output: $OUT/gpu-check.txt (appended per stage). $LINAC_CASES=default|roles
+# runs only the linac stage's cases without or with warp roles.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp}/gpu-check.txt
@@ -152,6 +153,7 @@ if has linac; then
       fi
     done
   }
+  if [ "${LINAC_CASES:-all}" != roles ]; then
   for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
     lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16
     lrun $ex B=1,T=400,H=2,HV=2,K=64,V=32 --seqlens 1,0,199,200 --dtype f16
@@ -161,6 +163,8 @@ if has linac; then
   lrun kda B=1,T=4000,H=2,HV=2,K=64,V=64 --config split=sequence,segment=4 --dtype bf16
   lrun dplr B=2,T=150,H=1,HV=2,K=64,V=64 --config chunk=32,wu=materialized
   lrun gdn B=2,T=100,H=2,HV=2,K=64,V=64 --config mma=f32 --initial-state
+  fi
+  [ "${LINAC_CASES:-all}" = default ] && exit $status
   # Warp roles: every example, and the materialised and sequence-split kernels.
   for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
     lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16 --config roles=on

@@ -261,16 +261,31 @@ struct Session {
   }
 };
 
+/// The --config text, empty when none was given.
+std::string configText(const Flags &flags) {
+  auto it = flags.values.find("--config");
+  return it == flags.values.end() ? "" : it->second;
+}
+
 /// Lowers a loaded variant to tile kernels for a GPU target. Kernels must
 /// fit the target's shared memory per block (the tile library's reserved
-/// staging included): a default config that does not is retried with one
-/// pipeline stage, then with chunk 32; a config the user gave is refused
-/// with the numbers. `config` ends as the config lowered.
+/// staging included): a config that does not is retried with one pipeline
+/// stage, then with chunk 32, each only where `userConfig` (the --config
+/// text) does not set that key; otherwise it is refused with the numbers.
+/// `config` ends as the config lowered.
 LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
-                          linac::KernelConfig &config, bool userConfig,
+                          linac::KernelConfig &config,
+                          const std::string &userConfig,
                           const std::string &arch) {
+  auto userSets = [&](llvm::StringRef key) {
+    llvm::SmallVector<llvm::StringRef> items;
+    llvm::StringRef(userConfig).split(items, ',');
+    return llvm::any_of(items, [&](llvm::StringRef item) {
+      return item.split('=').first.trim() == key;
+    });
+  };
   OwningOpRef<ModuleOp> pristine = loaded.module->clone();
-  for (int attempt = 0;; ++attempt) {
+  while (true) {
     if (failed(lowerToChunk(*loaded.module, K, V, config, "")) ||
         failed(lowerToTile(*loaded.module, config)))
       return failure();
@@ -278,7 +293,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
     auto [kernel, bytes] = largestSharedMemory(*loaded.module);
     if (bytes <= limit)
       return success();
-    if (userConfig || attempt == 2) {
+    bool fewerStages = config.stages > 1 && !userSets("stages");
+    bool smallerChunk = config.chunk > 32 && !userSets("chunk");
+    if (!fewerStages && !smallerChunk) {
       const char *hint = config.stages > 1  ? "try stages=1"
                          : config.chunk > 32 ? "try chunk=32"
                                              : "try split=head or split=vtile";
@@ -288,7 +305,7 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
                    << " allows " << limit / 1024 << " KiB (" << hint << ")\n";
       return failure();
     }
-    if (attempt == 0)
+    if (fewerStages)
       config.stages = 1;
     else
       config.chunk = 32;
@@ -373,7 +390,7 @@ int compileCommand(int argc, char **argv) {
                         gpu);
   if (gpu) {
     if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
-                           flags.values.count("--config"),
+                           configText(flags),
                            target.empty() ? "sm_90a" : target)))
       return 1;
   } else {
@@ -668,7 +685,7 @@ int runCommand(int argc, char **argv) {
     if (!corrupt.empty())
       return usageError("--test-corrupt applies to the chunk and cpu targets");
     if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
-                           flags.values.count("--config"), target)))
+                           configText(flags), target)))
       return 1;
     // The plain implementation uses the config the kernels were lowered
     // with (a default config may have stepped down to fit shared memory).
@@ -852,7 +869,7 @@ int explainCommand(int argc, char **argv) {
     if (int rc = probe.open(flags.file))
       return rc;
     if (failed(lowerForGpu(probe.loaded, dims.K, dims.V, config,
-                           flags.values.count("--config"), target)))
+                           configText(flags), target)))
       return 1;
   }
   llvm::raw_ostream &os = llvm::outs();

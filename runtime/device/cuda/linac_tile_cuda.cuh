@@ -177,10 +177,10 @@ constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
 /// The threads that compute: one warpgroup. With warp roles a fifth warp
 /// (threads 128..159) is the producer.
 constexpr int kConsumerThreads = 128;
-/// Reserved: two staged mma operands, the copies' mbarriers, and (warp
-/// roles) the consumers' progress counter and per-mbarrier wait counts.
-constexpr int64_t kReservedSharedBytes =
-    2 * kMmaOperandBytes + 8 * kCopyBarriers + 16 * ((4 + 4 * kCopyBarriers + 15) / 16);
+/// Reserved: two staged mma operands and, per copy, a "full" mbarrier (the
+/// copy completed) and a "released" one (warp roles: the consumers waited
+/// that use, so the producer may arm the full mbarrier again).
+constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes + 2 * 8 * kCopyBarriers;
 
 /// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
 /// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
@@ -229,16 +229,18 @@ public:
     id[2] = i2;
     scratch = L.scratch + linear * L.scratchPerBlock;
 #if __CUDA_ARCH__ >= 800
-    // mbarriers: bulk copies (sm_90) arrive once with the byte count; with
-    // warp roles every producer lane arrives (cp.async and converting loads
-    // complete on them too).
+    // Full mbarriers: bulk copies (sm_90) arrive once with the byte count;
+    // with warp roles every producer lane arrives (cp.async and converting
+    // loads complete on them too). Released mbarriers: consumer thread 0
+    // arrives once per use waited.
     if (threadIdx.x == 0) {
       unsigned arrivals = has_roles() ? 32 : 1;
-      for (int b = 0; b < kCopyBarriers; ++b)
+      for (int b = 0; b < kCopyBarriers; ++b) {
         asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n"
                      ::"r"(barrierAddress(b)), "r"(arrivals));
-      for (int i = 0; i <= kCopyBarriers; ++i)
-        counters()[i] = 0;
+        asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n"
+                     ::"r"(releasedAddress(b)));
+      }
 #if __CUDA_ARCH__ >= 900 // the bulk copies' async proxy sees the init
       asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
 #endif
@@ -249,23 +251,20 @@ public:
   const Launch &L;
   int64_t id[3];
   // Asynchronous copies. Every thread runs the same program, so each keeps
-  // the same account: cp.async groups committed, per mbarrier the uses
-  // issued and waited (use u completes phase u, parity u & 1), and block
-  // barriers passed.
+  // the same account (the producer too, without waiting): cp.async groups
+  // committed, per mbarrier the uses issued and waited (use u completes
+  // phase u, parity u & 1), and (producer) the releases it waited.
   int groupsCommitted = 0;
   int nextBarrier = 0;
   unsigned barrierIssued[kCopyBarriers] = {};
   unsigned barrierWaited[kCopyBarriers] = {};
-  unsigned barriersPassed = 0;
+  unsigned releasesWaited[kCopyBarriers] = {};
   __device__ unsigned barrierAddress(int b) const {
     return static_cast<unsigned>(__cvta_generic_to_shared(
         linacSharedMemory + 2 * kMmaOperandBytes + 8 * b));
   }
-  /// Warp roles: counters()[0] is the number of block barriers the
-  /// consumers passed, counters()[1 + b] the uses of mbarrier b they waited.
-  __device__ volatile unsigned *counters() const {
-    return reinterpret_cast<volatile unsigned *>(
-        linacSharedMemory + 2 * kMmaOperandBytes + 8 * kCopyBarriers);
+  __device__ unsigned releasedAddress(int b) const {
+    return barrierAddress(kCopyBarriers + b);
   }
   Buffer buffers[kMaxBuffers];
   int count = 0;
@@ -319,20 +318,9 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
     for (int64_t i = idx_ / (t).cols, j = idx_ % (t).cols, once_ = 0;          \
          once_ < 1; ++once_)
 
-/// A block barrier. With warp roles the consumers synchronise among
-/// themselves and publish how many barriers they passed; the producer only
-/// counts them (a copy it issues waits until the consumers passed every
-/// barrier before it in the program: the stage it fills is free).
-__device__ inline void barrier(Block &blk) {
-  ++blk.barriersPassed;
-  if (is_producer())
-    return;
-  sync_consumers();
-  if (has_roles() && threadIdx.x == 0) {
-    __threadfence_block();
-    blk.counters()[0] = blk.barriersPassed;
-  }
-}
+/// A block barrier, the producer warp included: a copy issued after it may
+/// overwrite a stage the consumers read before it.
+__device__ inline void barrier(Block &) { __syncthreads(); }
 
 // ---- asynchronous copies ------------------------------------------------------
 //
@@ -347,9 +335,12 @@ __device__ inline void barrier(Block &blk) {
 // Without warp roles every thread takes part (thread 0 issues the bulk
 // copies) and wait() waits for the copy's group or mbarrier phase, then a
 // block barrier makes the tile visible. With warp roles the producer warp
-// alone copies, every kind completing on an mbarrier (bulk copies with
+// alone copies, every kind completing on a full mbarrier (bulk copies with
 // their byte count, cp.async through cp.async.mbarrier.arrive, converting
-// loads by a plain arrive), and only the consumers wait.
+// loads by a plain arrive); only the consumers wait, then release the use on
+// the released mbarrier, which the producer waits before arming the full
+// one again. Every synchronisation is an mbarrier or a barrier instruction,
+// so the race checker can follow it.
 
 #if __CUDA_ARCH__ >= 800
 __device__ inline void cp_async_wait(int pending) {
@@ -365,17 +356,21 @@ __device__ inline void cp_async_wait(int pending) {
   }
 }
 
+/// Waits until the phase of the mbarrier at `addr` with this parity
+/// completed. Phases are waited in order, never two behind.
+__device__ inline void wait_parity(unsigned addr, unsigned parity) {
+  unsigned done = 0;
+  while (!done)
+    asm volatile("{\n.reg .pred p;\n"
+                 "mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+                 "selp.u32 %0, 1, 0, p;\n}\n"
+                 : "=r"(done) : "r"(addr), "r"(parity) : "memory");
+}
+
 /// Waits until use `seq` of mbarrier `b` (and every earlier one) completed.
 __device__ inline void wait_barrier_use(Block &blk, int b, unsigned seq) {
-  unsigned addr = blk.barrierAddress(b);
-  for (unsigned u = blk.barrierWaited[b]; u <= seq; ++u) {
-    unsigned done = 0;
-    while (!done)
-      asm volatile("{\n.reg .pred p;\n"
-                   "mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-                   "selp.u32 %0, 1, 0, p;\n}\n"
-                   : "=r"(done) : "r"(addr), "r"(u & 1) : "memory");
-  }
+  for (unsigned u = blk.barrierWaited[b]; u <= seq; ++u)
+    wait_parity(blk.barrierAddress(b), u & 1);
   if (blk.barrierWaited[b] <= seq)
     blk.barrierWaited[b] = seq + 1;
 }
@@ -388,23 +383,29 @@ __device__ inline void mbarrier_arrive(unsigned addr) {
 #endif
 
 __device__ inline void wait(Block &blk, Token &t) {
-  if (is_producer())
-    return;
 #if __CUDA_ARCH__ >= 800
+  unsigned before = t.kind == 2 ? blk.barrierWaited[t.index] : 0;
+  if (is_producer()) { // warp roles: the producer only keeps the account
+    if (t.kind == 2 && before <= t.seq)
+      blk.barrierWaited[t.index] = t.seq + 1;
+    return;
+  }
   if (t.kind == 1) {
     int pending = blk.groupsCommitted - t.index - 1;
     cp_async_wait(pending < 0 ? 0 : pending);
   }
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
-#endif
   sync_consumers();
-#if __CUDA_ARCH__ >= 800
-  // Every consumer is past the wait: the producer may reuse the mbarrier.
-  if (has_roles() && t.kind == 2 && threadIdx.x == 0) {
-    __threadfence_block();
-    blk.counters()[1 + t.index] = blk.barrierWaited[t.index];
-  }
+  // Every consumer tested the phases: release each newly waited use, so
+  // the producer may complete the mbarrier's next phase (a consumer still
+  // testing an older parity would otherwise miss it).
+  if (has_roles() && t.kind == 2 && threadIdx.x == 0)
+    for (unsigned u = before; u < blk.barrierWaited[t.index]; ++u)
+      mbarrier_arrive(blk.releasedAddress(t.index));
+#else
+  if (!is_producer())
+    sync_consumers();
 #endif
 }
 
@@ -450,8 +451,11 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
     int b = blk.nextBarrier;
     blk.nextBarrier = (b + 1) % kCopyBarriers;
     bool roles = has_roles();
-    if (!roles && blk.barrierWaited[b] < blk.barrierIssued[b])
-      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1); // still in use: finish it
+    if (blk.barrierWaited[b] < blk.barrierIssued[b]) {
+      // A use the program has not waited yet: every consumer waits it here.
+      Token previous{2, b, blk.barrierIssued[b] - 1};
+      wait(blk, previous);
+    }
     unsigned seq = blk.barrierIssued[b]++;
     int lane = roles ? static_cast<int>(threadIdx.x) - kConsumerThreads
                      : static_cast<int>(threadIdx.x);
@@ -460,12 +464,14 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       return Token{2, b, seq};
     unsigned addr = blk.barrierAddress(b);
     if (roles) {
-      // The stage is free once the consumers passed every barrier this
-      // copy follows; the mbarrier once they waited its previous use.
-      while (blk.counters()[0] < blk.barriersPassed ||
-             blk.counters()[1 + b] < seq) {
-      }
-      __threadfence_block();
+      // The stage is free: a block barrier before this copy in the program
+      // ordered the consumers' reads first. The mbarrier is free once the
+      // consumers released its earlier uses; the program waits them all
+      // before this copy (above), so the release needs nothing the
+      // producer issues later: no deadlock.
+      for (unsigned u = blk.releasesWaited[b]; u < seq; ++u)
+        wait_parity(blk.releasedAddress(b), u & 1);
+      blk.releasesWaited[b] = seq;
     }
 #if __CUDA_ARCH__ >= 900
     if (mode == CopyMode::bulk) {
