@@ -120,15 +120,7 @@ if has big && [ -f .carry/big/cases.txt ]; then
 fi
 if has capi; then
   echo "## the C ABI with device pointers (test/gpu/capi_cuda.cpp)" | tee -a "$out"
-  { printf 'static const char kCpuTileHeader[] = R"LINACHDR('
-    cat runtime/device/cpu/linac_tile.h
-    printf ')LINACHDR";\n'; } > $W/EmbeddedHeader.inc
-  # The driver shim's symbols stay inside liblinac (nm -D shows no cu*).
-  g++ -std=c++17 -O2 -fPIC -shared -I. -Iruntime/device/cuda -I$W -I/usr/local/cuda/include \
-    -DLINAC_HAVE_CUDA_CAPI -DLINAC_DEFAULT_CXX='"g++"' \
-    runtime/capi/Capi.cpp runtime/capi/CapiCuda.cpp runtime/cpu/CpuRuntime.cpp runtime/cpu/ModuleCache.cpp \
-    $RUNTIME runtime/cuda/CudaDriver.cpp reference/Problem.cpp \
-    -L/usr/local/cuda/lib64 -lnvrtc -ldl -o $W/liblinac.so || { echo "liblinac build failed"; exit 1; }
+  scripts/gpu-check/build-liblinac.sh $W || { echo "liblinac build failed"; exit 1; }
   FRONTEND="frontend/Diagnostics.cpp frontend/Lexer.cpp frontend/Parser.cpp frontend/Expr.cpp frontend/Sema.cpp"
   g++ -std=c++17 -O2 -I. -I/usr/local/cuda/include test/gpu/capi_cuda.cpp \
     reference/RecurrenceReference.cpp reference/RandomProblem.cpp $FRONTEND \

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The forward benchmark, one command on a GPU machine (torch needed; FLA
+# optional):
+#   bench/run.sh [--cases REGEX] [--fla-cases REGEX] [--reps N]
+# Uses the statically linked driver .carry/bin/linac (built here by
+# scripts/gpu-check/build-static-linac.sh) to emit each case's kernels for
+# sm_90a with the default config for its shape, builds liblinac.so with this
+# machine's g++ and CUDA, and runs bench/bench.py, which appends its table
+# to $OUT/bench.md (default /tmp). If .fla/pkg holds an FLA source tree
+# (bench/export-fla.sh), FLA runs beside linac; its first call per shape
+# autotunes for minutes, so pick cases with --fla-cases ('' for none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=/tmp/linac-bench
+mkdir -p $W/kernels
+L=.carry/bin/linac
+[ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
+scripts/gpu-check/build-liblinac.sh $W
+emit() { # case-name example shape
+  [ -f "$W/kernels/$1.cu" ] ||
+    $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" -o "$W/kernels/$1.cu"
+}
+for v in gdn kda; do
+  emit "${v}_1x8192x16" $v B=1,T=8192,H=16,K=128,V=128
+  emit "${v}_8x4096x16" $v B=8,T=4096,H=16,K=128,V=128
+  emit "${v}_4x16384x32" $v B=4,T=16384,H=32,K=128,V=128
+  # 16 sequences of 65,536 tokens in all: the config of 16 x 4096.
+  emit "${v}_varlen_16_seqs" $v B=16,T=4096,H=16,K=128,V=128
+done
+for v in linear_attention retnet simple_gla gla deltanet dplr gdn2; do
+  emit "${v}_8x4096x16" $v B=8,T=4096,H=16,K=128,V=128
+done
+fla=()
+[ -d .fla/pkg/fla ] && fla=(--fla .fla/pkg)
+export LINAC_CACHE_DIR=$W/cache
+python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
+  --out "${OUT:-/tmp}/bench.md" "$@"
