@@ -86,15 +86,10 @@ linac_status linac_cuda_module_load(const char *path, linac_module **out,
   if (CUresult r = cuInit(0); r != CUDA_SUCCESS)
     return fail(LINAC_ERROR_LOAD, linac::describeCudaError("cuInit", r), error, size);
   cuCtxGetCurrent(&state->context);
-  if (!state->context) {
-    CUdevice device;
-    if (CUresult r = cuDeviceGet(&device, 0); r != CUDA_SUCCESS)
-      return fail(LINAC_ERROR_LOAD, linac::describeCudaError("device 0", r), error, size);
-    if (CUresult r = cuDevicePrimaryCtxRetain(&state->context, device);
-        r != CUDA_SUCCESS)
-      return fail(LINAC_ERROR_LOAD, linac::describeCudaError("primary context", r), error, size);
-    cuCtxSetCurrent(state->context);
-  }
+  if (!state->context)
+    if (std::string why = linac::usePrimaryContext(nullptr, &state->context);
+        !why.empty())
+      return fail(LINAC_ERROR_LOAD, why, error, size);
   linac::CudaModule::LoadStats stats;
   if (std::string err = state->module.load(
           text.str(), linac::cacheDirectory() + "/cuda", stats);

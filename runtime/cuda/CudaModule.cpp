@@ -99,6 +99,27 @@ std::string deviceArch(CUdevice device) {
   return major == 9 && minor == 0 ? arch + "a" : arch;
 }
 
+std::string usePrimaryContext(CUdevice *deviceOut, CUcontext *contextOut) {
+  int count = 0;
+  if (CUresult r = cuInit(0); r != CUDA_SUCCESS)
+    return describeCudaError("cuInit", r);
+  if (cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
+    return "no CUDA GPU";
+  CUdevice device;
+  CUcontext context;
+  if (CUresult r = cuDeviceGet(&device, 0); r != CUDA_SUCCESS)
+    return describeCudaError("device 0", r);
+  if (CUresult r = cuDevicePrimaryCtxRetain(&context, device); r != CUDA_SUCCESS)
+    return describeCudaError("primary context of device 0", r);
+  if (CUresult r = cuCtxSetCurrent(context); r != CUDA_SUCCESS)
+    return describeCudaError("primary context of device 0", r);
+  if (deviceOut)
+    *deviceOut = device;
+  if (contextOut)
+    *contextOut = context;
+  return "";
+}
+
 CudaModule::~CudaModule() {
   if (module)
     cuModuleUnload(module);

@@ -80,6 +80,12 @@ inline std::string describeCudaError(const std::string &what, CUresult r) {
 /// for compute capability 9.0, else "sm_XY").
 std::string deviceArch(CUdevice device);
 
+/// Initialises the driver and makes the primary context of GPU 0 current
+/// (kept for the process). Returns why not ("no CUDA GPU", the driver's
+/// text), empty on success; `device` and `context` receive what was used.
+std::string usePrimaryContext(CUdevice *device = nullptr,
+                              CUcontext *context = nullptr);
+
 } // namespace linac
 
 #endif

@@ -68,12 +68,8 @@ int main(int argc, char **argv) {
   }
   double refS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  CUdevice device;
-  CUcontext ctx;
   CUstream stream;
-  if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&device, 0) != CUDA_SUCCESS ||
-      cuDevicePrimaryCtxRetain(&ctx, device) != CUDA_SUCCESS ||
-      cuCtxSetCurrent(ctx) != CUDA_SUCCESS ||
+  if (!usePrimaryContext().empty() ||
       cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) != CUDA_SUCCESS) {
     std::printf("big_check: no usable GPU\n");
     return 1;

@@ -49,12 +49,8 @@ int main(int argc, char **argv) {
   if (std::string err = readDump(dir, problem, reference); !err.empty())
     return fail(err);
 
-  CUdevice device;
-  CUcontext ctx;
   CUstream stream;
-  if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&device, 0) != CUDA_SUCCESS ||
-      cuDevicePrimaryCtxRetain(&ctx, device) != CUDA_SUCCESS ||
-      cuCtxSetCurrent(ctx) != CUDA_SUCCESS ||
+  if (!usePrimaryContext().empty() ||
       cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) != CUDA_SUCCESS)
     return fail("no usable GPU");
 

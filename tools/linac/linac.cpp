@@ -522,12 +522,8 @@ std::string runOnGpu(const std::string &source, const std::string &target,
   if (std::string why = linac::cudaDriverError(); !why.empty())
     return "--target " + target + ": " + why;
   CUdevice device;
-  CUcontext context;
-  int count = 0;
-  if (cuInit(0) != CUDA_SUCCESS || cuDeviceGetCount(&count) != CUDA_SUCCESS ||
-      count == 0)
-    return "--target " + target + ": no CUDA GPU";
-  cuDeviceGet(&device, 0);
+  if (std::string why = linac::usePrimaryContext(&device); !why.empty())
+    return "--target " + target + ": " + why;
   char gpuName[128] = {0};
   cuDeviceGetName(gpuName, sizeof gpuName, device);
   int major = 0, minor = 0;
@@ -545,9 +541,6 @@ std::string runOnGpu(const std::string &source, const std::string &target,
       return "--target sm_80 needs compute capability 8.0 or newer; GPU 0 is " + gpu;
     arch = major == 8 && minor == 0 ? "sm_80" : "compute_80";
   }
-  if (cuDevicePrimaryCtxRetain(&context, device) != CUDA_SUCCESS ||
-      cuCtxSetCurrent(context) != CUDA_SUCCESS)
-    return "cannot create a CUDA context on " + gpu;
   linac::CudaModule module;
   linac::CudaModule::LoadStats stats;
   if (std::string err = module.load(source, linac::cacheDirectory() + "/cuda",
