@@ -322,10 +322,15 @@ def main():
              "linac / FLA | FLA ms (ANCHORS) | FlashKDA ms (ANCHORS) |",
              "|---|---|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
-    for case, (variant, B, T, H, varlen) in CASES.items():
-        if not re.search(a.cases, case):
-            continue
-        fname = Path(a.kernels) / (case.replace(" ", "_") + ".cu")
+    runs = []  # (case, kernel source): the default config, then any others
+    for case in CASES:
+        if re.search(a.cases, case):
+            stem = case.replace(" ", "_")
+            runs.append((case, Path(a.kernels) / (stem + ".cu")))
+            runs += [(case, f) for f in sorted(Path(a.kernels).glob(stem + "@*.cu"))]
+    for case, fname in runs:
+        variant, B, T, H, varlen = CASES[case]
+        fla_first = fname.name == case.replace(" ", "_") + ".cu"
         try:
             lc = LinacCase(linac, fname, variant, B, T, H, varlen, gen)
             ms = time_ms(lc, a.reps, flush)
@@ -338,7 +343,7 @@ def main():
         flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
         floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
         fla_ms, fla_note = "", ""
-        if a.fla_cases and re.search(a.fla_cases, case):
+        if fla_first and a.fla_cases and re.search(a.fla_cases, case):
             try:
                 fn, fla_note = fla_case(variant, B, T, H, varlen, gen)
                 if fn is not None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The forward benchmark, one command on a GPU machine (torch needed; FLA
 # optional):
-#   bench/run.sh [--cases REGEX] [--fla-cases REGEX] [--reps N]
+#   [CONFIGS='chunk=32;split=vtile,vtile=32'] bench/run.sh [--cases REGEX] [--fla-cases REGEX] [--reps N]
 # Uses the statically linked driver .carry/bin/linac (built here by
 # scripts/gpu-check/build-static-linac.sh) to emit each case's kernels for
 # sm_90a with the default config for its shape, builds liblinac.so with this
@@ -9,6 +9,9 @@
 # to $OUT/bench.md (default /tmp). If .fla/pkg holds an FLA source tree
 # (bench/export-fla.sh), FLA runs beside linac; its first call per shape
 # autotunes for minutes, so pick cases with --fla-cases ('' for none).
+# CONFIGS (';'-separated --config values) times each case again with each
+# config beside the default one (a config that cannot fit is skipped with
+# linac's reason), to compare configs on this GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=/tmp/linac-bench
@@ -19,6 +22,13 @@ scripts/gpu-check/build-liblinac.sh $W
 emit() { # case-name example shape
   [ -f "$W/kernels/$1.cu" ] ||
     $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" -o "$W/kernels/$1.cu"
+  local config
+  IFS=';' read -ra configs <<< "${CONFIGS:-}"
+  for config in "${configs[@]}"; do
+    [ -n "$config" ] && { [ -f "$W/kernels/$1@$config.cu" ] ||
+      $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" --config "$config" \
+        -o "$W/kernels/$1@$config.cu" || echo "$1 --config $config: skipped"; }
+  done
 }
 for v in gdn kda; do
   emit "${v}_1x8192x16" $v B=1,T=8192,H=16,K=128,V=128
