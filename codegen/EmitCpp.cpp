@@ -462,8 +462,9 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   std::vector<tile::KernelOp> kernels;
   for (auto kernel : module.getOps<tile::KernelOp>()) {
     // A producer warp runs ahead of the consumers by at most the copies in
-    // the kernel's text (a prologue and one loop body); each needs its own
-    // mbarrier until it is waited.
+    // the kernel's text (a prologue and one loop body). Each wants its own
+    // mbarrier until it is waited: with more, the library would make a copy
+    // wait for an older one, so such kernels are refused instead.
     int64_t copies = 0;
     kernel.walk([&](Operation *op) {
       copies += isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(op);

@@ -207,8 +207,15 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
 
 // ---- asynchronous copies -------------------------------------------------------
 
+/// Valid rows of chunk c: valid0 for chunks 0, 1, 4, 5, ..., valid1 for
+/// 2, 3, 6, 7, ...: each stage is filled with both counts in turn (a stage
+/// whose rows past `valid` still hold the previous chunk's must be zeroed).
+__host__ __device__ inline int validRows(int c, int valid0, int valid1) {
+  return (c / 2) % 2 ? valid1 : valid0;
+}
+
 /// Copies `rounds` chunks of R rows x C columns (chunk c: rows c*R.., valid
-/// rows `valid[c % 2]`) through a 2-stage shared buffer, prefetching chunk
+/// rows validRows(c)) through a 2-stage shared buffer, prefetching chunk
 /// c+1 before waiting for chunk c as the emitted kernels do, and writes
 /// every waited stage to out[c]. Also returns the token kinds seen. With
 /// skipOdd the odd chunks are copied but never waited: a later copy that
@@ -220,7 +227,7 @@ __global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
   Buffer &buf = blk.alloc(shared, R, C, 2, "stage");
   const Global *g = &L->globals[0];
   auto issue = [&](int c) {
-    int valid = c % 2 ? valid1 : valid0;
+    int valid = validRows(c, valid0, valid1);
     if (fromSlot) // a workspace tile: slot (seq 0, head, chunk c), all rows
       return copy_tile_async(blk, g, buf.stage(c), 0, head, c, col, 1, g->cols / R);
     return copy_async(blk, g, buf.stage(c), 0, c * R, valid, head, col);
@@ -243,6 +250,7 @@ __global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
         out[(int64_t)c * R * C + idx] = t.at(idx / C, idx % C);
     barrier(blk);
   }
+  drain_copies(blk); // as every emitted kernel ends (skipOdd leaves one)
 }
 
 /// A tensor [rows, heads, cols] of `dtype` with padded strides, copied in
@@ -329,7 +337,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
         if (fromSlot) // slot row (head * chunks + c), element i * cols + col + j
           want = values[static_cast<size_t>((head * rounds + c) * R * cols + i * cols + col + j)];
         else
-          want = i < (c % 2 ? valid1 : valid0)
+          want = i < validRows(c, valid0, valid1)
                      ? values[static_cast<size_t>((c * R + i) * rowStride + head * headStride + col + j)]
                      : 0.0f;
         bad += out[static_cast<size_t>(c) * R * C + i * C + j] != want;

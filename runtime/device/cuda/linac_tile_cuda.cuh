@@ -464,11 +464,11 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       return Token{2, b, seq};
     unsigned addr = blk.barrierAddress(b);
     if (roles) {
-      // The stage is free: a block barrier before this copy in the program
-      // ordered the consumers' reads first. The mbarrier is free once the
-      // consumers released its earlier uses; the program waits them all
-      // before this copy (above), so the release needs nothing the
-      // producer issues later: no deadlock.
+      // The stage is free by the emitter's contract: a block barrier
+      // between the consumers' last reads of a stage and the next copy into
+      // it. The mbarrier is free once the consumers released its earlier
+      // uses; the program waits them all before this copy (above), so the
+      // release needs nothing the producer issues later: no deadlock.
       for (unsigned u = blk.releasesWaited[b]; u < seq; ++u)
         wait_parity(blk.releasedAddress(b), u & 1);
       blk.releasesWaited[b] = seq;
@@ -476,6 +476,10 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
 #if __CUDA_ARCH__ >= 900
     if (mode == CopyMode::bulk) {
       unsigned rowBytes = static_cast<unsigned>(dst.cols * 4);
+      // Zero fill first: with warp roles each lane's arrival below releases
+      // its own stores, and lane 0 arrives with the byte count.
+      for (int64_t idx = lane; idx < (dst.rows - valid) * dst.cols; idx += lanes)
+        dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
       if (lane == 0) {
         // Earlier generic-proxy accesses of the stage before the writes.
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
@@ -489,8 +493,6 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
                          "l"(src(i)), "r"(rowBytes), "r"(addr)
                        : "memory");
       }
-      for (int64_t idx = lane; idx < (dst.rows - valid) * dst.cols; idx += lanes)
-        dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
       if (roles && lane != 0)
         mbarrier_arrive(addr);
       return Token{2, b, seq};
@@ -507,6 +509,8 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
   }
 #endif
   // Every thread its share: a cp.async group, or synchronous stores.
+  if (is_producer()) // (warp roles need sm_80; never taken there)
+    return Token{0, 0, 0};
   copy_elements(dst, valid, src, elem, mode, threadIdx.x, kConsumerThreads);
 #if __CUDA_ARCH__ >= 800
   if (mode == CopyMode::elements) {
@@ -515,6 +519,18 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
   }
 #endif
   return Token{0, 0, 0};
+}
+
+/// At the end of a kernel: waits for every copy issued and never waited
+/// (the prefetch past a segment's last chunk is a real copy), so none lands
+/// in the shared memory of a block that has exited.
+__device__ inline void drain_copies(Block &blk) {
+#if __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
+  for (int b = 0; b < kCopyBarriers; ++b)
+    if (blk.barrierWaited[b] < blk.barrierIssued[b])
+      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1);
+#endif
 }
 
 __device__ inline bool aligned16(const void *p) {
@@ -1085,6 +1101,7 @@ struct ModuleInfo {
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
     ::linac::tile::Block blk(*L, blockIdx.x, blockIdx.y, blockIdx.z, linear);  \
     name(*L, blk);                                                             \
+    ::linac::tile::drain_copies(blk);                                          \
   }
 #define LINAC_KERNEL_FN(name) &name##_entry
 
