@@ -4,9 +4,11 @@
 // sm_90a cubin (the wgmma path) and as compute_80 PTX that the driver
 // compiles for the GPU at hand (the sm_80 mma.sync/ldmatrix path); CI
 // compiles it to PTX for both (test/gpu/compile.test). Tests: the mma
-// fragment layouts and products, and the asynchronous copies (bulk copies
+// fragment layouts and products, the asynchronous copies (bulk copies
 // on mbarriers, cp.async groups, converting loads) with ragged tiles,
-// strides, mbarrier reuse and workspace tiles. One line per test,
+// strides, mbarrier reuse and workspace tiles, and every element-wise,
+// reduction, mask and triangular op against float64, with and without warp
+// roles. One line per test,
 // "ok" or "FAIL"; the exit status is the number of failures.
 //
 //   tile_primitives
@@ -358,6 +360,226 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   cudaFree(dL);
 }
 
+// ---- the element-wise, reduction and triangular ops ------------------------
+
+enum class Op {
+  fill, identity, mask_rows, ew1, ew2, ew_row, ew_col, row_l2norm, row_dot,
+  cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
+  tri_inv
+};
+
+/// One op on tiles in global memory (views with a row stride wider than the
+/// tile), run by the block as emitted kernels do (with warp roles only the
+/// consumers compute).
+__global__ void opKernel(const Launch *L, Op op, Ew kind, Tile dst, Tile a,
+                         Tile b, Tile lg, Tile rg, int64_t param) {
+  Block blk(*L, 0, 0, 0, 0);
+  switch (op) {
+  case Op::fill: fill(blk, dst, 0.75f); break;
+  case Op::identity: identity(blk, dst); break;
+  case Op::mask_rows: mask_rows(blk, dst, param); break;
+  case Op::ew1: ew(blk, kind, dst, a); break;
+  case Op::ew2: case Op::ew_row: case Op::ew_col: ew(blk, kind, dst, a, b); break;
+  case Op::row_l2norm: row_l2norm(blk, dst, a); break;
+  case Op::row_dot: row_dot(blk, dst, a, b); break;
+  case Op::cumsum: cumsum(blk, dst, a, false); break;
+  case Op::cumsum_exclusive: cumsum(blk, dst, a, true); break;
+  case Op::transpose: transpose(blk, dst, a); break;
+  case Op::causal_mask: causal_mask(blk, dst, param); break;
+  case Op::decay_mask: decay_mask(blk, dst, lg, rg, param); break;
+  case Op::gram_diag: gram_diag(blk, dst, a, b, lg, rg, param); break;
+  case Op::tri_inv: tri_inv(blk, dst, a); break;
+  }
+  barrier(blk);
+}
+
+static double ewHost(Ew k, double x, double y) {
+  switch (k) {
+  case Ew::copy: return x;
+  case Ew::neg: return -x;
+  case Ew::exp: return std::exp(x);
+  case Ew::log: return std::log(x);
+  case Ew::sqrt: return std::sqrt(x);
+  case Ew::sigmoid: return 1 / (1 + std::exp(-x));
+  case Ew::logsigmoid: return -std::log1p(std::exp(-x));
+  case Ew::softplus: return std::log1p(std::exp(x));
+  case Ew::silu: return x / (1 + std::exp(-x));
+  case Ew::add: return x + y;
+  case Ew::sub: return x - y;
+  case Ew::mul: return x * y;
+  case Ew::div: return x / y;
+  case Ew::max: return std::max(x, y);
+  case Ew::min: return std::min(x, y);
+  }
+  return x;
+}
+
+/// A host matrix and its device copy, rows x cols with row stride ld.
+struct HostTile {
+  int rows, cols, ld;
+  std::vector<float> v;
+  float *d = nullptr;
+  HostTile(int r, int c, int pad, std::mt19937 &rng, float lo, float hi)
+      : rows(r), cols(c), ld(c + pad), v(static_cast<size_t>(r) * (c + pad)) {
+    std::uniform_real_distribution<float> u(lo, hi);
+    for (float &x : v)
+      x = u(rng);
+    CHECK_CUDA(cudaMalloc(&d, v.size() * 4));
+    CHECK_CUDA(cudaMemcpy(d, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
+  }
+  ~HostTile() { cudaFree(d); }
+  double at(int i, int j) const { return v[static_cast<size_t>(i) * ld + j]; }
+  Tile tile() const { return Tile{d, rows, cols, ld}; }
+  std::vector<float> fetch() const {
+    std::vector<float> out(v.size());
+    CHECK_CUDA(cudaMemcpy(out.data(), d, v.size() * 4, cudaMemcpyDeviceToHost));
+    return out;
+  }
+};
+
+/// Runs `op` with dst R x C and checks every element of dst (padding
+/// included: it must stay untouched) against `want` (double), with a
+/// relative limit.
+static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
+                   Launch *dL, double limit) {
+  std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
+  bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
+  int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
+                  op == Op::row_l2norm || op == Op::gram_diag
+              ? 24 : C; // the operands' columns
+  bool square = op == Op::causal_mask || op == Op::decay_mask ||
+                op == Op::gram_diag || op == Op::tri_inv || op == Op::identity;
+  if (square)
+    C = R;
+  int dstCols = op == Op::row_dot ? 1 : op == Op::transpose ? R : C;
+  int dstRows = op == Op::transpose ? C : R;
+  if (op == Op::cumsum || op == Op::cumsum_exclusive || op == Op::row_l2norm)
+    dstCols = n;
+  HostTile dst(dstRows, dstCols, 3, rng, -1, 1);
+  HostTile a(R, op == Op::tri_inv ? R : n, 5, rng, positive ? 0.5f : -2.0f, 2.0f);
+  int bRows = op == Op::ew_row ? 1 : R;
+  int bCols = op == Op::ew_col ? 1 : n;
+  HostTile b(bRows, bCols, 2, rng, positive ? 0.5f : -2.0f, 2.0f);
+  // Cumulative log gates (decreasing down the rows), per row or per column.
+  int gCols = op == Op::gram_diag ? n : 1;
+  HostTile lg(R, gCols, 0, rng, -0.3f, 0.0f), rg(R, gCols, 0, rng, -1, 0);
+  for (int i = 1; i < R; ++i)
+    for (int c = 0; c < gCols; ++c)
+      lg.v[i * gCols + c] += lg.v[(i - 1) * gCols + c];
+  rg.v = lg.v;
+  CHECK_CUDA(cudaMemcpy(lg.d, lg.v.data(), lg.v.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(rg.d, rg.v.data(), rg.v.size() * 4, cudaMemcpyHostToDevice));
+  if (op == Op::tri_inv) { // strictly lower source, small entries
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < R; ++j)
+        a.v[i * a.ld + j] = j < i ? a.v[i * a.ld + j] * 0.05f : 0.0f;
+    CHECK_CUDA(cudaMemcpy(a.d, a.v.data(), a.v.size() * 4, cudaMemcpyHostToDevice));
+  }
+  int64_t param = op == Op::mask_rows ? R / 3 : (R % 2); // valid rows / inclusive
+  opKernel<<<1, threads, int(kReservedSharedBytes)>>>(dL, op, kind, dst.tile(), a.tile(),
+                                                      b.tile(), lg.tile(), rg.tile(), param);
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got = dst.fetch();
+  // The expected dst, padding included.
+  std::vector<double> want(dst.v.begin(), dst.v.end());
+  auto W = [&](int i, int j) -> double & { return want[static_cast<size_t>(i) * dst.ld + j]; };
+  std::vector<double> inv(static_cast<size_t>(R) * R, 0.0);
+  for (int i = 0; i < dstRows; ++i)
+    for (int j = 0; j < dstCols; ++j) {
+      double old = dst.at(i, j);
+      bool lower = j < i || (j == i && param);
+      switch (op) {
+      case Op::fill: W(i, j) = 0.75; break;
+      case Op::identity: W(i, j) = i == j; break;
+      case Op::mask_rows: W(i, j) = i >= param ? 0.0 : old; break;
+      case Op::ew1: W(i, j) = ewHost(kind, a.at(i, j), 0); break;
+      case Op::ew2: W(i, j) = ewHost(kind, a.at(i, j), b.at(i, j)); break;
+      case Op::ew_row: W(i, j) = ewHost(kind, a.at(i, j), b.at(0, j)); break;
+      case Op::ew_col: W(i, j) = ewHost(kind, a.at(i, j), b.at(i, 0)); break;
+      case Op::row_l2norm: {
+        double ss = 0;
+        for (int c = 0; c < n; ++c)
+          ss += a.at(i, c) * a.at(i, c);
+        W(i, j) = a.at(i, j) / std::sqrt(ss + 1e-6);
+        break;
+      }
+      case Op::row_dot: {
+        double acc = 0;
+        for (int c = 0; c < n; ++c)
+          acc += a.at(i, c) * b.at(i, c);
+        W(i, j) = acc;
+        break;
+      }
+      case Op::cumsum: case Op::cumsum_exclusive: {
+        double acc = 0;
+        for (int r = 0; r < i + (op == Op::cumsum); ++r)
+          acc += a.at(r, j);
+        W(i, j) = acc;
+        break;
+      }
+      case Op::transpose: W(i, j) = a.at(j, i); break;
+      case Op::causal_mask: W(i, j) = lower ? old : 0.0; break;
+      case Op::decay_mask:
+        W(i, j) = lower ? old * std::exp(lg.at(i, 0) - rg.at(j, 0)) : 0.0;
+        break;
+      case Op::gram_diag: {
+        double acc = 0;
+        if (lower)
+          for (int c = 0; c < n; ++c)
+            acc += a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c));
+        W(i, j) = acc;
+        break;
+      }
+      case Op::tri_inv: { // rows in order: (I + L) X = I
+        double acc = i == j;
+        for (int m = 0; m < i; ++m)
+          acc -= a.at(i, m) * inv[static_cast<size_t>(m) * R + j];
+        inv[static_cast<size_t>(i) * R + j] = acc;
+        W(i, j) = acc;
+        break;
+      }
+      }
+    }
+  double worst = 0, scale = 1e-30;
+  for (double w : want)
+    scale = std::max(scale, std::fabs(w));
+  for (size_t e = 0; e < want.size(); ++e)
+    worst = std::max(worst, std::fabs(got[e] - want[e]) / scale);
+  char label[96], detail[64];
+  std::snprintf(label, sizeof label, "op %s %dx%d%s", name, R, C, threads > 128 ? " roles" : "");
+  std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
+  report(label, worst <= limit, detail);
+}
+
+static void testOps(Launch *dL) {
+  CHECK_CUDA(cudaFuncSetAttribute(opKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  int(kReservedSharedBytes)));
+  struct Shape { int R, C; };
+  for (int threads : {128, 160})
+    for (Shape s : {Shape{64, 64}, Shape{64, 128}, Shape{37, 20}, Shape{1, 9}}) {
+      testOp("fill", Op::fill, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("mask_rows", Op::mask_rows, Ew::copy, s.R, s.C, threads, dL, 0);
+      for (Ew k : {Ew::copy, Ew::neg, Ew::exp, Ew::log, Ew::sqrt, Ew::sigmoid,
+                   Ew::logsigmoid, Ew::softplus, Ew::silu})
+        testOp("ew unary", Op::ew1, k, s.R, s.C, threads, dL, 2e-6);
+      for (Ew k : {Ew::add, Ew::sub, Ew::mul, Ew::div, Ew::max, Ew::min}) {
+        testOp("ew binary", Op::ew2, k, s.R, s.C, threads, dL, 2e-6);
+        testOp("ew row broadcast", Op::ew_row, k, s.R, s.C, threads, dL, 2e-6);
+        testOp("ew column broadcast", Op::ew_col, k, s.R, s.C, threads, dL, 2e-6);
+      }
+      testOp("row_l2norm", Op::row_l2norm, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("row_dot", Op::row_dot, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("cumsum", Op::cumsum, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("cumsum exclusive", Op::cumsum_exclusive, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("transpose", Op::transpose, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("identity", Op::identity, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("causal_mask", Op::causal_mask, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("decay_mask", Op::decay_mask, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("gram_diag", Op::gram_diag, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("tri_inv", Op::tri_inv, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+    }
+}
+
 int main() {
   int path = -1, *dPath;
   CHECK_CUDA(cudaMalloc(&dPath, 4));
@@ -414,6 +636,7 @@ int main() {
     for (Operand t : {Operand::bf16, Operand::tf32})
       testMma(t, 64, 64, 64, false, true, true, 1, dL, 160);
   }
+  testOps(dL);
   std::printf("# %d failure(s)\n", failures);
   return failures;
 }
