@@ -1038,18 +1038,27 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 }
 
 /// (I + L)^-1: one column per thread, forward substitution down the rows.
+/// L (up to 64 x 64) is first copied into the mma staging area, free
+/// between matmuls, so that half of the loads come from shared memory.
 __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers();
   int64_t n = src.rows;
+  float *staged = reinterpret_cast<float *>(linacSharedMemory);
+  bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
+  if (inShared) {
+    for (int64_t e = threadIdx.x; e < n * n; e += kConsumerThreads)
+      staged[e] = src.at(e / n, e % n);
+    sync_consumers();
+  }
   for (int64_t j = threadIdx.x; j < n; j += kConsumerThreads)
     for (int64_t i = 0; i < n; ++i) {
       float acc = i == j ? 1.0f : 0.0f;
       for (int64_t m = j; m < i; ++m)
-        acc -= src.at(i, m) * dst.at(m, j);
+        acc -= (inShared ? staged[i * n + m] : src.at(i, m)) * dst.at(m, j);
       dst.at(i, j) = i < j ? 0.0f : acc;
     }
-  sync_consumers();
+  sync_consumers(); // the staging area is the next matmul's again
 }
 
 #endif // __CUDACC__
