@@ -719,9 +719,15 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     tile::LoadTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, segment);
     break;
   }
+  // Copies see the tokens up to the loop's last chunk: a segment's prefetch
+  // past its end has no rows (it belongs to the next segment's block).
+  Value copyLength = kb.length;
+  if (segmented)
+    copyLength = arith::MinUIOp::create(
+        b, loc, kb.length, arith::MulIOp::create(b, loc, last, kb.index(kb.C)));
   auto issue = [&](Value chunkIdx, Value stage) {
     SmallVector<Value> tokens;
-    Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length,
+    Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), copyLength,
                                             chunkIdx, scan.getChunkSize());
     Value row = arith::MulIOp::create(b, loc, chunkIdx, kb.index(kb.C));
     for (Arrival &a : arrivals) {
