@@ -277,13 +277,11 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
                           linac::KernelConfig &config,
                           const std::string &userConfig,
                           const std::string &arch) {
-  auto userSets = [&](llvm::StringRef key) {
-    llvm::SmallVector<llvm::StringRef> items;
-    llvm::StringRef(userConfig).split(items, ',');
-    return llvm::any_of(items, [&](llvm::StringRef item) {
-      return item.split('=').first.trim() == key;
-    });
-  };
+  // The keys the user gave: the text parsed over values no text can give
+  // (it was validated when the config was resolved).
+  linac::KernelConfig given;
+  given.stages = given.chunk = 0;
+  (void)linac::parseKernelConfig(userConfig, given);
   OwningOpRef<ModuleOp> pristine = loaded.module->clone();
   while (true) {
     if (failed(lowerToChunk(*loaded.module, K, V, config, "")) ||
@@ -293,8 +291,8 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
     auto [kernel, bytes] = largestSharedMemory(*loaded.module);
     if (bytes <= limit)
       return success();
-    bool fewerStages = config.stages > 1 && !userSets("stages");
-    bool smallerChunk = config.chunk > 32 && !userSets("chunk");
+    bool fewerStages = config.stages > 1 && given.stages == 0;
+    bool smallerChunk = config.chunk > 32 && given.chunk == 0;
     if (!fewerStages && !smallerChunk) {
       const char *hint = config.stages > 1  ? "try stages=1"
                          : config.chunk > 32 ? "try chunk=32"
