@@ -6,12 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 W=${1:-/tmp/gpucheck}
-mkdir -p "$W"
-# The tile libraries embedded as the runtime expects (CMake does this here).
-embed() { # variable header
-  printf 'static const char %s[] = R"LINACHDR(' "$1"; cat "$2"; printf ')LINACHDR";\n'; }
-embed kCpuTileHeader runtime/device/cpu/linac_tile.h > "$W/EmbeddedHeader.inc"
-embed kCudaTileHeader runtime/device/cuda/linac_tile_cuda.cuh > "$W/EmbeddedCudaHeader.inc"
+scripts/gpu-check/embed-headers.sh "$W"
 # The driver shim's symbols stay inside liblinac (nm -D shows no cu*).
 g++ -std=c++17 -O2 -fPIC -shared -I. -Iruntime/device/cuda -I"$W" -I/usr/local/cuda/include \
   -DLINAC_HAVE_CUDA_CAPI -DLINAC_DEFAULT_CXX='"g++"' \

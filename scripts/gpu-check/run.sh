@@ -43,10 +43,7 @@ W=/tmp/gpucheck
 mkdir -p $W
 echo "# gpu-check [$stages]: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d), $(nvcc --version | tail -1)" | tee -a "$out"
 status=0
-# The tile library embedded as the runtime expects (CMake does this here).
-{ printf 'static const char kCudaTileHeader[] = R"LINACHDR('
-  cat runtime/device/cuda/linac_tile_cuda.cuh
-  printf ')LINACHDR";\n'; } > $W/EmbeddedCudaHeader.inc
+scripts/gpu-check/embed-headers.sh $W
 NV="nvcc -std=c++17 -O2 -I. -Iruntime/device/cuda -I$W -diag-suppress 177"
 RUNTIME="runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp runtime/cuda/NvrtcCompiler.cpp"
 has() { [[ " $stages " == *" $1 "* ]]; }
