@@ -19,15 +19,14 @@ mkdir -p $W/kernels
 L=.carry/bin/linac
 [ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
 scripts/gpu-check/build-liblinac.sh $W
-emit() { # case-name example shape
-  [ -f "$W/kernels/$1.cu" ] ||
-    $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" -o "$W/kernels/$1.cu"
-  local config
-  IFS=';' read -ra configs <<< "${CONFIGS:-}"
+emit() { # case-name example shape: the default config (first, empty), then CONFIGS
+  local config file configs
+  IFS=';' read -ra configs <<< ";${CONFIGS:-}"
   for config in "${configs[@]}"; do
-    [ -n "$config" ] && { [ -f "$W/kernels/$1@$config.cu" ] ||
-      $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" --config "$config" \
-        -o "$W/kernels/$1@$config.cu" || echo "$1 --config $config: skipped"; }
+    file=$W/kernels/$1${config:+@$config}.cu
+    [ -f "$file" ] || $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" \
+      ${config:+--config "$config"} -o "$file" ||
+      { [ -n "$config" ] || exit 1; echo "$1 --config $config: skipped"; }
   done
 }
 for v in gdn kda; do
