@@ -129,15 +129,17 @@ struct Launch {
   LINAC_DEVICE void fail() const { *error = 1; }
 };
 
+/// A tile's view: 32-bit extents (a tile holds at most 2^31 elements) keep
+/// the descriptors a kernel holds across its loop in fewer registers.
 struct Tile {
   float *p;
-  int64_t rows, cols, ld;
+  int rows, cols, ld;
   LINAC_DEVICE float &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
   LINAC_DEVICE float get(int64_t i, int64_t j) const {
     return p[(rows == 1 ? 0 : i) * ld + (cols == 1 ? 0 : j)];
   }
   LINAC_DEVICE Tile view(int64_t r, int64_t c, int64_t nr, int64_t nc) const {
-    return Tile{p + r * ld + c, nr, nc, ld};
+    return Tile{p + r * ld + c, static_cast<int>(nr), static_cast<int>(nc), ld};
   }
 };
 
@@ -145,7 +147,8 @@ struct Buffer {
   float *data;
   int64_t rows, cols, stages;
   LINAC_DEVICE Tile stage(int64_t i) const {
-    return Tile{data + (i % stages) * rows * cols, rows, cols, cols};
+    return Tile{data + (i % stages) * rows * cols, static_cast<int>(rows),
+                static_cast<int>(cols), static_cast<int>(cols)};
   }
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
@@ -312,11 +315,18 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
   return r < 0 ? 0 : (r > chunk ? chunk : r);
 }
 
+/// Each consumer thread visits elements tid, tid + 128, ... of a tile in
+/// row-major order as (i, j). Tiles hold at most 2^31 elements, so 32-bit
+/// indices do; the one division is at the start (a 64-bit division is a
+/// long software sequence on the GPU, and this loop is in every SIMT op),
+/// after which (i, j) steps by 128 elements with a carry.
 #define LINAC_FOR_ELEMENTS(t, i, j)                                            \
-  for (int64_t idx_ = threadIdx.x; idx_ < (t).rows * (t).cols;                 \
-       idx_ += kConsumerThreads)                                                     \
-    for (int64_t i = idx_ / (t).cols, j = idx_ % (t).cols, once_ = 0;          \
-         once_ < 1; ++once_)
+  for (int n_ = static_cast<int>((t).rows * (t).cols),                         \
+           c_ = static_cast<int>((t).cols), idx_ = threadIdx.x,                \
+           i = idx_ / c_, j = idx_ % c_, di_ = kConsumerThreads / c_,          \
+           dj_ = kConsumerThreads % c_;                                        \
+       idx_ < n_; idx_ += kConsumerThreads, i += di_ + (j + dj_ >= c_),        \
+           j = j + dj_ >= c_ ? j + dj_ - c_ : j + dj_)
 
 /// A block barrier, the producer warp included: a copy issued after it may
 /// overwrite a stage the consumers read before it.
@@ -418,8 +428,8 @@ template <class RowAddress, class Element>
 __device__ inline void copy_elements(const Tile &dst, int64_t valid,
                                      RowAddress src, Element elem,
                                      CopyMode mode, int lane, int lanes) {
-  for (int64_t idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
-    int64_t i = idx / dst.cols, j = idx % dst.cols;
+  for (int idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
+    int i = idx / dst.cols, j = idx % dst.cols; // 32-bit: see LINAC_FOR_ELEMENTS
 #if __CUDA_ARCH__ >= 800
     if (mode == CopyMode::elements) {
       const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
@@ -822,27 +832,40 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 #define LINAC_TENSOR_CORES 1
 
 /// Stages rows [r0, r0+64) x K values [k0, k0+perRow) of the K-major view
-/// of an operand (x(row, k) = trans ? t.at(k, row) : t.at(row, k)), rounded.
+/// of an operand (x(row, k) = trans ? t.at(k, row) : t.at(row, k)), rounded
+/// to nearest even as on the cpu target (cvt.rn for bf16 and f16; for
+/// bf16 that is round_operand exactly, f16 keeps round_operand first so
+/// that values outside its range round as the cpu target rounds them).
+/// Consecutive threads take consecutive K pairs of a row (one 32-bit store
+/// each); perRow is a power of two, so no division.
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
-  int esize = type == Operand::tf32 ? 4 : 2, perRow = kMmaRowBytes / esize;
-  for (int idx = threadIdx.x; idx < kMmaBlock * perRow; idx += kConsumerThreads) {
-    int r = idx / perRow, k = idx % perRow;
-    float x = 0.0f;
-    if (r0 + r < rows && k0 + k < ks)
-      x = round_operand(trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k), type);
-    char *p = dst + staged_offset(r, k * esize);
-    if (type == Operand::tf32) {
-      *reinterpret_cast<float *>(p) = x;
-    } else {
-      unsigned short h;
-      if (type == Operand::bf16)
-        asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(x));
-      else
-        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
-      *reinterpret_cast<unsigned short *>(p) = h;
+  auto x = [&](int r, int k) {
+    return r0 + r < rows && k0 + k < ks
+               ? (trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k))
+               : 0.0f;
+  };
+  if (type == Operand::tf32) { // 32 values of 4 bytes per row
+    for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += kConsumerThreads) {
+      int r = idx >> 5, k = idx & 31;
+      *reinterpret_cast<float *>(dst + staged_offset(r, 4 * k)) =
+          round_operand(x(r, k), type);
     }
+    return;
+  }
+  for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += kConsumerThreads) {
+    int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
+    float lo = x(r, k), hi = x(r, k + 1);
+    unsigned packed;
+    if (type == Operand::bf16) {
+      asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+    } else {
+      lo = round_operand(lo, type);
+      hi = round_operand(hi, type);
+      asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+    }
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) = packed;
   }
 }
 
@@ -1048,7 +1071,7 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
   if (inShared) {
     for (int64_t e = threadIdx.x; e < n * n; e += kConsumerThreads)
-      staged[e] = src.at(e / n, e % n);
+      staged[e] = src.at(static_cast<int>(e) / src.cols, static_cast<int>(e) % src.cols);
     sync_consumers();
   }
   for (int64_t j = threadIdx.x; j < n; j += kConsumerThreads)
@@ -1103,7 +1126,7 @@ struct ModuleInfo {
 } // namespace linac
 
 #define LINAC_KERNEL(name)                                                     \
-  __device__ void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
+  __device__ __forceinline__ void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
 #define LINAC_ENTRY(name)                                                      \
   extern "C" __global__ void name##_entry(const ::linac::tile::Launch *L) {    \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
