@@ -17,7 +17,13 @@ NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
   --set full --import-source yes -f -o "$OUT/profile" \
   bench/run.sh --cases "$1" --reps 1 --fla-cases '' || exit 1
 "$NCU" -i "$OUT/profile.ncu-rep" --page details --csv > "$OUT/profile-details.csv"
+# NVRTC compiled the kernels as "linac_kernels.cu" including
+# "linac_tile_cuda.cuh" (names relative to this directory): put the profiled
+# case's source and the library there so that ncu finds the lines.
+kernel=$(ls /tmp/linac-bench/kernels/*.cu | grep -E "/$(echo "$1" | tr ' ' '_')[^@]*\.cu$" | head -1)
+cp "$kernel" linac_kernels.cu && cp runtime/device/cuda/linac_tile_cuda.cuh linac_tile_cuda.cuh
 "$NCU" -i "$OUT/profile.ncu-rep" --page source --csv --print-source cuda \
   > "$OUT/profile-source.csv" 2> "$OUT/profile-source.err" ||
   echo "profile: this ncu printed no source page (see profile-source.err)"
+rm -f linac_kernels.cu linac_tile_cuda.cuh
 ls -la "$OUT"/profile*

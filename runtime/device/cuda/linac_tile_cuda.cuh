@@ -733,14 +733,25 @@ __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
   sync_consumers();
 }
 
+/// The sum over the 32 lanes of a warp, in every lane.
+__device__ inline float warp_sum(float x) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+    x += __shfl_xor_sync(0xffffffffu, x, o);
+  return x;
+}
+
+/// Row reductions: one warp per row, its lanes along the columns (reads
+/// coalesced in global scratch and free of bank conflicts in shared).
 __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
-  for (int64_t i = threadIdx.x; i < src.rows; i += kConsumerThreads) {
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int i = warp; i < src.rows; i += kConsumerThreads / 32) {
     float ss = 0;
-    for (int64_t j = 0; j < src.cols; ++j)
+    for (int j = lane; j < src.cols; j += 32)
       ss += src.at(i, j) * src.at(i, j);
-    float inv = 1.0f / sqrtf(ss + 1e-6f);
-    for (int64_t j = 0; j < src.cols; ++j)
+    float inv = 1.0f / sqrtf(warp_sum(ss) + 1e-6f);
+    for (int j = lane; j < src.cols; j += 32)
       dst.at(i, j) = src.at(i, j) * inv;
   }
   sync_consumers();
@@ -749,11 +760,14 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
 __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
                                const Tile &b) {
   LINAC_CONSUMERS_ONLY;
-  for (int64_t i = threadIdx.x; i < a.rows; i += kConsumerThreads) {
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int i = warp; i < a.rows; i += kConsumerThreads / 32) {
     float acc = 0;
-    for (int64_t j = 0; j < a.cols; ++j)
+    for (int j = lane; j < a.cols; j += 32)
       acc += a.at(i, j) * b.at(i, j);
-    dst.at(i, 0) = acc;
+    acc = warp_sum(acc);
+    if (lane == 0)
+      dst.at(i, 0) = acc;
   }
   sync_consumers();
 }
