@@ -328,64 +328,6 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
        idx_ < n_; idx_ += kConsumerThreads, i += di_ + (j + dj_ >= c_),        \
            j = j + dj_ >= c_ ? j + dj_ - c_ : j + dj_)
 
-/// Elements per thread whose loads are issued before any of their results
-/// is used. The tiles live in global scratch, mostly out of L1 (shared
-/// memory takes most of it), with one warp per scheduler: one element at a
-/// time, every load waits a full L2 round trip.
-constexpr int kBatch = 8;
-
-/// (i, j) of element idx of a row-major tile with c columns: a shift when
-/// c is a power of two (as tiles almost always are), else a division.
-struct ElementIndex {
-  int c, shift;
-  __device__ explicit ElementIndex(int cols) : c(cols), shift(-1) {
-    if (cols > 0 && (cols & (cols - 1)) == 0)
-      for (shift = 0; (1 << shift) < cols; ++shift) {
-      }
-  }
-  __device__ void operator()(int idx, int &i, int &j) const {
-    i = shift >= 0 ? idx >> shift : idx / c;
-    j = idx - i * c;
-  }
-};
-
-/// Element-wise over the `n` elements lane, lane + lanes, ... of a tile of
-/// `cols` columns in batches of kBatch: load(i, j) for the whole batch, then
-/// store(i, j, value) for it. An element is read before it is written and
-/// no thread touches another's elements, so dst may alias a source
-/// element for element.
-template <class Load, class Store>
-__device__ inline void batched_elements(int n, int cols, int lane, int lanes,
-                                        Load load, Store store) {
-  using Value = decltype(load(0, 0));
-  ElementIndex at(cols);
-  for (int base = lane; base < n; base += kBatch * lanes) {
-    Value v[kBatch];
-#pragma unroll
-    for (int u = 0; u < kBatch; ++u) {
-      int idx = base + u * lanes, i, j;
-      if (idx < n) {
-        at(idx, i, j);
-        v[u] = load(i, j);
-      }
-    }
-#pragma unroll
-    for (int u = 0; u < kBatch; ++u) {
-      int idx = base + u * lanes, i, j;
-      if (idx < n) {
-        at(idx, i, j);
-        store(i, j, v[u]);
-      }
-    }
-  }
-}
-/// The same over a whole tile, by the consumer threads.
-template <class Load, class Store>
-__device__ inline void batched_elements(const Tile &t, Load load, Store store) {
-  batched_elements(t.rows * t.cols, t.cols, threadIdx.x, kConsumerThreads,
-                   load, store);
-}
-
 /// A block barrier, the producer warp included: a copy issued after it may
 /// overwrite a stage the consumers read before it.
 __device__ inline void barrier(Block &) { __syncthreads(); }
@@ -486,23 +428,20 @@ template <class RowAddress, class Element>
 __device__ inline void copy_elements(const Tile &dst, int64_t valid,
                                      RowAddress src, Element elem,
                                      CopyMode mode, int lane, int lanes) {
+  for (int idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
+    int i = idx / dst.cols, j = idx % dst.cols; // 32-bit: see LINAC_FOR_ELEMENTS
 #if __CUDA_ARCH__ >= 800
-  if (mode == CopyMode::elements) {
-    for (int idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
-      int i = idx / dst.cols, j = idx % dst.cols;
+    if (mode == CopyMode::elements) {
       const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
       asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
                    ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
                      "l"(from), "r"(i < valid ? 4 : 0)
                    : "memory");
+      continue;
     }
-    return;
-  }
 #endif
-  batched_elements(
-      dst.rows * dst.cols, dst.cols, lane, lanes,
-      [&](int i, int j) { return i < valid ? elem(i, j) : 0.0f; },
-      [&](int i, int j, float x) { dst.at(i, j) = x; });
+    dst.at(i, j) = i < valid ? elem(i, j) : 0.0f;
+  }
 }
 
 /// Copies rows [0, valid) of `dst` -- element (i, j) is elem(i, j); f32
@@ -781,18 +720,16 @@ __device__ inline float apply(Ew k, float x, float y) {
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers();
-  batched_elements(
-      dst, [&](int i, int j) { return a.get(i, j); },
-      [&](int i, int j, float x) { dst.at(i, j) = apply(k, x, 0.0f); });
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
   sync_consumers();
 }
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers();
-  batched_elements(
-      dst, [&](int i, int j) { return make_float2(a.get(i, j), b.get(i, j)); },
-      [&](int i, int j, float2 x) { dst.at(i, j) = apply(k, x.x, x.y); });
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
+  }
   sync_consumers();
 }
 
@@ -914,7 +851,7 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 /// bf16 that is round_operand exactly, f16 keeps round_operand first so
 /// that values outside its range round as the cpu target rounds them).
 /// Consecutive threads take consecutive K pairs of a row (one 32-bit store
-/// each), their loads batched.
+/// each); perRow is a power of two, so no division.
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
@@ -931,20 +868,19 @@ __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
     }
     return;
   }
-  // 64 values of 2 bytes per row, as 32 pairs; loads in batches.
-  batched_elements(
-      kMmaBlock * 32, 32, threadIdx.x, kConsumerThreads,
-      [&](int r, int kp) { return make_float2(x(r, 2 * kp), x(r, 2 * kp + 1)); },
-      [&](int r, int kp, float2 v) {
-        unsigned packed;
-        if (type == Operand::bf16) {
-          asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(v.y), "f"(v.x));
-        } else {
-          float lo = round_operand(v.x, type), hi = round_operand(v.y, type);
-          asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-        }
-        *reinterpret_cast<unsigned *>(dst + staged_offset(r, 4 * kp)) = packed;
-      });
+  for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += kConsumerThreads) {
+    int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
+    float lo = x(r, k), hi = x(r, k + 1);
+    unsigned packed;
+    if (type == Operand::bf16) {
+      asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+    } else {
+      lo = round_operand(lo, type);
+      hi = round_operand(hi, type);
+      asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+    }
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) = packed;
+  }
 }
 
 __device__ inline unsigned shared_address(const void *p) {
@@ -1116,14 +1052,11 @@ __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
 __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
                                   const Tile &rg, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
-  batched_elements(
-      dst,
-      [&](int i, int j) {
-        return make_float2(dst.at(i, j), lg.at(i, 0) - rg.at(j, 0));
-      },
-      [&](int i, int j, float2 x) {
-        dst.at(i, j) = (j < i || (j == i && inclusive)) ? x.x * expf(x.y) : 0.0f;
-      });
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    dst.at(i, j) = (j < i || (j == i && inclusive))
+                       ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
+                       : 0.0f;
+  }
   sync_consumers();
 }
 
