@@ -442,8 +442,10 @@ struct HostTile {
 /// Runs `op` with dst R x C and checks every element of dst (padding
 /// included: it must stay untouched) against `want` (double), with a
 /// relative limit.
+/// With `flat`, the tiles have no row padding (ld == cols): element-wise
+/// ops then take their vectorised path.
 static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
-                   Launch *dL, double limit) {
+                   Launch *dL, double limit, bool flat = false) {
   std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
@@ -457,11 +459,11 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   int dstRows = op == Op::transpose ? C : R;
   if (op == Op::cumsum || op == Op::cumsum_exclusive || op == Op::row_l2norm)
     dstCols = n;
-  HostTile dst(dstRows, dstCols, 3, rng, -1, 1);
-  HostTile a(R, op == Op::tri_inv ? R : n, 5, rng, positive ? 0.5f : -2.0f, 2.0f);
+  HostTile dst(dstRows, dstCols, flat ? 0 : 3, rng, -1, 1);
+  HostTile a(R, op == Op::tri_inv ? R : n, flat ? 0 : 5, rng, positive ? 0.5f : -2.0f, 2.0f);
   int bRows = op == Op::ew_row ? 1 : R;
   int bCols = op == Op::ew_col ? 1 : n;
-  HostTile b(bRows, bCols, 2, rng, positive ? 0.5f : -2.0f, 2.0f);
+  HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
   // Cumulative log gates (decreasing down the rows), per row or per column.
   int gCols = op == Op::gram_diag ? n : 1;
   HostTile lg(R, gCols, 0, rng, -0.3f, 0.0f), rg(R, gCols, 0, rng, -1, 0);
@@ -563,9 +565,13 @@ static void testOps(Launch *dL) {
       testOp("mask_rows", Op::mask_rows, Ew::copy, s.R, s.C, threads, dL, 0);
       for (Ew k : {Ew::copy, Ew::neg, Ew::exp, Ew::log, Ew::sqrt, Ew::sigmoid,
                    Ew::logsigmoid, Ew::softplus, Ew::silu})
+      {
         testOp("ew unary", Op::ew1, k, s.R, s.C, threads, dL, 2e-6);
+        testOp("ew unary, unpadded", Op::ew1, k, s.R, s.C, threads, dL, 2e-6, true);
+      }
       for (Ew k : {Ew::add, Ew::sub, Ew::mul, Ew::div, Ew::max, Ew::min}) {
         testOp("ew binary", Op::ew2, k, s.R, s.C, threads, dL, 2e-6);
+        testOp("ew binary, unpadded", Op::ew2, k, s.R, s.C, threads, dL, 2e-6, true);
         testOp("ew row broadcast", Op::ew_row, k, s.R, s.C, threads, dL, 2e-6);
         testOp("ew column broadcast", Op::ew_col, k, s.R, s.C, threads, dL, 2e-6);
       }

@@ -715,20 +715,78 @@ __device__ inline float apply(Ew k, float x, float y) {
   return x;
 }
 
+/// apply() with the op fixed at compile time (the flat path below).
+template <Ew K> __device__ inline float apply_op(float x, float y) {
+  return apply(K, x, y);
+}
+
+/// Whether a tile is one contiguous, 16-byte aligned run of rows * cols
+/// floats with rows * cols a multiple of 4: element-wise ops may then treat
+/// it as a flat float4 array.
+__device__ inline bool flat4(const Tile &t) {
+  return (t.ld == t.cols || t.rows == 1) && (t.rows * t.cols) % 4 == 0 &&
+         aligned16(t.p);
+}
+
+/// dst = K(a, b) over flat float4 arrays of n floats (b = a for unary ops):
+/// a few instructions per four elements instead of index arithmetic and a
+/// switch per element.
+template <Ew K>
+__device__ inline void ew_flat(float *dst, const float *a, const float *b,
+                               int n) {
+  float4 *d4 = reinterpret_cast<float4 *>(dst);
+  const float4 *a4 = reinterpret_cast<const float4 *>(a);
+  const float4 *b4 = reinterpret_cast<const float4 *>(b);
+  for (int e = threadIdx.x; e < n / 4; e += kConsumerThreads) {
+    float4 x = a4[e], y = b4[e];
+    d4[e] = make_float4(apply_op<K>(x.x, y.x), apply_op<K>(x.y, y.y),
+                        apply_op<K>(x.z, y.z), apply_op<K>(x.w, y.w));
+  }
+}
+
+/// One copy for every call site (not inlined: fifteen loops at each would
+/// crowd the kernel body's registers).
+__device__ __noinline__ void ew_flat(Ew k, float *dst, const float *a,
+                                     const float *b, int n) {
+  switch (k) {
+#define LINAC_EW_FLAT(op)                                                      \
+  case Ew::op:                                                                 \
+    return ew_flat<Ew::op>(dst, a, b, n);
+    LINAC_EW_FLAT(copy) LINAC_EW_FLAT(neg) LINAC_EW_FLAT(exp)
+    LINAC_EW_FLAT(log) LINAC_EW_FLAT(sqrt) LINAC_EW_FLAT(sigmoid)
+    LINAC_EW_FLAT(logsigmoid) LINAC_EW_FLAT(softplus) LINAC_EW_FLAT(silu)
+    LINAC_EW_FLAT(add) LINAC_EW_FLAT(sub) LINAC_EW_FLAT(mul)
+    LINAC_EW_FLAT(div) LINAC_EW_FLAT(max) LINAC_EW_FLAT(min)
+#undef LINAC_EW_FLAT
+  }
+}
+
+/// Same shape (no broadcast) and all flat: the vectorised path applies.
+__device__ inline bool same_flat(const Tile &dst, const Tile &a) {
+  return a.rows == dst.rows && a.cols == dst.cols && flat4(dst) && flat4(a);
+}
+
 // dst may alias an operand only element-for-element (same shape), which the
 // emitted code guarantees; each element is read before it is written.
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers();
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
+  if (same_flat(dst, a))
+    ew_flat(k, dst.p, a.p, a.p, dst.rows * dst.cols);
+  else
+    LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
   sync_consumers();
 }
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers();
-  LINAC_FOR_ELEMENTS(dst, i, j) {
-    dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
+  if (same_flat(dst, a) && same_flat(dst, b)) {
+    ew_flat(k, dst.p, a.p, b.p, dst.rows * dst.cols);
+  } else {
+    LINAC_FOR_ELEMENTS(dst, i, j) {
+      dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
+    }
   }
   sync_consumers();
 }
