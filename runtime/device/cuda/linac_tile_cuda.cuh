@@ -315,18 +315,21 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
   return r < 0 ? 0 : (r > chunk ? chunk : r);
 }
 
-/// Each consumer thread visits elements tid, tid + 128, ... of a tile in
-/// row-major order as (i, j). Tiles hold at most 2^31 elements, so 32-bit
-/// indices do; the one division is at the start (a 64-bit division is a
-/// long software sequence on the GPU, and this loop is in every SIMT op),
-/// after which (i, j) steps by 128 elements with a carry.
-#define LINAC_FOR_ELEMENTS(t, i, j)                                            \
+/// Lane `lane` of `lanes` visits elements lane, lane + lanes, ... of a tile
+/// in row-major order as (i, j). Tiles hold at most 2^31 elements, so
+/// 32-bit indices do; the one division is at the start (a 64-bit division
+/// is a long software sequence on the GPU, and this loop is in every SIMT
+/// op and copy), after which (i, j) steps by `lanes` elements with a carry.
+#define LINAC_FOR_LANE_ELEMENTS(t, i, j, lane, lanes)                          \
   for (int n_ = static_cast<int>((t).rows * (t).cols),                         \
-           c_ = static_cast<int>((t).cols), idx_ = threadIdx.x,                \
-           i = idx_ / c_, j = idx_ % c_, di_ = kConsumerThreads / c_,          \
-           dj_ = kConsumerThreads % c_;                                        \
-       idx_ < n_; idx_ += kConsumerThreads, i += di_ + (j + dj_ >= c_),        \
+           c_ = static_cast<int>((t).cols), l_ = (lanes),                      \
+           idx_ = (lane), i = idx_ / c_, j = idx_ % c_, di_ = l_ / c_,         \
+           dj_ = l_ % c_;                                                      \
+       idx_ < n_; idx_ += l_, i += di_ + (j + dj_ >= c_),                      \
            j = j + dj_ >= c_ ? j + dj_ - c_ : j + dj_)
+/// The same over the consumer threads.
+#define LINAC_FOR_ELEMENTS(t, i, j)                                            \
+  LINAC_FOR_LANE_ELEMENTS(t, i, j, static_cast<int>(threadIdx.x), kConsumerThreads)
 
 /// A block barrier, the producer warp included: a copy issued after it may
 /// overwrite a stage the consumers read before it.
@@ -428,8 +431,7 @@ template <class RowAddress, class Element>
 __device__ inline void copy_elements(const Tile &dst, int64_t valid,
                                      RowAddress src, Element elem,
                                      CopyMode mode, int lane, int lanes) {
-  for (int idx = lane; idx < dst.rows * dst.cols; idx += lanes) {
-    int i = idx / dst.cols, j = idx % dst.cols; // 32-bit: see LINAC_FOR_ELEMENTS
+  LINAC_FOR_LANE_ELEMENTS(dst, i, j, lane, lanes) {
 #if __CUDA_ARCH__ >= 800
     if (mode == CopyMode::elements) {
       const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
@@ -488,8 +490,8 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       unsigned rowBytes = static_cast<unsigned>(dst.cols * 4);
       // Zero fill first: with warp roles each lane's arrival below releases
       // its own stores, and lane 0 arrives with the byte count.
-      for (int64_t idx = lane; idx < (dst.rows - valid) * dst.cols; idx += lanes)
-        dst.at(valid + idx / dst.cols, idx % dst.cols) = 0.0f;
+      const Tile tail = dst.view(valid, 0, dst.rows - valid, dst.cols);
+      LINAC_FOR_LANE_ELEMENTS(tail, i, j, lane, lanes) { tail.at(i, j) = 0.0f; }
       if (lane == 0) {
         // Earlier generic-proxy accesses of the stage before the writes.
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
@@ -909,7 +911,8 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 /// bf16 that is round_operand exactly, f16 keeps round_operand first so
 /// that values outside its range round as the cpu target rounds them).
 /// Consecutive threads take consecutive K pairs of a row (one 32-bit store
-/// each); perRow is a power of two, so no division.
+/// each); rows hold a power of two of values, so (r, k) are a shift and a
+/// mask.
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
@@ -1142,8 +1145,7 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   float *staged = reinterpret_cast<float *>(linacSharedMemory);
   bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
   if (inShared) {
-    for (int64_t e = threadIdx.x; e < n * n; e += kConsumerThreads)
-      staged[e] = src.at(static_cast<int>(e) / src.cols, static_cast<int>(e) % src.cols);
+    LINAC_FOR_ELEMENTS(src, i, j) { staged[i * n + j] = src.at(i, j); }
     sync_consumers();
   }
   for (int64_t j = threadIdx.x; j < n; j += kConsumerThreads)
