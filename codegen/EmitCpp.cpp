@@ -438,7 +438,8 @@ LogicalResult Emitter::emitKernel(tile::KernelOp kernel) {
        << g.getKey() << "\");\n";
   os << body << "}\n";
   // The launchable entry (a __global__ function on GPU targets).
-  os << "LINAC_ENTRY(" << kernel.getSymName() << ")\n\n";
+  os << "LINAC_ENTRY(" << kernel.getSymName() << ", " << kernel.getWarps() * 32
+     << ")\n\n";
   return success();
 }
 
@@ -469,7 +470,8 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
     kernel.walk([&](Operation *op) {
       copies += isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(op);
     });
-    if (kernel.getWarps() > 4 && target.maxCopiesInFlight &&
+    bool roles = kernel.getWarps() % 4 != 0; // a producer warp
+    if (roles && target.maxCopiesInFlight &&
         copies > target.maxCopiesInFlight)
       return kernel.emitError("warp roles: ")
              << copies << " asynchronous copies, the " << target.name

@@ -31,9 +31,11 @@ namespace linac {
 
 namespace {
 
-/// Warps per block: one warpgroup computes; with warp roles a fifth warp
-/// issues the copies.
-int64_t warpsFor(const linac::KernelConfig &cfg) { return cfg.warpRoles ? 5 : 4; }
+/// Warps per block: the consumer warps (one or two warpgroups) and, with
+/// warp roles, one more that issues the copies.
+int64_t warpsFor(const linac::KernelConfig &cfg) {
+  return cfg.warps + (cfg.warpRoles ? 1 : 0);
+}
 
 /// What a tile dimension counts: chunk rows, key or value channels, or 1.
 enum class Ext { C, K, V, One };

@@ -17,6 +17,8 @@ std::string KernelConfig::str() const {
   if (split == Split::Sequence)
     s += ",segment=" + std::to_string(segment);
   s += ",stages=" + std::to_string(stages) + ",mma=" + mma;
+  if (warps != 4)
+    s += ",warps=" + std::to_string(warps);
   return warpRoles ? s + ",roles=on" : s;
 }
 
@@ -55,6 +57,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = number(c.stages);
     else if (key == "segment")
       err = number(c.segment);
+    else if (key == "warps") {
+      err = number(c.warps);
+      if (err.empty() && c.warps != 4 && c.warps != 8)
+        err = "--config: warps must be 4 or 8, got '" + value + "'";
+    }
     else if (key == "wu") {
       if (value == "fused")
         c.wu = KernelConfig::WU::Fused;
@@ -81,7 +88,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, roles)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles)";
     }
     if (!err.empty())
       return err;
@@ -96,6 +103,8 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   if (c.subBlock > c.chunk || c.chunk % c.subBlock != 0)
     return "config: sub (" + std::to_string(c.subBlock) +
            ") must divide chunk (" + std::to_string(c.chunk) + ")";
+  if (c.warps != 4 && c.warps != 8)
+    return "config: warps must be 4 or 8, got " + std::to_string(c.warps);
   if (c.stages > 4)
     return "config: stages must be 1 to 4, got " + std::to_string(c.stages);
   if (c.split == KernelConfig::Split::Sequence &&
@@ -115,6 +124,10 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   (void)K;
   KernelConfig c;
   c.mma = tensorCores ? "bf16" : "f32";
+  // Two consumer warpgroups on GPUs: the element-wise loops are bound by
+  // issue latency at one warp per scheduler (H100: GDN 8x4096x16 47.8 ->
+  // 32.8 ms, bench/results/bench-h100.md).
+  c.warps = tensorCores ? 8 : 4;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;

@@ -38,8 +38,12 @@ struct KernelConfig {
   int64_t stages = 2;
   /// Precision of mma operands (f32, tf32, bf16, f16); accumulation is fp32.
   std::string mma = "f32";
+  /// Consumer warps per block: 4 (one warpgroup) or 8 (two warpgroups that
+  /// share every element-wise loop and the mma operands' staging; the first
+  /// multiplies). GPU targets only; the cpu target runs one thread.
+  int64_t warps = 4;
   /// Warp roles: a producer warp issues the copies (ops with role
-  /// producer) while four consumer warps compute, synchronised by
+  /// producer) while the consumer warps compute, synchronised by
   /// mbarriers; off: every warp runs every op.
   bool warpRoles = false;
 
@@ -61,7 +65,8 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
 /// of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
 /// mma operands are bf16 on targets with tensor cores (`tensorCores`, the
-/// GPU targets; the precision FLA's kernels use), f32 elsewhere.
+/// GPU targets; the precision FLA's kernels use), f32 elsewhere; GPU
+/// blocks have 8 consumer warps.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 bool reducesOverV = false,

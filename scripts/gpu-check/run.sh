@@ -8,13 +8,14 @@
 #              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
 #  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
 #              kernel.cu (fp32 mma operands, limit 1e-5), kernel_tc.cu
-#              (the GPU default: bf16 operands on the tensor cores, limits
-#              from the cpu target's check) and kernel_roles.cu (the same
-#              with warp roles; $KERNELS picks), native and compute_80, through
+#              (the GPU default: bf16 operands on the tensor cores, two
+#              consumer warpgroups, limits from the cpu target's check),
+#              kernel_roles.cu (the same with warp roles) and kernel_w4.cu
+#              (one consumer warpgroup; $KERNELS picks), native and compute_80, through
 #              the NVRTC runtime: cold compile, warm cache hit, a corrupted
 #              cache entry detected and rebuilt, results vs float64;
 #  sanitizer   compute-sanitizer memcheck and racecheck on the tensor-core
-#              kernels (and those with warp roles; $SANITIZE picks) of the
+#              kernels (default, warp roles, one warpgroup; $SANITIZE picks) of the
 #              varlen, materialised and sequence-split cases;
 #  big         the large shapes of .carry/big (scripts/gpu-check/prepare.sh),
 #              inputs and the float64 reference rebuilt here from seeds:
@@ -33,7 +34,8 @@
 # with warp roles; $BIG_CASES (a regex of case names) picks large shapes.
 # On the device tool (10 minutes a call; a cold machine first compiles
 # every kernel) the stages fit in calls like: `primitives sanitizer`,
-# `small capi`, `linac`, `BIG_CASES=t32k big`, `BIG_CASES='bh|varlen|k256' big`.
+# `KERNELS='kernel kernel_tc' small`, `KERNELS='kernel_roles kernel_w4' small capi`,
+# `linac`, `BIG_CASES=t32k big`, `BIG_CASES='bh|varlen|k256' big`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp}/gpu-check.txt
@@ -72,7 +74,7 @@ if has small; then
   echo "## small cases (.carry/spike): kernel (fp32 operands) and kernel_tc (bf16 tensor cores)" | tee -a "$out"
   for dir in .carry/spike/*/; do
     name=$(basename "$dir")
-    for kernel in ${KERNELS:-kernel kernel_tc kernel_roles}; do
+    for kernel in ${KERNELS:-kernel kernel_tc kernel_roles kernel_w4}; do
       limits=""
       [ $kernel != kernel ] && limits=$(cat "$dir/limits")
       for arch in native compute_80; do
@@ -87,7 +89,7 @@ fi
 if has sanitizer; then
   echo "## compute-sanitizer on the tensor-core kernels" | tee -a "$out"
   for name in gdn_varlen_vtile dplr_materialized kda_sequence gla_sequence; do
-   for kernel in ${SANITIZE:-kernel_tc kernel_roles}; do
+   for kernel in ${SANITIZE:-kernel_tc kernel_roles kernel_w4}; do
     for arch in native compute_80; do
       for tool in memcheck racecheck; do
         rm -rf $W/cache && mkdir -p $W/cache

@@ -16,8 +16,10 @@ case_() { # name example shape K,V config [run flags...]
   # error of a plain implementation rounding the same operands).
   $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg,mma=f32" -o $d/kernel.cu
   $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg" -o $d/kernel_tc.cu
-  # kernel_roles.cu: the same with warp roles (a producer warp copies).
+  # kernel_roles.cu: the same with warp roles (a producer warp copies);
+  # kernel_w4.cu: one consumer warpgroup instead of the default two.
   $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg,roles=on" -o $d/kernel_roles.cu
+  $L compile examples/$ex.lin --emit cuda --shape "$kv" --config "$cfg,warps=4" -o $d/kernel_w4.cu
   grep -q "mma=bf16" $d/kernel_tc.cu || { echo "$name: the GPU default is not bf16"; exit 1; }
   $L run examples/$ex.lin --target reference --shape "$shape" --seed 7 "$@" --dump $d/dump > /dev/null
   $L run examples/$ex.lin --target cpu --shape "$shape" --seed 7 "$@" --config "$cfg,mma=bf16" --check \

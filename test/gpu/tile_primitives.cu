@@ -89,7 +89,7 @@ __global__ void fragmentKernel(Tile a, Tile b, Operand type, float *out) {
     __syncthreads();
     stage_operand(sa, a, false, 0, 64, k0, 64, type);
     stage_operand(sb, b, true, 0, 64, k0, 64, type);
-    mma_slice(d, sa, sb, type);
+    mma_slice(d, sa, sb, type, true);
   }
   for (int r = 0; r < 32; ++r)
     out[threadIdx.x * 32 + r] = d[r];
@@ -138,6 +138,17 @@ static void testFragments(Operand type) {
   cudaFree(dA);
   cudaFree(dB);
   cudaFree(dOut);
+}
+
+/// The block shape in a test's name: one consumer warpgroup (128 threads,
+/// no suffix) or two (256), with a producer warp (warp roles) or not.
+static const char *blockLabel(int threads) {
+  switch (threads) {
+  case 128: return "";
+  case 160: return " roles";
+  case 256: return " 8 warps";
+  default: return " 8 warps roles";
+  }
 }
 
 // ---- mma: every operand type, transpose and shape ---------------------------
@@ -198,7 +209,7 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   char name[96], detail[64];
   std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s%s", typeName(type), M, N, Kc,
                 ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "",
-                threads > 128 ? " roles" : "");
+                blockLabel(threads));
   std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s", err, scale,
                 padKept ? "" : ", wrote outside the view");
   report(name, ok, detail);
@@ -248,7 +259,7 @@ __global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
     wait(blk, cur);
     Tile t = buf.stage(c);
     if (!is_producer()) // what the consumers see after the wait
-      for (int idx = threadIdx.x; idx < R * C; idx += kConsumerThreads)
+      for (int idx = threadIdx.x; idx < R * C; idx += consumer_threads())
         out[(int64_t)c * R * C + idx] = t.at(idx / C, idx % C);
     barrier(blk);
   }
@@ -347,7 +358,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   char name[96], detail[96];
   std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d%s%s", what,
                 dtype == f32 ? "f32" : dtype == bf16 ? "bf16" : "f16", R, C, rounds,
-                skipOdd ? " (odd chunks not waited)" : "", threads > 128 ? " roles" : "");
+                skipOdd ? " (odd chunks not waited)" : "", blockLabel(threads));
   std::snprintf(detail, sizeof detail, "%d wrong, tokens%s%s%s%s", bad,
                 kinds & 1 ? " sync" : "", kinds & 2 ? " cp.async" : "",
                 kinds & 4 ? " bulk+mbarrier" : "", error ? ", ERROR FLAG" : "");
@@ -550,7 +561,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   for (size_t e = 0; e < want.size(); ++e)
     worst = std::max(worst, std::fabs(got[e] - want[e]) / scale);
   char label[96], detail[64];
-  std::snprintf(label, sizeof label, "op %s %dx%d%s", name, R, C, threads > 128 ? " roles" : "");
+  std::snprintf(label, sizeof label, "op %s %dx%d%s", name, R, C, blockLabel(threads));
   std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
   report(label, worst <= limit, detail);
 }
@@ -559,7 +570,7 @@ static void testOps(Launch *dL) {
   CHECK_CUDA(cudaFuncSetAttribute(opKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   int(kReservedSharedBytes)));
   struct Shape { int R, C; };
-  for (int threads : {128, 160})
+  for (int threads : {128, 160, 256, 288})
     for (Shape s : {Shape{64, 64}, Shape{64, 128}, Shape{37, 20}, Shape{1, 9}}) {
       testOp("fill", Op::fill, Ew::copy, s.R, s.C, threads, dL, 0);
       testOp("mask_rows", Op::mask_rows, Ew::copy, s.R, s.C, threads, dL, 0);
@@ -613,10 +624,13 @@ int main() {
   const Shape shapes[] = {{64, 64, 64},  {32, 64, 128}, {64, 32, 32},  {128, 64, 32},
                           {16, 16, 128}, {32, 32, 64},  {40, 24, 72},  {16, 8, 8},
                           {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32}};
-  for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32, Operand::f32})
-    for (const Shape &s : shapes)
-      for (int tr = 0; tr < 4; ++tr)
-        testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, s.M % 3, dL);
+  // One consumer warpgroup, and two (the second stages operands only).
+  for (int threads : {128, 256})
+    for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32, Operand::f32})
+      for (const Shape &s : shapes)
+        for (int tr = 0; tr < 4; ++tr)
+          testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, s.M % 3, dL,
+                  threads);
   // Copies: the path each takes depends on the device and the source.
   int bulkKind = path == 2 ? 2 : 1; // sm_90 bulk copies; sm_80 cp.async
   int f32Kind = path > 0 ? 1 : 0;
@@ -629,21 +643,32 @@ int main() {
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);
   testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind);
+  // Two consumer warpgroups: every thread copies its share.
+  testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, bulkKind, 256);
+  testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind, 256);
+  testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0, 256);
   // Warp roles (160 threads): the producer warp copies, every kind of copy
   // completes on an mbarrier, only the consumers wait.
-  if (path > 0) {
-    testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, 2, 160);
-    testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, 2, 160);
-    testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, 2, 160,
-             true);
-    testCopy("scalar per token (4-byte rows)", f32, 64, 1, 4, 1, 3, 0, 0, 4, 64, 1, false, 2, 160);
-    testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, 2, 160);
-    testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 2, 160);
-    testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, 2, 160);
-    // mma with a producer warp present: the consumer warpgroup computes.
-    for (Operand t : {Operand::bf16, Operand::tf32})
-      testMma(t, 64, 64, 64, false, true, true, 1, dL, 160);
-  }
+  // The producer warp after one or two consumer warpgroups.
+  if (path > 0)
+    for (int threads : {160, 288}) {
+      testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, 2,
+               threads);
+      testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, 2,
+               threads);
+      testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, 2,
+               threads, true);
+      testCopy("scalar per token (4-byte rows)", f32, 64, 1, 4, 1, 3, 0, 0, 4, 64, 1, false, 2,
+               threads);
+      testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, 2,
+               threads);
+      testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 2,
+               threads);
+      testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, 2, threads);
+      // mma with a producer warp present: the consumer warpgroups compute.
+      for (Operand t : {Operand::bf16, Operand::tf32})
+        testMma(t, 64, 128, 64, false, true, true, 1, dL, threads);
+    }
   testOps(dL);
   std::printf("# %d failure(s)\n", failures);
   return failures;

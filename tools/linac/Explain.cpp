@@ -118,7 +118,8 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
        << llvm::format("%.1f", regBytes / 1024.0)
        << " KiB (fp32, after reuse)"
        << (reservedShared ? ", the tile library's staging included" : "")
-       << (kernel.getWarps() > 4 ? "; a producer warp and four consumers" : "")
+       << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
+       << (kernel.getWarps() % 4 ? " and a producer warp" : "")
        << "\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",

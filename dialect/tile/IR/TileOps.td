@@ -95,8 +95,8 @@ def Tile_KernelOp : Tile_Op<"kernel", [Symbol, IsolatedFromAbove, SingleBlock,
   let description = [{
     `grid` names the launch dimensions in order (e.g. ["seq", "head",
     "vtile"]); `tile.program_id` reads them. `warps` is the block size in
-    warps; `roles` says whether ops are split between a producer (copies) and
-    consumers (compute). Global tensors are named by string (the variant's
+    warps: the consumers (compute), one or two warpgroups (4 or 8), plus
+    one producer warp (copies) when ops are split by role. Global tensors are named by string (the variant's
     inputs and params, "h0", "ht", "o", and workspaces).
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$grid,

@@ -643,7 +643,7 @@ struct ModuleInfo {
 
 #define LINAC_KERNEL(name)                                                     \
   static void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
-#define LINAC_ENTRY(name)
+#define LINAC_ENTRY(name, threads)
 #define LINAC_KERNEL_FN(name) &name
 
 #endif // LINAC_TILE_CPU_H

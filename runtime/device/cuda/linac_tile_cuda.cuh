@@ -1,8 +1,9 @@
 //===- linac_tile_cuda.cuh - the CUDA tile library -------------------------===//
 //
 // The same API as runtime/device/cpu/linac_tile.h, for the GPU, so that the
-// emitted kernel bodies run unchanged (one block of 128 threads, a
-// warpgroup, per kernel instance). Where it stands:
+// emitted kernel bodies run unchanged (one block per kernel instance: one
+// or two consumer warpgroups, and a producer warp with warp roles). Where it
+// stands:
 //  - matmuls run on the tensor cores: wgmma on sm_90a, ldmatrix +
 //    mma.sync on sm_80, operands staged in shared memory (see "matmuls");
 //  - tile copies from global memory are asynchronous: bulk copies on
@@ -177,9 +178,11 @@ constexpr int kMmaOperandBytes = kMmaBlock * kMmaRowBytes;
 /// kernel's shared bytes (TargetHooks::reservedSharedBytes, checked by a
 /// static_assert in the emitted source).
 constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
-/// The threads that compute: one warpgroup. With warp roles a fifth warp
-/// (threads 128..159) is the producer.
-constexpr int kConsumerThreads = 128;
+/// The threads of one warpgroup: the consumers (the threads that compute)
+/// are one or two of them (the kernel config's `warps`, 4 or 8), and with
+/// warp roles one more warp, the last, is the producer. The block size says
+/// which: 128 or 256 consumers, plus 32 with warp roles.
+constexpr int kWarpgroupThreads = 128;
 /// Reserved: two staged mma operands and, per copy, a "full" mbarrier (the
 /// copy completed) and a "released" one (warp roles: the consumers waited
 /// that use, so the producer may arm the full mbarrier again).
@@ -206,15 +209,22 @@ LINAC_HOST_DEVICE inline int staged_offset(int row, int byte) {
 
 extern __shared__ __align__(16) char linacSharedMemory[];
 
-/// Warp roles (blocks of 160 threads): the producer warp runs the copies
-/// and nothing else; the consumer warpgroup runs every other op and
-/// synchronises on named barrier 1. Without roles (128 threads) every
+/// Warp roles (blocks of 160 or 288 threads): the producer warp runs the
+/// copies and nothing else; the consumer warpgroups run every other op and
+/// synchronise on named barrier 1. Without roles (128 or 256 threads) every
 /// thread runs every op and synchronises on the block barrier.
-__device__ inline bool has_roles() { return blockDim.x > kConsumerThreads; }
-__device__ inline bool is_producer() { return threadIdx.x >= kConsumerThreads; }
+__device__ inline int consumer_threads() {
+  return static_cast<int>(blockDim.x) & ~(kWarpgroupThreads - 1);
+}
+__device__ inline bool has_roles() {
+  return static_cast<int>(blockDim.x) != consumer_threads();
+}
+__device__ inline bool is_producer() {
+  return static_cast<int>(threadIdx.x) >= consumer_threads();
+}
 __device__ inline void sync_consumers() {
   if (has_roles())
-    asm volatile("bar.sync 1, 128;\n" ::: "memory");
+    asm volatile("bar.sync 1, %0;\n" ::"r"(consumer_threads()) : "memory");
   else
     __syncthreads();
 }
@@ -329,7 +339,7 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
            j = j + dj_ >= c_ ? j + dj_ - c_ : j + dj_)
 /// The same over the consumer threads.
 #define LINAC_FOR_ELEMENTS(t, i, j)                                            \
-  LINAC_FOR_LANE_ELEMENTS(t, i, j, static_cast<int>(threadIdx.x), kConsumerThreads)
+  LINAC_FOR_LANE_ELEMENTS(t, i, j, static_cast<int>(threadIdx.x), consumer_threads())
 
 /// A block barrier, the producer warp included: a copy issued after it may
 /// overwrite a stage the consumers read before it.
@@ -469,9 +479,9 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       wait(blk, previous);
     }
     unsigned seq = blk.barrierIssued[b]++;
-    int lane = roles ? static_cast<int>(threadIdx.x) - kConsumerThreads
+    int lane = roles ? static_cast<int>(threadIdx.x) - consumer_threads()
                      : static_cast<int>(threadIdx.x);
-    int lanes = roles ? 32 : kConsumerThreads;
+    int lanes = roles ? 32 : consumer_threads();
     if (roles && !is_producer())
       return Token{2, b, seq};
     unsigned addr = blk.barrierAddress(b);
@@ -523,7 +533,7 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
   // Every thread its share: a cp.async group, or synchronous stores.
   if (is_producer()) // (warp roles need sm_80; never taken there)
     return Token{0, 0, 0};
-  copy_elements(dst, valid, src, elem, mode, threadIdx.x, kConsumerThreads);
+  copy_elements(dst, valid, src, elem, mode, threadIdx.x, consumer_threads());
 #if __CUDA_ARCH__ >= 800
   if (mode == CopyMode::elements) {
     asm volatile("cp.async.commit_group;\n" ::: "memory");
@@ -739,7 +749,7 @@ __device__ inline void ew_flat(float *dst, const float *a, const float *b,
   float4 *d4 = reinterpret_cast<float4 *>(dst);
   const float4 *a4 = reinterpret_cast<const float4 *>(a);
   const float4 *b4 = reinterpret_cast<const float4 *>(b);
-  for (int e = threadIdx.x; e < n / 4; e += kConsumerThreads) {
+  for (int e = threadIdx.x, lanes = consumer_threads(); e < n / 4; e += lanes) {
     float4 x = a4[e], y = b4[e];
     d4[e] = make_float4(apply_op<K>(x.x, y.x), apply_op<K>(x.y, y.y),
                         apply_op<K>(x.z, y.z), apply_op<K>(x.w, y.w));
@@ -806,7 +816,7 @@ __device__ inline float warp_sum(float x) {
 __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int i = warp; i < src.rows; i += kConsumerThreads / 32) {
+  for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
     float ss = 0;
     for (int j = lane; j < src.cols; j += 32)
       ss += src.at(i, j) * src.at(i, j);
@@ -821,7 +831,7 @@ __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
                                const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int i = warp; i < a.rows; i += kConsumerThreads / 32) {
+  for (int i = warp; i < a.rows; i += consumer_threads() / 32) {
     float acc = 0;
     for (int j = lane; j < a.cols; j += 32)
       acc += a.at(i, j) * b.at(i, j);
@@ -835,7 +845,7 @@ __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
 __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
                               bool exclusive) {
   LINAC_CONSUMERS_ONLY;
-  for (int64_t j = threadIdx.x; j < src.cols; j += kConsumerThreads) {
+  for (int64_t j = threadIdx.x; j < src.cols; j += consumer_threads()) {
     float acc = 0;
     for (int64_t i = 0; i < src.rows; ++i) {
       float x = src.at(i, j);
@@ -860,12 +870,14 @@ __device__ inline void transpose(Block &, const Tile &dst, const Tile &src) {
 // ---- matmuls ---------------------------------------------------------------
 //
 // acc (M x N) = op(a) op(b) (+ acc), op = optional transpose, operands rounded
-// to `type`, fp32 accumulation. With bf16/f16/tf32 operands and a warpgroup
-// of 128 threads, the tensor cores compute it in 64 x 64 output blocks:
-//  - the operands of one K slice (128 bytes per row: 64 bf16/f16 or 32 tf32
-//    values) are staged, rounded as on the cpu target, into the reserved
-//    shared area in the core-matrix layout (staged_offset; rows and K
-//    beyond the tile are zero);
+// to `type`, fp32 accumulation. With bf16/f16/tf32 operands, the tensor
+// cores compute it in 64 x 64 output blocks:
+//  - every consumer thread stages the operands of one K slice (128 bytes
+//    per row: 64 bf16/f16 or 32 tf32 values), rounded as on the cpu target,
+//    into the reserved shared area in the core-matrix layout
+//    (staged_offset; rows and K beyond the tile are zero);
+//  - the first consumer warpgroup multiplies and holds the accumulators
+//    (a second one, with 8 consumer warps, only stages);
 //  - sm_90a: wgmma.m64n64 (k16, k8 for tf32), A and B read from shared
 //    memory through descriptors;
 //  - sm_80: per warp, ldmatrix fragments and mma.sync m16n8k16 (m16n8k8 for
@@ -922,14 +934,14 @@ __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                : 0.0f;
   };
   if (type == Operand::tf32) { // 32 values of 4 bytes per row
-    for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += kConsumerThreads) {
+    for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += consumer_threads()) {
       int r = idx >> 5, k = idx & 31;
       *reinterpret_cast<float *>(dst + staged_offset(r, 4 * k)) =
           round_operand(x(r, k), type);
     }
     return;
   }
-  for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += kConsumerThreads) {
+  for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += consumer_threads()) {
     int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
     float lo = x(r, k), hi = x(r, k + 1);
     unsigned packed;
@@ -983,12 +995,15 @@ __device__ inline unsigned long long wgmma_descriptor(const char *p) {
                  : "l"(da), "l"(db));                                          \
   }
 
-/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T).
+/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
+/// threads of the first warpgroup (`computes`) multiply.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type) {
+                                 Operand type, bool computes) {
   // The staging stores are generic-proxy writes the tensor cores read.
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
   sync_consumers();
+  if (!computes)
+    return;
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
   if (type == Operand::bf16) {
     LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16", "1, 1, 1, 0, 0")
@@ -1004,11 +1019,14 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 #else
 #define LINAC_MMA_PATH "mma.sync"
 
-/// d += A B over one staged K slice, per warp: its 16 rows of A against all
-/// 64 rows of B^T, by ldmatrix and mma.sync.
+/// d += A B over one staged K slice, per warp of the first warpgroup
+/// (`computes`): its 16 rows of A against all 64 rows of B^T, by ldmatrix
+/// and mma.sync.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type) {
+                                 Operand type, bool computes) {
   sync_consumers();
+  if (!computes)
+    return;
   int w = threadIdx.x / 32, l = threadIdx.x % 32;
 #pragma unroll
   for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
@@ -1049,19 +1067,23 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 #endif // sm_90a
 
 /// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
-/// registers out. Every thread of the block takes part.
+/// registers out. Every consumer thread stages; the first warpgroup holds
+/// the accumulators.
 __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile &a,
                                  const Tile &b, bool ta, bool tb,
                                  bool accumulate, Operand type, int64_t m0,
                                  int64_t n0) {
   int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
   int tid = threadIdx.x;
+  bool computes = tid < kWarpgroupThreads;
   float d[32];
 #pragma unroll
   for (int r = 0; r < 32; ++r) {
     int row, col;
     acc_coord(tid, r, row, col);
-    d[r] = accumulate && m0 + row < M && n0 + col < N ? acc.at(m0 + row, n0 + col) : 0.0f;
+    d[r] = computes && accumulate && m0 + row < M && n0 + col < N
+               ? acc.at(m0 + row, n0 + col)
+               : 0.0f;
   }
   char *sa = stage, *sb = stage + kMmaOperandBytes;
   int64_t perRow = type == Operand::tf32 ? 32 : 64;
@@ -1070,9 +1092,11 @@ __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile 
     // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
     stage_operand(sa, a, ta, m0, M, k0, Kc, type);
     stage_operand(sb, b, !tb, n0, N, k0, Kc, type);
-    mma_slice(d, sa, sb, type);
+    mma_slice(d, sa, sb, type, computes);
   }
   sync_consumers(); // every operand read before acc (which a or b may view) changes
+  if (!computes)
+    return;
 #pragma unroll
   for (int r = 0; r < 32; ++r) {
     int row, col;
@@ -1089,7 +1113,7 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
   LINAC_CONSUMERS_ONLY;
 #ifdef LINAC_TENSOR_CORES
   int64_t Kc = ta ? a.rows : a.cols;
-  if (type != Operand::f32 && blockDim.x >= kConsumerThreads && acc.rows >= 16 &&
+  if (type != Operand::f32 && consumer_threads() >= kWarpgroupThreads && acc.rows >= 16 &&
       acc.cols >= 8 && Kc >= 8) {
     for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
       for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
@@ -1148,7 +1172,7 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
     LINAC_FOR_ELEMENTS(src, i, j) { staged[i * n + j] = src.at(i, j); }
     sync_consumers();
   }
-  for (int64_t j = threadIdx.x; j < n; j += kConsumerThreads)
+  for (int64_t j = threadIdx.x; j < n; j += consumer_threads())
     for (int64_t i = 0; i < n; ++i) {
       float acc = i == j ? 1.0f : 0.0f;
       for (int64_t m = j; m < i; ++m)
@@ -1201,8 +1225,11 @@ struct ModuleInfo {
 
 #define LINAC_KERNEL(name)                                                     \
   __device__ __forceinline__ void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
-#define LINAC_ENTRY(name)                                                      \
-  extern "C" __global__ void name##_entry(const ::linac::tile::Launch *L) {    \
+/// The launchable kernel; `threads` is its block size (the compiler keeps
+/// its registers within what one block of that size may use).
+#define LINAC_ENTRY(name, threads)                                             \
+  extern "C" __global__ void __launch_bounds__(threads, 1)                     \
+      name##_entry(const ::linac::tile::Launch *L) {                           \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
     ::linac::tile::Block blk(*L, blockIdx.x, blockIdx.y, blockIdx.z, linear);  \
