@@ -207,9 +207,9 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   double rel = err / std::max(scale, 1e-30);
   bool ok = rel <= 2e-6 * std::sqrt(double(Kc)) && padKept;
   char name[96], detail[64];
-  std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s%s", typeName(type), M, N, Kc,
+  std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s%s%s", typeName(type), M, N, Kc,
                 ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "",
-                blockLabel(threads));
+                pad % 4 ? "" : " aligned", blockLabel(threads));
   std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s", err, scale,
                 padKept ? "" : ", wrote outside the view");
   report(name, ok, detail);
@@ -571,7 +571,7 @@ static void testOps(Launch *dL) {
                                   int(kReservedSharedBytes)));
   struct Shape { int R, C; };
   for (int threads : {128, 160, 256, 288})
-    for (Shape s : {Shape{64, 64}, Shape{64, 128}, Shape{37, 20}, Shape{1, 9}}) {
+    for (Shape s : {Shape{64, 64}, Shape{64, 128}, Shape{128, 128}, Shape{37, 20}, Shape{1, 9}}) {
       testOp("fill", Op::fill, Ew::copy, s.R, s.C, threads, dL, 0);
       testOp("mask_rows", Op::mask_rows, Ew::copy, s.R, s.C, threads, dL, 0);
       for (Ew k : {Ew::copy, Ew::neg, Ew::exp, Ew::log, Ew::sqrt, Ew::sigmoid,
@@ -624,13 +624,16 @@ int main() {
   const Shape shapes[] = {{64, 64, 64},  {32, 64, 128}, {64, 32, 32},  {128, 64, 32},
                           {16, 16, 128}, {32, 32, 64},  {40, 24, 72},  {16, 8, 8},
                           {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32}};
-  // One consumer warpgroup, and two (the second stages operands only).
+  // One consumer warpgroup, and two (the second stages operands only);
+  // rows padded to an odd length (element-wise staging), and to 16-byte
+  // aligned ones (whole 64 x 64 slices staged by float4 loads,
+  // accumulators moved in pairs).
   for (int threads : {128, 256})
     for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32, Operand::f32})
       for (const Shape &s : shapes)
         for (int tr = 0; tr < 4; ++tr)
-          testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, s.M % 3, dL,
-                  threads);
+          for (int pad : {1 + s.M % 2, 4})
+            testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, pad, dL, threads);
   // Copies: the path each takes depends on the device and the source.
   int bulkKind = path == 2 ? 2 : 1; // sm_90 bulk copies; sm_80 cp.async
   int f32Kind = path > 0 ? 1 : 0;

@@ -740,20 +740,36 @@ __device__ inline bool flat4(const Tile &t) {
          aligned16(t.p);
 }
 
+template <Ew K> __device__ inline float4 apply_op4(float4 x, float4 y) {
+  return make_float4(apply_op<K>(x.x, y.x), apply_op<K>(x.y, y.y),
+                     apply_op<K>(x.z, y.z), apply_op<K>(x.w, y.w));
+}
+
 /// dst = K(a, b) over flat float4 arrays of n floats (b = a for unary ops):
 /// a few instructions per four elements instead of index arithmetic and a
-/// switch per element.
+/// switch per element. Four float4 of each operand are loaded before any
+/// store (dst aliases an operand only element for element), so their
+/// latencies overlap instead of adding up.
 template <Ew K>
 __device__ inline void ew_flat(float *dst, const float *a, const float *b,
                                int n) {
   float4 *d4 = reinterpret_cast<float4 *>(dst);
   const float4 *a4 = reinterpret_cast<const float4 *>(a);
   const float4 *b4 = reinterpret_cast<const float4 *>(b);
-  for (int e = threadIdx.x, lanes = consumer_threads(); e < n / 4; e += lanes) {
-    float4 x = a4[e], y = b4[e];
-    d4[e] = make_float4(apply_op<K>(x.x, y.x), apply_op<K>(x.y, y.y),
-                        apply_op<K>(x.z, y.z), apply_op<K>(x.w, y.w));
+  int lanes = consumer_threads(), n4 = n / 4, e = threadIdx.x;
+  for (; e + 3 * lanes < n4; e += 4 * lanes) {
+    float4 x[4], y[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      x[u] = a4[e + u * lanes];
+      y[u] = b4[e + u * lanes];
+    }
+#pragma unroll
+    for (int u = 0; u < 4; ++u)
+      d4[e + u * lanes] = apply_op4<K>(x[u], y[u]);
   }
+  for (; e < n4; e += lanes)
+    d4[e] = apply_op4<K>(a4[e], b4[e]);
 }
 
 /// One copy for every call site (not inlined: fifteen loops at each would
@@ -779,10 +795,11 @@ __device__ inline bool same_flat(const Tile &dst, const Tile &a) {
 }
 
 // dst may alias an operand only element-for-element (same shape), which the
-// emitted code guarantees; each element is read before it is written.
+// emitted code guarantees; each element is read before it is written. No
+// barrier first: every op ends with one (and a copy's tile is read only
+// after its wait, which ends with one).
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
-  sync_consumers();
   if (same_flat(dst, a))
     ew_flat(k, dst.p, a.p, a.p, dst.rows * dst.cols);
   else
@@ -792,7 +809,6 @@ __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
-  sync_consumers();
   if (same_flat(dst, a) && same_flat(dst, b)) {
     ew_flat(k, dst.p, a.p, b.p, dst.rows * dst.cols);
   } else {
@@ -925,9 +941,63 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 /// Consecutive threads take consecutive K pairs of a row (one 32-bit store
 /// each); rows hold a power of two of values, so (r, k) are a shift and a
 /// mask.
+/// Two values as a bf16x2 / f16x2 word (lo in the low half), rounded as
+/// stage_operand says.
+__device__ inline unsigned pack_operands(float lo, float hi, Operand type) {
+  unsigned packed;
+  if (type == Operand::bf16) {
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+  } else {
+    lo = round_operand(lo, type);
+    hi = round_operand(hi, type);
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+  }
+  return packed;
+}
+
+/// Whether the 64 x 64 bf16/f16 slice (rows [r0, r0+64) of `rows`, K values
+/// [k0, k0+64) of `ks`) lies wholly inside the operand, whose rows start
+/// 16-byte aligned: stage_full_slice applies (r0 and k0 are multiples of 64).
+__device__ inline bool full_slice(const Tile &t, int64_t r0, int64_t rows,
+                                  int64_t k0, int64_t ks, Operand type) {
+  return type != Operand::tf32 && r0 + kMmaBlock <= rows && k0 + 64 <= ks &&
+         t.ld % 4 == 0 && aligned16(t.p);
+}
+
+/// stage_operand for a full_slice, by float4 loads along the tile's rows
+/// (4 K values of one row, or 4 rows of one K pair when transposed; reads
+/// of whole 32-byte sectors) and stores that spread over the shared banks.
+__device__ __noinline__ void stage_full_slice(char *dst, const Tile &t, bool trans,
+                                              int r0, int k0, Operand type) {
+  int lanes = consumer_threads();
+  if (!trans) { // x(r, k) = t(r0 + r, k0 + k): 64 rows x 16 quads of K
+    for (int idx = threadIdx.x; idx < kMmaBlock * 16; idx += lanes) {
+      // 16 lanes: 8 rows x 2 quads, one 128-byte run of the staged layout.
+      int r = (idx & 7) | (idx >> 7) << 3, q = (idx >> 3 & 1) | (idx >> 4 & 7) << 1;
+      float4 v = *reinterpret_cast<const float4 *>(&t.at(r0 + r, k0 + 4 * q));
+      uint2 packed = make_uint2(pack_operands(v.x, v.y, type), pack_operands(v.z, v.w, type));
+      *reinterpret_cast<uint2 *>(dst + staged_offset(r, 8 * q)) = packed;
+    }
+    return;
+  }
+  // x(r, k) = t(k0 + k, r0 + r): 32 K pairs x 16 quads of rows.
+  for (int idx = threadIdx.x; idx < 32 * 16; idx += lanes) {
+    int rq = (idx & 1) | (idx >> 4 & 7) << 1, kp = (idx >> 1 & 7) | (idx >> 7) << 3;
+    float4 lo = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp, r0 + 4 * rq));
+    float4 hi = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp + 1, r0 + 4 * rq));
+    int r = 4 * rq;
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 4 * kp)) = pack_operands(lo.x, hi.x, type);
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 1, 4 * kp)) = pack_operands(lo.y, hi.y, type);
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 2, 4 * kp)) = pack_operands(lo.z, hi.z, type);
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 3, 4 * kp)) = pack_operands(lo.w, hi.w, type);
+  }
+}
+
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
+  if (full_slice(t, r0, rows, k0, ks, type))
+    return stage_full_slice(dst, t, trans, static_cast<int>(r0), static_cast<int>(k0), type);
   auto x = [&](int r, int k) {
     return r0 + r < rows && k0 + k < ks
                ? (trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k))
@@ -943,16 +1013,8 @@ __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
   }
   for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += consumer_threads()) {
     int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
-    float lo = x(r, k), hi = x(r, k + 1);
-    unsigned packed;
-    if (type == Operand::bf16) {
-      asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-    } else {
-      lo = round_operand(lo, type);
-      hi = round_operand(hi, type);
-      asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-    }
-    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) = packed;
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) =
+        pack_operands(x(r, k), x(r, k + 1), type);
   }
 }
 
@@ -1076,14 +1138,26 @@ __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile 
   int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
   int tid = threadIdx.x;
   bool computes = tid < kWarpgroupThreads;
+  // A whole block with 8-byte aligned rows: accumulator pairs (registers
+  // 2p, 2p+1 are columns col, col+1 of one row) move as float2.
+  bool pairs = m0 + kMmaBlock <= M && n0 + kMmaBlock <= N && acc.ld % 2 == 0 &&
+               (reinterpret_cast<unsigned long long>(acc.p) & 7) == 0;
   float d[32];
 #pragma unroll
-  for (int r = 0; r < 32; ++r) {
+  for (int r = 0; r < 32; r += 2) {
     int row, col;
     acc_coord(tid, r, row, col);
-    d[r] = computes && accumulate && m0 + row < M && n0 + col < N
-               ? acc.at(m0 + row, n0 + col)
-               : 0.0f;
+    float2 v = make_float2(0.0f, 0.0f);
+    if (computes && accumulate) {
+      if (pairs) {
+        v = *reinterpret_cast<const float2 *>(&acc.at(m0 + row, n0 + col));
+      } else if (m0 + row < M) {
+        v.x = n0 + col < N ? acc.at(m0 + row, n0 + col) : 0.0f;
+        v.y = n0 + col + 1 < N ? acc.at(m0 + row, n0 + col + 1) : 0.0f;
+      }
+    }
+    d[r] = v.x;
+    d[r + 1] = v.y;
   }
   char *sa = stage, *sb = stage + kMmaOperandBytes;
   int64_t perRow = type == Operand::tf32 ? 32 : 64;
@@ -1098,11 +1172,17 @@ __device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile 
   if (!computes)
     return;
 #pragma unroll
-  for (int r = 0; r < 32; ++r) {
+  for (int r = 0; r < 32; r += 2) {
     int row, col;
     acc_coord(tid, r, row, col);
-    if (m0 + row < M && n0 + col < N)
-      acc.at(m0 + row, n0 + col) = d[r];
+    if (pairs) {
+      *reinterpret_cast<float2 *>(&acc.at(m0 + row, n0 + col)) = make_float2(d[r], d[r + 1]);
+    } else if (m0 + row < M) {
+      if (n0 + col < N)
+        acc.at(m0 + row, n0 + col) = d[r];
+      if (n0 + col + 1 < N)
+        acc.at(m0 + row, n0 + col + 1) = d[r + 1];
+    }
   }
 }
 #endif // __CUDA_ARCH__ >= 800
