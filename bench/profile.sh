@@ -22,7 +22,7 @@ NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
 # case's source and the library there so that ncu finds the lines.
 kernel=$(ls /tmp/linac-bench/kernels/*.cu | grep -E "/$(echo "$1" | tr ' ' '_')[^@]*\.cu$" | head -1)
 cp "$kernel" linac_kernels.cu && cp runtime/device/cuda/linac_tile_cuda.cuh linac_tile_cuda.cuh
-"$NCU" -i "$OUT/profile.ncu-rep" --page source --csv --print-source cuda \
+"$NCU" -i "$OUT/profile.ncu-rep" --page source --csv --print-source cuda,sass \
   > "$OUT/profile-source.csv" 2> "$OUT/profile-source.err" ||
   echo "profile: this ncu printed no source page (see profile-source.err)"
 rm -f linac_kernels.cu linac_tile_cuda.cuh

@@ -374,7 +374,8 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
 // ---- the element-wise, reduction and triangular ops ------------------------
 
 enum class Op {
-  fill, identity, mask_rows, ew1, ew2, ew_row, ew_col, row_l2norm, row_dot,
+  fill, identity, mask_rows, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
+  row_l2norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
   tri_inv
 };
@@ -390,7 +391,10 @@ __global__ void opKernel(const Launch *L, Op op, Ew kind, Tile dst, Tile a,
   case Op::identity: identity(blk, dst); break;
   case Op::mask_rows: mask_rows(blk, dst, param); break;
   case Op::ew1: ew(blk, kind, dst, a); break;
-  case Op::ew2: case Op::ew_row: case Op::ew_col: ew(blk, kind, dst, a, b); break;
+  case Op::ew2: case Op::ew_row: case Op::ew_col: case Op::ew_scalar:
+    ew(blk, kind, dst, a, b);
+    break;
+  case Op::ew_col_first: ew(blk, kind, dst, b, a); break; // the column first
   case Op::row_l2norm: row_l2norm(blk, dst, a); break;
   case Op::row_dot: row_dot(blk, dst, a, b); break;
   case Op::cumsum: cumsum(blk, dst, a, false); break;
@@ -472,8 +476,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
     dstCols = n;
   HostTile dst(dstRows, dstCols, flat ? 0 : 3, rng, -1, 1);
   HostTile a(R, op == Op::tri_inv ? R : n, flat ? 0 : 5, rng, positive ? 0.5f : -2.0f, 2.0f);
-  int bRows = op == Op::ew_row ? 1 : R;
-  int bCols = op == Op::ew_col ? 1 : n;
+  int bRows = op == Op::ew_row || op == Op::ew_scalar ? 1 : R;
+  int bCols = op == Op::ew_col || op == Op::ew_col_first || op == Op::ew_scalar ? 1 : n;
   HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
   // Cumulative log gates (decreasing down the rows), per row or per column.
   int gCols = op == Op::gram_diag ? n : 1;
@@ -511,6 +515,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       case Op::ew2: W(i, j) = ewHost(kind, a.at(i, j), b.at(i, j)); break;
       case Op::ew_row: W(i, j) = ewHost(kind, a.at(i, j), b.at(0, j)); break;
       case Op::ew_col: W(i, j) = ewHost(kind, a.at(i, j), b.at(i, 0)); break;
+      case Op::ew_scalar: W(i, j) = ewHost(kind, a.at(i, j), b.at(0, 0)); break;
+      case Op::ew_col_first: W(i, j) = ewHost(kind, b.at(i, 0), a.at(i, j)); break;
       case Op::row_l2norm: {
         double ss = 0;
         for (int c = 0; c < n; ++c)
@@ -583,8 +589,17 @@ static void testOps(Launch *dL) {
       for (Ew k : {Ew::add, Ew::sub, Ew::mul, Ew::div, Ew::max, Ew::min}) {
         testOp("ew binary", Op::ew2, k, s.R, s.C, threads, dL, 2e-6);
         testOp("ew binary, unpadded", Op::ew2, k, s.R, s.C, threads, dL, 2e-6, true);
-        testOp("ew row broadcast", Op::ew_row, k, s.R, s.C, threads, dL, 2e-6);
-        testOp("ew column broadcast", Op::ew_col, k, s.R, s.C, threads, dL, 2e-6);
+        // Broadcast operands; unpadded, the float4 path takes them.
+        for (bool flat : {false, true}) {
+          testOp(flat ? "ew row broadcast, unpadded" : "ew row broadcast", Op::ew_row, k,
+                 s.R, s.C, threads, dL, 2e-6, flat);
+          testOp(flat ? "ew column broadcast, unpadded" : "ew column broadcast", Op::ew_col, k,
+                 s.R, s.C, threads, dL, 2e-6, flat);
+          testOp(flat ? "ew scalar broadcast, unpadded" : "ew scalar broadcast", Op::ew_scalar,
+                 k, s.R, s.C, threads, dL, 2e-6, flat);
+          testOp(flat ? "ew column first, unpadded" : "ew column first", Op::ew_col_first, k,
+                 s.R, s.C, threads, dL, 2e-6, flat);
+        }
       }
       testOp("row_l2norm", Op::row_l2norm, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("row_dot", Op::row_dot, Ew::copy, s.R, s.C, threads, dL, 2e-6);
@@ -645,6 +660,10 @@ int main() {
   testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind);
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);
+  // Halves at an odd column: converted element by element (the above load
+  // 8 halves at a time).
+  testCopy("bf16 source, odd column (converted)", bf16, 32, 16, 2, 64, 1, 3, 0, 4, 32, 7, false, 0);
+  testCopy("f16 source, odd column (converted)", f16, 32, 16, 2, 64, 0, 5, 0, 4, 9, 32, false, 0);
   testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind);
   // Two consumer warpgroups: every thread copies its share.
   testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, bulkKind, 256);

@@ -432,7 +432,20 @@ __device__ inline void wait(Block &blk, Token &t) {
 #endif
 }
 
-enum class CopyMode { convert, elements, bulk };
+/// convert: element by element; bf16x8 / f16x8: 16-byte loads of 8 halves
+/// per lane (rows 16-byte aligned, columns a multiple of 8), two float4
+/// stores; elements: cp.async per f32; bulk: bulk copies of f32 rows.
+enum class CopyMode { convert, bf16x8, f16x8, elements, bulk };
+
+/// Two halves of a 32-bit word as floats (lo first).
+__device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
+  if (mode == CopyMode::bf16x8)
+    return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));
+  float lo, hi;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(static_cast<unsigned short>(w)));
+  asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(static_cast<unsigned short>(w >> 16)));
+  return make_float2(lo, hi);
+}
 
 /// Element by element, this thread's share (lane of lanes): cp.async of
 /// f32 elements (rows past `valid` zero-filled by the copy), or stores of
@@ -441,10 +454,29 @@ template <class RowAddress, class Element>
 __device__ inline void copy_elements(const Tile &dst, int64_t valid,
                                      RowAddress src, Element elem,
                                      CopyMode mode, int lane, int lanes) {
+  if (mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) {
+    const Tile octets{nullptr, dst.rows, dst.cols / 8, 0};
+    LINAC_FOR_LANE_ELEMENTS(octets, i, o, lane, lanes) {
+      float2 x[4] = {};
+      if (i < valid) {
+        uint4 h = *reinterpret_cast<const uint4 *>(
+            static_cast<const unsigned short *>(static_cast<const void *>(src(i))) + 8 * o);
+        x[0] = halves_to_float2(h.x, mode);
+        x[1] = halves_to_float2(h.y, mode);
+        x[2] = halves_to_float2(h.z, mode);
+        x[3] = halves_to_float2(h.w, mode);
+      }
+      float4 *to = reinterpret_cast<float4 *>(&dst.at(i, 8 * o));
+      to[0] = make_float4(x[0].x, x[0].y, x[1].x, x[1].y);
+      to[1] = make_float4(x[2].x, x[2].y, x[3].x, x[3].y);
+    }
+    return;
+  }
   LINAC_FOR_LANE_ELEMENTS(dst, i, j, lane, lanes) {
 #if __CUDA_ARCH__ >= 800
     if (mode == CopyMode::elements) {
-      const float *from = i < valid ? src(i) + j : src(0); // size 0: zero fill
+      const float *from = static_cast<const float *>(i < valid ? src(i) : src(0)) +
+                          (i < valid ? j : 0); // size 0: zero fill
       asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
                    ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, j)))),
                      "l"(from), "r"(i < valid ? 4 : 0)
@@ -569,16 +601,20 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
     blk.L.fail();
     return Token{0, 0, 0};
   }
-  int64_t stride = g->rowStride;
-  const float *base = static_cast<const float *>(g->data) +
-                      (valid > 0 ? first : 0) * stride + head * g->headStride + col;
-  auto src = [=](int64_t i) { return base + i * stride; };
+  int64_t stride = g->rowStride, esize = g->dtype == f32 ? 4 : 2;
+  // Row i of the copy (of the tensor's dtype): f32 rows for the elements
+  // and bulk modes, halves for the 8-wide conversions.
+  const char *base = static_cast<const char *>(g->data) +
+                     ((valid > 0 ? first : 0) * stride + head * g->headStride + col) * esize;
+  auto src = [=](int64_t i) -> const void * { return base + i * stride * esize; };
   auto elem = [=](int64_t i, int64_t j) { return g->load(first + i, head, col + j); };
-  CopyMode mode = g->dtype != f32 ? CopyMode::convert // converted on the way in
-                  : dst.cols % 4 == 0 && stride % 4 == 0 && dst.ld % 4 == 0 &&
-                          aligned16(base) && aligned16(dst.p)
-                      ? CopyMode::bulk
-                      : CopyMode::elements;
+  bool vec = dst.ld % 4 == 0 && aligned16(base) && aligned16(dst.p);
+  CopyMode mode = g->dtype != f32 // converted on the way in
+                      ? (vec && dst.cols % 8 == 0 && stride % 8 == 0
+                             ? (g->dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8)
+                             : CopyMode::convert)
+                  : vec && dst.cols % 4 == 0 && stride % 4 == 0 ? CopyMode::bulk
+                                                               : CopyMode::elements;
   return copy_rows_async(blk, dst, valid, src, elem, mode);
 }
 
@@ -697,11 +733,12 @@ __device__ inline void identity(Block &, const Tile &dst) {
   sync_consumers();
 }
 
+/// Zeroes rows [valid, rows): a full chunk visits nothing.
 __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   LINAC_CONSUMERS_ONLY;
-  LINAC_FOR_ELEMENTS(dst, i, j) {
-    if (i >= valid)
-      dst.at(i, j) = 0.0f;
+  if (valid < dst.rows) {
+    const Tile tail = dst.view(valid < 0 ? 0 : valid, 0, dst.rows - (valid < 0 ? 0 : valid), dst.cols);
+    LINAC_FOR_ELEMENTS(tail, i, j) { tail.at(i, j) = 0.0f; }
   }
   sync_consumers();
 }
@@ -789,6 +826,70 @@ __device__ __noinline__ void ew_flat(Ew k, float *dst, const float *a,
   }
 }
 
+/// How an operand of an element-wise op is read per float4 of dst (row i,
+/// columns j..j+3): its own float4 (same shape), its row's value (a column
+/// vector), the float4 of those columns (a row vector), or one value.
+enum class Bcast { full, column, row, scalar };
+
+/// The operand's Bcast kind for dst, if float4 reads of it are aligned.
+__device__ inline bool bcast_kind(const Tile &dst, const Tile &t, Bcast &kind) {
+  if (t.rows == dst.rows && t.cols == dst.cols) {
+    kind = Bcast::full;
+    return t.ld % 4 == 0 && aligned16(t.p);
+  }
+  if (t.rows == 1 && t.cols == 1)
+    kind = Bcast::scalar;
+  else if (t.rows == dst.rows && t.cols == 1)
+    kind = Bcast::column;
+  else if (t.rows == 1 && t.cols == dst.cols)
+    return kind = Bcast::row, aligned16(t.p);
+  else
+    return false;
+  return true;
+}
+
+__device__ inline float4 fetch4(const Tile &t, Bcast kind, int i, int j) {
+  switch (kind) {
+  case Bcast::full: return *reinterpret_cast<const float4 *>(t.p + i * t.ld + j);
+  case Bcast::row: return *reinterpret_cast<const float4 *>(t.p + j);
+  case Bcast::column: { float x = t.p[i * t.ld]; return make_float4(x, x, x, x); }
+  default: { float x = t.p[0]; return make_float4(x, x, x, x); }
+  }
+}
+
+/// dst = K(a, b) by float4 over dst's rows (cols and ld multiples of 4,
+/// 16-byte aligned), the operands read by their Bcast kinds.
+template <Ew K>
+__device__ inline void ew_bcast(const Tile &dst, const Tile &a, Bcast ka,
+                                const Tile &b, Bcast kb) {
+  const Tile quads{nullptr, dst.rows, dst.cols / 4, 0};
+  LINAC_FOR_LANE_ELEMENTS(quads, i, q, static_cast<int>(threadIdx.x), consumer_threads()) {
+    float4 x = fetch4(a, ka, i, 4 * q), y = fetch4(b, kb, i, 4 * q);
+    *reinterpret_cast<float4 *>(dst.p + i * dst.ld + 4 * q) = apply_op4<K>(x, y);
+  }
+}
+
+/// The dispatcher, as for ew_flat.
+__device__ __noinline__ void ew_bcast(Ew k, const Tile &dst, const Tile &a,
+                                      Bcast ka, const Tile &b, Bcast kb) {
+  switch (k) {
+#define LINAC_EW_BCAST(op)                                                     \
+  case Ew::op:                                                                 \
+    return ew_bcast<Ew::op>(dst, a, ka, b, kb);
+    LINAC_EW_BCAST(copy) LINAC_EW_BCAST(neg) LINAC_EW_BCAST(exp)
+    LINAC_EW_BCAST(log) LINAC_EW_BCAST(sqrt) LINAC_EW_BCAST(sigmoid)
+    LINAC_EW_BCAST(logsigmoid) LINAC_EW_BCAST(softplus) LINAC_EW_BCAST(silu)
+    LINAC_EW_BCAST(add) LINAC_EW_BCAST(sub) LINAC_EW_BCAST(mul)
+    LINAC_EW_BCAST(div) LINAC_EW_BCAST(max) LINAC_EW_BCAST(min)
+#undef LINAC_EW_BCAST
+  }
+}
+
+/// Whether dst can be written by float4 (ew_bcast).
+__device__ inline bool quads4(const Tile &dst) {
+  return dst.cols % 4 == 0 && dst.ld % 4 == 0 && aligned16(dst.p);
+}
+
 /// Same shape (no broadcast) and all flat: the vectorised path applies.
 __device__ inline bool same_flat(const Tile &dst, const Tile &a) {
   return a.rows == dst.rows && a.cols == dst.cols && flat4(dst) && flat4(a);
@@ -800,8 +901,11 @@ __device__ inline bool same_flat(const Tile &dst, const Tile &a) {
 // after its wait, which ends with one).
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
+  Bcast ka;
   if (same_flat(dst, a))
     ew_flat(k, dst.p, a.p, a.p, dst.rows * dst.cols);
+  else if (quads4(dst) && bcast_kind(dst, a, ka))
+    ew_bcast(k, dst, a, ka, a, ka);
   else
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
   sync_consumers();
@@ -809,8 +913,11 @@ __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
 __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
+  Bcast ka, kb;
   if (same_flat(dst, a) && same_flat(dst, b)) {
     ew_flat(k, dst.p, a.p, b.p, dst.rows * dst.cols);
+  } else if (quads4(dst) && bcast_kind(dst, a, ka) && bcast_kind(dst, b, kb)) {
+    ew_bcast(k, dst, a, ka, b, kb);
   } else {
     LINAC_FOR_ELEMENTS(dst, i, j) {
       dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
