@@ -78,6 +78,8 @@ private:
   llvm::StringSet<> globalsUsed;
   int counter = 0;
   unsigned indent = 2;
+  // Bytes allocated so far per space (after the target's reserved area).
+  int64_t sharedOffset = 0, regOffset = 0;
 };
 
 const char *ewName(tile::EwKind k) {
@@ -256,13 +258,22 @@ LogicalResult Emitter::emitOp(Operation &op) {
                                 ? cast<StringAttr>(a->getAttr("name")).str()
                                 : "buf";
         std::string space = t.getSpace() == tile::Space::shared ? "shared" : "reg";
+        // Each buffer's offset in its space, in allocation order (the bytes
+        // kernelMemory counts): a constant, so that the GPU compiler
+        // derives every tile's address from one base register and folds
+        // its extents, instead of holding descriptors in registers.
+        int64_t &offset = t.getSpace() == tile::Space::shared ? sharedOffset : regOffset;
         std::string args = space + ", " + std::to_string(t.getRows()) + ", " +
                            std::to_string(t.getCols()) + ", " +
-                           std::to_string(t.getStages()) + ", \"" + label + "\"";
+                           std::to_string(t.getStages()) + ", \"" + label + "\", " +
+                           std::to_string(offset);
+        offset += (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
         // Shared buffers stay Buffers (tile.stage selects a stage; they
-        // convert to a Tile of stage 0 where one is passed directly).
+        // convert to a Tile of stage 0 where one is passed directly). The
+        // GPU library returns them by value (a few registers, not a load
+        // per use), the cpu library by reference (it tracks their stages).
         if (t.getSpace() == tile::Space::shared) {
-          line("Buffer &" + fresh(a, "b") + " = blk.alloc(" + args + ");");
+          line("auto &&" + fresh(a, "b") + " = blk.alloc(" + args + ");");
         } else {
           line("const Tile " + fresh(a, "t") + " = blk.alloc(" + args +
                ").stage(0);");

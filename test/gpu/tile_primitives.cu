@@ -140,6 +140,11 @@ static void testFragments(Operand type) {
   cudaFree(dOut);
 }
 
+/// Kernels launched with up to 288 threads (two consumer warpgroups and a
+/// producer warp) must fit that block's registers, as emitted kernels do by
+/// their launch bounds; a launch that fails is reported, not read as zeros.
+#define LINAC_TEST_BOUNDS __launch_bounds__(288, 1)
+
 /// The block shape in a test's name: one consumer warpgroup (128 threads,
 /// no suffix) or two (256), with a producer warp (warp roles) or not.
 static const char *blockLabel(int threads) {
@@ -153,7 +158,7 @@ static const char *blockLabel(int threads) {
 
 // ---- mma: every operand type, transpose and shape ---------------------------
 
-__global__ void mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
+__global__ void LINAC_TEST_BOUNDS mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
                           bool tb, bool accumulate, Operand type) {
   Block blk(*L, 0, 0, 0, 0);
   mma(blk, acc, a, b, ta, tb, accumulate, type);
@@ -191,6 +196,7 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   CHECK_CUDA(cudaMemcpy(dC, C.data(), C.size() * 4, cudaMemcpyHostToDevice));
   mmaKernel<<<1, threads, kReservedSharedBytes>>>(dL, Tile{dC, M, N, ldc}, Tile{dA, ar, ac, lda},
                                               Tile{dB, br, bc, ldb}, ta, tb, accumulate, type);
+  CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> got(C.size());
   CHECK_CUDA(cudaMemcpy(got.data(), dC, C.size() * 4, cudaMemcpyDeviceToHost));
@@ -233,11 +239,11 @@ __host__ __device__ inline int validRows(int c, int valid0, int valid1) {
 /// every waited stage to out[c]. Also returns the token kinds seen. With
 /// skipOdd the odd chunks are copied but never waited: a later copy that
 /// reuses their mbarrier must finish them first.
-__global__ void copyKernel(const Launch *L, int R, int C, int head, int col,
+__global__ void LINAC_TEST_BOUNDS copyKernel(const Launch *L, int R, int C, int head, int col,
                            int rounds, int valid0, int valid1, int fromSlot,
                            int skipOdd, float *out, int *kinds) {
   Block blk(*L, 0, 0, 0, 0);
-  Buffer &buf = blk.alloc(shared, R, C, 2, "stage");
+  Buffer buf = blk.alloc(shared, R, C, 2, "stage", 0);
   const Global *g = &L->globals[0];
   auto issue = [&](int c) {
     int valid = validRows(c, valid0, valid1);
@@ -336,6 +342,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   CHECK_CUDA(cudaFuncSetAttribute(copyKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   copyKernel<<<1, threads, smem>>>(dL, R, C, head, col, rounds, valid0, valid1, fromSlot,
                                    skipOdd, dOut, dKinds);
+  CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> out(static_cast<size_t>(R) * C * rounds);
   int kinds = 0, error = 0;
@@ -383,7 +390,7 @@ enum class Op {
 /// One op on tiles in global memory (views with a row stride wider than the
 /// tile), run by the block as emitted kernels do (with warp roles only the
 /// consumers compute).
-__global__ void opKernel(const Launch *L, Op op, Ew kind, Tile dst, Tile a,
+__global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile dst, Tile a,
                          Tile b, Tile lg, Tile rg, int64_t param) {
   Block blk(*L, 0, 0, 0, 0);
   switch (op) {
@@ -497,6 +504,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   int64_t param = op == Op::mask_rows ? R / 3 : (R % 2); // valid rows / inclusive
   opKernel<<<1, threads, int(kReservedSharedBytes)>>>(dL, op, kind, dst.tile(), a.tile(),
                                                       b.tile(), lg.tile(), rg.tile(), param);
+  CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> got = dst.fetch();
   // The expected dst, padding included.

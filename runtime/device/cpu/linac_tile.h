@@ -140,8 +140,10 @@ public:
   int64_t id[3];
   std::vector<std::unique_ptr<Buffer>> buffers;
 
+  /// `offset` (the buffer's place in its space on GPU targets) is unused:
+  /// each buffer is its own allocation here.
   Buffer &alloc(Space space, int64_t rows, int64_t cols, int64_t stages,
-                const char *name) {
+                const char *name, int64_t /*offset*/) {
     auto b = std::make_unique<Buffer>();
     b->data.assign(static_cast<size_t>(rows * cols * stages), 0.0f);
     b->states.resize(static_cast<size_t>(stages));

@@ -46,7 +46,6 @@ enum class Ew {
 enum class Operand { f32, tf32, bf16, f16 };
 
 constexpr int kMaxGlobals = 48;
-constexpr int kMaxBuffers = 160;
 
 /// Element types of tensors in global memory (linac_dtype's values).
 enum DType { f32 = 0, bf16 = 1, f16 = 2 };
@@ -144,12 +143,13 @@ struct Tile {
   }
 };
 
+/// A tile allocation of `stages` stages; kernels hold it by value (a few
+/// registers) and select stages in their loops.
 struct Buffer {
   float *data;
-  int64_t rows, cols, stages;
+  int rows, cols, stages;
   LINAC_DEVICE Tile stage(int64_t i) const {
-    return Tile{data + (i % stages) * rows * cols, static_cast<int>(rows),
-                static_cast<int>(cols), static_cast<int>(cols)};
+    return Tile{data + static_cast<int>(i) % stages * rows * cols, rows, cols, cols};
   }
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
@@ -279,24 +279,16 @@ public:
   __device__ unsigned releasedAddress(int b) const {
     return barrierAddress(kCopyBarriers + b);
   }
-  Buffer buffers[kMaxBuffers];
-  int count = 0;
-  int64_t sharedUsed = kReservedSharedBytes, scratchUsed = 0;
   char *scratch;
 
-  __device__ Buffer &alloc(Space space, int64_t rows, int64_t cols,
-                           int64_t stages, const char *) {
-    int64_t bytes = (rows * cols * stages * 4 + 15) / 16 * 16;
-    char *base;
-    if (space == shared) {
-      base = linacSharedMemory + sharedUsed;
-      sharedUsed += bytes;
-    } else {
-      base = scratch + scratchUsed;
-      scratchUsed += bytes;
-    }
-    Buffer &b = buffers[count < kMaxBuffers ? count++ : kMaxBuffers - 1];
-    b = Buffer{reinterpret_cast<float *>(base), rows, cols, stages};
+  /// The buffer at byte `offset` of its space (shared memory after the
+  /// reserved area, or this block's scratch), zero-filled. The emitter
+  /// passes constant offsets in allocation order.
+  __device__ Buffer alloc(Space space, int64_t rows, int64_t cols,
+                          int64_t stages, const char *, int64_t offset) {
+    char *base = (space == shared ? linacSharedMemory + kReservedSharedBytes : scratch) + offset;
+    Buffer b{reinterpret_cast<float *>(base), static_cast<int>(rows),
+             static_cast<int>(cols), static_cast<int>(stages)};
     for (int64_t i = threadIdx.x; i < rows * cols * stages; i += blockDim.x)
       b.data[i] = 0.0f;
     __syncthreads();
@@ -591,7 +583,7 @@ __device__ inline bool aligned16(const void *p) {
   return (reinterpret_cast<unsigned long long>(p) & 15) == 0;
 }
 
-__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile &dst,
+__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
                                    int64_t start, int64_t row, int64_t valid,
                                    int64_t head, int64_t col) {
   int64_t first = start + row;
@@ -648,7 +640,7 @@ __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
 }
 
 __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
-                                        const Tile &dst, int64_t seq,
+                                        const Tile dst, int64_t seq,
                                         int64_t head, int64_t chunk,
                                         int64_t col, int64_t valid,
                                         int64_t fullCols) {
@@ -764,6 +756,11 @@ __device__ inline float apply(Ew k, float x, float y) {
   return x;
 }
 
+/// Every Ew op, for switches that instantiate a template per op.
+#define LINAC_EW_OPS(X)                                                        \
+  X(copy) X(neg) X(exp) X(log) X(sqrt) X(sigmoid) X(logsigmoid) X(softplus)    \
+  X(silu) X(add) X(sub) X(mul) X(div) X(max) X(min)
+
 /// apply() with the op fixed at compile time (the flat path below).
 template <Ew K> __device__ inline float apply_op(float x, float y) {
   return apply(K, x, y);
@@ -817,11 +814,7 @@ __device__ __noinline__ void ew_flat(Ew k, float *dst, const float *a,
 #define LINAC_EW_FLAT(op)                                                      \
   case Ew::op:                                                                 \
     return ew_flat<Ew::op>(dst, a, b, n);
-    LINAC_EW_FLAT(copy) LINAC_EW_FLAT(neg) LINAC_EW_FLAT(exp)
-    LINAC_EW_FLAT(log) LINAC_EW_FLAT(sqrt) LINAC_EW_FLAT(sigmoid)
-    LINAC_EW_FLAT(logsigmoid) LINAC_EW_FLAT(softplus) LINAC_EW_FLAT(silu)
-    LINAC_EW_FLAT(add) LINAC_EW_FLAT(sub) LINAC_EW_FLAT(mul)
-    LINAC_EW_FLAT(div) LINAC_EW_FLAT(max) LINAC_EW_FLAT(min)
+    LINAC_EW_OPS(LINAC_EW_FLAT)
 #undef LINAC_EW_FLAT
   }
 }
@@ -870,17 +863,13 @@ __device__ inline void ew_bcast(const Tile &dst, const Tile &a, Bcast ka,
 }
 
 /// The dispatcher, as for ew_flat.
-__device__ __noinline__ void ew_bcast(Ew k, const Tile &dst, const Tile &a,
-                                      Bcast ka, const Tile &b, Bcast kb) {
+__device__ __noinline__ void ew_bcast(Ew k, const Tile dst, const Tile a,
+                                      Bcast ka, const Tile b, Bcast kb) {
   switch (k) {
 #define LINAC_EW_BCAST(op)                                                     \
   case Ew::op:                                                                 \
     return ew_bcast<Ew::op>(dst, a, ka, b, kb);
-    LINAC_EW_BCAST(copy) LINAC_EW_BCAST(neg) LINAC_EW_BCAST(exp)
-    LINAC_EW_BCAST(log) LINAC_EW_BCAST(sqrt) LINAC_EW_BCAST(sigmoid)
-    LINAC_EW_BCAST(logsigmoid) LINAC_EW_BCAST(softplus) LINAC_EW_BCAST(silu)
-    LINAC_EW_BCAST(add) LINAC_EW_BCAST(sub) LINAC_EW_BCAST(mul)
-    LINAC_EW_BCAST(div) LINAC_EW_BCAST(max) LINAC_EW_BCAST(min)
+    LINAC_EW_OPS(LINAC_EW_BCAST)
 #undef LINAC_EW_BCAST
   }
 }
@@ -1074,29 +1063,57 @@ __device__ inline bool full_slice(const Tile &t, int64_t r0, int64_t rows,
 /// stage_operand for a full_slice, by float4 loads along the tile's rows
 /// (4 K values of one row, or 4 rows of one K pair when transposed; reads
 /// of whole 32-byte sectors) and stores that spread over the shared banks.
-__device__ __noinline__ void stage_full_slice(char *dst, const Tile &t, bool trans,
+__device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool trans,
                                               int r0, int k0, Operand type) {
+  // Each thread loads a batch before it stores any (the compiler cannot
+  // tell the shared stores from the global loads), so the loads' latencies
+  // overlap.
   int lanes = consumer_threads();
   if (!trans) { // x(r, k) = t(r0 + r, k0 + k): 64 rows x 16 quads of K
-    for (int idx = threadIdx.x; idx < kMmaBlock * 16; idx += lanes) {
-      // 16 lanes: 8 rows x 2 quads, one 128-byte run of the staged layout.
-      int r = (idx & 7) | (idx >> 7) << 3, q = (idx >> 3 & 1) | (idx >> 4 & 7) << 1;
-      float4 v = *reinterpret_cast<const float4 *>(&t.at(r0 + r, k0 + 4 * q));
-      uint2 packed = make_uint2(pack_operands(v.x, v.y, type), pack_operands(v.z, v.w, type));
-      *reinterpret_cast<uint2 *>(dst + staged_offset(r, 8 * q)) = packed;
+    for (int base = threadIdx.x; base < kMmaBlock * 16; base += 4 * lanes) {
+      float4 v[4];
+      int r[4], q[4];
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        // 16 lanes: 8 rows x 2 quads, one 128-byte run of the staged layout.
+        int idx = base + u * lanes;
+        r[u] = (idx & 7) | (idx >> 7) << 3;
+        q[u] = (idx >> 3 & 1) | (idx >> 4 & 7) << 1;
+        if (idx < kMmaBlock * 16)
+          v[u] = *reinterpret_cast<const float4 *>(&t.at(r0 + r[u], k0 + 4 * q[u]));
+      }
+#pragma unroll
+      for (int u = 0; u < 4; ++u)
+        if (base + u * lanes < kMmaBlock * 16)
+          *reinterpret_cast<uint2 *>(dst + staged_offset(r[u], 8 * q[u])) =
+              make_uint2(pack_operands(v[u].x, v[u].y, type), pack_operands(v[u].z, v[u].w, type));
     }
     return;
   }
   // x(r, k) = t(k0 + k, r0 + r): 32 K pairs x 16 quads of rows.
-  for (int idx = threadIdx.x; idx < 32 * 16; idx += lanes) {
-    int rq = (idx & 1) | (idx >> 4 & 7) << 1, kp = (idx >> 1 & 7) | (idx >> 7) << 3;
-    float4 lo = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp, r0 + 4 * rq));
-    float4 hi = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp + 1, r0 + 4 * rq));
-    int r = 4 * rq;
-    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 4 * kp)) = pack_operands(lo.x, hi.x, type);
-    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 1, 4 * kp)) = pack_operands(lo.y, hi.y, type);
-    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 2, 4 * kp)) = pack_operands(lo.z, hi.z, type);
-    *reinterpret_cast<unsigned *>(dst + staged_offset(r + 3, 4 * kp)) = pack_operands(lo.w, hi.w, type);
+  for (int base = threadIdx.x; base < 32 * 16; base += 2 * lanes) {
+    float4 lo[2], hi[2];
+    int rq[2], kp[2];
+#pragma unroll
+    for (int u = 0; u < 2; ++u) {
+      int idx = base + u * lanes;
+      rq[u] = (idx & 1) | (idx >> 4 & 7) << 1;
+      kp[u] = (idx >> 1 & 7) | (idx >> 7) << 3;
+      if (idx < 32 * 16) {
+        lo[u] = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp[u], r0 + 4 * rq[u]));
+        hi[u] = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp[u] + 1, r0 + 4 * rq[u]));
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < 2; ++u) {
+      if (base + u * lanes >= 32 * 16)
+        continue;
+      int r = 4 * rq[u], b = 4 * kp[u];
+      *reinterpret_cast<unsigned *>(dst + staged_offset(r, b)) = pack_operands(lo[u].x, hi[u].x, type);
+      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 1, b)) = pack_operands(lo[u].y, hi[u].y, type);
+      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 2, b)) = pack_operands(lo[u].z, hi[u].z, type);
+      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 3, b)) = pack_operands(lo[u].w, hi[u].w, type);
+    }
   }
 }
 
@@ -1238,8 +1255,8 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 /// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
 /// registers out. Every consumer thread stages; the first warpgroup holds
 /// the accumulators.
-__device__ __noinline__ void mma_block(char *stage, const Tile &acc, const Tile &a,
-                                 const Tile &b, bool ta, bool tb,
+__device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a,
+                                 const Tile b, bool ta, bool tb,
                                  bool accumulate, Operand type, int64_t m0,
                                  int64_t n0) {
   int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
