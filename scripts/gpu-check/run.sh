@@ -31,7 +31,8 @@
 #              GVA, initial-state, strong-gate and bf16/f16-input cases.
 # Output: $OUT/gpu-check.txt (appended per stage, each with its seconds).
 # $LINAC_CASES=default|roles runs only the linac stage's cases without or
-# with warp roles; $BIG_CASES (a regex of case names) picks large shapes.
+# with warp roles; $SMALL_CASES and $BIG_CASES (regexes of case names) pick
+# small and large cases.
 # On the device tool (10 minutes a call; a cold machine first compiles
 # every kernel) the stages fit in calls like: `primitives sanitizer`,
 # `KERNELS='kernel kernel_tc' small`, `KERNELS='kernel_roles kernel_w4' small capi`,
@@ -74,6 +75,7 @@ if has small; then
   echo "## small cases (.carry/spike): kernel (fp32 operands) and kernel_tc (bf16 tensor cores)" | tee -a "$out"
   for dir in .carry/spike/*/; do
     name=$(basename "$dir")
+    [[ "$name" =~ ${SMALL_CASES:-.} ]] || continue
     for kernel in ${KERNELS:-kernel kernel_tc kernel_roles kernel_w4}; do
       limits=""
       [ $kernel != kernel ] && limits=$(cat "$dir/limits")
