@@ -6,7 +6,8 @@
 # scripts/gpu-check/build-static-linac.sh) to emit each case's kernels for
 # sm_90a with the default config for its shape, builds liblinac.so with this
 # machine's g++ and CUDA, and runs bench/bench.py, which appends its table
-# to $OUT/bench.md (default /tmp). If .fla/pkg holds an FLA source tree
+# to $OUT/bench.md (default /tmp), then bench/plot.py, which draws the
+# first table there as $OUT/bench.svg. If .fla/pkg holds an FLA source tree
 # (bench/export-fla.sh), FLA runs beside linac; its first call per shape
 # autotunes for minutes, so pick cases with --fla-cases ('' for none).
 # CONFIGS (';'-separated --config values) times each case again with each
@@ -44,3 +45,5 @@ fla=()
 export LINAC_CACHE_DIR=$W/cache
 python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
   --out "${OUT:-/tmp}/bench.md" "$@"
+# The plot: time vs sequence length (GDN and KDA), beside the table.
+python3 bench/plot.py "${OUT:-/tmp}/bench.md" -o "${OUT:-/tmp}/bench.svg" || true
