@@ -17,7 +17,10 @@ allocation on the stream, and every kernel of the variant.
 
 FLA runs the same recurrence with its own conventions: gates precomputed
 (log gates = logsigmoid(randn), beta = sigmoid(randn)), q/k L2-normalised in
-its kernel where the variant does that, final state written.
+its kernel where the variant does that, final state written. For GDN and
+KDA it also runs once on linac's own inputs (the gate and beta computed
+from them as the variant says), and the last column gives the largest
+difference of o and of the final state relative to FLA's largest value.
 """
 
 import argparse
@@ -176,6 +179,8 @@ class LinacCase:
         HV = H
         dims = {"B": B, "T": T, "H": H, "HV": HV, "K": KV, "V": KV}
         self.keep = []  # tensors referenced by the C structures
+        self.inputs = {}  # the same, by name
+        self.cu = None
         tensors = []
         self.bytes = 0
         for name, symbolic in sig:
@@ -183,6 +188,7 @@ class LinacCase:
             per_token = symbolic[0] == "B"
             x = make_value(variant, name, shape, per_token, gen)
             self.keep.append(x)
+            self.inputs[name] = x
             self.bytes += x.numel() * x.element_size()
             t = Tensor(name.encode(), x.data_ptr(), BF16 if per_token else F32,
                        len(shape))
@@ -244,6 +250,44 @@ def stub_missing_fla_dependencies():
         ver.parse = lambda text: tuple(int(x) for x in re.findall(r"\d+", text)[:3])
         pkg.version = ver
         sys.modules["packaging"], sys.modules["packaging.version"] = pkg, ver
+
+
+def fla_on_linac_inputs(lc, variant):
+    """FLA's output and final state on linac's own inputs, for the variants
+    whose semantics FLA's kernel has with the gate and beta computed outside
+    it (GDN, KDA: g = -exp(A_log) softplus(a + dt_bias), beta = sigmoid(b),
+    q and k L2-normalised in the kernel, scale K^-1/2), else None."""
+    if variant not in ("gdn", "kda"):
+        return None
+    x = lc.inputs
+    A, dt, a = x["A_log"].float(), x["dt_bias"].float(), x["a"].float()
+    if variant == "gdn":  # a [B, T, HV], A_log and dt_bias [HV]
+        from fla.ops.gated_delta_rule import chunk_gated_delta_rule as f
+        g = -A.exp() * F.softplus(a + dt)
+    else:  # a [B, T, HV, K], A_log [HV], dt_bias [HV, K]
+        from fla.ops.kda import chunk_kda as f
+        g = -A.exp()[:, None] * F.softplus(a + dt)
+    beta = torch.sigmoid(x["b"].float()).to(torch.bfloat16)
+    o, ht = f(x["q"], x["k"], x["v"], g, beta, output_final_state=True,
+              use_qk_l2norm_in_kernel=True, cu_seqlens=lc.cu)
+    return o, ht
+
+
+def compare_with_fla(lc, variant):
+    """'max |linac - FLA| / max |FLA|' of o and of the final state, on the
+    same inputs, or a reason why not."""
+    try:
+        ref = fla_on_linac_inputs(lc, variant)
+        if ref is None:
+            return "no FLA kernel with these semantics"
+        lc()
+        torch.cuda.synchronize()
+        def rel(mine, theirs):
+            theirs = theirs.float()
+            return ((mine.float() - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
+        return f"o {rel(lc.o, ref[0]):.1e}, ht {rel(lc.ht, ref[1]):.1e}"
+    except Exception as e:
+        return f"compare failed ({type(e).__name__}: {str(e)[:60]})"
 
 
 def fla_case(variant, B, T, H, varlen, gen):
@@ -319,8 +363,9 @@ def main():
              f"(both measured now), median of {a.reps}",
              "",
              "| case | config | linac ms | floor ms | ratio | FLA ms (this run) | "
-             "linac / FLA | FLA ms (ANCHORS) | FlashKDA ms (ANCHORS) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "linac / FLA | FLA ms (ANCHORS) | FlashKDA ms (ANCHORS) | "
+             "linac vs FLA, same inputs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     runs = []  # (case, kernel source): the default config, then any others
     for case in CASES:
@@ -336,13 +381,13 @@ def main():
             ms = time_ms(lc, a.reps, flush)
             lc.check()
         except Exception as e:
-            row = f"| {case} | | failed: {e} | | | | | | |"
+            row = f"| {case} | | failed: {e} | | | | | | | |"
             print(row, flush=True)
             lines.append(row)
             continue
         flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
         floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
-        fla_ms, fla_note = "", ""
+        fla_ms, fla_note, agree = "", "", ""
         if fla_first and a.fla_cases and re.search(a.fla_cases, case):
             try:
                 fn, fla_note = fla_case(variant, B, T, H, varlen, gen)
@@ -350,11 +395,13 @@ def main():
                     fla_ms = time_ms(fn, a.reps, flush)
             except Exception as e:
                 fla_note = f"FLA failed ({type(e).__name__}: {str(e)[:80]})"
+            if fla_ms:
+                agree = compare_with_fla(lc, variant)
         speed = f"{ms / fla_ms:.2f}" if fla_ms else ""
         fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
         row = (f"| {case} | {lc.config} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
                f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
-               f"{ANCHOR_FLASHKDA.get(case, '')} |")
+               f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
         print(row, flush=True)
         lines.append(row)
         del lc
