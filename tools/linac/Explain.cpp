@@ -117,10 +117,11 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
        << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB, register tiles "
        << llvm::format("%.1f", regBytes / 1024.0)
        << " KiB (fp32, after reuse)"
-       << (reservedShared ? ", the tile library's staging included" : "")
-       << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
-       << (kernel.getWarps() % 4 ? " and a producer warp" : "")
-       << "\n    ops:";
+       << (reservedShared ? ", the tile library's staging included" : "");
+    if (reservedShared) // GPU targets: the block's warps (the cpu runs one thread)
+      os << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
+         << (kernel.getWarps() % 4 ? " and a producer warp" : "");
+    os << "\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",
                              "barrier"})
