@@ -252,7 +252,12 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       // tile: buffers
-      .Case<tile::AllocOp>([&](tile::AllocOp a) {
+      .Case<tile::AllocOp>([&](tile::AllocOp a) -> LogicalResult {
+        // Offsets are constants: an alloc inside a loop would hand each
+        // iteration the same memory (a copy still in flight into it would
+        // race its zero fill), so allocs must be at the kernel's top level.
+        if (!isa<tile::KernelOp>(a->getParentOp()))
+          return a.emitError("tile.alloc must be at the top level of its kernel");
         auto t = cast<tile::BufType>(a.getType());
         std::string label = a->hasAttr("name")
                                 ? cast<StringAttr>(a->getAttr("name")).str()
