@@ -381,7 +381,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
 // ---- the element-wise, reduction and triangular ops ------------------------
 
 enum class Op {
-  fill, identity, mask_rows, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
+  fill, identity, mask_rows, mask_rows_none, mask_rows_all, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
   row_l2norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
   tri_inv
@@ -396,7 +396,9 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
   switch (op) {
   case Op::fill: fill(blk, dst, 0.75f); break;
   case Op::identity: identity(blk, dst); break;
-  case Op::mask_rows: mask_rows(blk, dst, param); break;
+  case Op::mask_rows: case Op::mask_rows_none: case Op::mask_rows_all:
+    mask_rows(blk, dst, param);
+    break;
   case Op::ew1: ew(blk, kind, dst, a); break;
   case Op::ew2: case Op::ew_row: case Op::ew_col: case Op::ew_scalar:
     ew(blk, kind, dst, a, b);
@@ -501,7 +503,11 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         a.v[i * a.ld + j] = j < i ? a.v[i * a.ld + j] * 0.05f : 0.0f;
     CHECK_CUDA(cudaMemcpy(a.d, a.v.data(), a.v.size() * 4, cudaMemcpyHostToDevice));
   }
-  int64_t param = op == Op::mask_rows ? R / 3 : (R % 2); // valid rows / inclusive
+  // Valid rows (mask_rows: a third, none, more than all) / inclusive.
+  int64_t param = op == Op::mask_rows        ? R / 3
+                  : op == Op::mask_rows_none ? 0
+                  : op == Op::mask_rows_all  ? R + 5
+                                             : R % 2;
   opKernel<<<1, threads, int(kReservedSharedBytes)>>>(dL, op, kind, dst.tile(), a.tile(),
                                                       b.tile(), lg.tile(), rg.tile(), param);
   CHECK_CUDA(cudaGetLastError());
@@ -518,7 +524,9 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       switch (op) {
       case Op::fill: W(i, j) = 0.75; break;
       case Op::identity: W(i, j) = i == j; break;
-      case Op::mask_rows: W(i, j) = i >= param ? 0.0 : old; break;
+      case Op::mask_rows: case Op::mask_rows_none: case Op::mask_rows_all:
+        W(i, j) = i >= param ? 0.0 : old;
+        break;
       case Op::ew1: W(i, j) = ewHost(kind, a.at(i, j), 0); break;
       case Op::ew2: W(i, j) = ewHost(kind, a.at(i, j), b.at(i, j)); break;
       case Op::ew_row: W(i, j) = ewHost(kind, a.at(i, j), b.at(0, j)); break;
@@ -588,6 +596,8 @@ static void testOps(Launch *dL) {
     for (Shape s : {Shape{64, 64}, Shape{64, 128}, Shape{128, 128}, Shape{37, 20}, Shape{1, 9}}) {
       testOp("fill", Op::fill, Ew::copy, s.R, s.C, threads, dL, 0);
       testOp("mask_rows", Op::mask_rows, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("mask_rows, no valid row", Op::mask_rows_none, Ew::copy, s.R, s.C, threads, dL, 0);
+      testOp("mask_rows, all valid", Op::mask_rows_all, Ew::copy, s.R, s.C, threads, dL, 0);
       for (Ew k : {Ew::copy, Ew::neg, Ew::exp, Ew::log, Ew::sqrt, Ew::sigmoid,
                    Ew::logsigmoid, Ew::softplus, Ew::silu})
       {
@@ -677,6 +687,8 @@ int main() {
   testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, bulkKind, 256);
   testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind, 256);
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0, 256);
+  testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0, 256);
+  testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind, 256);
   // Warp roles (160 threads): the producer warp copies, every kind of copy
   // completes on an mbarrier, only the consumers wait.
   // The producer warp after one or two consumer warpgroups.
@@ -694,10 +706,14 @@ int main() {
                threads);
       testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 2,
                threads);
+      testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 2,
+               threads);
       testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, 2, threads);
-      // mma with a producer warp present: the consumer warpgroups compute.
+      // mma with a producer warp present: the consumer warpgroups compute
+      // (operands staged by element, and as whole aligned slices).
       for (Operand t : {Operand::bf16, Operand::tf32})
-        testMma(t, 64, 128, 64, false, true, true, 1, dL, threads);
+        for (int pad : {1, 4})
+          testMma(t, 64, 128, 64, false, true, true, pad, dL, threads);
     }
   testOps(dL);
   std::printf("# %d failure(s)\n", failures);
