@@ -29,6 +29,12 @@ int64_t intAttrOrZero(Operation *op, StringRef name) {
   auto a = op->getAttrOfType<IntegerAttr>(name);
   return a ? a.getInt() : 0;
 }
+
+/// Bytes a buffer takes in its space: fp32 elements, 16-byte aligned. The
+/// launch's memory (kernelMemory) and the emitted offsets both use it.
+int64_t bufferBytes(tile::BufType t) {
+  return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+}
 } // namespace
 
 KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
@@ -36,8 +42,7 @@ KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
   m.sharedBytes = target.reservedSharedBytes;
   kernel->walk([&](tile::AllocOp a) {
     auto t = cast<tile::BufType>(a.getType());
-    int64_t n = (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
-    (t.getSpace() == tile::Space::shared ? m.sharedBytes : m.regBytes) += n;
+    (t.getSpace() == tile::Space::shared ? m.sharedBytes : m.regBytes) += bufferBytes(t);
   });
   return m;
 }
@@ -272,7 +277,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
                            std::to_string(t.getCols()) + ", " +
                            std::to_string(t.getStages()) + ", \"" + label + "\", " +
                            std::to_string(offset);
-        offset += (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+        offset += bufferBytes(t);
         // Shared buffers stay Buffers (tile.stage selects a stage; they
         // convert to a Tile of stage 0 where one is passed directly). The
         // GPU library returns them by value (a few registers, not a load

@@ -728,8 +728,9 @@ __device__ inline void identity(Block &, const Tile &dst) {
 /// Zeroes rows [valid, rows): a full chunk visits nothing.
 __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   LINAC_CONSUMERS_ONLY;
-  if (valid < dst.rows) {
-    const Tile tail = dst.view(valid < 0 ? 0 : valid, 0, dst.rows - (valid < 0 ? 0 : valid), dst.cols);
+  int64_t first = valid < 0 ? 0 : valid;
+  if (first < dst.rows) {
+    const Tile tail = dst.view(first, 0, dst.rows - first, dst.cols);
     LINAC_FOR_ELEMENTS(tail, i, j) { tail.at(i, j) = 0.0f; }
   }
   sync_consumers();
@@ -835,10 +836,10 @@ __device__ inline bool bcast_kind(const Tile &dst, const Tile &t, Bcast &kind) {
   else if (t.rows == dst.rows && t.cols == 1)
     kind = Bcast::column;
   else if (t.rows == 1 && t.cols == dst.cols)
-    return kind = Bcast::row, aligned16(t.p);
+    kind = Bcast::row;
   else
     return false;
-  return true;
+  return kind != Bcast::row || aligned16(t.p);
 }
 
 __device__ inline float4 fetch4(const Tile &t, Bcast kind, int i, int j) {
@@ -1029,14 +1030,6 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 #if __CUDA_ARCH__ >= 800
 #define LINAC_TENSOR_CORES 1
 
-/// Stages rows [r0, r0+64) x K values [k0, k0+perRow) of the K-major view
-/// of an operand (x(row, k) = trans ? t.at(k, row) : t.at(row, k)), rounded
-/// to nearest even as on the cpu target (cvt.rn for bf16 and f16; for
-/// bf16 that is round_operand exactly, f16 keeps round_operand first so
-/// that values outside its range round as the cpu target rounds them).
-/// Consecutive threads take consecutive K pairs of a row (one 32-bit store
-/// each); rows hold a power of two of values, so (r, k) are a shift and a
-/// mask.
 /// Two values as a bf16x2 / f16x2 word (lo in the low half), rounded as
 /// stage_operand says.
 __device__ inline unsigned pack_operands(float lo, float hi, Operand type) {
@@ -1117,6 +1110,15 @@ __device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool tran
   }
 }
 
+/// Stages rows [r0, r0+64) x K values [k0, k0+perRow) of the K-major view
+/// of an operand (x(row, k) = trans ? t.at(k, row) : t.at(row, k)), rounded
+/// to nearest even as on the cpu target (cvt.rn for bf16 and f16; for
+/// bf16 that is round_operand exactly, f16 keeps round_operand first so
+/// that values outside its range round as the cpu target rounds them).
+/// Whole aligned slices go by float4 (stage_full_slice); otherwise
+/// consecutive threads take consecutive K pairs of a row (one 32-bit store
+/// each); rows hold a power of two of values, so (r, k) are a shift and a
+/// mask.
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
                                      int64_t ks, Operand type) {
