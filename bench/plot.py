@@ -53,7 +53,7 @@ def read_rows(path):
 
 
 def svg(series, title):
-    W, H, left, top, pw, ph, gap = 460, 340, 70, 50, 340, 220, 40
+    H, left, top, pw, ph, gap = 340, 70, 50, 340, 220, 40
     width = left + len(series) * (pw + gap + left) + 20
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{H + 60}" '
            'font-family="sans-serif" font-size="12">',
