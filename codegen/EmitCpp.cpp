@@ -22,7 +22,7 @@ namespace linac {
 TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0, 0}; }
 // Two staged 64 x 128-byte mma operands and 2 x 16 mbarriers (full and
 // released, linac_tile_cuda.cuh).
-TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 16640, 16}; }
+TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 33024, 16}; }
 
 namespace {
 int64_t intAttrOrZero(Operation *op, StringRef name) {
@@ -277,6 +277,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
                            std::to_string(t.getCols()) + ", " +
                            std::to_string(t.getStages()) + ", \"" + label + "\", " +
                            std::to_string(offset);
+        int64_t at = offset;
         offset += bufferBytes(t);
         // Shared buffers stay Buffers (tile.stage selects a stage; they
         // convert to a Tile of stage 0 where one is passed directly). The
@@ -285,8 +286,15 @@ LogicalResult Emitter::emitOp(Operation &op) {
         if (t.getSpace() == tile::Space::shared) {
           line("auto &&" + fresh(a, "b") + " = blk.alloc(" + args + ");");
         } else {
-          line("const Tile " + fresh(a, "t") + " = blk.alloc(" + args +
-               ").stage(0);");
+          // A register-space tile is named by a lambda that makes its
+          // address at each use: held in a variable, every tile's address
+          // would stay live across the kernel (GPU register pressure).
+          std::string b = fresh(a, "b"), tn = "t" + b.substr(1);
+          line("auto &&" + b + " = blk.alloc(" + args + ");");
+          line("auto " + tn + " = [&] { return buffer_tile(blk, " + b + ", " +
+               std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
+               std::to_string(at) + "); };");
+          names[a.getResult()] = tn + "()";
         }
         return success();
       })

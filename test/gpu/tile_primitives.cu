@@ -87,9 +87,9 @@ __global__ void fragmentKernel(Tile a, Tile b, Operand type, float *out) {
   int perRow = type == Operand::tf32 ? 32 : 64;
   for (int k0 = 0; k0 < 64; k0 += perRow) {
     __syncthreads();
-    stage_operand(sa, a, false, 0, 64, k0, 64, type);
-    stage_operand(sb, b, true, 0, 64, k0, 64, type);
-    mma_slice(d, sa, sb, type, true);
+    stage_operand(sa, a, false, 0, 64, k0, 64, type, consumer_team());
+    stage_operand(sb, b, true, 0, 64, k0, 64, type, consumer_team());
+    mma_slice(d, sa, sb, type, consumer_team());
   }
   for (int r = 0; r < 32; ++r)
     out[threadIdx.x * 32 + r] = d[r];
@@ -623,6 +623,11 @@ static void testOps(Launch *dL) {
       testOp("gram_diag", Op::gram_diag, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("tri_inv", Op::tri_inv, Ew::copy, s.R, s.C, threads, dL, 2e-6);
     }
+  // The blocked inverse takes n = 16, 32, 48, 64 (64 above); others the
+  // column-serial substitution (37, 128 above).
+  for (int threads : {128, 160, 256, 288})
+    for (int n : {16, 32, 48})
+      testOp("tri_inv", Op::tri_inv, Ew::copy, n, n, threads, dL, 2e-6);
 }
 
 int main() {

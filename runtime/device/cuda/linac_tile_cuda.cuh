@@ -183,10 +183,14 @@ constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
 /// warp roles one more warp, the last, is the producer. The block size says
 /// which: 128 or 256 consumers, plus 32 with warp roles.
 constexpr int kWarpgroupThreads = 128;
-/// Reserved: two staged mma operands and, per copy, a "full" mbarrier (the
-/// copy completed) and a "released" one (warp roles: the consumers waited
-/// that use, so the producer may arm the full mbarrier again).
-constexpr int64_t kReservedSharedBytes = 2 * kMmaOperandBytes + 2 * 8 * kCopyBarriers;
+/// Reserved: two staging areas of two mma operands each (one per consumer
+/// warpgroup: with two, each multiplies its own output blocks) and, per
+/// copy, a "full" mbarrier (the copy completed) and a "released" one (warp
+/// roles: the consumers waited that use, so the producer may arm the full
+/// mbarrier again).
+constexpr int kMmaStagingAreas = 2;
+constexpr int64_t kReservedSharedBytes =
+    kMmaStagingAreas * 2 * kMmaOperandBytes + 2 * 8 * kCopyBarriers;
 
 /// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
 /// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
@@ -232,6 +236,30 @@ __device__ inline void sync_consumers() {
   if (is_producer())                                                           \
   return
 
+/// The threads that stage and multiply mma blocks: every consumer (the
+/// first warpgroup multiplies and holds the accumulators), or one
+/// warpgroup alone on its own named barrier (2 + its index) when two take
+/// turns over the output blocks.
+struct MmaTeam {
+  int lane;      // this thread's index among the stagers
+  int lanes;     // how many stage
+  int barrier;   // 0: the consumers' barrier; else a named barrier of 128
+  bool computes; // holds accumulators (its index in the warpgroup is lane % 128)
+};
+__device__ inline MmaTeam consumer_team() {
+  int tid = static_cast<int>(threadIdx.x);
+  return {tid, consumer_threads(), 0, tid < kWarpgroupThreads};
+}
+__device__ inline MmaTeam warpgroup_team(int g) {
+  return {static_cast<int>(threadIdx.x) - g * kWarpgroupThreads, kWarpgroupThreads, 2 + g, true};
+}
+__device__ inline void sync_team(const MmaTeam &team) {
+  if (team.barrier == 0)
+    sync_consumers();
+  else
+    asm volatile("bar.sync %0, %1;\n" ::"r"(team.barrier), "r"(kWarpgroupThreads) : "memory");
+}
+
 class Block {
 public:
   __device__ Block(const Launch &L, int64_t i0, int64_t i1, int64_t i2,
@@ -274,7 +302,7 @@ public:
   unsigned releasesWaited[kCopyBarriers] = {};
   __device__ unsigned barrierAddress(int b) const {
     return static_cast<unsigned>(__cvta_generic_to_shared(
-        linacSharedMemory + 2 * kMmaOperandBytes + 8 * b));
+        linacSharedMemory + kMmaStagingAreas * 2 * kMmaOperandBytes + 8 * b));
   }
   __device__ unsigned releasedAddress(int b) const {
     return barrierAddress(kCopyBarriers + b);
@@ -294,8 +322,23 @@ public:
     __syncthreads();
     return b;
   }
+  /// The tile of a buffer (stage 0) at byte `offset` of its space, its
+  /// address made at each use: kernels name their tiles through this, so
+  /// that a tile costs no register between its uses.
+  __device__ Tile tile(Space space, int rows, int cols, int offset) const {
+    char *base = space == shared ? linacSharedMemory + kReservedSharedBytes : scratch;
+    asm volatile("" : "+l"(base));
+    return Tile{reinterpret_cast<float *>(base + offset), rows, cols, cols};
+  }
   __device__ int64_t program_id(int d) const { return id[d]; }
 };
+
+/// The tile of a register-space buffer (the emitter's per-use name for it):
+/// its address made from the block's scratch and the constant offset.
+__device__ inline Tile buffer_tile(const Block &blk, const Buffer &, int rows, int cols,
+                                   int offset) {
+  return blk.tile(reg, rows, cols, offset);
+}
 
 struct SeqExtent {
   int64_t start, length;
@@ -581,6 +624,13 @@ __device__ inline void drain_copies(Block &blk) {
 
 __device__ inline bool aligned16(const void *p) {
   return (reinterpret_cast<unsigned long long>(p) & 15) == 0;
+}
+
+/// Whether two tiles' spans of memory (first to last element) intersect.
+__device__ inline bool overlaps(const Tile &x, const Tile &y) {
+  const float *xe = x.p + static_cast<int64_t>(x.rows - 1) * x.ld + x.cols;
+  const float *ye = y.p + static_cast<int64_t>(y.rows - 1) * y.ld + y.cols;
+  return x.p < ye && y.p < xe;
 }
 
 __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
@@ -1057,13 +1107,13 @@ __device__ inline bool full_slice(const Tile &t, int64_t r0, int64_t rows,
 /// (4 K values of one row, or 4 rows of one K pair when transposed; reads
 /// of whole 32-byte sectors) and stores that spread over the shared banks.
 __device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool trans,
-                                              int r0, int k0, Operand type) {
+                                              int r0, int k0, Operand type, int lane,
+                                              int lanes) {
   // Each thread loads a batch before it stores any (the compiler cannot
   // tell the shared stores from the global loads), so the loads' latencies
   // overlap.
-  int lanes = consumer_threads();
   if (!trans) { // x(r, k) = t(r0 + r, k0 + k): 64 rows x 16 quads of K
-    for (int base = threadIdx.x; base < kMmaBlock * 16; base += 4 * lanes) {
+    for (int base = lane; base < kMmaBlock * 16; base += 4 * lanes) {
       float4 v[4];
       int r[4], q[4];
 #pragma unroll
@@ -1084,7 +1134,7 @@ __device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool tran
     return;
   }
   // x(r, k) = t(k0 + k, r0 + r): 32 K pairs x 16 quads of rows.
-  for (int base = threadIdx.x; base < 32 * 16; base += 2 * lanes) {
+  for (int base = lane; base < 32 * 16; base += 2 * lanes) {
     float4 lo[2], hi[2];
     int rq[2], kp[2];
 #pragma unroll
@@ -1121,23 +1171,24 @@ __device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool tran
 /// mask.
 __device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
                                      int64_t r0, int64_t rows, int64_t k0,
-                                     int64_t ks, Operand type) {
+                                     int64_t ks, Operand type, const MmaTeam &team) {
   if (full_slice(t, r0, rows, k0, ks, type))
-    return stage_full_slice(dst, t, trans, static_cast<int>(r0), static_cast<int>(k0), type);
+    return stage_full_slice(dst, t, trans, static_cast<int>(r0), static_cast<int>(k0), type,
+                            team.lane, team.lanes);
   auto x = [&](int r, int k) {
     return r0 + r < rows && k0 + k < ks
                ? (trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k))
                : 0.0f;
   };
   if (type == Operand::tf32) { // 32 values of 4 bytes per row
-    for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += consumer_threads()) {
+    for (int idx = team.lane; idx < kMmaBlock * 32; idx += team.lanes) {
       int r = idx >> 5, k = idx & 31;
       *reinterpret_cast<float *>(dst + staged_offset(r, 4 * k)) =
           round_operand(x(r, k), type);
     }
     return;
   }
-  for (int idx = threadIdx.x; idx < kMmaBlock * 32; idx += consumer_threads()) {
+  for (int idx = team.lane; idx < kMmaBlock * 32; idx += team.lanes) {
     int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
     *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) =
         pack_operands(x(r, k), x(r, k + 1), type);
@@ -1184,13 +1235,13 @@ __device__ inline unsigned long long wgmma_descriptor(const char *p) {
   }
 
 /// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
-/// threads of the first warpgroup (`computes`) multiply.
+/// team's computing warpgroup multiplies.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type, bool computes) {
+                                 Operand type, const MmaTeam &team) {
   // The staging stores are generic-proxy writes the tensor cores read.
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-  sync_consumers();
-  if (!computes)
+  sync_team(team);
+  if (!team.computes)
     return;
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
   if (type == Operand::bf16) {
@@ -1207,15 +1258,15 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 #else
 #define LINAC_MMA_PATH "mma.sync"
 
-/// d += A B over one staged K slice, per warp of the first warpgroup
-/// (`computes`): its 16 rows of A against all 64 rows of B^T, by ldmatrix
-/// and mma.sync.
+/// d += A B over one staged K slice, per warp of the team's computing
+/// warpgroup: its 16 rows of A against all 64 rows of B^T, by ldmatrix and
+/// mma.sync.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type, bool computes) {
-  sync_consumers();
-  if (!computes)
+                                 Operand type, const MmaTeam &team) {
+  sync_team(team);
+  if (!team.computes)
     return;
-  int w = threadIdx.x / 32, l = threadIdx.x % 32;
+  int w = team.lane % kWarpgroupThreads / 32, l = team.lane % 32;
 #pragma unroll
   for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
     unsigned a0, a1, a2, a3;
@@ -1255,15 +1306,14 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 #endif // sm_90a
 
 /// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
-/// registers out. Every consumer thread stages; the first warpgroup holds
-/// the accumulators.
+/// registers out, by `team` in its staging area `stage`.
 __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a,
                                  const Tile b, bool ta, bool tb,
                                  bool accumulate, Operand type, int64_t m0,
-                                 int64_t n0) {
+                                 int64_t n0, const MmaTeam team) {
   int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
-  int tid = threadIdx.x;
-  bool computes = tid < kWarpgroupThreads;
+  int tid = team.lane % kWarpgroupThreads;
+  bool computes = team.computes;
   // A whole block with 8-byte aligned rows: accumulator pairs (registers
   // 2p, 2p+1 are columns col, col+1 of one row) move as float2.
   bool pairs = m0 + kMmaBlock <= M && n0 + kMmaBlock <= N && acc.ld % 2 == 0 &&
@@ -1288,13 +1338,16 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
   char *sa = stage, *sb = stage + kMmaOperandBytes;
   int64_t perRow = type == Operand::tf32 ? 32 : 64;
   for (int64_t k0 = 0; k0 < Kc; k0 += perRow) {
-    sync_consumers(); // the previous slice's readers are done with the stage
+    sync_team(team); // the previous slice's readers are done with the stage
     // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
-    stage_operand(sa, a, ta, m0, M, k0, Kc, type);
-    stage_operand(sb, b, !tb, n0, N, k0, Kc, type);
-    mma_slice(d, sa, sb, type, computes);
+    stage_operand(sa, a, ta, m0, M, k0, Kc, type, team);
+    stage_operand(sb, b, !tb, n0, N, k0, Kc, type, team);
+    mma_slice(d, sa, sb, type, team);
   }
-  sync_consumers(); // every operand read before acc (which a or b may view) changes
+  // Every operand read before acc (which a or b may view) changes; a team
+  // of one warpgroup only runs when acc overlaps neither.
+  if (team.barrier == 0)
+    sync_consumers();
   if (!computes)
     return;
 #pragma unroll
@@ -1321,9 +1374,23 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
   int64_t Kc = ta ? a.rows : a.cols;
   if (type != Operand::f32 && consumer_threads() >= kWarpgroupThreads && acc.rows >= 16 &&
       acc.cols >= 8 && Kc >= 8) {
-    for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
-      for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
-        mma_block(linacSharedMemory, acc, a, b, ta, tb, accumulate, type, m0, n0);
+    int64_t blocksN = (acc.cols + kMmaBlock - 1) / kMmaBlock;
+    int64_t blocks = (acc.rows + kMmaBlock - 1) / kMmaBlock * blocksN;
+    if (consumer_threads() == kMmaStagingAreas * kWarpgroupThreads && blocks > 1 &&
+        !overlaps(acc, a) && !overlaps(acc, b)) {
+      // Two warpgroups take turns over the output blocks, each in its own
+      // staging area.
+      int g = static_cast<int>(threadIdx.x) / kWarpgroupThreads;
+      char *stage = linacSharedMemory + g * 2 * kMmaOperandBytes;
+      for (int64_t i = g; i < blocks; i += kMmaStagingAreas)
+        mma_block(stage, acc, a, b, ta, tb, accumulate, type, i / blocksN * kMmaBlock,
+                  i % blocksN * kMmaBlock, warpgroup_team(g));
+    } else {
+      for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
+        for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
+          mma_block(linacSharedMemory, acc, a, b, ta, tb, accumulate, type, m0, n0,
+                    consumer_team());
+    }
     sync_consumers();
     return;
   }
@@ -1365,15 +1432,110 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
   sync_consumers();
 }
 
-/// (I + L)^-1: one column per thread, forward substitution down the rows.
-/// L (up to 64 x 64) is first copied into the mma staging area, free
-/// between matmuls, so that half of the loads come from shared memory.
+/// (I + L)^-1 for n = 16, 32, 48 or 64 (the chunk-local inverses), by every
+/// consumer, in the mma staging area (16 KiB of fp32, free between matmuls):
+/// first the 16 x 16 diagonal blocks X_ii by forward substitution (a column
+/// per thread, in registers), then the blocks below the diagonal one block
+/// diagonal at a time, X_ij = -X_ii sum_{j<=k<i} L_ik X_kj (a block element
+/// per thread). L_ii is not read once X_ii exists, so X_ii takes its place;
+/// X_ij (i > j) lives in the free upper block (j, i). A dozen barriers,
+/// where a column-serial substitution runs n dependent steps on n threads.
+__device__ __noinline__ void tri_inv_blocked(const Tile dst, const Tile src) {
+  constexpr int kB = 16;
+  const int n = static_cast<int>(src.rows), nb = n / kB;
+  const int tid = static_cast<int>(threadIdx.x), threads = consumer_threads();
+  float *s = reinterpret_cast<float *>(linacSharedMemory);
+  // Block (bi, bj) of X, bi >= bj; of L for bi > bj (before X_ij is written).
+  auto X = [&](int bi, int bj, int r, int c) -> float & {
+    return bi == bj ? s[(bi * kB + r) * n + bi * kB + c] : s[(bj * kB + r) * n + bi * kB + c];
+  };
+  auto Lo = [&](int bi, int bk, int r, int c) -> float & {
+    return s[(bi * kB + r) * n + bk * kB + c];
+  };
+  for (int e = tid; e < n * n; e += threads) {
+    int i = e / n, j = e % n;
+    s[e] = j < i ? src.at(i, j) : 0.0f;
+  }
+  sync_consumers();
+  // Diagonal blocks: x = column c of X_bb; x[r] = 0 above the diagonal
+  // follows from the recurrence itself (branch-free, unrolled).
+  float x[kB];
+  const bool diag = tid < n;
+  if (diag) {
+    const int b = tid / kB, c = tid % kB;
+#pragma unroll
+    for (int r = 0; r < kB; ++r) {
+      float acc = r == c ? 1.0f : 0.0f;
+#pragma unroll
+      for (int m = 0; m < r; ++m)
+        acc -= Lo(b, b, r, m) * x[m];
+      x[r] = acc;
+    }
+  }
+  sync_consumers(); // every thread has read its L_bb
+  if (diag) {
+#pragma unroll
+    for (int r = 0; r < kB; ++r)
+      X(tid / kB, tid / kB, r, tid % kB) = x[r];
+  }
+  sync_consumers();
+  // Below the diagonal: (nb - d) blocks of 256 elements on diagonal d, at
+  // most 3 x 256 / 128 = 6 per thread.
+  constexpr int kMaxPerThread = 3 * kB * kB / kWarpgroupThreads;
+  for (int d = 1; d < nb; ++d) {
+    // f(q, i, j, r, c) for this thread's elements (r, c) of blocks (i, j).
+    auto each = [&](auto &&f) {
+      const int count = (nb - d) * kB * kB;
+#pragma unroll
+      for (int q = 0; q < kMaxPerThread; ++q) {
+        int e = tid + q * threads;
+        if (e < count) {
+          int j = e / (kB * kB);
+          f(q, j + d, j, (e / kB) % kB, e % kB);
+        }
+      }
+    };
+    each([&](int, int i, int j, int r, int c) {
+      float acc = 0.0f;
+      for (int k = j; k < i; ++k)
+#pragma unroll
+        for (int m = 0; m < kB; ++m)
+          acc += Lo(i, k, r, m) * X(k, j, m, c);
+      X(i, j, r, c) = acc; // T_ij, until the product below replaces it
+    });
+    sync_consumers();
+    float y[kMaxPerThread];
+    each([&](int q, int i, int j, int r, int c) {
+      float acc = 0.0f;
+#pragma unroll
+      for (int m = 0; m < kB; ++m)
+        acc -= X(i, i, r, m) * X(i, j, m, c);
+      y[q] = acc;
+    });
+    sync_consumers(); // every T_ij read
+    each([&](int q, int i, int j, int r, int c) { X(i, j, r, c) = y[q]; });
+    sync_consumers();
+  }
+  for (int e = tid; e < n * n; e += threads) {
+    int i = e / n, j = e % n;
+    dst.at(i, j) = j > i ? 0.0f : X(i / kB, j / kB, i % kB, j % kB);
+  }
+}
+
+/// (I + L)^-1 (L strictly lower). Sizes the blocked form takes (above) go
+/// there; others: one column per thread, forward substitution down the rows,
+/// with L copied into the staging area when it fits.
 __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
-  sync_consumers();
+  sync_consumers(); // the staging area may still hold the last matmul's operands
   int64_t n = src.rows;
   float *staged = reinterpret_cast<float *>(linacSharedMemory);
   bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
+  if (inShared && n % 16 == 0) {
+    tri_inv_blocked(dst, src);
+    sync_consumers(); // the staging area is the next matmul's again
+    return;
+  }
   if (inShared) {
     LINAC_FOR_ELEMENTS(src, i, j) { staged[i * n + j] = src.at(i, j); }
     sync_consumers();
