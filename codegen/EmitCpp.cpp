@@ -279,19 +279,20 @@ LogicalResult Emitter::emitOp(Operation &op) {
                            std::to_string(offset);
         int64_t at = offset;
         offset += bufferBytes(t);
-        // Shared buffers stay Buffers (tile.stage selects a stage; they
-        // convert to a Tile of stage 0 where one is passed directly). The
-        // GPU library returns them by value (a few registers, not a load
-        // per use), the cpu library by reference (it tracks their stages).
-        if (t.getSpace() == tile::Space::shared) {
+        // Buffers whose stages tile.stage selects stay Buffers (the GPU
+        // library returns them by value, a few registers; the cpu library
+        // by reference: it tracks their stages). Any other is named by a
+        // lambda that makes its tile's address at each use: held in a
+        // variable, every tile's address would stay live across the kernel
+        // (GPU register pressure).
+        bool staged = llvm::any_of(a->getUsers(),
+                                   [](Operation *u) { return isa<tile::StageOp>(u); });
+        if (staged) {
           line("auto &&" + fresh(a, "b") + " = blk.alloc(" + args + ");");
         } else {
-          // A register-space tile is named by a lambda that makes its
-          // address at each use: held in a variable, every tile's address
-          // would stay live across the kernel (GPU register pressure).
           std::string b = fresh(a, "b"), tn = "t" + b.substr(1);
           line("auto &&" + b + " = blk.alloc(" + args + ");");
-          line("auto " + tn + " = [&] { return buffer_tile(blk, " + b + ", " +
+          line("auto " + tn + " = [&] { return buffer_tile(blk, " + b + ", " + space + ", " +
                std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
                std::to_string(at) + "); };");
           names[a.getResult()] = tn + "()";

@@ -19,7 +19,9 @@ std::string KernelConfig::str() const {
   s += ",stages=" + std::to_string(stages) + ",mma=" + mma;
   if (warps != 4)
     s += ",warps=" + std::to_string(warps);
-  return warpRoles ? s + ",roles=on" : s;
+  if (warpRoles)
+    s += ",roles=on";
+  return promote ? s + ",promote=on" : s;
 }
 
 static bool parseInt(const std::string &s, int64_t &out) {
@@ -82,13 +84,17 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       if (value != "on" && value != "off")
         err = "--config: roles must be on or off, got '" + value + "'";
       c.warpRoles = value == "on";
+    } else if (key == "promote") {
+      if (value != "on" && value != "off")
+        err = "--config: promote must be on or off, got '" + value + "'";
+      c.promote = value == "on";
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles, promote)";
     }
     if (!err.empty())
       return err;
@@ -128,6 +134,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // issue latency at one warp per scheduler (H100: GDN 8x4096x16 47.8 ->
   // 32.8 ms, bench/results/bench-h100.md).
   c.warps = tensorCores ? 8 : 4;
+  c.promote = tensorCores;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;

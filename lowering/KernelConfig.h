@@ -46,6 +46,10 @@ struct KernelConfig {
   /// producer) while the consumer warps compute, synchronised by
   /// mbarriers; off: every warp runs every op.
   bool warpRoles = false;
+  /// Register tiles used most in loops move into the shared memory the
+  /// kernel leaves free (tile-promote-shared, with the GPU target's limit;
+  /// the cpu target then runs the same placement).
+  bool promote = false;
 
   std::string str() const;
 };
@@ -66,7 +70,7 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
 /// Neither split of the state's columns is chosen when `reducesOverV`.
 /// mma operands are bf16 on targets with tensor cores (`tensorCores`, the
 /// GPU targets; the precision FLA's kernels use), f32 elsewhere; GPU
-/// blocks have 8 consumer warps.
+/// blocks have 8 consumer warps and promote hot tiles to shared memory.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 bool reducesOverV = false,

@@ -99,14 +99,28 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
 }
 
 /// chunk.scan -> tile.kernel(s).
+/// Shared memory per block a GPU architecture allows (sm_90a and sm_80).
+int64_t sharedLimitOf(const std::string &arch) {
+  return arch == "sm_80" ? 163 * 1024 : 227 * 1024;
+}
+
+/// Chunk IR to tile IR; with config promote=on, hot tiles move into the
+/// shared memory `arch` leaves free (the cpu target: sm_90a's placement).
 LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
-                          const std::string &corrupt = "") {
+                          const std::string &corrupt = "",
+                          const std::string &arch = "sm_90a") {
   PassManager pm(module.getContext());
   linac::ChunkToTileOptions options;
   options.config = config.str();
   options.corrupt = corrupt;
   pm.addPass(linac::createChunkToTile(options));
   pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
+  if (config.promote) {
+    linac::TilePromoteSharedOptions promote;
+    promote.limit = sharedLimitOf(arch);
+    promote.reserved = linac::cudaTarget().reservedSharedBytes;
+    pm.addNestedPass<tile::KernelOp>(linac::createTilePromoteShared(promote));
+  }
   return pm.run(module);
 }
 
@@ -285,9 +299,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
   OwningOpRef<ModuleOp> pristine = loaded.module->clone();
   while (true) {
     if (failed(lowerToChunk(*loaded.module, K, V, config, "")) ||
-        failed(lowerToTile(*loaded.module, config)))
+        failed(lowerToTile(*loaded.module, config, "", arch)))
       return failure();
-    int64_t limit = arch == "sm_80" ? 163 * 1024 : 227 * 1024;
+    int64_t limit = sharedLimitOf(arch);
     auto [kernel, bytes] = largestSharedMemory(*loaded.module);
     if (bytes <= limit)
       return success();
@@ -881,7 +895,7 @@ int explainCommand(int argc, char **argv) {
     os << "\nchunk IR:\n";
     loaded->module->print(os);
   }
-  if (failed(lowerToTile(*loaded->module, config)))
+  if (failed(lowerToTile(*loaded->module, config, "", gpu ? target : "sm_90a")))
     return 1;
   linac::explainKernels(*loaded->module, os,
                         gpu ? linac::cudaTarget().reservedSharedBytes : 0);

@@ -130,7 +130,9 @@ LogicalResult MmaOp::verify() {
     return emitOpError("contracts ") << ka << " with " << kb;
   if (c.getRows() != m || c.getCols() != n)
     return emitOpError("accumulator must be ") << m << "x" << n;
-  if (c.getSpace() != Space::reg)
-    return emitOpError("accumulates in registers");
+  // Registers or shared memory (tile-promote-shared moves hot tiles); one
+  // stage: a pipelined copy destination is not an accumulator.
+  if (c.getStages() != 1)
+    return emitOpError("accumulates into a one-stage buffer");
   return success();
 }

@@ -17,4 +17,23 @@ def TileReuseBuffers : Pass<"tile-reuse-buffers", "::mlir::tile::KernelOp"> {
   }];
 }
 
+def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
+  let summary = "Move the register tiles most used in loops into free shared memory";
+  let description = [{
+    Register-space tiles live in per-block scratch on the GPU targets. With
+    `limit` bytes of shared memory per block (the target's) of which the
+    tile library reserves `reserved`, this pass moves register tiles used
+    inside loops into shared memory, most uses per byte first, while the
+    kernel's shared buffers fit the limit. A limit of 0 (the default)
+    moves nothing.
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", "0",
+           "shared memory per block the target allows, in bytes">,
+    Option<"reserved", "reserved", "int64_t", "0",
+           "bytes of it the tile library reserves">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif

@@ -158,9 +158,9 @@ public:
   int64_t program_id(int d) const { return id[d]; }
 };
 
-/// The tile of a register-space buffer (the emitter's per-use name for
-/// it): its stage 0; the GPU library makes the address from the offset.
-inline Tile buffer_tile(Block &, Buffer &b, int64_t /*rows*/, int64_t /*cols*/,
+/// The tile of a one-stage buffer (the emitter's per-use name for it): its
+/// stage 0; the GPU library makes the address from the offset.
+inline Tile buffer_tile(Block &, Buffer &b, Space, int64_t /*rows*/, int64_t /*cols*/,
                         int64_t /*offset*/) {
   return b.stage(0);
 }

@@ -333,11 +333,11 @@ public:
   __device__ int64_t program_id(int d) const { return id[d]; }
 };
 
-/// The tile of a register-space buffer (the emitter's per-use name for it):
-/// its address made from the block's scratch and the constant offset.
-__device__ inline Tile buffer_tile(const Block &blk, const Buffer &, int rows, int cols,
-                                   int offset) {
-  return blk.tile(reg, rows, cols, offset);
+/// The tile of a one-stage buffer (the emitter's per-use name for it): its
+/// address made from its space's base and the constant offset.
+__device__ inline Tile buffer_tile(const Block &blk, const Buffer &, Space space, int rows,
+                                   int cols, int offset) {
+  return blk.tile(space, rows, cols, offset);
 }
 
 struct SeqExtent {

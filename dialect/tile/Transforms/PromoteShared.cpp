@@ -1,0 +1,97 @@
+//===- PromoteShared.cpp - hot register tiles into free shared memory -----===//
+//
+// Register-space tiles live in per-block scratch (global memory, served by
+// L2) on the GPU targets; every op on them waits for L2. Shared memory left
+// over after the input stages and the library's reservation can hold some:
+// this pass moves the tiles used most often inside loops, per byte, into
+// shared memory while they fit the target's limit. Numerics do not change
+// (the cpu target runs promoted kernels the same way), only where the bytes
+// live.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+namespace linac {
+#define GEN_PASS_DEF_TILEPROMOTESHARED
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+/// Bytes of a buffer in its space: fp32 elements, 16-byte aligned (as the
+/// emitter lays buffers out).
+int64_t bytesOf(tile::BufType t) {
+  return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+}
+
+tile::BufType inShared(tile::BufType t) {
+  return tile::BufType::get(t.getContext(), tile::Space::shared, t.getRows(), t.getCols(),
+                            t.getElementType(), t.getStages());
+}
+
+struct Candidate {
+  tile::AllocOp alloc;
+  int64_t bytes;
+  int64_t uses; // ops inside loops that touch the tile, views included
+};
+
+struct TilePromoteSharedPass
+    : linac::impl::TilePromoteSharedBase<TilePromoteSharedPass> {
+  using TilePromoteSharedBase::TilePromoteSharedBase;
+
+  void runOnOperation() override {
+    tile::KernelOp kernel = getOperation();
+    int64_t used = reserved;
+    SmallVector<Candidate> candidates;
+    kernel.walk([&](tile::AllocOp alloc) {
+      auto type = cast<tile::BufType>(alloc.getType());
+      if (type.getSpace() == tile::Space::shared) {
+        used += bytesOf(type);
+        return;
+      }
+      Candidate c{alloc, bytesOf(type), 0};
+      SmallVector<Value> work{alloc.getResult()};
+      while (!work.empty())
+        for (Operation *user : work.pop_back_val().getUsers()) {
+          if (auto view = dyn_cast<tile::ViewOp>(user)) {
+            work.push_back(view.getResult());
+            continue;
+          }
+          if (user->getParentOfType<scf::ForOp>())
+            ++c.uses;
+        }
+      if (c.uses > 0)
+        candidates.push_back(c);
+    });
+    // Most uses per byte first (small, busy tiles: each use is an L2 round
+    // trip saved), then most uses.
+    llvm::stable_sort(candidates, [](const Candidate &a, const Candidate &b) {
+      if (a.uses * b.bytes != b.uses * a.bytes)
+        return a.uses * b.bytes > b.uses * a.bytes;
+      return a.uses > b.uses;
+    });
+    for (Candidate &c : candidates) {
+      if (used + c.bytes > limit)
+        continue;
+      used += c.bytes;
+      promote(c.alloc.getResult());
+    }
+  }
+
+  /// The buffer and every view of it, into shared memory (a view keeps its
+  /// buffer's space).
+  static void promote(Value buffer) {
+    buffer.setType(inShared(cast<tile::BufType>(buffer.getType())));
+    for (Operation *user : buffer.getUsers())
+      if (auto view = dyn_cast<tile::ViewOp>(user))
+        promote(view.getResult());
+  }
+};
+
+} // namespace
