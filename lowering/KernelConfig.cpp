@@ -134,7 +134,13 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // issue latency at one warp per scheduler (H100: GDN 8x4096x16 47.8 ->
   // 32.8 ms, bench/results/bench-h100.md).
   c.warps = tensorCores ? 8 : 4;
+  // GPUs: one input stage, and the shared memory the second would take
+  // holds hot tiles instead (H100, GDN 8x4096x16: 11.1 ms with two stages,
+  // no promotion; 10.6 with two stages; 9.3 with one; KDA 24.7 -> 21.9;
+  // bench/results/bench-h100.md).
   c.promote = tensorCores;
+  if (tensorCores)
+    c.stages = 1;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.subBlock = 16;

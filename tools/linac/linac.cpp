@@ -114,6 +114,7 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   options.config = config.str();
   options.corrupt = corrupt;
   pm.addPass(linac::createChunkToTile(options));
+  pm.addNestedPass<tile::KernelOp>(linac::createTileFoldAccumulate());
   pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
   if (config.promote) {
     linac::TilePromoteSharedOptions promote;

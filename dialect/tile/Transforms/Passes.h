@@ -14,6 +14,10 @@ namespace linac {
 #define GEN_PASS_REGISTRATION
 #include "dialect/tile/Transforms/Passes.h.inc"
 
+/// Whether `op` writes every element of its first operand `buffer` without
+/// reading it (the tile's old contents are dead before it).
+bool definesWhole(mlir::Operation *op, mlir::Value buffer);
+
 } // namespace linac
 
 #endif

@@ -17,6 +17,18 @@ def TileReuseBuffers : Pass<"tile-reuse-buffers", "::mlir::tile::KernelOp"> {
   }];
 }
 
+def TileFoldAccumulate : Pass<"tile-fold-accumulate", "::mlir::tile::KernelOp"> {
+  let summary = "Fold sums into mma accumulators and copies into their sources";
+  let description = [{
+    Before tiles share storage: Z = X + Y where Y is a non-accumulating
+    mma's result read only there becomes the mma accumulating into X; a
+    copy S = X where an element-wise op wrote X (and accumulating mmas then
+    added to it), with S untouched in between, becomes those ops writing S.
+    The state update S' = g S + K^T U then runs as S = g S in place and
+    S += K^T U, instead of four passes over K x V tiles.
+  }];
+}
+
 def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
   let summary = "Move the register tiles most used in loops into free shared memory";
   let description = [{

@@ -14,11 +14,9 @@ namespace linac {
 #include "dialect/tile/Transforms/Passes.h.inc"
 } // namespace linac
 
-namespace {
-
 /// Ops that write every element of their first operand without reading it
 /// (so the tile's old contents are dead before them).
-bool definesWhole(Operation *op, Value buffer) {
+bool linac::definesWhole(Operation *op, Value buffer) {
   if (op->getNumOperands() == 0 || op->getOperand(0) != buffer)
     return false;
   for (Value other : op->getOperands().drop_front())
@@ -30,6 +28,8 @@ bool definesWhole(Operation *op, Value buffer) {
              tile::RowL2NormOp, tile::RowDotOp, tile::TriInvOp,
              tile::IdentityOp>(op);
 }
+
+namespace {
 
 struct Candidate {
   tile::AllocOp alloc;
@@ -90,7 +90,7 @@ struct TileReuseBuffersPass
             firstUser = u;
           }
       }
-      if (!definesWhole(firstUser, alloc.getResult()))
+      if (!linac::definesWhole(firstUser, alloc.getResult()))
         return;
       candidates.push_back(c);
     });

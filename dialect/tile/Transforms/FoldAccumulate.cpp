@@ -1,0 +1,169 @@
+//===- FoldAccumulate.cpp - sums into mma accumulators, copies into place --===//
+//
+// chunk-to-tile gives every intermediate its own tile, so the state update
+// S' = g S + K^T U becomes four passes over K x V tiles: X = g S, Y = K^T U,
+// Z = X + Y, S = Z. This pass folds such chains before tiles are shared:
+//  - a sum Z = X + Y whose Y is a non-accumulating mma's result read only
+//    there becomes that mma accumulating into X (X += A B), Z renamed X;
+//  - a copy S = X whose X an element-wise op wrote (and an accumulating mma
+//    then added to), with S untouched in between, becomes those ops written
+//    into S itself (the element-wise op in place).
+// The update is then S = g S in place and S += K^T U on the tensor cores.
+// Numerics: the sum happens in the mma's fp32 accumulator instead of a
+// separate fp32 add (the same operands, one rounding fewer or the same).
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace linac {
+#define GEN_PASS_DEF_TILEFOLDACCUMULATE
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+/// A tile allocated in the kernel and used without views (views would hide
+/// uses), or null.
+tile::AllocOp plainAlloc(Value v) {
+  auto alloc = v.getDefiningOp<tile::AllocOp>();
+  if (!alloc || cast<tile::BufType>(alloc.getType()).getStages() != 1)
+    return nullptr;
+  for (Operation *u : v.getUsers())
+    if (isa<tile::ViewOp, tile::StageOp>(u))
+      return nullptr;
+  return alloc;
+}
+
+bool sameShape(Value a, Value b) {
+  auto x = cast<tile::BufType>(a.getType()), y = cast<tile::BufType>(b.getType());
+  return x.getRows() == y.getRows() && x.getCols() == y.getCols();
+}
+
+struct TileFoldAccumulatePass
+    : linac::impl::TileFoldAccumulateBase<TileFoldAccumulatePass> {
+  llvm::DenseMap<Operation *, unsigned> position;
+
+  /// Every user of v in `block`, and whether all are there.
+  bool usersIn(Value v, Block *block, SmallVectorImpl<Operation *> &users) {
+    for (Operation *u : v.getUsers()) {
+      if (u->getBlock() != block)
+        return false;
+      users.push_back(u);
+    }
+    return true;
+  }
+
+  /// Z = X + Y, Y = A B (not accumulating) read only here: X += A B.
+  bool foldSum(tile::EwOp add) {
+    if (add.getKind() != tile::EwKind::add || !add.getRhs())
+      return false;
+    Block *block = add->getBlock();
+    Value z = add.getDst();
+    for (auto [x, y] : {std::pair{add.getLhs(), add.getRhs()},
+                        std::pair{add.getRhs(), add.getLhs()}}) {
+      if (!plainAlloc(x) || !plainAlloc(y) || !plainAlloc(z) || x == y || x == z ||
+          y == z || !sameShape(x, z) || !sameShape(y, z))
+        continue;
+      SmallVector<Operation *> yUsers, xUsers, zUsers;
+      if (!usersIn(y, block, yUsers) || yUsers.size() != 2 || !usersIn(x, block, xUsers) ||
+          !usersIn(z, block, zUsers))
+        continue;
+      auto mma = dyn_cast<tile::MmaOp>(yUsers[0] == add ? yUsers[1] : yUsers[0]);
+      if (!mma || mma.getAcc() != y || mma.getAccumulate() || mma.getA() == x ||
+          mma.getB() == x || position[mma] > position[add])
+        continue;
+      // X is written before the mma and not used after it but by the sum
+      // (it changes at the mma now); Z is only written by the sum and read
+      // after it.
+      bool xOk = llvm::all_of(xUsers, [&](Operation *u) {
+        return u == add.getOperation() || position[u] < position[mma];
+      });
+      bool zOk = llvm::all_of(zUsers, [&](Operation *u) {
+        return u == add.getOperation() ||
+               (position[u] > position[add] && !(isa<tile::EwOp>(u) && u->getOperand(0) == z));
+      });
+      // ... and written whole before the mma in this block (a value from
+      // outside, or carried across iterations, must not change).
+      bool xWritten = llvm::any_of(xUsers, [&](Operation *u) {
+        return position[u] < position[mma] && linac::definesWhole(u, x);
+      });
+      if (!xOk || !zOk || !xWritten)
+        continue;
+      mma.getAccMutable().assign(x);
+      mma.setAccumulate(true);
+      z.replaceUsesWithIf(x, [&](OpOperand &o) { return o.getOwner() != add; });
+      add.erase();
+      y.getDefiningOp()->erase();
+      z.getDefiningOp()->erase();
+      return true;
+    }
+    return false;
+  }
+
+  /// S = X, where X was written by an element-wise op D (then maybe added
+  /// to by accumulating mmas) and S is untouched between D and the copy:
+  /// D and the mmas write S.
+  bool foldCopy(tile::EwOp copy) {
+    if (copy.getKind() != tile::EwKind::copy)
+      return false;
+    Block *block = copy->getBlock();
+    Value s = copy.getDst(), x = copy.getLhs();
+    if (!plainAlloc(x) || !plainAlloc(s) || s == x || !sameShape(s, x))
+      return false;
+    SmallVector<Operation *> xUsers;
+    if (!usersIn(x, block, xUsers))
+      return false;
+    llvm::sort(xUsers, [&](Operation *a, Operation *b) { return position[a] < position[b]; });
+    auto def = dyn_cast<tile::EwOp>(xUsers.front());
+    if (!def || def.getDst() != x || def.getLhs() == x || def.getRhs() == x ||
+        xUsers.back() != copy.getOperation())
+      return false;
+    for (Operation *u : ArrayRef(xUsers).drop_front().drop_back()) {
+      auto mma = dyn_cast<tile::MmaOp>(u);
+      if (!mma || mma.getAcc() != x || mma.getA() == s || mma.getB() == s)
+        return false;
+    }
+    // D may read S (in place: S has D's shape, so each element is read and
+    // written by one thread); nothing else between D and the copy touches
+    // S (uses outside this block run before or after it whole).
+    unsigned from = position[def], to = position[copy];
+    for (Operation *u : s.getUsers()) {
+      Operation *here = block->findAncestorOpInBlock(*u);
+      if (here && here != def.getOperation() && here != copy.getOperation() &&
+          position[here] > from && position[here] < to)
+        return false;
+    }
+    x.replaceAllUsesWith(s);
+    copy.erase();
+    x.getDefiningOp()->erase();
+    return true;
+  }
+
+  void runOnOperation() override {
+    tile::KernelOp kernel = getOperation();
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      position.clear();
+      kernel.walk([&](Block *block) {
+        unsigned i = 0;
+        for (Operation &op : *block)
+          position[&op] = i++;
+      });
+      SmallVector<tile::EwOp> ews;
+      kernel.walk([&](tile::EwOp ew) { ews.push_back(ew); });
+      for (tile::EwOp ew : ews)
+        if (foldSum(ew) || foldCopy(ew)) {
+          changed = true;
+          break;
+        }
+    }
+  }
+};
+
+} // namespace

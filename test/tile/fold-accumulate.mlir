@@ -1,0 +1,59 @@
+// RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-fold-accumulate))' | FileCheck %s
+
+// The state update as chunk-to-tile writes it: X = g S, Y = A^T B,
+// Z = X + Y, S = Z. The sum folds into the mma (accumulating into X), then
+// the copy into S folds into X's writers: S = g S in place, S += A^T B.
+// CHECK-LABEL: tile.kernel @update
+// CHECK-NOT: name = "x"
+// CHECK-NOT: name = "y"
+// CHECK-NOT: name = "z"
+// CHECK: scf.for
+// CHECK-NEXT: tile.ew mul %[[S:.+]], %{{.+}}, %[[S]] :
+// CHECK-NEXT: tile.mma %[[S]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: }
+tile.kernel @update attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %g = tile.alloc {name = "g"} : <reg, 1x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %z = tile.alloc {name = "z"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x8xf32>, <reg, 1x1xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.ew add %z, %x, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew copy %s, %z : <reg, 8x8xf32>, <reg, 8x8xf32>
+  }
+}
+
+// Not folded: X is read after the mma (it must keep g S), and the copy's
+// source is read after the copy's target changes.
+// CHECK-LABEL: tile.kernel @kept
+// CHECK: tile.mma %[[Y:.+]], %{{.+}}, %{{.+}} {operand_type
+// CHECK: tile.ew add %[[Z:.+]], %{{.+}}, %[[Y]]
+// CHECK: tile.ew copy
+tile.kernel @kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %g = tile.alloc {name = "g"} : <reg, 1x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %z = tile.alloc {name = "z"} : <reg, 8x8xf32>
+  %w = tile.alloc {name = "w"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x8xf32>, <reg, 1x1xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.ew add %z, %x, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew exp %w, %x : <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew neg %s, %w : <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew copy %s, %z : <reg, 8x8xf32>, <reg, 8x8xf32>
+  }
+}
