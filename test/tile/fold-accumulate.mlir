@@ -57,3 +57,12 @@ tile.kernel @kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 
     tile.ew copy %s, %z : <reg, 8x8xf32>, <reg, 8x8xf32>
   }
 }
+
+// The whole pipeline, for GDN's examples file: the state update accumulates into the state
+// (the tile loaded before the loop and stored after it); no K x V sum
+// remains.
+// RUN: linac compile %examples/gdn.lin --emit tile --shape K=16,V=8 | FileCheck %s --check-prefix=GDN
+// GDN: tile.load_state {{.*}} -> %[[S:[0-9]+]] :
+// GDN: tile.mma %[[S]], %{{[0-9]+}}, %{{[0-9]+}} {accumulate, operand_type = #tile<operand f32>, transpose_a} : <reg, 16x8xf32>
+// GDN-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
+// GDN: tile.store_state %[[S]] 
