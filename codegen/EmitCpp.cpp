@@ -41,6 +41,8 @@ KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
   KernelMemory m;
   m.sharedBytes = target.reservedSharedBytes;
   kernel->walk([&](tile::AllocOp a) {
+    if (a->hasAttr("fragment")) // registers, not memory
+      return;
     auto t = cast<tile::BufType>(a.getType());
     (t.getSpace() == tile::Space::shared ? m.sharedBytes : m.regBytes) += bufferBytes(t);
   });
@@ -264,6 +266,22 @@ LogicalResult Emitter::emitOp(Operation &op) {
         if (!isa<tile::KernelOp>(a->getParentOp()))
           return a.emitError("tile.alloc must be at the top level of its kernel");
         auto t = cast<tile::BufType>(a.getType());
+        // A fragment (tile-place-fragments) is a value in the consumer
+        // threads' registers, not memory: no offset, passed by reference.
+        if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
+          // The library lays a fragment over the kernel's consumer
+          // warpgroups: the mark must say how many there are.
+          auto kernel = a->getParentOfType<tile::KernelOp>();
+          if (groups.getInt() != std::max<int64_t>(1, kernel.getWarps() / 4) ||
+              t.getRows() % 64 || t.getCols() % 64 || t.getStages() != 1)
+            return a.emitError("a fragment must be one stage of whole 64x64 blocks over the "
+                               "kernel's ")
+                   << std::max<int64_t>(1, kernel.getWarps() / 4) << " consumer warpgroup(s)";
+          std::string f = fresh(a, "f");
+          line("Frag<" + std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
+               std::to_string(groups.getInt()) + "> " + f + "{};");
+          return success();
+        }
         std::string label = a->hasAttr("name")
                                 ? cast<StringAttr>(a->getAttr("name")).str()
                                 : "buf";

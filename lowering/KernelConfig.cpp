@@ -21,7 +21,11 @@ std::string KernelConfig::str() const {
     s += ",warps=" + std::to_string(warps);
   if (warpRoles)
     s += ",roles=on";
-  return promote ? s + ",promote=on" : s;
+  if (promote)
+    s += ",promote=on";
+  if (frag)
+    s += ",frag=" + std::to_string(frag);
+  return s;
 }
 
 static bool parseInt(const std::string &s, int64_t &out) {
@@ -59,6 +63,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = number(c.stages);
     else if (key == "segment")
       err = number(c.segment);
+    else if (key == "frag") {
+      // 0 is allowed here: no register tiles in registers.
+      if (!parseInt(value, c.frag) || c.frag > 224)
+        err = "--config: frag must be 0 to 224 registers per thread, got '" + value + "'";
+    }
     else if (key == "warps") {
       err = number(c.warps);
       if (err.empty() && c.warps != 4 && c.warps != 8)
@@ -94,7 +103,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles, promote)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles, promote, frag)";
     }
     if (!err.empty())
       return err;
@@ -143,6 +152,14 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
     c.stages = 1;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
+  // GPUs, chunks of 64: register tiles of whole 64 x 64 blocks in
+  // registers, up to 192 per thread (H200, 8x4096x16: GDN 7.06 -> 6.27 ms,
+  // KDA 20.3 -> 18.4, DeltaNet 5.89 -> 5.98; bench/results/bench-h200.md).
+  // The kernels then spill about 1 KB per thread, which costs less than
+  // the scratch saved. Not measured at chunk 32 (only the state is whole
+  // blocks there), so not chosen.
+  if (tensorCores && c.chunk == 64)
+    c.frag = 192;
   c.subBlock = 16;
   if (sequences * headsV < 128 && !reducesOverV) {
     if (perSequence >= 16 * c.chunk) {

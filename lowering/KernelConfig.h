@@ -50,6 +50,11 @@ struct KernelConfig {
   /// kernel leaves free (tile-promote-shared, with the GPU target's limit;
   /// the cpu target then runs the same placement).
   bool promote = false;
+  /// Registers per consumer thread that register tiles may take in
+  /// registers (tile-place-fragments: tiles of whole 64 x 64 blocks, hottest
+  /// first); 0: every register tile stays in memory. GPU targets; the cpu
+  /// target runs the same emitted code with fragments as plain tiles.
+  int64_t frag = 0;
 
   std::string str() const;
 };
@@ -70,7 +75,8 @@ std::string validateKernelConfig(const KernelConfig &config, int64_t K,
 /// Neither split of the state's columns is chosen when `reducesOverV`.
 /// mma operands are bf16 on targets with tensor cores (`tensorCores`, the
 /// GPU targets; the precision FLA's kernels use), f32 elsewhere; GPU
-/// blocks have 8 consumer warps and promote hot tiles to shared memory.
+/// blocks have 8 consumer warps, keep hot register tiles in registers
+/// (frag=192) and promote others to shared memory.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 bool reducesOverV = false,

@@ -87,12 +87,18 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
-    int64_t sharedBytes = reservedShared, regBytes = 0;
+    int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0;
     std::map<std::string, int> counts;
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
         auto t = cast<tile::BufType>(a.getType());
         int64_t bytes = t.getRows() * t.getCols() * t.getStages() * 4;
+        if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
+          int64_t blocks = t.getRows() / 64 * (t.getCols() / 64);
+          fragBytes += bytes;
+          fragRegisters += (blocks + groups.getInt() - 1) / groups.getInt() * 32;
+          return;
+        }
         (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) += bytes;
       } else if (op->getDialect() &&
                  op->getDialect()->getNamespace() == "tile") {
@@ -118,6 +124,9 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
        << llvm::format("%.1f", regBytes / 1024.0)
        << " KiB (fp32, after reuse)"
        << (reservedShared ? ", the tile library's staging included" : "");
+    if (fragBytes)
+      os << "; " << llvm::format("%.1f", fragBytes / 1024.0)
+         << " KiB of register tiles in registers (" << fragRegisters << " per consumer thread)";
     if (reservedShared) // GPU targets: the block's warps (the cpu runs one thread)
       os << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
          << (kernel.getWarps() % 4 ? " and a producer warp" : "");

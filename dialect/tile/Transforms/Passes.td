@@ -48,4 +48,24 @@ def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> {
+  let summary = "Keep hot register tiles in the consumer threads' registers";
+  let description = [{
+    Register-space tiles live in per-block scratch on the GPU targets. A
+    tile of whole 64 x 64 blocks whose every use is an element-wise op, a
+    mask, a fill, a state or output transfer, or a 16-bit tensor-core
+    matmul can live in registers instead, spread over the kernel's
+    consumer warpgroups in the mma accumulator layout. This pass marks
+    such tiles `fragment = W` (W warpgroups), the ones used most in loops
+    per register first, while they fit `budget` registers per thread. A
+    budget of 0 (the default) marks nothing. Runs after tile-reuse-buffers
+    (allocations are then storage) and before tile-promote-shared.
+  }];
+  let options = [
+    Option<"budget", "budget", "int64_t", "0",
+           "registers per consumer thread that fragments may take">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif

@@ -55,6 +55,8 @@ struct TilePromoteSharedPass
         used += bytesOf(type);
         return;
       }
+      if (alloc->hasAttr("fragment")) // in registers already (tile-place-fragments)
+        return;
       Candidate c{alloc, bytesOf(type), 0};
       SmallVector<Value> work{alloc.getResult()};
       while (!work.empty())

@@ -124,6 +124,22 @@ struct Buffer {
   operator Tile() { return stage(0); }
 };
 
+/// A register tile that tile-place-fragments keeps in registers on GPU
+/// targets (spread over W warpgroups there); here, with one thread, a
+/// register tile like any other, so the same emitted code runs.
+template <int R, int C, int W> struct Frag {
+  std::vector<float> data = std::vector<float>(static_cast<size_t>(R) * C, 0.0f);
+  operator Tile() {
+    Tile t;
+    t.p = data.data();
+    t.rows = R;
+    t.cols = C;
+    t.ld = C;
+    t.name = "fragment";
+    return t;
+  }
+};
+
 struct Token {
   StageState *state = nullptr;
   std::shared_ptr<std::function<void()>> copy; // runs at wait

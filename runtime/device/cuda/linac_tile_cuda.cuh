@@ -90,6 +90,30 @@ struct Global {
       asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
     static_cast<unsigned short *>(data)[e] = h;
   }
+  /// Columns col and col + 1 of one row: one 8- or 4-byte store where the
+  /// pair is aligned, else two.
+  __device__ void store2(int64_t row, int64_t head, int64_t col, float x, float y) const {
+    int64_t e = row * rowStride + head * headStride + col;
+    int bytes = dtype == f32 ? 4 : 2;
+    if ((reinterpret_cast<unsigned long long>(static_cast<char *>(data) + e * bytes) &
+         (2 * bytes - 1)) != 0) {
+      store(row, head, col, x);
+      store(row, head, col + 1, y);
+      return;
+    }
+    if (dtype == f32) {
+      *reinterpret_cast<float2 *>(static_cast<float *>(data) + e) = make_float2(x, y);
+      return;
+    }
+    unsigned packed;
+#if __CUDA_ARCH__ >= 800
+    if (dtype == bf16)
+      asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(y), "f"(x));
+    else
+#endif
+      asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(y), "f"(x));
+    *reinterpret_cast<unsigned *>(static_cast<unsigned short *>(data) + e) = packed;
+  }
 #endif
 };
 
@@ -723,25 +747,34 @@ __device__ inline void load_param(Block &blk, const Global *g, const Tile &dst,
   sync_consumers();
 }
 
+/// The K x V state of (sequence, head) in h0, or null without an initial
+/// state; in ht, or null when the caller asked for no final state.
+__device__ inline const float *initial_state(const Block &blk, int64_t seq, int64_t head) {
+  const Launch &L = blk.L;
+  const Global *g = L.hasInitialState ? L.global("h0") : nullptr;
+  return g ? g->f32data() + (seq * L.HV + head) * L.K * L.V : nullptr;
+}
+__device__ inline float *final_state(const Block &blk, int64_t seq, int64_t head) {
+  const Launch &L = blk.L;
+  const Global *g = L.find("ht");
+  return g ? g->f32data() + (seq * L.HV + head) * L.K * L.V : nullptr;
+}
+
 __device__ inline void load_state(Block &blk, const Tile &dst, int64_t seq,
                                   int64_t head, int64_t col) {
   LINAC_CONSUMERS_ONLY;
-  const Launch &L = blk.L;
-  const Global *g = L.hasInitialState ? L.global("h0") : nullptr;
-  const float *p = g ? g->f32data() + (seq * L.HV + head) * L.K * L.V : nullptr;
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p ? p[i * L.V + col + j] : 0.0f; }
+  const float *p = initial_state(blk, seq, head);
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = p ? p[i * blk.L.V + col + j] : 0.0f; }
   sync_consumers();
 }
 
 __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
                                    int64_t head, int64_t col) {
   LINAC_CONSUMERS_ONLY;
-  const Launch &L = blk.L;
-  const Global *g = L.find("ht"); // the final state is optional
-  if (!g)
+  float *p = final_state(blk, seq, head);
+  if (!p)
     return;
-  float *p = g->f32data() + (seq * L.HV + head) * L.K * L.V;
-  LINAC_FOR_ELEMENTS(src, i, j) { p[i * L.V + col + j] = src.at(i, j); }
+  LINAC_FOR_ELEMENTS(src, i, j) { p[i * blk.L.V + col + j] = src.at(i, j); }
   sync_consumers();
 }
 
@@ -1103,61 +1136,76 @@ __device__ inline bool full_slice(const Tile &t, int64_t r0, int64_t rows,
          t.ld % 4 == 0 && aligned16(t.p);
 }
 
-/// stage_operand for a full_slice, by float4 loads along the tile's rows
-/// (4 K values of one row, or 4 rows of one K pair when transposed; reads
-/// of whole 32-byte sectors) and stores that spread over the shared banks.
-__device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool trans,
-                                              int r0, int k0, Operand type, int lane,
-                                              int lanes) {
-  // Each thread loads a batch before it stores any (the compiler cannot
-  // tell the shared stores from the global loads), so the loads' latencies
-  // overlap.
-  if (!trans) { // x(r, k) = t(r0 + r, k0 + k): 64 rows x 16 quads of K
-    for (int base = lane; base < kMmaBlock * 16; base += 4 * lanes) {
-      float4 v[4];
-      int r[4], q[4];
+/// stage_operand for a full_slice. Tiles mostly sit in shared memory,
+/// rows 512 bytes apart at K = 128, so the lanes of each quarter warp
+/// (8 lanes: one shared-memory wavefront) are spread over the banks:
+///  - not transposed, x(r, k) = t(r0 + r, k0 + k): a thread takes 8 K
+///    values of one row (two float4 loads, one 16-byte store: a row of a
+///    core matrix); the 8 lanes of a quarter warp take 8 consecutive rows
+///    at K chunks rotated by the row (loads 2-way at worst, stores, which
+///    then fill one core-matrix position each, conflict free);
+///  - transposed, x(r, k) = t(k0 + k, r0 + r): a thread takes 4 values of r
+///    (a float4 along t's row) at 4 consecutive K (four loads, four 8-byte
+///    stores); the 8 lanes of a quarter warp take 8 consecutive float4 of
+///    one row of t (loads conflict free).
+__device__ __forceinline__ void stage_full_slice_inline(char *dst, const Tile t, bool trans,
+                                                       int r0, int k0, Operand type, int lane,
+                                                       int lanes) {
+  if (!trans) { // 64 rows x 8 chunks of 8 K values
+    for (int base = lane; base < kMmaBlock * 8; base += 2 * lanes) {
+      float4 v[2][2];
+      int r[2], kc[2];
 #pragma unroll
-      for (int u = 0; u < 4; ++u) {
-        // 16 lanes: 8 rows x 2 quads, one 128-byte run of the staged layout.
-        int idx = base + u * lanes;
-        r[u] = (idx & 7) | (idx >> 7) << 3;
-        q[u] = (idx >> 3 & 1) | (idx >> 4 & 7) << 1;
-        if (idx < kMmaBlock * 16)
-          v[u] = *reinterpret_cast<const float4 *>(&t.at(r0 + r[u], k0 + 4 * q[u]));
+      for (int u = 0; u < 2; ++u) {
+        int idx = base + u * lanes, g8 = idx & 7, grp = idx >> 3;
+        r[u] = (grp >> 3) * 8 + g8;
+        kc[u] = (g8 + grp) & 7;
+        if (idx < kMmaBlock * 8) {
+          const float4 *src = reinterpret_cast<const float4 *>(&t.at(r0 + r[u], k0 + 8 * kc[u]));
+          v[u][0] = src[0];
+          v[u][1] = src[1];
+        }
       }
 #pragma unroll
-      for (int u = 0; u < 4; ++u)
-        if (base + u * lanes < kMmaBlock * 16)
-          *reinterpret_cast<uint2 *>(dst + staged_offset(r[u], 8 * q[u])) =
-              make_uint2(pack_operands(v[u].x, v[u].y, type), pack_operands(v[u].z, v[u].w, type));
+      for (int u = 0; u < 2; ++u)
+        if (base + u * lanes < kMmaBlock * 8)
+          *reinterpret_cast<uint4 *>(dst + staged_offset(r[u], 16 * kc[u])) =
+              make_uint4(pack_operands(v[u][0].x, v[u][0].y, type),
+                         pack_operands(v[u][0].z, v[u][0].w, type),
+                         pack_operands(v[u][1].x, v[u][1].y, type),
+                         pack_operands(v[u][1].z, v[u][1].w, type));
     }
     return;
   }
-  // x(r, k) = t(k0 + k, r0 + r): 32 K pairs x 16 quads of rows.
-  for (int base = lane; base < 32 * 16; base += 2 * lanes) {
-    float4 lo[2], hi[2];
-    int rq[2], kp[2];
+  // 16 quads of r x 16 groups of 4 K values.
+  for (int idx = lane; idx < 16 * 16; idx += lanes) {
+    int rq = idx & 15, kq = idx >> 4;
+    float4 v[4];
 #pragma unroll
-    for (int u = 0; u < 2; ++u) {
-      int idx = base + u * lanes;
-      rq[u] = (idx & 1) | (idx >> 4 & 7) << 1;
-      kp[u] = (idx >> 1 & 7) | (idx >> 7) << 3;
-      if (idx < 32 * 16) {
-        lo[u] = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp[u], r0 + 4 * rq[u]));
-        hi[u] = *reinterpret_cast<const float4 *>(&t.at(k0 + 2 * kp[u] + 1, r0 + 4 * rq[u]));
-      }
-    }
+    for (int u = 0; u < 4; ++u)
+      v[u] = *reinterpret_cast<const float4 *>(&t.at(k0 + 4 * kq + u, r0 + 4 * rq));
+    const uint2 w0 = make_uint2(pack_operands(v[0].x, v[1].x, type), pack_operands(v[2].x, v[3].x, type)),
+                w1 = make_uint2(pack_operands(v[0].y, v[1].y, type), pack_operands(v[2].y, v[3].y, type)),
+                w2 = make_uint2(pack_operands(v[0].z, v[1].z, type), pack_operands(v[2].z, v[3].z, type)),
+                w3 = make_uint2(pack_operands(v[0].w, v[1].w, type), pack_operands(v[2].w, v[3].w, type));
+    // Rows 4rq..4rq+3, in an order rotated by rq / 2: at each store the 8
+    // lanes of a quarter warp write 8 different rows of their core
+    // matrices (different banks).
+    const int rot = rq >> 1;
 #pragma unroll
-    for (int u = 0; u < 2; ++u) {
-      if (base + u * lanes >= 32 * 16)
-        continue;
-      int r = 4 * rq[u], b = 4 * kp[u];
-      *reinterpret_cast<unsigned *>(dst + staged_offset(r, b)) = pack_operands(lo[u].x, hi[u].x, type);
-      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 1, b)) = pack_operands(lo[u].y, hi[u].y, type);
-      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 2, b)) = pack_operands(lo[u].z, hi[u].z, type);
-      *reinterpret_cast<unsigned *>(dst + staged_offset(r + 3, b)) = pack_operands(lo[u].w, hi[u].w, type);
+    for (int u = 0; u < 4; ++u) {
+      const int i = (u + rot) & 3;
+      const uint2 w = i == 0 ? w0 : i == 1 ? w1 : i == 2 ? w2 : w3;
+      *reinterpret_cast<uint2 *>(dst + staged_offset(4 * rq + i, 8 * kq)) = w;
     }
   }
+}
+
+/// stage_full_slice_inline, one copy for every call site of the tile path
+/// (its registers are the callee's, not the kernel body's).
+__device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool trans, int r0,
+                                              int k0, Operand type, int lane, int lanes) {
+  stage_full_slice_inline(dst, t, trans, r0, k0, type, lane, lanes);
 }
 
 /// Stages rows [r0, r0+64) x K values [k0, k0+perRow) of the K-major view
@@ -1169,30 +1217,35 @@ __device__ __noinline__ void stage_full_slice(char *dst, const Tile t, bool tran
 /// consecutive threads take consecutive K pairs of a row (one 32-bit store
 /// each); rows hold a power of two of values, so (r, k) are a shift and a
 /// mask.
-__device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
-                                     int64_t r0, int64_t rows, int64_t k0,
-                                     int64_t ks, Operand type, const MmaTeam &team) {
-  if (full_slice(t, r0, rows, k0, ks, type))
-    return stage_full_slice(dst, t, trans, static_cast<int>(r0), static_cast<int>(k0), type,
-                            team.lane, team.lanes);
+__device__ inline void stage_operand_elements(char *dst, const Tile &t, bool trans,
+                                              int64_t r0, int64_t rows, int64_t k0,
+                                              int64_t ks, Operand type, int lane, int lanes) {
   auto x = [&](int r, int k) {
     return r0 + r < rows && k0 + k < ks
                ? (trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k))
                : 0.0f;
   };
   if (type == Operand::tf32) { // 32 values of 4 bytes per row
-    for (int idx = team.lane; idx < kMmaBlock * 32; idx += team.lanes) {
+    for (int idx = lane; idx < kMmaBlock * 32; idx += lanes) {
       int r = idx >> 5, k = idx & 31;
       *reinterpret_cast<float *>(dst + staged_offset(r, 4 * k)) =
           round_operand(x(r, k), type);
     }
     return;
   }
-  for (int idx = team.lane; idx < kMmaBlock * 32; idx += team.lanes) {
+  for (int idx = lane; idx < kMmaBlock * 32; idx += lanes) {
     int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
     *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) =
         pack_operands(x(r, k), x(r, k + 1), type);
   }
+}
+__device__ inline void stage_operand(char *dst, const Tile &t, bool trans,
+                                     int64_t r0, int64_t rows, int64_t k0,
+                                     int64_t ks, Operand type, const MmaTeam &team) {
+  if (full_slice(t, r0, rows, k0, ks, type))
+    return stage_full_slice(dst, t, trans, static_cast<int>(r0), static_cast<int>(k0), type,
+                            team.lane, team.lanes);
+  stage_operand_elements(dst, t, trans, r0, rows, k0, ks, type, team.lane, team.lanes);
 }
 
 __device__ inline unsigned shared_address(const void *p) {
@@ -1234,15 +1287,12 @@ __device__ inline unsigned long long wgmma_descriptor(const char *p) {
                  : "l"(da), "l"(db));                                          \
   }
 
-/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
-/// team's computing warpgroup multiplies.
-__device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type, const MmaTeam &team) {
-  // The staging stores are generic-proxy writes the tensor cores read.
-  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-  sync_team(team);
-  if (!team.computes)
-    return;
+/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T) by the
+/// calling warpgroup, after the stage was made visible to it; `tid` is the
+/// thread's index in its warpgroup.
+__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
+                                                  const char *sb, Operand type, int tid) {
+  (void)tid;
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
   if (type == Operand::bf16) {
     LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16", "1, 1, 1, 0, 0")
@@ -1255,18 +1305,31 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
   asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
 }
 
-#else
-#define LINAC_MMA_PATH "mma.sync"
+/// The staging stores are generic-proxy writes the tensor cores read.
+__device__ inline void mma_stage_fence() {
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
 
-/// d += A B over one staged K slice, per warp of the team's computing
-/// warpgroup: its 16 rows of A against all 64 rows of B^T, by ldmatrix and
-/// mma.sync.
+/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
+/// team's computing warpgroup multiplies.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                                  Operand type, const MmaTeam &team) {
+  mma_stage_fence();
   sync_team(team);
   if (!team.computes)
     return;
-  int w = team.lane % kWarpgroupThreads / 32, l = team.lane % 32;
+  mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
+}
+
+#else
+#define LINAC_MMA_PATH "mma.sync"
+
+/// d += A B over one staged K slice, per warp of the calling warpgroup:
+/// its 16 rows of A against all 64 rows of B^T, by ldmatrix and mma.sync
+/// (`tid`: the thread's index in its warpgroup).
+__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
+                                                  const char *sb, Operand type, int tid) {
+  int w = tid / 32, l = tid % 32;
 #pragma unroll
   for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
     unsigned a0, a1, a2, a3;
@@ -1302,6 +1365,16 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
     }
   }
+}
+
+__device__ inline void mma_stage_fence() {}
+
+__device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
+                                 Operand type, const MmaTeam &team) {
+  sync_team(team);
+  if (!team.computes)
+    return;
+  mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
 }
 #endif // sm_90a
 
@@ -1366,12 +1439,28 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
 }
 #endif // __CUDA_ARCH__ >= 800
 
+#ifdef LINAC_TENSOR_CORES
+__device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
+                                             const Tile b, bool ta, bool tb, bool accumulate,
+                                             Operand type);
+#endif
+
 __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
                            const Tile &b, bool ta, bool tb, bool accumulate,
                            Operand type) {
   LINAC_CONSUMERS_ONLY;
 #ifdef LINAC_TENSOR_CORES
   int64_t Kc = ta ? a.rows : a.cols;
+  // Whole 64 x 64 blocks of 16-bit operands, the output apart from both
+  // operands: the round-robin path of the fragments (below), which every
+  // consumer stages for both warpgroups (measured 3x faster than a
+  // warpgroup staging its own block: bench/primitive_cycles.cu).
+  if ((type == Operand::bf16 || type == Operand::f16) && acc.rows % kMmaBlock == 0 &&
+      acc.cols % kMmaBlock == 0 && Kc % kMmaBlock == 0 && !overlaps(acc, a) &&
+      !overlaps(acc, b)) {
+    mma_tile_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+    return;
+  }
   if (type != Operand::f32 && consumer_threads() >= kWarpgroupThreads && acc.rows >= 16 &&
       acc.cols >= 8 && Kc >= 8) {
     int64_t blocksN = (acc.cols + kMmaBlock - 1) / kMmaBlock;
@@ -1398,6 +1487,371 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
   (void)blk;
   mma_simt(acc, a, b, ta, tb, accumulate, type);
 }
+// ---- fragments: register tiles held in registers ------------------------------
+//
+// A Frag<R, C, W> is an R x C fp32 register tile (R and C multiples of 64)
+// that lives in the registers of the W consumer warpgroups instead of the
+// block's scratch: its 64 x 64 blocks, numbered row-major, go round robin
+// to the warpgroups (block b to warpgroup b % W, slot b / W), and inside a
+// block each thread holds 32 values where acc_coord says, the layout the
+// tensor cores accumulate in. tile-place-fragments chooses which tiles are
+// fragments and uses them only in the ops below, which the emitted code
+// calls with the same arguments as for tiles in memory:
+//  - element-wise ops, fill and mask_rows: every thread on its own values
+//    (memory operands read with broadcasting), no barrier unless memory
+//    is read or written;
+//  - mma with any operand a fragment: output blocks in rounds of one per
+//    warpgroup, every consumer staging the K slices of every warpgroup's
+//    block (fragment values by their owners), each warpgroup multiplying
+//    into its own accumulators, which for a fragment acc are its registers;
+//  - load_state, store_state, store_rows: straight between registers and
+//    global memory.
+// Slot indices are compile-time constants after unrolling, so the values
+// stay in registers; which slots a thread owns depends on its warpgroup.
+
+template <int R, int C, int W> struct Frag {
+  static_assert(R % kMmaBlock == 0 && C % kMmaBlock == 0, "fragments are whole 64 x 64 blocks");
+  static_assert(W >= 1 && W <= kMmaStagingAreas, "one or two consumer warpgroups");
+  static constexpr int kRows = R, kCols = C, kGroups = W;
+  static constexpr int kBlocksN = C / kMmaBlock;
+  static constexpr int kBlocks = R / kMmaBlock * kBlocksN;
+  static constexpr int kSlots = (kBlocks + W - 1) / W;
+  float v[kSlots][32];
+};
+
+template <class T> struct FragTraits { static constexpr bool value = false; };
+template <int R, int C, int W> struct FragTraits<Frag<R, C, W>> {
+  static constexpr bool value = true;
+};
+template <class T> struct Bare { using type = T; };
+template <class T> struct Bare<T &> { using type = T; };
+template <class T> struct Bare<const T> { using type = T; };
+template <class T> struct Bare<const T &> { using type = T; };
+template <class T> constexpr bool kIsFrag = FragTraits<typename Bare<T>::type>::value;
+template <bool B, class T = void> struct EnableIf {};
+template <class T> struct EnableIf<true, T> { using type = T; };
+template <class T, class U> constexpr bool kSame = false;
+template <class T> constexpr bool kSame<T, T> = true;
+template <bool B, class T, class F> struct Choose { using type = T; };
+template <class T, class F> struct Choose<false, T, F> { using type = F; };
+/// The layout an op over fragments iterates: its first fragment operand's.
+template <class A, class B, class C> struct LeadFrag {
+  using type = typename Choose<kIsFrag<A>, typename Bare<A>::type,
+                               typename Choose<kIsFrag<B>, typename Bare<B>::type,
+                                               typename Bare<C>::type>::type>::type;
+};
+
+__device__ __forceinline__ int frag_group() { return static_cast<int>(threadIdx.x) / kWarpgroupThreads; }
+
+/// fn(slot, register, row, col) for every value this thread holds of a
+/// fragment laid out as F.
+template <class F, class Fn> __device__ __forceinline__ void frag_visit(Fn &&fn) {
+  const int g = frag_group(), t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+#pragma unroll
+  for (int s = 0; s < F::kSlots; ++s) {
+    const int b = s * F::kGroups + g;
+    if (b >= F::kBlocks)
+      continue;
+    const int r0 = b / F::kBlocksN * kMmaBlock, c0 = b % F::kBlocksN * kMmaBlock;
+#pragma unroll
+    for (int r = 0; r < 32; ++r) {
+      int row, col;
+      acc_coord(t, r, row, col);
+      fn(s, r, r0 + row, c0 + col);
+    }
+  }
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ float frag_get(const Frag<R, C, W> &f, int s, int r, int, int) {
+  return f.v[s][r];
+}
+__device__ __forceinline__ float frag_get(const Tile &t, int, int, int i, int j) {
+  return t.get(i, j);
+}
+template <int R, int C, int W>
+__device__ __forceinline__ void frag_set(Frag<R, C, W> &f, int s, int r, int, int, float x) {
+  f.v[s][r] = x;
+}
+__device__ __forceinline__ void frag_set(const Tile &t, int, int, int i, int j, float x) {
+  t.at(i, j) = x;
+}
+template <class T> __device__ __forceinline__ bool overlaps_any(const Tile &, const T &) {
+  return false;
+}
+__device__ __forceinline__ bool overlaps_any(const Tile &x, const Tile &y) { return overlaps(x, y); }
+template <class T> __device__ __forceinline__ int rows_of(const T &) { return T::kRows; }
+template <class T> __device__ __forceinline__ int cols_of(const T &) { return T::kCols; }
+__device__ __forceinline__ int rows_of(const Tile &t) { return t.rows; }
+__device__ __forceinline__ int cols_of(const Tile &t) { return t.cols; }
+
+/// Element-wise ops with a fragment among dst and the operands (the others
+/// tiles in memory, read with broadcasting). Fragments share one layout, so
+/// each thread computes the values it holds; memory written or read ends
+/// with a barrier (a later op may overwrite what was read).
+template <class D, class A, class B>
+__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B>>::type
+ew(Block &, Ew k, D &&dst, const A &a, const B &b) {
+  LINAC_CONSUMERS_ONLY;
+  using F = typename LeadFrag<D, A, B>::type;
+  static_assert((!kIsFrag<D> || kSame<typename Bare<D>::type, F>) &&
+                    (!kIsFrag<A> || kSame<typename Bare<A>::type, F>) &&
+                    (!kIsFrag<B> || kSame<typename Bare<B>::type, F>),
+                "fragment operands of an element-wise op share its layout");
+  frag_visit<F>([&](int s, int r, int i, int j) {
+    frag_set(dst, s, r, i, j, apply(k, frag_get(a, s, r, i, j), frag_get(b, s, r, i, j)));
+  });
+  if (!kIsFrag<D> || !kIsFrag<A> || !kIsFrag<B>)
+    sync_consumers();
+}
+template <class D, class A>
+__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A>>::type
+ew(Block &blk, Ew k, D &&dst, const A &a) {
+  ew(blk, k, static_cast<D &&>(dst), a, a);
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ void fill(Block &, Frag<R, C, W> &dst, float x) {
+  LINAC_CONSUMERS_ONLY;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int, int) { dst.v[s][r] = x; });
+}
+
+/// Zeroes rows [valid, R).
+template <int R, int C, int W>
+__device__ __forceinline__ void mask_rows(Block &, Frag<R, C, W> &dst, int64_t valid) {
+  LINAC_CONSUMERS_ONLY;
+  const int first = valid < 0 ? 0 : valid > R ? R : static_cast<int>(valid);
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int) {
+    if (i >= first)
+      dst.v[s][r] = 0.0f;
+  });
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ void load_state(Block &blk, Frag<R, C, W> &dst, int64_t seq,
+                                           int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  const float *p = initial_state(blk, seq, head);
+  const int64_t V = blk.L.V;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+    dst.v[s][r] = p ? p[i * V + col + j] : 0.0f;
+  });
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ void store_state(Block &blk, const Frag<R, C, W> &src, int64_t seq,
+                                            int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  float *p = final_state(blk, seq, head);
+  if (!p)
+    return;
+  const int64_t V = blk.L.V;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) { p[i * V + col + j] = src.v[s][r]; });
+}
+
+/// Rows [0, valid) of src to rows start + row + i of g, the same checks as
+/// for tiles in memory; each thread stores its own values. Like
+/// store_state on a fragment, no barrier after: they write only global
+/// tensors that no op of the kernel reads back, and read only registers.
+template <int R, int C, int W>
+__device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Frag<R, C, W> &src,
+                                           int64_t start, int64_t row, int64_t valid,
+                                           int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  int64_t first = start + row;
+  if (!g || valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
+      head >= g->heads || col + C > g->cols) {
+    blk.L.fail();
+    return;
+  }
+  // Registers 2p and 2p + 1 are columns j, j + 1 of one row (acc_coord).
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+    if (r % 2 == 0 && i < valid)
+      g->store2(first + i, head, col + j, src.v[s][r], src.v[s][r + 1]);
+  });
+}
+
+#ifdef LINAC_TENSOR_CORES
+/// One operand value as the 16 bits the tensor cores read, rounded as
+/// pack_operands rounds.
+__device__ __forceinline__ unsigned short operand_half(float x, Operand type) {
+  unsigned short h;
+  if (type == Operand::bf16) {
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(x));
+  } else {
+    x = round_operand(x, type);
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
+  }
+  return h;
+}
+
+/// Stages block (br, bc) of a fragment as one 64 x 64 K slice, by the
+/// threads that hold it: its columns are the slice's K (`kAlongCols`), or
+/// its rows are.
+template <int R, int C, int W>
+__device__ __forceinline__ void stage_frag_block(char *dst, const Frag<R, C, W> &f, int br,
+                                                 int bc, bool kAlongCols, Operand type) {
+  using F = Frag<R, C, W>;
+  const int b = br * F::kBlocksN + bc, g = frag_group();
+  const int t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+#pragma unroll
+  for (int s = 0; s < F::kSlots; ++s) {
+    if (s * W + g != b)
+      continue;
+#pragma unroll
+    for (int r = 0; r < 32; r += 2) {
+      int row, col;
+      acc_coord(t, r, row, col);
+      if (kAlongCols) {
+        *reinterpret_cast<unsigned *>(dst + staged_offset(row, 2 * col)) =
+            pack_operands(f.v[s][r], f.v[s][r + 1], type);
+      } else {
+        *reinterpret_cast<unsigned short *>(dst + staged_offset(col, 2 * row)) =
+            operand_half(f.v[s][r], type);
+        *reinterpret_cast<unsigned short *>(dst + staged_offset(col + 1, 2 * row)) =
+            operand_half(f.v[s][r + 1], type);
+      }
+    }
+  }
+}
+
+/// Rows [r0, r0+64) x K [k0, k0+64) of the K-major view of an operand
+/// (x(row, k) = trans ? t(k, row) : t(row, k)): a fragment by its owners,
+/// a tile in memory by every consumer.
+template <int R, int C, int W>
+__device__ __forceinline__ void stage_any(char *dst, const Frag<R, C, W> &f, bool trans, int r0,
+                                          int k0, Operand type) {
+  if (trans)
+    stage_frag_block(dst, f, k0 / kMmaBlock, r0 / kMmaBlock, false, type);
+  else
+    stage_frag_block(dst, f, r0 / kMmaBlock, k0 / kMmaBlock, true, type);
+}
+__device__ __forceinline__ void stage_any(char *dst, const Tile &t, bool trans, int r0, int k0,
+                                          Operand type) {
+  // Inline, not the tile path's call: a call would spill the fragments
+  // live across it.
+  const int rows = trans ? t.cols : t.rows, ks = trans ? t.rows : t.cols;
+  if (full_slice(t, r0, rows, k0, ks, type))
+    stage_full_slice_inline(dst, t, trans, r0, k0, type, static_cast<int>(threadIdx.x),
+                            consumer_threads());
+  else
+    stage_operand_elements(dst, t, trans, r0, rows, k0, ks, type, static_cast<int>(threadIdx.x),
+                           consumer_threads());
+}
+
+template <class A, class B>
+__device__ __forceinline__ void mma_frag_round(float (&d)[32], int round, int blocks, int blocksN,
+                                               const A &a, const B &b, bool ta, bool tb, int Kc,
+                                               Operand type) {
+  const int W = consumer_threads() / kWarpgroupThreads, g = frag_group();
+  const int tid = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  for (int k0 = 0; k0 < Kc; k0 += 64) {
+    sync_consumers(); // the previous slice's (or matmul's) readers are done with the stages
+    for (int gg = 0; gg < W; ++gg) {
+      const int bb = round * W + gg;
+      if (bb >= blocks)
+        break;
+      char *sa = linacSharedMemory + gg * 2 * kMmaOperandBytes, *sb = sa + kMmaOperandBytes;
+      // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
+      stage_any(sa, a, ta, bb / blocksN * kMmaBlock, k0, type);
+      stage_any(sb, b, !tb, bb % blocksN * kMmaBlock, k0, type);
+    }
+    mma_stage_fence();
+    sync_consumers();
+    if (round * W + g < blocks) {
+      const char *sa = linacSharedMemory + g * 2 * kMmaOperandBytes;
+      mma_slice_compute(d, sa, sa + kMmaOperandBytes, type, tid);
+    }
+  }
+}
+#endif
+
+/// acc (+)= op(a) op(b) over output blocks in rounds, each of the tiles a
+/// fragment or in memory; bf16 or f16 operands, every extent a multiple
+/// of 64.
+template <class D, class A, class B>
+__device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
+                                           bool tb, bool accumulate, Operand type) {
+#ifdef LINAC_TENSOR_CORES
+  const int M = rows_of(acc), N = cols_of(acc), Kc = ta ? rows_of(a) : cols_of(a);
+  if (type == Operand::f32 || type == Operand::tf32 || M % kMmaBlock || N % kMmaBlock ||
+      Kc % kMmaBlock) {
+    blk.L.fail();
+    return;
+  }
+  const int blocksN = N / kMmaBlock, blocks = M / kMmaBlock * blocksN;
+  const int W = consumer_threads() / kWarpgroupThreads, g = frag_group();
+  const int tid = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  if constexpr (kIsFrag<D>) {
+    using F = typename Bare<D>::type;
+    if (W != F::kGroups) {
+      blk.L.fail();
+      return;
+    }
+#pragma unroll
+    for (int s = 0; s < F::kSlots; ++s) {
+      if (!accumulate)
+#pragma unroll
+        for (int r = 0; r < 32; ++r)
+          acc.v[s][r] = 0.0f;
+      mma_frag_round(acc.v[s], s, blocks, blocksN, a, b, ta, tb, Kc, type);
+    }
+  } else {
+    const int rounds = (blocks + W - 1) / W;
+    // Rounds after the first would read what the first wrote.
+    if (rounds > 1 && (overlaps_any(acc, a) || overlaps_any(acc, b))) {
+      blk.L.fail();
+      return;
+    }
+    for (int round = 0; round < rounds; ++round) {
+      const int bb = round * W + g;
+      const bool mine = bb < blocks;
+      const int m0 = bb / blocksN * kMmaBlock, n0 = bb % blocksN * kMmaBlock;
+      float d[32];
+#pragma unroll
+      for (int r = 0; r < 32; ++r) {
+        int row, col;
+        acc_coord(tid, r, row, col);
+        d[r] = mine && accumulate ? acc.at(m0 + row, n0 + col) : 0.0f;
+      }
+      mma_frag_round(d, round, blocks, blocksN, a, b, ta, tb, Kc, type);
+      sync_consumers(); // every operand was read before acc changes
+      if (mine)
+#pragma unroll
+        for (int r = 0; r < 32; ++r) {
+          int row, col;
+          acc_coord(tid, r, row, col);
+          acc.at(m0 + row, n0 + col) = d[r];
+        }
+    }
+  }
+  // The stages are free again for the next op (tri_inv works in them).
+  sync_consumers();
+#else
+  (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type;
+  blk.L.fail();
+#endif
+}
+
+/// acc (+)= op(a) op(b) with a fragment among them (tile-place-fragments
+/// checks the operand precision and the extents mma_rounds needs).
+template <class D, class A, class B>
+__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B>>::type
+mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumulate,
+    Operand type) {
+  LINAC_CONSUMERS_ONLY;
+  mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type);
+}
+
+#ifdef LINAC_TENSOR_CORES
+/// The tile path's matmuls of whole blocks, out of line (one copy).
+__device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
+                                             const Tile b, bool ta, bool tb, bool accumulate,
+                                             Operand type) {
+  mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+}
+#endif
+
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {

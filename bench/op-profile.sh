@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Where a kernel's chunk loop spends its cycles, op by op, on a GPU machine
+# (as bench/run.sh: .carry/bin/linac carried):
+#   [CONFIGS=...] bench/op-profile.sh CASE-REGEX
+# emits the cases (bench/run.sh --reps 1), instruments every kernel source of
+# the matching cases with bench/op_profile.py (thread 0 of block (0,0,0)
+# reads clock64() after each op of the chunk loop), runs them once more and
+# prints one table per kernel: cycles per op, share, the op's line. Cheap
+# (no profiler replay); the counts perturb the kernel little.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 1 ] || { echo "usage: bench/op-profile.sh CASE-REGEX"; exit 2; }
+OUT=${OUT:-/tmp}
+bench/run.sh --cases "$1" --reps 1 --fla-cases '' > /dev/null || exit 1
+stem=$(echo "$1" | tr ' ' '_')
+n=0
+for f in /tmp/linac-bench/kernels/*.cu; do
+  [[ "$(basename "$f")" =~ $stem ]] || continue
+  n=$((n + 1))
+  grep -q linac-prof "$f" || python3 bench/op_profile.py instrument "$f" "src$n"
+done
+rm -rf /tmp/linac-bench/cache
+bench/run.sh --cases "$1" --reps 1 --fla-cases '' > $OUT/op-profile.log 2>&1
+for f in /tmp/linac-bench/kernels/*.cu; do
+  [[ "$(basename "$f")" =~ $stem ]] || continue
+  echo "## $(basename "$f") ($(sed -n 's/.*config \(.*\), target cuda\./\1/p' "$f" | head -1))"
+  python3 bench/op_profile.py report "$f" $OUT/op-profile.log
+done

@@ -1,0 +1,135 @@
+//===- primitive_cycles.cu - cycles per tile-library op, in isolation -----===//
+//
+// One block of 256 consumer threads (the GPU default: two warpgroups), its
+// tiles in shared memory as tile-promote-shared leaves them, runs each op
+// many times and reports cycles per call (clock64 of thread 0; every op
+// ends with a barrier). Compared with bench/op-profile.sh's counts inside a
+// whole kernel, it separates what an op costs from what the kernel around
+// it adds (register pressure, spills, latency with one block per SM).
+//   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+//     bench/primitive_cycles.cu -o /tmp/primitive_cycles && /tmp/primitive_cycles
+//
+//===----------------------------------------------------------------------===//
+#include "linac_tile_cuda.cuh"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace linac::tile;
+
+constexpr int kReps = 64;
+constexpr int kOps = 16;
+__device__ unsigned long long cycles[kOps];
+
+__global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
+  Block blk(*L, 0, 0, 0, 0);
+  float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
+  Tile a{base, 64, 128, 128}, b{base + 64 * 128, 64, 128, 128},
+      c{base + 2 * 64 * 128, 64, 64, 64}, d{base + 2 * 64 * 128 + 64 * 64, 64, 64, 64},
+      s{base + 2 * 64 * 128 + 2 * 64 * 64, 128, 128, 128},
+      col{base + 2 * 64 * 128 + 2 * 64 * 64 + 128 * 128, 64, 1, 1};
+  fill(blk, a, 0.01f);
+  fill(blk, b, 0.02f);
+  fill(blk, s, 0.001f);
+  fill(blk, col, 0.5f);
+  identity(blk, c);
+  Frag<64, 128, 2> fa{}, fb{};
+  Frag<128, 128, 2> fs{};
+  float acc[32] = {};
+  unsigned long long t0 = 0;
+  auto mark = [&](int k) {
+    unsigned long long t = clock64();
+    if (threadIdx.x == 0 && k >= 0)
+      cycles[k] += t - t0;
+    t0 = t;
+  };
+  for (int rep = 0; rep < kReps; ++rep) {
+    mark(-1);
+    mma(blk, c, a, b, false, true, false, Operand::bf16); // 64x64 = A B^T, K = 128
+    mark(0);
+    mma(blk, b, c, a, false, false, false, Operand::bf16); // 64x128 = C A, K = 64
+    mark(1);
+    mma(blk, s, a, b, true, false, true, Operand::bf16); // 128x128 += A^T B, K = 64
+    mark(2);
+    ew(blk, Ew::mul, a, b, col); // 64x128 by a column
+    mark(3);
+    tri_inv(blk, d, c);
+    mark(4);
+    ew(blk, Ew::mul, fa, a, col); // fragment from shared, by a column
+    mark(5);
+    mma(blk, fb, c, fa, false, false, false, Operand::bf16); // fragment acc, fragment B
+    mark(6);
+    mma(blk, fs, fa, b, true, false, true, Operand::bf16); // fragment S += frag^T B
+    mark(7);
+    ew(blk, Ew::sub, fb, fb, fa); // fragments only
+    mark(8);
+    mma(blk, fa, a, fs, false, false, false, Operand::bf16); // 64x128 = A S, S a fragment
+    mark(9);
+    row_l2norm(blk, b, a);
+    mark(10);
+    decay_mask(blk, c, col, col, true);
+    mark(11);
+    // The pieces of one K slice of an mma.
+#ifdef LINAC_TENSOR_CORES
+    stage_full_slice(linacSharedMemory, a, false, 0, 0, Operand::bf16,
+                     static_cast<int>(threadIdx.x), 256);
+    sync_consumers();
+    mark(12);
+    mma_stage_fence();
+    sync_consumers();
+    mark(13);
+    if (threadIdx.x < 128)
+      mma_slice_compute(acc, linacSharedMemory, linacSharedMemory + kMmaOperandBytes,
+                        Operand::bf16, static_cast<int>(threadIdx.x));
+#endif
+    sync_consumers();
+    mark(14);
+    sync_consumers();
+    mark(15);
+  }
+  if (acc[0] == 12345.0f)
+    a.at(0, 1) = acc[1];
+  if (fb.v[0][0] == 12345.0f && fs.v[0][0] == 1.0f) // keep the fragments live
+    a.at(0, 0) = 1.0f;
+}
+
+int main() {
+  const char *names[kOps] = {
+      "mma 64x64 = A B^T (K 128), shared", "mma 64x128 = C A (K 64), shared",
+      "mma 128x128 += A^T B (K 64), shared", "ew mul 64x128 by a column, shared",
+      "tri_inv 64x64, shared", "ew mul into a 64x128 fragment",
+      "mma 64x128 fragment = C frag (K 64)", "mma 128x128 fragment += frag^T B (K 64)",
+      "ew sub, fragments only", "mma 64x128 fragment = A S-fragment (K 128)",
+      "row_l2norm 64x128, shared", "decay_mask 64x64, shared",
+      "piece: stage one 64x64 K slice (float4 path) + barrier", "piece: proxy fence + barrier",
+      "piece: one K slice's tensor-core multiply (first warpgroup) + barrier",
+      "piece: one barrier"};
+  Launch hL{};
+  hL.K = hL.V = 128;
+  int *err;
+  cudaMalloc(&err, sizeof(int));
+  cudaMemset(err, 0, sizeof(int));
+  hL.error = err;
+  Launch *dL;
+  cudaMalloc(&dL, sizeof(Launch));
+  cudaMemcpy(dL, &hL, sizeof(Launch), cudaMemcpyHostToDevice);
+  size_t shared = kReservedSharedBytes + 4 * (2 * 64 * 128 + 2 * 64 * 64 + 128 * 128 + 64);
+  cudaFuncSetAttribute(primitiveKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                       static_cast<int>(shared));
+  primitiveKernel<<<1, 256, shared>>>(dL);
+  cudaError_t e = cudaDeviceSynchronize();
+  if (e != cudaSuccess) {
+    std::printf("primitive_cycles: %s\n", cudaGetErrorString(e));
+    return 1;
+  }
+  unsigned long long h[kOps];
+  cudaMemcpyFromSymbol(h, cycles, sizeof(h));
+  int herr = 0;
+  cudaMemcpy(&herr, err, sizeof(int), cudaMemcpyDeviceToHost);
+  std::printf("| op | cycles per call |\n|---|---|\n");
+  for (int k = 0; k < kOps; ++k)
+    std::printf("| %s | %llu |\n", names[k], h[k] / kReps);
+  if (herr)
+    std::printf("the library reported an error (a bad argument)\n");
+  return herr;
+}

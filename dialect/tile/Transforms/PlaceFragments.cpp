@@ -1,0 +1,138 @@
+//===- PlaceFragments.cpp - register tiles into registers -----------------===//
+//
+// Register-space tiles live in per-block scratch on the GPU targets (global
+// memory, served by L2), so every op on one waits for L2. A tile of whole
+// 64 x 64 blocks that only element-wise ops, masks, fills, state and output
+// transfers and tensor-core matmuls touch can instead live in the consumer
+// threads' registers, in the layout the tensor cores accumulate in (the
+// tile library's Frag): each thread then works on the values it holds,
+// with no memory traffic and no barrier, and a matmul accumulates into the
+// registers directly. Registers are few (a 64 x 128 fp32 tile takes 32 per
+// thread with two warpgroups), so this pass marks the tiles used most in
+// loops, per register, while they fit `budget` registers per thread. The
+// mark is `fragment = W` (W consumer warpgroups share the tile); numerics
+// do not change, only where the values live.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace linac {
+#define GEN_PASS_DEF_TILEPLACEFRAGMENTS
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kBlock = 64; // the tensor cores' output block (the library's kMmaBlock)
+
+bool wholeBlocks(tile::BufType t) {
+  return t.getRows() % kBlock == 0 && t.getCols() % kBlock == 0;
+}
+
+/// The allocation a buffer value is (a view or a stage of it included).
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<tile::ViewOp>(def))
+      v = view.getBuffer();
+    else if (auto stage = dyn_cast<tile::StageOp>(def))
+      v = stage.getBuffer();
+    else
+      break;
+  }
+  return v;
+}
+
+/// Whether the library's fragment path can run `mma` with `buffer` among
+/// its tiles: 16-bit operands, every extent whole blocks, and the
+/// accumulator sharing storage with neither operand (its rounds would
+/// read what earlier rounds wrote).
+bool fragmentMma(tile::MmaOp mma) {
+  if (mma.getOperandType() != tile::OperandType::bf16 &&
+      mma.getOperandType() != tile::OperandType::f16)
+    return false;
+  Value accRoot = rootOf(mma.getAcc());
+  if (accRoot == rootOf(mma.getA()) || accRoot == rootOf(mma.getB()))
+    return false;
+  auto acc = cast<tile::BufType>(mma.getAcc().getType());
+  auto a = cast<tile::BufType>(mma.getA().getType());
+  int64_t contracted = mma.getTransposeA() ? a.getRows() : a.getCols();
+  return wholeBlocks(acc) && contracted % kBlock == 0;
+}
+
+/// Whether every use of `buffer` is one the tile library runs on fragments.
+bool fragmentUses(Value buffer) {
+  for (Operation *user : buffer.getUsers()) {
+    bool ok = llvm::TypeSwitch<Operation *, bool>(user)
+                  .Case<tile::EwOp>([&](tile::EwOp ew) {
+                    // Fragments share the op's layout: dst's shape.
+                    auto dst = cast<tile::BufType>(ew.getDst().getType());
+                    auto t = cast<tile::BufType>(buffer.getType());
+                    return dst.getRows() == t.getRows() && dst.getCols() == t.getCols();
+                  })
+                  .Case<tile::MaskRowsOp, tile::FillOp, tile::LoadStateOp,
+                        tile::StoreStateOp, tile::StoreRowsOp>([](auto) { return true; })
+                  .Case<tile::MmaOp>([&](tile::MmaOp mma) { return fragmentMma(mma); })
+                  .Default([](Operation *) { return false; });
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+struct Candidate {
+  tile::AllocOp alloc;
+  int64_t registers; // per consumer thread
+  int64_t uses;      // ops inside loops that touch the tile
+};
+
+struct TilePlaceFragmentsPass
+    : linac::impl::TilePlaceFragmentsBase<TilePlaceFragmentsPass> {
+  using TilePlaceFragmentsBase::TilePlaceFragmentsBase;
+
+  void runOnOperation() override {
+    tile::KernelOp kernel = getOperation();
+    if (budget <= 0)
+      return;
+    auto warpsAttr = kernel->getAttrOfType<IntegerAttr>("warps");
+    int64_t groups = warpsAttr ? std::max<int64_t>(1, warpsAttr.getInt() / 4) : 1;
+    SmallVector<Candidate> candidates;
+    kernel.walk([&](tile::AllocOp alloc) {
+      auto type = cast<tile::BufType>(alloc.getType());
+      if (type.getSpace() != tile::Space::reg || type.getStages() != 1 || !wholeBlocks(type) ||
+          !fragmentUses(alloc.getResult()))
+        return;
+      int64_t blocks = type.getRows() / kBlock * (type.getCols() / kBlock);
+      Candidate c{alloc, (blocks + groups - 1) / groups * 32, 0};
+      for (Operation *user : alloc.getResult().getUsers())
+        if (user->getParentOfType<scf::ForOp>())
+          ++c.uses;
+      if (c.uses > 0)
+        candidates.push_back(c);
+    });
+    // Most uses per register first (each use is a pass over L2 saved), then
+    // most uses.
+    llvm::stable_sort(candidates, [](const Candidate &a, const Candidate &b) {
+      if (a.uses * b.registers != b.uses * a.registers)
+        return a.uses * b.registers > b.uses * a.registers;
+      return a.uses > b.uses;
+    });
+    int64_t used = 0;
+    OpBuilder b(kernel.getContext());
+    for (Candidate &c : candidates) {
+      if (used + c.registers > budget)
+        continue;
+      used += c.registers;
+      c.alloc->setAttr("fragment", b.getI64IntegerAttr(groups));
+    }
+  }
+};
+
+} // namespace
