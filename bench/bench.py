@@ -367,6 +367,19 @@ def main():
              "linac vs FLA, same inputs |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
+
+    def emit(row):
+        """Prints a row and appends it to --out at once, so that a run cut
+        short (a device call's time limit) keeps the rows it measured."""
+        print(row, flush=True)
+        lines.append(row)
+        if a.out:
+            with open(a.out, "a") as f:
+                f.write(row + "\n")
+
+    if a.out:
+        with open(a.out, "a") as f:
+            f.write("\n".join(lines) + "\n")
     runs = []  # (case, kernel source): the default config, then any others
     for case in CASES:
         if re.search(a.cases, case):
@@ -381,9 +394,7 @@ def main():
             ms = time_ms(lc, a.reps, flush)
             lc.check()
         except Exception as e:
-            row = f"| {case} | | failed: {e} | | | | | | | |"
-            print(row, flush=True)
-            lines.append(row)
+            emit(f"| {case} | | failed: {e} | | | | | | | |")
             continue
         flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
         floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
@@ -402,13 +413,12 @@ def main():
         row = (f"| {case} | {lc.config} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
                f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
                f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
-        print(row, flush=True)
-        lines.append(row)
+        emit(row)
         del lc
         torch.cuda.empty_cache()
     if a.out:
         with open(a.out, "a") as f:
-            f.write("\n".join(lines) + "\n\n")
+            f.write("\n")
 
 
 if __name__ == "__main__":
