@@ -77,7 +77,9 @@ private:
   void line(const std::string &s) {
     os.indent(indent) << s << "\n";
   }
-  LogicalResult emitBlock(Block &block);
+  /// The block's ops in order (runs of fused ops as one loop).
+  LogicalResult emitBlock(Block &block, bool withoutTerminator = false);
+  LogicalResult emitFused(llvm::ArrayRef<Operation *> run);
   LogicalResult emitOp(Operation &op);
 
   llvm::raw_ostream &os;
@@ -122,10 +124,79 @@ const char *operandName(tile::OperandType t) {
 
 std::string b(bool v) { return v ? "true" : "false"; }
 
-LogicalResult Emitter::emitBlock(Block &block) {
-  for (Operation &op : block)
-    if (failed(emitOp(op)))
+LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
+  auto end = withoutTerminator && !block.empty() ? std::prev(block.end()) : block.end();
+  for (auto it = block.begin(); it != end; ++it) {
+    if (auto group = it->getAttrOfType<IntegerAttr>("fuse")) {
+      // A run of element-wise ops (tile-fuse-elementwise): one loop.
+      SmallVector<Operation *> run;
+      for (auto next = it; next != end; ++next) {
+        auto g = next->getAttrOfType<IntegerAttr>("fuse");
+        if (!g || g.getInt() != group.getInt())
+          break;
+        run.push_back(&*next);
+      }
+      if (failed(emitFused(run)))
+        return failure();
+      std::advance(it, run.size() - 1);
+      continue;
+    }
+    if (failed(emitOp(*it)))
       return failure();
+  }
+  return success();
+}
+
+/// One loop over the run's elements (fused_ew): each op's value at (i, j)
+/// is a local, read by later ops of the run instead of their tile; every
+/// written tile is still stored. Reads of other tiles broadcast (get).
+LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
+  auto shape = cast<tile::BufType>(run.front()->getOperand(0).getType());
+  // Each tile named once, before the loop; the tiles read are passed too
+  // (the cpu library checks that no shared stage is read before its wait).
+  llvm::DenseMap<Value, std::string> tiles;
+  SmallVector<std::string> reads;
+  for (Operation *op : run)
+    for (auto [index, v] : llvm::enumerate(op->getOperands())) {
+      if (!isa<tile::BufType>(v.getType()))
+        continue;
+      if (!tiles.count(v)) {
+        std::string u = "u" + std::to_string(counter++);
+        line("const Tile " + u + " = " + name(v) + ";");
+        tiles[v] = u;
+      }
+      bool read = index > 0 || isa<tile::MaskRowsOp>(op);
+      if (read && !llvm::is_contained(reads, tiles[v]))
+        reads.push_back(tiles[v]);
+    }
+  line("fused_ew(blk, " + std::to_string(shape.getRows()) + ", " +
+       std::to_string(shape.getCols()) + ", [&](int64_t i, int64_t j) {");
+  indent += 2;
+  llvm::DenseMap<Value, std::string> current;
+  auto read = [&](Value v) {
+    auto it = current.find(v);
+    return it != current.end() ? it->second : tiles[v] + ".get(i, j)";
+  };
+  int k = 0;
+  for (Operation *op : run) {
+    std::string x = "x" + std::to_string(k++), expr;
+    Value dst = op->getOperand(0);
+    if (auto e = dyn_cast<tile::EwOp>(op))
+      expr = std::string("apply(") + ewName(e.getKind()) + ", " + read(e.getLhs()) + ", " +
+             (e.getRhs() ? read(e.getRhs()) : std::string("0.0f")) + ")";
+    else if (auto m = dyn_cast<tile::MaskRowsOp>(op))
+      expr = "i < " + name(m.getValid()) + " ? " + read(dst) + " : 0.0f";
+    else
+      return op->emitError("tile-fuse-elementwise: only ew and mask_rows fuse");
+    line("const float " + x + " = " + expr + ";");
+    line(tiles[dst] + ".at(i, j) = " + x + ";");
+    current[dst] = x;
+  }
+  indent -= 2;
+  std::string readList;
+  for (const std::string &r : reads)
+    readList += ", " + r;
+  line("}" + readList + ");");
   return success();
 }
 
@@ -196,9 +267,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
              " < " + n(f.getUpperBound()) + "; " + iv + " += " +
              n(f.getStep()) + ") {");
         indent += 2;
-        for (Operation &inner : f.getBody()->without_terminator())
-          if (failed(emitOp(inner)))
-            return failure();
+        if (failed(emitBlock(*f.getBody(), /*withoutTerminator=*/true)))
+          return failure();
         auto yield = cast<scf::YieldOp>(f.getBody()->getTerminator());
         std::vector<std::string> tmps;
         for (Value v : yield.getOperands()) {
@@ -217,9 +287,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
           return i.emitOpError("with results is not supported by the emitter");
         line("if (" + n(i.getCondition()) + ") {");
         indent += 2;
-        for (Operation &inner : i.getThenRegion().front().without_terminator())
-          if (failed(emitOp(inner)))
-            return failure();
+        if (failed(emitBlock(i.getThenRegion().front(), /*withoutTerminator=*/true)))
+          return failure();
         indent -= 2;
         line("}");
         return success();

@@ -55,6 +55,9 @@ struct KernelConfig {
   /// first); 0: every register tile stays in memory. GPU targets; the cpu
   /// target runs the same emitted code with fragments as plain tiles.
   int64_t frag = 0;
+  /// Runs of element-wise ops of one shape as one loop with one barrier
+  /// (tile-fuse-elementwise). Off by default: not yet measured on a GPU.
+  bool fuse = false;
 
   std::string str() const;
 };

@@ -127,6 +127,8 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     promote.reserved = linac::cudaTarget().reservedSharedBytes;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePromoteShared(promote));
   }
+  if (config.fuse)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileFuseElementwise());
   return pm.run(module);
 }
 

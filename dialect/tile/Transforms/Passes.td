@@ -68,4 +68,17 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileFuseElementwise : Pass<"tile-fuse-elementwise", "::mlir::tile::KernelOp"> {
+  let summary = "Mark runs of element-wise ops that run as one loop";
+  let description = [{
+    Marks maximal runs (two or more) of consecutive tile.ew / tile.mask_rows
+    ops of one shape `fuse = N`: the emitter runs each run as one loop over
+    its elements with values forwarded in registers and one barrier. A run
+    reads a tile it writes only at the element being computed (same shape,
+    not a view); tiles it reads with broadcasting or through a view it does
+    not write; fragments stay out. Runs after tile-place-fragments and
+    tile-promote-shared (where the tiles live is then final).
+  }];
+}
+
 #endif

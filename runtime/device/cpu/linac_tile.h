@@ -484,6 +484,18 @@ inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) 
       dst.at(i, j) = out[i * dst.cols + j];
 }
 
+/// A run of element-wise ops (tile-fuse-elementwise) as one loop: f(i, j)
+/// computes and stores every op's value at (i, j); `reads` are the tiles
+/// the run reads (checked as every op's operands are).
+template <class F, class... T>
+inline void fused_ew(Block &blk, int64_t rows, int64_t cols, F &&f, const T &...reads) {
+  if (!(checkRead(blk, reads, "fused ew") && ...))
+    return;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      f(i, j);
+}
+
 inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "row_l2norm"))
     return;

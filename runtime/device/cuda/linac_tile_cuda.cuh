@@ -999,6 +999,17 @@ __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
   sync_consumers();
 }
 
+/// A run of element-wise ops (tile-fuse-elementwise) as one loop over the
+/// consumers: f(i, j) computes and stores every op's value at (i, j), then
+/// one barrier. The tiles read are named for the cpu library's checks.
+template <class F, class... T>
+__device__ __forceinline__ void fused_ew(Block &, int rows, int cols, F &&f, const T &...) {
+  LINAC_CONSUMERS_ONLY;
+  const Tile shape{nullptr, rows, cols, cols};
+  LINAC_FOR_ELEMENTS(shape, i, j) { f(i, j); }
+  sync_consumers();
+}
+
 /// The sum over the 32 lanes of a warp, in every lane.
 __device__ inline float warp_sum(float x) {
 #pragma unroll

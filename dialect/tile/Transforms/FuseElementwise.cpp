@@ -1,0 +1,127 @@
+//===- FuseElementwise.cpp - element-wise chains as one loop --------------===//
+//
+// Every tile.ew and tile.mask_rows is a loop over its tile ending in a
+// block barrier on the GPU targets; a chunk step has runs of them (the gate
+// formula, copies and masks of each per-token tile). This pass marks
+// maximal runs of consecutive such ops that the emitter can run as one
+// loop over one shape, each element's values forwarded from op to op in
+// registers (every written tile is still stored), with one barrier: the
+// ops get `fuse = N`, one N per run. A run may only read a tile it writes
+// at the element being computed (same shape, no view); tiles it reads with
+// broadcasting or through a view it must not write; fragments (values in
+// registers already, no barrier) stay out. Numerics do not change.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+namespace linac {
+#define GEN_PASS_DEF_TILEFUSEELEMENTWISE
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+/// The allocation behind a buffer value, and whether the value is it
+/// (not a view or a stage of it).
+std::pair<Value, bool> rootOf(Value v) {
+  bool whole = true;
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<tile::ViewOp>(def)) {
+      v = view.getBuffer();
+      whole = false;
+    } else if (auto stage = dyn_cast<tile::StageOp>(def)) {
+      v = stage.getBuffer();
+    } else {
+      break;
+    }
+  }
+  return {v, whole};
+}
+
+bool isFragment(Value root) {
+  Operation *def = root.getDefiningOp();
+  return def && def->hasAttr("fragment");
+}
+
+/// A run being built: its shape, the tiles it writes, those it reads with
+/// broadcasting or through a view.
+struct Run {
+  int64_t rows = 0, cols = 0;
+  SmallVector<Operation *> ops;
+  llvm::DenseSet<Value> written, readOther;
+};
+
+/// Whether `op` (an ew or a mask_rows) may join `run`; if so, records it.
+bool join(Run &run, Operation *op) {
+  Value dst = op->getOperand(0);
+  auto dt = cast<tile::BufType>(dst.getType());
+  if (!run.ops.empty() && (dt.getRows() != run.rows || dt.getCols() != run.cols))
+    return false;
+  auto [dstRoot, dstWhole] = rootOf(dst);
+  if (!dstWhole || isFragment(dstRoot) || run.readOther.contains(dstRoot))
+    return false;
+  SmallVector<Value> same, other; // operand roots read at the element / not
+  for (Value v : op->getOperands().drop_front(isa<tile::EwOp>(op) ? 1 : 0)) {
+    if (!isa<tile::BufType>(v.getType()))
+      continue; // mask_rows' row count
+    auto t = cast<tile::BufType>(v.getType());
+    auto [root, whole] = rootOf(v);
+    if (isFragment(root))
+      return false;
+    bool atElement = whole && t.getRows() == dt.getRows() && t.getCols() == dt.getCols();
+    (atElement ? same : other).push_back(root);
+  }
+  for (Value r : other)
+    if (run.written.contains(r) || r == dstRoot)
+      return false;
+  if (run.ops.empty()) {
+    run.rows = dt.getRows();
+    run.cols = dt.getCols();
+  }
+  run.ops.push_back(op);
+  run.written.insert(dstRoot);
+  for (Value r : other)
+    run.readOther.insert(r);
+  (void)same;
+  return true;
+}
+
+struct TileFuseElementwisePass
+    : linac::impl::TileFuseElementwiseBase<TileFuseElementwisePass> {
+  using TileFuseElementwiseBase::TileFuseElementwiseBase;
+
+  void runOnOperation() override {
+    int64_t next = 0;
+    OpBuilder b(&getContext());
+    auto close = [&](Run &run) {
+      if (run.ops.size() >= 2) {
+        for (Operation *op : run.ops)
+          op->setAttr("fuse", b.getI64IntegerAttr(next));
+        ++next;
+      }
+      run = Run();
+    };
+    getOperation().walk([&](Block *block) {
+      Run run;
+      for (Operation &op : *block) {
+        if (!isa<tile::EwOp, tile::MaskRowsOp>(op)) {
+          close(run);
+          continue;
+        }
+        if (!join(run, &op)) {
+          close(run);
+          join(run, &op); // it may start the next run
+        }
+      }
+      close(run);
+    });
+  }
+};
+
+} // namespace
