@@ -340,12 +340,13 @@ LogicalResult Emitter::emitOp(Operation &op) {
         if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
           // The library lays a fragment over the kernel's consumer
           // warpgroups: the mark must say how many there are.
-          auto kernel = a->getParentOfType<tile::KernelOp>();
-          if (groups.getInt() != std::max<int64_t>(1, kernel.getWarps() / 4) ||
-              t.getRows() % 64 || t.getCols() % 64 || t.getStages() != 1)
+          int64_t kernelGroups =
+              std::max<int64_t>(1, a->getParentOfType<tile::KernelOp>().getWarps() / 4);
+          if (groups.getInt() != kernelGroups || t.getRows() % 64 || t.getCols() % 64 ||
+              t.getStages() != 1)
             return a.emitError("a fragment must be one stage of whole 64x64 blocks over the "
                                "kernel's ")
-                   << std::max<int64_t>(1, kernel.getWarps() / 4) << " consumer warpgroup(s)";
+                   << kernelGroups << " consumer warpgroup(s)";
           std::string f = fresh(a, "f");
           line("Frag<" + std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
                std::to_string(groups.getInt()) + "> " + f + "{};");

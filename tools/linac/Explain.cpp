@@ -3,6 +3,7 @@
 #include "dialect/chunk/IR/ChunkDialect.h"
 #include "dialect/lin/IR/Classification.h"
 #include "dialect/tile/IR/TileDialect.h"
+#include "dialect/tile/Transforms/Passes.h"
 
 #include "llvm/Support/Format.h"
 
@@ -94,9 +95,8 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
         auto t = cast<tile::BufType>(a.getType());
         int64_t bytes = t.getRows() * t.getCols() * t.getStages() * 4;
         if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
-          int64_t blocks = t.getRows() / 64 * (t.getCols() / 64);
           fragBytes += bytes;
-          fragRegisters += (blocks + groups.getInt() - 1) / groups.getInt() * 32;
+          fragRegisters += linac::fragmentRegisters(t, groups.getInt());
           return;
         }
         (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) += bytes;

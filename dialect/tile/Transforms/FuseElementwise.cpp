@@ -27,23 +27,6 @@ using namespace mlir;
 
 namespace {
 
-/// The allocation behind a buffer value, and whether the value is it
-/// (not a view or a stage of it).
-std::pair<Value, bool> rootOf(Value v) {
-  bool whole = true;
-  while (Operation *def = v.getDefiningOp()) {
-    if (auto view = dyn_cast<tile::ViewOp>(def)) {
-      v = view.getBuffer();
-      whole = false;
-    } else if (auto stage = dyn_cast<tile::StageOp>(def)) {
-      v = stage.getBuffer();
-    } else {
-      break;
-    }
-  }
-  return {v, whole};
-}
-
 bool isFragment(Value root) {
   Operation *def = root.getDefiningOp();
   return def && def->hasAttr("fragment");
@@ -63,19 +46,21 @@ bool join(Run &run, Operation *op) {
   auto dt = cast<tile::BufType>(dst.getType());
   if (!run.ops.empty() && (dt.getRows() != run.rows || dt.getCols() != run.cols))
     return false;
-  auto [dstRoot, dstWhole] = rootOf(dst);
+  bool dstWhole;
+  Value dstRoot = linac::rootAllocation(dst, &dstWhole);
   if (!dstWhole || isFragment(dstRoot) || run.readOther.contains(dstRoot))
     return false;
-  SmallVector<Value> same, other; // operand roots read at the element / not
+  SmallVector<Value> other; // operand roots read other than at the element
   for (Value v : op->getOperands().drop_front(isa<tile::EwOp>(op) ? 1 : 0)) {
     if (!isa<tile::BufType>(v.getType()))
       continue; // mask_rows' row count
     auto t = cast<tile::BufType>(v.getType());
-    auto [root, whole] = rootOf(v);
+    bool whole;
+    Value root = linac::rootAllocation(v, &whole);
     if (isFragment(root))
       return false;
-    bool atElement = whole && t.getRows() == dt.getRows() && t.getCols() == dt.getCols();
-    (atElement ? same : other).push_back(root);
+    if (!whole || t.getRows() != dt.getRows() || t.getCols() != dt.getCols())
+      other.push_back(root);
   }
   for (Value r : other)
     if (run.written.contains(r) || r == dstRoot)
@@ -88,7 +73,6 @@ bool join(Run &run, Operation *op) {
   run.written.insert(dstRoot);
   for (Value r : other)
     run.readOther.insert(r);
-  (void)same;
   return true;
 }
 

@@ -18,6 +18,15 @@ namespace linac {
 /// reading it (the tile's old contents are dead before it).
 bool definesWhole(mlir::Operation *op, mlir::Value buffer);
 
+/// The tile.alloc result behind a buffer value, through tile.view and
+/// tile.stage; `*whole` (if given) says whether no view was crossed.
+mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
+
+/// Registers per consumer thread a fragment of type `t` takes when spread
+/// over `groups` warpgroups (tile-place-fragments: 32 per 64 x 64 block a
+/// warpgroup holds).
+int64_t fragmentRegisters(mlir::tile::BufType t, int64_t groups);
+
 } // namespace linac
 
 #endif

@@ -29,28 +29,37 @@ namespace linac {
 
 using namespace mlir;
 
-namespace {
-
 constexpr int64_t kBlock = 64; // the tensor cores' output block (the library's kMmaBlock)
+
+Value linac::rootAllocation(Value v, bool *whole) {
+  if (whole)
+    *whole = true;
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<tile::ViewOp>(def)) {
+      v = view.getBuffer();
+      if (whole)
+        *whole = false;
+    } else if (auto stage = dyn_cast<tile::StageOp>(def)) {
+      v = stage.getBuffer();
+    } else {
+      break;
+    }
+  }
+  return v;
+}
+
+int64_t linac::fragmentRegisters(tile::BufType t, int64_t groups) {
+  int64_t blocks = t.getRows() / kBlock * (t.getCols() / kBlock);
+  return (blocks + groups - 1) / groups * 32;
+}
+
+namespace {
 
 bool wholeBlocks(tile::BufType t) {
   return t.getRows() % kBlock == 0 && t.getCols() % kBlock == 0;
 }
 
-/// The allocation a buffer value is (a view or a stage of it included).
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (auto view = dyn_cast<tile::ViewOp>(def))
-      v = view.getBuffer();
-    else if (auto stage = dyn_cast<tile::StageOp>(def))
-      v = stage.getBuffer();
-    else
-      break;
-  }
-  return v;
-}
-
-/// Whether the library's fragment path can run `mma` with `buffer` among
+/// Whether the library's fragment path can run `mma` with a fragment among
 /// its tiles: 16-bit operands, every extent whole blocks, and the
 /// accumulator sharing storage with neither operand (its rounds would
 /// read what earlier rounds wrote).
@@ -58,8 +67,9 @@ bool fragmentMma(tile::MmaOp mma) {
   if (mma.getOperandType() != tile::OperandType::bf16 &&
       mma.getOperandType() != tile::OperandType::f16)
     return false;
-  Value accRoot = rootOf(mma.getAcc());
-  if (accRoot == rootOf(mma.getA()) || accRoot == rootOf(mma.getB()))
+  Value accRoot = linac::rootAllocation(mma.getAcc());
+  if (accRoot == linac::rootAllocation(mma.getA()) ||
+      accRoot == linac::rootAllocation(mma.getB()))
     return false;
   auto acc = cast<tile::BufType>(mma.getAcc().getType());
   auto a = cast<tile::BufType>(mma.getA().getType());
@@ -109,8 +119,7 @@ struct TilePlaceFragmentsPass
       if (type.getSpace() != tile::Space::reg || type.getStages() != 1 || !wholeBlocks(type) ||
           !fragmentUses(alloc.getResult()))
         return;
-      int64_t blocks = type.getRows() / kBlock * (type.getCols() / kBlock);
-      Candidate c{alloc, (blocks + groups - 1) / groups * 32, 0};
+      Candidate c{alloc, linac::fragmentRegisters(type, groups), 0};
       for (Operation *user : alloc.getResult().getUsers())
         if (user->getParentOfType<scf::ForOp>())
           ++c.uses;

@@ -1321,17 +1321,6 @@ __device__ inline void mma_stage_fence() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 }
 
-/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
-/// team's computing warpgroup multiplies.
-__device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
-                                 Operand type, const MmaTeam &team) {
-  mma_stage_fence();
-  sync_team(team);
-  if (!team.computes)
-    return;
-  mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
-}
-
 #else
 #define LINAC_MMA_PATH "mma.sync"
 
@@ -1378,16 +1367,19 @@ __device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa
   }
 }
 
-__device__ inline void mma_stage_fence() {}
+__device__ inline void mma_stage_fence() {} // ldmatrix reads through the generic proxy
+#endif // sm_90a
 
+/// d += A B over one staged K slice (64 rows of A, 64 rows of B^T); the
+/// team's computing warpgroup multiplies.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                                  Operand type, const MmaTeam &team) {
+  mma_stage_fence();
   sync_team(team);
   if (!team.computes)
     return;
   mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
 }
-#endif // sm_90a
 
 /// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
 /// registers out, by `team` in its staging area `stage`.
