@@ -151,6 +151,26 @@ def time_ms(fn, reps, flush):
     return statistics.median(times)
 
 
+def kernel_times(fn):
+    """GPU time of each kernel of one call (torch's profiler, CUPTI): where a
+    case's time goes when it runs several kernels."""
+    from torch.profiler import profile, ProfilerActivity
+    fn()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    parts = []
+    for e in prof.key_averages():
+        us = getattr(e, "device_time_total", None)
+        if us is None:
+            us = getattr(e, "cuda_time_total", 0)
+        if us > 0:
+            parts.append((us, e.key))
+    parts.sort(reverse=True)
+    return ", ".join(f"{name[:40]} {us / 1e3:.3f} ms" for us, name in parts[:6])
+
+
 def measure_rates(flush):
     """Copy bandwidth (bytes read + written per second) and the bf16 matmul
     rate, both measured on this GPU now."""
@@ -348,6 +368,8 @@ def main():
     p.add_argument("--fla-cases", default=".", help="regex: cases FLA runs on")
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--out", default="", help="append the markdown table here")
+    p.add_argument("--kernel-times", action="store_true",
+                   help="after each row, the GPU time of each kernel (torch profiler)")
     a = p.parse_args()
     if a.fla:
         sys.path.insert(0, a.fla)
@@ -414,6 +436,11 @@ def main():
                f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
                f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
         emit(row)
+        if a.kernel_times:
+            try:
+                print(f"  kernels of {case} ({lc.config}): {kernel_times(lc)}", flush=True)
+            except Exception as e:
+                print(f"  kernel times unavailable: {e}", flush=True)
         del lc
         torch.cuda.empty_cache()
     if a.out:

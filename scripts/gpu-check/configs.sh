@@ -4,7 +4,7 @@
 # --config values over the shape's default; default: the default alone),
 # over ragged, varlen, GVA, initial-state, strong-gate and bf16/f16-input
 # cases at head dimensions 64 and 128, against the float64 reference.
-#   CONFIGS='frag=128;frag=192' scripts/gpu-check/configs.sh
+#   [EXAMPLES="gdn kda"] CONFIGS='frag=128;frag=192' scripts/gpu-check/configs.sh
 # Output: $OUT/gpu-configs.txt; exit 1 if any case fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ run() { # config example shape flags...
   fi
 }
 for cfg in "${configs[@]}"; do
-  for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  for ex in ${EXAMPLES:-linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2}; do
     run "$cfg" $ex B=2,T=300,H=2,HV=4,K=128,V=128 --initial-state --dtype bf16
     run "$cfg" $ex B=1,T=400,H=2,HV=2,K=64,V=64 --seqlens 1,0,199,200 --dtype f16
   done

@@ -514,20 +514,31 @@ __device__ inline void copy_elements(const Tile &dst, int64_t valid,
                                      RowAddress src, Element elem,
                                      CopyMode mode, int lane, int lanes) {
   if (mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) {
-    const Tile octets{nullptr, dst.rows, dst.cols / 8, 0};
-    LINAC_FOR_LANE_ELEMENTS(octets, i, o, lane, lanes) {
-      float2 x[4] = {};
-      if (i < valid) {
-        uint4 h = *reinterpret_cast<const uint4 *>(
-            static_cast<const unsigned short *>(static_cast<const void *>(src(i))) + 8 * o);
-        x[0] = halves_to_float2(h.x, mode);
-        x[1] = halves_to_float2(h.y, mode);
-        x[2] = halves_to_float2(h.z, mode);
-        x[3] = halves_to_float2(h.w, mode);
+    // Four 16-byte loads in flight per lane before any store: the copy is
+    // synchronous, so one memory latency per four octets instead of four.
+    const int per = static_cast<int>(dst.cols / 8), n = static_cast<int>(dst.rows) * per;
+    for (int e = lane; e < n; e += 4 * lanes) {
+      uint4 h[4];
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const int x = e + u * lanes, i = x / per;
+        h[u] = make_uint4(0, 0, 0, 0);
+        if (x < n && i < valid)
+          h[u] = *reinterpret_cast<const uint4 *>(
+              static_cast<const unsigned short *>(static_cast<const void *>(src(i))) +
+              8 * (x - i * per));
       }
-      float4 *to = reinterpret_cast<float4 *>(&dst.at(i, 8 * o));
-      to[0] = make_float4(x[0].x, x[0].y, x[1].x, x[1].y);
-      to[1] = make_float4(x[2].x, x[2].y, x[3].x, x[3].y);
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const int x = e + u * lanes, i = x / per;
+        if (x >= n)
+          break;
+        float2 a = halves_to_float2(h[u].x, mode), b = halves_to_float2(h[u].y, mode),
+               c = halves_to_float2(h[u].z, mode), d = halves_to_float2(h[u].w, mode);
+        float4 *to = reinterpret_cast<float4 *>(&dst.at(i, 8 * (x - i * per)));
+        to[0] = make_float4(a.x, a.y, b.x, b.y);
+        to[1] = make_float4(c.x, c.y, d.x, d.y);
+      }
     }
     return;
   }
@@ -593,17 +604,28 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       // its own stores, and lane 0 arrives with the byte count.
       const Tile tail = dst.view(valid, 0, dst.rows - valid, dst.cols);
       LINAC_FOR_LANE_ELEMENTS(tail, i, j, lane, lanes) { tail.at(i, j) = 0.0f; }
-      if (lane == 0) {
+      // Rows contiguous at both ends: one copy; otherwise the 32 lanes of
+      // the issuing warp take every 32nd row (one thread issuing 64 row
+      // copies in turn took longer than the copies).
+      const bool whole = valid > 1 && dst.ld == dst.cols &&
+                         static_cast<const char *>(static_cast<const void *>(src(valid - 1))) ==
+                             static_cast<const char *>(static_cast<const void *>(src(0))) +
+                                 (valid - 1) * rowBytes;
+      if (lane < 32) {
         // Earlier generic-proxy accesses of the stage before the writes.
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-        asm volatile("{\n.reg .b64 state;\n"
-                     "mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
-                     ::"r"(addr), "r"(static_cast<unsigned>(valid) * rowBytes) : "memory");
-        for (int64_t i = 0; i < valid; ++i)
+        if (lane == 0)
+          asm volatile("{\n.reg .b64 state;\n"
+                       "mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
+                       ::"r"(addr), "r"(static_cast<unsigned>(valid) * rowBytes) : "memory");
+        __syncwarp();
+        const int64_t rows = whole ? 1 : valid;
+        const unsigned bytes = whole ? static_cast<unsigned>(valid) * rowBytes : rowBytes;
+        for (int64_t i = lane; i < rows; i += 32)
           asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
                        "[%0], [%1], %2, [%3];\n"
                        ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 0)))),
-                         "l"(src(i)), "r"(rowBytes), "r"(addr)
+                         "l"(src(i)), "r"(bytes), "r"(addr)
                        : "memory");
       }
       if (roles && lane != 0)
@@ -890,9 +912,19 @@ __device__ inline void ew_flat(float *dst, const float *a, const float *b,
     d4[e] = apply_op4<K>(a4[e], b4[e]);
 }
 
-/// One copy for every call site (not inlined: fifteen loops at each would
-/// crowd the kernel body's registers).
-__device__ __noinline__ void ew_flat(Ew k, float *dst, const float *a,
+/// Element-wise dispatchers and the ops that call them are inlined: the
+/// emitted call passes the op as a constant, so the switch folds to one
+/// loop, and a call would make the caller save the fragments it keeps in
+/// registers around it. LINAC_EW_OUTLINED keeps one out-of-line copy of
+/// each (smaller code, a call per op).
+#ifdef LINAC_EW_OUTLINED
+#define LINAC_EW_INLINE __noinline__
+#define LINAC_EW_ENTRY inline
+#else
+#define LINAC_EW_INLINE __forceinline__
+#define LINAC_EW_ENTRY __forceinline__
+#endif
+__device__ LINAC_EW_INLINE void ew_flat(Ew k, float *dst, const float *a,
                                      const float *b, int n) {
   switch (k) {
 #define LINAC_EW_FLAT(op)                                                      \
@@ -947,7 +979,7 @@ __device__ inline void ew_bcast(const Tile &dst, const Tile &a, Bcast ka,
 }
 
 /// The dispatcher, as for ew_flat.
-__device__ __noinline__ void ew_bcast(Ew k, const Tile dst, const Tile a,
+__device__ LINAC_EW_INLINE void ew_bcast(Ew k, const Tile dst, const Tile a,
                                       Bcast ka, const Tile b, Bcast kb) {
   switch (k) {
 #define LINAC_EW_BCAST(op)                                                     \
@@ -972,7 +1004,7 @@ __device__ inline bool same_flat(const Tile &dst, const Tile &a) {
 // emitted code guarantees; each element is read before it is written. No
 // barrier first: every op ends with one (and a copy's tile is read only
 // after its wait, which ends with one).
-__device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
+__device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
   Bcast ka;
   if (same_flat(dst, a))
@@ -983,7 +1015,7 @@ __device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
   sync_consumers();
 }
-__device__ inline void ew(Block &, Ew k, const Tile &dst, const Tile &a,
+__device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   Bcast ka, kb;
