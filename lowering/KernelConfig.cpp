@@ -139,10 +139,29 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   return "";
 }
 
+ChooserTarget chooserTargetOf(const std::string &name) {
+  if (name == "sm_90a")
+    return ChooserTarget::sm90a;
+  if (name == "sm_80")
+    return ChooserTarget::sm80;
+  return ChooserTarget::cpu;
+}
+
+int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk) {
+  // sm_90a, chunks of 64: up to 192 registers per thread (H200,
+  // 8x4096x16: GDN 7.06 -> 6.27 ms, KDA 20.3 -> 18.4, DeltaNet 5.89 ->
+  // 5.98; bench/results/bench-h200.md). The kernels then spill about 1 KB
+  // per thread, which costs less than the scratch saved. Not measured at
+  // chunk 32 (only the state is whole blocks there), and not on sm_80
+  // (its mma.sync path spills 2.5 KB per thread with them).
+  return target == ChooserTarget::sm90a && chunk == 64 ? 192 : 0;
+}
+
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                bool reducesOverV, bool tensorCores) {
+                                bool reducesOverV, ChooserTarget target) {
   (void)K;
+  const bool tensorCores = target != ChooserTarget::cpu;
   KernelConfig c;
   c.mma = tensorCores ? "bf16" : "f32";
   // Two consumer warpgroups on GPUs: the element-wise loops are bound by
@@ -158,14 +177,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
     c.stages = 1;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
-  // GPUs, chunks of 64: register tiles of whole 64 x 64 blocks in
-  // registers, up to 192 per thread (H200, 8x4096x16: GDN 7.06 -> 6.27 ms,
-  // KDA 20.3 -> 18.4, DeltaNet 5.89 -> 5.98; bench/results/bench-h200.md).
-  // The kernels then spill about 1 KB per thread, which costs less than
-  // the scratch saved. Not measured at chunk 32 (only the state is whole
-  // blocks there), so not chosen.
-  if (tensorCores && c.chunk == 64)
-    c.frag = 192;
+  c.frag = defaultFragmentBudget(target, c.chunk);
   c.subBlock = 16;
   if (sequences * headsV < 128 && !reducesOverV) {
     if (perSequence >= 16 * c.chunk) {

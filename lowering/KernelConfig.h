@@ -56,7 +56,8 @@ struct KernelConfig {
   /// target runs the same emitted code with fragments as plain tiles.
   int64_t frag = 0;
   /// Runs of element-wise ops of one shape as one loop with one barrier
-  /// (tile-fuse-elementwise). Off by default: not yet measured on a GPU.
+  /// (tile-fuse-elementwise). Off by default: no gain measured on an H200
+  /// (GDN 8x4096x16 6.01 -> 5.90 ms, KDA 18.75 -> 19.21; bench-h200.md).
   bool fuse = false;
 
   std::string str() const;
@@ -70,20 +71,33 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &config);
 std::string validateKernelConfig(const KernelConfig &config, int64_t K,
                                  int64_t V);
 
+/// What the default chooser knows of the target it chooses for.
+enum class ChooserTarget { cpu, sm80, sm90a };
+
+/// "sm_90a" and "sm_80" name GPU targets; every other name (cpu, chunk,
+/// reference, empty) chooses as for the cpu target.
+ChooserTarget chooserTargetOf(const std::string &name);
+
+/// Registers per consumer thread that the default config gives register
+/// tiles of whole 64 x 64 blocks (config frag): 192 on sm_90a at chunk 64,
+/// 0 otherwise (measured on sm_90a at chunk 64 only). The driver asks again
+/// when it steps a config down to chunk 32.
+int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk);
+
 /// The default choice for a problem: chunk 64 (32 for short sequences),
 /// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
 /// (fewer than 128): a sequence split for long sequences (at least 16
 /// chunks each; segments of 8 chunks), else a V split when V is a multiple
 /// of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
-/// mma operands are bf16 on targets with tensor cores (`tensorCores`, the
-/// GPU targets; the precision FLA's kernels use), f32 elsewhere; GPU
-/// blocks have 8 consumer warps, keep hot register tiles in registers
-/// (frag=192) and promote others to shared memory.
+/// mma operands are bf16 on the GPU targets (tensor cores; the precision
+/// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer
+/// warps, one input stage and promote hot register tiles to shared memory,
+/// and keep tiles in registers per defaultFragmentBudget.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 bool reducesOverV = false,
-                                bool tensorCores = false);
+                                ChooserTarget target = ChooserTarget::cpu);
 
 } // namespace linac
 

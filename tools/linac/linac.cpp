@@ -182,14 +182,11 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::Dims &dims,
                           const std::vector<int64_t> &cuSeqlens,
                           bool reducesOverV, linac::KernelConfig &config,
-                          bool gpu = false) {
+                          const std::string &target = "") {
   int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
   config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
-                                     dims.K, dims.V, reducesOverV, gpu);
-  // Register tiles in registers are measured on sm_90a only (the sm_80
-  // mma.sync path spills 2.5 KB per thread with them): not sm_80's default.
-  if (auto t = values.find("--target"); t != values.end() && t->second == "sm_80")
-    config.frag = 0;
+                                     dims.K, dims.V, reducesOverV,
+                                     linac::chooserTargetOf(target));
   auto it = values.find("--config");
   if (it != values.end())
     if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
@@ -334,9 +331,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
       config.stages = 1;
     } else {
       config.chunk = 32;
-      // The default keeps register tiles in registers at chunk 64 only.
+      // The default's register budget for the new chunk size.
       if (given.frag < 0)
-        config.frag = 0;
+        config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
@@ -416,7 +413,7 @@ int compileCommand(int argc, char **argv) {
   if (emit != "lin") // the default config also depends on the variant
     (void)resolveConfig(flags.values, dims, {},
                         lin::classify(loaded->variant).reducesOverV, config,
-                        gpu);
+                        gpu ? (target.empty() ? "sm_90a" : target) : "");
   if (gpu) {
     if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
                            configText(flags),
@@ -684,7 +681,7 @@ int runCommand(int argc, char **argv) {
   // The default config also depends on the variant and the target
   // (validated above).
   (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config,
-                      gpuTarget);
+                      gpuTarget ? target : "");
 
   linac::Problem problem =
       linac::makeRandomProblem(loaded->variant, dims, cuSeqlens,
@@ -884,7 +881,8 @@ int explainCommand(int argc, char **argv) {
   if (!gpu && target != "cpu")
     return usageError("--target " + target + ": explain targets cpu, sm_90a or sm_80");
   (void)resolveConfig(flags.values, dims, cuSeqlens,
-                      lin::classify(loaded->variant).reducesOverV, config, gpu);
+                      lin::classify(loaded->variant).reducesOverV, config,
+                      gpu ? target : "");
   std::string chosen = config.str();
   if (gpu) { // the config the GPU emission ends with (it may step down)
     Session probe;

@@ -1,0 +1,74 @@
+//===- KernelConfigTest.cpp - the default chooser per target ---------------===//
+#include "lowering/KernelConfig.h"
+
+#include <gtest/gtest.h>
+
+using linac::ChooserTarget;
+using linac::chooseKernelConfig;
+using linac::KernelConfig;
+
+namespace {
+
+// 8 x 4096 tokens, 16 heads, K = V = 128: the benchmark's main shape.
+KernelConfig mainShape(ChooserTarget target) {
+  return chooseKernelConfig(8, 16, 8 * 4096, 128, 128, false, target);
+}
+
+TEST(KernelConfig, TargetNames) {
+  EXPECT_EQ(linac::chooserTargetOf("sm_90a"), ChooserTarget::sm90a);
+  EXPECT_EQ(linac::chooserTargetOf("sm_80"), ChooserTarget::sm80);
+  EXPECT_EQ(linac::chooserTargetOf("cpu"), ChooserTarget::cpu);
+  EXPECT_EQ(linac::chooserTargetOf(""), ChooserTarget::cpu);
+  EXPECT_EQ(linac::chooserTargetOf("sm_90"), ChooserTarget::cpu);
+}
+
+TEST(KernelConfig, FragmentsOnSm90aAtChunk64Only) {
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm90a, 64), 192);
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm90a, 32), 0);
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm80, 64), 0);
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::cpu, 64), 0);
+}
+
+TEST(KernelConfig, GpuDefaults) {
+  KernelConfig h = mainShape(ChooserTarget::sm90a);
+  EXPECT_EQ(h.chunk, 64);
+  EXPECT_EQ(h.mma, "bf16");
+  EXPECT_EQ(h.warps, 8);
+  EXPECT_EQ(h.stages, 1);
+  EXPECT_TRUE(h.promote);
+  EXPECT_EQ(h.frag, 192);
+  EXPECT_EQ(h.split, KernelConfig::Split::Head);
+  KernelConfig a = mainShape(ChooserTarget::sm80);
+  EXPECT_EQ(a.mma, "bf16");
+  EXPECT_EQ(a.frag, 0); // only the fragment budget differs from sm_90a
+  a.frag = h.frag;
+  EXPECT_EQ(a.str(), h.str());
+}
+
+TEST(KernelConfig, CpuDefaults) {
+  KernelConfig c = mainShape(ChooserTarget::cpu);
+  EXPECT_EQ(c.mma, "f32");
+  EXPECT_EQ(c.warps, 4);
+  EXPECT_FALSE(c.promote);
+  EXPECT_EQ(c.frag, 0);
+}
+
+TEST(KernelConfig, ShortSequencesTakeChunk32WithoutFragments) {
+  KernelConfig c = chooseKernelConfig(4, 16, 4 * 32, 128, 128, false,
+                                      ChooserTarget::sm90a);
+  EXPECT_EQ(c.chunk, 32);
+  EXPECT_EQ(c.frag, 0);
+}
+
+TEST(KernelConfig, FewHeadsSplitTheSequence) {
+  KernelConfig c = chooseKernelConfig(1, 16, 8192, 128, 128, false,
+                                      ChooserTarget::sm90a);
+  EXPECT_EQ(c.split, KernelConfig::Split::Sequence);
+  EXPECT_EQ(c.segment, 8);
+  // A variant that reduces over V keeps whole states per block.
+  KernelConfig r = chooseKernelConfig(1, 16, 8192, 128, 128, true,
+                                      ChooserTarget::sm90a);
+  EXPECT_EQ(r.split, KernelConfig::Split::Head);
+}
+
+} // namespace
