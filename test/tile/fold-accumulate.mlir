@@ -66,3 +66,54 @@ tile.kernel @kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 
 // GDN: tile.mma %[[S]], %{{[0-9]+}}, %{{[0-9]+}} {accumulate, operand_type = #tile<operand f32>, transpose_a} : <reg, 16x8xf32>
 // GDN-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
 // GDN: tile.store_state %[[S]] 
+
+// Variants without decay: the update is S = S + A^T B, the sum in place on
+// the carried state (after the copy fold). It becomes S += A^T B.
+// CHECK-LABEL: tile.kernel @in_place
+// CHECK-NOT: name = "y"
+// CHECK: scf.for
+// CHECK-NEXT: tile.mma %[[S:.+]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: }
+// CHECK: tile.store_state %[[S]]
+tile.kernel @in_place attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.ew add %s, %y, %s : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+  }
+  tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 8x8xf32>
+}
+
+// Not folded in place: S is read between the mma and the sum (it must be
+// the old S there), or the mma reads S itself.
+// CHECK-LABEL: tile.kernel @in_place_kept
+// CHECK: tile.mma %[[Y:[^,]+]], %{{.+}}, %{{.+}} {operand_type
+// CHECK: tile.ew mul
+// CHECK: tile.ew add %{{.+}}, %{{.+}}, %[[Y]]
+// CHECK: tile.mma %[[Y2:[^,]+]], %{{.+}}, %{{.+}} {operand_type
+// CHECK: tile.ew add %{{.+}}, %{{.+}}, %[[Y2]]
+tile.kernel @in_place_kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %q = tile.alloc {name = "q"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %y2 = tile.alloc {name = "y2"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.ew mul %q, %s, %s : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew add %s, %s, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y2, %s, %q {operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew add %s, %s, %y2 : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+  }
+  tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 8x8xf32>
+}

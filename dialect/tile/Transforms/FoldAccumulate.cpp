@@ -7,7 +7,10 @@
 //    there becomes that mma accumulating into X (X += A B), Z renamed X;
 //  - a copy S = X whose X an element-wise op wrote (and an accumulating mma
 //    then added to), with S untouched in between, becomes those ops written
-//    into S itself (the element-wise op in place).
+//    into S itself (the element-wise op in place);
+//  - a sum in place, S = S + Y, whose Y is a non-accumulating mma's result
+//    read only there, with S untouched between the mma and the sum,
+//    becomes S += A B (variants without decay: S' = S + K^T U).
 // The update is then S = g S in place and S += K^T U on the tensor cores.
 // Numerics: the sum happens in the mma's fp32 accumulator instead of a
 // separate fp32 add (the same operands, one rounding fewer or the same).
@@ -58,10 +61,55 @@ struct TileFoldAccumulatePass
     return true;
   }
 
+  /// The non-accumulating mma that writes y, if y is a plain tile read
+  /// only by that mma (as its accumulator) and by `add`, after the mma, in
+  /// the add's block.
+  tile::MmaOp soleProducer(Value y, tile::EwOp add) {
+    SmallVector<Operation *> yUsers;
+    if (!plainAlloc(y) || !usersIn(y, add->getBlock(), yUsers) || yUsers.size() != 2)
+      return nullptr;
+    auto mma = dyn_cast<tile::MmaOp>(yUsers[0] == add ? yUsers[1] : yUsers[0]);
+    if (!mma || mma.getAcc() != y || mma.getAccumulate() || position[mma] > position[add])
+      return nullptr;
+    return mma;
+  }
+
+  /// S = S + Y (either order), Y = A B read only here, nothing touching S
+  /// between the mma and the sum: S += A B. The sum reads each element of S
+  /// once, as the accumulating mma does, so S may come from outside the
+  /// block or be carried across iterations.
+  bool foldSumInPlace(tile::EwOp add) {
+    Value s = add.getDst();
+    if (!plainAlloc(s))
+      return false;
+    Value y = add.getLhs() == s ? add.getRhs() : add.getRhs() == s ? add.getLhs() : Value();
+    if (!y || y == s || !sameShape(y, s))
+      return false;
+    tile::MmaOp mma = soleProducer(y, add);
+    if (!mma || mma.getA() == s || mma.getB() == s)
+      return false;
+    Block *block = add->getBlock();
+    unsigned from = position[mma], to = position[add];
+    // (Uses outside this block run before or after it whole.)
+    for (Operation *u : s.getUsers()) {
+      Operation *here = block->findAncestorOpInBlock(*u);
+      if (here && here != add.getOperation() && position[here] > from &&
+          position[here] < to)
+        return false;
+    }
+    mma.getAccMutable().assign(s);
+    mma.setAccumulate(true);
+    add.erase();
+    y.getDefiningOp()->erase();
+    return true;
+  }
+
   /// Z = X + Y, Y = A B (not accumulating) read only here: X += A B.
   bool foldSum(tile::EwOp add) {
     if (add.getKind() != tile::EwKind::add || !add.getRhs())
       return false;
+    if (foldSumInPlace(add))
+      return true;
     Block *block = add->getBlock();
     Value z = add.getDst();
     for (auto [x, y] : {std::pair{add.getLhs(), add.getRhs()},
