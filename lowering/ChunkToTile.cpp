@@ -277,32 +277,54 @@ public:
         // Read in place from this chunk's shared stage (released by the
         // barrier at the end of the chunk).
         bufs[result] = inputTiles.lookup(result);
-      } else if (isa<lin::ParamOp, lin::ConstantOp, lin::ScaleOp>(op)) {
-        // Loaded once per kernel, before the chunk loop (see loadInvariants).
+      } else if (invariant.contains(result)) {
+        // Computed once per kernel, before the chunk loop (loadInvariants).
         continue;
-      } else if (isa<lin::L2NormOp>(op)) {
-        Value buf = reg(result, "l2norm");
-        tile::RowL2NormOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)));
-        bufs[result] = buf;
-      } else if (isa<lin::DotOp>(op)) {
-        Value buf = reg(result, "dot");
-        tile::RowDotOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)),
-                               bufs.lookup(op.getOperand(1)));
-        bufs[result] = buf;
       } else {
-        Value buf = reg(result, op.getName().stripDialect());
-        ew(ewKindOf(&op), buf, bufs.lookup(op.getOperand(0)),
-           op.getNumOperands() > 1 ? bufs.lookup(op.getOperand(1)) : Value());
-        bufs[result] = buf;
+        lowerLinOp(op);
       }
     }
     return success();
   }
 
-  /// Parameters, constants and the scale: once per kernel.
+  /// One computing op of the per-token region, its operands' tiles known.
+  void lowerLinOp(Operation &op) {
+    Value result = op.getResult(0);
+    if (isa<lin::L2NormOp>(op)) {
+      Value buf = reg(result, "l2norm");
+      tile::RowL2NormOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)));
+      bufs[result] = buf;
+    } else if (isa<lin::DotOp>(op)) {
+      Value buf = reg(result, "dot");
+      tile::RowDotOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)),
+                             bufs.lookup(op.getOperand(1)));
+      bufs[result] = buf;
+    } else {
+      Value buf = reg(result, op.getName().stripDialect());
+      ew(ewKindOf(&op), buf, bufs.lookup(op.getOperand(0)),
+         op.getNumOperands() > 1 ? bufs.lookup(op.getOperand(1)) : Value());
+      bufs[result] = buf;
+    }
+  }
+
+  /// Parameters, constants, the scale and what is computed from them alone
+  /// (e.g. GDN's -exp(A_log)): once per kernel, not per chunk.
   void loadInvariants(chunk::PerTokenOp pt) {
     for (Operation &op : pt.getBody().front()) {
       Value result = op.getNumResults() ? op.getResult(0) : Value();
+      if (result && !isa<lin::InputOp, chunk::TokenYieldOp>(op))
+        invariant.insert(result);
+      if (result && !isa<lin::InputOp, lin::ParamOp, lin::ConstantOp, lin::ScaleOp,
+                         chunk::TokenYieldOp>(op)) {
+        if (op.getNumOperands() == 0 ||
+            !llvm::all_of(op.getOperands(),
+                          [&](Value v) { return invariant.contains(v); })) {
+          invariant.erase(result);
+          continue;
+        }
+        lowerLinOp(op);
+        continue;
+      }
       if (auto param = dyn_cast<lin::ParamOp>(op)) {
         Value buf = reg(result, param.getName());
         // A V-width parameter: this block's columns.
@@ -364,6 +386,12 @@ public:
           return success();
         })
         .Case<chunk::TransposeOp>([&](chunk::TransposeOp tr) {
+          // A 1 x 1 tile is its own transpose (a scalar decay's exp(G_C)).
+          auto in = cast<tile::BufType>(get(tr.getInput()).getType());
+          if (in.getRows() == 1 && in.getCols() == 1) {
+            bufs[tr.getResult()] = get(tr.getInput());
+            return success();
+          }
           Value dst = reg(tr.getResult(), "transpose");
           tile::TransposeOp::create(b, loc, dst, get(tr.getInput()));
           bufs[tr.getResult()] = dst;
@@ -445,6 +473,7 @@ public:
   Operation *allocPoint = nullptr;
   Value zero, seq, head, qkHead, start, length, vCol;
   llvm::DenseMap<Value, Value> bufs; // chunk/lin value -> tile buffer
+  llvm::DenseSet<Value> invariant;   // per-token values the same every chunk
 };
 
 struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {

@@ -519,23 +519,25 @@ __device__ inline void copy_elements(const Tile &dst, int64_t valid,
     const int per = static_cast<int>(dst.cols / 8), n = static_cast<int>(dst.rows) * per;
     for (int e = lane; e < n; e += 4 * lanes) {
       uint4 h[4];
+      int row[4], oct[4];
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
-        const int x = e + u * lanes, i = x / per;
+        const int x = e + u * lanes;
+        row[u] = x / per;
+        oct[u] = x - row[u] * per;
         h[u] = make_uint4(0, 0, 0, 0);
-        if (x < n && i < valid)
+        if (x < n && row[u] < valid)
           h[u] = *reinterpret_cast<const uint4 *>(
-              static_cast<const unsigned short *>(static_cast<const void *>(src(i))) +
-              8 * (x - i * per));
+              static_cast<const unsigned short *>(static_cast<const void *>(src(row[u]))) +
+              8 * oct[u]);
       }
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
-        const int x = e + u * lanes, i = x / per;
-        if (x >= n)
+        if (e + u * lanes >= n)
           break;
         float2 a = halves_to_float2(h[u].x, mode), b = halves_to_float2(h[u].y, mode),
                c = halves_to_float2(h[u].z, mode), d = halves_to_float2(h[u].w, mode);
-        float4 *to = reinterpret_cast<float4 *>(&dst.at(i, 8 * (x - i * per)));
+        float4 *to = reinterpret_cast<float4 *>(&dst.at(row[u], 8 * oct[u]));
         to[0] = make_float4(a.x, a.y, b.x, b.y);
         to[1] = make_float4(c.x, c.y, d.x, d.y);
       }
@@ -830,14 +832,15 @@ __device__ inline void identity(Block &, const Tile &dst) {
   sync_consumers();
 }
 
-/// Zeroes rows [valid, rows): a full chunk visits nothing.
+/// Zeroes rows [valid, rows). Every op ends with its own barrier, so one
+/// that writes nothing (every chunk but a sequence's last) needs none.
 __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   LINAC_CONSUMERS_ONLY;
   int64_t first = valid < 0 ? 0 : valid;
-  if (first < dst.rows) {
-    const Tile tail = dst.view(first, 0, dst.rows - first, dst.cols);
-    LINAC_FOR_ELEMENTS(tail, i, j) { tail.at(i, j) = 0.0f; }
-  }
+  if (first >= dst.rows)
+    return;
+  const Tile tail = dst.view(first, 0, dst.rows - first, dst.cols);
+  LINAC_FOR_ELEMENTS(tail, i, j) { tail.at(i, j) = 0.0f; }
   sync_consumers();
 }
 
