@@ -311,20 +311,20 @@ public:
   /// (e.g. GDN's -exp(A_log)): once per kernel, not per chunk.
   void loadInvariants(chunk::PerTokenOp pt) {
     for (Operation &op : pt.getBody().front()) {
-      Value result = op.getNumResults() ? op.getResult(0) : Value();
-      if (result && !isa<lin::InputOp, chunk::TokenYieldOp>(op))
-        invariant.insert(result);
-      if (result && !isa<lin::InputOp, lin::ParamOp, lin::ConstantOp, lin::ScaleOp,
-                         chunk::TokenYieldOp>(op)) {
+      if (op.getNumResults() == 0 || isa<lin::InputOp>(op))
+        continue;
+      Value result = op.getResult(0);
+      if (!isa<lin::ParamOp, lin::ConstantOp, lin::ScaleOp>(op)) {
+        // A computing op: invariant when every operand is.
         if (op.getNumOperands() == 0 ||
             !llvm::all_of(op.getOperands(),
-                          [&](Value v) { return invariant.contains(v); })) {
-          invariant.erase(result);
+                          [&](Value v) { return invariant.contains(v); }))
           continue;
-        }
+        invariant.insert(result);
         lowerLinOp(op);
         continue;
       }
+      invariant.insert(result);
       if (auto param = dyn_cast<lin::ParamOp>(op)) {
         Value buf = reg(result, param.getName());
         // A V-width parameter: this block's columns.

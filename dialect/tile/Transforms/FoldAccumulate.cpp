@@ -117,13 +117,11 @@ struct TileFoldAccumulatePass
       if (!plainAlloc(x) || !plainAlloc(y) || !plainAlloc(z) || x == y || x == z ||
           y == z || !sameShape(x, z) || !sameShape(y, z))
         continue;
-      SmallVector<Operation *> yUsers, xUsers, zUsers;
-      if (!usersIn(y, block, yUsers) || yUsers.size() != 2 || !usersIn(x, block, xUsers) ||
-          !usersIn(z, block, zUsers))
+      SmallVector<Operation *> xUsers, zUsers;
+      if (!usersIn(x, block, xUsers) || !usersIn(z, block, zUsers))
         continue;
-      auto mma = dyn_cast<tile::MmaOp>(yUsers[0] == add ? yUsers[1] : yUsers[0]);
-      if (!mma || mma.getAcc() != y || mma.getAccumulate() || mma.getA() == x ||
-          mma.getB() == x || position[mma] > position[add])
+      tile::MmaOp mma = soleProducer(y, add);
+      if (!mma || mma.getA() == x || mma.getB() == x)
         continue;
       // X is written before the mma and not used after it but by the sum
       // (it changes at the mma now); Z is only written by the sum and read

@@ -606,14 +606,14 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       // its own stores, and lane 0 arrives with the byte count.
       const Tile tail = dst.view(valid, 0, dst.rows - valid, dst.cols);
       LINAC_FOR_LANE_ELEMENTS(tail, i, j, lane, lanes) { tail.at(i, j) = 0.0f; }
-      // Rows contiguous at both ends: one copy; otherwise the 32 lanes of
-      // the issuing warp take every 32nd row (one thread issuing 64 row
-      // copies in turn took longer than the copies).
-      const bool whole = valid > 1 && dst.ld == dst.cols &&
-                         static_cast<const char *>(static_cast<const void *>(src(valid - 1))) ==
-                             static_cast<const char *>(static_cast<const void *>(src(0))) +
-                                 (valid - 1) * rowBytes;
       if (lane < 32) {
+        // Rows contiguous at both ends: one copy; otherwise the 32 lanes of
+        // the issuing warp take every 32nd row (one thread issuing 64 row
+        // copies in turn took longer than the copies).
+        const bool whole = valid > 1 && dst.ld == dst.cols &&
+                           static_cast<const char *>(static_cast<const void *>(src(valid - 1))) ==
+                               static_cast<const char *>(static_cast<const void *>(src(0))) +
+                                   (valid - 1) * rowBytes;
         // Earlier generic-proxy accesses of the stage before the writes.
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
         if (lane == 0)
