@@ -432,7 +432,11 @@ def main():
                 agree = compare_with_fla(lc, variant)
         speed = f"{ms / fla_ms:.2f}" if fla_ms else ""
         fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
-        row = (f"| {case} | {lc.config} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
+        # A kernel file named CASE@TAG.cu (CONFIGS, or a variant made by
+        # hand) is labelled with its tag too.
+        tag = fname.stem.partition("@")[2]
+        label = lc.config + (f" [@{tag}]" if tag else "")
+        row = (f"| {case} | {label} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
                f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
                f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
         emit(row)
