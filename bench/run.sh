@@ -12,7 +12,10 @@
 # autotunes for minutes, so pick cases with --fla-cases ('' for none).
 # CONFIGS (';'-separated --config values) times each case again with each
 # config beside the default one (a config that cannot fit is skipped with
-# linac's reason), to compare configs on this GPU.
+# linac's reason), to compare configs on this GPU. Any other CASE@TAG.cu in
+# /tmp/linac-bench/kernels (a kernel source edited by hand, e.g. a #define
+# in front of it to try a library variant) is timed beside the case too,
+# labelled [@TAG].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=/tmp/linac-bench
