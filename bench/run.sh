@@ -14,8 +14,8 @@
 # config beside the default one (a config that cannot fit is skipped with
 # linac's reason), to compare configs on this GPU. Any other CASE@TAG.cu in
 # /tmp/linac-bench/kernels (a kernel source edited by hand, e.g. a #define
-# in front of it to try a library variant) is timed beside the case too,
-# labelled [@TAG].
+# in front of it to try a library variant; bench/variant.sh makes them) is
+# timed beside the case too, labelled [@TAG].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=/tmp/linac-bench
