@@ -2085,10 +2085,16 @@ struct ModuleInfo {
 
 #define LINAC_KERNEL(name)                                                     \
   __device__ __forceinline__ void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
+/// Blocks the compiler keeps registers for on one multiprocessor (one: a
+/// block of 256 threads may use 255 registers each); defined in front of a
+/// kernel source to try more resident blocks (bench/variant.sh --define).
+#ifndef LINAC_BLOCKS_PER_SM
+#define LINAC_BLOCKS_PER_SM 1
+#endif
 /// The launchable kernel; `threads` is its block size (the compiler keeps
-/// its registers within what one block of that size may use).
+/// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads)                                             \
-  extern "C" __global__ void __launch_bounds__(threads, 1)                     \
+  extern "C" __global__ void __launch_bounds__(threads, LINAC_BLOCKS_PER_SM)   \
       name##_entry(const ::linac::tile::Launch *L) {                           \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
