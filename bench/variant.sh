@@ -41,7 +41,9 @@ out=$dir/$case_@$tag.cu
 "$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" \
   ${config:+--config "$config"} -o "$out.tmp"
 {
-  for d in ${defines[@]+"${defines[@]}"}; do echo "#define ${d%%=*} ${d#*=}" | sed "s/ ${d%%=*}\$/ 1/"; done
+  for d in ${defines[@]+"${defines[@]}"}; do
+    if [[ "$d" == *=* ]]; then echo "#define ${d%%=*} ${d#*=}"; else echo "#define $d 1"; fi
+  done
   if [ -n "$shared" ]; then
     # Kernel table rows: {"name", {grid}, vtileCols, segmentChunks, sharedBytes, regBytes, fn}.
     sed -E "s/^(  \{\"[a-z0-9_]+\", \{[^}]*\}, -?[0-9]+, -?[0-9]+, )[0-9]+,/\1$shared,/" "$out.tmp"
