@@ -5,6 +5,7 @@
 #include "dialect/tile/IR/TileDialect.h"
 #include "dialect/tile/Transforms/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/Support/Format.h"
 
 #include <map>
@@ -84,6 +85,43 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
   }
 }
 
+
+/// Ops that do block-wide work under `root`, a run of fused element-wise
+/// ops (tile-fuse-elementwise) counted once; index, view, stage and
+/// allocation bookkeeping not counted.
+static int64_t blockWideSteps(Operation *root) {
+  int64_t steps = 0, lastRun = -1;
+  root->walk([&](Operation *op) {
+    if (op == root || !op->getDialect() || op->getDialect()->getNamespace() != "tile" ||
+        isa<tile::KernelOp, tile::ProgramIdOp, tile::SequenceOp, tile::QkHeadOp,
+            tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
+            tile::StageOp, tile::ViewOp>(op))
+      return;
+    if (auto run = op->getAttrOfType<IntegerAttr>("fuse")) {
+      if (run.getInt() == lastRun)
+        return;
+      lastRun = run.getInt();
+    } else {
+      lastRun = -1;
+    }
+    ++steps;
+  });
+  return steps;
+}
+
+/// The steps of one chunk: the body of the kernel's outermost loop (over
+/// chunks; over segments when combining segment maps), or the whole kernel
+/// of a chunk-parallel one.
+static int64_t chunkSteps(tile::KernelOp kernel) {
+  if (kernel.getKind() == "parallel")
+    return blockWideSteps(kernel);
+  int64_t steps = 0;
+  kernel.walk([&](scf::ForOp loop) {
+    if (!loop->getParentOfType<scf::ForOp>())
+      steps += blockWideSteps(loop);
+  });
+  return steps;
+}
 void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
@@ -136,6 +174,11 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                              "barrier"})
       if (counts.count(name))
         os << " " << counts[name] << " " << name;
+    // The chunk loop's length in block-wide steps (each waits for the one
+    // before it): what the GPU kernels' time follows (docs/performance.md).
+    if (int64_t steps = chunkSteps(kernel))
+      os << "\n    per " << (kind == "segment_combine" ? "segment" : "chunk") << ": " << steps
+         << " block-wide steps";
     os << "\n";
   }
 }
