@@ -85,7 +85,6 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
   }
 }
 
-
 /// Ops that do block-wide work under `root`, a run of fused element-wise
 /// ops (tile-fuse-elementwise) counted once; index, view, stage and
 /// allocation bookkeeping not counted.
@@ -122,6 +121,7 @@ static int64_t chunkSteps(tile::KernelOp kernel) {
   });
   return steps;
 }
+
 void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
