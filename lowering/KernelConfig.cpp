@@ -157,6 +157,14 @@ int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk) {
   return target == ChooserTarget::sm90a && chunk == 64 ? 192 : 0;
 }
 
+int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
+  // sm_90a, chunks of 64: two sub-blocks of 32 (H200, 8x4096x16 with the
+  // tiled gram_diag: KDA 17.8 -> 16.5 ms, GLA 8.8 -> 7.8, KDA 1x8192x16
+  // 12.0 -> 10.7; DPLR and GDN-2 within 2%; 64, one element-wise block,
+  // was slower: bench/results/bench-h200.md). Elsewhere not measured.
+  return target == ChooserTarget::sm90a && chunk == 64 ? 32 : 16;
+}
+
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 bool reducesOverV, ChooserTarget target) {
@@ -178,7 +186,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.frag = defaultFragmentBudget(target, c.chunk);
-  c.subBlock = 16;
+  c.subBlock = defaultSubBlock(target, c.chunk);
   if (sequences * headsV < 128 && !reducesOverV) {
     if (perSequence >= 16 * c.chunk) {
       c.split = KernelConfig::Split::Sequence;

@@ -84,6 +84,11 @@ ChooserTarget chooserTargetOf(const std::string &name);
 /// when it steps a config down to chunk 32.
 int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk);
 
+/// Rows per sub-block of per-channel decayed Gram matrices that the default
+/// config takes (config sub): 32 on sm_90a at chunk 64, 16 otherwise. The
+/// driver asks again when it steps a config down to chunk 32.
+int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
+
 /// The default choice for a problem: chunk 64 (32 for short sequences),
 /// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
 /// (fewer than 128): a sequence split for long sequences (at least 16

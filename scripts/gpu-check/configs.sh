@@ -33,6 +33,9 @@ for cfg in "${configs[@]}"; do
     run "$cfg" $ex B=1,T=400,H=2,HV=2,K=64,V=64 --seqlens 1,0,199,200 --dtype f16
   done
   run "$cfg" gdn B=1,T=200,H=1,HV=2,K=128,V=128 --gates strong --initial-state
+  # Per-channel gates: the Gram sub-blocks' reference points under strong decay.
+  run "$cfg" kda B=1,T=200,H=1,HV=2,K=128,V=128 --gates strong --initial-state
+  run "$cfg" gla B=1,T=200,H=1,K=128,V=128 --gates strong
   run "$cfg" kda B=1,T=1,H=1,K=128,V=128 --initial-state
 done
 exit $status

@@ -468,13 +468,18 @@ struct HostTile {
 /// relative limit.
 /// With `flat`, the tiles have no row padding (ld == cols): element-wise
 /// ops then take their vectorised path.
+/// `channels` and `inclusive` (0 / 1), when given, replace the operands'
+/// columns and the R % 2 choice of an inclusive mask.
 static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
-                   Launch *dL, double limit, bool flat = false) {
+                   Launch *dL, double limit, bool flat = false, int channels = 0,
+                   int inclusive = -1) {
   std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
                   op == Op::row_l2norm || op == Op::gram_diag
               ? 24 : C; // the operands' columns
+  if (channels)
+    n = channels;
   bool square = op == Op::causal_mask || op == Op::decay_mask ||
                 op == Op::gram_diag || op == Op::tri_inv || op == Op::identity;
   if (square)
@@ -507,6 +512,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   int64_t param = op == Op::mask_rows        ? R / 3
                   : op == Op::mask_rows_none ? 0
                   : op == Op::mask_rows_all  ? R + 5
+                  : inclusive >= 0           ? inclusive
                                              : R % 2;
   opKernel<<<1, threads, int(kReservedSharedBytes)>>>(dL, op, kind, dst.tile(), a.tile(),
                                                       b.tile(), lg.tile(), rg.tile(), param);
@@ -582,9 +588,12 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
     scale = std::max(scale, std::fabs(w));
   for (size_t e = 0; e < want.size(); ++e)
     worst = std::max(worst, std::fabs(got[e] - want[e]) / scale);
-  char label[96], detail[64];
-  std::snprintf(label, sizeof label, "op %s%s %dx%d%s", name, flat ? ", unpadded" : "", R, C,
-                blockLabel(threads));
+  char label[128], detail[64], extra[48] = "";
+  if (channels)
+    std::snprintf(extra, sizeof extra, ", %d channels, %s", channels,
+                  param ? "inclusive" : "strict");
+  std::snprintf(label, sizeof label, "op %s%s%s %dx%d%s", name, flat ? ", unpadded" : "",
+                extra, R, C, blockLabel(threads));
   std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
   report(label, worst <= limit, detail);
 }
@@ -623,6 +632,16 @@ static void testOps(Launch *dL) {
       testOp("gram_diag", Op::gram_diag, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("tri_inv", Op::tri_inv, Ew::copy, s.R, s.C, threads, dL, 2e-6);
     }
+  // The tiled Gram (4x4 output tiles, channel slices summed by shuffles)
+  // at the sub-block sizes, 128 channels (the head dimension) and 24, both
+  // masks; 64 x 64 with 24 channels ran above.
+  for (int threads : {128, 160, 256, 288})
+    for (int n : {16, 32, 48, 64})
+      for (int channels : {24, 128})
+        for (int inclusive : {0, 1})
+          for (bool flat : {false, true})
+            testOp("gram_diag", Op::gram_diag, Ew::copy, n, n, threads, dL, 2e-6, flat,
+                   channels, inclusive);
   // The blocked inverse takes n = 16, 32, 48, 64 (64 above); others the
   // column-serial substitution (37, 128 above).
   for (int threads : {128, 160, 256, 288})

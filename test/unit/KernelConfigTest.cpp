@@ -29,6 +29,15 @@ TEST(KernelConfig, FragmentsOnSm90aAtChunk64Only) {
   EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::cpu, 64), 0);
 }
 
+TEST(KernelConfig, SubBlocksOf32OnSm90aAtChunk64Only) {
+  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm90a, 64), 32);
+  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm90a, 32), 16);
+  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm80, 64), 16);
+  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::cpu, 64), 16);
+  EXPECT_EQ(mainShape(ChooserTarget::sm90a).subBlock, 32);
+  EXPECT_EQ(mainShape(ChooserTarget::cpu).subBlock, 16);
+}
+
 TEST(KernelConfig, GpuDefaults) {
   KernelConfig h = mainShape(ChooserTarget::sm90a);
   EXPECT_EQ(h.chunk, 64);
@@ -40,8 +49,10 @@ TEST(KernelConfig, GpuDefaults) {
   EXPECT_EQ(h.split, KernelConfig::Split::Head);
   KernelConfig a = mainShape(ChooserTarget::sm80);
   EXPECT_EQ(a.mma, "bf16");
-  EXPECT_EQ(a.frag, 0); // only the fragment budget differs from sm_90a
+  EXPECT_EQ(a.frag, 0); // only the fragment budget and sub-blocks differ from sm_90a
+  EXPECT_EQ(a.subBlock, 16);
   a.frag = h.frag;
+  a.subBlock = h.subBlock;
   EXPECT_EQ(a.str(), h.str());
 }
 
@@ -58,6 +69,7 @@ TEST(KernelConfig, ShortSequencesTakeChunk32WithoutFragments) {
                                       ChooserTarget::sm90a);
   EXPECT_EQ(c.chunk, 32);
   EXPECT_EQ(c.frag, 0);
+  EXPECT_EQ(c.subBlock, 16);
 }
 
 TEST(KernelConfig, FewHeadsSplitTheSequence) {

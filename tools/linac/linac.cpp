@@ -188,9 +188,16 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
                                      dims.K, dims.V, reducesOverV,
                                      linac::chooserTargetOf(target));
   auto it = values.find("--config");
-  if (it != values.end())
+  if (it != values.end()) {
     if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
       return err;
+    // A chunk given without sub takes the default sub-blocks of that chunk.
+    linac::KernelConfig given;
+    given.subBlock = -1;
+    (void)linac::parseKernelConfig(it->second, given);
+    if (given.subBlock < 0)
+      config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
+  }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
 
@@ -304,7 +311,7 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
   // (it was validated when the config was resolved).
   linac::KernelConfig given;
   given.stages = given.chunk = 0;
-  given.frag = -1;
+  given.frag = given.subBlock = -1;
   (void)linac::parseKernelConfig(userConfig, given);
   OwningOpRef<ModuleOp> pristine = loaded.module->clone();
   while (true) {
@@ -334,6 +341,8 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
       // The default's register budget for the new chunk size.
       if (given.frag < 0)
         config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
+      if (given.subBlock < 0)
+        config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(arch), 32);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
