@@ -27,6 +27,8 @@ std::string KernelConfig::str() const {
     s += ",frag=" + std::to_string(frag);
   if (fuse)
     s += ",fuse=on";
+  if (!aliasStages)
+    s += ",alias=off";
   return s;
 }
 
@@ -103,13 +105,17 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       if (value != "on" && value != "off")
         err = "--config: fuse must be on or off, got '" + value + "'";
       c.fuse = value == "on";
+    } else if (key == "alias") {
+      if (value != "on" && value != "off")
+        err = "--config: alias must be on or off, got '" + value + "'";
+      c.aliasStages = value == "on";
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles, promote, frag, fuse)";
+            "' (expected chunk, sub, wu, split, vtile, segment, stages, mma, warps, roles, promote, frag, fuse, alias)";
     }
     if (!err.empty())
       return err;

@@ -84,3 +84,21 @@ TEST(KernelConfig, FewHeadsSplitTheSequence) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, AliasStagesIsOnUnlessSaidOff) {
+  KernelConfig c = mainShape(ChooserTarget::sm90a);
+  EXPECT_TRUE(c.aliasStages);
+  EXPECT_EQ(c.str().find("alias"), std::string::npos); // the default is not spelled out
+  EXPECT_EQ(linac::parseKernelConfig("alias=off", c), "");
+  EXPECT_FALSE(c.aliasStages);
+  EXPECT_NE(c.str().find(",alias=off"), std::string::npos);
+  KernelConfig again = mainShape(ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_FALSE(again.aliasStages);
+  EXPECT_NE(linac::parseKernelConfig("alias=maybe", c).find("alias must be on or off"),
+            std::string::npos);
+}
+
+} // namespace

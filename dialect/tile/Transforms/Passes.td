@@ -48,6 +48,24 @@ def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileAliasStages : Pass<"tile-alias-stages", "::mlir::tile::KernelOp"> {
+  let summary = "Place register tiles in input stages that the chunk has read";
+  let description = [{
+    In a loop body that ends with a barrier, a one-stage shared input
+    buffer (copied into and only read in the body) holds nothing live from
+    its last read to the barrier. A register tile used only in the body,
+    after that read (or written by the element-wise op that reads the stage
+    last, element for element), whose first use writes it whole and that
+    takes at least half the stage, becomes stage 0 of that buffer (a view
+    when smaller); tiles share a stage when their live ranges do not
+    overlap. Runs after tile-place-fragments (fragments stay in registers)
+    and before tile-promote-shared (which then places the others). Only for
+    one input stage without warp roles (a producer warp would copy the next
+    chunk while the tile lives there).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> {
   let summary = "Keep hot register tiles in the consumer threads' registers";
   let description = [{

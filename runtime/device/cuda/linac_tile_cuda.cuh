@@ -402,7 +402,15 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 
 /// A block barrier, the producer warp included: a copy issued after it may
 /// overwrite a stage the consumers read before it.
-__device__ inline void barrier(Block &) { __syncthreads(); }
+/// On sm_90 each thread first orders its shared-memory writes before the
+/// bulk copies issued after the barrier (tile-alias-stages puts tiles in
+/// stages that the next chunk's bulk copies overwrite).
+__device__ inline void barrier(Block &) {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+  __syncthreads();
+}
 
 // ---- asynchronous copies ------------------------------------------------------
 //

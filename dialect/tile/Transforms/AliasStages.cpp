@@ -1,0 +1,242 @@
+//===- AliasStages.cpp - register tiles into input stages once read -------===//
+//
+// With one input stage, a chunk loop's body copies its inputs into shared
+// stages, reads them in its first few ops, and ends with a barrier before
+// the next chunk's copies. From a stage's last read to that barrier its
+// shared memory holds nothing live. Register tiles that live in per-block
+// scratch (global memory, served by L2) can use it instead: a tile whose
+// every use lies in the loop body after the stage's last read, whose first
+// use writes it whole, and that fits the stage, becomes a view of the
+// stage. An element-wise op may read a stage and write the tile at the
+// same element (the libraries allow dst to alias an operand element for
+// element), so that op's output may take the stage it reads. Tiles share a
+// stage when their live ranges do not overlap. Numerics do not change (the
+// cpu target runs the same placement), only where the bytes live.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/tile/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace linac {
+#define GEN_PASS_DEF_TILEALIASSTAGES
+#include "dialect/tile/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+/// Every op that touches `v`, through views and stages (not the views and
+/// stages themselves), and every view/stage op on the way.
+void collectUsers(Value v, SmallVectorImpl<Operation *> &real,
+                  SmallVectorImpl<Operation *> &derived) {
+  SmallVector<Value> work{v};
+  while (!work.empty())
+    for (Operation *user : work.pop_back_val().getUsers()) {
+      if (isa<tile::ViewOp, tile::StageOp>(user)) {
+        derived.push_back(user);
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      real.push_back(user);
+    }
+}
+
+/// A one-stage shared input buffer that the loop body copies into.
+struct Stage {
+  tile::AllocOp alloc;
+  tile::BufType type;
+  unsigned lastRead = 0; // position of the last op that reads it
+  Operation *lastReader = nullptr;
+  unsigned busyUntil = 0; // last use of the tiles placed in it so far
+  bool used = false;
+};
+
+struct Candidate {
+  tile::AllocOp alloc;
+  tile::BufType type;
+  unsigned first, last; // positions of the first and last real use
+  Operation *firstUser; // first real use (writes the whole tile)
+  Operation *insertion; // first op of any kind on the tile (views included)
+};
+
+struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](scf::ForOp loop) { aliasInto(loop); });
+  }
+
+  void aliasInto(scf::ForOp loop) {
+    Block *body = loop.getBody();
+    // The body must end with a barrier (before the next chunk's copies);
+    // the terminator follows it.
+    Operation *term = body->getTerminator();
+    if (!term->getPrevNode() || !isa<tile::BarrierOp>(term->getPrevNode()))
+      return;
+    llvm::DenseMap<Operation *, unsigned> position;
+    unsigned i = 0;
+    for (Operation &op : *body)
+      position[&op] = i++;
+    auto inBody = [&](Operation *op) { return op->getBlock() == body; };
+
+    // Stages: one-stage shared buffers allocated outside the loop, copied
+    // into and read only in its body (no other writer).
+    SmallVector<Stage> stages;
+    getOperation().walk([&](tile::AllocOp alloc) {
+      auto type = cast<tile::BufType>(alloc.getType());
+      if (type.getSpace() != tile::Space::shared || type.getStages() != 1 ||
+          loop->isAncestor(alloc))
+        return;
+      SmallVector<Operation *> real, derived;
+      collectUsers(alloc.getResult(), real, derived);
+      Stage s{alloc, type};
+      bool copied = false;
+      for (Operation *u : real) {
+        if (!inBody(u))
+          return;
+        if (isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(u)) {
+          copied = true;
+          continue;
+        }
+        if (!definesNothing(u, alloc.getResult()))
+          return; // written by something other than its copy
+        if (position[u] >= s.lastRead) {
+          s.lastRead = position[u];
+          s.lastReader = u;
+        }
+      }
+      if (copied && s.lastReader) {
+        s.busyUntil = s.lastRead;
+        stages.push_back(s);
+      }
+    });
+    if (stages.empty())
+      return;
+
+    // Candidates: scratch tiles used only in the body, written whole first.
+    SmallVector<Candidate> candidates;
+    getOperation().walk([&](tile::AllocOp alloc) {
+      auto type = cast<tile::BufType>(alloc.getType());
+      if (type.getSpace() != tile::Space::reg || type.getStages() != 1 ||
+          alloc->hasAttr("fragment"))
+        return;
+      SmallVector<Operation *> real, derived;
+      collectUsers(alloc.getResult(), real, derived);
+      if (real.empty())
+        return;
+      Candidate c{alloc, type, ~0u, 0, nullptr, nullptr};
+      for (Operation *u : real) {
+        if (!inBody(u))
+          return;
+        if (position[u] < c.first) {
+          c.first = position[u];
+          c.firstUser = u;
+        }
+        c.last = std::max(c.last, position[u]);
+      }
+      c.insertion = c.firstUser;
+      for (Operation *d : derived) {
+        if (!inBody(d))
+          return;
+        if (position[d] < position[c.insertion])
+          c.insertion = d;
+      }
+      if (!linac::definesWhole(c.firstUser, alloc.getResult()))
+        return;
+      candidates.push_back(c);
+    });
+    llvm::sort(candidates,
+               [](const Candidate &a, const Candidate &b) { return a.first < b.first; });
+    Value zero; // stage index 0, made once at the top of the body
+
+    for (Candidate &c : candidates) {
+      Stage *best = nullptr;
+      for (Stage &s : stages) {
+        if (c.type.getRows() > s.type.getRows() || c.type.getCols() > s.type.getCols() ||
+            c.type.getElementType() != s.type.getElementType())
+          continue;
+        // Half a stage or more: smaller tiles are promote-shared's.
+        if (2 * c.type.getRows() * c.type.getCols() < s.type.getRows() * s.type.getCols())
+          continue;
+        bool free = s.busyUntil < c.first ||
+                    (!s.used && s.lastRead == c.first && inPlace(c, s));
+        if (free && (!best || s.type.getRows() * s.type.getCols() <
+                                  best->type.getRows() * best->type.getCols()))
+          best = &s;
+      }
+      if (!best)
+        continue;
+      best->busyUntil = c.last;
+      best->used = true;
+      if (!zero) {
+        OpBuilder b = OpBuilder::atBlockBegin(body);
+        zero = arith::ConstantIndexOp::create(b, loop.getLoc(), 0);
+      }
+      place(c, *best, zero);
+    }
+  }
+
+  /// Whether `op` only reads `buffer` (through views and stages).
+  static bool definesNothing(Operation *op, Value buffer) {
+    if (op->getNumOperands() == 0)
+      return true;
+    // Ops write their first operand (copies aside, handled by the caller).
+    return linac::rootAllocation(op->getOperand(0)) != buffer ||
+           isa<tile::WaitOp>(op);
+  }
+
+  /// The candidate's first use is an element-wise op that writes it whole
+  /// and reads the stage only as a whole operand of the same shape.
+  static bool inPlace(Candidate c, Stage s) {
+    auto ew = dyn_cast<tile::EwOp>(c.firstUser);
+    if (!ew || ew != s.lastReader || ew.getDst() != c.alloc.getResult() ||
+        c.type.getRows() != s.type.getRows() || c.type.getCols() != s.type.getCols())
+      return false;
+    for (Value operand : ew->getOperands().drop_front()) {
+      bool whole = true;
+      if (linac::rootAllocation(operand, &whole) == s.alloc.getResult() &&
+          (!whole || !isa_and_nonnull<tile::StageOp>(operand.getDefiningOp())))
+        return false;
+    }
+    return true;
+  }
+
+  /// The tile becomes stage 0 of `s` (a view of it when smaller).
+  static void place(Candidate &c, Stage &s, Value zero) {
+    OpBuilder b(c.insertion);
+    Location loc = c.alloc.getLoc();
+    auto stageType = tile::BufType::get(s.type.getContext(), tile::Space::shared,
+                                        s.type.getRows(), s.type.getCols(),
+                                        s.type.getElementType(), 1);
+    Value tileValue = tile::StageOp::create(b, loc, stageType, s.alloc.getResult(), zero);
+    if (c.type.getRows() != s.type.getRows() || c.type.getCols() != s.type.getCols())
+      tileValue = tile::ViewOp::create(
+          b, loc,
+          tile::BufType::get(s.type.getContext(), tile::Space::shared, c.type.getRows(),
+                             c.type.getCols(), c.type.getElementType(), 1),
+          tileValue, 0, 0);
+    Value old = c.alloc.getResult();
+    old.replaceAllUsesWith(tileValue);
+    c.alloc.erase();
+    toShared(tileValue);
+  }
+
+  /// Views keep their buffer's space.
+  static void toShared(Value v) {
+    for (Operation *user : v.getUsers())
+      if (auto view = dyn_cast<tile::ViewOp>(user)) {
+        auto t = cast<tile::BufType>(view.getType());
+        view.getResult().setType(tile::BufType::get(t.getContext(), tile::Space::shared,
+                                                    t.getRows(), t.getCols(),
+                                                    t.getElementType(), t.getStages()));
+        toShared(view.getResult());
+      }
+  }
+};
+
+} // namespace

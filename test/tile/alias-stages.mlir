@@ -1,0 +1,72 @@
+// RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-alias-stages))' | FileCheck %s
+
+// Two 8x8 input stages, read by the body's first ops. "early" and "gate"
+// are written by the element-wise ops that read stages "q" and "a" last,
+// element for element: each takes that stage. "late" starts while both
+// are taken: it stays in registers. "half" (8x4) starts after "early" ends:
+// it reuses "q" as a view, and its own view follows. "tiny" is less than
+// half a stage, "carried" is read before it is written, "outside" is used
+// before the loop: they stay in registers.
+// CHECK-LABEL: tile.kernel @k
+// CHECK-NOT: name = "gate"
+// CHECK: %[[LATE:.+]] = tile.alloc {name = "late"} : <reg, 8x8xf32>
+// CHECK-NOT: name = "half"
+// CHECK: %[[TINY:.+]] = tile.alloc {name = "tiny"} : <reg, 2x2xf32>
+// CHECK: %[[CARRIED:.+]] = tile.alloc {name = "carried"} : <reg, 8x8xf32>
+// CHECK: %[[OUT:.+]] = tile.alloc {name = "outside"} : <reg, 8x8xf32>
+// CHECK-NOT: name = "early"
+// CHECK: scf.for
+// CHECK: tile.copy_async "a"
+// CHECK: %[[QR:.+]] = tile.stage %[[Q:[0-9a-z_]+]][
+// CHECK: %[[AR:.+]] = tile.stage %[[A:[0-9a-z_]+]][
+// CHECK: %[[EARLY:.+]] = tile.stage %[[Q]][%{{.+}}] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+// CHECK-NEXT: tile.ew exp %[[EARLY]], %[[QR]] :
+// CHECK: %[[GATE:.+]] = tile.stage %[[A]][%{{.+}}] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+// CHECK-NEXT: tile.ew add %[[GATE]], %[[AR]], %[[EARLY]] :
+// CHECK-NEXT: tile.ew neg %[[LATE]], %[[GATE]] : <reg, 8x8xf32>, <shared, 8x8xf32>
+// CHECK: tile.ew add %[[CARRIED]], %[[CARRIED]], %[[LATE]]
+// CHECK: %[[HS:.+]] = tile.stage %[[Q]][%{{.+}}]
+// CHECK-NEXT: %[[HALF:.+]] = tile.view %[[HS]][0, 0] : <shared, 8x8xf32> -> <shared, 8x4xf32>
+// CHECK-NEXT: tile.fill %[[HALF]]
+// CHECK: tile.view %[[HALF]][0, 0] : <shared, 8x4xf32> -> <shared, 2x4xf32>
+// CHECK: tile.fill %[[TINY]]
+// CHECK: tile.barrier
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %q = tile.alloc {name = "q"} : <shared, 8x8xf32>
+  %a = tile.alloc {name = "a"} : <shared, 8x8xf32>
+  %gate = tile.alloc {name = "gate"} : <reg, 8x8xf32>
+  %late = tile.alloc {name = "late"} : <reg, 8x8xf32>
+  %half = tile.alloc {name = "half"} : <reg, 8x4xf32>
+  %tiny = tile.alloc {name = "tiny"} : <reg, 2x2xf32>
+  %carried = tile.alloc {name = "carried"} : <reg, 8x8xf32>
+  %outside = tile.alloc {name = "outside"} : <reg, 8x8xf32>
+  %early = tile.alloc {name = "early"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  tile.fill %outside, %one : <reg, 8x8xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %row = arith.muli %i, %c8 : index
+    %qs = tile.stage %q[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    %tq = tile.copy_async "q" rows(%c0 + %row, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x8xf32>
+    %as = tile.stage %a[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    %ta = tile.copy_async "a" rows(%c0 + %row, %c8) head(%c0) col(%c0) -> %as : <shared, 8x8xf32>
+    tile.wait %tq
+    tile.wait %ta
+    %qr = tile.stage %q[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    %ar = tile.stage %a[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    tile.ew exp %early, %qr : <reg, 8x8xf32>, <shared, 8x8xf32>
+    tile.ew add %gate, %ar, %early : <reg, 8x8xf32>, <shared, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew neg %late, %gate : <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew add %early, %early, %late : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew add %carried, %carried, %late : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew add %outside, %outside, %carried : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.fill %half, %one : <reg, 8x4xf32>
+    %top = tile.view %half[0, 0] : <reg, 8x4xf32> -> <reg, 2x4xf32>
+    tile.fill %top, %one : <reg, 2x4xf32>
+    tile.fill %tiny, %one : <reg, 2x2xf32>
+    tile.barrier
+  }
+}
