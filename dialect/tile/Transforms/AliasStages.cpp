@@ -63,7 +63,6 @@ struct Candidate {
   tile::BufType type;
   unsigned first, last; // positions of the first and last real use
   Operation *firstUser; // first real use (writes the whole tile)
-  Operation *insertion; // first op of any kind on the tile (views included)
 };
 
 struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPass> {
@@ -129,7 +128,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
       collectUsers(alloc.getResult(), real, derived);
       if (real.empty())
         return;
-      Candidate c{alloc, type, ~0u, 0, nullptr, nullptr};
+      Candidate c{alloc, type, ~0u, 0, nullptr};
       for (Operation *u : real) {
         if (!inBody(u))
           return;
@@ -139,20 +138,19 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
         }
         c.last = std::max(c.last, position[u]);
       }
-      c.insertion = c.firstUser;
-      for (Operation *d : derived) {
+      for (Operation *d : derived)
         if (!inBody(d))
           return;
-        if (position[d] < position[c.insertion])
-          c.insertion = d;
-      }
       if (!linac::definesWhole(c.firstUser, alloc.getResult()))
         return;
       candidates.push_back(c);
     });
     llvm::sort(candidates,
                [](const Candidate &a, const Candidate &b) { return a.first < b.first; });
-    Value zero; // stage index 0, made once at the top of the body
+    // Stage index 0 and the stages' tiles go at the top of the body (pure
+    // ops: in between, they would split runs of element-wise ops).
+    Value zero;
+    Operation *top = nullptr;
 
     for (Candidate &c : candidates) {
       Stage *best = nullptr;
@@ -176,8 +174,9 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
       if (!zero) {
         OpBuilder b = OpBuilder::atBlockBegin(body);
         zero = arith::ConstantIndexOp::create(b, loop.getLoc(), 0);
+        top = zero.getDefiningOp();
       }
-      place(c, *best, zero);
+      top = place(c, *best, zero, top);
     }
   }
 
@@ -206,9 +205,11 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     return true;
   }
 
-  /// The tile becomes stage 0 of `s` (a view of it when smaller).
-  static void place(Candidate &c, Stage &s, Value zero) {
-    OpBuilder b(c.insertion);
+  /// The tile becomes stage 0 of `s` (a view of it when smaller), made
+  /// after `after`; returns the last op made.
+  static Operation *place(Candidate &c, Stage &s, Value zero, Operation *after) {
+    OpBuilder b(after->getContext());
+    b.setInsertionPointAfter(after);
     Location loc = c.alloc.getLoc();
     auto stageType = tile::BufType::get(s.type.getContext(), tile::Space::shared,
                                         s.type.getRows(), s.type.getCols(),
@@ -224,6 +225,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     old.replaceAllUsesWith(tileValue);
     c.alloc.erase();
     toShared(tileValue);
+    return tileValue.getDefiningOp();
   }
 
   /// Views keep their buffer's space.
