@@ -76,3 +76,50 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
     tile.barrier
   }
 }
+
+// A stage copied into after its reads (the next chunk's input, fetched in
+// the body) keeps its bytes for that copy: "mid", written after the last
+// read and live across the copy, stays in registers. A body that does not
+// end with a barrier places nothing.
+// CHECK-LABEL: tile.kernel @prefetched
+// CHECK: %[[MID:.+]] = tile.alloc {name = "mid"} : <reg, 8x8xf32>
+// CHECK: scf.for
+// CHECK-NEXT: tile.stage
+// CHECK-NEXT: tile.ew exp
+// CHECK-NEXT: tile.fill %[[MID]]
+// CHECK-LABEL: tile.kernel @nobarrier
+// CHECK: tile.alloc {name = "after"} : <reg, 8x8xf32>
+tile.kernel @prefetched attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %q = tile.alloc {name = "q"} : <shared, 8x8xf32>
+  %out = tile.alloc {name = "out"} : <shared, 8x8xf32>
+  %mid = tile.alloc {name = "mid"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    %qs = tile.stage %q[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    tile.ew exp %out, %qs : <shared, 8x8xf32>, <shared, 8x8xf32>
+    tile.fill %mid, %one : <reg, 8x8xf32>
+    %t = tile.copy_async "q" rows(%c0 + %c8, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x8xf32>
+    tile.ew add %out, %out, %mid : <shared, 8x8xf32>, <shared, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.wait %t
+    tile.barrier
+  }
+}
+tile.kernel @nobarrier attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %q = tile.alloc {name = "q"} : <shared, 8x8xf32>
+  %after = tile.alloc {name = "after"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %qs = tile.stage %q[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+    %t = tile.copy_async "q" rows(%c0 + %c0, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x8xf32>
+    tile.wait %t
+    tile.ew exp %after, %qs : <reg, 8x8xf32>, <shared, 8x8xf32>
+    tile.ew neg %after, %after : <reg, 8x8xf32>, <reg, 8x8xf32>
+  }
+}

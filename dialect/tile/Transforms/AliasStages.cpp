@@ -95,13 +95,16 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
       collectUsers(alloc.getResult(), real, derived);
       Stage s{alloc, type};
       bool copied = false;
+      unsigned lastCopy = 0, firstRead = ~0u;
       for (Operation *u : real) {
         if (!inBody(u))
           return;
         if (isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(u)) {
           copied = true;
+          lastCopy = std::max(lastCopy, position[u]);
           continue;
         }
+        firstRead = std::min(firstRead, position[u]);
         if (!definesNothing(u, alloc.getResult()))
           return; // written by something other than its copy
         if (position[u] >= s.lastRead) {
@@ -109,7 +112,9 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
           s.lastReader = u;
         }
       }
-      if (copied && s.lastReader) {
+      // Every copy lands before the first read: none overwrites a tile
+      // placed after the reads.
+      if (copied && s.lastReader && lastCopy < firstRead) {
         s.busyUntil = s.lastRead;
         stages.push_back(s);
       }
