@@ -17,12 +17,12 @@
 // CHECK-NOT: name = "early"
 // CHECK: scf.for
 // The stages' tiles are made at the top of the body (pure ops there do not
-// split runs of element-wise ops).
+// split runs of element-wise ops), named by the tiles they stand for.
 // CHECK-NEXT: %[[ZERO:.+]] = arith.constant 0 : index
-// CHECK-NEXT: %[[EARLY:.+]] = tile.stage %[[Q:[0-9a-z_]+]][%[[ZERO]]] : <shared, 8x8xf32> -> <shared, 8x8xf32>
-// CHECK-NEXT: %[[GATE:.+]] = tile.stage %[[A:[0-9a-z_]+]][%[[ZERO]]] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+// CHECK-NEXT: %[[EARLY:.+]] = tile.stage %[[Q:[0-9a-z_]+]][%[[ZERO]]] {tile = "early"} : <shared, 8x8xf32> -> <shared, 8x8xf32>
+// CHECK-NEXT: %[[GATE:.+]] = tile.stage %[[A:[0-9a-z_]+]][%[[ZERO]]] {tile = "gate"} : <shared, 8x8xf32> -> <shared, 8x8xf32>
 // CHECK-NEXT: %[[HS:.+]] = tile.stage %[[Q]][%[[ZERO]]]
-// CHECK-NEXT: %[[HALF:.+]] = tile.view %[[HS]][0, 0] : <shared, 8x8xf32> -> <shared, 8x4xf32>
+// CHECK-NEXT: %[[HALF:.+]] = tile.view %[[HS]][0, 0] {tile = "half"} : <shared, 8x8xf32> -> <shared, 8x4xf32>
 // CHECK: %[[QS:.+]] = tile.stage %[[Q]]
 // CHECK-NEXT: tile.copy_async "q" {{.*}} -> %[[QS]]
 // CHECK: %[[AS:.+]] = tile.stage %[[A]]

@@ -126,7 +126,8 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
-    int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0;
+    int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0,
+            stageTileBytes = 0;
     std::map<std::string, int> counts;
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
@@ -138,6 +139,10 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
           return;
         }
         (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) += bytes;
+      } else if (op->hasAttr("tile") && isa<tile::StageOp, tile::ViewOp>(op)) {
+        // A register tile placed in an input stage (tile-alias-stages).
+        auto t = cast<tile::BufType>(op->getResult(0).getType());
+        stageTileBytes += t.getRows() * t.getCols() * 4;
       } else if (op->getDialect() &&
                  op->getDialect()->getNamespace() == "tile") {
         counts[op->getName().stripDialect().str()]++;
@@ -168,6 +173,9 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (reservedShared) // GPU targets: the block's warps (the cpu runs one thread)
       os << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
          << (kernel.getWarps() % 4 ? " and a producer warp" : "");
+    if (stageTileBytes)
+      os << "; " << llvm::format("%.1f", stageTileBytes / 1024.0)
+         << " KiB of register tiles in input stages the chunk has read";
     os << "\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",

@@ -226,6 +226,9 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
           tile::BufType::get(s.type.getContext(), tile::Space::shared, c.type.getRows(),
                              c.type.getCols(), c.type.getElementType(), 1),
           tileValue, 0, 0);
+    // The tile's name on the op that now stands for it (explain counts them).
+    StringAttr name = c.alloc->getAttrOfType<StringAttr>("name");
+    tileValue.getDefiningOp()->setAttr("tile", name ? name : b.getStringAttr("tile"));
     Value old = c.alloc.getResult();
     old.replaceAllUsesWith(tileValue);
     c.alloc.erase();
