@@ -32,22 +32,6 @@ using namespace mlir;
 
 namespace {
 
-/// Every op that touches `v`, through views and stages (not the views and
-/// stages themselves), and every view/stage op on the way.
-void collectUsers(Value v, SmallVectorImpl<Operation *> &real,
-                  SmallVectorImpl<Operation *> &derived) {
-  SmallVector<Value> work{v};
-  while (!work.empty())
-    for (Operation *user : work.pop_back_val().getUsers()) {
-      if (isa<tile::ViewOp, tile::StageOp>(user)) {
-        derived.push_back(user);
-        work.push_back(user->getResult(0));
-        continue;
-      }
-      real.push_back(user);
-    }
-}
-
 /// A one-stage shared input buffer that the loop body copies into.
 struct Stage {
   tile::AllocOp alloc;
@@ -92,7 +76,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
           loop->isAncestor(alloc))
         return;
       SmallVector<Operation *> real, derived;
-      collectUsers(alloc.getResult(), real, derived);
+      linac::collectTileUsers(alloc.getResult(), real, derived);
       Stage s{alloc, type};
       bool copied = false;
       unsigned lastCopy = 0, firstRead = ~0u;
@@ -130,7 +114,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
           alloc->hasAttr("fragment"))
         return;
       SmallVector<Operation *> real, derived;
-      collectUsers(alloc.getResult(), real, derived);
+      linac::collectTileUsers(alloc.getResult(), real, derived);
       if (real.empty())
         return;
       Candidate c{alloc, type, ~0u, 0, nullptr};
@@ -190,8 +174,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     if (op->getNumOperands() == 0)
       return true;
     // Ops write their first operand (copies aside, handled by the caller).
-    return linac::rootAllocation(op->getOperand(0)) != buffer ||
-           isa<tile::WaitOp>(op);
+    return linac::rootAllocation(op->getOperand(0)) != buffer;
   }
 
   /// The candidate's first use is an element-wise op that writes it whole
@@ -232,20 +215,8 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     Value old = c.alloc.getResult();
     old.replaceAllUsesWith(tileValue);
     c.alloc.erase();
-    toShared(tileValue);
+    linac::moveToShared(tileValue); // its views (it is shared already)
     return tileValue.getDefiningOp();
-  }
-
-  /// Views keep their buffer's space.
-  static void toShared(Value v) {
-    for (Operation *user : v.getUsers())
-      if (auto view = dyn_cast<tile::ViewOp>(user)) {
-        auto t = cast<tile::BufType>(view.getType());
-        view.getResult().setType(tile::BufType::get(t.getContext(), tile::Space::shared,
-                                                    t.getRows(), t.getCols(),
-                                                    t.getElementType(), t.getStages()));
-        toShared(view.getResult());
-      }
   }
 };
 

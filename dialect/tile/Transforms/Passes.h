@@ -22,6 +22,15 @@ bool definesWhole(mlir::Operation *op, mlir::Value buffer);
 /// tile.stage; `*whole` (if given) says whether no view was crossed.
 mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
 
+/// Every op that touches `buffer` through tile.view and tile.stage: `real`
+/// the ops that read or write it, `derived` the views and stages between.
+void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation *> &real,
+                      llvm::SmallVectorImpl<mlir::Operation *> &derived);
+
+/// `buffer` and every view of it into shared memory (a view keeps its
+/// buffer's space).
+void moveToShared(mlir::Value buffer);
+
 /// Registers per consumer thread a fragment of type `t` takes when spread
 /// over `groups` warpgroups (tile-place-fragments: 32 per 64 x 64 block a
 /// warpgroup holds).

@@ -22,17 +22,35 @@ namespace linac {
 
 using namespace mlir;
 
+void linac::collectTileUsers(Value buffer, SmallVectorImpl<Operation *> &real,
+                             SmallVectorImpl<Operation *> &derived) {
+  SmallVector<Value> work{buffer};
+  while (!work.empty())
+    for (Operation *user : work.pop_back_val().getUsers()) {
+      if (isa<tile::ViewOp, tile::StageOp>(user)) {
+        derived.push_back(user);
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      real.push_back(user);
+    }
+}
+
+void linac::moveToShared(Value buffer) {
+  auto t = cast<tile::BufType>(buffer.getType());
+  buffer.setType(tile::BufType::get(t.getContext(), tile::Space::shared, t.getRows(),
+                                    t.getCols(), t.getElementType(), t.getStages()));
+  for (Operation *user : buffer.getUsers())
+    if (auto view = dyn_cast<tile::ViewOp>(user))
+      moveToShared(view.getResult());
+}
+
 namespace {
 
 /// Bytes of a buffer in its space: fp32 elements, 16-byte aligned (as the
 /// emitter lays buffers out).
 int64_t bytesOf(tile::BufType t) {
   return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
-}
-
-tile::BufType inShared(tile::BufType t) {
-  return tile::BufType::get(t.getContext(), tile::Space::shared, t.getRows(), t.getCols(),
-                            t.getElementType(), t.getStages());
 }
 
 struct Candidate {
@@ -58,16 +76,11 @@ struct TilePromoteSharedPass
       if (alloc->hasAttr("fragment")) // in registers already (tile-place-fragments)
         return;
       Candidate c{alloc, bytesOf(type), 0};
-      SmallVector<Value> work{alloc.getResult()};
-      while (!work.empty())
-        for (Operation *user : work.pop_back_val().getUsers()) {
-          if (auto view = dyn_cast<tile::ViewOp>(user)) {
-            work.push_back(view.getResult());
-            continue;
-          }
-          if (user->getParentOfType<scf::ForOp>())
-            ++c.uses;
-        }
+      SmallVector<Operation *> real, derived;
+      linac::collectTileUsers(alloc.getResult(), real, derived);
+      for (Operation *user : real)
+        if (user->getParentOfType<scf::ForOp>())
+          ++c.uses;
       if (c.uses > 0)
         candidates.push_back(c);
     });
@@ -82,17 +95,8 @@ struct TilePromoteSharedPass
       if (used + c.bytes > limit)
         continue;
       used += c.bytes;
-      promote(c.alloc.getResult());
+      linac::moveToShared(c.alloc.getResult());
     }
-  }
-
-  /// The buffer and every view of it, into shared memory (a view keeps its
-  /// buffer's space).
-  static void promote(Value buffer) {
-    buffer.setType(inShared(cast<tile::BufType>(buffer.getType())));
-    for (Operation *user : buffer.getUsers())
-      if (auto view = dyn_cast<tile::ViewOp>(user))
-        promote(view.getResult());
   }
 };
 

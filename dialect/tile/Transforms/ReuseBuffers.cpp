@@ -54,17 +54,10 @@ struct TileReuseBuffersPass
       auto type = cast<tile::BufType>(alloc.getType());
       if (type.getSpace() != tile::Space::reg || type.getStages() != 1)
         return;
-      // Every op that touches the tile, through views too.
-      SmallVector<Operation *> users;
-      SmallVector<Value> work{alloc.getResult()};
-      while (!work.empty()) {
-        Value v = work.pop_back_val();
-        for (Operation *user : v.getUsers()) {
-          if (auto view = dyn_cast<tile::ViewOp>(user))
-            work.push_back(view.getResult());
-          users.push_back(user);
-        }
-      }
+      // Every op that touches the tile, its views too.
+      SmallVector<Operation *> users, views;
+      linac::collectTileUsers(alloc.getResult(), users, views);
+      users.append(views.begin(), views.end());
       if (users.empty())
         return;
       Block *block = users.front()->getBlock();

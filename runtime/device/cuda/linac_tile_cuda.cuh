@@ -1918,9 +1918,6 @@ __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
   sync_consumers();
 }
 
-#ifndef LINAC_GRAM_INLINE
-#define LINAC_GRAM_INLINE __forceinline__
-#endif
 #ifndef LINAC_GRAM_TILED // 0: every gram_diag an element loop (to time both)
 #define LINAC_GRAM_TILED 1
 #endif
@@ -1942,8 +1939,9 @@ __device__ inline bool gram_tiled_fits(const Tile &dst, const Tile &l, const Til
 /// column, as the lowering's sub-blocks do (both factors <= 1 for
 /// non-increasing cumulative gates): 8 exponentials per channel for 16
 /// products instead of 16. Tiles on the diagonal take one exponential per
-/// pair. Tiles above it are zero.
-__device__ LINAC_GRAM_INLINE void gram_diag_tiled(const Tile &dst, const Tile &l, const Tile &r,
+/// pair. Tiles above it are zero. Inline: as a call it made the kernels
+/// save their fragments around it (ptxas: twice KDA's stack frame).
+__device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, const Tile &r,
                                        const Tile &lg, const Tile &rg, bool inclusive) {
   const int n = dst.rows, T = n / 4, tiles = T * (T + 1) / 2, channels = l.cols;
   const int threads = consumer_threads(), tid = static_cast<int>(threadIdx.x);
