@@ -56,6 +56,12 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         return "--config: " + key + " must be a positive integer, got '" + value + "'";
       return "";
     };
+    auto onOff = [&](bool &slot) -> std::string {
+      if (value != "on" && value != "off")
+        return "--config: " + key + " must be on or off, got '" + value + "'";
+      slot = value == "on";
+      return "";
+    };
     std::string err;
     if (key == "chunk")
       err = number(c.chunk);
@@ -94,21 +100,13 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       else
         err = "--config: split must be head, vtile or sequence, got '" + value + "'";
     } else if (key == "roles") {
-      if (value != "on" && value != "off")
-        err = "--config: roles must be on or off, got '" + value + "'";
-      c.warpRoles = value == "on";
+      err = onOff(c.warpRoles);
     } else if (key == "promote") {
-      if (value != "on" && value != "off")
-        err = "--config: promote must be on or off, got '" + value + "'";
-      c.promote = value == "on";
+      err = onOff(c.promote);
     } else if (key == "fuse") {
-      if (value != "on" && value != "off")
-        err = "--config: fuse must be on or off, got '" + value + "'";
-      c.fuse = value == "on";
+      err = onOff(c.fuse);
     } else if (key == "alias") {
-      if (value != "on" && value != "off")
-        err = "--config: alias must be on or off, got '" + value + "'";
-      c.aliasStages = value == "on";
+      err = onOff(c.aliasStages);
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
