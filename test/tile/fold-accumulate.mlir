@@ -117,3 +117,89 @@ tile.kernel @in_place_kept attributes {grid = ["seq", "head"], kind = "state", w
   }
   tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 8x8xf32>
 }
+
+// DPLR's and GDN-2's update, after the copy fold made the last sum write
+// the state: S = X + Y with X = g S and Y made by two mmas (one writing, one
+// accumulating). The chain accumulates into X, the sum becomes S = X, and
+// that copy folds: S = g S in place, S += A^T B, S += C^T D.
+// CHECK-LABEL: tile.kernel @chain_into_state
+// CHECK-NOT: name = "x"
+// CHECK-NOT: name = "y"
+// CHECK: scf.for
+// CHECK-NEXT: tile.ew mul %[[S:.+]], %{{.+}}, %[[S]] :
+// CHECK-NEXT: tile.mma %[[S]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: tile.mma %[[S]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: }
+// CHECK: tile.store_state %[[S]]
+tile.kernel @chain_into_state attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %g = tile.alloc {name = "g"} : <reg, 8x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %c = tile.alloc {name = "c"} : <reg, 4x8xf32>
+  %d = tile.alloc {name = "d"} : <reg, 4x8xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 8x8xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x8xf32>, <reg, 8x1xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.mma %y, %c, %d {accumulate, transpose_a, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 4x8xf32>, <reg, 4x8xf32>
+    tile.ew add %s, %x, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+  }
+  tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 8x8xf32>
+}
+
+// Not folded: Y is read between its mmas (by an element-wise op), and the
+// second chain's mma reads X (X must keep g S there).
+// CHECK-LABEL: tile.kernel @chain_kept
+// CHECK: tile.mma %[[Y:[^,]+]], %{{.+}}, %{{.+}} {operand_type
+// CHECK: tile.ew exp
+// CHECK: tile.mma %[[Y]], %{{.+}}, %{{.+}} {accumulate
+// CHECK: tile.ew add %{{.+}}, %{{.+}}, %[[Y]]
+// CHECK: tile.mma %[[Y2:[^,]+]], %{{.+}}, %{{.+}} {operand_type
+// CHECK: tile.mma %[[Y2]], %[[X:[^,]+]], %{{.+}} {accumulate
+// CHECK: tile.ew add %{{.+}}, %[[X]], %[[Y2]]
+tile.kernel @chain_kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x8xf32>
+  %g = tile.alloc {name = "g"} : <reg, 8x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 8x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 8x8xf32>
+  %w = tile.alloc {name = "w"} : <reg, 8x8xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %x2 = tile.alloc {name = "x2"} : <reg, 8x8xf32>
+  %y2 = tile.alloc {name = "y2"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 8x8xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x8xf32>, <reg, 8x1xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y, %a, %b {operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew exp %w, %y : <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.mma %y, %a, %w {accumulate, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew add %s, %x, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew mul %x2, %g, %s : <reg, 8x8xf32>, <reg, 8x1xf32>, !tile.buf<reg, 8x8xf32>
+    tile.mma %y2, %a, %b {operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.mma %y2, %x2, %b {accumulate, operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+    tile.ew add %s, %x2, %y2 : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+  }
+  tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 8x8xf32>
+}
+
+// The whole pipeline, for DPLR's examples file: the two K x K products of
+// the update accumulate into the state; no K x K sum remains.
+// RUN: linac compile %examples/dplr.lin --emit tile --shape K=16,V=8 | FileCheck %s --check-prefix=DPLR
+// DPLR: tile.load_state {{.*}} -> %[[S:[0-9]+]] :
+// DPLR-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
+// DPLR: tile.ew mul %[[S]], %{{[0-9]+}}, %[[S]] : <reg, 16x8xf32>
+// DPLR-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
+// DPLR: tile.mma %[[S]], {{.*}} {accumulate, operand_type = #tile<operand f32>, transpose_a} : <reg, 16x8xf32>
+// DPLR-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
+// DPLR: tile.mma %[[S]], {{.*}} {accumulate, operand_type = #tile<operand f32>, transpose_a} : <reg, 16x8xf32>
+// DPLR-NOT: tile.ew add %{{.*}} : <reg, 16x8xf32>
+// DPLR: tile.store_state %[[S]]

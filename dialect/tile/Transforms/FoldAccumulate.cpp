@@ -3,15 +3,19 @@
 // chunk-to-tile gives every intermediate its own tile, so the state update
 // S' = g S + K^T U becomes four passes over K x V tiles: X = g S, Y = K^T U,
 // Z = X + Y, S = Z. This pass folds such chains before tiles are shared:
-//  - a sum Z = X + Y whose Y is a non-accumulating mma's result read only
-//    there becomes that mma accumulating into X (X += A B), Z renamed X;
+//  - a sum Z = X + Y whose Y is a chain of mmas (one writing Y, then any
+//    accumulating into it) read only there becomes that chain accumulating
+//    into X (X += A B + C D), Z renamed X; where Z is not a fresh tile (the
+//    carried state, after the copy below folded an earlier sum into it),
+//    the sum becomes the copy Z = X, which the next rule folds;
 //  - a copy S = X whose X an element-wise op wrote (and an accumulating mma
 //    then added to), with S untouched in between, becomes those ops written
 //    into S itself (the element-wise op in place);
-//  - a sum in place, S = S + Y, whose Y is a non-accumulating mma's result
-//    read only there, with S untouched between the mma and the sum,
-//    becomes S += A B (variants without decay: S' = S + K^T U).
-// The update is then S = g S in place and S += K^T U on the tensor cores.
+//  - a sum in place, S = S + Y, whose Y is such a chain, with S untouched
+//    between the chain's first mma and the sum, becomes S += A B (variants
+//    without decay: S' = S + K^T U).
+// The update is then S = g S in place and S += K^T U on the tensor cores
+// (DPLR and GDN-2: S = g S, S += A^T U, S += K^T Y).
 // Numerics: the sum happens in the mma's fp32 accumulator instead of a
 // separate fp32 add (the same operands, one rounding fewer or the same).
 //
@@ -61,23 +65,48 @@ struct TileFoldAccumulatePass
     return true;
   }
 
-  /// The non-accumulating mma that writes y, if y is a plain tile read
-  /// only by that mma (as its accumulator) and by `add`, after the mma, in
-  /// the add's block.
-  tile::MmaOp soleProducer(Value y, tile::EwOp add) {
+  /// The mmas that make y, if y is a plain tile whose users in the add's
+  /// block are, in order, one non-accumulating mma writing it, any number of
+  /// mmas accumulating into it (none reading it), and `add`; empty if not.
+  SmallVector<tile::MmaOp> mmaChain(Value y, tile::EwOp add) {
     SmallVector<Operation *> yUsers;
-    if (!plainAlloc(y) || !usersIn(y, add->getBlock(), yUsers) || yUsers.size() != 2)
-      return nullptr;
-    auto mma = dyn_cast<tile::MmaOp>(yUsers[0] == add ? yUsers[1] : yUsers[0]);
-    if (!mma || mma.getAcc() != y || mma.getAccumulate() || position[mma] > position[add])
-      return nullptr;
-    return mma;
+    if (!plainAlloc(y) || !usersIn(y, add->getBlock(), yUsers) || yUsers.size() < 2)
+      return {};
+    llvm::sort(yUsers, [&](Operation *a, Operation *b) { return position[a] < position[b]; });
+    if (yUsers.back() != add.getOperation())
+      return {};
+    SmallVector<tile::MmaOp> chain;
+    for (Operation *u : ArrayRef(yUsers).drop_back()) {
+      auto mma = dyn_cast<tile::MmaOp>(u);
+      if (!mma || mma.getAcc() != y || mma.getA() == y || mma.getB() == y ||
+          mma.getAccumulate() != !chain.empty())
+        return {};
+      chain.push_back(mma);
+    }
+    return chain;
   }
 
-  /// S = S + Y (either order), Y = A B read only here, nothing touching S
-  /// between the mma and the sum: S += A B. The sum reads each element of S
-  /// once, as the accumulating mma does, so S may come from outside the
-  /// block or be carried across iterations.
+  /// The chain accumulates into `into` instead of its own tile; returns that
+  /// tile's alloc, to erase once the sum is gone.
+  Operation *retarget(ArrayRef<tile::MmaOp> chain, Value into) {
+    tile::MmaOp first = chain.front();
+    Operation *y = first.getAcc().getDefiningOp();
+    for (tile::MmaOp mma : chain) {
+      mma.getAccMutable().assign(into);
+      mma.setAccumulate(true);
+    }
+    return y;
+  }
+
+  /// Whether any mma of the chain reads v.
+  static bool chainReads(ArrayRef<tile::MmaOp> chain, Value v) {
+    return llvm::any_of(chain, [&](tile::MmaOp m) { return m.getA() == v || m.getB() == v; });
+  }
+
+  /// S = S + Y (either order), Y = a chain of mmas read only here, nothing
+  /// touching S between the chain's first mma and the sum: S += A B (+ ...).
+  /// The sum reads each element of S once, as the accumulating mma does, so
+  /// S may come from outside the block or be carried across iterations.
   bool foldSumInPlace(tile::EwOp add) {
     Value s = add.getDst();
     if (!plainAlloc(s))
@@ -85,26 +114,26 @@ struct TileFoldAccumulatePass
     Value y = add.getLhs() == s ? add.getRhs() : add.getRhs() == s ? add.getLhs() : Value();
     if (!y || y == s || !sameShape(y, s))
       return false;
-    tile::MmaOp mma = soleProducer(y, add);
-    if (!mma || mma.getA() == s || mma.getB() == s)
+    SmallVector<tile::MmaOp> chain = mmaChain(y, add);
+    if (chain.empty() || chainReads(chain, s))
       return false;
     Block *block = add->getBlock();
-    unsigned from = position[mma], to = position[add];
+    unsigned from = position[chain.front()], to = position[add];
     // (Uses outside this block run before or after it whole.)
     for (Operation *u : s.getUsers()) {
       Operation *here = block->findAncestorOpInBlock(*u);
       if (here && here != add.getOperation() && position[here] > from &&
-          position[here] < to)
+          position[here] < to && !llvm::is_contained(chain, here))
         return false;
     }
-    mma.getAccMutable().assign(s);
-    mma.setAccumulate(true);
+    Operation *y0 = retarget(chain, s);
     add.erase();
-    y.getDefiningOp()->erase();
+    y0->erase();
     return true;
   }
 
-  /// Z = X + Y, Y = A B (not accumulating) read only here: X += A B.
+  /// Z = X + Y, Y = a chain of mmas read only here: X += A B (+ ...), and
+  /// Z renamed X, or, where Z is not a fresh tile, the copy Z = X.
   bool foldSum(tile::EwOp add) {
     if (add.getKind() != tile::EwKind::add || !add.getRhs())
       return false;
@@ -112,40 +141,53 @@ struct TileFoldAccumulatePass
       return true;
     Block *block = add->getBlock();
     Value z = add.getDst();
-    for (auto [x, y] : {std::pair{add.getLhs(), add.getRhs()},
-                        std::pair{add.getRhs(), add.getLhs()}}) {
-      if (!plainAlloc(x) || !plainAlloc(y) || !plainAlloc(z) || x == y || x == z ||
-          y == z || !sameShape(x, z) || !sameShape(y, z))
+    for (auto [lhs, rhs] : {std::pair{add.getLhs(), add.getRhs()},
+                            std::pair{add.getRhs(), add.getLhs()}}) {
+      Value x = lhs, y = rhs; // (captured by the checks below)
+      if (!plainAlloc(x) || !plainAlloc(y) || x == y || x == z || y == z ||
+          !sameShape(x, z) || !sameShape(y, z))
         continue;
-      SmallVector<Operation *> xUsers, zUsers;
-      if (!usersIn(x, block, xUsers) || !usersIn(z, block, zUsers))
+      SmallVector<Operation *> xUsers;
+      if (!usersIn(x, block, xUsers))
         continue;
-      tile::MmaOp mma = soleProducer(y, add);
-      if (!mma || mma.getA() == x || mma.getB() == x)
+      SmallVector<tile::MmaOp> chain = mmaChain(y, add);
+      if (chain.empty() || chainReads(chain, x))
         continue;
-      // X is written before the mma and not used after it but by the sum
-      // (it changes at the mma now); Z is only written by the sum and read
-      // after it.
+      unsigned first = position[chain.front()];
+      // X is written whole before the chain in this block (a value from
+      // outside, or carried across iterations, must not change) and not
+      // used after it but by the sum (it changes at the chain now).
       bool xOk = llvm::all_of(xUsers, [&](Operation *u) {
-        return u == add.getOperation() || position[u] < position[mma];
+        return u == add.getOperation() || position[u] < first;
       });
-      bool zOk = llvm::all_of(zUsers, [&](Operation *u) {
-        return u == add.getOperation() ||
-               (position[u] > position[add] && !(isa<tile::EwOp>(u) && u->getOperand(0) == z));
-      });
-      // ... and written whole before the mma in this block (a value from
-      // outside, or carried across iterations, must not change).
       bool xWritten = llvm::any_of(xUsers, [&](Operation *u) {
-        return position[u] < position[mma] && linac::definesWhole(u, x);
+        return position[u] < first && linac::definesWhole(u, x);
       });
-      if (!xOk || !zOk || !xWritten)
+      if (!xOk || !xWritten)
         continue;
-      mma.getAccMutable().assign(x);
-      mma.setAccumulate(true);
-      z.replaceUsesWithIf(x, [&](OpOperand &o) { return o.getOwner() != add; });
-      add.erase();
-      y.getDefiningOp()->erase();
-      z.getDefiningOp()->erase();
+      // Z fresh: only written by the sum and read after it.
+      SmallVector<Operation *> zUsers;
+      bool zFresh = plainAlloc(z) && usersIn(z, block, zUsers) &&
+                    llvm::all_of(zUsers, [&](Operation *u) {
+                      return u == add.getOperation() ||
+                             (position[u] > position[add] &&
+                              !(isa<tile::EwOp>(u) && u->getOperand(0) == z));
+                    });
+      Operation *y0 = retarget(chain, x);
+      if (zFresh) {
+        z.replaceUsesWithIf(x, [&](OpOperand &o) { return o.getOwner() != add; });
+        add.erase();
+        z.getDefiningOp()->erase();
+        y0->erase();
+      } else {
+        // Z keeps its place; Z = X holds X + Y where the sum was.
+        OpBuilder b(add);
+        tile::EwOp::create(b, add.getLoc(),
+                           tile::EwKindAttr::get(b.getContext(), tile::EwKind::copy), z, x,
+                           Value());
+        add.erase();
+        y0->erase();
+      }
       return true;
     }
     return false;

@@ -20,12 +20,14 @@ def TileReuseBuffers : Pass<"tile-reuse-buffers", "::mlir::tile::KernelOp"> {
 def TileFoldAccumulate : Pass<"tile-fold-accumulate", "::mlir::tile::KernelOp"> {
   let summary = "Fold sums into mma accumulators and copies into their sources";
   let description = [{
-    Before tiles share storage: Z = X + Y where Y is a non-accumulating
-    mma's result read only there becomes the mma accumulating into X; a
-    copy S = X where an element-wise op wrote X (and accumulating mmas then
-    added to it), with S untouched in between, becomes those ops writing S.
-    The state update S' = g S + K^T U then runs as S = g S in place and
-    S += K^T U, instead of four passes over K x V tiles.
+    Before tiles share storage: Z = X + Y where Y is made by a chain of
+    mmas (one writing it, then any accumulating into it) and read only
+    there becomes the chain accumulating into X (Z renamed X, or the copy
+    Z = X where Z is the carried state); a copy S = X where an element-wise
+    op wrote X (and accumulating mmas then added to it), with S untouched in
+    between, becomes those ops writing S. The state update S' = g S + K^T U
+    (DPLR, GDN-2: + A^T U + K^T Y) then runs as S = g S in place and
+    accumulating mmas into S, instead of passes over K x V tiles.
   }];
 }
 
