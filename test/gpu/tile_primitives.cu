@@ -673,7 +673,10 @@ int main() {
   struct Shape { int M, N, Kc; };
   const Shape shapes[] = {{64, 64, 64},  {32, 64, 128}, {64, 32, 32},  {128, 64, 32},
                           {16, 16, 128}, {32, 32, 64},  {40, 24, 72},  {16, 8, 8},
-                          {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32}};
+                          {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32},
+                          // staged once (every slice fits the staging slots), and
+                          // rounds whose two blocks differ in both rows and columns
+                          {128, 128, 64}, {64, 128, 64}, {128, 192, 64}};
   // One consumer warpgroup, and two (the second stages operands only);
   // rows padded to an odd length (element-wise staging), and to 16-byte
   // aligned ones (whole 64 x 64 slices staged by float4 loads,

@@ -1344,10 +1344,19 @@ __device__ inline unsigned long long wgmma_descriptor(const char *p) {
 /// d += A B over one staged K slice (64 rows of A, 64 rows of B^T) by the
 /// calling warpgroup, after the stage was made visible to it; `tid` is the
 /// thread's index in its warpgroup.
-__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
-                                                  const char *sb, Operand type, int tid) {
-  (void)tid;
+/// mma_slice_issue's wgmmas run between mma_issue_begin (the accumulators'
+/// registers are fenced) and mma_issue_end (committed and waited for), so
+/// that several slices and accumulators may be in flight at once.
+__device__ __forceinline__ void mma_issue_begin() {
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void mma_issue_end() {
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+}
+__device__ __forceinline__ void mma_slice_issue(float (&d)[32], const char *sa, const char *sb,
+                                                Operand type, int tid) {
+  (void)tid;
   if (type == Operand::bf16) {
     LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16", "1, 1, 1, 0, 0")
   } else if (type == Operand::f16) {
@@ -1355,8 +1364,12 @@ __device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa
   } else {
     LINAC_WGMMA_SLICE("wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32", "1, 1, 1")
   }
-  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+}
+__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
+                                                  const char *sb, Operand type, int tid) {
+  mma_issue_begin();
+  mma_slice_issue(d, sa, sb, type, tid);
+  mma_issue_end();
 }
 
 /// The staging stores are generic-proxy writes the tensor cores read.
@@ -1369,9 +1382,12 @@ __device__ inline void mma_stage_fence() {
 
 /// d += A B over one staged K slice, per warp of the calling warpgroup:
 /// its 16 rows of A against all 64 rows of B^T, by ldmatrix and mma.sync
-/// (`tid`: the thread's index in its warpgroup).
-__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
-                                                  const char *sb, Operand type, int tid) {
+/// (`tid`: the thread's index in its warpgroup). Synchronous: the issue
+/// brackets are empty.
+__device__ __forceinline__ void mma_issue_begin() {}
+__device__ __forceinline__ void mma_issue_end() {}
+__device__ __forceinline__ void mma_slice_issue(float (&d)[32], const char *sa,
+                                                const char *sb, Operand type, int tid) {
   int w = tid / 32, l = tid % 32;
 #pragma unroll
   for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
@@ -1408,6 +1424,11 @@ __device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
     }
   }
+}
+
+__device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
+                                                  const char *sb, Operand type, int tid) {
+  mma_slice_issue(d, sa, sb, type, tid);
 }
 
 __device__ inline void mma_stage_fence() {} // ldmatrix reads through the generic proxy
@@ -1785,30 +1806,77 @@ __device__ __forceinline__ void stage_any(char *dst, const Tile &t, bool trans, 
                            consumer_threads());
 }
 
+/// The reserved staging area as four slots of one 64 x 64 operand slice
+/// (two per warpgroup area).
+constexpr int kMmaStagedSlots = 2 * kMmaStagingAreas;
+__device__ __forceinline__ char *staged_slot(int i) {
+  return linacSharedMemory + i * kMmaOperandBytes;
+}
+
+/// One round of output blocks (one per warpgroup: blocks round * W + g),
+/// K slice by K slice: every consumer stages the slice of each distinct
+/// operand block of the round once (two blocks of a round share their rows
+/// of A, or their columns of B, in every matmul whose output is a row of
+/// blocks), then each warpgroup multiplies its block into d.
 template <class A, class B>
 __device__ __forceinline__ void mma_frag_round(float (&d)[32], int round, int blocks, int blocksN,
                                                const A &a, const B &b, bool ta, bool tb, int Kc,
                                                Operand type) {
   const int W = consumer_threads() / kWarpgroupThreads, g = frag_group();
   const int tid = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  const int b0 = round * W, b1 = W > 1 && b0 + 1 < blocks ? b0 + 1 : b0;
+  const int m0 = b0 / blocksN, n0 = b0 % blocksN, m1 = b1 / blocksN, n1 = b1 % blocksN;
+  // A in slots 0 (and 1), B in slots 2 (and 3); warpgroup 1 reads its own
+  // where its block's differ from warpgroup 0's.
+  const int sa = g == 1 && m1 != m0 ? 1 : 0, sb = g == 1 && n1 != n0 ? 3 : 2;
   for (int k0 = 0; k0 < Kc; k0 += 64) {
     sync_consumers(); // the previous slice's (or matmul's) readers are done with the stages
-    for (int gg = 0; gg < W; ++gg) {
-      const int bb = round * W + gg;
-      if (bb >= blocks)
-        break;
-      char *sa = linacSharedMemory + gg * 2 * kMmaOperandBytes, *sb = sa + kMmaOperandBytes;
-      // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
-      stage_any(sa, a, ta, bb / blocksN * kMmaBlock, k0, type);
-      stage_any(sb, b, !tb, bb % blocksN * kMmaBlock, k0, type);
-    }
+    // A as rows of M (K-major: a, or a^T), B as rows of N (b^T, or b).
+    stage_any(staged_slot(0), a, ta, m0 * kMmaBlock, k0, type);
+    if (m1 != m0)
+      stage_any(staged_slot(1), a, ta, m1 * kMmaBlock, k0, type);
+    stage_any(staged_slot(2), b, !tb, n0 * kMmaBlock, k0, type);
+    if (n1 != n0)
+      stage_any(staged_slot(3), b, !tb, n1 * kMmaBlock, k0, type);
     mma_stage_fence();
     sync_consumers();
-    if (round * W + g < blocks) {
-      const char *sa = linacSharedMemory + g * 2 * kMmaOperandBytes;
-      mma_slice_compute(d, sa, sa + kMmaOperandBytes, type, tid);
-    }
+    if (b0 + g < blocks)
+      mma_slice_compute(d, staged_slot(sa), staged_slot(sb), type, tid);
   }
+}
+
+/// Whether every K slice of every row block of op(a) and column block of
+/// op(b) fits in the staging slots at once (a 128 x 128 product over K = 64,
+/// a 64 x 128 one over 64, a 64 x 64 one over 128): then they are staged
+/// once, with one pair of barriers, and the rounds only multiply.
+__device__ __forceinline__ bool mma_stage_once(int M, int N, int Kc) {
+  return (M / kMmaBlock + N / kMmaBlock) * (Kc / 64) <= kMmaStagedSlots;
+}
+
+/// Stages every slice for mma_stage_once: A's row block i at slots
+/// i * nk + k, B's column block j after them.
+template <class A, class B>
+__device__ __forceinline__ void mma_stage_all(const A &a, const B &b, bool ta, bool tb, int M,
+                                              int N, int Kc, Operand type) {
+  const int nk = Kc / 64, am = M / kMmaBlock, bn = N / kMmaBlock;
+  sync_consumers(); // the previous matmul's readers are done with the stages
+  for (int i = 0; i < am; ++i)
+    for (int k = 0; k < nk; ++k)
+      stage_any(staged_slot(i * nk + k), a, ta, i * kMmaBlock, 64 * k, type);
+  for (int j = 0; j < bn; ++j)
+    for (int k = 0; k < nk; ++k)
+      stage_any(staged_slot((am + j) * nk + k), b, !tb, j * kMmaBlock, 64 * k, type);
+  mma_stage_fence();
+  sync_consumers();
+}
+
+/// Issues output block bb's K slices from the slots of mma_stage_all.
+__device__ __forceinline__ void mma_issue_staged(float (&d)[32], int bb, int blocksN, int M,
+                                                 int Kc, Operand type, int tid) {
+  const int nk = Kc / 64, am = M / kMmaBlock;
+  const int m = bb / blocksN, n = bb % blocksN;
+  for (int k = 0; k < nk; ++k)
+    mma_slice_issue(d, staged_slot(m * nk + k), staged_slot((am + n) * nk + k), type, tid);
 }
 #endif
 
@@ -1834,13 +1902,30 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
       blk.L.fail();
       return;
     }
+    if (mma_stage_once(M, N, Kc)) {
+      // Every slot's blocks in flight at once, one wait.
+      mma_stage_all(a, b, ta, tb, M, N, Kc, type);
 #pragma unroll
-    for (int s = 0; s < F::kSlots; ++s) {
-      if (!accumulate)
+      for (int s = 0; s < F::kSlots; ++s)
+        if (!accumulate)
 #pragma unroll
-        for (int r = 0; r < 32; ++r)
-          acc.v[s][r] = 0.0f;
-      mma_frag_round(acc.v[s], s, blocks, blocksN, a, b, ta, tb, Kc, type);
+          for (int r = 0; r < 32; ++r)
+            acc.v[s][r] = 0.0f;
+      mma_issue_begin();
+#pragma unroll
+      for (int s = 0; s < F::kSlots; ++s)
+        if (s * W + g < blocks)
+          mma_issue_staged(acc.v[s], s * W + g, blocksN, M, Kc, type, tid);
+      mma_issue_end();
+    } else {
+#pragma unroll
+      for (int s = 0; s < F::kSlots; ++s) {
+        if (!accumulate)
+#pragma unroll
+          for (int r = 0; r < 32; ++r)
+            acc.v[s][r] = 0.0f;
+        mma_frag_round(acc.v[s], s, blocks, blocksN, a, b, ta, tb, Kc, type);
+      }
     }
   } else {
     const int rounds = (blocks + W - 1) / W;
@@ -1849,6 +1934,9 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
       blk.L.fail();
       return;
     }
+    const bool once = mma_stage_once(M, N, Kc);
+    if (once)
+      mma_stage_all(a, b, ta, tb, M, N, Kc, type);
     for (int round = 0; round < rounds; ++round) {
       const int bb = round * W + g;
       const bool mine = bb < blocks;
@@ -1860,8 +1948,17 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         acc_coord(tid, r, row, col);
         d[r] = mine && accumulate ? acc.at(m0 + row, n0 + col) : 0.0f;
       }
-      mma_frag_round(d, round, blocks, blocksN, a, b, ta, tb, Kc, type);
-      sync_consumers(); // every operand was read before acc changes
+      if (once) {
+        // Operands all staged: acc may change without a barrier first.
+        if (mine) {
+          mma_issue_begin();
+          mma_issue_staged(d, bb, blocksN, M, Kc, type, tid);
+          mma_issue_end();
+        }
+      } else {
+        mma_frag_round(d, round, blocks, blocksN, a, b, ta, tb, Kc, type);
+        sync_consumers(); // every operand was read before acc changes
+      }
       if (mine)
 #pragma unroll
         for (int r = 0; r < 32; ++r) {
