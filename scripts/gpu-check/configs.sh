@@ -8,12 +8,8 @@
 # Output: $OUT/gpu-configs.txt; exit 1 if any case fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-out=${OUT:-/tmp}/gpu-configs.txt
-export PATH=/usr/local/cuda/bin:$PATH
-L=.carry/bin/linac
-[ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
-export LINAC_CACHE_DIR=/tmp/gpu-configs-cache
-echo "# gpu-check configs [${CONFIGS:-default}]: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d)" | tee -a "$out"
+. scripts/gpu-check/driver-env.sh
+driver_env configs "configs [${CONFIGS:-default}]"
 status=0
 IFS=';' read -ra configs <<< "${CONFIGS:-}"
 [ ${#configs[@]} -eq 0 ] && configs=("")
@@ -21,10 +17,10 @@ run() { # config example shape flags...
   local cfg=$1 ex=$2 shape=$3; shift 3
   printf "%-14s %-17s %-30s %-34s " "${cfg:-default}" "$ex" "$shape" "$*" | tee -a "$out"
   if $L run examples/$ex.lin --target sm_90a --shape $shape --seed 5 --check ${cfg:+--config "$cfg"} \
-      "$@" > /tmp/gpu-configs.txt 2>&1; then
-    sed -n 's/^check against the float64 reference: //p' /tmp/gpu-configs.txt | tee -a "$out"
+      "$@" > /tmp/gpu-configs.log 2>&1; then
+    sed -n 's/^check against the float64 reference: //p' /tmp/gpu-configs.log | tee -a "$out"
   else
-    status=1; echo "FAIL" | tee -a "$out"; tail -4 /tmp/gpu-configs.txt | tee -a "$out"
+    status=1; echo "FAIL" | tee -a "$out"; tail -4 /tmp/gpu-configs.log | tee -a "$out"
   fi
 }
 for cfg in "${configs[@]}"; do

@@ -8,12 +8,8 @@
 # Output: $OUT/gpu-fragments.txt; exit 1 if any run fails or reports errors.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-out=${OUT:-/tmp}/gpu-fragments.txt
-export PATH=/usr/local/cuda/bin:$PATH
-L=.carry/bin/linac
-[ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
-export LINAC_CACHE_DIR=/tmp/gpu-fragments-cache
-echo "# gpu-check fragments: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader), $(date -u +%Y-%m-%d)" | tee -a "$out"
+. scripts/gpu-check/driver-env.sh
+driver_env fragments "fragments"
 status=0
 for ex in ${EXAMPLES:-gdn kda}; do
   for tool in ${TOOLS:-memcheck racecheck}; do
