@@ -176,18 +176,17 @@ struct TileFoldAccumulatePass
       Operation *y0 = retarget(chain, x);
       if (zFresh) {
         z.replaceUsesWithIf(x, [&](OpOperand &o) { return o.getOwner() != add; });
-        add.erase();
-        z.getDefiningOp()->erase();
-        y0->erase();
       } else {
         // Z keeps its place; Z = X holds X + Y where the sum was.
         OpBuilder b(add);
         tile::EwOp::create(b, add.getLoc(),
                            tile::EwKindAttr::get(b.getContext(), tile::EwKind::copy), z, x,
                            Value());
-        add.erase();
-        y0->erase();
       }
+      add.erase();
+      y0->erase();
+      if (zFresh)
+        z.getDefiningOp()->erase();
       return true;
     }
     return false;
