@@ -18,7 +18,7 @@
 using namespace linac::tile;
 
 constexpr int kReps = 64;
-constexpr int kOps = 16;
+constexpr int kOps = 20;
 __device__ unsigned long long cycles[kOps];
 
 __global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
@@ -86,6 +86,18 @@ __global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
     mark(14);
     sync_consumers();
     mark(15);
+    // Diagonal blocks of a decayed Gram matrix over 128 channels (gates
+    // weak enough for the bf16 tensor-core form).
+    Tile g32 = d.view(0, 0, 32, 32), gates = s.view(0, 0, 64, 128);
+    gram_diag(blk, g32, a.view(0, 0, 32, 128), b.view(0, 0, 32, 128), gates, gates, false);
+    mark(16);
+    gram_diag(blk, g32, a.view(0, 0, 32, 128), b.view(0, 0, 32, 128), gates, gates, false,
+              Operand::bf16);
+    mark(17);
+    gram_diag(blk, d, a, b, gates, gates, false);
+    mark(18);
+    gram_diag(blk, d, a, b, gates, gates, false, Operand::bf16);
+    mark(19);
   }
   if (acc[0] == 12345.0f)
     a.at(0, 1) = acc[1];
@@ -103,7 +115,9 @@ int main() {
       "row_l2norm 64x128, shared", "decay_mask 64x64, shared",
       "piece: stage one 64x64 K slice (float4 path) + barrier", "piece: proxy fence + barrier",
       "piece: one K slice's tensor-core multiply (first warpgroup) + barrier",
-      "piece: one barrier"};
+      "piece: one barrier", "gram_diag 32x32 (128 channels), fp32",
+      "gram_diag 32x32 (128 channels), bf16", "gram_diag 64x64 (128 channels), fp32",
+      "gram_diag 64x64 (128 channels), bf16"};
   Launch hL{};
   hL.K = hL.V = 128;
   int *err;

@@ -525,7 +525,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
       .Case<tile::GramDiagOp>([&](tile::GramDiagOp g) {
         line("gram_diag(blk, " + n(g.getDst()) + ", " + n(g.getLhs()) + ", " +
              n(g.getRhs()) + ", " + n(g.getLhsDecay()) + ", " +
-             n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ");");
+             n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ", " +
+             operandName(g.getOperandType().value_or(tile::OperandType::f32)) + ");");
         return success();
       })
       .Case<tile::TriInvOp>([&](tile::TriInvOp t) {

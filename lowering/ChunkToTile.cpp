@@ -451,12 +451,14 @@ public:
         ew(tile::EwKind::mul, ls, ls, view(lhs, below, 0, rest, D));
         mma(view(dst, below, r0, rest, sub), ls, rs, false, true, false);
       }
-      auto d = tile::GramDiagOp::create(
-          b, loc, view(dst, r0, r0, sub, sub), view(lhs, r0, 0, sub, D),
-          view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
-          view(rg, r0, 0, sub, D));
-      if (inclusive)
-        d.setInclusive(true);
+      // 16-bit products like the off-diagonal blocks' (the libraries fall
+      // back to fp32 where the gates are too strong for them).
+      tile::OperandTypeAttr type;
+      if (config.mma == "bf16")
+        type = tile::OperandTypeAttr::get(b.getContext(), tile::OperandType::bf16);
+      tile::GramDiagOp::create(b, loc, view(dst, r0, r0, sub, sub), view(lhs, r0, 0, sub, D),
+                               view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
+                               view(rg, r0, 0, sub, D), inclusive, type);
     }
     bufs[g.getResult()] = dst;
     return success();

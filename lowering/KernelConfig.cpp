@@ -162,11 +162,14 @@ int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk) {
 }
 
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
-  // sm_90a, chunks of 64: two sub-blocks of 32 (H200, 8x4096x16 with the
-  // tiled gram_diag: KDA 17.8 -> 16.5 ms, GLA 8.8 -> 7.8, KDA 1x8192x16
-  // 12.0 -> 10.7; DPLR and GDN-2 within 2%; 64, one element-wise block,
-  // was slower: bench/results/bench-h200.md). Elsewhere not measured.
-  return target == ChooserTarget::sm90a && chunk == 64 ? 32 : 16;
+  // sm_90a, chunks of 64: one diagonal block of 64, which gram_diag
+  // computes in bf16 16 x 8 tiles on the tensor cores (H200, 8x4096x16,
+  // against sub-blocks of 32 with the same gram_diag: KDA 11.1 -> 8.9 ms,
+  // GLA 3.3 -> 3.0, DPLR 17.4 -> 10.7, GDN-2 23.8 -> 18.1;
+  // bench/results/bench-h200.md). With the element-wise fp32 gram_diag
+  // (mma=f32 or tf32) 32 was the better choice; the chooser takes bf16
+  // on GPUs. Elsewhere not measured.
+  return target == ChooserTarget::sm90a && chunk == 64 ? 64 : 16;
 }
 
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,

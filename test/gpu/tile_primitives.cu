@@ -384,7 +384,7 @@ enum class Op {
   fill, identity, mask_rows, mask_rows_none, mask_rows_all, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
   row_l2norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
-  tri_inv
+  gram_diag_bf16, gram_diag_bf16_fallback, tri_inv
 };
 
 /// One op on tiles in global memory (views with a row stride wider than the
@@ -412,6 +412,9 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
   case Op::causal_mask: causal_mask(blk, dst, param); break;
   case Op::decay_mask: decay_mask(blk, dst, lg, rg, param); break;
   case Op::gram_diag: gram_diag(blk, dst, a, b, lg, rg, param); break;
+  case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback:
+    gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16);
+    break;
   case Op::tri_inv: tri_inv(blk, dst, a); break;
   }
   barrier(blk);
@@ -470,18 +473,21 @@ struct HostTile {
 /// ops then take their vectorised path.
 /// `channels` and `inclusive` (0 / 1), when given, replace the operands'
 /// columns and the R % 2 choice of an inclusive mask.
+/// `gateLo` is the most negative per-row step of the cumulative gates.
 static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                    Launch *dL, double limit, bool flat = false, int channels = 0,
-                   int inclusive = -1) {
+                   int inclusive = -1, float gateLo = -0.3f) {
   std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
-                  op == Op::row_l2norm || op == Op::gram_diag
+                  op == Op::row_l2norm || op == Op::gram_diag || op == Op::gram_diag_bf16 ||
+                  op == Op::gram_diag_bf16_fallback
               ? 24 : C; // the operands' columns
   if (channels)
     n = channels;
   bool square = op == Op::causal_mask || op == Op::decay_mask ||
-                op == Op::gram_diag || op == Op::tri_inv || op == Op::identity;
+                op == Op::gram_diag || op == Op::gram_diag_bf16 ||
+                op == Op::gram_diag_bf16_fallback || op == Op::tri_inv || op == Op::identity;
   if (square)
     C = R;
   int dstCols = op == Op::row_dot ? 1 : op == Op::transpose ? R : C;
@@ -494,8 +500,9 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   int bCols = op == Op::ew_col || op == Op::ew_col_first || op == Op::ew_scalar ? 1 : n;
   HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
   // Cumulative log gates (decreasing down the rows), per row or per column.
-  int gCols = op == Op::gram_diag ? n : 1;
-  HostTile lg(R, gCols, 0, rng, -0.3f, 0.0f), rg(R, gCols, 0, rng, -1, 0);
+  int gCols = op == Op::gram_diag || op == Op::gram_diag_bf16 ||
+                      op == Op::gram_diag_bf16_fallback ? n : 1;
+  HostTile lg(R, gCols, 0, rng, gateLo, gateLo / 2), rg(R, gCols, 0, rng, -1, 0);
   for (int i = 1; i < R; ++i)
     for (int c = 0; c < gCols; ++c)
       lg.v[i * gCols + c] += lg.v[(i - 1) * gCols + c];
@@ -573,6 +580,32 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         W(i, j) = acc;
         break;
       }
+      case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
+        // 16 x 8 tiles: both operands scaled at the tile's reference row
+        // (last column below the diagonal, fourth on it) and rounded,
+        // unless an exponent of a row or column the tile needs exceeds 40:
+        // then fp32 pair by pair (and always without the fast form).
+        const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+        bool over = op == Op::gram_diag_bf16_fallback;
+        for (int c = 0; c < n && !over; ++c) {
+          for (int ii = std::max(i0, j0); ii < i0 + 16; ++ii)
+            over = over || lg.at(ii, c) - rg.at(ref, c) > 40;
+          for (int jj = j0; jj < j0 + 8; ++jj)
+            over = over || rg.at(ref, c) - rg.at(jj, c) > 40;
+        }
+        double acc = 0;
+        if (lower)
+          for (int c = 0; c < n; ++c)
+            acc += over ? a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c))
+                        : double(roundHost(float(a.at(i, c) * std::exp(lg.at(i, c) -
+                                                                       rg.at(ref, c))),
+                                           Operand::bf16)) *
+                              double(roundHost(float(b.at(j, c) * std::exp(rg.at(ref, c) -
+                                                                           rg.at(j, c))),
+                                               Operand::bf16));
+        W(i, j) = acc;
+        break;
+      }
       case Op::tri_inv: { // rows in order: (I + L) X = I
         double acc = i == j;
         for (int m = 0; m < i; ++m)
@@ -587,7 +620,9 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   for (double w : want)
     scale = std::max(scale, std::fabs(w));
   for (size_t e = 0; e < want.size(); ++e)
-    worst = std::max(worst, std::fabs(got[e] - want[e]) / scale);
+    worst = std::max(worst, std::isfinite(got[e]) || !std::isfinite(want[e])
+                                ? std::fabs(got[e] - want[e]) / scale
+                                : HUGE_VAL); // NaN would pass std::max
   char label[128], detail[64], extra[48] = "";
   if (channels)
     std::snprintf(extra, sizeof extra, ", %d channels, %s", channels,
@@ -642,6 +677,24 @@ static void testOps(Launch *dL) {
           for (bool flat : {false, true})
             testOp("gram_diag", Op::gram_diag, Ew::copy, n, n, threads, dL, 2e-6, flat,
                    channels, inclusive);
+  // bf16 operands (the tensor-core form): weak gates against the same
+  // rounding of the scaled operands (fp32 products would miss it by
+  // ~1e-3); gates of 15-30 per row, where tiles on the diagonal must be
+  // computed in fp32 (bf16 factors would overflow) and those below stay
+  // bf16; padded rows and 24 channels (no float4 rows, no 16-channel
+  // steps) take the fp32 form throughout.
+  for (int threads : {128, 160, 256, 288})
+    for (int n : {16, 32, 48, 64})
+      for (int inclusive : {0, 1}) {
+        testOp("gram_diag bf16", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL, 3e-4, true,
+               128, inclusive);
+        testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
+               3e-4, true, 128, inclusive, -30.0f);
+      }
+  for (int threads : {128, 256})
+    for (int channels : {24, 128})
+      testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,
+             channels == 128 ? false : true, channels, 1);
   // The blocked inverse takes n = 16, 32, 48, 64 (64 above); others the
   // column-serial substitution (37, 128 above).
   for (int threads : {128, 160, 256, 288})

@@ -29,12 +29,12 @@ TEST(KernelConfig, FragmentsOnSm90aAtChunk64Only) {
   EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::cpu, 64), 0);
 }
 
-TEST(KernelConfig, SubBlocksOf32OnSm90aAtChunk64Only) {
-  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm90a, 64), 32);
+TEST(KernelConfig, OneSubBlockOn64OnSm90aAtChunk64Only) {
+  EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm90a, 64), 64);
   EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm90a, 32), 16);
   EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::sm80, 64), 16);
   EXPECT_EQ(linac::defaultSubBlock(ChooserTarget::cpu, 64), 16);
-  EXPECT_EQ(mainShape(ChooserTarget::sm90a).subBlock, 32);
+  EXPECT_EQ(mainShape(ChooserTarget::sm90a).subBlock, 64);
   EXPECT_EQ(mainShape(ChooserTarget::cpu).subBlock, 16);
 }
 

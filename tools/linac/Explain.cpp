@@ -58,7 +58,10 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
     std::string gram = hasDecay ? (perChannel ? " (decayed per channel, in "
                                                 "sub-blocks of " +
                                                     std::to_string(scan.getSubBlock()) +
-                                                    " rows with reference points)"
+                                                    " rows with reference points; with "
+                                                    "16-bit operands the diagonal blocks "
+                                                    "per 16x8 tile, fp32 where gates are "
+                                                    "too strong)"
                                               : " (masked by exp(G_i - G_j))")
                                 : "";
     if (!erase || erase.getValue() == lin::EraseKind::none) {

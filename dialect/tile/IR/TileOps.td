@@ -340,15 +340,24 @@ def Tile_DecayMaskOp : Tile_Op<"decay_mask"> {
 }
 
 def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
-  let summary = "a diagonal block of a per-channel decayed Gram matrix, element-wise";
+  let summary = "a diagonal block of a per-channel decayed Gram matrix";
   let description = [{
     `dst[i, j] = sum_c lhs[i, c] rhs[j, c] exp(lg[i, c] - rg[j, c])` for the
-    masked `j <= i` (or `j < i`) of one square diagonal block; there is no
-    safe factorisation there, so each exponent is taken as is (<= 0).
+    masked `j <= i` (or `j < i`) of one square diagonal block. No reference
+    row is safe for the whole block, so without `operand_type` (or with f32)
+    each exponent is taken as is (<= 0), in fp32. With a 16-bit
+    `operand_type` the libraries factor the decay per 16 x 8 output tile
+    through the rhs decay at the tile's last column, round both scaled
+    operands to that type and multiply them on the tensor cores; if any
+    factor's exponent exceeds the bound that keeps the products exact to
+    the type's precision (strong gates), the whole block falls back to the
+    fp32 element-wise form. The cpu library computes the same way, so the
+    cpu target checks the choice.
   }];
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs,
                        Tile_BufType:$lhs_decay, Tile_BufType:$rhs_decay,
-                       UnitAttr:$inclusive);
+                       UnitAttr:$inclusive,
+                       OptionalAttr<Tile_OperandTypeAttr>:$operand_type);
   let assemblyFormat = [{
     $dst `,` $lhs `,` $rhs `,` $lhs_decay `,` $rhs_decay attr-dict `:` type(operands)
   }];

@@ -20,6 +20,7 @@
 #ifndef LINAC_TILE_CPU_H
 #define LINAC_TILE_CPU_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -600,15 +601,61 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
                          : 0.0f;
 }
 
+/// gram_diag with a 16-bit operand type (the CUDA library's tensor-core
+/// form, computed the same way here so that the cpu target checks it):
+/// output tiles of 16 rows x 8 columns on or below the diagonal, each
+/// factoring the decay through a reference row of rg, so that
+/// l e^(lg - ref) and r e^(ref - rg) are rounded and multiplied. A tile
+/// below the diagonal takes its last column (every exponent <= 0 for
+/// non-increasing cumulative gates); a tile on the diagonal its fourth
+/// (positive exponents over at most four tokens' gates), and its rows
+/// above its first column (wholly masked) are zero. A tile with an
+/// exponent above this bound (a factor past e^40, whose partner might have
+/// underflowed: |g| beyond ~10 per token) is computed in fp32, pair by
+/// pair, as without a 16-bit type.
+constexpr float kGramTileBound = 40.0f;
+
+inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
+  return dst.rows == dst.cols && dst.rows % 16 == 0 && l.cols % 16 == 0 && l.rows >= dst.rows;
+}
+
+/// The reference row of the tile at (i0, j0).
+inline int64_t gram_tile_ref(int64_t i0, int64_t j0) { return j0 + 7 < i0 ? j0 + 7 : j0 + 3; }
+
+/// Whether a live exponent of the tile at (i0, j0) exceeds kGramTileBound.
+inline bool gram_tile_over(const Tile &l, const Tile &lg, const Tile &rg, int64_t i0, int64_t j0) {
+  const int64_t ref = gram_tile_ref(i0, j0);
+  for (int64_t c = 0; c < l.cols; ++c) {
+    for (int64_t i = std::max(i0, j0); i < i0 + 16; ++i)
+      if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound)
+        return true;
+    for (int64_t j = j0; j < j0 + 8; ++j)
+      if (rg.at(ref, c) - rg.at(j, c) > kGramTileBound)
+        return true;
+  }
+  return false;
+}
+
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
-                      const Tile &lg, const Tile &rg, bool inclusive) {
+                      const Tile &lg, const Tile &rg, bool inclusive,
+                      Operand type = Operand::f32) {
   for (const Tile *t : {&l, &r, &lg, &rg})
     if (!checkRead(blk, *t, "gram_diag"))
       return;
+  const bool tiled = type == Operand::bf16 && gram_tiles_fit(dst, l);
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j) {
       if (j > i || (j == i && !inclusive)) {
         dst.at(i, j) = 0.0f;
+        continue;
+      }
+      const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8, ref = gram_tile_ref(i0, j0);
+      if (tiled && !gram_tile_over(l, lg, rg, i0, j0)) {
+        float acc = 0;
+        for (int64_t c = 0; c < l.cols; ++c)
+          acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *
+                 round_operand(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c)), type);
+        dst.at(i, j) = acc;
         continue;
       }
       float acc = 0;

@@ -2126,10 +2126,143 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
   }
 }
 
+#ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
+#define LINAC_GRAM_MMA 1
+#endif
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+/// gram_diag with bf16 operands on the tensor cores, as the cpu library's
+/// gram_diag computes it (the tile rule and kGramTileBound are documented
+/// there): each warp takes 16 x 8 output tiles on or below the diagonal
+/// (mma.sync m16n8k16), scales its operands by the exponentials of their
+/// distance to the tile's reference row of rg while converting them to
+/// bf16, and writes its tile masked; a tile with an exponent over the bound
+/// is computed again by its warp in fp32, pair by pair. Tiles wholly above
+/// the diagonal are zero. Channels go to the K positions of a lane as
+/// c = 4t..4t+3 (the same permutation for both operands), so each lane
+/// reads them as one float4.
+constexpr float kGramTileBound = 40.0f;
+
+__device__ inline bool gram_tiles_fit(const Tile &dst, const Tile &l, const Tile &r,
+                                      const Tile &lg, const Tile &rg) {
+  const Tile *ops[] = {&l, &r, &lg, &rg};
+  bool ok = dst.rows == dst.cols && dst.rows % 16 == 0 && l.cols % 16 == 0;
+  for (const Tile *t : ops)
+    ok = ok && t->rows >= dst.rows && t->cols == l.cols && t->ld % 4 == 0 &&
+         (reinterpret_cast<unsigned long long>(t->p) & 15) == 0;
+  return ok;
+}
+
+__device__ __forceinline__ float4 gram_load4(const Tile &t, int i, int c) {
+  return *reinterpret_cast<const float4 *>(&t.at(i, c));
+}
+
+/// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
+/// in its tile) is zero. Notes live exponents over the bound.
+__device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
+                                                     bool live, bool &over) {
+  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
+  const float lo = live ? x0 * __expf(e0) : 0.0f, hi = live ? x1 * __expf(e1) : 0.0f;
+  unsigned packed;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+  return packed;
+}
+
+/// The lane's four outputs of the tile at (i0, j0) (the mma accumulator's
+/// places) in fp32, each exponent as is; lanes start at different channels
+/// (rows of one bank alignment). Inline: a call would save the caller's
+/// fragments around it.
+__device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, const Tile &r,
+                                               const Tile &lg, const Tile &rg, int i0, int j0,
+                                               int g, int t) {
+  const int groups = l.cols / 4, lane = static_cast<int>(threadIdx.x) % 32;
+#pragma unroll
+  for (int v = 0; v < 4; ++v)
+    d[v] = 0.0f;
+  for (int q = 0; q < groups; ++q) {
+    const int c = 4 * ((q + lane) % groups);
+    float4 lv[2], gv[2], rv[2], hv[2];
+#pragma unroll
+    for (int x = 0; x < 2; ++x) {
+      lv[x] = gram_load4(l, i0 + g + 8 * x, c);
+      gv[x] = gram_load4(lg, i0 + g + 8 * x, c);
+      rv[x] = gram_load4(r, j0 + 2 * t + x, c);
+      hv[x] = gram_load4(rg, j0 + 2 * t + x, c);
+    }
+#pragma unroll
+    for (int v = 0; v < 4; ++v) {
+      const float4 a = lv[v / 2], ga = gv[v / 2], b = rv[v % 2], hb = hv[v % 2];
+      d[v] += a.x * b.x * expf(ga.x - hb.x) + a.y * b.y * expf(ga.y - hb.y) +
+              a.z * b.z * expf(ga.z - hb.z) + a.w * b.w * expf(ga.w - hb.w);
+    }
+  }
+}
+
+__device__ __forceinline__ void gram_diag_mma(const Tile &dst, const Tile &l, const Tile &r,
+                                              const Tile &lg, const Tile &rg, bool inclusive) {
+  const int n = dst.rows, channels = l.cols, threads = consumer_threads();
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
+  const int g = (tid % 32) / 4, t = tid % 4;
+  // Tiles wholly above the diagonal (columns past the row tile's last row).
+  for (int e = tid; e < n * n; e += threads) {
+    const int i = e / n, j = e % n;
+    if (j >= i / 16 * 16 + 16)
+      dst.at(i, j) = 0.0f;
+  }
+  // Row tile I has 2I + 2 column tiles on or below the diagonal.
+  const int tiles = (n / 16) * (n / 16 + 1);
+  for (int u = warp; u < tiles; u += warps) {
+    int I = 0;
+    while ((I + 1) * (I + 2) <= u)
+      ++I;
+    const int J = u - I * (I + 1), i0 = 16 * I, j0 = 8 * J;
+    const int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+    const bool liveA = i0 + g >= j0, liveB = i0 + g + 8 >= j0;
+    bool over = false;
+    float d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll 2
+    for (int k0 = 0; k0 < channels; k0 += 16) {
+      const int c = k0 + 4 * t;
+      const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
+      const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+      const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+      const float4 h = gram_load4(rg, ref, c);
+      // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
+      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over);
+      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over);
+      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over);
+      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over);
+      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over);
+      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over);
+      asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                   "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                   : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                   : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    }
+    if (__any_sync(0xffffffffu, over))
+      gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
+#pragma unroll
+    for (int v = 0; v < 4; ++v) {
+      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+      dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+    }
+  }
+}
+#endif
+
 __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
                                  const Tile &r, const Tile &lg, const Tile &rg,
-                                 bool inclusive) {
+                                 bool inclusive, Operand type = Operand::f32) {
   LINAC_CONSUMERS_ONLY;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if (LINAC_GRAM_MMA && type == Operand::bf16 && gram_tiles_fit(dst, l, r, lg, rg)) {
+    gram_diag_mma(dst, l, r, lg, rg, inclusive);
+    sync_consumers();
+    return;
+  }
+#else
+  (void)type;
+#endif
   if (LINAC_GRAM_TILED && gram_tiled_fits(dst, l, r, lg, rg)) {
     gram_diag_tiled(dst, l, r, lg, rg, inclusive);
     sync_consumers();

@@ -1,0 +1,113 @@
+//===- CpuTileTest.cpp - the cpu tile library's gram_diag forms ------------===//
+//
+// gram_diag with bf16 operands computes 16 x 8 output tiles from operands
+// scaled at a reference row and rounded (as the CUDA library's tensor-core
+// form does), and a tile whose factors would leave the range that keeps
+// that exact falls back to fp32 pair by pair. Checked here against float64
+// sums written out independently.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/device/cpu/linac_tile.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace linac::tile;
+
+namespace {
+
+struct Mats {
+  int n, ch;
+  std::vector<float> l, r, g, dst;
+  Mats(int n, int ch, float gateLo, unsigned seed) : n(n), ch(ch), l(n * ch), r(n * ch), g(n * ch),
+                                                     dst(n * n, 7.0f) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1, 1), step(gateLo, gateLo / 2);
+    for (int e = 0; e < n * ch; ++e) {
+      l[e] = u(rng);
+      r[e] = u(rng);
+    }
+    for (int c = 0; c < ch; ++c) // cumulative, non-increasing down the rows
+      for (int i = 0; i < n; ++i)
+        g[i * ch + c] = (i ? g[(i - 1) * ch + c] : 0.0f) + step(rng);
+  }
+  Tile tile(std::vector<float> &v, int cols) { return Tile{v.data(), n, cols, cols}; }
+  double exact(int i, int j) const {
+    double s = 0;
+    for (int c = 0; c < ch; ++c)
+      s += double(l[i * ch + c]) * r[j * ch + c] * std::exp(double(g[i * ch + c]) - g[j * ch + c]);
+    return s;
+  }
+};
+
+double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact) {
+  Launch L;
+  Block blk(L, 0, 0, 0);
+  gram_diag(blk, m.tile(m.dst, m.n), m.tile(m.l, m.ch), m.tile(m.r, m.ch), m.tile(m.g, m.ch),
+            m.tile(m.g, m.ch), inclusive, type);
+  double worst = 0, scale = 0;
+  for (int i = 0; i < m.n; ++i)
+    for (int j = 0; j < m.n; ++j) {
+      bool lower = j < i || (j == i && inclusive);
+      double want = lower ? m.exact(i, j) : 0.0;
+      scale = std::max(scale, std::fabs(want));
+      if (!lower)
+        EXPECT_EQ(m.dst[i * m.n + j], 0.0f) << i << "," << j;
+      worst = std::max(worst, std::fabs(m.dst[i * m.n + j] - want));
+    }
+  *worstVsExact = worst / scale;
+  return scale;
+}
+
+} // namespace
+
+TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
+  for (bool inclusive : {false, true}) {
+    Mats a(64, 128, -0.3f, 1), b(64, 128, -0.3f, 1);
+    double fp32Err = 0, bf16Err = 0;
+    runGram(a, Operand::f32, inclusive, &fp32Err);
+    runGram(b, Operand::bf16, inclusive, &bf16Err);
+    EXPECT_LT(fp32Err, 1e-5);
+    // Rounded operands: errors of bf16's precision, not fp32's.
+    EXPECT_GT(bf16Err, 1e-4);
+    EXPECT_LT(bf16Err, 1e-2);
+    // Each entry is the product of the operands rounded after scaling at
+    // the tile's reference row: the last column of a tile below the
+    // diagonal, its fourth on the diagonal.
+    for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 17}, std::pair{9, 9}, std::pair{63, 60}}) {
+      if (i == j && !inclusive)
+        continue;
+      const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+      float s = 0;
+      for (int c = 0; c < 128; ++c)
+        s += round_operand(b.l[i * 128 + c] * std::exp(b.g[i * 128 + c] - b.g[ref * 128 + c]),
+                           Operand::bf16) *
+             round_operand(b.r[j * 128 + c] * std::exp(b.g[ref * 128 + c] - b.g[j * 128 + c]),
+                           Operand::bf16);
+      EXPECT_NEAR(b.dst[i * 64 + j], s, 1e-5 * std::fabs(s) + 1e-6) << i << "," << j;
+    }
+  }
+}
+
+TEST(CpuTile, GramDiagBf16FallsBackPerTileUnderStrongGates) {
+  // Gates of 15-30 per row: every tile on the diagonal has factors past
+  // e^40 and is computed in fp32; tiles below keep bf16 (all their
+  // exponents are <= 0), where the decay leaves entries below 1e-30.
+  Mats m(64, 128, -30.0f, 2);
+  double err = 0;
+  const double scale = runGram(m, Operand::bf16, true, &err);
+  EXPECT_TRUE(std::isfinite(err));
+  for (int i = 0; i < 64; ++i)
+    for (int j = i / 16 * 16; j <= i; ++j) // the diagonal tiles, exact to fp32
+      EXPECT_NEAR(m.dst[i * 64 + j], m.exact(i, j), 1e-5 * scale) << i << "," << j;
+}
+
+TEST(CpuTile, GramDiagWithoutTheFastFormIsFp32) {
+  // 24 channels (not a multiple of 16): fp32 whatever the operand type.
+  Mats a(32, 24, -0.3f, 3);
+  double err = 0;
+  runGram(a, Operand::bf16, false, &err);
+  EXPECT_LT(err, 1e-5);
+}
