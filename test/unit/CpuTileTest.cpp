@@ -93,7 +93,7 @@ TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
 
 TEST(CpuTile, GramDiagBf16FallsBackPerTileUnderStrongGates) {
   // Gates of 15-30 per row: every tile on the diagonal has factors past
-  // e^40 and is computed in fp32; tiles below keep bf16 (all their
+  // e^64 and is computed in fp32; tiles below keep bf16 (all their
   // exponents are <= 0), where the decay leaves entries below 1e-30.
   Mats m(64, 128, -30.0f, 2);
   double err = 0;
@@ -110,4 +110,17 @@ TEST(CpuTile, GramDiagWithoutTheFastFormIsFp32) {
   double err = 0;
   runGram(a, Operand::bf16, false, &err);
   EXPECT_LT(err, 1e-5);
+}
+
+TEST(CpuTile, GramDiagBf16FallsBackWhereAScaledOperandWouldOverflow) {
+  // One channel of row 1 at 3e38: scaled by e^(G_1 - G_3) > 1 it would
+  // pass bf16's largest value; that tile is computed in fp32 (finite).
+  Mats m(32, 128, -0.3f, 4);
+  m.l[1 * 128 + 5] = 3e38f;
+  double err = 0;
+  runGram(m, Operand::bf16, true, &err);
+  for (float x : m.dst)
+    EXPECT_TRUE(std::isfinite(x));
+  for (int j : {0, 1})
+    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
 }

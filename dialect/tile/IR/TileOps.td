@@ -347,12 +347,12 @@ def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
     row is safe for the whole block, so without `operand_type` (or with f32)
     each exponent is taken as is (<= 0), in fp32. With a 16-bit
     `operand_type` the libraries factor the decay per 16 x 8 output tile
-    through the rhs decay at the tile's last column, round both scaled
-    operands to that type and multiply them on the tensor cores; if any
-    factor's exponent exceeds the bound that keeps the products exact to
-    the type's precision (strong gates), the whole block falls back to the
-    fp32 element-wise form. The cpu library computes the same way, so the
-    cpu target checks the choice.
+    through a reference row of the rhs decay, round both scaled operands to
+    that type and multiply them on the tensor cores; a tile with a factor
+    outside the range that keeps the products exact to the type's
+    precision (strong gates) is computed in the fp32 element-wise form.
+    The cpu library computes the same way (its gram_diag says the rule),
+    so the cpu target checks the choice.
   }];
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs,
                        Tile_BufType:$lhs_decay, Tile_BufType:$rhs_decay,

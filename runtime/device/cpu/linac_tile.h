@@ -609,11 +609,15 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
 /// below the diagonal takes its last column (every exponent <= 0 for
 /// non-increasing cumulative gates); a tile on the diagonal its fourth
 /// (positive exponents over at most four tokens' gates), and its rows
-/// above its first column (wholly masked) are zero. A tile with an
-/// exponent above this bound (a factor past e^40, whose partner might have
-/// underflowed: |g| beyond ~10 per token) is computed in fp32, pair by
+/// above its first column (wholly masked) are zero. A factor with a
+/// positive exponent p may meet a partner that underflowed (exponent below
+/// about -87), dropping a product of at most e^(p - 87) |l r|: this bound
+/// keeps that below e^-23 (|g| up to ~16 per token on the diagonal). A
+/// tile with a live exponent above it, or a scaled operand past 3e38
+/// (bf16's largest is 3.39e38; NaN too), is computed in fp32, pair by
 /// pair, as without a 16-bit type.
-constexpr float kGramTileBound = 40.0f;
+constexpr float kGramTileBound = 64.0f;
+constexpr float kGramTileLargest = 3.0e38f;
 
 inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
   return dst.rows == dst.cols && dst.rows % 16 == 0 && l.cols % 16 == 0 && l.rows >= dst.rows;
@@ -623,14 +627,17 @@ inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
 inline int64_t gram_tile_ref(int64_t i0, int64_t j0) { return j0 + 7 < i0 ? j0 + 7 : j0 + 3; }
 
 /// Whether a live exponent of the tile at (i0, j0) exceeds kGramTileBound.
-inline bool gram_tile_over(const Tile &l, const Tile &lg, const Tile &rg, int64_t i0, int64_t j0) {
+inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
+                           int64_t j0) {
   const int64_t ref = gram_tile_ref(i0, j0);
   for (int64_t c = 0; c < l.cols; ++c) {
     for (int64_t i = std::max(i0, j0); i < i0 + 16; ++i)
-      if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound)
+      if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound ||
+          !(std::fabs(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c))) <= kGramTileLargest))
         return true;
     for (int64_t j = j0; j < j0 + 8; ++j)
-      if (rg.at(ref, c) - rg.at(j, c) > kGramTileBound)
+      if (rg.at(ref, c) - rg.at(j, c) > kGramTileBound ||
+          !(std::fabs(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c))) <= kGramTileLargest))
         return true;
   }
   return false;
@@ -650,7 +657,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
         continue;
       }
       const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8, ref = gram_tile_ref(i0, j0);
-      if (tiled && !gram_tile_over(l, lg, rg, i0, j0)) {
+      if (tiled && !gram_tile_over(l, r, lg, rg, i0, j0)) {
         float acc = 0;
         for (int64_t c = 0; c < l.cols; ++c)
           acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *

@@ -2141,7 +2141,7 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
-constexpr float kGramTileBound = 40.0f;
+constexpr float kGramTileBound = 64.0f, kGramTileLargest = 3.0e38f;
 
 __device__ inline bool gram_tiles_fit(const Tile &dst, const Tile &l, const Tile &r,
                                       const Tile &lg, const Tile &rg) {
@@ -2158,11 +2158,13 @@ __device__ __forceinline__ float4 gram_load4(const Tile &t, int i, int c) {
 }
 
 /// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
-/// in its tile) is zero. Notes live exponents over the bound.
+/// in its tile) is zero. Notes live exponents over the bound and scaled
+/// values past the largest (NaN included).
 __device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
                                                      bool live, bool &over) {
-  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
   const float lo = live ? x0 * __expf(e0) : 0.0f, hi = live ? x1 * __expf(e1) : 0.0f;
+  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound ||
+                   !(fabsf(lo) <= kGramTileLargest) || !(fabsf(hi) <= kGramTileLargest));
   unsigned packed;
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
   return packed;
@@ -2198,8 +2200,10 @@ __device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, con
   }
 }
 
-__device__ __forceinline__ void gram_diag_mma(const Tile &dst, const Tile &l, const Tile &r,
-                                              const Tile &lg, const Tile &rg, bool inclusive) {
+/// Inline in fragment kernels, one out-of-line copy otherwise (as the
+/// element-wise ops: LINAC_EW_OUTLINED).
+__device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
+                                              const Tile lg, const Tile rg, bool inclusive) {
   const int n = dst.rows, channels = l.cols, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   const int g = (tid % 32) / 4, t = tid % 4;
