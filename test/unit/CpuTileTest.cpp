@@ -93,7 +93,7 @@ TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
 
 TEST(CpuTile, GramDiagBf16FallsBackPerTileUnderStrongGates) {
   // Gates of 15-30 per row: every tile on the diagonal has factors past
-  // e^64 and is computed in fp32; tiles below keep bf16 (all their
+  // e^40 and is computed in fp32; tiles below keep bf16 (all their
   // exponents are <= 0), where the decay leaves entries below 1e-30.
   Mats m(64, 128, -30.0f, 2);
   double err = 0;

@@ -2141,7 +2141,7 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
-constexpr float kGramTileBound = 64.0f, kGramTileLargest = 3.0e38f;
+constexpr float kGramTileBound = 40.0f, kGramTileLargest = 3.0e38f;
 
 __device__ inline bool gram_tiles_fit(const Tile &dst, const Tile &l, const Tile &r,
                                       const Tile &lg, const Tile &rg) {
@@ -2158,13 +2158,13 @@ __device__ __forceinline__ float4 gram_load4(const Tile &t, int i, int c) {
 }
 
 /// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
-/// in its tile) is zero. Notes live exponents over the bound and scaled
-/// values past the largest (NaN included).
+/// in its tile) is zero. Notes live exponents over the bound, and keeps the
+/// largest scaled magnitude in `peak` (NaN passes, as in the fp32 form).
 __device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
-                                                     bool live, bool &over) {
+                                                     bool live, bool &over, float &peak) {
+  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
   const float lo = live ? x0 * __expf(e0) : 0.0f, hi = live ? x1 * __expf(e1) : 0.0f;
-  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound ||
-                   !(fabsf(lo) <= kGramTileLargest) || !(fabsf(hi) <= kGramTileLargest));
+  peak = fmaxf(peak, fmaxf(fabsf(lo), fabsf(hi)));
   unsigned packed;
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
   return packed;
@@ -2223,7 +2223,7 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     const int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
     const bool liveA = i0 + g >= j0, liveB = i0 + g + 8 >= j0;
     bool over = false;
-    float d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float peak = 0.0f, d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll 2
     for (int k0 = 0; k0 < channels; k0 += 16) {
       const int c = k0 + 4 * t;
@@ -2232,18 +2232,18 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
       const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
       const float4 h = gram_load4(rg, ref, c);
       // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over);
-      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over);
-      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over);
-      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over);
-      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over);
-      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over);
+      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peak);
+      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peak);
+      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peak);
+      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peak);
+      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peak);
+      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peak);
       asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                    "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                    : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                    : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
     }
-    if (__any_sync(0xffffffffu, over))
+    if (__any_sync(0xffffffffu, over || peak > kGramTileLargest))
       gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
