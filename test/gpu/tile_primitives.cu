@@ -473,10 +473,11 @@ struct HostTile {
 /// ops then take their vectorised path.
 /// `channels` and `inclusive` (0 / 1), when given, replace the operands'
 /// columns and the R % 2 choice of an inclusive mask.
-/// `gateLo` is the most negative per-row step of the cumulative gates.
+/// `gateLo` is the most negative per-row step of the cumulative gates;
+/// `plant`, when given, replaces a[1][5].
 static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                    Launch *dL, double limit, bool flat = false, int channels = 0,
-                   int inclusive = -1, float gateLo = -0.3f) {
+                   int inclusive = -1, float gateLo = -0.3f, float plant = 0.0f) {
   std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
@@ -509,6 +510,10 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   rg.v = lg.v;
   CHECK_CUDA(cudaMemcpy(lg.d, lg.v.data(), lg.v.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(rg.d, rg.v.data(), rg.v.size() * 4, cudaMemcpyHostToDevice));
+  if (plant != 0.0f) {
+    a.v[1 * a.ld + 5] = plant;
+    CHECK_CUDA(cudaMemcpy(a.d, a.v.data(), a.v.size() * 4, cudaMemcpyHostToDevice));
+  }
   if (op == Op::tri_inv) { // strictly lower source, small entries
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < R; ++j)
@@ -694,6 +699,11 @@ static void testOps(Launch *dL) {
         testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
                3e-4, true, 128, inclusive, -30.0f);
       }
+  // An operand of 3e38 on a row whose factor exceeds 1: its bf16 operand
+  // would overflow, so its tile is computed in fp32 (finite).
+  for (int threads : {128, 256})
+    testOp("gram_diag bf16, an operand near the largest", Op::gram_diag_bf16, Ew::copy, 32, 32,
+           threads, dL, 3e-4, true, 128, 1, -0.3f, 3e38f);
   for (int threads : {128, 256})
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,
