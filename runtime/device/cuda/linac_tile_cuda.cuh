@@ -2137,7 +2137,8 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// (mma.sync m16n8k16), scales its operands by the exponentials of their
 /// distance to the tile's reference row of rg while converting them to
 /// bf16, and writes its tile masked; a tile with an exponent over the bound
-/// is computed again by its warp in fp32, pair by pair. Tiles wholly above
+/// or a scaled operand past kGramTileLargest is computed again by its warp
+/// in fp32, pair by pair. Tiles wholly above
 /// the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
