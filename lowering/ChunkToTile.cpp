@@ -434,8 +434,11 @@ public:
     }
     Value lg = bufs.lookup(g.getLhsDecay()), rg = bufs.lookup(g.getRhsDecay());
     const int64_t sub = scan.getSubBlock(), D = K, blocks = C / sub;
-    tile::FillOp::create(b, loc, dst,
-                         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+    // The blocks above the diagonal are zero; one diagonal block (sub = C)
+    // writes every entry itself.
+    if (blocks > 1)
+      tile::FillOp::create(b, loc, dst,
+                           arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
     for (int64_t J = 0; J < blocks; ++J) {
       int64_t r0 = J * sub, below = (J + 1) * sub, rest = C - below;
       Value ref = view(rg, below - 1, 0, 1, D);
@@ -456,7 +459,9 @@ public:
       tile::OperandTypeAttr type;
       if (config.mma == "bf16")
         type = tile::OperandTypeAttr::get(b.getContext(), tile::OperandType::bf16);
-      tile::GramDiagOp::create(b, loc, view(dst, r0, r0, sub, sub), view(lhs, r0, 0, sub, D),
+      // dst itself when it is the one block: the op then defines it whole.
+      Value block = blocks == 1 ? dst : view(dst, r0, r0, sub, sub);
+      tile::GramDiagOp::create(b, loc, block, view(lhs, r0, 0, sub, D),
                                view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
                                view(rg, r0, 0, sub, D), inclusive, type);
     }

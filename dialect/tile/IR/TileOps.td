@@ -343,7 +343,8 @@ def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
   let summary = "a diagonal block of a per-channel decayed Gram matrix";
   let description = [{
     `dst[i, j] = sum_c lhs[i, c] rhs[j, c] exp(lg[i, c] - rg[j, c])` for the
-    masked `j <= i` (or `j < i`) of one square diagonal block. No reference
+    masked `j <= i` (or `j < i`) of one square diagonal block, and 0 for
+    the other entries: it writes the whole block. No reference
     row is safe for the whole block, so without `operand_type` (or with f32)
     each exponent is taken as is (<= 0), in fp32. With a 16-bit
     `operand_type` the libraries factor the decay per 16 x 8 output tile

@@ -26,7 +26,7 @@ bool linac::definesWhole(Operation *op, Value buffer) {
     return !mma.getAccumulate();
   return isa<tile::EwOp, tile::CumsumOp, tile::TransposeOp, tile::FillOp,
              tile::RowL2NormOp, tile::RowDotOp, tile::TriInvOp,
-             tile::IdentityOp>(op);
+             tile::IdentityOp, tile::GramDiagOp>(op);
 }
 
 namespace {
