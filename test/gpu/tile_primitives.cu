@@ -588,19 +588,25 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
         // 16 x 8 tiles: both operands scaled at the tile's reference row
         // (last column below the diagonal, fourth on it) and rounded,
-        // unless an exponent of a row or column the tile needs exceeds 40
-        // or a scaled operand 3e38: then fp32 pair by pair (and always
-        // without the fast form).
+        // unless an exponent of a row or column the tile needs exceeds 40,
+        // a scaled operand 3e38, or the largest scaled row value times the
+        // largest column value times the channels 3e38 (products that
+        // could overflow): then fp32 pair by pair (and always without the
+        // fast form).
         const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
         bool over = op == Op::gram_diag_bf16_fallback;
+        double peakA = 0, peakB = 0;
         for (int c = 0; c < n && !over; ++c) {
-          for (int ii = std::max(i0, j0); ii < i0 + 16; ++ii)
-            over = over || lg.at(ii, c) - rg.at(ref, c) > 40 ||
-                   std::fabs(a.at(ii, c) * std::exp(lg.at(ii, c) - rg.at(ref, c))) > 3e38;
-          for (int jj = j0; jj < j0 + 8; ++jj)
-            over = over || rg.at(ref, c) - rg.at(jj, c) > 40 ||
-                   std::fabs(b.at(jj, c) * std::exp(rg.at(ref, c) - rg.at(jj, c))) > 3e38;
+          for (int ii = std::max(i0, j0); ii < i0 + 16; ++ii) {
+            over = over || lg.at(ii, c) - rg.at(ref, c) > 40;
+            peakA = std::max(peakA, std::fabs(a.at(ii, c) * std::exp(lg.at(ii, c) - rg.at(ref, c))));
+          }
+          for (int jj = j0; jj < j0 + 8; ++jj) {
+            over = over || rg.at(ref, c) - rg.at(jj, c) > 40;
+            peakB = std::max(peakB, std::fabs(b.at(jj, c) * std::exp(rg.at(ref, c) - rg.at(jj, c))));
+          }
         }
+        over = over || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
         double acc = 0;
         if (lower)
           for (int c = 0; c < n; ++c)
@@ -675,6 +681,25 @@ static void testOps(Launch *dL) {
       testOp("gram_diag", Op::gram_diag, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("tri_inv", Op::tri_inv, Ew::copy, s.R, s.C, threads, dL, 2e-6);
     }
+  // The fast forms: a chunk's scalar gates (one column, up to 64 rows: a
+  // warp's shuffle scan; 128 rows take the column loop), rows of 128
+  // values (float4 per lane, unpadded rows only), decay masks by float4
+  // (columns a multiple of 4, unpadded).
+  for (int threads : {128, 160, 256, 288}) {
+    for (int R : {64, 37, 1, 128}) {
+      testOp("cumsum, one column", Op::cumsum, Ew::copy, R, 1, threads, dL, 2e-6, false, 1);
+      testOp("cumsum exclusive, one column", Op::cumsum_exclusive, Ew::copy, R, 1, threads, dL,
+             2e-6, true, 1);
+    }
+    for (int R : {64, 37, 128})
+      for (bool flat : {false, true})
+        testOp("row_l2norm, 128 columns", Op::row_l2norm, Ew::copy, R, 128, threads, dL, 2e-6,
+               flat, 128);
+    for (int R : {64, 32, 36, 37})
+      for (int inclusive : {0, 1})
+        testOp("decay_mask, unpadded", Op::decay_mask, Ew::copy, R, R, threads, dL, 2e-6, true,
+               0, inclusive);
+  }
   // The tiled Gram (4x4 output tiles, channel slices summed by shuffles)
   // at the sub-block sizes, 128 channels (the head dimension) and 24, both
   // masks; 64 x 64 with 24 channels ran above.
@@ -699,11 +724,13 @@ static void testOps(Launch *dL) {
         testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
                3e-4, true, 128, inclusive, -30.0f);
       }
-  // An operand of 3e38 on a row whose factor exceeds 1: its bf16 operand
-  // would overflow, so its tile is computed in fp32 (finite).
+  // An operand of 1e38 on a row whose factor exceeds 1: each scaled
+  // operand stays below bf16's largest, but its products with the other
+  // operand's (up to 2 scaled by factors above 1) could overflow, so its
+  // tiles are computed in fp32 (finite: l r e^(lg - rg) stays below 3e38).
   for (int threads : {128, 256})
-    testOp("gram_diag bf16, an operand near the largest", Op::gram_diag_bf16, Ew::copy, 32, 32,
-           threads, dL, 3e-4, true, 128, 1, -0.3f, 3e38f);
+    testOp("gram_diag bf16, an operand near overflow", Op::gram_diag_bf16, Ew::copy, 32, 32,
+           threads, dL, 3e-4, true, 128, 1, -0.3f, 1e38f);
   for (int threads : {128, 256})
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,

@@ -124,3 +124,20 @@ TEST(CpuTile, GramDiagBf16FallsBackWhereAScaledOperandWouldOverflow) {
   for (int j : {0, 1})
     EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
 }
+
+TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
+  // Row 1 holds 1e38 at channel 5 and rows 0-7 hold 1.9 there: every
+  // scaled operand stays below bf16's largest, but products of the row's
+  // (scaled by up to e^0.6) and of rows 4-7 (scaled above 1.9) would pass
+  // fp32's; that tile is computed in fp32 (l r e^(G_i - G_j) <= 1.9e38).
+  Mats m(32, 128, -0.3f, 5);
+  m.l[1 * 128 + 5] = 1e38f;
+  for (int j = 0; j < 8; ++j)
+    m.r[j * 128 + 5] = 1.9f;
+  double err = 0;
+  runGram(m, Operand::bf16, true, &err);
+  for (float x : m.dst)
+    EXPECT_TRUE(std::isfinite(x));
+  for (int j : {0, 1})
+    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
+}

@@ -614,9 +614,12 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
 /// about -87), dropping a product of at most e^(p - 87) |l r|: this bound
 /// keeps that below e^-47 (|g| up to ~10 per token on the diagonal; 64
 /// measured no faster on KDA's bench gates). A tile with a live exponent
-/// above it, or a scaled operand past 3e38 (bf16's largest is 3.39e38;
-/// NaN passes, as in the fp32 form), is computed in fp32, pair by pair, as
-/// without a 16-bit type.
+/// above it, a scaled operand past 3e38 (bf16's largest is 3.39e38; NaN
+/// passes, as in the fp32 form), or scaled operands whose largest
+/// magnitudes could make a product sum past 3e38 (largest of the rows x
+/// largest of the columns x channels: each may be finite while their
+/// products overflow fp32) is computed in fp32, pair by pair, as without a
+/// 16-bit type.
 constexpr float kGramTileBound = 40.0f;
 constexpr float kGramTileLargest = 3.0e38f;
 
@@ -627,21 +630,26 @@ inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
 /// The reference row of the tile at (i0, j0).
 inline int64_t gram_tile_ref(int64_t i0, int64_t j0) { return j0 + 7 < i0 ? j0 + 7 : j0 + 3; }
 
-/// Whether a live exponent of the tile at (i0, j0) exceeds kGramTileBound.
+/// Whether the tile at (i0, j0) takes the fp32 form: a live exponent past
+/// kGramTileBound, or scaled operands that could overflow (see gram_diag).
 inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
                            int64_t j0) {
   const int64_t ref = gram_tile_ref(i0, j0);
+  float peakL = 0.0f, peakR = 0.0f;
   for (int64_t c = 0; c < l.cols; ++c) {
-    for (int64_t i = std::max(i0, j0); i < i0 + 16; ++i)
-      if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound ||
-          std::fabs(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c))) > kGramTileLargest)
+    for (int64_t i = std::max(i0, j0); i < i0 + 16; ++i) {
+      if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound)
         return true;
-    for (int64_t j = j0; j < j0 + 8; ++j)
-      if (rg.at(ref, c) - rg.at(j, c) > kGramTileBound ||
-          std::fabs(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c))) > kGramTileLargest)
+      peakL = std::max(peakL, std::fabs(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c))));
+    }
+    for (int64_t j = j0; j < j0 + 8; ++j) {
+      if (rg.at(ref, c) - rg.at(j, c) > kGramTileBound)
         return true;
+      peakR = std::max(peakR, std::fabs(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c))));
+    }
   }
-  return false;
+  return peakL > kGramTileLargest || peakR > kGramTileLargest ||
+         peakL * peakR * static_cast<float>(l.cols) > kGramTileLargest;
 }
 
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,

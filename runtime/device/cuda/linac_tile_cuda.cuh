@@ -705,7 +705,10 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
   const char *base = static_cast<const char *>(g->data) +
                      ((valid > 0 ? first : 0) * stride + head * g->headStride + col) * esize;
   auto src = [=](int64_t i) -> const void * { return base + i * stride * esize; };
-  auto elem = [=](int64_t i, int64_t j) { return g->load(first + i, head, col + j); };
+  // The tensor's fields by value: the converting stores into shared memory
+  // would otherwise reload them for every element.
+  const Global in = *g;
+  auto elem = [=](int64_t i, int64_t j) { return in.load(first + i, head, col + j); };
   bool vec = dst.ld % 4 == 0 && aligned16(base) && aligned16(dst.p);
   CopyMode mode = g->dtype != f32 // converted on the way in
                       ? (vec && dst.cols % 8 == 0 && stride % 8 == 0
@@ -821,9 +824,10 @@ __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
     blk.L.fail();
     return;
   }
+  const Global out = *g; // fields once (see the fragment form)
   LINAC_FOR_ELEMENTS(src, i, j) {
     if (i < valid)
-      g->store(first + i, head, col + j, src.at(i, j));
+      out.store(first + i, head, col + j, src.at(i, j));
   }
   sync_consumers();
 }
@@ -1063,9 +1067,46 @@ __device__ inline float warp_sum(float x) {
 
 /// Row reductions: one warp per row, its lanes along the columns (reads
 /// coalesced in global scratch and free of bank conflicts in shared).
+/// Rows of 128 values, 16-byte aligned (the head dimension 128): a float4
+/// per lane, four rows of a warp in flight at once (their loads and
+/// shuffle reductions interleave instead of running one row at a time).
+__device__ inline bool rows_of_128(const Tile &t) {
+  return t.cols == 128 && t.ld % 4 == 0 && aligned16(t.p);
+}
 __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int warps = consumer_threads() / 32;
+  if (rows_of_128(src) && rows_of_128(dst)) {
+    for (int i0 = warp; i0 < src.rows; i0 += 4 * warps) {
+      float4 x[4];
+      float ss[4];
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const int i = i0 + u * warps;
+        x[u] = i < src.rows ? *reinterpret_cast<const float4 *>(&src.at(i, 4 * lane))
+                            : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      }
+#pragma unroll
+      for (int u = 0; u < 4; ++u)
+        ss[u] = x[u].x * x[u].x + x[u].y * x[u].y + x[u].z * x[u].z + x[u].w * x[u].w;
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+        for (int u = 0; u < 4; ++u)
+          ss[u] += __shfl_xor_sync(0xffffffffu, ss[u], o);
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const int i = i0 + u * warps;
+        const float inv = 1.0f / sqrtf(ss[u] + 1e-6f);
+        if (i < src.rows)
+          *reinterpret_cast<float4 *>(&dst.at(i, 4 * lane)) =
+              make_float4(x[u].x * inv, x[u].y * inv, x[u].z * inv, x[u].w * inv);
+      }
+    }
+    sync_consumers();
+    return;
+  }
   for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
     float ss = 0;
     for (int j = lane; j < src.cols; j += 32)
@@ -1095,8 +1136,35 @@ __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
 __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
                               bool exclusive) {
   LINAC_CONSUMERS_ONLY;
+  if (src.cols == 1 && src.rows <= 64) {
+    // A chunk's scalar gates: one warp, two rows per lane, a shuffle scan
+    // over the lanes' pair sums (every load before any store: dst may be
+    // src).
+    if (threadIdx.x < 32) {
+      const int l = static_cast<int>(threadIdx.x), n = src.rows;
+      const float a = 2 * l < n ? src.at(2 * l, 0) : 0.0f;
+      const float b = 2 * l + 1 < n ? src.at(2 * l + 1, 0) : 0.0f;
+      float s = a + b;
+#pragma unroll
+      for (int o = 1; o < 32; o <<= 1) {
+        const float t = __shfl_up_sync(0xffffffffu, s, o);
+        if (l >= o)
+          s += t;
+      }
+      float before = __shfl_up_sync(0xffffffffu, s, 1);
+      if (l == 0)
+        before = 0.0f;
+      if (2 * l < n)
+        dst.at(2 * l, 0) = exclusive ? before : before + a;
+      if (2 * l + 1 < n)
+        dst.at(2 * l + 1, 0) = exclusive ? before + a : before + a + b;
+    }
+    sync_consumers();
+    return;
+  }
   for (int64_t j = threadIdx.x; j < src.cols; j += consumer_threads()) {
     float acc = 0;
+#pragma unroll 8
     for (int64_t i = 0; i < src.rows; ++i) {
       float x = src.at(i, j);
       if (exclusive) {
@@ -1731,10 +1799,34 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
     blk.L.fail();
     return;
   }
-  // Registers 2p and 2p + 1 are columns j, j + 1 of one row (acc_coord).
+  // The tensor's fields once: as far as the compiler knows, every store
+  // below may write *g, which it would then load again before the next.
+  const Global out = *g;
+  const int64_t origin = first * out.rowStride + head * out.headStride + col;
+  // Registers 2p and 2p + 1 are columns j, j + 1 of one row (acc_coord);
+  // j is even, so with bf16 data, even strides and an aligned origin every
+  // pair is one aligned 4-byte store (the common case, without the
+  // per-pair dtype and alignment tests of store2).
+#if __CUDA_ARCH__ >= 800
+  unsigned short *halves = static_cast<unsigned short *>(out.data) + origin;
+  if (out.dtype == bf16 && out.rowStride % 2 == 0 &&
+      (reinterpret_cast<unsigned long long>(halves) & 3) == 0) {
+    const int64_t stride = out.rowStride;
+    frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+      if (r % 2 == 0 && i < valid) {
+        unsigned packed;
+        asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(src.v[s][r + 1]), "f"(src.v[s][r]));
+        *reinterpret_cast<unsigned *>(halves + i * stride + j) = packed;
+      }
+    });
+    return;
+  }
+#else
+  (void)origin;
+#endif
   frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
     if (r % 2 == 0 && i < valid)
-      g->store2(first + i, head, col + j, src.v[s][r], src.v[s][r + 1]);
+      out.store2(first + i, head, col + j, src.v[s][r], src.v[s][r + 1]);
   });
 }
 
@@ -2007,6 +2099,23 @@ __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
 __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
                                   const Tile &rg, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
+  if (dst.cols % 4 == 0 && dst.ld % 4 == 0 && aligned16(dst.p)) {
+    // Four columns of a row per thread: one float4 of dst, one row gate.
+    const int quads = dst.cols / 4, n = dst.rows * quads;
+    for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
+      const int i = e / quads, j = 4 * (e - i * quads);
+      float4 *p = reinterpret_cast<float4 *>(&dst.at(i, j));
+      const float4 v = *p;
+      const float li = lg.at(i, 0);
+      float r[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+      for (int u = 0; u < 4; ++u)
+        r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rg.at(j + u, 0)) : 0.0f;
+      *p = make_float4(r[0], r[1], r[2], r[3]);
+    }
+    sync_consumers();
+    return;
+  }
   LINAC_FOR_ELEMENTS(dst, i, j) {
     dst.at(i, j) = (j < i || (j == i && inclusive))
                        ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
@@ -2136,9 +2245,10 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// there): each warp takes 16 x 8 output tiles on or below the diagonal
 /// (mma.sync m16n8k16), scales its operands by the exponentials of their
 /// distance to the tile's reference row of rg while converting them to
-/// bf16, and writes its tile masked; a tile with an exponent over the bound
-/// or a scaled operand past kGramTileLargest is computed again by its warp
-/// in fp32, pair by pair. Tiles wholly above
+/// bf16, and writes its tile masked; a tile with an exponent over the bound,
+/// a scaled operand past kGramTileLargest, or scaled operands whose largest
+/// magnitudes times the channels pass it (products that could overflow)
+/// is computed again by its warp in fp32, pair by pair. Tiles wholly above
 /// the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
@@ -2224,7 +2334,7 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     const int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
     const bool liveA = i0 + g >= j0, liveB = i0 + g + 8 >= j0;
     bool over = false;
-    float peak = 0.0f, d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float peakA = 0.0f, peakB = 0.0f, d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll 2
     for (int k0 = 0; k0 < channels; k0 += 16) {
       const int c = k0 + 4 * t;
@@ -2233,18 +2343,23 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
       const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
       const float4 h = gram_load4(rg, ref, c);
       // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peak);
-      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peak);
-      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peak);
-      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peak);
-      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peak);
-      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peak);
+      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
+      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
+      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
+      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
+      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
+      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
       asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                    "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                    : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                    : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
     }
-    if (__any_sync(0xffffffffu, over || peak > kGramTileLargest))
+    // The warp's largest magnitudes (non-negative floats order as their
+    // bits; NaN passes the product test, as in the fp32 form).
+    const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
+    const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
+    if (__any_sync(0xffffffffu, over) || maxA > kGramTileLargest || maxB > kGramTileLargest ||
+        maxA * maxB * static_cast<float>(channels) > kGramTileLargest)
       gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
@@ -2284,28 +2399,39 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 }
 
 /// (I + L)^-1 for n = 16, 32, 48 or 64 (the chunk-local inverses), by every
-/// consumer, in the mma staging area (16 KiB of fp32, free between matmuls):
-/// first the 16 x 16 diagonal blocks X_ii by forward substitution (a column
-/// per thread, in registers), then the blocks below the diagonal one block
-/// diagonal at a time, X_ij = -X_ii sum_{j<=k<i} L_ik X_kj (a block element
-/// per thread). L_ii is not read once X_ii exists, so X_ii takes its place;
-/// X_ij (i > j) lives in the free upper block (j, i). A dozen barriers,
-/// where a column-serial substitution runs n dependent steps on n threads.
+/// consumer, in the mma staging area (free between matmuls), rows n + 4
+/// floats apart (rows 16 bytes aligned, consecutive rows in different
+/// banks): first the 16 x 16 diagonal blocks X_ii by forward substitution
+/// (a column per thread, in registers), then the blocks below the diagonal
+/// one block diagonal at a time, X_ij = -X_ii sum_{j<=k<i} L_ik X_kj, four
+/// columns of a block row per thread (one L value and one float4 of X per
+/// four products; each element summed in the same order as one at a time).
+/// L_ii is not read once X_ii exists, so X_ii takes its place; X_ij (i > j)
+/// lives in the free upper block (j, i). A dozen barriers, where a
+/// column-serial substitution runs n dependent steps on n threads.
+constexpr int kTriInvPad = 4;
+__device__ inline bool tri_inv_blocked_fits(int64_t n) {
+  return n % 16 == 0 && n <= 64 &&
+         n * (n + kTriInvPad) * 4 <= kMmaStagingAreas * 2 * kMmaOperandBytes;
+}
 __device__ __noinline__ void tri_inv_blocked(const Tile dst, const Tile src) {
   constexpr int kB = 16;
-  const int n = static_cast<int>(src.rows), nb = n / kB;
+  const int n = static_cast<int>(src.rows), nb = n / kB, ld = n + kTriInvPad;
   const int tid = static_cast<int>(threadIdx.x), threads = consumer_threads();
   float *s = reinterpret_cast<float *>(linacSharedMemory);
   // Block (bi, bj) of X, bi >= bj; of L for bi > bj (before X_ij is written).
   auto X = [&](int bi, int bj, int r, int c) -> float & {
-    return bi == bj ? s[(bi * kB + r) * n + bi * kB + c] : s[(bj * kB + r) * n + bi * kB + c];
+    return bi == bj ? s[(bi * kB + r) * ld + bi * kB + c] : s[(bj * kB + r) * ld + bi * kB + c];
+  };
+  auto X4 = [&](int bi, int bj, int r, int c) -> float4 & {
+    return *reinterpret_cast<float4 *>(&X(bi, bj, r, c));
   };
   auto Lo = [&](int bi, int bk, int r, int c) -> float & {
-    return s[(bi * kB + r) * n + bk * kB + c];
+    return s[(bi * kB + r) * ld + bk * kB + c];
   };
   for (int e = tid; e < n * n; e += threads) {
-    int i = e / n, j = e % n;
-    s[e] = j < i ? src.at(i, j) : 0.0f;
+    const int i = e / n, j = e % n;
+    s[i * ld + j] = j < i ? src.at(i, j) : 0.0f;
   }
   sync_consumers();
   // Diagonal blocks: x = column c of X_bb; x[r] = 0 above the diagonal
@@ -2330,45 +2456,58 @@ __device__ __noinline__ void tri_inv_blocked(const Tile dst, const Tile src) {
       X(tid / kB, tid / kB, r, tid % kB) = x[r];
   }
   sync_consumers();
-  // Below the diagonal: (nb - d) blocks of 256 elements on diagonal d, at
-  // most 3 x 256 / 128 = 6 per thread.
-  constexpr int kMaxPerThread = 3 * kB * kB / kWarpgroupThreads;
+  // Below the diagonal: (nb - d) blocks of 64 quads on diagonal d, at most
+  // 3 x 64 / 128 (rounded up) per thread.
+  constexpr int kQuads = kB * kB / 4, kMaxPerThread = 2;
   for (int d = 1; d < nb; ++d) {
-    // f(q, i, j, r, c) for this thread's elements (r, c) of blocks (i, j).
+    // f(q, i, j, r, c) for this thread's quads (row r, columns c..c+3) of
+    // blocks (i, j).
     auto each = [&](auto &&f) {
-      const int count = (nb - d) * kB * kB;
+      const int count = (nb - d) * kQuads;
 #pragma unroll
       for (int q = 0; q < kMaxPerThread; ++q) {
         int e = tid + q * threads;
         if (e < count) {
-          int j = e / (kB * kB);
-          f(q, j + d, j, (e / kB) % kB, e % kB);
+          int j = e / kQuads;
+          f(q, j + d, j, (e / 4) % kB, 4 * (e % 4));
         }
       }
     };
     each([&](int, int i, int j, int r, int c) {
-      float acc = 0.0f;
+      float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
       for (int k = j; k < i; ++k)
 #pragma unroll
-        for (int m = 0; m < kB; ++m)
-          acc += Lo(i, k, r, m) * X(k, j, m, c);
-      X(i, j, r, c) = acc; // T_ij, until the product below replaces it
+        for (int m = 0; m < kB; ++m) {
+          const float l = Lo(i, k, r, m);
+          const float4 v = X4(k, j, m, c);
+          acc.x += l * v.x;
+          acc.y += l * v.y;
+          acc.z += l * v.z;
+          acc.w += l * v.w;
+        }
+      X4(i, j, r, c) = acc; // T_ij, until the product below replaces it
     });
     sync_consumers();
-    float y[kMaxPerThread];
+    float4 y[kMaxPerThread];
     each([&](int q, int i, int j, int r, int c) {
-      float acc = 0.0f;
+      float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 #pragma unroll
-      for (int m = 0; m < kB; ++m)
-        acc -= X(i, i, r, m) * X(i, j, m, c);
+      for (int m = 0; m < kB; ++m) {
+        const float l = X(i, i, r, m);
+        const float4 v = X4(i, j, m, c);
+        acc.x -= l * v.x;
+        acc.y -= l * v.y;
+        acc.z -= l * v.z;
+        acc.w -= l * v.w;
+      }
       y[q] = acc;
     });
     sync_consumers(); // every T_ij read
-    each([&](int q, int i, int j, int r, int c) { X(i, j, r, c) = y[q]; });
+    each([&](int q, int i, int j, int r, int c) { X4(i, j, r, c) = y[q]; });
     sync_consumers();
   }
   for (int e = tid; e < n * n; e += threads) {
-    int i = e / n, j = e % n;
+    const int i = e / n, j = e % n;
     dst.at(i, j) = j > i ? 0.0f : X(i / kB, j / kB, i % kB, j % kB);
   }
 }
@@ -2382,7 +2521,7 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   int64_t n = src.rows;
   float *staged = reinterpret_cast<float *>(linacSharedMemory);
   bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
-  if (inShared && n % 16 == 0) {
+  if (tri_inv_blocked_fits(n)) {
     tri_inv_blocked(dst, src);
     sync_consumers(); // the staging area is the next matmul's again
     return;
