@@ -61,6 +61,17 @@ double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact) {
   return scale;
 }
 
+/// gram_diag with bf16 operands of a 32-row m: every entry finite, and row
+/// 1's first entries exact to fp32 (its tile took the fp32 form).
+void expectRowOneInFp32(Mats &m) {
+  double err = 0;
+  runGram(m, Operand::bf16, true, &err);
+  for (float x : m.dst)
+    EXPECT_TRUE(std::isfinite(x));
+  for (int j : {0, 1})
+    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
+}
+
 } // namespace
 
 TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
@@ -117,12 +128,7 @@ TEST(CpuTile, GramDiagBf16FallsBackWhereAScaledOperandWouldOverflow) {
   // pass bf16's largest value; that tile is computed in fp32 (finite).
   Mats m(32, 128, -0.3f, 4);
   m.l[1 * 128 + 5] = 3e38f;
-  double err = 0;
-  runGram(m, Operand::bf16, true, &err);
-  for (float x : m.dst)
-    EXPECT_TRUE(std::isfinite(x));
-  for (int j : {0, 1})
-    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
+  expectRowOneInFp32(m);
 }
 
 TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
@@ -134,10 +140,5 @@ TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
   m.l[1 * 128 + 5] = 1e38f;
   for (int j = 0; j < 8; ++j)
     m.r[j * 128 + 5] = 1.9f;
-  double err = 0;
-  runGram(m, Operand::bf16, true, &err);
-  for (float x : m.dst)
-    EXPECT_TRUE(std::isfinite(x));
-  for (int j : {0, 1})
-    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
+  expectRowOneInFp32(m);
 }
