@@ -1756,6 +1756,10 @@ template <int R, int C, int W>
 __device__ __forceinline__ void mask_rows(Block &, Frag<R, C, W> &dst, int64_t valid) {
   LINAC_CONSUMERS_ONLY;
   const int first = valid < 0 ? 0 : valid > R ? R : static_cast<int>(valid);
+  // A full chunk (every chunk but a sequence's last) masks nothing: its
+  // values (some of them spilled) are not touched at all.
+  if (first >= R)
+    return;
   frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int) {
     if (i >= first)
       dst.v[s][r] = 0.0f;
