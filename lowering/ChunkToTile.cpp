@@ -201,15 +201,15 @@ public:
     b.setInsertionPoint(allocPoint);
     auto op = tile::AllocOp::create(b, loc, type);
     op->setAttr("name", b.getStringAttr(name));
-    made.insert(op);
     return op;
   }
-  tile::BufType regType(Value value) {
+  Value reg(Value value, StringRef name) {
     Extents e = ext[value];
     bool chunkLevel = isa<RankedTensorType>(value.getType());
-    return bufType(tile::Space::reg, size(e.first, chunkLevel), size(e.second, chunkLevel));
+    return alloc(bufType(tile::Space::reg, size(e.first, chunkLevel),
+                         size(e.second, chunkLevel)),
+                 name);
   }
-  Value reg(Value value, StringRef name) { return alloc(regType(value), name); }
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value colOffset(Ext cols) { return cols == Ext::V ? vCol : zero; }
 
@@ -254,23 +254,14 @@ public:
                               const llvm::DenseMap<Value, Value> &inputTiles,
                               Value valid) {
     Block &region = pt.getBody().front();
-    made.clear();
     for (Operation &op : region) {
       if (auto yield = dyn_cast<chunk::TokenYieldOp>(op)) {
         for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
           // Rows past the end are zero in every per-token tile (tails).
-          // A value this region computed into a tile of its own, yielded
-          // once and read by nothing after the yield, is masked in place;
-          // others (inputs read in their stages, terms computed before the
-          // loop, values yielded twice) are copied first.
-          Value own = bufs.lookup(v);
-          auto ownAlloc = own ? own.getDefiningOp<tile::AllocOp>() : tile::AllocOp();
-          if (augment == 0 && ownAlloc && made.contains(ownAlloc) &&
-              llvm::count(yield.getValues(), v) == 1 && own.getType() == regType(r)) {
-            tile::MaskRowsOp::create(b, loc, own, valid);
-            bufs[r] = own;
-            continue;
-          }
+          // The copy stays even for values the region computed itself:
+          // masking those in place (two steps fewer per chunk for GDN) made
+          // GDN 8x4096x16 13% slower on an H200 (bench-h200.md), as the
+          // tiles' placement then changes.
           Value buf = reg(r, "tok");
           if (augment > 0 && ext[r].second == Ext::V) {
             // [0 | y]: the augmented columns carry no writes.
@@ -483,8 +474,6 @@ public:
   }
 
   OpBuilder &b;
-  /// The tile allocations made since the current per-token region began.
-  llvm::SmallPtrSet<Operation *, 16> made;
   Location loc;
   chunk::ScanOp scan;
   const linac::KernelConfig &config;
