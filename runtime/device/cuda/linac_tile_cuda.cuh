@@ -1817,11 +1817,9 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
       (reinterpret_cast<unsigned long long>(halves) & 3) == 0) {
     const int64_t stride = out.rowStride;
     frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
-      if (r % 2 == 0 && i < valid) {
-        unsigned packed;
-        asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(src.v[s][r + 1]), "f"(src.v[s][r]));
-        *reinterpret_cast<unsigned *>(halves + i * stride + j) = packed;
-      }
+      if (r % 2 == 0 && i < valid)
+        *reinterpret_cast<unsigned *>(halves + i * stride + j) =
+            pack_operands(src.v[s][r], src.v[s][r + 1], Operand::bf16);
     });
     return;
   }
