@@ -136,19 +136,29 @@ def make_value(variant, name, shape, per_token, gen):
 def time_ms(fn, reps, flush):
     """Median of `reps` calls, each timed alone with CUDA events after the
     L2 cache is flushed (a 256 MiB write)."""
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        flush.zero_()
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
+    return time_interleaved([fn], reps, flush)[0]
+
+
+def time_interleaved(fns, reps, flush):
+    """time_ms for several functions at once, their calls taken in turn
+    (one call of each per round): a case's variants then see the same
+    clocks and temperature, which drift over a run by more than the
+    differences a variant is made to measure."""
+    for fn in fns:
         fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    torch.cuda.synchronize()
+    times = [[] for _ in fns]
+    for _ in range(reps):
+        for fn, t in zip(fns, times):
+            flush.zero_()
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            t.append(start.elapsed_time(end))
+    return [statistics.median(t) for t in times]
 
 
 def kernel_times(fn):
@@ -408,48 +418,70 @@ def main():
             stem = case.replace(" ", "_")
             runs.append((case, Path(a.kernels) / (stem + ".cu")))
             runs += [(case, f) for f in sorted(Path(a.kernels).glob(stem + "@*.cu"))]
-    for case, fname in runs:
+    # A case's kernel sources (the default config, then the others) are
+    # timed together, their calls interleaved (time_interleaved); each row
+    # is written as soon as its group is timed.
+    for case in dict.fromkeys(c for c, _ in runs):
         variant, B, T, H, varlen = CASES[case]
-        fla_first = fname.name == case.replace(" ", "_") + ".cu"
+        group = []
+        for c, fname in runs:
+            if c != case:
+                continue
+            try:
+                group.append((fname, LinacCase(linac, fname, variant, B, T, H, varlen, gen)))
+            except Exception as e:
+                emit(f"| {case} | | failed: {e} | | | | | | | |")
         try:
-            lc = LinacCase(linac, fname, variant, B, T, H, varlen, gen)
-            ms = time_ms(lc, a.reps, flush)
-            lc.check()
+            times = time_interleaved([lc for _, lc in group], a.reps, flush)
         except Exception as e:
             emit(f"| {case} | | failed: {e} | | | | | | | |")
-            continue
-        flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
-        floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
-        fla_ms, fla_note, agree = "", "", ""
-        if fla_first and a.fla_cases and re.search(a.fla_cases, case):
+            group, times = [], []
+        for (fname, lc), ms in zip(group, times):
             try:
-                fn, fla_note = fla_case(variant, B, T, H, varlen, gen)
-                if fn is not None:
-                    fla_ms = time_ms(fn, a.reps, flush)
+                lc.check()
             except Exception as e:
-                fla_note = f"FLA failed ({type(e).__name__}: {str(e)[:80]})"
-            if fla_ms:
-                agree = compare_with_fla(lc, variant)
-        speed = f"{ms / fla_ms:.2f}" if fla_ms else ""
-        fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
-        # A kernel file named CASE@TAG.cu (CONFIGS, or a variant made by
-        # hand) is labelled with its tag too.
-        tag = fname.stem.partition("@")[2]
-        label = lc.config + (f" [@{tag}]" if tag else "")
-        row = (f"| {case} | {label} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
-               f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
-               f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
-        emit(row)
-        if a.kernel_times:
-            try:
-                print(f"  kernels of {case} ({lc.config}): {kernel_times(lc)}", flush=True)
-            except Exception as e:
-                print(f"  kernel times unavailable: {e}", flush=True)
-        del lc
+                emit(f"| {case} | | failed: {e} | | | | | | | |")
+                continue
+            fla_first = fname.name == case.replace(" ", "_") + ".cu"
+            row = case_row(a, case, fname, lc, ms, fla_first, bandwidth, mm_rate, flush, gen)
+            emit(row)
+            if a.kernel_times:
+                try:
+                    print(f"  kernels of {case} ({lc.config}): {kernel_times(lc)}", flush=True)
+                except Exception as e:
+                    print(f"  kernel times unavailable: {e}", flush=True)
+        del group
         torch.cuda.empty_cache()
     if a.out:
         with open(a.out, "a") as f:
             f.write("\n")
+
+
+def case_row(a, case, fname, lc, ms, fla_first, bandwidth, mm_rate, flush, gen):
+    """One table row: linac's time against the floor, and FLA's time and
+    agreement (the case's default config only, where FLA is asked for)."""
+    variant, B, T, H, varlen = CASES[case]
+    flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
+    floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
+    fla_ms, fla_note, agree = "", "", ""
+    if fla_first and a.fla_cases and re.search(a.fla_cases, case):
+        try:
+            fn, fla_note = fla_case(variant, B, T, H, varlen, gen)
+            if fn is not None:
+                fla_ms = time_ms(fn, a.reps, flush)
+        except Exception as e:
+            fla_note = f"FLA failed ({type(e).__name__}: {str(e)[:80]})"
+        if fla_ms:
+            agree = compare_with_fla(lc, variant)
+    speed = f"{ms / fla_ms:.2f}" if fla_ms else ""
+    fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
+    # A kernel file named CASE@TAG.cu (CONFIGS, or a variant made by
+    # hand) is labelled with its tag too.
+    tag = fname.stem.partition("@")[2]
+    label = lc.config + (f" [@{tag}]" if tag else "")
+    return (f"| {case} | {label} | {ms:.3f} | {floor:.3f} | {ms / floor:.1f} | "
+            f"{fla_cell} | {speed} | {ANCHOR_FLA.get(case, '')} | "
+            f"{ANCHOR_FLASHKDA.get(case, '')} | {agree} |")
 
 
 if __name__ == "__main__":

@@ -26,3 +26,10 @@ for f in /tmp/linac-bench/kernels/*.cu; do
   echo "## $(basename "$f") ($(sed -n 's/.*config \(.*\), target cuda\./\1/p' "$f" | head -1))"
   python3 bench/op_profile.py report "$f" $OUT/op-profile.log
 done
+# The instrumented sources go: bench/run.sh would otherwise time them as the
+# cases' kernels (it keeps any source it finds in the kernels folder).
+for f in /tmp/linac-bench/kernels/*.cu; do
+  [[ "$(basename "$f")" =~ $stem ]] && grep -q linac-prof "$f" && rm -f "$f"
+done
+rm -rf /tmp/linac-bench/cache
+exit 0

@@ -384,7 +384,7 @@ enum class Op {
   fill, identity, mask_rows, mask_rows_none, mask_rows_all, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
   row_l2norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
-  gram_diag_bf16, gram_diag_bf16_fallback, tri_inv
+  gram_diag_bf16, gram_diag_bf16_fallback, tri_inv, tri_inv_in_place
 };
 
 /// One op on tiles in global memory (views with a row stride wider than the
@@ -416,6 +416,10 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
     gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16);
     break;
   case Op::tri_inv: tri_inv(blk, dst, a); break;
+  case Op::tri_inv_in_place: // the blocked form's path (the phased one needs dst apart)
+    tri_inv(blk, a, a);
+    ew(blk, Ew::copy, dst, a);
+    break;
   }
   barrier(blk);
 }
@@ -488,7 +492,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
     n = channels;
   bool square = op == Op::causal_mask || op == Op::decay_mask ||
                 op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                op == Op::gram_diag_bf16_fallback || op == Op::tri_inv || op == Op::identity;
+                op == Op::gram_diag_bf16_fallback || op == Op::tri_inv ||
+                op == Op::tri_inv_in_place || op == Op::identity;
   if (square)
     C = R;
   int dstCols = op == Op::row_dot ? 1 : op == Op::transpose ? R : C;
@@ -496,7 +501,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   if (op == Op::cumsum || op == Op::cumsum_exclusive || op == Op::row_l2norm)
     dstCols = n;
   HostTile dst(dstRows, dstCols, flat ? 0 : 3, rng, -1, 1);
-  HostTile a(R, op == Op::tri_inv ? R : n, flat ? 0 : 5, rng, positive ? 0.5f : -2.0f, 2.0f);
+  const bool inverse = op == Op::tri_inv || op == Op::tri_inv_in_place;
+  HostTile a(R, inverse ? R : n, flat ? 0 : 5, rng, positive ? 0.5f : -2.0f, 2.0f);
   int bRows = op == Op::ew_row || op == Op::ew_scalar ? 1 : R;
   int bCols = op == Op::ew_col || op == Op::ew_col_first || op == Op::ew_scalar ? 1 : n;
   HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
@@ -514,7 +520,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
     a.v[1 * a.ld + 5] = plant;
     CHECK_CUDA(cudaMemcpy(a.d, a.v.data(), a.v.size() * 4, cudaMemcpyHostToDevice));
   }
-  if (op == Op::tri_inv) { // strictly lower source, small entries
+  if (inverse) { // strictly lower source, small entries
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < R; ++j)
         a.v[i * a.ld + j] = j < i ? a.v[i * a.ld + j] * 0.05f : 0.0f;
@@ -620,7 +626,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         W(i, j) = acc;
         break;
       }
-      case Op::tri_inv: { // rows in order: (I + L) X = I
+      case Op::tri_inv: case Op::tri_inv_in_place: { // rows in order: (I + L) X = I
         double acc = i == j;
         for (int m = 0; m < i; ++m)
           acc -= a.at(i, m) * inv[static_cast<size_t>(m) * R + j];
@@ -735,11 +741,15 @@ static void testOps(Launch *dL) {
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,
              channels == 128 ? false : true, channels, 1);
-  // The blocked inverse takes n = 16, 32, 48, 64 (64 above); others the
-  // column-serial substitution (37, 128 above).
+  // The phased inverse (dst apart from src) and the blocked one (in place)
+  // take n = 16, 32, 48, 64 (64 above); others the column-serial
+  // substitution (37, 128 above).
   for (int threads : {128, 160, 256, 288})
     for (int n : {16, 32, 48})
       testOp("tri_inv", Op::tri_inv, Ew::copy, n, n, threads, dL, 2e-6);
+  for (int threads : {128, 256})
+    for (int n : {16, 64})
+      testOp("tri_inv in place", Op::tri_inv_in_place, Ew::copy, n, n, threads, dL, 2e-6);
 }
 
 int main() {

@@ -1574,6 +1574,9 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
 }
 #endif // __CUDA_ARCH__ >= 800
 
+template <class D, class A, class B>
+__device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
+                                           bool tb, bool accumulate, Operand type);
 #ifdef LINAC_TENSOR_CORES
 __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
                                              const Tile b, bool ta, bool tb, bool accumulate,
@@ -1589,11 +1592,18 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
   // Whole 64 x 64 blocks of 16-bit operands, the output apart from both
   // operands: the round-robin path of the fragments (below), which every
   // consumer stages for both warpgroups (measured 3x faster than a
-  // warpgroup staging its own block: bench/primitive_cycles.cu).
+  // warpgroup staging its own block: bench/primitive_cycles.cu). Inline
+  // on sm_90a (a call to a function with wgmmas in it serialises the
+  // calling kernel's wgmmas: ptxas C7510), out of line (one copy) on sm_80,
+  // where inline it adds spills to kernels that never take it.
   if ((type == Operand::bf16 || type == Operand::f16) && acc.rows % kMmaBlock == 0 &&
       acc.cols % kMmaBlock == 0 && Kc % kMmaBlock == 0 && !overlaps(acc, a) &&
       !overlaps(acc, b)) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+#else
     mma_tile_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+#endif
     return;
   }
   if (type != Operand::f32 && consumer_threads() >= kWarpgroupThreads && acc.rows >= 16 &&
@@ -2008,6 +2018,12 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
       mma_issue_begin();
 #pragma unroll
       for (int s = 0; s < F::kSlots; ++s)
+        // A runtime test of g, which ptxas cannot prove warp-uniform: it
+        // serialises the kernel's wgmmas (C7520). Kept on purpose: with a
+        // bound known at compile time instead, no wgmma was serialised but
+        // the kernels spilled more and ran slower on an H200 (linear
+        // attention 8x4096x16 1.39 -> 1.91 ms, GDN 3.72 -> 3.94;
+        // bench/results/bench-h200.md).
         if (s * W + g < blocks)
           mma_issue_staged(acc.v[s], s * W + g, blocksN, M, Kc, type, tid);
       mma_issue_end();
@@ -2070,6 +2086,15 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
 #endif
 }
 
+#ifdef LINAC_TENSOR_CORES
+/// The tile path's matmuls of whole blocks, out of line (sm_80).
+__device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
+                                             const Tile b, bool ta, bool tb, bool accumulate,
+                                             Operand type) {
+  mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+}
+#endif
+
 /// acc (+)= op(a) op(b) with a fragment among them (tile-place-fragments
 /// checks the operand precision and the extents mma_rounds needs).
 template <class D, class A, class B>
@@ -2080,14 +2105,6 @@ mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumula
   mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type);
 }
 
-#ifdef LINAC_TENSOR_CORES
-/// The tile path's matmuls of whole blocks, out of line (one copy).
-__device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
-                                             const Tile b, bool ta, bool tb, bool accumulate,
-                                             Operand type) {
-  mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
-}
-#endif
 
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
@@ -2412,6 +2429,9 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 /// lives in the free upper block (j, i). A dozen barriers, where a
 /// column-serial substitution runs n dependent steps on n threads.
 constexpr int kTriInvPad = 4;
+#ifndef LINAC_TRI_INV_PHASED
+#define LINAC_TRI_INV_PHASED 1
+#endif
 __device__ inline bool tri_inv_blocked_fits(int64_t n) {
   return n % 16 == 0 && n <= 64 &&
          n * (n + kTriInvPad) * 4 <= kMmaStagingAreas * 2 * kMmaOperandBytes;
@@ -2514,9 +2534,134 @@ __device__ __noinline__ void tri_inv_blocked(const Tile dst, const Tile src) {
   }
 }
 
+/// (I + L)^-1 for the sizes of tri_inv_blocked, dst apart from src, in five
+/// block-wide phases instead of a dozen: L is read where it is (no copy
+/// in), each block of X goes to dst as soon as it is final (no copy out),
+/// and the rows of a block below the diagonal are scaled once
+/// (M_ik = -X_ii L_ik), so that X_ij = sum_{j<=k<i} M_ik X_kj is one product
+/// per phase, its partial sums kept in registers:
+///  1. X_ii (a column per thread, forward substitution); dst above the
+///     diagonal blocks zeroed;
+///  2. M_ik for every block below the diagonal;
+///  3. every block's term k = j; the blocks next to the diagonal are final;
+///  4, 5. the terms k = j + 1, j + 2 (blocks 2 and 3 below the diagonal).
+/// The work area is the mma staging area, rows n + 4 floats apart: X_ii and
+/// X_ij (i > j) where they belong, M_ik in the free upper block (k, i).
+__device__ inline void tri_inv_pair(int p, int nb, int &i, int &j) {
+  int d = 1, first = 0; // blocks on diagonal d: nb - d
+  while (p >= first + nb - d) {
+    first += nb - d;
+    ++d;
+  }
+  j = p - first;
+  i = j + d;
+}
+__device__ __noinline__ void tri_inv_phased(const Tile dst, const Tile src) {
+  constexpr int kB = 16, kQuads = kB * kB / 4, kMaxPerThread = 3; // 6 x 64 quads / 128 threads
+  const int n = static_cast<int>(src.rows), nb = n / kB, ld = n + kTriInvPad;
+  const int tid = static_cast<int>(threadIdx.x), threads = consumer_threads();
+  const int blocks = nb * (nb - 1) / 2;
+  float *s = reinterpret_cast<float *>(linacSharedMemory);
+  auto W = [&](int row, int col) -> float & { return s[row * ld + col]; };
+  auto W4 = [&](int row, int col) -> float4 & {
+    return *reinterpret_cast<float4 *>(&s[row * ld + col]);
+  };
+  const bool srcVec = src.ld % 4 == 0 && aligned16(src.p);
+  const bool dstVec = dst.ld % 4 == 0 && aligned16(dst.p);
+  auto L4 = [&](int row, int col) -> float4 {
+    if (srcVec)
+      return *reinterpret_cast<const float4 *>(&src.at(row, col));
+    return make_float4(src.at(row, col), src.at(row, col + 1), src.at(row, col + 2),
+                       src.at(row, col + 3));
+  };
+  auto put = [&](int row, int col, float4 v) {
+    if (dstVec) {
+      *reinterpret_cast<float4 *>(&dst.at(row, col)) = v;
+    } else {
+      dst.at(row, col) = v.x;
+      dst.at(row, col + 1) = v.y;
+      dst.at(row, col + 2) = v.z;
+      dst.at(row, col + 3) = v.w;
+    }
+  };
+  auto fma4 = [](float4 &acc, float a, float4 b) {
+    acc.x += a * b.x;
+    acc.y += a * b.y;
+    acc.z += a * b.z;
+    acc.w += a * b.w;
+  };
+  // 1. Diagonal blocks (x = column c of X_bb; zero above the diagonal by the
+  // recurrence itself), and zeros above them in dst.
+  for (int e = tid; e < n * n / 4; e += threads) {
+    const int row = e / (n / 4), col = 4 * (e % (n / 4));
+    if (col / kB > row / kB)
+      put(row, col, make_float4(0.0f, 0.0f, 0.0f, 0.0f));
+  }
+  if (tid < n) {
+    const int b = tid / kB, c = tid % kB, o = b * kB;
+    float x[kB];
+#pragma unroll
+    for (int r = 0; r < kB; ++r) {
+      float acc = r == c ? 1.0f : 0.0f;
+#pragma unroll
+      for (int m = 0; m < r; ++m)
+        acc -= src.at(o + r, o + m) * x[m];
+      x[r] = acc;
+    }
+#pragma unroll
+    for (int r = 0; r < kB; ++r) {
+      W(o + r, o + c) = x[r];
+      dst.at(o + r, o + c) = x[r];
+    }
+  }
+  if (nb == 1)
+    return;
+  sync_consumers();
+  // 2. M_ik = -X_ii L_ik, into the upper block (k, i).
+  for (int e = tid; e < blocks * kQuads; e += threads) {
+    int i, k;
+    tri_inv_pair(e / kQuads, nb, i, k);
+    const int r = (e % kQuads) / 4, c = 4 * (e % 4);
+    float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
+    for (int m = 0; m < kB; ++m)
+      fma4(acc, -W(i * kB + r, i * kB + m), L4(i * kB + m, k * kB + c));
+    W4(k * kB + r, i * kB + c) = acc;
+  }
+  sync_consumers();
+  // 3-5. Term k = j + p of every block (i, j) this thread has quads of;
+  // a block is final after its term k = i - 1.
+  float4 y[kMaxPerThread];
+  for (int p = 0; p < nb - 1; ++p) {
+    if (p > 0)
+      sync_consumers(); // the blocks final after term p - 1 are visible
+#pragma unroll
+    for (int q = 0; q < kMaxPerThread; ++q) {
+      const int e = tid + q * threads;
+      if (e >= blocks * kQuads)
+        continue;
+      int i, j;
+      tri_inv_pair(e / kQuads, nb, i, j);
+      const int k = j + p, r = (e % kQuads) / 4, c = 4 * (e % 4);
+      if (k >= i)
+        continue;
+      float4 acc = p == 0 ? make_float4(0.0f, 0.0f, 0.0f, 0.0f) : y[q];
+#pragma unroll
+      for (int m = 0; m < kB; ++m)
+        fma4(acc, W(k * kB + r, i * kB + m), W4(k * kB + m, j * kB + c));
+      y[q] = acc;
+      if (k == i - 1) {
+        W4(i * kB + r, j * kB + c) = acc;
+        put(i * kB + r, j * kB + c, acc);
+      }
+    }
+  }
+}
+
 /// (I + L)^-1 (L strictly lower). Sizes the blocked form takes (above) go
-/// there; others: one column per thread, forward substitution down the rows,
-/// with L copied into the staging area when it fits.
+/// to the phased form, or to the blocked one where dst overlaps src (in
+/// place); others: one column per thread, forward substitution down the
+/// rows, with L copied into the staging area when it fits.
 __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   sync_consumers(); // the staging area may still hold the last matmul's operands
@@ -2524,7 +2669,10 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
   float *staged = reinterpret_cast<float *>(linacSharedMemory);
   bool inShared = n * n * 4 <= 2 * kMmaOperandBytes;
   if (tri_inv_blocked_fits(n)) {
-    tri_inv_blocked(dst, src);
+    if (LINAC_TRI_INV_PHASED && !overlaps(dst, src) && consumer_threads() >= kWarpgroupThreads)
+      tri_inv_phased(dst, src);
+    else
+      tri_inv_blocked(dst, src);
     sync_consumers(); // the staging area is the next matmul's again
     return;
   }
