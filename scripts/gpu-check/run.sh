@@ -5,7 +5,9 @@
 # Each stage stays well under the device tool's 10-minute command limit.
 #  primitives  test/gpu/tile_primitives.cu, built as an sm_90a cubin (wgmma)
 #              and as compute_80 PTX that the driver compiles for this GPU
-#              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
+#              (the sm_80 mma.sync/ldmatrix path, checked on Hopper); with
+#              PIPELINED=1 also as an sm_90a cubin with the library switch
+#              LINAC_WGMMA_PIPELINED=1;
 #  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
 #              kernel.cu (fp32 mma operands, limit 1e-5), kernel_tc.cu
 #              (the GPU default: bf16 operands on the tensor cores, two
@@ -52,10 +54,17 @@ RUNTIME="runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp runtime/cuda/Nv
 has() { [[ " $stages " == *" $1 "* ]]; }
 
 if has primitives; then
+  builds="sm90a compute80"
   $NV -gencode arch=compute_90a,code=sm_90a test/gpu/tile_primitives.cu -o $W/prim_sm90a > $W/prim.log 2>&1 &&
   $NV -gencode arch=compute_80,code=compute_80 test/gpu/tile_primitives.cu -o $W/prim_compute80 >> $W/prim.log 2>&1 \
     || { echo "tile_primitives build failed"; grep -v C7519 $W/prim.log | head -20; exit 1; }
-  for b in sm90a compute80; do
+  # PIPELINED=1: also the library switch LINAC_WGMMA_PIPELINED (sm_90a).
+  if [ "${PIPELINED:-0}" = 1 ]; then
+    builds="$builds sm90a_pipelined"
+    $NV -DLINAC_WGMMA_PIPELINED=1 -gencode arch=compute_90a,code=sm_90a test/gpu/tile_primitives.cu \
+      -o $W/prim_sm90a_pipelined >> $W/prim.log 2>&1 || { echo "tile_primitives build failed"; exit 1; }
+  fi
+  for b in $builds; do
     echo "## tile primitives, $b" | tee -a "$out"
     $W/prim_$b > $W/prim_$b.txt 2>&1; rc=$?
     # Every line goes to the log; the table keeps the summary and failures.

@@ -1374,6 +1374,63 @@ __device__ inline unsigned shared_address(const void *p) {
   return static_cast<unsigned>(__cvta_generic_to_shared(p));
 }
 
+/// d += A B over one staged K slice, per warp of the calling warpgroup:
+/// its 16 rows of A against all 64 rows of B^T, by ldmatrix and mma.sync
+/// (`tid`: the thread's index in its warpgroup). The accumulators are laid
+/// out as wgmma's (acc_coord), so both read the same staged slice.
+__device__ __forceinline__ void mma_slice_sync(float (&d)[32], const char *sa, const char *sb,
+                                               Operand type, int tid) {
+  int w = tid / 32, l = tid % 32;
+#pragma unroll
+  for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
+    unsigned a0, a1, a2, a3;
+    // Lanes 8i..8i+7 address the rows of matrix i: rows 0-7 / 8-15 of the
+    // warp's 16 at K bytes 32s / 32s+16.
+    const char *pa = sa + staged_offset(16 * w + (l / 8 % 2) * 8 + l % 8,
+                                        32 * s + 16 * (l / 16));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(a0), "=r"(a1), "=r"(a2), "=r"(a3)
+                 : "r"(shared_address(pa)));
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      unsigned b0, b1;
+      const char *pb = sb + staged_offset(8 * j + l % 8, 32 * s + 16 * (l / 8 % 2));
+      asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
+                   : "=r"(b0), "=r"(b1)
+                   : "r"(shared_address(pb)));
+      float *c = d + 4 * j;
+      if (type == Operand::bf16)
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      else if (type == Operand::f16)
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      else // tf32: the same 8x8 matrices, read as 32-bit words, are the k8 fragments
+        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    }
+  }
+}
+
+
+/// 1: no wgmma serialised by ptxas (C7520, C7510) in kernels whose tiles
+/// are whole 64 x 64 blocks: the fragment path's owner test is a bound
+/// known at compile time, and mma_block (called out of line) multiplies
+/// by mma.sync. Off by default: with frag=192 the kernels then spill more
+/// and ran slower (bench/results/bench-h200.md); with frag=128 they spill
+/// less than today's default (GDN 576 bytes of stores against 932), which
+/// no GPU has timed yet:
+///   bench/variant.sh gdn_8x4096x16 pipe --define LINAC_WGMMA_PIPELINED=1 --config frag=128
+#ifndef LINAC_WGMMA_PIPELINED
+#define LINAC_WGMMA_PIPELINED 0
+#endif
+
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define LINAC_MMA_PATH "wgmma"
 
@@ -1448,55 +1505,16 @@ __device__ inline void mma_stage_fence() {
 #else
 #define LINAC_MMA_PATH "mma.sync"
 
-/// d += A B over one staged K slice, per warp of the calling warpgroup:
-/// its 16 rows of A against all 64 rows of B^T, by ldmatrix and mma.sync
-/// (`tid`: the thread's index in its warpgroup). Synchronous: the issue
-/// brackets are empty.
+/// Synchronous: the issue brackets are empty.
 __device__ __forceinline__ void mma_issue_begin() {}
 __device__ __forceinline__ void mma_issue_end() {}
 __device__ __forceinline__ void mma_slice_issue(float (&d)[32], const char *sa,
                                                 const char *sb, Operand type, int tid) {
-  int w = tid / 32, l = tid % 32;
-#pragma unroll
-  for (int s = 0; s < 4; ++s) { // 32 bytes of K per step
-    unsigned a0, a1, a2, a3;
-    // Lanes 8i..8i+7 address the rows of matrix i: rows 0-7 / 8-15 of the
-    // warp's 16 at K bytes 32s / 32s+16.
-    const char *pa = sa + staged_offset(16 * w + (l / 8 % 2) * 8 + l % 8,
-                                        32 * s + 16 * (l / 16));
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(a0), "=r"(a1), "=r"(a2), "=r"(a3)
-                 : "r"(shared_address(pa)));
-#pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      unsigned b0, b1;
-      const char *pb = sb + staged_offset(8 * j + l % 8, 32 * s + 16 * (l / 8 % 2));
-      asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
-                   : "=r"(b0), "=r"(b1)
-                   : "r"(shared_address(pb)));
-      float *c = d + 4 * j;
-      if (type == Operand::bf16)
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-      else if (type == Operand::f16)
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
-                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-      else // tf32: the same 8x8 matrices, read as 32-bit words, are the k8 fragments
-        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-    }
-  }
+  mma_slice_sync(d, sa, sb, type, tid);
 }
-
 __device__ __forceinline__ void mma_slice_compute(float (&d)[32], const char *sa,
                                                   const char *sb, Operand type, int tid) {
-  mma_slice_issue(d, sa, sb, type, tid);
+  mma_slice_sync(d, sa, sb, type, tid);
 }
 
 __device__ inline void mma_stage_fence() {} // ldmatrix reads through the generic proxy
@@ -1506,11 +1524,15 @@ __device__ inline void mma_stage_fence() {} // ldmatrix reads through the generi
 /// team's computing warpgroup multiplies.
 __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
                                  Operand type, const MmaTeam &team) {
-  mma_stage_fence();
+  if (!LINAC_WGMMA_PIPELINED)
+    mma_stage_fence();
   sync_team(team);
   if (!team.computes)
     return;
-  mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
+  if (LINAC_WGMMA_PIPELINED) // mma_block is called: no wgmma in it (C7510)
+    mma_slice_sync(d, sa, sb, type, team.lane % kWarpgroupThreads);
+  else
+    mma_slice_compute(d, sa, sb, type, team.lane % kWarpgroupThreads);
 }
 
 /// One 64 x 64 block of acc: registers in, K slices staged and multiplied,
@@ -2023,8 +2045,9 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         // bound known at compile time instead, no wgmma was serialised but
         // the kernels spilled more and ran slower on an H200 (linear
         // attention 8x4096x16 1.39 -> 1.91 ms, GDN 3.72 -> 3.94;
-        // bench/results/bench-h200.md).
-        if (s * W + g < blocks)
+        // bench/results/bench-h200.md); LINAC_WGMMA_PIPELINED selects it.
+        if (LINAC_WGMMA_PIPELINED ? F::kBlocks % F::kGroups == 0 || s * F::kGroups + g < F::kBlocks
+                                  : s * W + g < blocks)
           mma_issue_staged(acc.v[s], s * W + g, blocksN, M, Kc, type, tid);
       mma_issue_end();
     } else {
