@@ -1418,15 +1418,15 @@ __device__ __forceinline__ void mma_slice_sync(float (&d)[32], const char *sa, c
   }
 }
 
-
 /// 1: no wgmma serialised by ptxas (C7520, C7510) in kernels whose
 /// fragments split evenly between the warpgroups (split=head; not a
 /// 64 x 64 fragment of vtile=64, one warpgroup idle): the fragment path's
 /// owner test is a bound known at compile time, and mma_block (called out
-/// of line) multiplies by mma.sync (test/gpu/wgmma-pipelined.test). Off by default: with frag=192 the kernels then spill more
-/// and ran slower (bench/results/bench-h200.md); with frag=128 they spill
-/// less than today's default (GDN 576 bytes of stores against 932), which
-/// no GPU has timed yet:
+/// of line) multiplies by mma.sync (test/gpu/wgmma-pipelined.test). Off by
+/// default: with frag=192 the kernels then spill more and ran slower
+/// (bench/results/bench-h200.md); with frag=128 they spill less than
+/// today's default (GDN 616 bytes of stores against 932), which no GPU has
+/// timed yet:
 ///   bench/variant.sh gdn_8x4096x16 pipe --define LINAC_WGMMA_PIPELINED=1 --config frag=128
 #ifndef LINAC_WGMMA_PIPELINED
 #define LINAC_WGMMA_PIPELINED 0
