@@ -55,15 +55,18 @@ has() { [[ " $stages " == *" $1 "* ]]; }
 
 if has primitives; then
   builds="sm90a compute80"
-  $NV -gencode arch=compute_90a,code=sm_90a test/gpu/tile_primitives.cu -o $W/prim_sm90a > $W/prim.log 2>&1 &&
-  $NV -gencode arch=compute_80,code=compute_80 test/gpu/tile_primitives.cu -o $W/prim_compute80 >> $W/prim.log 2>&1 \
-    || { echo "tile_primitives build failed"; grep -v C7519 $W/prim.log | head -20; exit 1; }
   # PIPELINED=1: also the library switch LINAC_WGMMA_PIPELINED (sm_90a).
-  if [ "${PIPELINED:-0}" = 1 ]; then
-    builds="$builds sm90a_pipelined"
-    $NV -DLINAC_WGMMA_PIPELINED=1 -gencode arch=compute_90a,code=sm_90a test/gpu/tile_primitives.cu \
-      -o $W/prim_sm90a_pipelined >> $W/prim.log 2>&1 || { echo "tile_primitives build failed"; exit 1; }
-  fi
+  [ "${PIPELINED:-0}" = 1 ] && builds="$builds sm90a_pipelined"
+  : > $W/prim.log
+  for b in $builds; do
+    case $b in
+      sm90a) flags="-gencode arch=compute_90a,code=sm_90a" ;;
+      compute80) flags="-gencode arch=compute_80,code=compute_80" ;;
+      sm90a_pipelined) flags="-DLINAC_WGMMA_PIPELINED=1 -gencode arch=compute_90a,code=sm_90a" ;;
+    esac
+    $NV $flags test/gpu/tile_primitives.cu -o $W/prim_$b >> $W/prim.log 2>&1 ||
+      { echo "tile_primitives build failed ($b)"; grep -v C7519 $W/prim.log | head -20; exit 1; }
+  done
   for b in $builds; do
     echo "## tile primitives, $b" | tee -a "$out"
     $W/prim_$b > $W/prim_$b.txt 2>&1; rc=$?

@@ -2129,7 +2129,6 @@ mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumula
   mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type);
 }
 
-
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(dst, i, j) {
