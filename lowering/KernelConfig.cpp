@@ -1,6 +1,7 @@
 //===- KernelConfig.cpp ---------------------------------------------------===//
 #include "lowering/KernelConfig.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace linac {
@@ -196,8 +197,16 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   c.subBlock = defaultSubBlock(target, c.chunk);
   if (sequences * headsV < 128 && !reducesOverV) {
     if (perSequence >= 16 * c.chunk) {
+      // Segments of one wave: as many as fill the SMs (132 on an H100 or
+      // H200) beside the sequences' heads, 2 to 16 of them. More segments
+      // than one wave would run the maps and outputs kernels in two waves
+      // for no less time and lengthen the combine, a sequential pass over
+      // the segments (H200, GDN 1x8192x16: 16 segments 5.49 ms, 8 segments
+      // 4.79; bench/results/bench-h200.md).
       c.split = KernelConfig::Split::Sequence;
-      c.segment = 8;
+      int64_t chunks = (perSequence + c.chunk - 1) / c.chunk;
+      int64_t segments = std::clamp<int64_t>(132 / std::max<int64_t>(1, sequences * headsV), 2, 16);
+      c.segment = (chunks + segments - 1) / segments;
     } else if (V % 32 == 0 && V > 32) {
       c.split = KernelConfig::Split::VTile;
       c.vTile = V >= 128 ? 64 : 32;

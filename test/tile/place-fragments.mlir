@@ -69,3 +69,14 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i
   }
   tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 128x128xf32>
 }
+
+// A chunk-parallel kernel runs its body once per chunk without a loop:
+// its uses count as a loop's.
+// CHECK-LABEL: tile.kernel @parallel
+// CHECK: tile.alloc {fragment = 2 : i64, name = "p_acc"} : <reg, 64x128xf32>
+tile.kernel @parallel attributes {grid = ["seq", "head", "chunk"], kind = "parallel", warps = 8 : i64} {
+  %smem = tile.alloc {name = "p_smem"} : <shared, 64x128xf32>
+  %acc = tile.alloc {name = "p_acc"} : <reg, 64x128xf32>
+  tile.ew copy %acc, %smem : <reg, 64x128xf32>, <shared, 64x128xf32>
+  tile.ew exp %acc, %acc : <reg, 64x128xf32>, <reg, 64x128xf32>
+}

@@ -36,3 +36,20 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
     tile.ew neg %big, %warm : <reg, 8x8xf32>, <reg, 8x8xf32>
   }
 }
+
+// A chunk-parallel kernel has no chunk loop: each block runs its body once
+// per chunk, so every use counts ("p_hot" 3 uses of 256 bytes, "p_cold"
+// 1 of 512: only the first fits the 512 bytes left).
+// CHECK-LABEL: tile.kernel @parallel
+// CHECK: tile.alloc {name = "p_hot"} : <shared, 8x8xf32>
+// CHECK: tile.alloc {name = "p_cold"} : <reg, 16x8xf32>
+tile.kernel @parallel attributes {grid = ["seq", "head", "chunk"], kind = "parallel", warps = 4 : i64} {
+  %in = tile.alloc {name = "in"} : <shared, 8x8xf32>
+  %hot = tile.alloc {name = "p_hot"} : <reg, 8x8xf32>
+  %cold = tile.alloc {name = "p_cold"} : <reg, 16x8xf32>
+  %one = arith.constant 1.0 : f32
+  tile.ew copy %hot, %in : <reg, 8x8xf32>, <shared, 8x8xf32>
+  tile.ew exp %hot, %hot : <reg, 8x8xf32>, <reg, 8x8xf32>
+  tile.ew neg %hot, %hot : <reg, 8x8xf32>, <reg, 8x8xf32>
+  tile.fill %cold, %one : <reg, 16x8xf32>
+}

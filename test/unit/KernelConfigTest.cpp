@@ -76,7 +76,12 @@ TEST(KernelConfig, FewHeadsSplitTheSequence) {
   KernelConfig c = chooseKernelConfig(1, 16, 8192, 128, 128, false,
                                       ChooserTarget::sm90a);
   EXPECT_EQ(c.split, KernelConfig::Split::Sequence);
-  EXPECT_EQ(c.segment, 8);
+  // 16 heads x 8 segments of 16 chunks: one wave of 132 SMs.
+  EXPECT_EQ(c.segment, 16);
+  // One head: at most 16 segments (the combine walks them in turn).
+  EXPECT_EQ(chooseKernelConfig(1, 1, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 8);
+  // 100 heads: at least 2 segments.
+  EXPECT_EQ(chooseKernelConfig(1, 100, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 64);
   // A variant that reduces over V keeps whole states per block.
   KernelConfig r = chooseKernelConfig(1, 16, 8192, 128, 128, true,
                                       ChooserTarget::sm90a);

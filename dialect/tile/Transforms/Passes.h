@@ -31,6 +31,11 @@ void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation 
 /// buffer's space).
 void moveToShared(mlir::Value buffer);
 
+/// Whether `user` runs once per chunk: inside a loop, or anywhere in a
+/// chunk-parallel kernel (one block per chunk, no loop). Placement passes
+/// weigh tiles by such uses.
+bool runsPerChunk(mlir::Operation *user);
+
 /// Registers per consumer thread a fragment of type `t` takes when spread
 /// over `groups` warpgroups (tile-place-fragments: 32 per 64 x 64 block a
 /// warpgroup holds).

@@ -37,8 +37,9 @@ def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
     Register-space tiles live in per-block scratch on the GPU targets. With
     `limit` bytes of shared memory per block (the target's) of which the
     tile library reserves `reserved`, this pass moves register tiles used
-    inside loops into shared memory, most uses per byte first, while the
-    kernel's shared buffers fit the limit. A limit of 0 (the default)
+    once per chunk (inside loops, or anywhere in a chunk-parallel kernel)
+    into shared memory, most uses per byte first, while the kernel's
+    shared buffers fit the limit. A limit of 0 (the default)
     moves nothing.
   }];
   let options = [
@@ -76,8 +77,8 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
     mask, a fill, a state or output transfer, or a 16-bit tensor-core
     matmul can live in registers instead, spread over the kernel's
     consumer warpgroups in the mma accumulator layout. This pass marks
-    such tiles `fragment = W` (W warpgroups), the ones used most in loops
-    per register first, while they fit `budget` registers per thread. A
+    such tiles `fragment = W` (W warpgroups), the ones used most per chunk
+    (in loops, or anywhere in a chunk-parallel kernel) per register first, while they fit `budget` registers per thread. A
     budget of 0 (the default) marks nothing. Runs after tile-reuse-buffers
     (allocations are then storage) and before tile-promote-shared.
   }];

@@ -48,6 +48,13 @@ Value linac::rootAllocation(Value v, bool *whole) {
   return v;
 }
 
+bool linac::runsPerChunk(Operation *user) {
+  if (user->getParentOfType<scf::ForOp>())
+    return true;
+  auto kernel = user->getParentOfType<tile::KernelOp>();
+  return kernel && kernel.getKind() == "parallel";
+}
+
 int64_t linac::fragmentRegisters(tile::BufType t, int64_t groups) {
   int64_t blocks = t.getRows() / kBlock * (t.getCols() / kBlock);
   return (blocks + groups - 1) / groups * 32;
@@ -121,7 +128,7 @@ struct TilePlaceFragmentsPass
         return;
       Candidate c{alloc, linac::fragmentRegisters(type, groups), 0};
       for (Operation *user : alloc.getResult().getUsers())
-        if (user->getParentOfType<scf::ForOp>())
+        if (linac::runsPerChunk(user))
           ++c.uses;
       if (c.uses > 0)
         candidates.push_back(c);

@@ -79,7 +79,7 @@ struct TilePromoteSharedPass
       SmallVector<Operation *> real, derived;
       linac::collectTileUsers(alloc.getResult(), real, derived);
       for (Operation *user : real)
-        if (user->getParentOfType<scf::ForOp>())
+        if (linac::runsPerChunk(user))
           ++c.uses;
       if (c.uses > 0)
         candidates.push_back(c);
