@@ -58,6 +58,58 @@ tile.kernel @kept attributes {grid = ["seq", "head"], kind = "state", warps = 4 
   }
 }
 
+// The sequence split's map: S starts as [I | 0], written through a view
+// before the loop; views used only outside the loop do not stop the fold.
+// A view used inside the loop does (@viewed_inside: its uses would hide
+// between the writer and the copy).
+// CHECK-LABEL: tile.kernel @viewed_outside
+// CHECK-NOT: name = "x"
+// CHECK: tile.identity
+// CHECK: scf.for
+// CHECK-NEXT: tile.ew mul %[[S:.+]], %{{.+}}, %[[S]] :
+// CHECK-NEXT: tile.mma %[[S]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: }
+tile.kernel @viewed_outside attributes {grid = ["seq", "head", "segment"], kind = "segment_maps", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x16xf32>
+  %g = tile.alloc {name = "g"} : <reg, 1x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x16xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  tile.fill %s, %zero : <reg, 8x16xf32>
+  %p = tile.view %s[0, 0] : <reg, 8x16xf32> -> <reg, 8x8xf32>
+  tile.identity %p : <reg, 8x8xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x16xf32>, <reg, 1x1xf32>, !tile.buf<reg, 8x16xf32>
+    tile.mma %x, %a, %b {accumulate, transpose_a, operand_type = #tile<operand f32>} : <reg, 8x16xf32>, <reg, 4x8xf32>, <reg, 4x16xf32>
+    tile.ew copy %s, %x : <reg, 8x16xf32>, <reg, 8x16xf32>
+  }
+}
+// CHECK-LABEL: tile.kernel @viewed_inside
+// CHECK: name = "x"
+// CHECK: tile.ew copy
+tile.kernel @viewed_inside attributes {grid = ["seq", "head", "segment"], kind = "segment_maps", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x16xf32>
+  %g = tile.alloc {name = "g"} : <reg, 1x1xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x16xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  tile.fill %s, %zero : <reg, 8x16xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew mul %x, %g, %s : <reg, 8x16xf32>, <reg, 1x1xf32>, !tile.buf<reg, 8x16xf32>
+    %p = tile.view %s[0, 0] : <reg, 8x16xf32> -> <reg, 8x8xf32>
+    tile.identity %p : <reg, 8x8xf32>
+    tile.ew copy %s, %x : <reg, 8x16xf32>, <reg, 8x16xf32>
+  }
+}
+
 // The whole pipeline, for GDN's examples file: the state update accumulates into the state
 // (the tile loaded before the loop and stored after it); no K x V sum
 // remains.

@@ -10,7 +10,8 @@
 //    the sum becomes the copy Z = X, which the next rule folds;
 //  - a copy S = X whose X an element-wise op wrote (and an accumulating mma
 //    then added to), with S untouched in between, becomes those ops written
-//    into S itself (the element-wise op in place);
+//    into S itself (the element-wise op in place); S may have views used
+//    only outside the copy's block;
 //  - a sum in place, S = S + Y, whose Y is such a chain, with S untouched
 //    between the chain's first mma and the sum, becomes S += A B (variants
 //    without decay: S' = S + K^T U).
@@ -42,6 +43,26 @@ tile::AllocOp plainAlloc(Value v) {
     return nullptr;
   for (Operation *u : v.getUsers())
     if (isa<tile::ViewOp, tile::StageOp>(u))
+      return nullptr;
+  return alloc;
+}
+
+/// A tile allocated in the kernel whose views and stages, if any, are all
+/// used outside `block` (before or after it runs: the sequence split's
+/// initial [I | 0] is written through a view before the loop), or null.
+/// In `block` its direct users are then all its uses.
+tile::AllocOp allocViewedOutside(Value v, Block *block) {
+  auto alloc = v.getDefiningOp<tile::AllocOp>();
+  if (!alloc || cast<tile::BufType>(alloc.getType()).getStages() != 1)
+    return nullptr;
+  SmallVector<Operation *> real, derived;
+  linac::collectTileUsers(v, real, derived);
+  for (Operation *d : derived)
+    for (Operation *u : d->getUsers())
+      if (block->findAncestorOpInBlock(*d) || block->findAncestorOpInBlock(*u))
+        return nullptr;
+  for (Operation *u : real)
+    if (!llvm::is_contained(v.getUsers(), u) && block->findAncestorOpInBlock(*u))
       return nullptr;
   return alloc;
 }
@@ -200,7 +221,7 @@ struct TileFoldAccumulatePass
       return false;
     Block *block = copy->getBlock();
     Value s = copy.getDst(), x = copy.getLhs();
-    if (!plainAlloc(x) || !plainAlloc(s) || s == x || !sameShape(s, x))
+    if (!plainAlloc(x) || !allocViewedOutside(s, block) || s == x || !sameShape(s, x))
       return false;
     SmallVector<Operation *> xUsers;
     if (!usersIn(x, block, xUsers))
