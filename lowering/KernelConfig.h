@@ -90,15 +90,15 @@ ChooserTarget chooserTargetOf(const std::string &name);
 int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk);
 
 /// Rows per sub-block of per-channel decayed Gram matrices that the default
-/// config takes (config sub): 32 on sm_90a at chunk 64, 16 otherwise. The
+/// config takes (config sub): 64 on sm_90a at chunk 64, 16 otherwise. The
 /// driver asks again when it steps a config down to chunk 32.
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
 /// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
 /// (fewer than 128): a sequence split for long sequences (at least 16
-/// chunks each; segments of 8 chunks), else a V split when V is a multiple
-/// of 32.
+/// chunks each; 2 to 16 segments, as many as fill one wave of 132 SMs),
+/// else a V split when V is a multiple of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
 /// mma operands are bf16 on the GPU targets (tensor cores; the precision
 /// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer
