@@ -57,13 +57,11 @@ tile::AllocOp allocViewedOutside(Value v, Block *block) {
     return nullptr;
   SmallVector<Operation *> real, derived;
   linac::collectTileUsers(v, real, derived);
+  // (Every use through a view is a user of one of `derived`.)
   for (Operation *d : derived)
     for (Operation *u : d->getUsers())
       if (block->findAncestorOpInBlock(*d) || block->findAncestorOpInBlock(*u))
         return nullptr;
-  for (Operation *u : real)
-    if (!llvm::is_contained(v.getUsers(), u) && block->findAncestorOpInBlock(*u))
-      return nullptr;
   return alloc;
 }
 
