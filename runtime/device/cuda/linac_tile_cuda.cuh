@@ -689,18 +689,9 @@ __device__ inline bool overlaps(const Tile &x, const Tile &y) {
   return x.p < ye && y.p < xe;
 }
 
-// Copies are called with the fragments live: out of line, every call saves
-// and restores them (LINAC_COPY_INLINE=1 inlines them instead).
-#ifndef LINAC_COPY_INLINE
-#define LINAC_COPY_INLINE 0
-#endif
-#if LINAC_COPY_INLINE
-#define LINAC_COPY_FN __forceinline__
-#else
-#define LINAC_COPY_FN __noinline__
-#endif
-
-__device__ LINAC_COPY_FN Token copy_async(Block &blk, const Global *g, const Tile dst,
+// Out of line: inlined, GDN's and KDA's fused kernels ran no faster (H200,
+// bench/results/bench-h200.md).
+__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
                                    int64_t start, int64_t row, int64_t valid,
                                    int64_t head, int64_t col) {
   int64_t first = start + row;
@@ -788,7 +779,7 @@ __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
   sync_consumers();
 }
 
-__device__ LINAC_COPY_FN Token copy_tile_async(Block &blk, const Global *g,
+__device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
                                         const Tile dst, int64_t seq,
                                         int64_t head, int64_t chunk,
                                         int64_t col, int64_t valid,
@@ -1505,10 +1496,10 @@ __device__ __forceinline__ void mma_slice_sync(float (&d)[32], const char *sa, c
 /// 64 x 64 fragment of vtile=64, one warpgroup idle): the fragment path's
 /// owner test is a bound known at compile time, and mma_block (called out
 /// of line) multiplies by mma.sync (test/gpu/wgmma-pipelined.test). Off by
-/// default: with frag=192 the kernels then spill more and ran slower
-/// (bench/results/bench-h200.md); with frag=128 they spill less than
-/// today's default (GDN 616 bytes of stores against 932), which no GPU has
-/// timed yet:
+/// default: with frag=192 the kernels then spill more and ran slower; with
+/// frag=128 they spill less than today's default (GDN 616 bytes of stores
+/// against 932) but ran no faster than it (H200: GDN 4.05 vs 4.02 ms, KDA
+/// 8.77 vs 8.85; bench/results/bench-h200.md):
 ///   bench/variant.sh gdn_8x4096x16 pipe --define LINAC_WGMMA_PIPELINED=1 --config frag=128
 #ifndef LINAC_WGMMA_PIPELINED
 #define LINAC_WGMMA_PIPELINED 0
