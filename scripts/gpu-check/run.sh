@@ -5,11 +5,10 @@
 # Each stage stays well under the device tool's 10-minute command limit.
 #  primitives  test/gpu/tile_primitives.cu, built as an sm_90a cubin (wgmma)
 #              and as compute_80 PTX that the driver compiles for this GPU
-#              (the sm_80 mma.sync/ldmatrix path, checked on Hopper); with
-#              PIPELINED=1 also as an sm_90a cubin with the library switch
-#              LINAC_WGMMA_PIPELINED=1; SWITCHES='NAME=VALUE ...' also both
-#              ways with those library switches defined (one not yet on by
-#              default, e.g. SWITCHES=LINAC_SIMT_BLOCKED=1);
+#              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
+#              SWITCHES='NAME=VALUE ...' also both ways with those library
+#              switches defined (ones not on by default, e.g.
+#              SWITCHES=LINAC_SIMT_BLOCKED=1 or LINAC_WGMMA_PIPELINED=1);
 #  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
 #              kernel.cu (fp32 mma operands, limit 1e-5), kernel_tc.cu
 #              (the GPU default: bf16 operands on the tensor cores, two
@@ -57,8 +56,6 @@ has() { [[ " $stages " == *" $1 "* ]]; }
 
 if has primitives; then
   builds="sm90a compute80"
-  # PIPELINED=1: also the library switch LINAC_WGMMA_PIPELINED (sm_90a).
-  [ "${PIPELINED:-0}" = 1 ] && builds="$builds sm90a_pipelined"
   switches=""
   for s in ${SWITCHES:-}; do switches="$switches -D$s"; done
   [ -n "$switches" ] && builds="$builds sm90a_switches compute80_switches"
@@ -67,7 +64,6 @@ if has primitives; then
     case $b in
       sm90a) flags="-gencode arch=compute_90a,code=sm_90a" ;;
       compute80) flags="-gencode arch=compute_80,code=compute_80" ;;
-      sm90a_pipelined) flags="-DLINAC_WGMMA_PIPELINED=1 -gencode arch=compute_90a,code=sm_90a" ;;
       sm90a_switches) flags="$switches -gencode arch=compute_90a,code=sm_90a" ;;
       compute80_switches) flags="$switches -gencode arch=compute_80,code=compute_80" ;;
     esac
