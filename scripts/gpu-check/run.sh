@@ -8,7 +8,7 @@
 #              (the sm_80 mma.sync/ldmatrix path, checked on Hopper);
 #              SWITCHES='NAME=VALUE ...' also both ways with those library
 #              switches defined (ones not on by default, e.g.
-#              SWITCHES=LINAC_SIMT_BLOCKED=1 or LINAC_WGMMA_PIPELINED=1);
+#              SWITCHES=LINAC_WGMMA_PIPELINED=1);
 #  small       every case of .carry/spike (scripts/gpu-spike/prepare.sh):
 #              kernel.cu (fp32 mma operands, limit 1e-5), kernel_tc.cu
 #              (the GPU default: bf16 operands on the tensor cores, two

@@ -212,8 +212,8 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   // the largest partial sum.
   double rel = err / std::max(scale, 1e-30);
   // fp32 operands take the SIMT path, which sums each output over l in
-  // order with fused multiply-adds (one output per thread, or 4 x 4 with
-  // LINAC_SIMT_BLOCKED): exactly the host's fmaf chain.
+  // order with fused multiply-adds (4 x 4 outputs per thread, or one where
+  // a side is not a multiple of 4): exactly the host's fmaf chain.
   bool exact = true;
   if (type == Operand::f32)
     for (int i = 0; i < M; ++i)
@@ -830,7 +830,9 @@ int main() {
                           {64, 128, 16}, {256, 64, 64}, {64, 256, 256}, {8, 64, 32},
                           // staged once (every slice fits the staging slots), and
                           // rounds whose two blocks differ in both rows and columns
-                          {128, 128, 64}, {64, 128, 64}, {128, 192, 64}};
+                          {128, 128, 64}, {64, 128, 64}, {128, 192, 64},
+                          // sides not multiples of 4 (fp32: one output per thread)
+                          {18, 10, 24}, {12, 6, 40}};
   // One consumer warpgroup, and two (the second stages operands only);
   // rows padded to an odd length (element-wise staging), and to 16-byte
   // aligned ones (whole 64 x 64 slices staged by float4 loads,

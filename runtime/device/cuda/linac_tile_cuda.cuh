@@ -1248,21 +1248,17 @@ __device__ inline float round_operand(float x, Operand t) {
   return __uint_as_float(u);
 }
 
-#ifndef LINAC_SIMT_BLOCKED
-#define LINAC_SIMT_BLOCKED 0
-#endif
 __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
                                 bool ta, bool tb, bool accumulate,
                                 Operand type) {
   sync_consumers();
   const int k = static_cast<int>(ta ? a.rows : a.cols);
-  if (LINAC_SIMT_BLOCKED && acc.rows % 4 == 0 && acc.cols % 4 == 0) {
+  if (acc.rows % 4 == 0 && acc.cols % 4 == 0) {
     // 4 x 4 outputs per thread: 8 operand loads per 16 multiply-adds
     // instead of 2 per 1 (the sequence split's fp32 combine, 128 x 128 x
-    // 128 per segment, took 134 us per segment one output at a time). Each
-    // output sums over l in the same order as below: the same values.
-    // Off until run on a GPU (scripts/gpu-check/run.sh primitives covers
-    // the fp32 path; docs/performance.md has the measurement to make).
+    // 128 per segment, took 134 us per segment one output at a time, 44 us
+    // so on an H200). Each output sums over l in the same order as below:
+    // the same values (tile_primitives.cu checks them bit for bit).
     const Tile quads{nullptr, acc.rows / 4, acc.cols / 4, 0};
     LINAC_FOR_ELEMENTS(quads, qi, qj) {
       const int i0 = 4 * qi, j0 = 4 * qj;
