@@ -3,7 +3,7 @@
 # bench/run.sh then times beside the case (labelled [@TAG]):
 #   bench/variant.sh CASE TAG [--config C] [--define NAME[=VALUE]]... [--shared-bytes N] [--library FILE]
 # CASE is a kernel file stem of bench/run.sh (e.g. gdn_8x4096x16, whose
-# example and shape it names); the source is emitted for sm_90a with
+# example and shape it names, or gdn_varlen_16_seqs); the source is emitted for sm_90a with
 # --config C (default: the shape's default config), each --define is put in
 # front of it (a library switch to try), and --shared-bytes N replaces the
 # dynamic shared memory of every kernel in the module's kernel table (the
@@ -23,9 +23,14 @@ cd "$(dirname "$0")/.."
 usage() { echo "usage: bench/variant.sh CASE TAG [--config C] [--define NAME[=VALUE]]... [--shared-bytes N] [--library FILE]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 case_=$1 tag=$2; shift 2
-[[ "$case_" =~ ^([a-z_0-9]+)_([0-9]+)x([0-9]+)x([0-9]+)$ ]] ||
-  { echo "variant: CASE must be EXAMPLE_BxTxH (e.g. gdn_8x4096x16), got '$case_'" >&2; exit 2; }
-ex=${BASH_REMATCH[1]} shape="B=${BASH_REMATCH[2]},T=${BASH_REMATCH[3]},H=${BASH_REMATCH[4]},K=128,V=128"
+if [[ "$case_" =~ ^([a-z_0-9]+)_varlen_16_seqs$ ]]; then
+  # bench/run.sh's varlen case: the config of 16 x 4096 (its emit line).
+  ex=${BASH_REMATCH[1]} shape="B=16,T=4096,H=16,K=128,V=128"
+elif [[ "$case_" =~ ^([a-z_0-9]+)_([0-9]+)x([0-9]+)x([0-9]+)$ ]]; then
+  ex=${BASH_REMATCH[1]} shape="B=${BASH_REMATCH[2]},T=${BASH_REMATCH[3]},H=${BASH_REMATCH[4]},K=128,V=128"
+else
+  echo "variant: CASE must be EXAMPLE_BxTxH (e.g. gdn_8x4096x16) or EXAMPLE_varlen_16_seqs, got '$case_'" >&2; exit 2
+fi
 [ -f "examples/$ex.lin" ] || { echo "variant: no examples/$ex.lin" >&2; exit 2; }
 [[ "$tag" =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "variant: TAG must be letters, digits, '.', '_' or '-', got '$tag'" >&2; exit 2; }
 config="" defines=() shared="" library=""

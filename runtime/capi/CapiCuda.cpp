@@ -149,6 +149,7 @@ linac_status linac_cuda_forward(linac_module *m, const linac_forward_args *a,
   call.K = a->K; call.V = a->V;
   call.sequences = N;
   call.cuSeqlens = reinterpret_cast<CUdeviceptr>(a->cu_seqlens);
+  call.hostCuSeqlens = cu;
   call.scale = a->scale > 0 ? a->scale : 1.0f / std::sqrt(static_cast<float>(a->K));
   call.hasInitialState = a->initial_state != nullptr;
   for (int64_t n = 0; n < N; ++n)

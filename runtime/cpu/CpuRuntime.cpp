@@ -1,5 +1,6 @@
 //===- CpuRuntime.cpp -----------------------------------------------------===//
 #include "runtime/cpu/CpuRuntime.h"
+#include "runtime/SequenceOrder.h"
 
 #include <algorithm>
 #include <dlfcn.h>
@@ -35,6 +36,7 @@ std::string CpuModule::run(tile::Launch &L,
                                   ? L.T
                                   : L.cuSeqlens[n + 1] - L.cuSeqlens[n]);
   L.chunks = tile::num_chunks(maxLen, mi.chunk);
+  L.seqOrder = longestFirst(L.cuSeqlens);
   // Globals point into `storage`: reserve so that adding never moves it.
   storage.reserve(storage.size() + 2 + static_cast<size_t>(mi.numWorkspaces));
   auto add = [&](const std::string &name, int64_t rows, int64_t heads,
@@ -73,14 +75,22 @@ std::string CpuModule::run(tile::Launch &L,
       return "kernel " + std::string(kernel.name) + " is built for V tiles of " +
              std::to_string(kernel.vtileCols) + " columns; V = " +
              std::to_string(L.V) + " is not a multiple";
-    for (int64_t a = 0; a < extent[0]; ++a)
+    if (!L.seqOrder.empty() &&
+        (std::string(kernel.grid[0]) != "seq" || std::string(kernel.grid[1]) != "head" ||
+         static_cast<int64_t>(L.seqOrder.size()) != L.N))
+      return "kernel " + std::string(kernel.name) +
+             ": a sequence order needs a grid that starts with (seq, head)";
+    // Blocks in the GPU's launch order (x fastest), each at its position.
+    for (int64_t c = 0; c < extent[2]; ++c)
       for (int64_t b = 0; b < extent[1]; ++b)
-        for (int64_t c = 0; c < extent[2]; ++c) {
-          tile::Block blk(L, a, b, c);
+        for (int64_t a = 0; a < extent[0]; ++a) {
+          int64_t seq, head;
+          tile::launch_position(L, a, b, extent[0], extent[1], seq, head);
+          tile::Block blk(L, seq, head, c);
           kernel.fn(L, blk);
           if (L.failed())
             return "kernel " + std::string(kernel.name) + ", block (" +
-                   std::to_string(a) + ", " + std::to_string(b) + ", " +
+                   std::to_string(seq) + ", " + std::to_string(head) + ", " +
                    std::to_string(c) + "): " + L.error;
         }
   }

@@ -1,5 +1,6 @@
 //===- CudaLaunch.cpp -----------------------------------------------------===//
 #include "runtime/cuda/CudaLaunch.h"
+#include "runtime/SequenceOrder.h"
 #include "linac_tile_cuda.cuh"
 
 #include <cmath>
@@ -77,9 +78,35 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
     }
     add(t);
   }
+  // Blocks start with the longest sequence (runtime/SequenceOrder.h).
+  const std::vector<int64_t> order = longestFirst(c.hostCuSeqlens);
+  if (!order.empty()) {
+    if (static_cast<int64_t>(order.size()) != c.sequences) {
+      release();
+      return "cu_seqlens: " + std::to_string(c.hostCuSeqlens.size()) +
+             " offsets on the host for " + std::to_string(c.sequences) + " sequences";
+    }
+    CUdeviceptr dOrder;
+    if (auto err = alloc(dOrder, order.size() * sizeof(int64_t), "sequence order"); !err.empty()) {
+      release();
+      return err;
+    }
+    // From pageable memory: staged before the call returns.
+    if (CUresult r = cuMemcpyHtoDAsync(dOrder, order.data(), order.size() * sizeof(int64_t),
+                                       stream);
+        r != CUDA_SUCCESS) {
+      release();
+      return describeCudaError("sequence order", r);
+    }
+    L.seqOrder = reinterpret_cast<const int64_t *>(dOrder);
+  }
   std::vector<unsigned> grid[3];
   int64_t maxBlocks = 1, maxReg = 0;
   for (const CudaModuleInfo::Kernel &k : info.kernels) {
+    if (L.seqOrder && (k.grid[0] != "seq" || k.grid[1] != "head")) {
+      release();
+      return "kernel " + k.entry + ": a sequence order needs a grid that starts with (seq, head)";
+    }
     for (int i = 0; i < 3; ++i) {
       const std::string &g = k.grid[i];
       int64_t e = g == "seq" ? c.sequences
@@ -148,6 +175,7 @@ std::string runOnDevice(const CudaModule &module, const Problem &p,
     if (CUresult r = mem.alloc(call.cuSeqlens, bytes); r != CUDA_SUCCESS)
       return describeCudaError("cu_seqlens", r);
     cuMemcpyHtoD(call.cuSeqlens, p.cuSeqlens.data(), bytes);
+    call.hostCuSeqlens = p.cuSeqlens;
   }
   std::string err;
   auto add = [&](const std::string &name, int64_t rows, int64_t heads,

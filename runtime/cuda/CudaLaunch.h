@@ -23,6 +23,7 @@ struct DeviceCall {
   int64_t sequences = 0;  // N
   int64_t longest = 0;    // tokens in the longest sequence
   CUdeviceptr cuSeqlens = 0;
+  std::vector<int64_t> hostCuSeqlens; // the same offsets on the host (empty without)
   float scale = 0;
   bool hasInitialState = false;
   std::vector<DeviceTensor> tensors;

@@ -54,6 +54,8 @@ struct Launch {
   int64_t B = 0, T = 0, H = 1, HV = 1, K = 0, V = 0, N = 0;
   int64_t chunks = 0; // workspace slots per (sequence, head)
   std::vector<int64_t> cuSeqlens; // empty: one sequence per batch row
+  std::vector<int64_t> seqOrder;  // empty, or sequences longest first
+                                  // (launch_position; runtime/SequenceOrder.h)
   bool hasInitialState = false;
   float scale = 1;
   mutable std::string error; // the first error; later ones are dropped
@@ -237,6 +239,21 @@ inline void wait(Block &blk, Token &t) {
 }
 
 // --- sequences and indices ------------------------------------------------
+
+/// The (sequence, head) of block (x, y) in a grid of X sequences and Y
+/// heads, as on the GPU: x and y, or, with an order, the x-fastest launch
+/// position p = y X + x takes the sequence of rank p / Y and head p % Y
+/// (runtime/SequenceOrder.h says why).
+inline void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X, int64_t Y,
+                            int64_t &seq, int64_t &head) {
+  seq = x;
+  head = y;
+  if (!L.seqOrder.empty()) {
+    const int64_t p = y * X + x;
+    seq = L.seqOrder[static_cast<size_t>(p / Y)];
+    head = p % Y;
+  }
+}
 
 struct SeqExtent {
   int64_t start, length;

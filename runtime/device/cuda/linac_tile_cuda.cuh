@@ -123,6 +123,8 @@ struct Launch {
   int numGlobals;
   int64_t B, T, H, HV, K, V, N, chunks;
   const int64_t *cuSeqlens; // device pointer, or null: one sequence per row
+  const int64_t *seqOrder;  // device pointer, or null: sequences longest first
+                            // (launch_position; runtime/SequenceOrder.h)
   int hasInitialState;
   float scale;
   char *scratch;            // per-block register-tile scratch
@@ -152,6 +154,25 @@ struct Launch {
   LINAC_DEVICE float scalar(const char *) const { return scale; }
   LINAC_DEVICE void fail() const { *error = 1; }
 };
+
+/// The (sequence, head) of block (x, y) in a grid of X sequences and Y
+/// heads: x and y, or, with an order, the x-fastest launch position p = y X
+/// + x takes the sequence of rank p / Y and head p % Y, so that the GPU
+/// starts every head of the longest sequence first, then the next longest
+/// (runtime/SequenceOrder.h says why).
+#ifndef LINAC_LONGEST_FIRST // 0: blocks in grid order (to time the difference)
+#define LINAC_LONGEST_FIRST 1
+#endif
+LINAC_DEVICE inline void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X,
+                                         int64_t Y, int64_t &seq, int64_t &head) {
+  seq = x;
+  head = y;
+  if (LINAC_LONGEST_FIRST && L.seqOrder) {
+    const int64_t p = y * X + x;
+    seq = L.seqOrder[p / Y];
+    head = p % Y;
+  }
+}
 
 /// A tile's view: 32-bit extents (a tile holds at most 2^31 elements) keep
 /// the descriptors a kernel holds across its loop in fewer registers.
@@ -2838,7 +2859,10 @@ struct ModuleInfo {
       name##_entry(const ::linac::tile::Launch *L) {                           \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
-    ::linac::tile::Block blk(*L, blockIdx.x, blockIdx.y, blockIdx.z, linear);  \
+    int64_t seq_, head_;                                                       \
+    ::linac::tile::launch_position(*L, blockIdx.x, blockIdx.y, gridDim.x,      \
+                                   gridDim.y, seq_, head_);                    \
+    ::linac::tile::Block blk(*L, seq_, head_, blockIdx.z, linear);             \
     name(*L, blk);                                                             \
     ::linac::tile::drain_copies(blk);                                          \
   }
