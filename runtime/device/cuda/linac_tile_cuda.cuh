@@ -1269,55 +1269,63 @@ __device__ inline float round_operand(float x, Operand t) {
   return __uint_as_float(u);
 }
 
+/// mma_simt's 4 x 4 form: 8 operand loads per 16 multiply-adds instead of
+/// 2 per 1 (the sequence split's fp32 combine, 128 x 128 x 128 per
+/// segment, took 134 us per segment one output at a time, 44 us so on an
+/// H200). Each output sums over l in the same order as the plain form: the
+/// same values (tile_primitives.cu checks them bit for bit). Out of line:
+/// inlined, its 16 accumulators made GDN's small-shape kernel spill 488
+/// bytes (4 without).
+__device__ __noinline__ void mma_simt_blocked(const Tile acc, const Tile a, const Tile b,
+                                              bool ta, bool tb, bool accumulate,
+                                              Operand type) {
+  const int k = static_cast<int>(ta ? a.rows : a.cols);
+  const Tile quads{nullptr, acc.rows / 4, acc.cols / 4, 0};
+  LINAC_FOR_ELEMENTS(quads, qi, qj) {
+    const int i0 = 4 * qi, j0 = 4 * qj;
+    float s[4][4];
+#pragma unroll
+    for (int r = 0; r < 4; ++r)
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        s[r][c] = accumulate ? acc.at(i0 + r, j0 + c) : 0.0f;
+    for (int l = 0; l < k; ++l) {
+      float x[4], y[4];
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        x[r] = round_operand(ta ? a.at(l, i0 + r) : a.at(i0 + r, l), type);
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        y[c] = round_operand(tb ? b.at(j0 + c, l) : b.at(l, j0 + c), type);
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+          s[r][c] += x[r] * y[c];
+    }
+#pragma unroll
+    for (int r = 0; r < 4; ++r)
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        acc.at(i0 + r, j0 + c) = s[r][c];
+  }
+}
+
 __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
                                 bool ta, bool tb, bool accumulate,
                                 Operand type) {
   sync_consumers();
-  const int k = static_cast<int>(ta ? a.rows : a.cols);
   if (acc.rows % 4 == 0 && acc.cols % 4 == 0) {
-    // 4 x 4 outputs per thread: 8 operand loads per 16 multiply-adds
-    // instead of 2 per 1 (the sequence split's fp32 combine, 128 x 128 x
-    // 128 per segment, took 134 us per segment one output at a time, 44 us
-    // so on an H200). Each output sums over l in the same order as below:
-    // the same values (tile_primitives.cu checks them bit for bit).
-    const Tile quads{nullptr, acc.rows / 4, acc.cols / 4, 0};
-    LINAC_FOR_ELEMENTS(quads, qi, qj) {
-      const int i0 = 4 * qi, j0 = 4 * qj;
-      float s[4][4];
-#pragma unroll
-      for (int r = 0; r < 4; ++r)
-#pragma unroll
-        for (int c = 0; c < 4; ++c)
-          s[r][c] = accumulate ? acc.at(i0 + r, j0 + c) : 0.0f;
-      for (int l = 0; l < k; ++l) {
-        float x[4], y[4];
-#pragma unroll
-        for (int r = 0; r < 4; ++r)
-          x[r] = round_operand(ta ? a.at(l, i0 + r) : a.at(i0 + r, l), type);
-#pragma unroll
-        for (int c = 0; c < 4; ++c)
-          y[c] = round_operand(tb ? b.at(j0 + c, l) : b.at(l, j0 + c), type);
-#pragma unroll
-        for (int r = 0; r < 4; ++r)
-#pragma unroll
-          for (int c = 0; c < 4; ++c)
-            s[r][c] += x[r] * y[c];
-      }
-#pragma unroll
-      for (int r = 0; r < 4; ++r)
-#pragma unroll
-        for (int c = 0; c < 4; ++c)
-          acc.at(i0 + r, j0 + c) = s[r][c];
+    mma_simt_blocked(acc, a, b, ta, tb, accumulate, type);
+  } else {
+    const int k = static_cast<int>(ta ? a.rows : a.cols);
+    LINAC_FOR_ELEMENTS(acc, i, j) {
+      float s = accumulate ? acc.at(i, j) : 0.0f;
+      for (int l = 0; l < k; ++l)
+        s += round_operand(ta ? a.at(l, i) : a.at(i, l), type) *
+             round_operand(tb ? b.at(j, l) : b.at(l, j), type);
+      acc.at(i, j) = s;
     }
-    sync_consumers();
-    return;
-  }
-  LINAC_FOR_ELEMENTS(acc, i, j) {
-    float s = accumulate ? acc.at(i, j) : 0.0f;
-    for (int l = 0; l < k; ++l)
-      s += round_operand(ta ? a.at(l, i) : a.at(i, l), type) *
-           round_operand(tb ? b.at(j, l) : b.at(l, j), type);
-    acc.at(i, j) = s;
   }
   sync_consumers();
 }
