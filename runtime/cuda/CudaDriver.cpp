@@ -84,6 +84,12 @@ LINAC_FORWARD(cuMemAlloc, (CUdeviceptr *p, size_t n), (p, n))
 LINAC_FORWARD(cuMemFree, (CUdeviceptr p), (p))
 LINAC_FORWARD(cuMemAllocAsync, (CUdeviceptr *p, size_t n, CUstream s), (p, n, s))
 LINAC_FORWARD(cuMemFreeAsync, (CUdeviceptr p, CUstream s), (p, s))
+LINAC_FORWARD(cuMemPoolCreate, (CUmemoryPool *pool, const CUmemPoolProps *props), (pool, props))
+LINAC_FORWARD(cuMemPoolDestroy, (CUmemoryPool pool), (pool))
+LINAC_FORWARD(cuMemPoolSetAttribute, (CUmemoryPool pool, CUmemPool_attribute a, void *v),
+              (pool, a, v))
+LINAC_FORWARD(cuMemAllocFromPoolAsync,
+              (CUdeviceptr *p, size_t n, CUmemoryPool pool, CUstream s), (p, n, pool, s))
 LINAC_FORWARD(cuMemcpyHtoD, (CUdeviceptr d, const void *h, size_t n), (d, h, n))
 LINAC_FORWARD(cuMemcpyDtoH, (void *h, CUdeviceptr d, size_t n), (h, d, n))
 LINAC_FORWARD(cuMemcpyHtoDAsync, (CUdeviceptr d, const void *h, size_t n, CUstream s), (d, h, n, s))

@@ -61,7 +61,9 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
       cuMemFreeAsync(p, stream);
   };
   auto alloc = [&](CUdeviceptr &p, size_t bytes, const std::string &what) {
-    CUresult r = cuMemAllocAsync(&p, bytes ? bytes : 16, stream);
+    CUresult r = module.pool()
+                     ? cuMemAllocFromPoolAsync(&p, bytes ? bytes : 16, module.pool(), stream)
+                     : cuMemAllocAsync(&p, bytes ? bytes : 16, stream);
     if (r != CUDA_SUCCESS)
       return describeCudaError(what, r);
     owned.push_back(p);

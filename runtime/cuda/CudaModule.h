@@ -62,10 +62,17 @@ public:
                    LoadStats &stats, const std::string &arch = "");
   const CudaModuleInfo &info() const { return info_; }
   CUfunction function(size_t kernel) const { return functions[kernel]; }
+  /// Where calls allocate their workspaces and scratch (stream-ordered), or
+  /// null for the context's default pool.
+  CUmemoryPool pool() const { return pool_; }
+  /// What the pool keeps reserved between calls (beyond it, memory goes
+  /// back to the device at synchronisations).
+  static constexpr unsigned long long kPoolKeepBytes = 256ull << 20;
 
 private:
   CudaModuleInfo info_;
   CUmodule module = nullptr;
+  CUmemoryPool pool_ = nullptr;
   std::vector<CUfunction> functions;
 };
 
