@@ -125,17 +125,55 @@ static int64_t chunkSteps(tile::KernelOp kernel) {
   return steps;
 }
 
+/// Whether `op` writes `operand` (its first operand) without reading it.
+static bool writesOnly(Operation *op, Value operand) {
+  return isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp, tile::LoadParamOp, tile::LoadStateOp,
+             tile::LoadTileOp>(op) ||
+         linac::definesWhole(op, operand);
+}
+
+/// Whether every read of the allocation `buffer` (through views and
+/// stages) is a 16-bit matmul's A or B operand. Such a tile could be stored
+/// in bf16, rounded when written as the matmuls' staging rounds it now:
+/// the same values in half the bytes (docs/performance.md, the first of
+/// the structural steps).
+static bool readOnlyBy16BitMatmuls(Value buffer) {
+  SmallVector<Operation *> real, derived;
+  linac::collectTileUsers(buffer, real, derived);
+  bool read = false;
+  for (Operation *op : real)
+    for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+      if (!isa<tile::BufType>(operand.getType()) || linac::rootAllocation(operand) != buffer)
+        continue;
+      if (i == 0 && writesOnly(op, operand))
+        continue;
+      auto mma = dyn_cast<tile::MmaOp>(op);
+      if (!mma || i == 0 ||
+          (mma.getOperandType() != tile::OperandType::bf16 &&
+           mma.getOperandType() != tile::OperandType::f16))
+        return false;
+      read = true;
+    }
+  return read;
+}
+
 void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared) {
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
     int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0,
             stageTileBytes = 0;
+    // Bytes of tiles read only by 16-bit matmuls: in shared memory, in
+    // registers (fragments), in scratch.
+    int64_t mmaOnly[3] = {0, 0, 0};
     std::map<std::string, int> counts;
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
         auto t = cast<tile::BufType>(a.getType());
         int64_t bytes = t.getRows() * t.getCols() * t.getStages() * 4;
+        if (readOnlyBy16BitMatmuls(a.getResult()))
+          mmaOnly[a->hasAttr("fragment") ? 1 : t.getSpace() == tile::Space::shared ? 0 : 2] +=
+              bytes;
         if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
           fragBytes += bytes;
           fragRegisters += linac::fragmentRegisters(t, groups.getInt());
@@ -179,6 +217,16 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (stageTileBytes)
       os << "; " << llvm::format("%.1f", stageTileBytes / 1024.0)
          << " KiB of register tiles in input stages the chunk has read";
+    if (mmaOnly[0] + mmaOnly[1] + mmaOnly[2]) {
+      os << "\n    tiles read only by 16-bit matmuls (bf16 storage would halve them):";
+      const char *where[3] = {" shared memory", " registers", " scratch"};
+      const char *sep = " ";
+      for (int w = 0; w < 3; ++w)
+        if (mmaOnly[w]) {
+          os << sep << llvm::format("%.1f", mmaOnly[w] / 1024.0) << " KiB in" << where[w];
+          sep = ", ";
+        }
+    }
     os << "\n    ops:";
     for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",
