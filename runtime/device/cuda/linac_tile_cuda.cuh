@@ -1276,11 +1276,11 @@ __device__ inline float round_operand(float x, Operand t) {
 /// same values (tile_primitives.cu checks them bit for bit). Out of line:
 /// inlined, its 16 accumulators made GDN's small-shape kernel spill 488
 /// bytes (4 without). Out of line the combine took 0.46-0.47 ms on an H200
-/// against 0.36 inlined (another machine); with the transposes as template
-/// arguments (constants in the inner loop) as with them as arguments.
-template <bool ta, bool tb>
+/// against 0.36 inlined (another machine); the transposes as template
+/// arguments (constants in the inner loop) made no difference.
 __device__ __noinline__ void mma_simt_blocked(const Tile acc, const Tile a, const Tile b,
-                                              bool accumulate, Operand type) {
+                                              bool ta, bool tb, bool accumulate,
+                                              Operand type) {
   const int k = static_cast<int>(ta ? a.rows : a.cols);
   const Tile quads{nullptr, acc.rows / 4, acc.cols / 4, 0};
   LINAC_FOR_ELEMENTS(quads, qi, qj) {
@@ -1318,12 +1318,7 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
                                 Operand type) {
   sync_consumers();
   if (acc.rows % 4 == 0 && acc.cols % 4 == 0) {
-    if (ta)
-      tb ? mma_simt_blocked<true, true>(acc, a, b, accumulate, type)
-         : mma_simt_blocked<true, false>(acc, a, b, accumulate, type);
-    else
-      tb ? mma_simt_blocked<false, true>(acc, a, b, accumulate, type)
-         : mma_simt_blocked<false, false>(acc, a, b, accumulate, type);
+    mma_simt_blocked(acc, a, b, ta, tb, accumulate, type);
   } else {
     const int k = static_cast<int>(ta ? a.rows : a.cols);
     LINAC_FOR_ELEMENTS(acc, i, j) {
