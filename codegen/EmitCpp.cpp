@@ -421,12 +421,14 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       .Case<tile::LoadTileOp>([&](tile::LoadTileOp l) -> LogicalResult {
-        if (!workspaces.count(l.getName().str()))
+        auto ws = workspaces.find(l.getName().str());
+        if (ws == workspaces.end())
           return l.emitOpError("reads workspace '")
                  << l.getName() << "' that no earlier kernel stores";
         line("load_tile(blk, " + global(l.getName()) + ", " + n(l.getDst()) +
              ", " + n(l.getSeq()) + ", " + n(l.getHead()) + ", " +
-             n(l.getChunk()) + ");");
+             n(l.getChunk()) + ", " + n(l.getCol()) + ", " +
+             std::to_string(ws->second.second) + ");");
         return success();
       })
       .Case<tile::WaitOp>([&](tile::WaitOp w) {
@@ -437,12 +439,20 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("barrier(blk);");
         return success();
       })
-      .Case<tile::StoreTileOp>([&](tile::StoreTileOp s) {
+      .Case<tile::StoreTileOp>([&](tile::StoreTileOp s) -> LogicalResult {
         auto t = cast<tile::BufType>(s.getSrc().getType());
-        workspaces[s.getName().str()] = {t.getRows(), t.getCols()};
+        std::pair<int64_t, int64_t> shape = {t.getRows(),
+                                             s.getWidth().value_or(t.getCols())};
+        auto [it, fresh] = workspaces.try_emplace(s.getName().str(), shape);
+        if (!fresh && it->second != shape)
+          return s.emitOpError("stores workspace '")
+                 << s.getName() << "' as " << shape.first << "x" << shape.second
+                 << " slots; an earlier store made them " << it->second.first
+                 << "x" << it->second.second;
         line("store_tile(blk, " + global(s.getName()) + ", " + n(s.getSrc()) +
              ", " + n(s.getSeq()) + ", " + n(s.getHead()) + ", " +
-             n(s.getChunk()) + ");");
+             n(s.getChunk()) + ", " + n(s.getCol()) + ", " +
+             std::to_string(shape.second) + ");");
         return success();
       })
       .Case<tile::LoadParamOp>([&](tile::LoadParamOp l) {

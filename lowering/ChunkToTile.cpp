@@ -662,7 +662,8 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
   }
   for (auto [i, v] : llvm::enumerate(part.boundary))
     tile::StoreTileOp::create(b, loc, ("ws" + std::to_string(i)),
-                              kb.bufs.lookup(v), kb.seq, kb.head, chunkIdx);
+                              kb.bufs.lookup(v), kb.seq, kb.head, chunkIdx,
+                              kb.zero, IntegerAttr());
   return success();
 }
 
@@ -758,7 +759,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   }
   case LoopSpec::Init::SegmentStart:
     // Read once: straight into registers, no shared staging.
-    tile::LoadTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, segment);
+    tile::LoadTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, segment,
+                             kb.zero);
     break;
   }
   // Copies see the tokens up to the loop's last chunk: a segment's prefetch
@@ -882,7 +884,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
     break;
   case LoopSpec::Final::SegmentMap:
-    tile::StoreTileOp::create(b, loc, "segmap", S, kb.seq, kb.head, segment);
+    tile::StoreTileOp::create(b, loc, "segmap", S, kb.seq, kb.head, segment,
+                              kb.zero, IntegerAttr());
     break;
   case LoopSpec::Final::None:
     break;
@@ -893,7 +896,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
 /// Phase 2 of the sequence split: along each sequence, the start state of
 /// every segment (stored for phase 3) and the final state, from the maps
 /// [P | Q] of phase 1: S <- P S + Q (P a K x K matrix, or a diagonal carried
-/// as one column).
+/// as one column). The state's columns evolve independently, so blocks take
+/// `combine` columns of it each (config combine): P whole, Q and S in part.
 LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
                                             const linac::KernelConfig &cfg,
                                             const ExtentAnalysis &ext,
@@ -902,40 +906,47 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   Location loc = scan.getLoc();
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + "_segment_combine"),
-      b.getStrArrayAttr({"seq", "head"}), b.getI64IntegerAttr(warpsFor(cfg)),
+      b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(warpsFor(cfg)),
       b.getStringAttr("segment_combine"));
   kernel->setAttr("segment_chunks", b.getI64IntegerAttr(cfg.segment));
-  KernelBuilder kb(b, loc, scan, cfg, ext, false);
-  kb.begin(kernel, false);
-  const int64_t K = kb.K, V = kb.V;
-  Value S = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S");
-  Value next = kb.alloc(kb.bufType(tile::Space::reg, K, V), "S_next");
-  Value map = kb.alloc(kb.bufType(tile::Space::reg, K, augment + V), "segmap");
+  linac::KernelConfig columns = cfg;
+  const int64_t V = scan.getValueDim();
+  columns.vTile = cfg.combineCols > 0 ? cfg.combineCols : V;
+  KernelBuilder kb(b, loc, scan, columns, ext, /*tileV=*/true);
+  kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
+  kb.begin(kernel, true);
+  const int64_t K = kb.K, Vt = kb.Vt;
+  Value S = kb.alloc(kb.bufType(tile::Space::reg, K, Vt), "S");
+  Value next = kb.alloc(kb.bufType(tile::Space::reg, K, Vt), "S_next");
+  Value P = kb.alloc(kb.bufType(tile::Space::reg, K, augment), "segmap_P");
+  Value Q = kb.alloc(kb.bufType(tile::Space::reg, K, Vt), "segmap_Q");
   if (scan->hasAttr("test_skip_initial_state"))
     tile::FillOp::create(b, loc, S,
                          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
   else
-    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
+    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
   Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
                                             scan.getChunkSize());
   Value segs = arith::DivUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, nchunks, kb.index(cfg.segment - 1)),
       kb.index(cfg.segment));
+  Value qCol = arith::AddIOp::create(b, loc, kb.index(augment), kb.vCol);
   auto loop = scf::ForOp::create(b, loc, kb.zero, segs, kb.index(1));
   if (!loop.getBody()->empty())
     loop.getBody()->back().erase();
   b.setInsertionPointToStart(loop.getBody());
   Value s = loop.getInductionVar();
-  tile::StoreTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, s);
+  tile::StoreTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, s, kb.vCol,
+                            b.getI64IntegerAttr(V));
   // Each map is read once: straight into registers (a K x (K+V) map would
   // not fit shared memory at K = V = 256).
-  tile::LoadTileOp::create(b, loc, "segmap", map, kb.seq, kb.head, s);
-  Value P = kb.view(map, 0, 0, K, augment), Q = kb.view(map, 0, augment, K, V);
+  tile::LoadTileOp::create(b, loc, "segmap", P, kb.seq, kb.head, s, kb.zero);
+  tile::LoadTileOp::create(b, loc, "segmap", Q, kb.seq, kb.head, s, qCol);
   if (augment == K)
     // In fp32 whatever the config's operands: S is the carried state
     // itself, which 16-bit operands would round at every segment (H200,
     // KDA, one token after an initial state of norm 60: final state error
-    // 2.2e-3 with bf16 against a limit of 1.7e-3). K^3 multiply-adds per
+    // 2.2e-3 with bf16 against a limit of 1.7e-3). K^2 V multiply-adds per
     // segment are a small part of the split's work.
     tile::MmaOp::create(b, loc, next, P, S, false, false, false, tile::OperandType::f32);
   else
@@ -944,7 +955,7 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   tile::BarrierOp::create(b, loc);
   scf::YieldOp::create(b, loc);
   b.setInsertionPointAfter(loop);
-  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.zero);
+  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
   return success();
 }
 

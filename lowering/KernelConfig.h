@@ -34,6 +34,9 @@ struct KernelConfig {
   int64_t segment = 8;
   /// Columns of V per block when split = vtile.
   int64_t vTile = 0;
+  /// Columns of V per block of the sequence split's combine (the maps'
+  /// columns combine independently); 0: all of V in one block.
+  int64_t combineCols = 0;
   /// Shared-memory stages of the input pipeline.
   int64_t stages = 2;
   /// Precision of mma operands (f32, tf32, bf16, f16); accumulation is fp32.
@@ -98,7 +101,8 @@ int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
 /// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
 /// (fewer than 128): a sequence split for long sequences (at least 16
 /// chunks each; 2 to 16 segments, as many as fill one wave of 132 SMs),
-/// else a V split when V is a multiple of 32.
+/// else a V split when V is a multiple of 32. The sequence split's combine
+/// takes 32 columns of V per block where V is a larger multiple of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
 /// mma operands are bf16 on the GPU targets (tensor cores; the precision
 /// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer

@@ -54,7 +54,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
   for (const DeviceTensor &t : c.tensors)
     add(t);
 
-  // Stream-ordered allocations: workspaces, scratch, the launch block.
+  // Stream-ordered allocations: workspaces, scratch, the sequence order.
   std::vector<CUdeviceptr> owned;
   auto release = [&] {
     for (CUdeviceptr p : owned)
@@ -123,7 +123,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
         maxBlocks, int64_t(grid[0].back()) * grid[1].back() * grid[2].back());
     maxReg = std::max(maxReg, k.regBytes);
   }
-  CUdeviceptr scratch, dL;
+  CUdeviceptr scratch;
   if (auto err = alloc(scratch, static_cast<size_t>(maxBlocks * maxReg), "register-tile scratch");
       !err.empty()) {
     release();
@@ -131,18 +131,9 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
   }
   L.scratch = reinterpret_cast<char *>(scratch);
   L.scratchPerBlock = maxReg;
-  if (auto err = alloc(dL, sizeof L, "launch block"); !err.empty()) {
-    release();
-    return err;
-  }
-  // From pageable memory the copy is staged before the call returns, so L
-  // may go out of scope.
-  if (CUresult r = cuMemcpyHtoDAsync(dL, &L, sizeof L, stream); r != CUDA_SUCCESS) {
-    release();
-    return describeCudaError("launch block", r);
-  }
+  // The launch block is the kernels' parameter (copied at each launch).
   for (size_t k = 0; k < info.kernels.size(); ++k) {
-    void *params[] = {&dL};
+    void *params[] = {&L};
     if (CUresult r = cuLaunchKernel(
             module.function(k), grid[0][k], grid[1][k], grid[2][k],
             static_cast<unsigned>(info.kernels[k].threads), 1, 1,

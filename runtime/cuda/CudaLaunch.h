@@ -29,9 +29,10 @@ struct DeviceCall {
   std::vector<DeviceTensor> tensors;
 };
 
-/// Launches the module's kernels in order on `stream`. Workspaces, the
-/// register-tile scratch and the launch block are allocated and freed in
-/// stream order; nothing waits for the kernels. A kernel that detects an
+/// Launches the module's kernels in order on `stream`, the launch block as
+/// their parameter. Workspaces, the register-tile scratch and the sequence
+/// order are allocated and freed in stream order; nothing waits for the
+/// kernels. A kernel that detects an
 /// access outside a tensor sets *errorFlag (device int) to 1. Returns an
 /// error message, empty on success.
 std::string launchKernels(const CudaModule &module, const DeviceCall &call,

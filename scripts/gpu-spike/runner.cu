@@ -154,9 +154,6 @@ int main(int argc, char **argv) {
   }
   CHECK(cudaMalloc(&L.scratch, maxBlocks * maxReg));
   L.scratchPerBlock = maxReg;
-  tile::Launch *dL;
-  CHECK(cudaMalloc(&dL, sizeof L));
-  CHECK(cudaMemcpy(dL, &L, sizeof L, cudaMemcpyHostToDevice));
 
   cudaEvent_t t0, t1;
   CHECK(cudaEventCreate(&t0));
@@ -168,7 +165,7 @@ int main(int argc, char **argv) {
       CHECK(cudaFuncSetAttribute(reinterpret_cast<const void *>(ki.fn),
                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  static_cast<int>(ki.sharedBytes)));
-    ki.fn<<<grids[k], 128, ki.sharedBytes>>>(dL);
+    ki.fn<<<grids[k], 128, ki.sharedBytes>>>(L);
     CHECK(cudaGetLastError());
   }
   CHECK(cudaEventRecord(t1));

@@ -82,6 +82,15 @@ TEST(KernelConfig, FewHeadsSplitTheSequence) {
   EXPECT_EQ(chooseKernelConfig(1, 1, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 8);
   // 100 heads: at least 2 segments.
   EXPECT_EQ(chooseKernelConfig(1, 100, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 64);
+  // The combine by 32 columns of V where V is a larger multiple of 32, and
+  // all of V otherwise.
+  EXPECT_EQ(c.combineCols, 32);
+  EXPECT_NE(c.str().find(",combine=32"), std::string::npos);
+  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 32, false, ChooserTarget::sm90a).combineCols, 0);
+  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 80, false, ChooserTarget::sm90a).combineCols, 0);
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 96), "");
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 80),
+            "config: combine (32) must be a positive divisor of V (80)");
   // A variant that reduces over V keeps whole states per block.
   KernelConfig r = chooseKernelConfig(1, 16, 8192, 128, 128, true,
                                       ChooserTarget::sm90a);

@@ -200,7 +200,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
        << (kind == "state"             ? "the state pass: a loop over the sequence's chunks"
            : kind == "parallel"        ? "chunk-parallel: one block per chunk"
            : kind == "segment_maps"    ? "per segment: its affine map of the state"
-           : kind == "segment_combine" ? "per (sequence, head): the maps combined into segment start states"
+           : kind == "segment_combine" ? "per (sequence, head, columns of V): the maps combined into segment start states"
            : kind == "segment_outputs" ? "per segment: outputs from its start state"
                                        : kind)
        << "\n    shared memory "

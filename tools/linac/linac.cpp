@@ -75,7 +75,7 @@ constexpr const char *kUsage =
     "         sm_80      the same for sm_80 (mma.sync; compute_80 PTX on newer GPUs)\n"
     "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
-    "segment=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
+    "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off\n";
 
 int usageError(const std::string &message) {

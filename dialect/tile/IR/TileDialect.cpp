@@ -105,6 +105,14 @@ LogicalResult CopyAsyncOp::verify() {
   return success();
 }
 
+LogicalResult StoreTileOp::verify() {
+  auto width = getWidth();
+  if (width && *width < bufOf(getSrc()).getCols())
+    return emitOpError("a slot of ") << *width << " columns cannot hold a tile of "
+                                     << bufOf(getSrc()).getCols();
+  return success();
+}
+
 LogicalResult EwOp::verify() {
   BufType d = bufOf(getDst()), a = bufOf(getLhs());
   bool binary = getKind() >= EwKind::add;

@@ -228,24 +228,28 @@ def Tile_StoreRowsOp : Tile_Op<"store_rows"> {
 }
 
 def Tile_StoreTileOp : Tile_Op<"store_tile"> {
-  let summary = "a whole tile into a per-chunk slot of a global workspace";
+  let summary = "a tile into (columns col.. of) a per-chunk slot of a global workspace";
   let description = [{
     Workspaces hold intermediates between kernels (e.g. W and U when they
-    are materialised): slot (seq, head, chunk) of `name` is one tile.
+    are materialised): slot (seq, head, chunk) of `name` is one tile of
+    `width` columns (the stored tile's own when absent); a tile narrower
+    than the slot fills columns col.. (a kernel split over V columns).
   }];
   let arguments = (ins StrAttr:$name, Tile_BufType:$src, Index:$seq,
-                       Index:$head, Index:$chunk);
+                       Index:$head, Index:$chunk, Index:$col,
+                       OptionalAttr<I64Attr>:$width);
   let assemblyFormat = [{
-    $src `->` $name `slot` `(` $seq `,` $head `,` $chunk `)` attr-dict `:` type($src)
+    $src `->` $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` attr-dict `:` type($src)
   }];
+  let hasVerifier = 1;
 }
 
 def Tile_LoadTileOp : Tile_Op<"load_tile"> {
-  let summary = "a whole workspace tile straight into registers (read once)";
+  let summary = "(columns col.. of) a workspace tile straight into registers (read once)";
   let arguments = (ins StrAttr:$name, Tile_BufType:$dst, Index:$seq,
-                       Index:$head, Index:$chunk);
+                       Index:$head, Index:$chunk, Index:$col);
   let assemblyFormat = [{
-    $name `slot` `(` $seq `,` $head `,` $chunk `)` `->` $dst attr-dict `:` type($dst)
+    $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` `->` $dst attr-dict `:` type($dst)
   }];
 }
 

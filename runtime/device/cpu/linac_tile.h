@@ -318,26 +318,37 @@ inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
   return g->data + index * g->cols;
 }
 
+/// Columns col.. of a workspace slot whose tiles are `fullCols` wide.
 inline void store_tile(Block &blk, const Global *g, const Tile &src,
-                       int64_t seq, int64_t head, int64_t chunk) {
+                       int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                       int64_t fullCols) {
   if (!checkRead(blk, src, "store_tile"))
     return;
-  float *p = slot(blk, g, seq, head, chunk, src.rows * src.cols);
+  float *p = slot(blk, g, seq, head, chunk, src.rows * fullCols);
   if (!p)
     return;
+  if (col < 0 || col + src.cols > fullCols) {
+    blk.L.fail("store_tile: columns outside the slot of '" + g->name + "'");
+    return;
+  }
   for (int64_t i = 0; i < src.rows; ++i)
     for (int64_t j = 0; j < src.cols; ++j)
-      p[i * src.cols + j] = src.at(i, j);
+      p[i * fullCols + col + j] = src.at(i, j);
 }
 
 inline void load_tile(Block &blk, const Global *g, const Tile &dst,
-                      int64_t seq, int64_t head, int64_t chunk) {
-  const float *p = slot(blk, g, seq, head, chunk, dst.rows * dst.cols);
+                      int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                      int64_t fullCols) {
+  const float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
   if (!p)
     return;
+  if (col < 0 || col + dst.cols > fullCols) {
+    blk.L.fail("load_tile: columns outside the slot of '" + g->name + "'");
+    return;
+  }
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
-      dst.at(i, j) = p[i * dst.cols + j];
+      dst.at(i, j) = p[i * fullCols + col + j];
 }
 
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with

@@ -117,7 +117,9 @@ struct Global {
 #endif
 };
 
-/// Everything a kernel reads about its launch; lives in device memory.
+/// Everything a kernel reads about its launch; passed by value as the
+/// kernel's one parameter (__grid_constant__: read in place from the
+/// parameter space, no copy to device memory per call).
 struct Launch {
   Global globals[kMaxGlobals];
   int numGlobals;
@@ -782,21 +784,32 @@ __device__ inline void move_tile(const Tile &dst, const Tile &src) {
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = src.at(i, j); }
 }
 
+/// Columns col.. of a workspace slot whose tiles are `fullCols` wide.
 __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
-                                  int64_t seq, int64_t head, int64_t chunk) {
+                                  int64_t seq, int64_t head, int64_t chunk,
+                                  int64_t col, int64_t fullCols) {
   LINAC_CONSUMERS_ONLY;
-  float *p = slot(blk, g, seq, head, chunk, src.rows * src.cols);
+  float *p = slot(blk, g, seq, head, chunk, src.rows * fullCols);
+  if (p && (col < 0 || col + src.cols > fullCols)) {
+    blk.L.fail();
+    p = nullptr;
+  }
   if (p)
-    move_tile(Tile{p, src.rows, src.cols, src.cols}, src);
+    move_tile(Tile{p + col, src.rows, src.cols, static_cast<int>(fullCols)}, src);
   sync_consumers();
 }
 
 __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
-                                 int64_t seq, int64_t head, int64_t chunk) {
+                                 int64_t seq, int64_t head, int64_t chunk,
+                                 int64_t col, int64_t fullCols) {
   LINAC_CONSUMERS_ONLY;
-  float *p = slot(blk, g, seq, head, chunk, dst.rows * dst.cols);
+  float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
+  if (p && (col < 0 || col + dst.cols > fullCols)) {
+    blk.L.fail();
+    p = nullptr;
+  }
   if (p)
-    move_tile(dst, Tile{p, dst.rows, dst.cols, dst.cols});
+    move_tile(dst, Tile{p + col, dst.rows, dst.cols, static_cast<int>(fullCols)});
   sync_consumers();
 }
 
@@ -2815,7 +2828,9 @@ __device__ inline void tri_inv(Block &, const Tile &dst, const Tile &src) {
 
 #endif // __CUDACC__
 
-using KernelFn = void (*)(const Launch *);
+using KernelFn = void (*)(const Launch);
+// A kernel parameter may take at most 4 KiB.
+static_assert(sizeof(Launch) <= 4096, "the launch block must fit a kernel parameter");
 
 struct KernelInfo {
   const char *name;
@@ -2866,14 +2881,14 @@ struct ModuleInfo {
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads)                                             \
   extern "C" __global__ void __launch_bounds__(threads, LINAC_BLOCKS_PER_SM)   \
-      name##_entry(const ::linac::tile::Launch *L) {                           \
+      name##_entry(const __grid_constant__ ::linac::tile::Launch L) {         \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
     int64_t seq_, head_;                                                       \
-    ::linac::tile::launch_position(*L, blockIdx.x, blockIdx.y, gridDim.x,      \
+    ::linac::tile::launch_position(L, blockIdx.x, blockIdx.y, gridDim.x,       \
                                    gridDim.y, seq_, head_);                    \
-    ::linac::tile::Block blk(*L, seq_, head_, blockIdx.z, linear);             \
-    name(*L, blk);                                                             \
+    ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear);              \
+    name(L, blk);                                                              \
     ::linac::tile::drain_copies(blk);                                          \
   }
 #define LINAC_KERNEL_FN(name) &name##_entry
