@@ -56,7 +56,16 @@ public:
   Emitter(llvm::raw_ostream &os) : os(os) {}
   LogicalResult emitKernel(tile::KernelOp kernel);
 
-  std::map<std::string, std::pair<int64_t, int64_t>> workspaces;
+  /// A workspace's slots: rows x cols, one per (sequence, head) and
+  /// `slotChunks` chunks (a segment's worth in the sequence split's
+  /// kernels, 1 elsewhere).
+  struct WorkspaceShape {
+    int64_t rows, cols, slotChunks;
+    bool operator!=(const WorkspaceShape &o) const {
+      return rows != o.rows || cols != o.cols || slotChunks != o.slotChunks;
+    }
+  };
+  std::map<std::string, WorkspaceShape> workspaces;
 
 private:
   std::string name(Value v) {
@@ -417,7 +426,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
              global(c.getName()) + ", " + n(c.getDst()) + ", " + n(c.getSeq()) +
              ", " + n(c.getHead()) + ", " + n(c.getChunk()) + ", " +
              n(c.getCol()) + ", " + n(c.getValid()) + ", " +
-             std::to_string(ws->second.second) + ");");
+             std::to_string(ws->second.cols) + ");");
         return success();
       })
       .Case<tile::LoadTileOp>([&](tile::LoadTileOp l) -> LogicalResult {
@@ -428,7 +437,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("load_tile(blk, " + global(l.getName()) + ", " + n(l.getDst()) +
              ", " + n(l.getSeq()) + ", " + n(l.getHead()) + ", " +
              n(l.getChunk()) + ", " + n(l.getCol()) + ", " +
-             std::to_string(ws->second.second) + ");");
+             std::to_string(ws->second.cols) + ");");
         return success();
       })
       .Case<tile::WaitOp>([&](tile::WaitOp w) {
@@ -441,18 +450,24 @@ LogicalResult Emitter::emitOp(Operation &op) {
       })
       .Case<tile::StoreTileOp>([&](tile::StoreTileOp s) -> LogicalResult {
         auto t = cast<tile::BufType>(s.getSrc().getType());
-        std::pair<int64_t, int64_t> shape = {t.getRows(),
-                                             s.getWidth().value_or(t.getCols())};
+        // Kernels of the sequence split index slots by segment.
+        int64_t slotChunks = 1;
+        if (auto k = s->getParentOfType<tile::KernelOp>())
+          if (auto seg = k->getAttrOfType<IntegerAttr>("segment_chunks"))
+            slotChunks = seg.getInt();
+        WorkspaceShape shape{t.getRows(), static_cast<int64_t>(s.getWidth().value_or(t.getCols())),
+                             slotChunks};
         auto [it, fresh] = workspaces.try_emplace(s.getName().str(), shape);
         if (!fresh && it->second != shape)
           return s.emitOpError("stores workspace '")
-                 << s.getName() << "' as " << shape.first << "x" << shape.second
-                 << " slots; an earlier store made them " << it->second.first
-                 << "x" << it->second.second;
+                 << s.getName() << "' as " << shape.rows << "x" << shape.cols
+                 << " slots of " << shape.slotChunks
+                 << " chunks; an earlier store made them " << it->second.rows
+                 << "x" << it->second.cols << " of " << it->second.slotChunks;
         line("store_tile(blk, " + global(s.getName()) + ", " + n(s.getSrc()) +
              ", " + n(s.getSeq()) + ", " + n(s.getHead()) + ", " +
              n(s.getChunk()) + ", " + n(s.getCol()) + ", " +
-             std::to_string(shape.second) + ");");
+             std::to_string(shape.cols) + ");");
         return success();
       })
       .Case<tile::LoadParamOp>([&](tile::LoadParamOp l) {
@@ -635,8 +650,8 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
        << mem.regBytes << " " << k.getWarps() * 32 << "\n";
   }
   for (auto &[name, shape] : emitter.workspaces)
-    os << "// linac:workspace " << name << " " << shape.first << " "
-       << shape.second << "\n";
+    os << "// linac:workspace " << name << " " << shape.rows << " "
+       << shape.cols << " " << shape.slotChunks << "\n";
   os << "// linac:module " << variant << " " << chunk << " " << signature.K
      << " " << signature.V << "\n";
   os << "// linac:config " << config << "\n";
@@ -664,9 +679,9 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   os << "};\n";
   os << "static const WorkspaceInfo kWorkspaces[] = {\n";
   for (auto &[name, shape] : emitter.workspaces)
-    os << "  {\"" << name << "\", " << shape.first << ", " << shape.second
-       << "},\n";
-  os << "  {nullptr, 0, 0}\n};\n";
+    os << "  {\"" << name << "\", " << shape.rows << ", " << shape.cols << ", "
+       << shape.slotChunks << "},\n";
+  os << "  {nullptr, 0, 0, 0}\n};\n";
   os << "static const ArgInfo kArgs[] = {\n";
   for (const KernelSignature::Arg &a : signature.args)
     os << "  {\"" << a.name << "\", " << a.isParam << ", " << a.perH << ", "

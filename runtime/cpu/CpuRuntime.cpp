@@ -48,7 +48,8 @@ std::string CpuModule::run(tile::Launch &L,
   add("o", L.B * L.T, L.HV, L.V);
   for (int i = 0; i < mi.numWorkspaces; ++i) {
     const tile::WorkspaceInfo &w = mi.workspaces[i];
-    add(w.name, L.N * L.HV * L.chunks, 1, w.rows * w.cols);
+    add(w.name, L.N * L.HV * tile::workspace_slots(L.chunks, w.slotChunks), 1,
+        w.rows * w.cols);
   }
   for (int k = 0; k < mi.numKernels; ++k) {
     const tile::KernelInfo &kernel = mi.kernels[k];

@@ -71,7 +71,9 @@ std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
       info.kernels.push_back(k);
     } else if (kind == "workspace") {
       CudaModuleInfo::Workspace ws;
-      w >> ws.name >> ws.rows >> ws.cols;
+      w >> ws.name >> ws.rows >> ws.cols >> ws.slotChunks;
+      if (!w || ws.slotChunks < 1)
+        return "bad module line: " + line;
       info.workspaces.push_back(ws);
     } else if (kind == "module") {
       w >> info.variant >> info.chunk >> info.K >> info.V;

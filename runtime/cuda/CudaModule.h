@@ -29,6 +29,7 @@ struct CudaModuleInfo {
   struct Workspace {
     std::string name;
     int64_t rows = 0, cols = 0;
+    int64_t slotChunks = 1; // chunks per slot (tile::workspace_slots)
   };
   struct Arg {
     std::string name;

@@ -127,7 +127,8 @@ int main(int argc, char **argv) {
   float *dO = add("o", B * T, HV, V, nullptr, nan);
   for (int i = 0; i < info->numWorkspaces; ++i) {
     const tile::WorkspaceInfo &w = info->workspaces[i];
-    add(w.name, N * HV * L.chunks, 1, w.rows * w.cols, nullptr, nan);
+    add(w.name, N * HV * tile::workspace_slots(L.chunks, w.slotChunks), 1, w.rows * w.cols,
+        nullptr, nan);
   }
   int *dError;
   CHECK(cudaMalloc(&dError, 4));

@@ -378,6 +378,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   g.cols = cols;
   g.rowStride = rowStride;
   g.headStride = headStride;
+  hL.N = 1;
   hL.HV = heads;
   hL.chunks = rounds;
   hL.error = dError;

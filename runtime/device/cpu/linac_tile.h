@@ -42,7 +42,8 @@ enum class Operand { f32, tf32, bf16, f16 };
 
 /// A global tensor: rows x heads x cols floats, row-major. Per-token tensors
 /// have rows = B*T; params rows = 1 (heads = HV); states rows = N
-/// (cols = K*V); workspaces rows = N*HV*chunks, heads = 1, cols = r*c.
+/// (cols = K*V); workspaces rows = N*HV*slots (workspace_slots), heads = 1,
+/// cols = r*c.
 struct Global {
   std::string name;
   float *data = nullptr;
@@ -310,8 +311,11 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
 inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
                    int64_t chunk, int64_t size) {
   const Launch &L = blk.L;
-  int64_t index = (seq * L.HV + head) * L.chunks + chunk;
-  if (!g || index < 0 || index >= g->rows || size > g->cols) {
+  // Slots per (sequence, head): a chunk's or a segment's (workspace_slots).
+  const int64_t pairs = L.N * L.HV;
+  const int64_t per = pairs > 0 && g ? g->rows / pairs : 0;
+  int64_t index = (seq * L.HV + head) * per + chunk;
+  if (!g || chunk < 0 || chunk >= per || index < 0 || index >= g->rows || size > g->cols) {
     L.fail("workspace slot outside '" + (g ? g->name : std::string("?")) + "'");
     return nullptr;
   }
@@ -742,10 +746,16 @@ struct KernelInfo {
   int64_t regBytes;     // register tiles per block
   KernelFn fn;
 };
+/// A workspace: per (sequence, head), one rows x cols slot for every
+/// `slotChunks` chunks (a segment in the sequence split, else a chunk).
 struct WorkspaceInfo {
   const char *name;
-  int64_t rows, cols;
+  int64_t rows, cols, slotChunks;
 };
+/// Slots per (sequence, head) of such a workspace.
+inline int64_t workspace_slots(int64_t chunks, int64_t slotChunks) {
+  return slotChunks > 1 ? (chunks + slotChunks - 1) / slotChunks : chunks;
+}
 /// A tensor the variant declares: an input [B, T, H or HV(, K or V)] or a
 /// parameter [HV(, K or V)]; width 0 is a scalar, 1 is K, 2 is V.
 struct ArgInfo {

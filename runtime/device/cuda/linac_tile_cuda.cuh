@@ -747,8 +747,11 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
 __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
                               int64_t head, int64_t chunk, int64_t size) {
   const Launch &L = blk.L;
-  int64_t index = (seq * L.HV + head) * L.chunks + chunk;
-  if (!g || index < 0 || index >= g->rows || size > g->cols) {
+  // Slots per (sequence, head): a chunk's or a segment's (workspace_slots).
+  const int64_t pairs = L.N * L.HV;
+  const int64_t per = pairs > 0 && g ? g->rows / pairs : 0;
+  int64_t index = (seq * L.HV + head) * per + chunk;
+  if (!g || chunk < 0 || chunk >= per || index < 0 || index >= g->rows || size > g->cols) {
     L.fail();
     return nullptr;
   }
@@ -2841,10 +2844,16 @@ struct KernelInfo {
   int64_t regBytes;
   KernelFn fn;
 };
+/// A workspace: per (sequence, head), one rows x cols slot for every
+/// `slotChunks` chunks (a segment in the sequence split, else a chunk).
 struct WorkspaceInfo {
   const char *name;
-  int64_t rows, cols;
+  int64_t rows, cols, slotChunks;
 };
+/// Slots per (sequence, head) of such a workspace.
+inline int64_t workspace_slots(int64_t chunks, int64_t slotChunks) {
+  return slotChunks > 1 ? (chunks + slotChunks - 1) / slotChunks : chunks;
+}
 /// A tensor the variant declares: an input [B, T, H or HV(, K or V)] or a
 /// parameter [HV(, K or V)]; width 0 is a scalar, 1 is K, 2 is V.
 struct ArgInfo {
