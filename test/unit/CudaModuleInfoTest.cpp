@@ -7,41 +7,13 @@
 // refused rather than read as zeros.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/EmitCpp.h"
-#include "dialect/tile/IR/TileDialect.h"
 #include "runtime/cuda/CudaModule.h"
+#include "test/unit/EmitTileIR.h"
 #include "linac_tile_cuda.cuh"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
 namespace {
-
-std::string emitCuda(const char *ir, std::string &errors) {
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<mlir::tile::TileDialect, mlir::scf::SCFDialect,
-                  mlir::arith::ArithDialect>();
-  llvm::raw_string_ostream es(errors);
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    es << d.str() << "\n";
-    return mlir::success();
-  });
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(ir, &ctx);
-  if (!module)
-    return "";
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  linac::KernelSignature sig;
-  if (mlir::failed(linac::emitCpp(*module, linac::cudaTarget(), "t", "c", 64, sig, os)))
-    return "";
-  return out;
-}
 
 // Maps stored by segment (the kernel's segment_chunks), W stored by chunk,
 // start states written in columns into slots as wide as V.
@@ -64,7 +36,7 @@ tile.kernel @chunks attributes {grid = ["seq", "head", "chunk"], kind = "paralle
 )";
 
 TEST(CudaModuleInfo, WorkspaceSlotsReadBackAsEmitted) {
-  std::string errors, src = emitCuda(kSplitIR, errors);
+  std::string errors, src = linac::test::emitCudaSource(kSplitIR, errors);
   ASSERT_FALSE(src.empty()) << errors;
   // The host kernel table (nvcc builds) says the same.
   EXPECT_NE(src.find("{\"segmap\", 16, 24, 4},"), std::string::npos) << src;
@@ -109,7 +81,7 @@ tile.kernel @a attributes {grid = ["seq", "head", "chunk"], kind = "parallel", w
   tile.store_tile %y -> "ws0" slot(%c0, %c0, %c0) col(%c0) : <reg, 8x8xf32>
 }
 )";
-  std::string errors, src = emitCuda(ir, errors);
+  std::string errors, src = linac::test::emitCudaSource(ir, errors);
   EXPECT_TRUE(src.empty());
   EXPECT_NE(errors.find("stores workspace 'ws0' as 8x8 slots of 1 chunks; an earlier store made "
                         "them 8x16 of 1"),

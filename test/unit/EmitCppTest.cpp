@@ -6,41 +6,11 @@
 // the same memory).
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/EmitCpp.h"
-#include "dialect/tile/IR/TileDialect.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/Support/raw_ostream.h"
+#include "test/unit/EmitTileIR.h"
 
 #include <gtest/gtest.h>
 
 namespace {
-
-/// Emits `ir` for the CUDA target; returns the source, or "" with the
-/// diagnostics in `errors`.
-std::string emit(const char *ir, std::string &errors) {
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<mlir::tile::TileDialect, mlir::scf::SCFDialect,
-                  mlir::arith::ArithDialect>();
-  llvm::raw_string_ostream es(errors);
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    es << d.str() << "\n";
-    return mlir::success();
-  });
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(ir, &ctx);
-  if (!module)
-    return "";
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  linac::KernelSignature sig;
-  if (mlir::failed(linac::emitCpp(*module, linac::cudaTarget(), "t", "c", 64, sig, os)))
-    return "";
-  return out;
-}
 
 TEST(EmitCpp, BufferOffsetsInAllocationOrderPerSpaceAndKernel) {
   const char *ir = R"(
@@ -54,7 +24,7 @@ tile.kernel @b attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i
   %z = tile.alloc {name = "z"} : <reg, 1x1xf32>
 }
 )";
-  std::string errors, src = emit(ir, errors);
+  std::string errors, src = linac::test::emitCudaSource(ir, errors);
   ASSERT_FALSE(src.empty()) << errors;
   // reg: x at 0 (60 bytes -> 64), y at 64; shared: s at 0 (128), t at 128.
   EXPECT_NE(src.find("blk.alloc(reg, 3, 5, 1, \"x\", 0)"), std::string::npos) << src;
@@ -77,7 +47,7 @@ tile.kernel @a attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   }
 }
 )";
-  std::string errors, src = emit(ir, errors);
+  std::string errors, src = linac::test::emitCudaSource(ir, errors);
   EXPECT_TRUE(src.empty());
   EXPECT_NE(errors.find("tile.alloc must be at the top level of its kernel"), std::string::npos)
       << errors;
