@@ -693,7 +693,9 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
      << ", kKernels, " << emitter.workspaces.size() << ", kWorkspaces, "
      << signature.K << ", " << signature.V << ", " << signature.args.size()
      << ", kArgs};\n"
-     << "  return &info;\n}\n#endif\n";
+     << "  return &info;\n}\n"
+     << "extern \"C\" int linac_module_abi() { return ::linac::tile::kModuleAbi; }\n"
+     << "#endif\n";
   return success();
 }
 

@@ -146,7 +146,8 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
       return "config: vtile (" + std::to_string(c.vTile) +
              ") must be a positive divisor of V (" + std::to_string(V) + ")";
   }
-  if (c.combineCols != 0 && (c.combineCols < 0 || V % c.combineCols != 0))
+  if (c.split == KernelConfig::Split::Sequence && c.combineCols != 0 &&
+      (c.combineCols < 0 || V % c.combineCols != 0))
     return "config: combine (" + std::to_string(c.combineCols) +
            ") must be a positive divisor of V (" + std::to_string(V) + ")";
   return "";

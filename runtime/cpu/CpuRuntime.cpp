@@ -22,6 +22,14 @@ std::string CpuModule::load(const std::string &path,
   auto entry = reinterpret_cast<Entry>(dlsym(m->handle, "linac_module"));
   if (!entry)
     return "'" + path + "' exports no linac_module";
+  // Its tables must have this runtime's layout.
+  using Abi = int (*)();
+  auto abi = reinterpret_cast<Abi>(dlsym(m->handle, "linac_module_abi"));
+  int version = abi ? abi() : 1;
+  if (version != tile::kModuleAbi)
+    return "'" + path + "' was built with module tables of version " +
+           std::to_string(version) + ", this runtime reads version " +
+           std::to_string(tile::kModuleAbi) + ": emit and build it again";
   m->info_ = entry();
   out = std::move(m);
   return "";

@@ -2,6 +2,7 @@
 #include "runtime/cpu/ModuleCache.h"
 #include "runtime/Directories.h"
 #include "runtime/Hash.h"
+#include "runtime/device/cpu/linac_tile.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -44,12 +45,15 @@ static std::string compilerIdentity(const std::string &cxx) {
   return cxx + "\n" + out;
 }
 
-/// A cached module is usable if it loads and exports linac_module.
+/// A cached module is usable if it loads, exports linac_module and has
+/// this runtime's table layout.
 static bool loads(const std::string &path) {
   void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h)
     return false;
-  bool ok = dlsym(h, "linac_module") != nullptr;
+  auto abi = reinterpret_cast<int (*)()>(dlsym(h, "linac_module_abi"));
+  bool ok = dlsym(h, "linac_module") != nullptr && abi &&
+            abi() == tile::kModuleAbi;
   dlclose(h);
   return ok;
 }

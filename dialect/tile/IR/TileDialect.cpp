@@ -107,7 +107,10 @@ LogicalResult CopyAsyncOp::verify() {
 
 LogicalResult StoreTileOp::verify() {
   auto width = getWidth();
-  if (width && *width < bufOf(getSrc()).getCols())
+  if (width && static_cast<int64_t>(*width) < 1)
+    return emitOpError("a slot must have at least one column, got ")
+           << static_cast<int64_t>(*width);
+  if (width && static_cast<int64_t>(*width) < bufOf(getSrc()).getCols())
     return emitOpError("a slot of ") << *width << " columns cannot hold a tile of "
                                      << bufOf(getSrc()).getCols();
   return success();

@@ -374,8 +374,12 @@ inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
     return t;
   }
   float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
-  if (!p || col + dst.cols > fullCols)
+  if (!p)
     return t;
+  if (col < 0 || col + dst.cols > fullCols) {
+    blk.L.fail("copy_tile_async: columns outside the slot of '" + g->name + "'");
+    return t;
+  }
   Tile d = dst;
   t.copy = std::make_shared<std::function<void()>>([=]() {
     for (int64_t i = 0; i < d.rows; ++i)
@@ -764,6 +768,10 @@ struct ArgInfo {
   int perH;
   int width;
 };
+/// Version of the module tables above (ModuleInfo, KernelInfo,
+/// WorkspaceInfo, ArgInfo); a module exports it as linac_module_abi(), and a
+/// runtime refuses a module built with another (2: workspace slots).
+constexpr int kModuleAbi = 2;
 struct ModuleInfo {
   const char *variant;
   const char *config;

@@ -2862,6 +2862,10 @@ struct ArgInfo {
   int perH;
   int width;
 };
+/// Version of the module tables above (ModuleInfo, KernelInfo,
+/// WorkspaceInfo, ArgInfo); a module exports it as linac_module_abi(), and a
+/// runtime refuses a module built with another (2: workspace slots).
+constexpr int kModuleAbi = 2;
 struct ModuleInfo {
   const char *variant;
   const char *config;
