@@ -450,11 +450,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
       })
       .Case<tile::StoreTileOp>([&](tile::StoreTileOp s) -> LogicalResult {
         auto t = cast<tile::BufType>(s.getSrc().getType());
-        // Kernels of the sequence split index slots by segment.
-        int64_t slotChunks = 1;
-        if (auto k = s->getParentOfType<tile::KernelOp>())
-          if (auto seg = k->getAttrOfType<IntegerAttr>("segment_chunks"))
-            slotChunks = seg.getInt();
+        int64_t slotChunks = static_cast<int64_t>(s.getSlotChunks().value_or(1));
         WorkspaceShape shape{t.getRows(), static_cast<int64_t>(s.getWidth().value_or(t.getCols())),
                              slotChunks};
         auto [it, fresh] = workspaces.try_emplace(s.getName().str(), shape);

@@ -663,7 +663,7 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
   for (auto [i, v] : llvm::enumerate(part.boundary))
     tile::StoreTileOp::create(b, loc, ("ws" + std::to_string(i)),
                               kb.bufs.lookup(v), kb.seq, kb.head, chunkIdx,
-                              kb.zero, IntegerAttr());
+                              kb.zero, IntegerAttr(), IntegerAttr());
   return success();
 }
 
@@ -885,7 +885,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     break;
   case LoopSpec::Final::SegmentMap:
     tile::StoreTileOp::create(b, loc, "segmap", S, kb.seq, kb.head, segment,
-                              kb.zero, IntegerAttr());
+                              kb.zero, IntegerAttr(),
+                              b.getI64IntegerAttr(spec.segmentChunks));
     break;
   case LoopSpec::Final::None:
     break;
@@ -937,7 +938,7 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
   b.setInsertionPointToStart(loop.getBody());
   Value s = loop.getInductionVar();
   tile::StoreTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, s, kb.vCol,
-                            b.getI64IntegerAttr(V));
+                            b.getI64IntegerAttr(V), b.getI64IntegerAttr(cfg.segment));
   // Each map is read once: straight into registers (a K x (K+V) map would
   // not fit shared memory at K = V = 256).
   tile::LoadTileOp::create(b, loc, "segmap", P, kb.seq, kb.head, s, kb.zero);

@@ -24,3 +24,12 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   // expected-error @+1 {{'tile.store_tile' op a slot must have at least one column, got -1}}
   tile.store_tile %s -> "w" slot(%c0, %c0, %c0) col(%c0) {width = -1 : i64} : <reg, 4x4xf32>
 }
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  %s = tile.alloc {name = "s"} : <reg, 4x4xf32>
+  // expected-error @+1 {{'tile.store_tile' op a slot must stand for at least one chunk, got 0}}
+  tile.store_tile %s -> "w" slot(%c0, %c0, %c0) col(%c0) {slot_chunks = 0 : i64} : <reg, 4x4xf32>
+}

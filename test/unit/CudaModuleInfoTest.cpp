@@ -15,18 +15,18 @@
 
 namespace {
 
-// Maps stored by segment (the kernel's segment_chunks), W stored by chunk,
+// Maps stored by segment (slot_chunks), W stored by chunk,
 // start states written in columns into slots as wide as V.
 const char *kSplitIR = R"(
 tile.kernel @maps attributes {grid = ["seq", "head", "segment"], kind = "segment_maps", segment_chunks = 4 : i64, warps = 4 : i64} {
   %c0 = arith.constant 0 : index
   %m = tile.alloc {name = "m"} : <reg, 16x24xf32>
-  tile.store_tile %m -> "segmap" slot(%c0, %c0, %c0) col(%c0) : <reg, 16x24xf32>
+  tile.store_tile %m -> "segmap" slot(%c0, %c0, %c0) col(%c0) {slot_chunks = 4 : i64} : <reg, 16x24xf32>
 }
 tile.kernel @combine attributes {grid = ["seq", "head", "vtile"], kind = "segment_combine", segment_chunks = 4 : i64, vtile_cols = 4 : i64, warps = 4 : i64} {
   %c0 = arith.constant 0 : index
   %s = tile.alloc {name = "s"} : <reg, 16x4xf32>
-  tile.store_tile %s -> "segstart" slot(%c0, %c0, %c0) col(%c0) {width = 8 : i64} : <reg, 16x4xf32>
+  tile.store_tile %s -> "segstart" slot(%c0, %c0, %c0) col(%c0) {slot_chunks = 4 : i64, width = 8 : i64} : <reg, 16x4xf32>
 }
 tile.kernel @chunks attributes {grid = ["seq", "head", "chunk"], kind = "parallel", warps = 4 : i64} {
   %c0 = arith.constant 0 : index

@@ -110,6 +110,10 @@ LogicalResult StoreTileOp::verify() {
   if (width && static_cast<int64_t>(*width) < 1)
     return emitOpError("a slot must have at least one column, got ")
            << static_cast<int64_t>(*width);
+  auto slotChunks = getSlotChunks();
+  if (slotChunks && static_cast<int64_t>(*slotChunks) < 1)
+    return emitOpError("a slot must stand for at least one chunk, got ")
+           << static_cast<int64_t>(*slotChunks);
   if (width && static_cast<int64_t>(*width) < bufOf(getSrc()).getCols())
     return emitOpError("a slot of ") << *width << " columns cannot hold a tile of "
                                      << bufOf(getSrc()).getCols();

@@ -233,11 +233,14 @@ def Tile_StoreTileOp : Tile_Op<"store_tile"> {
     Workspaces hold intermediates between kernels (e.g. W and U when they
     are materialised): slot (seq, head, chunk) of `name` is one tile of
     `width` columns (the stored tile's own when absent); a tile narrower
-    than the slot fills columns col.. (a kernel split over V columns).
+    than the slot fills columns col.. (a kernel split over V columns). A
+    slot stands for `slot_chunks` chunks (1 when absent; a segment's in the
+    sequence split), so `chunk` counts slots of that many.
   }];
   let arguments = (ins StrAttr:$name, Tile_BufType:$src, Index:$seq,
                        Index:$head, Index:$chunk, Index:$col,
-                       OptionalAttr<I64Attr>:$width);
+                       OptionalAttr<I64Attr>:$width,
+                       OptionalAttr<I64Attr>:$slot_chunks);
   let assemblyFormat = [{
     $src `->` $name `slot` `(` $seq `,` $head `,` $chunk `)` `col` `(` $col `)` attr-dict `:` type($src)
   }];
