@@ -544,6 +544,9 @@ struct ChunkToTilePass::LoopSpec {
   enum class Final { Ht, SegmentMap, None } final = Final::Ht;
   /// > 0: each block runs one segment of this many chunks (grid dim 2).
   int64_t segmentChunks = 0;
+  /// Also computes these values of the chunk-local part and stores them per
+  /// chunk (workspaces ws0.., as the chunk-parallel kernel does).
+  const Partition *storeBoundary = nullptr;
 };
 
 chunk::PerTokenOp perTokenOf(chunk::ScanOp scan) {
@@ -574,8 +577,6 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
       return ext.reducesOverV->emitError(
           "config split=sequence: this op reduces over V, so the state's "
           "columns do not evolve independently; use split=head");
-    if (cfg.wu != linac::KernelConfig::WU::Fused)
-      return scan.emitError("config split=sequence needs wu=fused");
     // Phase 1: each segment's affine map S -> P S + Q from zero, with P
     // carried in `augment` extra columns; phase 2: combine the maps along
     // the sequence into each segment's start state and the final state;
@@ -592,6 +593,12 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     maps.storeOutputs = false;
     maps.final = LoopSpec::Final::SegmentMap;
     maps.segmentChunks = cfg.segment;
+    // wu=materialized: phase 1 also stores what the state part reads of
+    // the chunk-local part (W, U, ...) per chunk, and phase 3 reads it
+    // instead of computing it again from the inputs.
+    const bool materialize = cfg.wu == linac::KernelConfig::WU::Materialized;
+    if (materialize)
+      maps.storeBoundary = &part;
     LoopSpec outputs;
     outputs.suffix = "_segment_outputs";
     outputs.kind = "segment_outputs";
@@ -600,7 +607,8 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     outputs.segmentChunks = cfg.segment;
     if (failed(buildChunkLoop(scan, cfg, ext, nullptr, maps)) ||
         failed(buildCombine(scan, cfg, ext, augment)) ||
-        failed(buildChunkLoop(scan, cfg, ext, nullptr, outputs)))
+        failed(buildChunkLoop(scan, cfg, ext, materialize ? &part : nullptr,
+                              outputs)))
       return failure();
   } else if (cfg.wu == linac::KernelConfig::WU::Materialized) {
     if (failed(buildParallelKernel(scan, cfg, ext, part)))
@@ -849,6 +857,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     SmallVector<Value> work{yield.getNextState()};
     if (spec.storeOutputs)
       work.push_back(yield.getOutput());
+    if (spec.storeBoundary)
+      llvm::append_range(work, spec.storeBoundary->boundary);
     while (!work.empty()) {
       Operation *def = work.pop_back_val().getDefiningOp();
       if (!def || def->getBlock() != &body || !needed.insert(def).second)
@@ -874,6 +884,20 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     if (failed(kb.lowerChunkOp(op)))
       return failure();
   }
+  if (spec.storeBoundary)
+    for (auto [i, v] : llvm::enumerate(spec.storeBoundary->boundary)) {
+      Value buf = kb.bufs.lookup(v);
+      if (!buf)
+        return scan.emitError("a value the state part reads was not computed "
+                              "in the segment maps kernel");
+      // [0 | y]: the augmented columns are not the value's.
+      if (kb.augment > 0 && ext[v].second == Ext::V) {
+        auto t = cast<tile::BufType>(buf.getType());
+        buf = kb.view(buf, 0, kb.augment, t.getRows(), kb.Vt);
+      }
+      tile::StoreTileOp::create(b, loc, "ws" + std::to_string(i), buf, kb.seq,
+                                kb.head, c, kb.zero, IntegerAttr(), IntegerAttr());
+    }
   // Every stage read in this chunk may be overwritten from here on.
   if (corrupt != "no-barrier")
     tile::BarrierOp::create(b, loc);

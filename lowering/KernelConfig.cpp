@@ -138,9 +138,6 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     return "config: warps must be 4 or 8, got " + std::to_string(c.warps);
   if (c.stages > 4)
     return "config: stages must be 1 to 4, got " + std::to_string(c.stages);
-  if (c.split == KernelConfig::Split::Sequence &&
-      c.wu != KernelConfig::WU::Fused)
-    return "config: split=sequence needs wu=fused";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +

@@ -21,7 +21,9 @@ struct KernelConfig {
   int64_t subBlock = 16;
   /// fused: one kernel per (sequence, head[, V tile]) computes everything;
   /// materialized: a chunk-parallel kernel writes the state pass's S-free
-  /// inputs (W, U, ...) to workspaces that the state pass reads.
+  /// inputs (W, U, ...) to workspaces that the state pass reads; with
+  /// split=sequence the segment maps kernel writes them as it goes, and the
+  /// segment outputs kernel reads them instead of the inputs.
   enum class WU { Fused, Materialized } wu = WU::Fused;
   /// Parallel split of the state pass: per (sequence, head); also per tile
   /// of V columns (the state's columns evolve independently); or along the
