@@ -322,37 +322,44 @@ inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
   return g->data + index * g->cols;
 }
 
-/// Columns col.. of a workspace slot whose tiles are `fullCols` wide.
+/// Columns col.. (`cols` of them) of workspace slot (seq, head, chunk),
+/// whose tiles are rows x fullCols; null (and the launch fails, naming `op`)
+/// outside it.
+inline float *slot_columns(Block &blk, const Global *g, int64_t seq, int64_t head,
+                           int64_t chunk, int64_t rows, int64_t col, int64_t cols,
+                           int64_t fullCols, const char *op) {
+  float *p = slot(blk, g, seq, head, chunk, rows * fullCols);
+  if (p && (col < 0 || col + cols > fullCols)) {
+    blk.L.fail(std::string(op) + ": columns outside the slot of '" + g->name + "'");
+    return nullptr;
+  }
+  return p ? p + col : nullptr;
+}
+
 inline void store_tile(Block &blk, const Global *g, const Tile &src,
                        int64_t seq, int64_t head, int64_t chunk, int64_t col,
                        int64_t fullCols) {
   if (!checkRead(blk, src, "store_tile"))
     return;
-  float *p = slot(blk, g, seq, head, chunk, src.rows * fullCols);
+  float *p = slot_columns(blk, g, seq, head, chunk, src.rows, col, src.cols, fullCols,
+                          "store_tile");
   if (!p)
     return;
-  if (col < 0 || col + src.cols > fullCols) {
-    blk.L.fail("store_tile: columns outside the slot of '" + g->name + "'");
-    return;
-  }
   for (int64_t i = 0; i < src.rows; ++i)
     for (int64_t j = 0; j < src.cols; ++j)
-      p[i * fullCols + col + j] = src.at(i, j);
+      p[i * fullCols + j] = src.at(i, j);
 }
 
 inline void load_tile(Block &blk, const Global *g, const Tile &dst,
                       int64_t seq, int64_t head, int64_t chunk, int64_t col,
                       int64_t fullCols) {
-  const float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
+  const float *p = slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols,
+                                fullCols, "load_tile");
   if (!p)
     return;
-  if (col < 0 || col + dst.cols > fullCols) {
-    blk.L.fail("load_tile: columns outside the slot of '" + g->name + "'");
-    return;
-  }
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
-      dst.at(i, j) = p[i * fullCols + col + j];
+      dst.at(i, j) = p[i * fullCols + j];
 }
 
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with
@@ -373,18 +380,15 @@ inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
     });
     return t;
   }
-  float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
+  const float *p = slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols,
+                                fullCols, "copy_tile_async");
   if (!p)
     return t;
-  if (col < 0 || col + dst.cols > fullCols) {
-    blk.L.fail("copy_tile_async: columns outside the slot of '" + g->name + "'");
-    return t;
-  }
   Tile d = dst;
   t.copy = std::make_shared<std::function<void()>>([=]() {
     for (int64_t i = 0; i < d.rows; ++i)
       for (int64_t j = 0; j < d.cols; ++j)
-        d.at(i, j) = p[i * fullCols + col + j];
+        d.at(i, j) = p[i * fullCols + j];
   });
   return t;
 }

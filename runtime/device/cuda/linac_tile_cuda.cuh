@@ -787,18 +787,25 @@ __device__ inline void move_tile(const Tile &dst, const Tile &src) {
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = src.at(i, j); }
 }
 
-/// Columns col.. of a workspace slot whose tiles are `fullCols` wide.
+/// Columns col.. (`cols` of them) of workspace slot (seq, head, chunk),
+/// whose tiles are rows x fullCols; null (and the launch fails) outside it.
+__device__ inline float *slot_columns(const Block &blk, const Global *g, int64_t seq,
+                                      int64_t head, int64_t chunk, int64_t rows,
+                                      int64_t col, int64_t cols, int64_t fullCols) {
+  float *p = slot(blk, g, seq, head, chunk, rows * fullCols);
+  if (p && (col < 0 || col + cols > fullCols)) {
+    blk.L.fail();
+    return nullptr;
+  }
+  return p ? p + col : nullptr;
+}
+
 __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
                                   int64_t seq, int64_t head, int64_t chunk,
                                   int64_t col, int64_t fullCols) {
   LINAC_CONSUMERS_ONLY;
-  float *p = slot(blk, g, seq, head, chunk, src.rows * fullCols);
-  if (p && (col < 0 || col + src.cols > fullCols)) {
-    blk.L.fail();
-    p = nullptr;
-  }
-  if (p)
-    move_tile(Tile{p + col, src.rows, src.cols, static_cast<int>(fullCols)}, src);
+  if (float *p = slot_columns(blk, g, seq, head, chunk, src.rows, col, src.cols, fullCols))
+    move_tile(Tile{p, src.rows, src.cols, static_cast<int>(fullCols)}, src);
   sync_consumers();
 }
 
@@ -806,13 +813,8 @@ __device__ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
                                  int64_t seq, int64_t head, int64_t chunk,
                                  int64_t col, int64_t fullCols) {
   LINAC_CONSUMERS_ONLY;
-  float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
-  if (p && (col < 0 || col + dst.cols > fullCols)) {
-    blk.L.fail();
-    p = nullptr;
-  }
-  if (p)
-    move_tile(dst, Tile{p + col, dst.rows, dst.cols, static_cast<int>(fullCols)});
+  if (float *p = slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols, fullCols))
+    move_tile(dst, Tile{p, dst.rows, dst.cols, static_cast<int>(fullCols)});
   sync_consumers();
 }
 
@@ -826,10 +828,9 @@ __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
     auto zero = [](int64_t, int64_t) { return 0.0f; };
     return copy_rows_async(blk, dst, 0, none, zero, CopyMode::convert);
   }
-  float *p = slot(blk, g, seq, head, chunk, dst.rows * fullCols);
-  if (!p)
+  const float *base = slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols, fullCols);
+  if (!base)
     return Token{0, 0, 0};
-  const float *base = p + col;
   auto src = [=](int64_t i) { return base + i * fullCols; };
   auto elem = [=](int64_t i, int64_t j) { return src(i)[j]; };
   CopyMode mode = dst.cols % 4 == 0 && fullCols % 4 == 0 && dst.ld % 4 == 0 &&
