@@ -116,7 +116,7 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
                   : g == "head" ? c.HV
                   : g == "vtile" ? (k.vtileCols ? c.V / k.vtileCols : 1)
                   : g == "chunk" ? L.chunks
-                  : g == "segment" ? (k.segmentChunks ? (L.chunks + k.segmentChunks - 1) / k.segmentChunks : 1)
+                  : g == "segment" ? (k.segmentChunks ? tile::workspace_slots(L.chunks, k.segmentChunks) : 1)
                                    : 1;
       grid[i].push_back(static_cast<unsigned>(std::max<int64_t>(e, 1)));
     }

@@ -2851,9 +2851,10 @@ struct WorkspaceInfo {
   const char *name;
   int64_t rows, cols, slotChunks;
 };
-/// Slots per (sequence, head) of such a workspace.
+/// Slots per (sequence, head) of such a workspace (slotChunks >= 1), and
+/// so the blocks along a "segment" grid dimension of that many chunks.
 inline int64_t workspace_slots(int64_t chunks, int64_t slotChunks) {
-  return slotChunks > 1 ? (chunks + slotChunks - 1) / slotChunks : chunks;
+  return (chunks + slotChunks - 1) / slotChunks;
 }
 /// A tensor the variant declares: an input [B, T, H or HV(, K or V)] or a
 /// parameter [HV(, K or V)]; width 0 is a scalar, 1 is K, 2 is V.
