@@ -181,7 +181,7 @@ int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
 
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                bool reducesOverV, ChooserTarget target) {
+                                const VariantTraits &traits, ChooserTarget target) {
   (void)K;
   const bool tensorCores = target != ChooserTarget::cpu;
   KernelConfig c;
@@ -201,7 +201,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.frag = defaultFragmentBudget(target, c.chunk);
   c.subBlock = defaultSubBlock(target, c.chunk);
-  if (sequences * headsV < 128 && !reducesOverV) {
+  if (sequences * headsV < 128 && !traits.reducesOverV) {
     if (perSequence >= 16 * c.chunk) {
       // Segments of one wave: as many as fill the SMs (132 on an H100 or
       // H200) beside the sequences' heads, 2 to 16 of them. More segments
@@ -218,6 +218,13 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
       // 0.46 ms of 3.35 with 16 blocks); columns share nothing but P.
       if (V % 32 == 0 && V > 32)
         c.combineCols = 32;
+      // W and U from the maps kernel: the outputs kernel then reads them
+      // instead of recomputing the per-channel decayed Gram blocks and the
+      // inverse (H200, KDA 1x8192x16: 5.21 -> 4.38 ms in one run; GDN,
+      // whose scalar gate makes them cheap, 3.03 -> 3.58, so not there;
+      // bench/results/bench-h200.md).
+      if (traits.channelDeltaRule)
+        c.wu = KernelConfig::WU::Materialized;
     } else if (V % 32 == 0 && V > 32) {
       c.split = KernelConfig::Split::VTile;
       c.vTile = V >= 128 ? 64 : 32;

@@ -99,6 +99,16 @@ int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk);
 /// driver asks again when it steps a config down to chunk 32.
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
 
+/// What the default choice needs to know of a variant.
+struct VariantTraits {
+  /// The pre-processing reduces over a V-vector: the state's columns
+  /// cannot be split across blocks.
+  bool reducesOverV = false;
+  /// The delta rule with a per-channel decay (KDA; not the general erase
+  /// of DPLR or GDN-2, where the choice is not measured).
+  bool channelDeltaRule = false;
+};
+
 /// The default choice for a problem: chunk 64 (32 for short sequences),
 /// W/U fused; when there are too few (sequence, head) pairs to fill a GPU
 /// (fewer than 128): a sequence split for long sequences (at least 16
@@ -106,13 +116,15 @@ int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
 /// else a V split when V is a multiple of 32. The sequence split's combine
 /// takes 32 columns of V per block where V is a larger multiple of 32.
 /// Neither split of the state's columns is chosen when `reducesOverV`.
+/// The sequence split of a delta rule with per-channel decay materialises
+/// W and U in its segment maps kernel (`wu=materialized`).
 /// mma operands are bf16 on the GPU targets (tensor cores; the precision
 /// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer
 /// warps, one input stage and promote hot register tiles to shared memory,
 /// and keep tiles in registers per defaultFragmentBudget.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                bool reducesOverV = false,
+                                const VariantTraits &traits = {},
                                 ChooserTarget target = ChooserTarget::cpu);
 
 } // namespace linac

@@ -865,6 +865,11 @@ int main() {
   testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind);
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);
+  // Chunks with no valid row, and copies never waited.
+  testCopy("bf16 source, empty chunks (converted)", bf16, 64, 128, 2, 128, 1, 0, 0, 4, 64, 0,
+           false, 0);
+  testCopy("bf16 source, 40 rounds (converted)", bf16, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false,
+           0, 128, true);
   // Halves at an odd column: converted element by element (the above load
   // 8 halves at a time).
   testCopy("bf16 source, odd column (converted)", bf16, 32, 16, 2, 64, 1, 3, 0, 4, 32, 7, false, 0);
@@ -874,6 +879,8 @@ int main() {
   testCopy("aligned rows, ragged", f32, 64, 64, 3, 128, 1, 64, 4, 6, 64, 37, false, bulkKind, 256);
   testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind, 256);
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0, 256);
+  testCopy("bf16 source, 128 columns (converted)", bf16, 64, 128, 16, 128, 5, 0, 0, 4, 64, 17,
+           false, 0, 256);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0, 256);
   testCopy("workspace tile", f32, 32, 64, 2, 128, 1, 64, 0, 4, 32, 32, true, bulkKind, 256);
   // Warp roles (160 threads): the producer warp copies, every kind of copy

@@ -11,7 +11,7 @@ namespace {
 
 // 8 x 4096 tokens, 16 heads, K = V = 128: the benchmark's main shape.
 KernelConfig mainShape(ChooserTarget target) {
-  return chooseKernelConfig(8, 16, 8 * 4096, 128, 128, false, target);
+  return chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, target);
 }
 
 TEST(KernelConfig, TargetNames) {
@@ -65,7 +65,7 @@ TEST(KernelConfig, CpuDefaults) {
 }
 
 TEST(KernelConfig, ShortSequencesTakeChunk32WithoutFragments) {
-  KernelConfig c = chooseKernelConfig(4, 16, 4 * 32, 128, 128, false,
+  KernelConfig c = chooseKernelConfig(4, 16, 4 * 32, 128, 128, {},
                                       ChooserTarget::sm90a);
   EXPECT_EQ(c.chunk, 32);
   EXPECT_EQ(c.frag, 0);
@@ -73,28 +73,39 @@ TEST(KernelConfig, ShortSequencesTakeChunk32WithoutFragments) {
 }
 
 TEST(KernelConfig, FewHeadsSplitTheSequence) {
-  KernelConfig c = chooseKernelConfig(1, 16, 8192, 128, 128, false,
+  KernelConfig c = chooseKernelConfig(1, 16, 8192, 128, 128, {},
                                       ChooserTarget::sm90a);
   EXPECT_EQ(c.split, KernelConfig::Split::Sequence);
   // 16 heads x 8 segments of 16 chunks: one wave of 132 SMs.
   EXPECT_EQ(c.segment, 16);
   // One head: at most 16 segments (the combine walks them in turn).
-  EXPECT_EQ(chooseKernelConfig(1, 1, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 8);
+  EXPECT_EQ(chooseKernelConfig(1, 1, 8192, 128, 128, {}, ChooserTarget::sm90a).segment, 8);
   // 100 heads: at least 2 segments.
-  EXPECT_EQ(chooseKernelConfig(1, 100, 8192, 128, 128, false, ChooserTarget::sm90a).segment, 64);
+  EXPECT_EQ(chooseKernelConfig(1, 100, 8192, 128, 128, {}, ChooserTarget::sm90a).segment, 64);
   // The combine by 32 columns of V where V is a larger multiple of 32, and
   // all of V otherwise.
   EXPECT_EQ(c.combineCols, 32);
   EXPECT_NE(c.str().find(",combine=32"), std::string::npos);
-  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 32, false, ChooserTarget::sm90a).combineCols, 0);
-  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 80, false, ChooserTarget::sm90a).combineCols, 0);
+  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 32, {}, ChooserTarget::sm90a).combineCols, 0);
+  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 80, {}, ChooserTarget::sm90a).combineCols, 0);
   EXPECT_EQ(linac::validateKernelConfig(c, 128, 96), "");
   EXPECT_EQ(linac::validateKernelConfig(c, 128, 80),
             "config: combine (32) must be a positive divisor of V (80)");
   // A variant that reduces over V keeps whole states per block.
-  KernelConfig r = chooseKernelConfig(1, 16, 8192, 128, 128, true,
+  linac::VariantTraits overV;
+  overV.reducesOverV = true;
+  KernelConfig r = chooseKernelConfig(1, 16, 8192, 128, 128, overV,
                                       ChooserTarget::sm90a);
   EXPECT_EQ(r.split, KernelConfig::Split::Head);
+  // W and U fused where the gate is a scalar, materialised by the maps
+  // kernel for a delta rule with per-channel decay (KDA), and only there.
+  EXPECT_EQ(c.wu, KernelConfig::WU::Fused);
+  linac::VariantTraits channel;
+  channel.channelDeltaRule = true;
+  EXPECT_EQ(chooseKernelConfig(1, 16, 8192, 128, 128, channel, ChooserTarget::sm90a).wu,
+            KernelConfig::WU::Materialized);
+  EXPECT_EQ(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, channel, ChooserTarget::sm90a).wu,
+            KernelConfig::WU::Fused);
 }
 
 } // namespace

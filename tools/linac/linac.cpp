@@ -182,15 +182,25 @@ std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
   return worst;
 }
 
+/// What the default config depends on of a variant.
+linac::VariantTraits traitsOf(lin::VariantOp variant) {
+  lin::Classification cls = lin::classify(variant);
+  linac::VariantTraits traits;
+  traits.reducesOverV = cls.reducesOverV;
+  traits.channelDeltaRule =
+      cls.decay == lin::DecayKind::channel && cls.erase == lin::EraseKind::delta;
+  return traits;
+}
+
 /// The config: the default choice for the shape, overridden by --config.
 std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::Dims &dims,
                           const std::vector<int64_t> &cuSeqlens,
-                          bool reducesOverV, linac::KernelConfig &config,
+                          const linac::VariantTraits &traits, linac::KernelConfig &config,
                           const std::string &target = "") {
   int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
   config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
-                                     dims.K, dims.V, reducesOverV,
+                                     dims.K, dims.V, traits,
                                      linac::chooserTargetOf(target));
   auto it = values.find("--config");
   if (it != values.end()) {
@@ -395,7 +405,7 @@ int compileCommand(int argc, char **argv) {
     if (auto err = linac::parseDims(flags.values["--shape"], dims, true);
         !err.empty())
       return usageError(err);
-    if (auto err = resolveConfig(flags.values, dims, {}, false, config);
+    if (auto err = resolveConfig(flags.values, dims, {}, {}, config);
         !err.empty())
       return usageError(err);
   }
@@ -426,7 +436,7 @@ int compileCommand(int argc, char **argv) {
   bool gpu = emit == "cuda" || emit == "ptx";
   if (emit != "lin") // the default config also depends on the variant
     (void)resolveConfig(flags.values, dims, {},
-                        lin::classify(loaded->variant).reducesOverV, config,
+                        traitsOf(loaded->variant), config,
                         gpu ? (target.empty() ? "sm_90a" : target) : "");
   if (gpu) {
     if (failed(lowerForGpu(*loaded, dims.K, dims.V, config,
@@ -667,7 +677,7 @@ int runCommand(int argc, char **argv) {
   linac::KernelConfig config;
   if (flags.values.count("--config") && target == "reference")
     return usageError("--config applies to chunked targets, not reference");
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, false, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config);
       !err.empty())
     return usageError(err);
   std::string corrupt = flags.values["--test-corrupt"];
@@ -694,7 +704,7 @@ int runCommand(int argc, char **argv) {
   linac::KernelSignature signature = signatureOf(loaded->variant, dims.K, dims.V);
   // The default config also depends on the variant and the target
   // (validated above).
-  (void)resolveConfig(flags.values, dims, cuSeqlens, cls.reducesOverV, config,
+  (void)resolveConfig(flags.values, dims, cuSeqlens, traitsOf(loaded->variant), config,
                       gpuTarget ? target : "");
 
   linac::Problem problem =
@@ -883,7 +893,7 @@ int explainCommand(int argc, char **argv) {
         !err.empty())
       return usageError(err);
   linac::KernelConfig config;
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, false, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config);
       !err.empty())
     return usageError(err);
   Session session;
@@ -895,7 +905,7 @@ int explainCommand(int argc, char **argv) {
   if (!gpu && target != "cpu")
     return usageError("--target " + target + ": explain targets cpu, sm_90a or sm_80");
   (void)resolveConfig(flags.values, dims, cuSeqlens,
-                      lin::classify(loaded->variant).reducesOverV, config,
+                      traitsOf(loaded->variant), config,
                       gpu ? target : "");
   std::string chosen = config.str();
   if (gpu) { // the config the GPU emission ends with (it may step down)
