@@ -1996,6 +1996,10 @@ __device__ __forceinline__ unsigned short operand_half(float x, Operand type) {
   return h;
 }
 
+#ifndef LINAC_STMATRIX // 0: fragments staged by 16/32-bit stores on sm_90 too (to time the difference)
+#define LINAC_STMATRIX 1
+#endif
+
 /// Stages block (br, bc) of a fragment as one 64 x 64 K slice, by the
 /// threads that hold it: its columns are the slice's K (`kAlongCols`), or
 /// its rows are.
@@ -2005,6 +2009,35 @@ __device__ __forceinline__ void stage_frag_block(char *dst, const Frag<R, C, W> 
   using F = Frag<R, C, W>;
   const int b = br * F::kBlocksN + bc, g = frag_group();
   const int t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+#if __CUDA_ARCH__ >= 900 && LINAC_STMATRIX
+  // stmatrix: the thread's values as the m8n8 matrices they form (two per
+  // 8-column slab, rows 16w.. and 16w+8..), four per instruction; lane l
+  // gives the address of row l % 8 of matrix l / 8, 16 contiguous bytes of
+  // one core matrix. Transposed (.trans) where K runs along the rows.
+  const int w = t / 32, l = t % 32, q = l / 8, i = l % 8;
+#pragma unroll
+  for (int s = 0; s < F::kSlots; ++s) {
+    if (s * W + g != b)
+      continue;
+#pragma unroll
+    for (int j = 0; j < 8; j += 2) {
+      const int r0 = 16 * w + 8 * (q % 2), c0 = 8 * (j + q / 2);
+      const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(
+          dst + (kAlongCols ? staged_offset(r0 + i, 2 * c0) : staged_offset(c0 + i, 2 * r0))));
+      const unsigned x0 = pack_operands(f.v[s][4 * j], f.v[s][4 * j + 1], type),
+                     x1 = pack_operands(f.v[s][4 * j + 2], f.v[s][4 * j + 3], type),
+                     x2 = pack_operands(f.v[s][4 * j + 4], f.v[s][4 * j + 5], type),
+                     x3 = pack_operands(f.v[s][4 * j + 6], f.v[s][4 * j + 7], type);
+      if (kAlongCols)
+        asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n"
+                     ::"r"(addr), "r"(x0), "r"(x1), "r"(x2), "r"(x3) : "memory");
+      else
+        asm volatile("stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n"
+                     ::"r"(addr), "r"(x0), "r"(x1), "r"(x2), "r"(x3) : "memory");
+    }
+  }
+  return;
+#endif
 #pragma unroll
   for (int s = 0; s < F::kSlots; ++s) {
     if (s * W + g != b)
