@@ -140,6 +140,76 @@ static void testFragments(Operand type) {
   cudaFree(dOut);
 }
 
+// ---- staging fragments for the tensor cores -------------------------------------
+
+/// A value exact in bf16 and f16 (a multiple of 1/8 below 16 in magnitude).
+__host__ __device__ inline float stageValue(int i, int j) {
+  return static_cast<float>((i * 131 + j * 7) % 251 - 125) / 8.0f;
+}
+
+/// A 64 x 128 fragment held by two consumer warpgroups (256 threads), its
+/// element (i, j) stageValue(i, j); each K slice a matmul could take is
+/// staged as the matmuls do, into slot `slice` of out (raw 16-bit values in
+/// the core-matrix layout): trans 0: rows of the fragment are rows of the
+/// slice (K along its columns; slices (0, 0) and (0, 64)); trans 1: its
+/// columns are (K along its rows, the transposed form; slices (0, 0) and
+/// (64, 0)). On sm_90 by stmatrix, on the sm_80 path by 16/32-bit stores.
+__global__ void __launch_bounds__(256, 1) fragStageKernel(int trans, Operand type, unsigned short *out) {
+#ifdef LINAC_TENSOR_CORES
+  using F = Frag<64, 128, 2>;
+  F f{};
+  frag_visit<F>([&](int s, int r, int i, int j) { f.v[s][r] = stageValue(i, j); });
+  for (int slice = 0; slice < 2; ++slice) {
+    char *dst = linacSharedMemory + slice * kMmaOperandBytes;
+    if (trans) // x(row, k) = f(k, row): rows are columns 0..63 or 64..127
+      stage_any(dst, f, true, 64 * slice, 0, type);
+    else // x(row, k) = f(row, k): K is columns 0..63 or 64..127
+      stage_any(dst, f, false, 0, 64 * slice, type);
+  }
+  __syncthreads();
+  const unsigned short *staged = reinterpret_cast<const unsigned short *>(linacSharedMemory);
+  for (int e = threadIdx.x; e < 2 * kMmaOperandBytes / 2; e += blockDim.x)
+    out[e] = staged[e];
+#endif
+}
+
+/// Every staged 16-bit value must be the fragment's value where
+/// staged_offset puts it.
+static void testFragStaging(Operand type) {
+  unsigned short *dOut;
+  CHECK_CUDA(cudaMalloc(&dOut, 2 * kMmaOperandBytes));
+  for (int trans = 0; trans < 2; ++trans) {
+    CHECK_CUDA(cudaMemset(dOut, 0xff, 2 * kMmaOperandBytes));
+    fragStageKernel<<<1, 256, kReservedSharedBytes>>>(trans, type, dOut);
+    CHECK_CUDA(cudaGetLastError());
+    CHECK_CUDA(cudaDeviceSynchronize());
+    std::vector<unsigned short> got(kMmaOperandBytes);
+    CHECK_CUDA(cudaMemcpy(got.data(), dOut, got.size() * 2, cudaMemcpyDeviceToHost));
+    int bad = 0;
+    for (int slice = 0; slice < 2; ++slice)
+      for (int row = 0; row < 64; ++row)
+        for (int k = 0; k < 64; ++k) {
+          float x = trans ? stageValue(k, 64 * slice + row) : stageValue(row, 64 * slice + k);
+          unsigned short want;
+          if (type == Operand::bf16) {
+            uint32_t bits;
+            std::memcpy(&bits, &x, 4);
+            want = static_cast<unsigned short>(bits >> 16); // exact: no rounding
+          } else {
+            __half h = __float2half(x);
+            std::memcpy(&want, &h, 2);
+          }
+          bad += got[(slice * kMmaOperandBytes + staged_offset(row, 2 * k)) / 2] != want;
+        }
+    char name[96], detail[64];
+    std::snprintf(name, sizeof name, "fragment staging %s, K along its %s", typeName(type),
+                  trans ? "rows (transposed)" : "columns");
+    std::snprintf(detail, sizeof detail, "%d of 8192 staged values wrong", bad);
+    report(name, bad == 0, detail);
+  }
+  cudaFree(dOut);
+}
+
 /// Kernels launched with up to 288 threads (two consumer warpgroups and a
 /// producer warp) must fit that block's registers, as emitted kernels do by
 /// their launch bounds; a launch that fails is reported, not read as zeros.
@@ -813,6 +883,8 @@ int main() {
   CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
   std::printf("# %s, matmul path: %s\n", prop.name,
               path == 2 ? "wgmma (sm_90a)" : path == 1 ? "mma.sync + ldmatrix (sm_80)" : "SIMT");
+  CHECK_CUDA(cudaFuncSetAttribute(fragStageKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  int(kReservedSharedBytes)));
   for (auto f : {fragmentKernel}) // the large dynamic shared area
     CHECK_CUDA(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     int(kReservedSharedBytes)));
@@ -821,6 +893,9 @@ int main() {
   if (path > 0)
     for (Operand t : {Operand::bf16, Operand::f16, Operand::tf32})
       testFragments(t);
+  if (path > 0)
+    for (Operand t : {Operand::bf16, Operand::f16})
+      testFragStaging(t);
 
   Launch *dL;
   CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));

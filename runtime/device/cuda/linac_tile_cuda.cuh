@@ -2036,8 +2036,7 @@ __device__ __forceinline__ void stage_frag_block(char *dst, const Frag<R, C, W> 
                      ::"r"(addr), "r"(x0), "r"(x1), "r"(x2), "r"(x3) : "memory");
     }
   }
-  return;
-#endif
+#else
 #pragma unroll
   for (int s = 0; s < F::kSlots; ++s) {
     if (s * W + g != b)
@@ -2057,6 +2056,7 @@ __device__ __forceinline__ void stage_frag_block(char *dst, const Frag<R, C, W> 
       }
     }
   }
+#endif
 }
 
 /// Rows [r0, r0+64) x K [k0, k0+64) of the K-major view of an operand
