@@ -9,11 +9,13 @@
 //  - tile copies from global memory are asynchronous: bulk copies on
 //    mbarriers (sm_90), cp.async groups (sm_80); bf16/f16 sources are
 //    converted on the way in (see "asynchronous copies");
-//  - every other op is a block-wide SIMT loop followed by __syncthreads(),
-//    and "register" tiles live in a per-block scratch area of global memory
-//    (the tile IR does not yet place tiles in registers: docs/gpu-spike.md).
-// It is correct (test/gpu/tile_primitives.cu, scripts/gpu-check/run.sh),
-// not fast.
+//  - every other op is a block-wide SIMT loop followed by a barrier, on
+//    register fragments (tiles tile-place-fragments put in registers), on
+//    shared memory, or on a per-block scratch area of global memory;
+//  - the compiler is told the block size and the alignment of shared tiles
+//    (LINAC_LAYOUT_FACTS), so each op keeps only the path it takes.
+// It is correct (test/gpu/tile_primitives.cu, scripts/gpu-check/run.sh);
+// how fast it is: bench/results/, docs/performance.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LINAC_TILE_CUDA_CUH
@@ -33,6 +35,13 @@ typedef unsigned int uint32_t;
 #define LINAC_DEVICE __device__
 #else
 #define LINAC_DEVICE
+#endif
+
+/// Facts about a kernel's layout that the compiler is told (its block size,
+/// the alignment of its shared tiles; see LINAC_ENTRY and Block::tile); 0
+/// leaves them to run time, for comparisons.
+#ifndef LINAC_LAYOUT_FACTS
+#define LINAC_LAYOUT_FACTS 1
 #endif
 
 namespace linac {
@@ -196,7 +205,14 @@ struct Buffer {
   float *data;
   int rows, cols, stages;
   LINAC_DEVICE Tile stage(int64_t i) const {
-    return Tile{data + static_cast<int>(i) % stages * rows * cols, rows, cols, cols};
+    float *p = data + static_cast<int>(i) % stages * rows * cols;
+#ifdef __CUDACC__
+    // Buffers start 16-byte aligned (the emitter's offsets); so does every
+    // stage of a multiple of four floats.
+    if (LINAC_LAYOUT_FACTS && rows * cols % 4 == 0)
+      p = static_cast<float *>(__builtin_assume_aligned(p, 16));
+#endif
+    return Tile{p, rows, cols, cols};
   }
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
@@ -372,7 +388,17 @@ public:
   /// The tile of a buffer (stage 0) at byte `offset` of its space, its
   /// address made at each use: kernels name their tiles through this, so
   /// that a tile costs no register between its uses.
+  /// A shared tile's address is the shared array plus an offset that the
+  /// compiler sees as 16-byte aligned but not as a constant: its loads are
+  /// then shared-memory loads with 32-bit addresses, and the ops' runtime
+  /// checks for float4 paths fold to one path per call site.
   __device__ Tile tile(Space space, int rows, int cols, int offset) const {
+    if (LINAC_LAYOUT_FACTS && space == shared) {
+      unsigned o = static_cast<unsigned>(kReservedSharedBytes + offset);
+      asm volatile("" : "+r"(o));
+      __builtin_assume(o % 16 == 0);
+      return Tile{reinterpret_cast<float *>(linacSharedMemory + o), rows, cols, cols};
+    }
     char *base = space == shared ? linacSharedMemory + kReservedSharedBytes : scratch;
     asm volatile("" : "+l"(base));
     return Tile{reinterpret_cast<float *>(base + offset), rows, cols, cols};
@@ -2925,6 +2951,20 @@ struct ModuleInfo {
 #ifndef LINAC_BLOCKS_PER_SM
 #define LINAC_BLOCKS_PER_SM 1
 #endif
+/// A kernel's block size as a fact the compiler uses: the library's loops
+/// over the consumer threads then have constant bounds and strides, and
+/// paths no thread takes fold away (GDN's fused kernel: 26% fewer
+/// instructions, half the spills). A launch with another size traps rather
+/// than computing wrong answers. LINAC_LAYOUT_FACTS=0 (top of this file) leaves
+/// them to run time.
+#if LINAC_LAYOUT_FACTS
+#define LINAC_BLOCK_SIZE_IS(threads)                                           \
+  if (blockDim.x != (threads) || blockDim.y != 1 || blockDim.z != 1)           \
+    __trap();                                                                  \
+  __builtin_assume(blockDim.x == (threads) && threadIdx.x < (threads))
+#else
+#define LINAC_BLOCK_SIZE_IS(threads) (void)0
+#endif
 /// The launchable kernel; `threads` is its block size (the compiler keeps
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads)                                             \
@@ -2935,6 +2975,7 @@ struct ModuleInfo {
     int64_t seq_, head_;                                                       \
     ::linac::tile::launch_position(L, blockIdx.x, blockIdx.y, gridDim.x,       \
                                    gridDim.y, seq_, head_);                    \
+    LINAC_BLOCK_SIZE_IS(threads);                                              \
     ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear);              \
     name(L, blk);                                                              \
     ::linac::tile::drain_copies(blk);                                          \
