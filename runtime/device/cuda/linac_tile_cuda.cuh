@@ -2755,7 +2755,10 @@ __device__ inline void tri_inv_pair(int p, int nb, int &i, int &j) {
   j = p - first;
   i = j + d;
 }
-__device__ __noinline__ void tri_inv_phased(const Tile dst, const Tile src) {
+// Inlined: the tile's size is then a constant, so the loops over blocks and
+// quads and tri_inv_pair's search fold (GDN's fused kernel: 540 instructions
+// fewer, fewer spills).
+__device__ __forceinline__ void tri_inv_phased(const Tile dst, const Tile src) {
   constexpr int kB = 16, kQuads = kB * kB / 4, kMaxPerThread = 3; // 6 x 64 quads / 128 threads
   const int n = static_cast<int>(src.rows), nb = n / kB, ld = n + kTriInvPad;
   const int tid = static_cast<int>(threadIdx.x), threads = consumer_threads();
