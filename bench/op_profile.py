@@ -30,7 +30,7 @@ struct LinacProfLine { const char *name; long long k; unsigned long long cycles;
 #define LINAC_PROF_DUMP(name, first, n) if (LINAC_PROF_ON) { for (int k_ = (first); k_ < (first) + (n); ++k_) { LinacProfLine a_{name, k_, linacProf[k_]}; vprintf("linac-prof " LINAC_PROF_TAG " %s %lld %llu\n", reinterpret_cast<const char *>(&a_)); } }
 '''
 
-CALL = re.compile(r'^\s*(?:Token \w+ = )?([a-z_0-9]+)\(blk')
+CALL = re.compile(r'^\s*(?:Token \w+ = )?([a-z_0-9]+)(?:<[^>]*>)?\(blk')
 
 
 def instrument(path, tag):

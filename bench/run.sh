@@ -45,8 +45,26 @@ for v in linear_attention retnet simple_gla gla deltanet dplr gdn2; do
 done
 fla=()
 [ -d .fla/pkg/fla ] && fla=(--fla .fla/pkg)
+# FLA keeps its Triton autotuning results on disk (its autotuners'
+# cache_results). A fresh machine starts from those in .fla/fla-autotune.tgz
+# (carried with .fla) and $OUT/fla-autotune.tgz takes them back, old and new:
+# copy it into .fla/ for the next call, so that a shape tuned once is not
+# tuned again on a machine of the same kind. Only the results travel (a few
+# KB); the kernels they pick are compiled again.
+if [ ${#fla[@]} -gt 0 ]; then
+  export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-$W/triton-cache}
+  mkdir -p "$TRITON_CACHE_DIR"
+  if [ -f .fla/fla-autotune.tgz ]; then
+    tar -xzf .fla/fla-autotune.tgz -C "$TRITON_CACHE_DIR" || echo "bench: .fla/fla-autotune.tgz unreadable, FLA tunes again"
+  fi
+fi
 export LINAC_CACHE_DIR=$W/cache
+status=0
 python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
-  --out "${OUT:-/tmp}/bench.md" "$@"
+  --out "${OUT:-/tmp}/bench.md" "$@" || status=$?
+if [ ${#fla[@]} -gt 0 ] && [ -n "${OUT:-}" ]; then
+  (cd "$TRITON_CACHE_DIR" && find . -name '*.autotune.json' | tar -czf "$OUT/fla-autotune.tgz" -T -) || true
+fi
+[ $status -eq 0 ] || exit $status
 # The plot: time vs sequence length (GDN and KDA), beside the table.
 python3 bench/plot.py "${OUT:-/tmp}/bench.md" -o "${OUT:-/tmp}/bench.svg" || true

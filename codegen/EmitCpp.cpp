@@ -411,7 +411,13 @@ LogicalResult Emitter::emitOp(Operation &op) {
       })
       // tile: memory
       .Case<tile::CopyAsyncOp>([&](tile::CopyAsyncOp c) {
-        line("Token " + fresh(c, "k") + " = copy_async(blk, " +
+        // The destination's shape as template arguments: the libraries
+        // check it, and the CUDA one compiles one copy per shape with
+        // constant bounds.
+        auto d = cast<tile::BufType>(c.getDst().getType());
+        line("Token " + fresh(c, "k") + " = copy_async<" +
+             std::to_string(d.getRows()) + ", " + std::to_string(d.getCols()) +
+             ">(blk, " +
              global(c.getName()) + ", " + n(c.getDst()) + ", " +
              n(c.getStart()) + ", " + n(c.getRow()) + ", " + n(c.getValid()) +
              ", " + n(c.getHead()) + ", " + n(c.getCol()) + ");");

@@ -360,9 +360,21 @@ __host__ __device__ inline int validRows(int c, int valid0, int valid1) {
 /// every waited stage to out[c]. Also returns the token kinds seen. With
 /// skipOdd the odd chunks are copied but never waited: a later copy that
 /// reuses their mbarrier must finish them first.
+/// The shapes the test compiles copy_async<R, C> for (the emitted kernels'
+/// form: one copy per destination shape); others take the generic copy.
+#define LINAC_TEST_COPY_SHAPES(X) X(64, 64) X(16, 32) X(64, 1) X(32, 16) X(64, 128) X(32, 32)
+static bool hasShapedCopy(int R, int C) {
+#define LINAC_TEST_SHAPE_IS(r, c) if (R == r && C == c) return true;
+  LINAC_TEST_COPY_SHAPES(LINAC_TEST_SHAPE_IS)
+#undef LINAC_TEST_SHAPE_IS
+  return false;
+}
+
+/// shaped: 0 the generic copy_async, 1 copy_async<R, C>, 2 copy_async<64, 64>
+/// whatever the stage's shape (a wrong shape must set the error flag).
 __global__ void LINAC_TEST_BOUNDS copyKernel(const Launch *L, int R, int C, int head, int col,
                            int rounds, int valid0, int valid1, int fromSlot,
-                           int skipOdd, float *out, int *kinds) {
+                           int skipOdd, int shaped, float *out, int *kinds) {
   Block blk(*L, 0, 0, 0, 0);
   Buffer buf = blk.alloc(shared, R, C, 2, "stage", 0);
   const Global *g = &L->globals[0];
@@ -370,6 +382,15 @@ __global__ void LINAC_TEST_BOUNDS copyKernel(const Launch *L, int R, int C, int 
     int valid = validRows(c, valid0, valid1);
     if (fromSlot) // a workspace tile: slot (seq 0, head, chunk c), all rows
       return copy_tile_async(blk, g, buf.stage(c), 0, head, c, col, 1, g->cols / R);
+    if (shaped == 2)
+      return copy_async<64, 64>(blk, g, buf.stage(c), 0, c * R, valid, head, col);
+    if (shaped == 1) {
+#define LINAC_TEST_SHAPED_COPY(r, c_)                                          \
+  if (R == r && C == c_)                                                       \
+    return copy_async<r, c_>(blk, g, buf.stage(c), 0, c * R, valid, head, col);
+      LINAC_TEST_COPY_SHAPES(LINAC_TEST_SHAPED_COPY)
+#undef LINAC_TEST_SHAPED_COPY
+    }
     return copy_async(blk, g, buf.stage(c), 0, c * R, valid, head, col);
   };
   Token next = issue(0);
@@ -399,7 +420,15 @@ __global__ void LINAC_TEST_BOUNDS copyKernel(const Launch *L, int R, int C, int 
 static void testCopy(const char *what, int dtype, int R, int C, int heads,
                      int cols, int head, int col, int rowPad, int rounds,
                      int valid0, int valid1, bool fromSlot, int expectKind,
-                     int threads = 128, bool skipOdd = false) {
+                     int threads = 128, bool skipOdd = false, int shaped = -1) {
+  if (shaped < 0) { // both forms, where the test compiles the shaped one
+    testCopy(what, dtype, R, C, heads, cols, head, col, rowPad, rounds, valid0, valid1,
+             fromSlot, expectKind, threads, skipOdd, 0);
+    if (!fromSlot && hasShapedCopy(R, C))
+      testCopy(what, dtype, R, C, heads, cols, head, col, rowPad, rounds, valid0, valid1,
+               fromSlot, expectKind, threads, skipOdd, 1);
+    return;
+  }
   int rows = R * rounds;
   int64_t headStride = cols + rowPad, rowStride = heads * headStride;
   size_t esize = dtype == f32 ? 4 : 2;
@@ -463,7 +492,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   int smem = int(kReservedSharedBytes) + 2 * R * C * 4 + 16;
   CHECK_CUDA(cudaFuncSetAttribute(copyKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   copyKernel<<<1, threads, smem>>>(dL, R, C, head, col, rounds, valid0, valid1, fromSlot,
-                                   skipOdd, dOut, dKinds);
+                                   skipOdd, shaped, dOut, dKinds);
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> out(static_cast<size_t>(R) * C * rounds);
@@ -485,14 +514,20 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
         bad += out[static_cast<size_t>(c) * R * C + i * C + j] != want;
       }
   char name[96], detail[96];
-  std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d%s%s", what,
+  std::snprintf(name, sizeof name, "copy %s %s %dx%d x%d%s%s%s", what,
                 dtype == f32 ? "f32" : dtype == bf16 ? "bf16" : "f16", R, C, rounds,
-                skipOdd ? " (odd chunks not waited)" : "", blockLabel(threads));
+                skipOdd ? " (odd chunks not waited)" : "",
+                shaped == 1 ? " (shaped)" : shaped == 2 ? " (wrong shape)" : "",
+                blockLabel(threads));
   std::snprintf(detail, sizeof detail, "%d wrong, tokens%s%s%s%s", bad,
                 kinds & 1 ? " sync" : "", kinds & 2 ? " cp.async" : "",
                 kinds & 4 ? " bulk+mbarrier" : "", error ? ", ERROR FLAG" : "");
-  // Every token of the copy must be of the path expected on this device.
-  report(name, bad == 0 && !error && kinds == (1 << expectKind), detail);
+  // Every token of the copy must be of the path expected on this device; a
+  // copy of the wrong shape must be refused with the error flag.
+  if (shaped == 2)
+    report(name, error != 0, detail);
+  else
+    report(name, bad == 0 && !error && kinds == (1 << expectKind), detail);
   cudaFree(dData);
   cudaFree(dOut);
   cudaFree(dKinds);
@@ -937,6 +972,7 @@ int main() {
   testCopy("40 rounds (mbarrier reuse)", f32, 16, 32, 1, 32, 0, 0, 0, 40, 16, 5, false, bulkKind,
            128, true);
   testCopy("scalar per token (4-byte rows)", f32, 64, 1, 4, 1, 3, 0, 0, 4, 64, 1, false, f32Kind);
+  testCopy("refused", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind, 128, false, 2);
   testCopy("unaligned column offset", f32, 32, 16, 2, 64, 1, 3, 0, 4, 32, 0, false, f32Kind);
   testCopy("bf16 source (converted)", bf16, 64, 64, 2, 64, 1, 0, 8, 4, 64, 10, false, 0);
   testCopy("f16 source (converted)", f16, 32, 32, 2, 64, 0, 32, 0, 4, 20, 32, false, 0);

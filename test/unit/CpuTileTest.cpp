@@ -142,3 +142,21 @@ TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
     m.r[j * 128 + 5] = 1.9f;
   expectRowOneInFp32(m);
 }
+
+// copy_async<R, C>: the emitted program states the destination's shape (the
+// CUDA library compiles one copy per shape); a tile of another shape is an
+// error that names the tile and both shapes, and nothing is copied.
+TEST(CpuTile, ShapedCopyRefusesATileOfAnotherShape) {
+  std::vector<float> src(8 * 4, 1.0f), dst(4 * 4, 7.0f);
+  Launch L;
+  L.globals.push_back(Global{"q", src.data(), 8, 1, 4});
+  Block blk(L, 0, 0, 0);
+  Tile t{dst.data(), 4, 4, 4, shared, nullptr, "q_smem"};
+  copy_async<8, 4>(blk, &L.globals[0], t, 0, 0, 4, 0, 0);
+  ASSERT_TRUE(L.failed());
+  EXPECT_NE(L.error.find("copy_async into 'q_smem'"), std::string::npos) << L.error;
+  EXPECT_NE(L.error.find("8 x 4"), std::string::npos) << L.error;
+  EXPECT_NE(L.error.find("4 x 4"), std::string::npos) << L.error;
+  for (float x : dst)
+    EXPECT_EQ(x, 7.0f);
+}

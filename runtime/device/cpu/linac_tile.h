@@ -362,6 +362,21 @@ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
       dst.at(i, j) = p[i * fullCols + j];
 }
 
+/// copy_async with the destination's shape as the emitter states it (the
+/// CUDA library compiles one copy per shape); a tile of another shape is an
+/// error in the emitted program.
+template <int R, int C>
+inline Token copy_async(Block &blk, const Global *g, const Tile &dst, int64_t start,
+                        int64_t row, int64_t valid, int64_t head, int64_t col) {
+  if (dst.rows != R || dst.cols != C) {
+    blk.L.fail("copy_async into '" + dst.name + "': the program says " + std::to_string(R) +
+               " x " + std::to_string(C) + ", the tile is " + std::to_string(dst.rows) +
+               " x " + std::to_string(dst.cols));
+    return Token();
+  }
+  return copy_async(blk, g, dst, start, row, valid, head, col);
+}
+
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with
 /// valid = 0 (a chunk past the end) a zero tile, reading nothing.
 inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,

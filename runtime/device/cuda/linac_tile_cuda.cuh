@@ -280,11 +280,23 @@ extern __shared__ __align__(16) char linacSharedMemory[];
 /// copies and nothing else; the consumer warpgroups run every other op and
 /// synchronise on named barrier 1. Without roles (128 or 256 threads) every
 /// thread runs every op and synchronises on the block barrier.
+/// The block size. LINAC_BLOCK_THREADS defined in front of a kernel source
+/// (not yet by the emitter: GDN's fused kernel spilled more with it, and it
+/// is untimed) makes it a constant in out-of-line library functions too;
+/// each entry then checks that its size agrees (a compile error) and traps
+/// on a launch of another.
+__device__ inline int block_threads() {
+#if defined(LINAC_BLOCK_THREADS) && LINAC_LAYOUT_FACTS
+  return LINAC_BLOCK_THREADS;
+#else
+  return static_cast<int>(blockDim.x);
+#endif
+}
 __device__ inline int consumer_threads() {
-  return static_cast<int>(blockDim.x) & ~(kWarpgroupThreads - 1);
+  return block_threads() & ~(kWarpgroupThreads - 1);
 }
 __device__ inline bool has_roles() {
-  return static_cast<int>(blockDim.x) != consumer_threads();
+  return block_threads() != consumer_threads();
 }
 __device__ inline bool is_producer() {
   return static_cast<int>(threadIdx.x) >= consumer_threads();
@@ -738,11 +750,12 @@ __device__ inline bool overlaps(const Tile &x, const Tile &y) {
   return x.p < ye && y.p < xe;
 }
 
-// Out of line: inlined, GDN's and KDA's fused kernels ran no faster (H200,
+// The copy, inlined into its out-of-line entries below (inlined into the
+// kernels, GDN's and KDA's fused kernels ran no faster: H200,
 // bench/results/bench-h200.md).
-__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
-                                   int64_t start, int64_t row, int64_t valid,
-                                   int64_t head, int64_t col) {
+__device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, const Tile dst,
+                                                int64_t start, int64_t row, int64_t valid,
+                                                int64_t head, int64_t col) {
   int64_t first = start + row;
   if (!g || valid < 0 || valid > dst.rows ||
       (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 ||
@@ -768,6 +781,39 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
                   : vec && dst.cols % 4 == 0 && stride % 4 == 0 ? CopyMode::bulk
                                                                : CopyMode::elements;
   return copy_rows_async(blk, dst, valid, src, elem, mode);
+}
+__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
+                                         int64_t start, int64_t row, int64_t valid,
+                                         int64_t head, int64_t col) {
+  return copy_async_body(blk, g, dst, start, row, valid, head, col);
+}
+
+#ifndef LINAC_SHAPED_COPIES // 1: one copy per destination shape (not yet timed on a GPU)
+#define LINAC_SHAPED_COPIES 0 // 0: every copy through the shape-generic one
+#endif
+#if LINAC_SHAPED_COPIES
+#define LINAC_SHAPED_COPY_INLINE __noinline__
+#else
+#define LINAC_SHAPED_COPY_INLINE __forceinline__
+#endif
+/// copy_async of a destination whose shape the emitter states (R x C). A
+/// tile of another shape is refused (the kernel's error flag), not copied.
+/// With LINAC_SHAPED_COPIES, one out-of-line copy per shape, in which the
+/// loops' bounds and the division of elements into rows are constants.
+template <int R, int C>
+__device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g,
+                                                     const Tile dst, int64_t start,
+                                                     int64_t row, int64_t valid,
+                                                     int64_t head, int64_t col) {
+  if (dst.rows != R || dst.cols != C) {
+    blk.L.fail();
+    return Token{0, 0, 0};
+  }
+#if LINAC_SHAPED_COPIES
+  return copy_async_body(blk, g, Tile{dst.p, R, C, dst.ld}, start, row, valid, head, col);
+#else
+  return copy_async(blk, g, dst, start, row, valid, head, col);
+#endif
 }
 
 __device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
@@ -1168,6 +1214,16 @@ __device__ inline float warp_sum(float x) {
 __device__ inline bool rows_of_128(const Tile &t) {
   return t.cols == 128 && t.ld % 4 == 0 && aligned16(t.p);
 }
+#ifndef LINAC_ROW_NORM_RSQRT // 1: the scale by rsqrtf (one MUFU op, <= 2 ulp)
+#define LINAC_ROW_NORM_RSQRT 0 // 0: 1 / sqrtf, rounded as the cpu library's
+#endif
+__device__ inline float inverse_norm(float ss) {
+#if LINAC_ROW_NORM_RSQRT
+  return rsqrtf(ss + 1e-6f);
+#else
+  return 1.0f / sqrtf(ss + 1e-6f);
+#endif
+}
 __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -1193,7 +1249,7 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
         const int i = i0 + u * warps;
-        const float inv = 1.0f / sqrtf(ss[u] + 1e-6f);
+        const float inv = inverse_norm(ss[u]);
         if (i < src.rows)
           *reinterpret_cast<float4 *>(&dst.at(i, 4 * lane)) =
               make_float4(x[u].x * inv, x[u].y * inv, x[u].z * inv, x[u].w * inv);
@@ -1206,7 +1262,7 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
     float ss = 0;
     for (int j = lane; j < src.cols; j += 32)
       ss += src.at(i, j) * src.at(i, j);
-    float inv = 1.0f / sqrtf(warp_sum(ss) + 1e-6f);
+    float inv = inverse_norm(warp_sum(ss));
     for (int j = lane; j < src.cols; j += 32)
       dst.at(i, j) = src.at(i, j) * inv;
   }
@@ -2961,7 +3017,15 @@ struct ModuleInfo {
 /// than computing wrong answers. LINAC_LAYOUT_FACTS=0 (top of this file) leaves
 /// them to run time.
 #if LINAC_LAYOUT_FACTS
+#ifdef LINAC_BLOCK_THREADS
+#define LINAC_BLOCK_SIZE_AGREES(threads)                                       \
+  static_assert((threads) == LINAC_BLOCK_THREADS,                              \
+                "a kernel's block size differs from LINAC_BLOCK_THREADS");
+#else
+#define LINAC_BLOCK_SIZE_AGREES(threads)
+#endif
 #define LINAC_BLOCK_SIZE_IS(threads)                                           \
+  LINAC_BLOCK_SIZE_AGREES(threads)                                             \
   if (blockDim.x != (threads) || blockDim.y != 1 || blockDim.z != 1)           \
     __trap();                                                                  \
   __builtin_assume(blockDim.x == (threads) && threadIdx.x < (threads))
