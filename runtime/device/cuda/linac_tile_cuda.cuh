@@ -276,15 +276,11 @@ LINAC_HOST_DEVICE inline int staged_offset(int row, int byte) {
 
 extern __shared__ __align__(16) char linacSharedMemory[];
 
-/// Warp roles (blocks of 160 or 288 threads): the producer warp runs the
-/// copies and nothing else; the consumer warpgroups run every other op and
-/// synchronise on named barrier 1. Without roles (128 or 256 threads) every
-/// thread runs every op and synchronises on the block barrier.
 /// The block size. LINAC_BLOCK_THREADS defined in front of a kernel source
 /// (not yet by the emitter: GDN's fused kernel spilled more with it, and it
 /// is untimed) makes it a constant in out-of-line library functions too;
-/// each entry then checks that its size agrees (a compile error) and traps
-/// on a launch of another.
+/// each entry then checks that its size agrees (a compile error), and
+/// refuses a launch of another (LINAC_BLOCK_SIZE_IS).
 __device__ inline int block_threads() {
 #if defined(LINAC_BLOCK_THREADS) && LINAC_LAYOUT_FACTS
   return LINAC_BLOCK_THREADS;
@@ -292,6 +288,11 @@ __device__ inline int block_threads() {
   return static_cast<int>(blockDim.x);
 #endif
 }
+
+/// Warp roles (blocks of 160 or 288 threads): the producer warp runs the
+/// copies and nothing else; the consumer warpgroups run every other op and
+/// synchronise on named barrier 1. Without roles (128 or 256 threads) every
+/// thread runs every op and synchronises on the block barrier.
 __device__ inline int consumer_threads() {
   return block_threads() & ~(kWarpgroupThreads - 1);
 }
@@ -3013,9 +3014,9 @@ struct ModuleInfo {
 /// A kernel's block size as a fact the compiler uses: the library's loops
 /// over the consumer threads then have constant bounds and strides, and
 /// paths no thread takes fold away (GDN's fused kernel: 26% fewer
-/// instructions, half the spills). A launch with another size traps rather
-/// than computing wrong answers. LINAC_LAYOUT_FACTS=0 (top of this file) leaves
-/// them to run time.
+/// instructions, half the spills). A launch with another size sets the
+/// error flag and returns rather than computing wrong answers.
+/// LINAC_LAYOUT_FACTS=0 (top of this file) leaves them to run time.
 #if LINAC_LAYOUT_FACTS
 #ifdef LINAC_BLOCK_THREADS
 #define LINAC_BLOCK_SIZE_AGREES(threads)                                       \
@@ -3026,8 +3027,10 @@ struct ModuleInfo {
 #endif
 #define LINAC_BLOCK_SIZE_IS(threads)                                           \
   LINAC_BLOCK_SIZE_AGREES(threads)                                             \
-  if (blockDim.x != (threads) || blockDim.y != 1 || blockDim.z != 1)           \
-    __trap();                                                                  \
+  if (blockDim.x != (threads) || blockDim.y != 1 || blockDim.z != 1) {         \
+    L.fail();                                                                  \
+    return;                                                                    \
+  }                                                                            \
   __builtin_assume(blockDim.x == (threads) && threadIdx.x < (threads))
 #else
 #define LINAC_BLOCK_SIZE_IS(threads) (void)0
