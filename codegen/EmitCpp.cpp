@@ -412,8 +412,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
       // tile: memory
       .Case<tile::CopyAsyncOp>([&](tile::CopyAsyncOp c) {
         // The destination's shape as template arguments: the libraries
-        // check it, and the CUDA one compiles one copy per shape with
-        // constant bounds.
+        // check it, and with LINAC_SHAPED_COPIES the CUDA one compiles one
+        // copy per shape with constant bounds.
         auto d = cast<tile::BufType>(c.getDst().getType());
         line("Token " + fresh(c, "k") + " = copy_async<" +
              std::to_string(d.getRows()) + ", " + std::to_string(d.getCols()) +
