@@ -751,13 +751,15 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         break;
       }
       case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
-        // 16 x 8 tiles: both operands scaled at the tile's last column's
-        // row and rounded, unless the pair is in an 8 x 8 block on the
-        // diagonal or the tile is over: an exponent of a row below the
-        // tile's columns or of a column exceeds 40, a scaled operand 3e38,
-        // or the largest scaled row value times the largest column value
-        // times the channels 3e38 (products that could overflow); then fp32
-        // pair by pair (and always without the fast form).
+        // 16 x 8 tiles: both operands scaled at the tile's reference row
+        // (last column below the diagonal, fourth on it) and rounded,
+        // unless the tile is over: an exponent of a row or column the tile
+        // needs exceeds 40, a scaled operand 3e38, or the largest scaled
+        // row value times the largest column value times the channels 3e38
+        // (products that could overflow). An over tile on the diagonal is
+        // split: pairs of its 8 x 8 diagonal block in fp32, its rows below
+        // its columns scaled at its last column unless over again. Other
+        // over tiles are fp32 pair by pair (and always without the fast form).
         const int i0 = i / 16 * 16, j0 = j / 8 * 8;
         auto tileOver = [&](int ref, int first) {
           bool o = false;
@@ -774,8 +776,12 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
           }
           return o || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
         };
-        const int ref = j0 + 7;
-        const bool over = op == Op::gram_diag_bf16_fallback || i / 8 == j / 8 || tileOver(ref, j0 + 8);
+        int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+        bool over = op == Op::gram_diag_bf16_fallback || tileOver(ref, j0);
+        if (over && op == Op::gram_diag_bf16 && j0 + 7 >= i0 && i / 8 != j / 8) {
+          ref = j0 + 7;
+          over = tileOver(ref, j0 + 8);
+        }
         double acc = 0;
         if (lower)
           for (int c = 0; c < n; ++c)

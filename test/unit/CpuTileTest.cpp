@@ -1,11 +1,12 @@
 //===- CpuTileTest.cpp - the cpu tile library's gram_diag forms ------------===//
 //
 // gram_diag with bf16 operands computes 16 x 8 output tiles from operands
-// scaled at the tile's last column's row and rounded (as the CUDA library's
-// tensor-core form does), except the pairs of the 8 x 8 blocks on the
-// diagonal, which are fp32 pair by pair, and a tile whose factors would
-// leave the range that keeps that exact falls back to fp32 pair by pair.
-// Checked here against float64 sums written out independently.
+// scaled at a reference row and rounded (as the CUDA library's tensor-core
+// form does); a tile on the diagonal whose factors would leave the range
+// that keeps that exact is split (its 8 x 8 diagonal block in fp32, the
+// rows below scaled at its last column), and any other such tile falls back
+// to fp32 pair by pair. Checked here against float64 sums written out
+// independently.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/device/cpu/linac_tile.h"
@@ -100,28 +101,25 @@ TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
     // Rounded operands: errors of bf16's precision, not fp32's.
     EXPECT_GT(bf16Err, 1e-4);
     EXPECT_LT(bf16Err, 1e-2);
-    // An entry below the 8 x 8 diagonal blocks is the product of the
-    // operands rounded after scaling at its tile's last column (also in
-    // tiles that hold a diagonal block: (15, 7), (31, 20)); an entry in a
-    // diagonal block is fp32.
-    for (auto [i, j] : {std::pair{40, 3}, std::pair{15, 7}, std::pair{31, 20}, std::pair{63, 50}}) {
-      const float s = scaledProduct(b, i, j, j / 8 * 8 + 7);
-      EXPECT_NEAR(b.dst[i * 64 + j], s, 1e-5 * std::fabs(s) + 1e-6) << i << "," << j;
-    }
-    for (auto [i, j] : {std::pair{20, 17}, std::pair{9, 9}, std::pair{63, 60}, std::pair{7, 0}}) {
+    // Each entry is the product of the operands rounded after scaling at
+    // the tile's reference row: the last column of a tile below the
+    // diagonal, its fourth on the diagonal (no tile is over here).
+    for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 17}, std::pair{9, 9}, std::pair{63, 60}}) {
       if (i == j && !inclusive)
         continue;
-      EXPECT_NEAR(b.dst[i * 64 + j], b.exact(i, j), 1e-5 * std::fabs(b.exact(i, j)) + 1e-6)
-          << i << "," << j;
+      const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+      const float s = scaledProduct(b, i, j, ref);
+      EXPECT_NEAR(b.dst[i * 64 + j], s, 1e-5 * std::fabs(s) + 1e-6) << i << "," << j;
     }
   }
 }
 
-TEST(CpuTile, GramDiagBf16KeepsTheTensorCoreFormUnderStrongGates) {
+TEST(CpuTile, GramDiagBf16SplitsDiagonalTilesUnderStrongGates) {
   // Gates of 15-30 per row (decays that models' gates reach on some
-  // channels): the 8 x 8 diagonal blocks are exact to fp32, and every other
-  // entry keeps the tensor-core form (all its exponents are <= 0), also in
-  // the tiles that hold a diagonal block.
+  // channels): every tile on the diagonal is over the bound in its whole
+  // form and is split: its 8 x 8 diagonal block exact to fp32, its rows
+  // below its columns in the tensor-core form at its last column (all
+  // exponents <= 0), as every tile below the diagonal.
   Mats m(64, 128, -30.0f, 2);
   double err = 0;
   const double scale = runGram(m, Operand::bf16, true, &err);

@@ -659,22 +659,26 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
 /// gram_diag with a 16-bit operand type (the CUDA library's tensor-core
 /// form, computed the same way here so that the cpu target checks it):
 /// output tiles of 16 rows x 8 columns on or below the diagonal, each
-/// factoring the decay through its last column's row of rg, so that
-/// l e^(lg - ref) and r e^(ref - rg) are rounded and multiplied (every
-/// exponent <= 0 for non-increasing cumulative gates). That covers the rows
-/// below the tile's 8 columns; the pairs of the 8 x 8 blocks on the
-/// diagonal, where any reference row puts one factor's exponent above zero
-/// (past the bound below, with the decays of several units per token that
-/// models' gates reach, on nearly every diagonal tile), are computed in
-/// fp32, pair by pair. A factor with a positive exponent p (gates that
-/// grow) may meet a partner that underflowed (exponent below about -87),
-/// dropping a product of at most e^(p - 87) |l r|: the bound keeps that
-/// below e^-47. A tile with a live exponent above it, a scaled operand past
-/// 3e38 (bf16's largest is 3.39e38; NaN passes, as in the fp32 form), or
-/// scaled operands whose largest magnitudes could make a product sum past
-/// 3e38 (largest of the rows x largest of the columns x channels: each may
-/// be finite while their products overflow fp32) is computed in fp32, pair
-/// by pair, as without a 16-bit type.
+/// factoring the decay through a reference row of rg, so that
+/// l e^(lg - ref) and r e^(ref - rg) are rounded and multiplied. A tile
+/// below the diagonal takes its last column (every exponent <= 0 for
+/// non-increasing cumulative gates); a tile on the diagonal its fourth
+/// (positive exponents over at most four tokens' gates), and its rows
+/// above its first column (wholly masked) are zero. A factor with a
+/// positive exponent p may meet a partner that underflowed (exponent below
+/// about -87), dropping a product of at most e^(p - 87) |l r|: this bound
+/// keeps that below e^-47. A tile with a live exponent above it, a scaled
+/// operand past 3e38 (bf16's largest is 3.39e38; NaN passes, as in the
+/// fp32 form), or scaled operands whose largest magnitudes could make a
+/// product sum past 3e38 (largest of the rows x largest of the columns x
+/// channels: each may be finite while their products overflow fp32) is
+/// over. An over tile on the diagonal takes the split form: the pairs of
+/// its 8 x 8 diagonal block in fp32, pair by pair, and the rows below its
+/// columns scaled at its last column (decays of several units per token,
+/// which models' gates reach on some channels, put nearly every diagonal
+/// tile over the bound). Any other over tile, or a split one whose rows
+/// below are still over, is computed in fp32, pair by pair, as without a
+/// 16-bit type.
 constexpr float kGramTileBound = 40.0f;
 constexpr float kGramTileLargest = 3.0e38f;
 
@@ -688,9 +692,14 @@ inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
 struct GramTileForm {
   int64_t ref, first;
 };
-/// The form of the tile at (i0, j0): its last column, for the rows below
-/// its columns (on the diagonal, its 8 x 8 diagonal block is fp32).
-inline GramTileForm gram_tile_form(int64_t j0) { return {j0 + 7, j0 + 8}; }
+/// The whole form of the tile at (i0, j0): its last column below the
+/// diagonal, its fourth on it; rows from its first column on.
+inline GramTileForm gram_tile_whole(int64_t i0, int64_t j0) {
+  return {j0 + 7 < i0 ? j0 + 7 : j0 + 3, j0};
+}
+/// The split form of a tile on the diagonal: its last column, for the rows
+/// below its columns (its 8 x 8 diagonal block is fp32).
+inline GramTileForm gram_tile_split(int64_t j0) { return {j0 + 7, j0 + 8}; }
 
 /// Whether the tile at (i0, j0) in `form` is over: a live exponent past
 /// kGramTileBound, or scaled operands that could overflow (see gram_diag).
@@ -714,13 +723,16 @@ inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const T
          peakL * peakR * static_cast<float>(l.cols) > kGramTileLargest;
 }
 
-/// The form (i, j) takes in its tile, if any (false: fp32).
+/// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32).
 inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i,
                            int64_t j, GramTileForm &form) {
-  if (i / 8 == j / 8) // in an 8 x 8 diagonal block
-    return false;
   const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8;
-  form = gram_tile_form(j0);
+  form = gram_tile_whole(i0, j0);
+  if (!gram_tile_over(l, r, lg, rg, i0, j0, form))
+    return true;
+  if (j0 + 7 < i0 || i / 8 == j / 8) // below the diagonal, or in the 8 x 8 diagonal block
+    return false;
+  form = gram_tile_split(j0);
   return !gram_tile_over(l, r, lg, rg, i0, j0, form);
 }
 

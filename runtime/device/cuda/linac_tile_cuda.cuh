@@ -2521,19 +2521,18 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 /// gram_diag with bf16 operands on the tensor cores, as the cpu library's
 /// gram_diag computes it (the tile rule and kGramTileBound are documented
-/// there): each warp takes 16 x 8 output tiles on or below the diagonal.
-/// Rows below the tile's 8 x 8 diagonal block (if it has one) go through
-/// mma.sync m16n8k16: the operands scaled by the exponentials of their
-/// distance to the tile's last column of rg (every exponent <= 0 for
-/// non-increasing cumulative gates) while converting them to bf16. A tile
-/// with an exponent over the bound, a scaled operand past
-/// kGramTileLargest, or scaled operands whose largest magnitudes times the
-/// channels pass it (products that could overflow) is computed again by
-/// its warp in fp32, pair by pair; so are the pairs of the 8 x 8 diagonal
-/// blocks, always (their exponents straddle zero: with decays of several
-/// units per token any reference row put one factor past the bound, which
-/// sent every diagonal tile to the fp32 form). Tiles wholly above the
-/// diagonal are zero. Channels go to the K positions of a lane as
+/// there): each warp takes 16 x 8 output tiles on or below the diagonal
+/// (mma.sync m16n8k16), scales its operands by the exponentials of their
+/// distance to the tile's reference row of rg while converting them to
+/// bf16, and writes its tile masked. A tile with an exponent over the
+/// bound, a scaled operand past kGramTileLargest, or scaled operands whose
+/// largest magnitudes times the channels pass it (products that could
+/// overflow) is computed again: a tile on the diagonal in the split form
+/// (its 8 x 8 diagonal block's pairs in fp32, the rows below on the tensor
+/// cores at its last column: with decays of several units per token, as
+/// models' gates reach, nearly every diagonal tile is over the bound),
+/// any other tile, or a split one still over, by its warp in fp32, pair by
+/// pair. Tiles wholly above the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
 constexpr float kGramTileBound = 40.0f, kGramTileLargest = 3.0e38f;
@@ -2639,17 +2638,23 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     int I = 0;
     while ((I + 1) * (I + 2) <= u)
       ++I;
-    const int J = u - I * (I + 1), i0 = 16 * I, j0 = 8 * J, ref = j0 + 7;
-    // Rows on the tensor cores: those below the column block's last row.
-    const bool liveA = i0 + g >= j0 + 8, liveB = i0 + g + 8 >= j0 + 8;
-    // The lane's pairs in the 8 x 8 diagonal block (J = 2I: rows i0..i0+7,
-    // outputs 0 and 1; J = 2I + 1: rows i0+8.., outputs 2 and 3): block
-    // row g, columns 2t and 2t + 1.
-    const bool diag = j0 + 8 > i0, diagLive = 2 * t < g || (2 * t == g && inclusive);
-    float d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (j0 > i0) { // J = 2I + 1: the diagonal block alone (warp-uniform)
-      gram_block_fp32(d, 2, l, r, lg, rg, i0 + 8 + g, j0 + 2 * t, diagLive);
-    } else {
+    const int J = u - I * (I + 1), i0 = 16 * I, j0 = 8 * J;
+    // The whole form first: rows from the tile's first column on, scaled at
+    // its last column (below the diagonal) or its fourth (on it). A tile on
+    // the diagonal that is over the bounds then takes the split form: rows
+    // below its columns scaled at its last column, the 8 x 8 diagonal
+    // block's pairs in fp32 (rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1).
+    const bool onDiag = j0 + 7 >= i0;
+    int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
+    bool split = false, fp32 = false;
+    float d[4];
+    for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
+#pragma unroll
+      for (int v = 0; v < 4; ++v)
+        d[v] = 0.0f;
+      if (first >= i0 + 16)
+        break; // J = 2I + 1 split: no rows below the diagonal block
+      const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
       bool over = false;
       float peakA = 0.0f, peakB = 0.0f;
 #pragma unroll 2
@@ -2660,12 +2665,18 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
         const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
         const float4 h = gram_load4(rg, ref, c);
         // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-        const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
-        const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
-        const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
-        const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
-        const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
-        const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
+        const unsigned a0 =
+            gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
+        const unsigned a1 =
+            gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
+        const unsigned a2 =
+            gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
+        const unsigned a3 =
+            gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
+        const unsigned b0 =
+            gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
+        const unsigned b1 =
+            gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
@@ -2675,11 +2686,23 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
       // bits; NaN passes the product test, as in the fp32 form).
       const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
       const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
-      if (__any_sync(0xffffffffu, over) || maxA > kGramTileLargest || maxB > kGramTileLargest ||
-          maxA * maxB * static_cast<float>(channels) > kGramTileLargest)
-        gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
-      else if (diag) // J = 2I: rows i0..i0+7 are the diagonal block's
-        gram_block_fp32(d, 0, l, r, lg, rg, i0 + g, j0 + 2 * t, diagLive);
+      if (!(__any_sync(0xffffffffu, over) || maxA > kGramTileLargest ||
+            maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest))
+        break;
+      if (!onDiag || split) {
+        fp32 = true;
+        break;
+      }
+      split = true;
+      ref = j0 + 7;
+      first = j0 + 8;
+    }
+    if (fp32) {
+      gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
+    } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
+      const bool live = 2 * t < g || (2 * t == g && inclusive);
+      const int v = j0 > i0 ? 2 : 0;
+      gram_block_fp32(d, v, l, r, lg, rg, i0 + 4 * v + g, j0 + 2 * t, live);
     }
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
