@@ -2632,13 +2632,24 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     if (j >= i / 16 * 16 + 16)
       dst.at(i, j) = 0.0f;
   }
-  // Row tile I has 2I + 2 column tiles on or below the diagonal.
-  const int tiles = (n / 16) * (n / 16 + 1);
+  // Row tile I has 2I + 2 column tiles on or below the diagonal: the two on
+  // it (the costlier ones when split) are visited first, one per warp as
+  // far as they go, then the 2I below it (the warps' shares then differ by
+  // at most one tile and one diagonal tile instead of up to two of each).
+  const int T = n / 16, tiles = T * (T + 1);
   for (int u = warp; u < tiles; u += warps) {
-    int I = 0;
-    while ((I + 1) * (I + 2) <= u)
-      ++I;
-    const int J = u - I * (I + 1), i0 = 16 * I, j0 = 8 * J;
+    int I, J;
+    if (u < 2 * T) {
+      I = u / 2;
+      J = 2 * I + u % 2;
+    } else { // the k-th tile below the diagonal: row tile I holds k in [I (I - 1), I (I + 1))
+      const int k = u - 2 * T;
+      I = 1;
+      while ((I + 1) * I <= k)
+        ++I;
+      J = k - I * (I - 1);
+    }
+    const int i0 = 16 * I, j0 = 8 * J;
     // The whole form first: rows from the tile's first column on, scaled at
     // its last column (below the diagonal) or its fourth (on it). A tile on
     // the diagonal that is over the bounds then takes the split form: rows
