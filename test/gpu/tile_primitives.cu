@@ -634,8 +634,9 @@ struct HostTile {
 /// ops then take their vectorised path.
 /// `channels` and `inclusive` (0 / 1), when given, replace the operands'
 /// columns and the R % 2 choice of an inclusive mask.
-/// `gateLo` is the most negative per-row step of the cumulative gates;
-/// `plant`, when given, replaces a[1][5].
+/// `gateLo` is the per-row step of the cumulative gates farthest from zero
+/// (the nearest is half of it);
+/// `plant`, when given, replaces a[9][5].
 static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                    Launch *dL, double limit, bool flat = false, int channels = 0,
                    int inclusive = -1, float gateLo = -0.3f, float plant = 0.0f) {
@@ -666,7 +667,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   // Cumulative log gates (decreasing down the rows), per row or per column.
   int gCols = op == Op::gram_diag || op == Op::gram_diag_bf16 ||
                       op == Op::gram_diag_bf16_fallback ? n : 1;
-  HostTile lg(R, gCols, 0, rng, gateLo, gateLo / 2), rg(R, gCols, 0, rng, -1, 0);
+  HostTile lg(R, gCols, 0, rng, std::min(gateLo, gateLo / 2), std::max(gateLo, gateLo / 2)),
+      rg(R, gCols, 0, rng, -1, 0);
   for (int i = 1; i < R; ++i)
     for (int c = 0; c < gCols; ++c)
       lg.v[i * gCols + c] += lg.v[(i - 1) * gCols + c];
@@ -674,7 +676,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   CHECK_CUDA(cudaMemcpy(lg.d, lg.v.data(), lg.v.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(rg.d, rg.v.data(), rg.v.size() * 4, cudaMemcpyHostToDevice));
   if (plant != 0.0f) {
-    a.v[1 * a.ld + 5] = plant;
+    a.v[9 * a.ld + 5] = plant;
     CHECK_CUDA(cudaMemcpy(a.d, a.v.data(), a.v.size() * 4, cudaMemcpyHostToDevice));
   }
   if (inverse) { // strictly lower source, small entries
@@ -751,25 +753,35 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
         // 16 x 8 tiles: both operands scaled at the tile's reference row
         // (last column below the diagonal, fourth on it) and rounded,
-        // unless an exponent of a row or column the tile needs exceeds 40,
-        // a scaled operand 3e38, or the largest scaled row value times the
-        // largest column value times the channels 3e38 (products that
-        // could overflow): then fp32 pair by pair (and always without the
-        // fast form).
-        const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
-        bool over = op == Op::gram_diag_bf16_fallback;
-        double peakA = 0, peakB = 0;
-        for (int c = 0; c < n && !over; ++c) {
-          for (int ii = std::max(i0, j0); ii < i0 + 16; ++ii) {
-            over = over || lg.at(ii, c) - rg.at(ref, c) > 40;
-            peakA = std::max(peakA, std::fabs(a.at(ii, c) * std::exp(lg.at(ii, c) - rg.at(ref, c))));
+        // unless the tile is over: an exponent of a row or column the tile
+        // needs exceeds 40, a scaled operand 3e38, or the largest scaled
+        // row value times the largest column value times the channels 3e38
+        // (products that could overflow). An over tile on the diagonal is
+        // split: pairs of its 8 x 8 diagonal block in fp32, its rows below
+        // its columns scaled at its last column unless over again. Other
+        // over tiles are fp32 pair by pair (and always without the fast form).
+        const int i0 = i / 16 * 16, j0 = j / 8 * 8;
+        auto tileOver = [&](int ref, int first) {
+          bool o = false;
+          double peakA = 0, peakB = 0;
+          for (int c = 0; c < n && !o; ++c) {
+            for (int ii = std::max(i0, first); ii < i0 + 16; ++ii) {
+              o = o || lg.at(ii, c) - rg.at(ref, c) > 40;
+              peakA = std::max(peakA, std::fabs(a.at(ii, c) * std::exp(lg.at(ii, c) - rg.at(ref, c))));
+            }
+            for (int jj = j0; jj < j0 + 8; ++jj) {
+              o = o || rg.at(ref, c) - rg.at(jj, c) > 40;
+              peakB = std::max(peakB, std::fabs(b.at(jj, c) * std::exp(rg.at(ref, c) - rg.at(jj, c))));
+            }
           }
-          for (int jj = j0; jj < j0 + 8; ++jj) {
-            over = over || rg.at(ref, c) - rg.at(jj, c) > 40;
-            peakB = std::max(peakB, std::fabs(b.at(jj, c) * std::exp(rg.at(ref, c) - rg.at(jj, c))));
-          }
+          return o || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
+        };
+        int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
+        bool over = op == Op::gram_diag_bf16_fallback || tileOver(ref, j0);
+        if (over && op == Op::gram_diag_bf16 && j0 + 7 >= i0 && i / 8 != j / 8) {
+          ref = j0 + 7;
+          over = tileOver(ref, j0 + 8);
         }
-        over = over || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
         double acc = 0;
         if (lower)
           for (int c = 0; c < n; ++c)
@@ -887,10 +899,16 @@ static void testOps(Launch *dL) {
         testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
                3e-4, true, 128, inclusive, -30.0f);
       }
-  // An operand of 1e38 on a row whose factor exceeds 1: each scaled
-  // operand stays below bf16's largest, but its products with the other
-  // operand's (up to 2 scaled by factors above 1) could overflow, so its
-  // tiles are computed in fp32 (finite: l r e^(lg - rg) stays below 3e38).
+  // An operand of 1e38 on row 9 (below its first tile's columns, so on the
+  // tensor cores): the scaled operand stays below bf16's largest, but its
+  // products with the other operand's (up to 2) summed over 128 channels
+  // could overflow, so its tile is computed in fp32 (finite: l r e^(lg - rg)
+  // stays below 3e38).
+  // Gates that grow by 1.2-2.4 per row: tiles whose factors pass e^40 are
+  // fp32, the others keep the tensor-core form with factors above 1.
+  for (int threads : {128, 256})
+    testOp("gram_diag bf16, growing gates", Op::gram_diag_bf16, Ew::copy, 32, 32, threads, dL,
+           3e-4, true, 128, 1, 2.4f);
   for (int threads : {128, 256})
     testOp("gram_diag bf16, an operand near overflow", Op::gram_diag_bf16, Ew::copy, 32, 32,
            threads, dL, 3e-4, true, 128, 1, -0.3f, 1e38f);

@@ -2,9 +2,11 @@
 //
 // gram_diag with bf16 operands computes 16 x 8 output tiles from operands
 // scaled at a reference row and rounded (as the CUDA library's tensor-core
-// form does), and a tile whose factors would leave the range that keeps
-// that exact falls back to fp32 pair by pair. Checked here against float64
-// sums written out independently.
+// form does); a tile on the diagonal whose factors would leave the range
+// that keeps that exact is split (its 8 x 8 diagonal block in fp32, the
+// rows below scaled at its last column), and any other such tile falls back
+// to fp32 pair by pair. Checked here against float64 sums written out
+// independently.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/device/cpu/linac_tile.h"
@@ -24,7 +26,9 @@ struct Mats {
   Mats(int n, int ch, float gateLo, unsigned seed) : n(n), ch(ch), l(n * ch), r(n * ch), g(n * ch),
                                                      dst(n * n, 7.0f) {
     std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1, 1), step(gateLo, gateLo / 2);
+    // Steps between gateLo / 2 and gateLo (decaying for gateLo < 0).
+    std::uniform_real_distribution<float> u(-1, 1),
+        step(std::min(gateLo, gateLo / 2), std::max(gateLo, gateLo / 2));
     for (int e = 0; e < n * ch; ++e) {
       l[e] = u(rng);
       r[e] = u(rng);
@@ -62,14 +66,27 @@ double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact) {
 }
 
 /// gram_diag with bf16 operands of a 32-row m: every entry finite, and row
-/// 1's first entries exact to fp32 (its tile took the fp32 form).
-void expectRowOneInFp32(Mats &m) {
+/// 9's first entries (below the first tile's columns: the tensor-core form
+/// unless the tile falls back) exact to fp32 (its tile took the fp32 form).
+void expectRowNineInFp32(Mats &m) {
   double err = 0;
   runGram(m, Operand::bf16, true, &err);
   for (float x : m.dst)
     EXPECT_TRUE(std::isfinite(x));
   for (int j : {0, 1})
-    EXPECT_NEAR(m.dst[1 * 32 + j], m.exact(1, j), 1e-5 * std::fabs(m.exact(1, j)));
+    EXPECT_NEAR(m.dst[9 * 32 + j], m.exact(9, j), 1e-5 * std::fabs(m.exact(9, j)));
+}
+
+/// The tensor-core form of (i, j): operands scaled at row `ref` and rounded
+/// to bf16.
+float scaledProduct(const Mats &m, int i, int j, int ref) {
+  float s = 0;
+  for (int c = 0; c < m.ch; ++c)
+    s += round_operand(m.l[i * m.ch + c] * std::exp(m.g[i * m.ch + c] - m.g[ref * m.ch + c]),
+                       Operand::bf16) *
+         round_operand(m.r[j * m.ch + c] * std::exp(m.g[ref * m.ch + c] - m.g[j * m.ch + c]),
+                       Operand::bf16);
+  return s;
 }
 
 } // namespace
@@ -86,33 +103,45 @@ TEST(CpuTile, GramDiagBf16RoundsScaledOperandsUnderWeakGates) {
     EXPECT_LT(bf16Err, 1e-2);
     // Each entry is the product of the operands rounded after scaling at
     // the tile's reference row: the last column of a tile below the
-    // diagonal, its fourth on the diagonal.
+    // diagonal, its fourth on the diagonal (no tile is over here).
     for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 17}, std::pair{9, 9}, std::pair{63, 60}}) {
       if (i == j && !inclusive)
         continue;
       const int i0 = i / 16 * 16, j0 = j / 8 * 8, ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
-      float s = 0;
-      for (int c = 0; c < 128; ++c)
-        s += round_operand(b.l[i * 128 + c] * std::exp(b.g[i * 128 + c] - b.g[ref * 128 + c]),
-                           Operand::bf16) *
-             round_operand(b.r[j * 128 + c] * std::exp(b.g[ref * 128 + c] - b.g[j * 128 + c]),
-                           Operand::bf16);
+      const float s = scaledProduct(b, i, j, ref);
       EXPECT_NEAR(b.dst[i * 64 + j], s, 1e-5 * std::fabs(s) + 1e-6) << i << "," << j;
     }
   }
 }
 
-TEST(CpuTile, GramDiagBf16FallsBackPerTileUnderStrongGates) {
-  // Gates of 15-30 per row: every tile on the diagonal has factors past
-  // e^40 and is computed in fp32; tiles below keep bf16 (all their
-  // exponents are <= 0), where the decay leaves entries below 1e-30.
+TEST(CpuTile, GramDiagBf16SplitsDiagonalTilesUnderStrongGates) {
+  // Gates of 15-30 per row (decays that models' gates reach on some
+  // channels): every tile on the diagonal is over the bound in its whole
+  // form and is split: its 8 x 8 diagonal block exact to fp32, its rows
+  // below its columns in the tensor-core form at its last column (all
+  // exponents <= 0), as every tile below the diagonal.
   Mats m(64, 128, -30.0f, 2);
   double err = 0;
   const double scale = runGram(m, Operand::bf16, true, &err);
   EXPECT_TRUE(std::isfinite(err));
   for (int i = 0; i < 64; ++i)
-    for (int j = i / 16 * 16; j <= i; ++j) // the diagonal tiles, exact to fp32
-      EXPECT_NEAR(m.dst[i * 64 + j], m.exact(i, j), 1e-5 * scale) << i << "," << j;
+    for (int j = i / 8 * 8; j <= i; ++j)
+      EXPECT_NEAR(m.dst[i * 64 + j], m.exact(i, j), 1e-5 * std::fabs(m.exact(i, j)) + 1e-30 * scale)
+          << i << "," << j;
+  for (auto [i, j] : {std::pair{8, 7}, std::pair{15, 0}, std::pair{24, 23}, std::pair{63, 8}})
+    EXPECT_EQ(m.dst[i * 64 + j], scaledProduct(m, i, j, j / 8 * 8 + 7)) << i << "," << j;
+}
+
+TEST(CpuTile, GramDiagBf16FallsBackWhereGatesGrow) {
+  // Gates that grow by 1.5-3 per row: rows 16-31 against the first tile's
+  // columns (reference row 7) have exponents past the bound of 40 (about
+  // 2.25 x 24 for row 31), so that tile is computed in fp32.
+  Mats m(32, 128, 3.0f, 6);
+  double err = 0;
+  runGram(m, Operand::bf16, true, &err);
+  for (auto [i, j] : {std::pair{20, 3}, std::pair{31, 0}, std::pair{31, 7}})
+    EXPECT_NEAR(m.dst[i * 32 + j], m.exact(i, j), 1e-5 * std::fabs(m.exact(i, j)))
+        << i << "," << j;
 }
 
 TEST(CpuTile, GramDiagWithoutTheFastFormIsFp32) {
@@ -124,23 +153,24 @@ TEST(CpuTile, GramDiagWithoutTheFastFormIsFp32) {
 }
 
 TEST(CpuTile, GramDiagBf16FallsBackWhereAScaledOperandWouldOverflow) {
-  // One channel of row 1 at 3e38: scaled by e^(G_1 - G_3) > 1 it would
-  // pass bf16's largest value; that tile is computed in fp32 (finite).
+  // One channel of row 9 at 3e38: its products with the columns' scaled
+  // operands (up to 1) summed over 128 channels could pass fp32's largest
+  // value; that tile is computed in fp32 (finite).
   Mats m(32, 128, -0.3f, 4);
-  m.l[1 * 128 + 5] = 3e38f;
-  expectRowOneInFp32(m);
+  m.l[9 * 128 + 5] = 3e38f;
+  expectRowNineInFp32(m);
 }
 
 TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
-  // Row 1 holds 1e38 at channel 5 and rows 0-7 hold 1.9 there: every
-  // scaled operand stays below bf16's largest, but products of the row's
-  // (scaled by up to e^0.6) and of rows 4-7 (scaled above 1.9) would pass
-  // fp32's; that tile is computed in fp32 (l r e^(G_i - G_j) <= 1.9e38).
+  // Row 9 holds 1e38 at channel 5 and rows 0-7 hold 1.9 there: every
+  // scaled operand stays below bf16's largest, but the largest of the row's
+  // times the largest of the columns' times 128 channels passes fp32's;
+  // that tile is computed in fp32 (l r e^(G_i - G_j) <= 1.9e38).
   Mats m(32, 128, -0.3f, 5);
-  m.l[1 * 128 + 5] = 1e38f;
+  m.l[9 * 128 + 5] = 1e38f;
   for (int j = 0; j < 8; ++j)
     m.r[j * 128 + 5] = 1.9f;
-  expectRowOneInFp32(m);
+  expectRowNineInFp32(m);
 }
 
 // copy_async<R, C>: the emitted program states the destination's shape (the

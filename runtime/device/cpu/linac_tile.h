@@ -667,13 +667,17 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
 /// above its first column (wholly masked) are zero. A factor with a
 /// positive exponent p may meet a partner that underflowed (exponent below
 /// about -87), dropping a product of at most e^(p - 87) |l r|: this bound
-/// keeps that below e^-47 (|g| up to ~10 per token on the diagonal; 64
-/// measured no faster on KDA's bench gates). A tile with a live exponent
-/// above it, a scaled operand past 3e38 (bf16's largest is 3.39e38; NaN
-/// passes, as in the fp32 form), or scaled operands whose largest
-/// magnitudes could make a product sum past 3e38 (largest of the rows x
-/// largest of the columns x channels: each may be finite while their
-/// products overflow fp32) is computed in fp32, pair by pair, as without a
+/// keeps that below e^-47. A tile with a live exponent above it, a scaled
+/// operand past 3e38 (bf16's largest is 3.39e38; NaN passes, as in the
+/// fp32 form), or scaled operands whose largest magnitudes could make a
+/// product sum past 3e38 (largest of the rows x largest of the columns x
+/// channels: each may be finite while their products overflow fp32) is
+/// over. An over tile on the diagonal takes the split form: the pairs of
+/// its 8 x 8 diagonal block in fp32, pair by pair, and the rows below its
+/// columns scaled at its last column (decays of several units per token,
+/// which models' gates reach on some channels, put nearly every diagonal
+/// tile over the bound). Any other over tile, or a split one whose rows
+/// below are still over, is computed in fp32, pair by pair, as without a
 /// 16-bit type.
 constexpr float kGramTileBound = 40.0f;
 constexpr float kGramTileLargest = 3.0e38f;
@@ -682,17 +686,29 @@ inline bool gram_tiles_fit(const Tile &dst, const Tile &l) {
   return dst.rows == dst.cols && dst.rows % 16 == 0 && l.cols % 16 == 0 && l.rows >= dst.rows;
 }
 
-/// The reference row of the tile at (i0, j0).
-inline int64_t gram_tile_ref(int64_t i0, int64_t j0) { return j0 + 7 < i0 ? j0 + 7 : j0 + 3; }
+/// How a tile of gram_diag's tensor-core form scales its operands: at row
+/// `ref` of rg, for its rows from `first` on (the others are not on the
+/// tensor cores).
+struct GramTileForm {
+  int64_t ref, first;
+};
+/// The whole form of the tile at (i0, j0): its last column below the
+/// diagonal, its fourth on it; rows from its first column on.
+inline GramTileForm gram_tile_whole(int64_t i0, int64_t j0) {
+  return {j0 + 7 < i0 ? j0 + 7 : j0 + 3, j0};
+}
+/// The split form of a tile on the diagonal: its last column, for the rows
+/// below its columns (its 8 x 8 diagonal block is fp32).
+inline GramTileForm gram_tile_split(int64_t j0) { return {j0 + 7, j0 + 8}; }
 
-/// Whether the tile at (i0, j0) takes the fp32 form: a live exponent past
+/// Whether the tile at (i0, j0) in `form` is over: a live exponent past
 /// kGramTileBound, or scaled operands that could overflow (see gram_diag).
 inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
-                           int64_t j0) {
-  const int64_t ref = gram_tile_ref(i0, j0);
+                           int64_t j0, GramTileForm form) {
+  const int64_t ref = form.ref;
   float peakL = 0.0f, peakR = 0.0f;
   for (int64_t c = 0; c < l.cols; ++c) {
-    for (int64_t i = std::max(i0, j0); i < i0 + 16; ++i) {
+    for (int64_t i = std::max(i0, form.first); i < i0 + 16; ++i) {
       if (lg.at(i, c) - rg.at(ref, c) > kGramTileBound)
         return true;
       peakL = std::max(peakL, std::fabs(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c))));
@@ -705,6 +721,19 @@ inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const T
   }
   return peakL > kGramTileLargest || peakR > kGramTileLargest ||
          peakL * peakR * static_cast<float>(l.cols) > kGramTileLargest;
+}
+
+/// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32).
+inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i,
+                           int64_t j, GramTileForm &form) {
+  const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8;
+  form = gram_tile_whole(i0, j0);
+  if (!gram_tile_over(l, r, lg, rg, i0, j0, form))
+    return true;
+  if (j0 + 7 < i0 || i / 8 == j / 8) // below the diagonal, or in the 8 x 8 diagonal block
+    return false;
+  form = gram_tile_split(j0);
+  return !gram_tile_over(l, r, lg, rg, i0, j0, form);
 }
 
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
@@ -720,8 +749,9 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
         dst.at(i, j) = 0.0f;
         continue;
       }
-      const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8, ref = gram_tile_ref(i0, j0);
-      if (tiled && !gram_tile_over(l, r, lg, rg, i0, j0)) {
+      GramTileForm form{};
+      if (tiled && gram_pair_form(l, r, lg, rg, i, j, form)) {
+        const int64_t ref = form.ref;
         float acc = 0;
         for (int64_t c = 0; c < l.cols; ++c)
           acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *

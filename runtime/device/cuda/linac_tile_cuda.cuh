@@ -2524,11 +2524,15 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// there): each warp takes 16 x 8 output tiles on or below the diagonal
 /// (mma.sync m16n8k16), scales its operands by the exponentials of their
 /// distance to the tile's reference row of rg while converting them to
-/// bf16, and writes its tile masked; a tile with an exponent over the bound,
-/// a scaled operand past kGramTileLargest, or scaled operands whose largest
-/// magnitudes times the channels pass it (products that could overflow)
-/// is computed again by its warp in fp32, pair by pair. Tiles wholly above
-/// the diagonal are zero. Channels go to the K positions of a lane as
+/// bf16, and writes its tile masked. A tile with an exponent over the
+/// bound, a scaled operand past kGramTileLargest, or scaled operands whose
+/// largest magnitudes times the channels pass it (products that could
+/// overflow) is computed again: a tile on the diagonal in the split form
+/// (its 8 x 8 diagonal block's pairs in fp32, the rows below on the tensor
+/// cores at its last column: with decays of several units per token, as
+/// models' gates reach, nearly every diagonal tile is over the bound),
+/// any other tile, or a split one still over, by its warp in fp32, pair by
+/// pair. Tiles wholly above the diagonal are zero. Channels go to the K positions of a lane as
 /// c = 4t..4t+3 (the same permutation for both operands), so each lane
 /// reads them as one float4.
 constexpr float kGramTileBound = 40.0f, kGramTileLargest = 3.0e38f;
@@ -2590,6 +2594,31 @@ __device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, con
   }
 }
 
+/// The lane's two outputs of an 8 x 8 diagonal block, (i, j) and (i, j + 1),
+/// in fp32 pair by pair (d[v], d[v + 1]); a lane with neither live skips
+/// the channels. Exponentials by __expf: ex2.approx of x log2 e, relative
+/// error ~1e-7 + 6e-8 |x|, far below the bf16 rounding of the tiles beside
+/// them; those of dead pairs may overflow and are masked when stored.
+__device__ __forceinline__ void gram_block_fp32(float (&d)[4], int v, const Tile &l, const Tile &r,
+                                                const Tile &lg, const Tile &rg, int i, int j,
+                                                bool live) {
+  const int groups = l.cols / 4, lane = static_cast<int>(threadIdx.x) % 32;
+  float s0 = 0.0f, s1 = 0.0f;
+  if (live)
+    for (int q = 0; q < groups; ++q) {
+      const int c = 4 * ((q + lane) % groups);
+      const float4 a = gram_load4(l, i, c), ga = gram_load4(lg, i, c);
+      const float4 b0 = gram_load4(r, j, c), h0 = gram_load4(rg, j, c);
+      const float4 b1 = gram_load4(r, j + 1, c), h1 = gram_load4(rg, j + 1, c);
+      s0 += a.x * b0.x * __expf(ga.x - h0.x) + a.y * b0.y * __expf(ga.y - h0.y) +
+            a.z * b0.z * __expf(ga.z - h0.z) + a.w * b0.w * __expf(ga.w - h0.w);
+      s1 += a.x * b1.x * __expf(ga.x - h1.x) + a.y * b1.y * __expf(ga.y - h1.y) +
+            a.z * b1.z * __expf(ga.z - h1.z) + a.w * b1.w * __expf(ga.w - h1.w);
+    }
+  d[v] = s0;
+  d[v + 1] = s1;
+}
+
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
 /// element-wise ops: LINAC_EW_OUTLINED).
 __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
@@ -2603,43 +2632,89 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     if (j >= i / 16 * 16 + 16)
       dst.at(i, j) = 0.0f;
   }
-  // Row tile I has 2I + 2 column tiles on or below the diagonal.
-  const int tiles = (n / 16) * (n / 16 + 1);
+  // Row tile I has 2I + 2 column tiles on or below the diagonal: the two on
+  // it (the costlier ones when split) are visited first, one per warp as
+  // far as they go, then the 2I below it (the warps' shares then differ by
+  // at most one tile and one diagonal tile instead of up to two of each).
+  const int T = n / 16, tiles = T * (T + 1);
   for (int u = warp; u < tiles; u += warps) {
-    int I = 0;
-    while ((I + 1) * (I + 2) <= u)
-      ++I;
-    const int J = u - I * (I + 1), i0 = 16 * I, j0 = 8 * J;
-    const int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
-    const bool liveA = i0 + g >= j0, liveB = i0 + g + 8 >= j0;
-    bool over = false;
-    float peakA = 0.0f, peakB = 0.0f, d[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-#pragma unroll 2
-    for (int k0 = 0; k0 < channels; k0 += 16) {
-      const int c = k0 + 4 * t;
-      const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
-      const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
-      const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-      const float4 h = gram_load4(rg, ref, c);
-      // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-      const unsigned a0 = gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
-      const unsigned a1 = gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
-      const unsigned a2 = gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
-      const unsigned a3 = gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
-      const unsigned b0 = gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
-      const unsigned b1 = gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
-      asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                   "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                   : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                   : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    int I, J;
+    if (u < 2 * T) {
+      I = u / 2;
+      J = 2 * I + u % 2;
+    } else { // the k-th tile below the diagonal: row tile I holds k in [I (I - 1), I (I + 1))
+      const int k = u - 2 * T;
+      I = 1;
+      while ((I + 1) * I <= k)
+        ++I;
+      J = k - I * (I - 1);
     }
-    // The warp's largest magnitudes (non-negative floats order as their
-    // bits; NaN passes the product test, as in the fp32 form).
-    const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
-    const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
-    if (__any_sync(0xffffffffu, over) || maxA > kGramTileLargest || maxB > kGramTileLargest ||
-        maxA * maxB * static_cast<float>(channels) > kGramTileLargest)
+    const int i0 = 16 * I, j0 = 8 * J;
+    // The whole form first: rows from the tile's first column on, scaled at
+    // its last column (below the diagonal) or its fourth (on it). A tile on
+    // the diagonal that is over the bounds then takes the split form: rows
+    // below its columns scaled at its last column, the 8 x 8 diagonal
+    // block's pairs in fp32 (rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1).
+    const bool onDiag = j0 + 7 >= i0;
+    int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
+    bool split = false, fp32 = false;
+    float d[4];
+    for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
+#pragma unroll
+      for (int v = 0; v < 4; ++v)
+        d[v] = 0.0f;
+      if (first >= i0 + 16)
+        break; // J = 2I + 1 split: no rows below the diagonal block
+      const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
+      bool over = false;
+      float peakA = 0.0f, peakB = 0.0f;
+#pragma unroll 2
+      for (int k0 = 0; k0 < channels; k0 += 16) {
+        const int c = k0 + 4 * t;
+        const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
+        const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+        const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+        const float4 h = gram_load4(rg, ref, c);
+        // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
+        const unsigned a0 =
+            gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
+        const unsigned a1 =
+            gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
+        const unsigned a2 =
+            gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
+        const unsigned a3 =
+            gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
+        const unsigned b0 =
+            gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
+        const unsigned b1 =
+            gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      }
+      // The warp's largest magnitudes (non-negative floats order as their
+      // bits; NaN passes the product test, as in the fp32 form).
+      const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
+      const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
+      if (!(__any_sync(0xffffffffu, over) || maxA > kGramTileLargest ||
+            maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest))
+        break;
+      if (!onDiag || split) {
+        fp32 = true;
+        break;
+      }
+      split = true;
+      ref = j0 + 7;
+      first = j0 + 8;
+    }
+    if (fp32) {
       gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
+    } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
+      const bool live = 2 * t < g || (2 * t == g && inclusive);
+      const int v = j0 > i0 ? 2 : 0;
+      gram_block_fp32(d, v, l, r, lg, rg, i0 + 4 * v + g, j0 + 2 * t, live);
+    }
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
       const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
