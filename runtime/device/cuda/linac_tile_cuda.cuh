@@ -2517,6 +2517,9 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 #ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
 #define LINAC_GRAM_MMA 1
 #endif
+#ifndef LINAC_GRAM_SPLIT_HINT // 0: a diagonal tile always tries the whole form first (to time both)
+#define LINAC_GRAM_SPLIT_HINT 1
+#endif
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 /// gram_diag with bf16 operands on the tensor cores, as the cpu library's
@@ -2658,6 +2661,29 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     const bool onDiag = j0 + 7 >= i0;
     int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
     bool split = false, fp32 = false;
+#if LINAC_GRAM_SPLIT_HINT
+    // A diagonal tile whose first live row (j0) or last column (j0 + 7) is
+    // already over the bound at the reference is over in the whole form:
+    // these exponents are among those its loop tests, so going straight to
+    // the split form gives the same values without the discarded pass (with
+    // decays of several units per token nearly every diagonal tile is over).
+    if (onDiag) {
+      bool hint = false;
+      for (int c = 4 * (tid % 32); c < channels; c += 128) {
+        const float4 a = gram_load4(lg, j0, c), h = gram_load4(rg, ref, c),
+                     z = gram_load4(rg, j0 + 7, c);
+        hint |= a.x - h.x > kGramTileBound || a.y - h.y > kGramTileBound ||
+                a.z - h.z > kGramTileBound || a.w - h.w > kGramTileBound ||
+                h.x - z.x > kGramTileBound || h.y - z.y > kGramTileBound ||
+                h.z - z.z > kGramTileBound || h.w - z.w > kGramTileBound;
+      }
+      if (__any_sync(0xffffffffu, hint)) {
+        split = true;
+        ref = j0 + 7;
+        first = j0 + 8;
+      }
+    }
+#endif
     float d[4];
     for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
 #pragma unroll
