@@ -898,6 +898,10 @@ static void testOps(Launch *dL) {
                128, inclusive);
         testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
                3e-4, true, 128, inclusive, -30.0f);
+        // 6-12 per row: diagonal tiles split, and their 8 x 8 blocks mix
+        // groups of channels within the factored form's bound and over it.
+        testOp("gram_diag bf16, moderate gates", Op::gram_diag_bf16, Ew::copy, n, n, threads,
+               dL, 3e-4, true, 128, inclusive, -12.0f);
       }
   // An operand of 1e38 on row 9 (below its first tile's columns, so on the
   // tensor cores): the scaled operand stays below bf16's largest, but its
