@@ -2531,8 +2531,7 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 /// bound, a scaled operand past kGramTileLargest, or scaled operands whose
 /// largest magnitudes times the channels pass it (products that could
 /// overflow) is computed again: a tile on the diagonal in the split form
-/// (its 8 x 8 diagonal block's pairs in fp32 (gram_block_factored: the same
-/// sums up to fp32 rounding), the rows below on the tensor
+/// (its 8 x 8 diagonal block's pairs in fp32, the rows below on the tensor
 /// cores at its last column: with decays of several units per token, as
 /// models' gates reach, nearly every diagonal tile is over the bound),
 /// any other tile, or a split one still over, by its warp in fp32, pair by
@@ -2623,91 +2622,6 @@ __device__ __forceinline__ void gram_block_fp32(float (&d)[4], int v, const Tile
   d[v + 1] = s1;
 }
 
-#ifndef LINAC_GRAM_BLOCK_FACTORED // 0: the 8 x 8 diagonal blocks pair by pair only (to time both)
-#define LINAC_GRAM_BLOCK_FACTORED 1
-#endif
-/// The factored form of an 8 x 8 diagonal block: channels per pass, and the
-/// staging area's share of each consumer warp (16 vectors of that many
-/// floats: 4 KiB, so eight warps fill the 32 KiB).
-constexpr int kGramBlockChannels = 64;
-constexpr int kGramBlockWarpBytes = 16 * kGramBlockChannels * 4;
-static_assert(8 * kGramBlockWarpBytes <= kMmaStagingAreas * 2 * kMmaOperandBytes,
-              "gram_block_factored: eight consumer warps' shares must fit the staging area");
-
-/// gram_block_fp32's two outputs, with one exponential per operand value
-/// instead of one per product: e^(lg_i - rg_j) = e^(lg_i - h) e^(h - rg_j),
-/// h the block's fourth row of rg. The warp scales the block's 8 rows of l
-/// and 8 of r once per channel (in its share of the staging area, float4
-/// groups swizzled by row so that the 8 rows a lane group reads are in
-/// different banks), then each lane sums its pairs from there. A group of
-/// four channels with a factor's exponent over kGramTileBound (the tensor-
-/// core form's bound: what underflows beside it stays below e^-47 of the
-/// products) or a scaled value past 1e30 or not finite is summed pair by
-/// pair instead, as gram_block_fp32 does, so no product is lost.
-__device__ __forceinline__ void gram_block_factored(float (&d)[4], int v, const Tile &l,
-                                                    const Tile &r, const Tile &lg,
-                                                    const Tile &rg, int rb, int g, int t,
-                                                    bool live) {
-  const int channels = static_cast<int>(l.cols), lane = static_cast<int>(threadIdx.x) % 32;
-  float4 *share = reinterpret_cast<float4 *>(
-      linacSharedMemory + (static_cast<int>(threadIdx.x) / 32) * kGramBlockWarpBytes);
-  constexpr int kGroups = kGramBlockChannels / 4; // float4 groups of a vector
-  float s0 = 0.0f, s1 = 0.0f;
-  for (int c0 = 0; c0 < channels; c0 += kGramBlockChannels) {
-    const int groups = min(kGramBlockChannels, channels - c0) / 4;
-    unsigned bad = 0; // bit q: group q is summed pair by pair
-    for (int it = lane; it < 16 * groups; it += 32) {
-      const int vec = it / groups, q = it % groups, c = c0 + 4 * q;
-      const float4 h = gram_load4(rg, rb + 3, c);
-      float4 x, e;
-      if (vec < 8) { // row rb + vec of l, scaled by e^(lg - h)
-        x = gram_load4(l, rb + vec, c);
-        const float4 gv = gram_load4(lg, rb + vec, c);
-        e = make_float4(gv.x - h.x, gv.y - h.y, gv.z - h.z, gv.w - h.w);
-      } else { // row rb + vec - 8 of r, scaled by e^(h - rg)
-        x = gram_load4(r, rb + vec - 8, c);
-        const float4 gv = gram_load4(rg, rb + vec - 8, c);
-        e = make_float4(h.x - gv.x, h.y - gv.y, h.z - gv.z, h.w - gv.w);
-      }
-      const float4 y = make_float4(x.x * __expf(e.x), x.y * __expf(e.y), x.z * __expf(e.z),
-                                   x.w * __expf(e.w));
-      const bool over = e.x > kGramTileBound || e.y > kGramTileBound ||
-                        e.z > kGramTileBound || e.w > kGramTileBound ||
-                        !(fabsf(y.x) <= 1e30f && fabsf(y.y) <= 1e30f && fabsf(y.z) <= 1e30f &&
-                          fabsf(y.w) <= 1e30f);
-      bad |= over ? 1u << q : 0u;
-      share[vec * kGroups + (q ^ (vec & 7))] = y;
-    }
-    bad = __reduce_or_sync(0xffffffffu, bad);
-    __syncwarp();
-    if (live) {
-#pragma unroll 4
-      for (int q = 0; q < groups; ++q) {
-        const int c = c0 + 4 * q;
-        if (bad >> q & 1u) {
-          const float4 a = gram_load4(l, rb + g, c), ga = gram_load4(lg, rb + g, c);
-          const float4 b0 = gram_load4(r, rb + 2 * t, c), h0 = gram_load4(rg, rb + 2 * t, c);
-          const float4 b1 = gram_load4(r, rb + 2 * t + 1, c),
-                       h1 = gram_load4(rg, rb + 2 * t + 1, c);
-          s0 += a.x * b0.x * __expf(ga.x - h0.x) + a.y * b0.y * __expf(ga.y - h0.y) +
-                a.z * b0.z * __expf(ga.z - h0.z) + a.w * b0.w * __expf(ga.w - h0.w);
-          s1 += a.x * b1.x * __expf(ga.x - h1.x) + a.y * b1.y * __expf(ga.y - h1.y) +
-                a.z * b1.z * __expf(ga.z - h1.z) + a.w * b1.w * __expf(ga.w - h1.w);
-        } else {
-          const float4 a = share[g * kGroups + (q ^ g)];
-          const float4 b0 = share[(8 + 2 * t) * kGroups + (q ^ (2 * t))];
-          const float4 b1 = share[(9 + 2 * t) * kGroups + (q ^ (2 * t + 1))];
-          s0 += a.x * b0.x + a.y * b0.y + a.z * b0.z + a.w * b0.w;
-          s1 += a.x * b1.x + a.y * b1.y + a.z * b1.z + a.w * b1.w;
-        }
-      }
-    }
-    __syncwarp(); // the share is written again by the next pass
-  }
-  d[v] = s0;
-  d[v + 1] = s1;
-}
-
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
 /// element-wise ops: LINAC_EW_OUTLINED).
 __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
@@ -2715,11 +2629,6 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
   const int n = dst.rows, channels = l.cols, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   const int g = (tid % 32) / 4, t = tid % 4;
-#if LINAC_GRAM_BLOCK_FACTORED
-  // The split form's diagonal blocks use the staging area, which a warp of
-  // the last matmul may still be reading.
-  sync_consumers();
-#endif
   // Tiles wholly above the diagonal (columns past the row tile's last row).
   for (int e = tid; e < n * n; e += threads) {
     const int i = e / n, j = e % n;
@@ -2830,11 +2739,7 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
       const bool live = 2 * t < g || (2 * t == g && inclusive);
       const int v = j0 > i0 ? 2 : 0;
-#if LINAC_GRAM_BLOCK_FACTORED
-      gram_block_factored(d, v, l, r, lg, rg, i0 + 4 * v, g, t, live);
-#else
       gram_block_fp32(d, v, l, r, lg, rg, i0 + 4 * v + g, j0 + 2 * t, live);
-#endif
     }
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
