@@ -1000,7 +1000,23 @@ __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   sync_consumers();
 }
 
+#ifndef LINAC_FAST_GATE_FUNCS // 1: sigmoid, log-sigmoid, softplus and SiLU by __expf/__logf (untimed)
+#define LINAC_FAST_GATE_FUNCS 0
+#endif
+
 __device__ inline float apply(Ew k, float x, float y) {
+#if LINAC_FAST_GATE_FUNCS
+  // ex2.approx / lg2.approx: relative error ~1e-7 + 6e-8 |x| in the
+  // exponential, absolute ~4e-7 in log(1 + e^-|x|) (whose argument is in
+  // (1, 2]), far below the bf16 rounding of the inputs these gates come from.
+  switch (k) {
+  case Ew::sigmoid: return 1.0f / (1.0f + __expf(-x));
+  case Ew::logsigmoid: return fminf(x, 0.0f) - __logf(1.0f + __expf(-fabsf(x)));
+  case Ew::softplus: return fmaxf(x, 0.0f) + __logf(1.0f + __expf(-fabsf(x)));
+  case Ew::silu: return x / (1.0f + __expf(-x));
+  default: break;
+  }
+#endif
   switch (k) {
   case Ew::copy: return x;
   case Ew::neg: return -x;
@@ -2517,6 +2533,9 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 #ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
 #define LINAC_GRAM_MMA 1
 #endif
+#ifndef LINAC_GRAM_BLOCK_REGS // 1: the split form's outputs into d by constant indices (untimed)
+#define LINAC_GRAM_BLOCK_REGS 0
+#endif
 #ifndef LINAC_GRAM_SPLIT_HINT // 0: a diagonal tile always tries the whole form first (to time both)
 #define LINAC_GRAM_SPLIT_HINT 1
 #endif
@@ -2598,11 +2617,11 @@ __device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, con
 }
 
 /// The lane's two outputs of an 8 x 8 diagonal block, (i, j) and (i, j + 1),
-/// in fp32 pair by pair (d[v], d[v + 1]); a lane with neither live skips
+/// in fp32 pair by pair (d0, d1); a lane with neither live skips
 /// the channels. Exponentials by __expf: ex2.approx of x log2 e, relative
 /// error ~1e-7 + 6e-8 |x|, far below the bf16 rounding of the tiles beside
 /// them; those of dead pairs may overflow and are masked when stored.
-__device__ __forceinline__ void gram_block_fp32(float (&d)[4], int v, const Tile &l, const Tile &r,
+__device__ __forceinline__ void gram_block_fp32(float &d0, float &d1, const Tile &l, const Tile &r,
                                                 const Tile &lg, const Tile &rg, int i, int j,
                                                 bool live) {
   const int groups = l.cols / 4, lane = static_cast<int>(threadIdx.x) % 32;
@@ -2618,8 +2637,8 @@ __device__ __forceinline__ void gram_block_fp32(float (&d)[4], int v, const Tile
       s1 += a.x * b1.x * __expf(ga.x - h1.x) + a.y * b1.y * __expf(ga.y - h1.y) +
             a.z * b1.z * __expf(ga.z - h1.z) + a.w * b1.w * __expf(ga.w - h1.w);
     }
-  d[v] = s0;
-  d[v + 1] = s1;
+  d0 = s0;
+  d1 = s1;
 }
 
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
@@ -2738,8 +2757,20 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
       gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
     } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
       const bool live = 2 * t < g || (2 * t == g && inclusive);
-      const int v = j0 > i0 ? 2 : 0;
-      gram_block_fp32(d, v, l, r, lg, rg, i0 + 4 * v + g, j0 + 2 * t, live);
+      const bool lower = j0 > i0;
+      float s0, s1;
+      gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
+#if LINAC_GRAM_BLOCK_REGS
+      // Constant indices into d: a run-time one puts d in local memory.
+      d[0] = lower ? d[0] : s0;
+      d[1] = lower ? d[1] : s1;
+      d[2] = lower ? s0 : d[2];
+      d[3] = lower ? s1 : d[3];
+#else
+      const int v = lower ? 2 : 0;
+      d[v] = s0;
+      d[v + 1] = s1;
+#endif
     }
 #pragma unroll
     for (int v = 0; v < 4; ++v) {
