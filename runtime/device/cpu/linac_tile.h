@@ -723,17 +723,29 @@ inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const T
          peakL * peakR * static_cast<float>(l.cols) > kGramTileLargest;
 }
 
-/// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32).
+/// A tile's over tests, each made once (-1: not yet): every pair of the
+/// tile shares them, and each reads the tile's rows and columns.
+struct GramTileTests {
+  int8_t wholeOver = -1, splitOver = -1;
+};
+
+/// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32);
+/// `tests` is that tile's.
 inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i,
-                           int64_t j, GramTileForm &form) {
+                           int64_t j, GramTileTests &tests, GramTileForm &form) {
   const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8;
+  auto over = [&](int8_t &known) {
+    if (known < 0)
+      known = gram_tile_over(l, r, lg, rg, i0, j0, form) ? 1 : 0;
+    return known == 1;
+  };
   form = gram_tile_whole(i0, j0);
-  if (!gram_tile_over(l, r, lg, rg, i0, j0, form))
+  if (!over(tests.wholeOver))
     return true;
   if (j0 + 7 < i0 || i / 8 == j / 8) // below the diagonal, or in the 8 x 8 diagonal block
     return false;
   form = gram_tile_split(j0);
-  return !gram_tile_over(l, r, lg, rg, i0, j0, form);
+  return !over(tests.splitOver);
 }
 
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
@@ -743,6 +755,8 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
     if (!checkRead(blk, *t, "gram_diag"))
       return;
   const bool tiled = type == Operand::bf16 && gram_tiles_fit(dst, l);
+  const int64_t tileCols = dst.cols / 8;
+  std::vector<GramTileTests> tests(tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0);
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j) {
       if (j > i || (j == i && !inclusive)) {
@@ -750,7 +764,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
         continue;
       }
       GramTileForm form{};
-      if (tiled && gram_pair_form(l, r, lg, rg, i, j, form)) {
+      if (tiled && gram_pair_form(l, r, lg, rg, i, j, tests[i / 16 * tileCols + j / 8], form)) {
         const int64_t ref = form.ref;
         float acc = 0;
         for (int64_t c = 0; c < l.cols; ++c)
