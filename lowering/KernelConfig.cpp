@@ -158,14 +158,19 @@ ChooserTarget chooserTargetOf(const std::string &name) {
   return ChooserTarget::cpu;
 }
 
-int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk) {
+int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk, bool channelDecay) {
   // sm_90a, chunks of 64: up to 192 registers per thread (H200,
   // 8x4096x16: GDN 7.06 -> 6.27 ms, KDA 20.3 -> 18.4, DeltaNet 5.89 ->
   // 5.98; bench/results/bench-h200.md). The kernels then spill about 1 KB
-  // per thread, which costs less than the scratch saved. Not measured at
-  // chunk 32 (only the state is whole blocks there), and not on sm_80
-  // (its mma.sync path spills 2.5 KB per thread with them).
-  return target == ChooserTarget::sm90a && chunk == 64 ? 192 : 0;
+  // per thread, which costs less than the scratch saved. With a per-channel
+  // decay, 128: gram_diag's fragments and exponentials need the registers
+  // (H200, 8x4096x16, 2026-12-04 session 6: KDA 4.85 -> 4.67 ms, DPLR 8.27
+  // -> 7.46, GDN-2 10.5 -> 9.47, GLA 2.08 -> 2.07 in session 5). Not
+  // measured at chunk 32 (only the state is whole blocks there), and not on
+  // sm_80 (its mma.sync path spills 2.5 KB per thread with them).
+  if (target != ChooserTarget::sm90a || chunk != 64)
+    return 0;
+  return channelDecay ? 128 : 192;
 }
 
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
@@ -199,7 +204,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
     c.stages = 1;
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
-  c.frag = defaultFragmentBudget(target, c.chunk);
+  c.frag = defaultFragmentBudget(target, c.chunk, traits.channelDecay);
   c.subBlock = defaultSubBlock(target, c.chunk);
   if (sequences * headsV < 128 && !traits.reducesOverV) {
     if (perSequence >= 16 * c.chunk) {

@@ -89,10 +89,10 @@ enum class ChooserTarget { cpu, sm80, sm90a };
 ChooserTarget chooserTargetOf(const std::string &name);
 
 /// Registers per consumer thread that the default config gives register
-/// tiles of whole 64 x 64 blocks (config frag): 192 on sm_90a at chunk 64,
-/// 0 otherwise (measured on sm_90a at chunk 64 only). The driver asks again
-/// when it steps a config down to chunk 32.
-int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk);
+/// tiles of whole 64 x 64 blocks (config frag): 192 on sm_90a at chunk 64
+/// (128 for a per-channel decay), 0 otherwise (measured on sm_90a at chunk
+/// 64 only). The driver asks again when it steps a config down to chunk 32.
+int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk, bool channelDecay = false);
 
 /// Rows per sub-block of per-channel decayed Gram matrices that the default
 /// config takes (config sub): 64 on sm_90a at chunk 64, 16 otherwise. The
@@ -107,6 +107,10 @@ struct VariantTraits {
   /// The delta rule with a per-channel decay (KDA; not the general erase
   /// of DPLR or GDN-2, where the choice is not measured).
   bool channelDeltaRule = false;
+  /// The decay is per channel (KDA, GLA, DPLR, GDN-2): a Gram with a
+  /// per-channel decay, whose fragments the register budget must leave room
+  /// for.
+  bool channelDecay = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -121,7 +125,8 @@ struct VariantTraits {
 /// mma operands are bf16 on the GPU targets (tensor cores; the precision
 /// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer
 /// warps, one input stage and promote hot register tiles to shared memory,
-/// and keep tiles in registers per defaultFragmentBudget.
+/// and keep tiles in registers per defaultFragmentBudget (fewer for a
+/// per-channel decay).
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},

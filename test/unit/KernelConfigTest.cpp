@@ -27,6 +27,13 @@ TEST(KernelConfig, FragmentsOnSm90aAtChunk64Only) {
   EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm90a, 32), 0);
   EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm80, 64), 0);
   EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::cpu, 64), 0);
+  // A per-channel decay leaves gram_diag more registers.
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm90a, 64, true), 128);
+  EXPECT_EQ(linac::defaultFragmentBudget(ChooserTarget::sm90a, 32, true), 0);
+  linac::VariantTraits channel;
+  channel.channelDecay = true;
+  EXPECT_EQ(linac::chooseKernelConfig(8, 16, 8 * 4096, 128, 128, channel, ChooserTarget::sm90a).frag, 128);
+  EXPECT_EQ(linac::chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, ChooserTarget::sm90a).frag, 192);
 }
 
 TEST(KernelConfig, OneSubBlockOn64OnSm90aAtChunk64Only) {

@@ -189,6 +189,7 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
   traits.reducesOverV = cls.reducesOverV;
   traits.channelDeltaRule =
       cls.decay == lin::DecayKind::channel && cls.erase == lin::EraseKind::delta;
+  traits.channelDecay = cls.decay == lin::DecayKind::channel;
   return traits;
 }
 

@@ -1000,8 +1000,11 @@ __device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
   sync_consumers();
 }
 
-#ifndef LINAC_FAST_GATE_FUNCS // 1: sigmoid, log-sigmoid, softplus and SiLU by __expf/__logf (untimed)
-#define LINAC_FAST_GATE_FUNCS 0
+// Sigmoid, log-sigmoid, softplus and SiLU by __expf/__logf (H200, 8x4096x16,
+// 2026-12-04: KDA 4.85 -> 4.68 ms, GDN-2 10.5 -> 9.65, GDN and DeltaNet
+// unchanged; bench/results/bench-h200.md); 0: by expf and log1pf.
+#ifndef LINAC_FAST_GATE_FUNCS
+#define LINAC_FAST_GATE_FUNCS 1
 #endif
 
 __device__ inline float apply(Ew k, float x, float y) {
@@ -2533,8 +2536,11 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
 #ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
 #define LINAC_GRAM_MMA 1
 #endif
-#ifndef LINAC_GRAM_BLOCK_REGS // 1: the split form's outputs into d by constant indices (untimed)
-#define LINAC_GRAM_BLOCK_REGS 0
+// The split form's outputs into d by constant indices, which keeps them in
+// registers (H200, 8x4096x16, 2026-12-04: KDA 4.85 -> 4.68 ms, GDN-2 10.5 ->
+// 9.70, DPLR 8.27 -> 8.04, GLA unchanged); 0: by a run-time index.
+#ifndef LINAC_GRAM_BLOCK_REGS
+#define LINAC_GRAM_BLOCK_REGS 1
 #endif
 #ifndef LINAC_GRAM_SPLIT_HINT // 0: a diagonal tile always tries the whole form first (to time both)
 #define LINAC_GRAM_SPLIT_HINT 1
