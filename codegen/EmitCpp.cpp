@@ -423,6 +423,27 @@ LogicalResult Emitter::emitOp(Operation &op) {
              ", " + n(c.getHead()) + ", " + n(c.getCol()) + ");");
         return success();
       })
+      .Case<tile::PrefetchRowsOp>([&](tile::PrefetchRowsOp p) {
+        auto l = cast<tile::BufType>(p.getLanding().getType());
+        line("prefetch_rows<" + std::to_string(l.getRows()) + ", " +
+             std::to_string(2 * l.getCols()) + ">(blk, " + global(p.getName()) + ", " +
+             n(p.getLanding()) + ", " + n(p.getStart()) + ", " + n(p.getRow()) + ", " +
+             n(p.getHead()) + ", " + n(p.getCol()) + ");");
+        return success();
+      })
+      .Case<tile::LandedOp>([&](tile::LandedOp) {
+        line("landed(blk);");
+        return success();
+      })
+      .Case<tile::TakeRowsOp>([&](tile::TakeRowsOp t) {
+        auto d = cast<tile::BufType>(t.getDst().getType());
+        line("Token " + fresh(t, "k") + " = take_rows<" + std::to_string(d.getRows()) + ", " +
+             std::to_string(d.getCols()) + ">(blk, " + global(t.getName()) + ", " +
+             n(t.getLanding()) + ", " + n(t.getDst()) + ", " + n(t.getStart()) + ", " +
+             n(t.getRow()) + ", " + n(t.getValid()) + ", " + n(t.getHead()) + ", " +
+             n(t.getCol()) + ");");
+        return success();
+      })
       .Case<tile::CopyTileAsyncOp>([&](tile::CopyTileAsyncOp c) -> LogicalResult {
         auto ws = workspaces.find(c.getName().str());
         if (ws == workspaces.end())

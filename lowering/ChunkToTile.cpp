@@ -492,7 +492,9 @@ struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
 
   void runOnOperation() override {
     linac::KernelConfig cfg;
-    if (!corrupt.empty() && corrupt != "no-wait" && corrupt != "no-barrier") {
+    // (prefetch-* corruptions are tile-prefetch-inputs').
+    if (!corrupt.empty() && corrupt != "no-wait" && corrupt != "no-barrier" &&
+        !StringRef(corrupt).starts_with("prefetch-")) {
       getOperation().emitError("chunk-to-tile: unknown corrupt='")
           << corrupt << "'";
       return signalPassFailure();

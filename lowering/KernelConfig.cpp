@@ -33,6 +33,8 @@ std::string KernelConfig::str() const {
     s += ",fuse=on";
   if (!aliasStages)
     s += ",alias=off";
+  if (prefetch)
+    s += ",prefetch=on";
   return s;
 }
 
@@ -113,13 +115,15 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.fuse);
     } else if (key == "alias") {
       err = onOff(c.aliasStages);
+    } else if (key == "prefetch") {
+      err = onOff(c.prefetch);
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch)";
     }
     if (!err.empty())
       return err;
@@ -138,6 +142,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     return "config: warps must be 4 or 8, got " + std::to_string(c.warps);
   if (c.stages > 4)
     return "config: stages must be 1 to 4, got " + std::to_string(c.stages);
+  if (c.prefetch && (c.stages != 1 || c.warpRoles))
+    return "config: prefetch=on needs stages=1 and roles=off (it loads one chunk ahead into "
+           "landing buffers instead)";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +

@@ -69,6 +69,13 @@ struct KernelConfig {
   /// default (H200: see bench/results/bench-h200.md); `alias=off` keeps
   /// them in scratch, to compare.
   bool aliasStages = true;
+  /// With one input stage and no warp roles: the chunk loop's 16-bit
+  /// inputs load one chunk ahead into landing buffers where shared memory
+  /// is left for them (tile-prefetch-inputs). Off by default: measured as a
+  /// source rewrite of the emitted kernels only (bench/prefetch_landing.py;
+  /// H200: linear attention, RetNet, simple GLA 12-25% faster, GDN 2-5%
+  /// slower; bench/results/bench-h200.md).
+  bool prefetch = false;
 
   std::string str() const;
 };

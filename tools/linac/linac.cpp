@@ -76,7 +76,7 @@ constexpr const char *kUsage =
     "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,alias=on|off\n";
+    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -131,6 +131,14 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     promote.limit = sharedLimitOf(arch);
     promote.reserved = linac::cudaTarget().reservedSharedBytes;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePromoteShared(promote));
+  }
+  // Inputs one chunk ahead, in the shared memory the placement left.
+  if (config.prefetch) {
+    linac::TilePrefetchInputsOptions prefetch;
+    prefetch.limit = sharedLimitOf(arch);
+    prefetch.reserved = linac::cudaTarget().reservedSharedBytes;
+    prefetch.corrupt = corrupt;
+    pm.addNestedPass<tile::KernelOp>(linac::createTilePrefetchInputs(prefetch));
   }
   if (config.fuse)
     pm.addNestedPass<tile::KernelOp>(linac::createTileFuseElementwise());
@@ -406,7 +414,10 @@ int compileCommand(int argc, char **argv) {
     if (auto err = linac::parseDims(flags.values["--shape"], dims, true);
         !err.empty())
       return usageError(err);
-    if (auto err = resolveConfig(flags.values, dims, {}, {}, config);
+    if (auto err = resolveConfig(flags.values, dims, {}, {}, config,
+                                 emit == "cuda" || emit == "ptx"
+                                     ? (target.empty() ? "sm_90a" : target)
+                                     : "");
         !err.empty())
       return usageError(err);
   }
@@ -678,7 +689,7 @@ int runCommand(int argc, char **argv) {
   linac::KernelConfig config;
   if (flags.values.count("--config") && target == "reference")
     return usageError("--config applies to chunked targets, not reference");
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config, target);
       !err.empty())
     return usageError(err);
   std::string corrupt = flags.values["--test-corrupt"];
@@ -753,8 +764,10 @@ int runCommand(int argc, char **argv) {
 #endif
   } else if (err.empty() && target != "reference") {
     // Test-only corruptions: of the chunked lowering, or of the kernel's
-    // synchronisation (no-wait, no-barrier).
-    bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier";
+    // synchronisation (no-wait, no-barrier, prefetch-no-landed,
+    // prefetch-wrong-rows).
+    bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier" ||
+                   corrupt.rfind("prefetch-", 0) == 0;
     if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config,
                             syncBug ? "" : corrupt)))
       return 1;
@@ -894,7 +907,8 @@ int explainCommand(int argc, char **argv) {
         !err.empty())
       return usageError(err);
   linac::KernelConfig config;
-  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config);
+  if (auto err = resolveConfig(flags.values, dims, cuSeqlens, {}, config,
+                               flags.values.count("--target") ? flags.values["--target"] : "");
       !err.empty())
     return usageError(err);
   Session session;

@@ -105,6 +105,32 @@ LogicalResult CopyAsyncOp::verify() {
   return success();
 }
 
+/// A landing buffer for rows x cols 16-bit values: shared, one stage,
+/// rows x cols/2 fp32 elements.
+static LogicalResult verifyLanding(Operation *op, BufType landing, int64_t rows,
+                                   int64_t cols) {
+  if (landing.getSpace() != Space::shared || landing.getStages() != 1)
+    return op->emitOpError("lands rows in a one-stage shared buffer");
+  if (cols % 8 != 0 || landing.getRows() != rows || 2 * landing.getCols() != cols)
+    return op->emitOpError("a landing buffer of ")
+           << landing.getRows() << " x " << landing.getCols()
+           << " fp32 elements does not hold " << rows << " rows of " << cols
+           << " 16-bit values (columns a multiple of 8)";
+  return success();
+}
+
+LogicalResult PrefetchRowsOp::verify() {
+  BufType l = bufOf(getLanding());
+  return verifyLanding(*this, l, l.getRows(), 2 * l.getCols());
+}
+
+LogicalResult TakeRowsOp::verify() {
+  BufType d = bufOf(getDst());
+  if (d.getSpace() != Space::shared || d.getStages() != 1)
+    return emitOpError("takes rows into one shared stage");
+  return verifyLanding(*this, bufOf(getLanding()), d.getRows(), d.getCols());
+}
+
 LogicalResult StoreTileOp::verify() {
   auto width = getWidth();
   if (width && static_cast<int64_t>(*width) < 1)

@@ -187,6 +187,50 @@ def Tile_CopyAsyncOp : Tile_Op<"copy_async"> {
   let hasVerifier = 1;
 }
 
+def Tile_PrefetchRowsOp : Tile_Op<"prefetch_rows"> {
+  let summary = "start loading a later chunk's rows into a landing buffer";
+  let description = [{
+    Issues the copy of rows `start + row + i` (i < R, the rows of `dst` of
+    the matching tile.take_rows) of a 16-bit global tensor, head `head`,
+    columns `col + j` (j < 2 x the landing's columns), into `landing`: a
+    shared buffer of R x C/2 fp32 elements that holds R x C 16-bit values.
+    Rows past the tensor's end land as zeros; rows past the sequence land
+    and are dropped by tile.take_rows. Only tile.landed waits for it. A
+    tensor of another dtype lands nothing (tile.take_rows copies it itself).
+  }];
+  let arguments = (ins StrAttr:$name, Tile_BufType:$landing, Index:$start,
+                       Index:$row, Index:$head, Index:$col);
+  let assemblyFormat = [{
+    $name `rows` `(` $start `+` $row `)` `head` `(` $head `)` `col` `(` $col `)`
+    `->` $landing attr-dict `:` type($landing)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_LandedOp : Tile_Op<"landed"> {
+  let summary = "every prefetch issued so far has landed, visible to the block";
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_TakeRowsOp : Tile_Op<"take_rows"> {
+  let summary = "a chunk's rows from its landing buffer into a shared stage";
+  let description = [{
+    What tile.copy_async with the same operands does (`dst[i, j] =
+    name[start + row + i, head, col + j]` for `i < valid`, zero for the
+    other rows), taken from `landing`, where tile.prefetch_rows of the same
+    rows landed them (after tile.landed). A tensor that is not 16-bit is
+    copied from global memory here. The token is waited as a copy's.
+  }];
+  let arguments = (ins StrAttr:$name, Tile_BufType:$landing, Tile_BufType:$dst,
+                       Index:$start, Index:$row, Index:$valid, Index:$head, Index:$col);
+  let results = (outs Tile_TokenType:$token);
+  let assemblyFormat = [{
+    $name `rows` `(` $start `+` $row `,` $valid `)` `head` `(` $head `)` `col` `(` $col `)`
+    `from` $landing `->` $dst attr-dict `:` type($landing) `,` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tile_WaitOp : Tile_Op<"wait"> {
   let summary = "wait until an asynchronous copy has landed";
   let arguments = (ins Tile_TokenType:$token,

@@ -69,6 +69,33 @@ def TileAliasStages : Pass<"tile-alias-stages", "::mlir::tile::KernelOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def TilePrefetchInputs : Pass<"tile-prefetch-inputs", "::mlir::tile::KernelOp"> {
+  let summary = "Load a chunk loop's 16-bit inputs one chunk ahead into landing buffers";
+  let description = [{
+    In a kernel with one chunk loop, the copies at the top of its body of
+    chunk `iv` (row `iv * R`) into shared stages of C columns (C a multiple
+    of 8), with start, head and column fixed outside the loop, get a
+    landing buffer each (R x C/2 fp32 elements: R x C 16-bit values) where
+    the kernel's shared buffers and the `reserved` bytes still fit `limit`
+    with them; otherwise nothing changes. Chunk 0's rows are issued
+    (tile.prefetch_rows) before the loop; in the body, tile.landed comes
+    before the first copy, each copy becomes tile.take_rows from its
+    landing buffer (its token waited as before), and the next chunk's rows
+    are issued after the last of those waits. Runs after
+    tile-promote-shared, which has then placed what it could.
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", "0",
+           "shared memory per block the target allows, in bytes">,
+    Option<"reserved", "reserved", "int64_t", "0",
+           "bytes of it the tile library reserves">,
+    Option<"corrupt", "corrupt", "std::string", "\"\"",
+           "test only: prefetch-no-landed (no tile.landed) or prefetch-wrong-rows "
+           "(the next prefetch two chunks ahead), for the cpu target's checks to catch">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
 def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> {
   let summary = "Keep hot register tiles in the consumer threads' registers";
   let description = [{

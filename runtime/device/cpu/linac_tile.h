@@ -159,6 +159,14 @@ public:
   const Launch &L;
   int64_t id[3];
   std::vector<std::unique_ptr<Buffer>> buffers;
+  /// tile.prefetch_rows issued into a landing buffer, checked by
+  /// tile.take_rows: the same rows, landed (tile.landed) and not taken yet.
+  struct Prefetch {
+    const float *landing;
+    int64_t first, head, col;
+    bool landed, taken;
+  };
+  std::vector<Prefetch> prefetches;
 
   /// `offset` (the buffer's place in its space on GPU targets) is unused:
   /// each buffer is its own allocation here.
@@ -375,6 +383,79 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst, int64_t st
     return Token();
   }
   return copy_async(blk, g, dst, start, row, valid, head, col);
+}
+
+/// tile.prefetch_rows: the GPU starts loading rows [start + row, + R) of a
+/// 16-bit tensor into the landing buffer (R x C/2 fp32 elements). Here the
+/// request is recorded (the inputs do not change during a kernel, so
+/// take_rows copies them then) and the landing buffer is poisoned; a
+/// prefetch into a landing buffer whose earlier rows were not taken is a
+/// hazard.
+template <int R, int C>
+inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int64_t start,
+                          int64_t row, int64_t head, int64_t col) {
+  if (!g)
+    return;
+  if (!landing.state || landing.rows != R || 2 * landing.cols != C) {
+    blk.L.fail("prefetch_rows of '" + g->name + "' into '" + landing.name +
+               "', which is not a shared landing buffer of " + std::to_string(R) + " x " +
+               std::to_string(C / 2));
+    return;
+  }
+  if (head < 0 || head >= g->heads || col < 0 || col + C > g->cols) {
+    blk.L.fail("prefetch_rows of '" + g->name + "': head " + std::to_string(head) +
+               ", columns [" + std::to_string(col) + ", " + std::to_string(col + C) +
+               ") is outside the tensor");
+    return;
+  }
+  for (auto &p : blk.prefetches)
+    if (p.landing == landing.p) {
+      if (!p.taken) {
+        blk.L.fail("hazard: prefetch into '" + landing.name +
+                   "' before its earlier rows were taken");
+        return;
+      }
+      p = {landing.p, start + row, head, col, false, false};
+      return;
+    }
+  for (int64_t i = 0; i < landing.rows; ++i)
+    for (int64_t j = 0; j < landing.cols; ++j)
+      landing.at(i, j) = std::numeric_limits<float>::quiet_NaN();
+  blk.prefetches.push_back({landing.p, start + row, head, col, false, false});
+}
+
+/// tile.landed: every prefetch issued so far has landed.
+inline void landed(Block &blk) {
+  for (auto &p : blk.prefetches)
+    p.landed = true;
+}
+
+/// tile.take_rows: copy_async of the same operands, allowed only where a
+/// landed prefetch of exactly these rows is waiting in the landing buffer.
+template <int R, int C>
+inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const Tile &dst,
+                       int64_t start, int64_t row, int64_t valid, int64_t head, int64_t col) {
+  if (!g)
+    return Token();
+  for (auto &p : blk.prefetches) {
+    if (p.landing != landing.p)
+      continue;
+    std::string where = "take_rows of '" + g->name + "' rows from " +
+                        std::to_string(start + row) + " from '" + landing.name + "': ";
+    if (p.taken || p.first != start + row || p.head != head || p.col != col) {
+      blk.L.fail("hazard: " + where + "no prefetch of these rows is waiting there");
+      return Token();
+    }
+    if (!p.landed) {
+      blk.L.fail("hazard: " + where + "the prefetch was not waited for (tile.landed)");
+      return Token();
+    }
+    p.taken = true;
+    return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
+  }
+  blk.L.fail("hazard: take_rows of '" + g->name + "' from '" + landing.name +
+             "', into which nothing was prefetched");
+  return Token();
 }
 
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with
