@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
-# The library switches and configs chosen by measurement in session 6
-# (2026-12-04), each timed beside its previous form in one run, in one device
-# call (about 5 minutes on a fresh H200 machine), to recheck the choice on
-# another GPU:
+# Candidates built and checked on the cpu target, not yet run on a GPU in
+# their compiled form, in one device call (about 6 minutes on a fresh H200
+# machine), carrying .carry (.carry/bin/linac from
+# scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
-# On the GPU machine, carrying .carry (.carry/bin/linac from
-# scripts/gpu-check/build-static-linac.sh). First the tile primitives with
-# the previous forms (scripts/gpu-check/run.sh primitives, SWITCHES: sm_90a
-# cubin and compute_80 PTX, each against the host model), then each case's
-# previous form (bench/variant.sh, labelled [@TAG]) beside the default, calls
-# interleaved (bench/run.sh). Output: $OUT/gpu-check.txt, $OUT/bench.md.
-# A default stands where it is no slower than its previous form on any case
-# it touches, beyond the spread between variants of one run (~3%).
-set -euo pipefail
+# 1. prefetch=on (tile-prefetch-inputs): q, k, v one chunk ahead through
+#    landing buffers. Its source-rewrite prototype (bench/prefetch_landing.py)
+#    was bit-identical to the defaults and took linear attention 0.742 ->
+#    0.560 ms, RetNet 0.949 -> 0.779, simple GLA 0.999 -> 0.876, DeltaNet
+#    -3%, GDN +2.4% (H200, 2026-12-04; bench/results/bench-h200.md). First
+#    every example with it against float64 on the GPU (`linac run --target
+#    sm_90a --check`, ragged varlen batch, initial state, strong gates), then
+#    each case with it beside its default (bench/variant.sh; the last column
+#    compares outputs on the same inputs), calls interleaved (bench/run.sh).
+# A candidate becomes a default where it is faster on every case it touches
+# by more than the spread between variants of one run (~3%) and its checks
+# pass; the chooser can take it per variant.
+# Output: $OUT/candidates.txt, $OUT/bench.md.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-# LINAC_GRAM_BLOCK_REGS=0: gram_diag's split form writes its outputs by a
-#   run-time index (its accumulators then live in local memory).
-# LINAC_FAST_GATE_FUNCS=0: sigmoid, log-sigmoid, softplus, SiLU by expf and
-#   log1pf instead of __expf and __logf.
-switches="LINAC_GRAM_BLOCK_REGS=0 LINAC_FAST_GATE_FUNCS=0"
-SWITCHES="$switches" scripts/gpu-check/run.sh primitives
-for c in kda gla dplr gdn2; do
-  bench/variant.sh ${c}_8x4096x16 noregs --define LINAC_GRAM_BLOCK_REGS=0
+OUT=${OUT:-/tmp}
+log=$OUT/candidates.txt
+L=.carry/bin/linac
+[ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
+for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  f=192; case $ex in kda|gla|dplr|gdn2) f=128;; esac
+  for g in realistic strong; do
+    printf "%-17s prefetch=on frag=%s gates=%-9s " $ex $f $g | tee -a $log
+    $L run examples/$ex.lin --target sm_90a --seed 3 --shape B=1,T=400,H=2,HV=4,K=128,V=128 \
+      --config chunk=64,sub=64,frag=$f,prefetch=on --seqlens 1,0,199,200 --initial-state \
+      --dtype bf16 --gates $g --check 2>&1 | tail -1 | tee -a $log
+  done
 done
-for c in kda gdn deltanet gdn2; do
-  bench/variant.sh ${c}_8x4096x16 ieeegate --define LINAC_FAST_GATE_FUNCS=0
+for c in linear_attention retnet simple_gla deltanet gdn gla; do
+  bench/variant.sh ${c}_8x4096x16 prefetch --config prefetch=on
 done
-# frag=192: the budget of the scalar-decay variants, for the per-channel ones
-#   (whose default is 128).
-for c in kda gla dplr gdn2; do
-  bench/variant.sh ${c}_8x4096x16 frag192 --config frag=192
-done
-bench/run.sh --cases 'kda 8x4096|^gla 8x4096|dplr|gdn2|^gdn 8x4096|deltanet' --fla-cases '' --reps 7
+bench/variant.sh gdn_varlen_16_seqs prefetch --config prefetch=on
+bench/run.sh --cases '8x4096|gdn varlen' --fla-cases '' --reps 7

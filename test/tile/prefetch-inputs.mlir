@@ -59,8 +59,7 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
 
 // -----
 
-// The landing buffers do not fit beside 4096 bytes of stages (1000 + 4096
-// + 1024 > 5000): nothing changes.
+// No landing buffer fits (1000 + 512 + 3584 + 256 > 5000): nothing changes.
 // CHECK-LABEL: tile.kernel @nofit
 // CHECK-NOT: landing
 // CHECK: tile.copy_async "q"
@@ -124,6 +123,38 @@ tile.kernel @producer attributes {grid = ["seq", "head"], kind = "state", warps 
     %qs = tile.stage %q[%c0] : <shared, 8x16xf32> -> <shared, 8x16xf32>
     %tq = tile.copy_async "q" rows(%start + %row, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x16xf32>
     tile.wait %tq
+    tile.barrier
+  }
+}
+
+// -----
+
+// Room for one landing buffer: 1000 + 512 + 512 + 2688 + 256 = 4968 <= 5000,
+// a second would not fit. q (first in program order) lands one chunk ahead,
+// k stays a copy.
+// CHECK-LABEL: tile.kernel @partial
+// CHECK: tile.alloc {name = "q_landing"}
+// CHECK-NOT: k_landing
+// CHECK: tile.take_rows "q"
+// CHECK: tile.copy_async "k"
+tile.kernel @partial attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %q = tile.alloc {name = "q_smem"} : <shared, 8x16xf32>
+  %k = tile.alloc {name = "k_smem"} : <shared, 8x16xf32>
+  %big = tile.alloc {name = "big"} : <shared, 32x21xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %s = tile.program_id 0
+  %start, %length = tile.sequence %s
+  scf.for %i = %c0 to %c4 step %c1 {
+    %row = arith.muli %i, %c8 : index
+    %qs = tile.stage %q[%c0] : <shared, 8x16xf32> -> <shared, 8x16xf32>
+    %tq = tile.copy_async "q" rows(%start + %row, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x16xf32>
+    %ks = tile.stage %k[%c0] : <shared, 8x16xf32> -> <shared, 8x16xf32>
+    %tk = tile.copy_async "k" rows(%start + %row, %c8) head(%c0) col(%c0) -> %ks : <shared, 8x16xf32>
+    tile.wait %tq
+    tile.wait %tk
     tile.barrier
   }
 }

@@ -5,7 +5,8 @@
 // before its first op. Where the kernel leaves enough shared memory, this
 // pass gives each 16-bit input whose columns are a multiple of 8 a landing
 // buffer (R x C 16-bit values, as R x C/2 fp32 elements) and moves its loads
-// one chunk ahead: chunk 0's rows are issued before the loop; at the top of
+// one chunk ahead (in program order, as many as fit): chunk 0's rows are
+// issued before the loop; at the top of
 // the body, after tile.landed, each copy becomes tile.take_rows (the landed
 // rows converted into the stage, rows past the chunk's zeroed); after the
 // body's waits (a barrier: every thread took its rows) the next chunk's
@@ -89,15 +90,22 @@ struct TilePrefetchInputsPass
       if (t.getSpace() == tile::Space::shared)
         used += bytesOf(t);
     });
+    // In program order, each copy whose landing buffer still fits (the
+    // others stay copies).
+    SmallVector<tile::CopyAsyncOp> landed;
     SmallVector<tile::BufType> landingTypes;
     for (tile::CopyAsyncOp copy : copies) {
       auto d = cast<tile::BufType>(copy.getDst().getType());
       auto t = tile::BufType::get(&getContext(), tile::Space::shared, d.getRows(),
                                   d.getCols() / 2, d.getElementType(), 1);
+      if (used + bytesOf(t) > limit)
+        continue;
       used += bytesOf(t);
+      landed.push_back(copy);
       landingTypes.push_back(t);
     }
-    if (used > limit)
+    copies = landed;
+    if (copies.empty())
       return;
 
     OpBuilder b(loop);
