@@ -426,7 +426,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
       .Case<tile::PrefetchRowsOp>([&](tile::PrefetchRowsOp p) {
         auto l = cast<tile::BufType>(p.getLanding().getType());
         line("prefetch_rows<" + std::to_string(l.getRows()) + ", " +
-             std::to_string(2 * l.getCols()) + ">(blk, " + global(p.getName()) + ", " +
+             std::to_string(tile::landedColumns(l.getCols())) + ">(blk, " + global(p.getName()) + ", " +
              n(p.getLanding()) + ", " + n(p.getStart()) + ", " + n(p.getRow()) + ", " +
              n(p.getHead()) + ", " + n(p.getCol()) + ");");
         return success();

@@ -40,7 +40,7 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   %c0 = arith.constant 0 : index
   %l = tile.alloc {name = "l"} : <shared, 8x8xf32>
   %d = tile.alloc {name = "d"} : <shared, 8x32xf32>
-  // expected-error @+1 {{'tile.take_rows' op a landing buffer of 8 x 8 fp32 elements does not hold 8 rows of 32 16-bit values (columns a multiple of 8)}}
+  // expected-error @+1 {{'tile.take_rows' op a landing buffer of 8 x 8 fp32 elements does not hold 8 rows of 32 16-bit values (one per row, or a multiple of 8)}}
   %t = tile.take_rows "q" rows(%c0 + %c0, %c0) head(%c0) col(%c0) from %l -> %d : <shared, 8x8xf32>, <shared, 8x32xf32>
 }
 
@@ -58,6 +58,6 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
 tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %c0 = arith.constant 0 : index
   %l = tile.alloc {name = "l"} : <shared, 8x3xf32>
-  // expected-error @+1 {{'tile.prefetch_rows' op a landing buffer of 8 x 3 fp32 elements does not hold 8 rows of 6 16-bit values (columns a multiple of 8)}}
+  // expected-error @+1 {{'tile.prefetch_rows' op a landing buffer of 8 x 3 fp32 elements does not hold 8 rows of 6 16-bit values (one per row, or a multiple of 8)}}
   tile.prefetch_rows "q" rows(%c0 + %c0) head(%c0) col(%c0) -> %l : <shared, 8x3xf32>
 }

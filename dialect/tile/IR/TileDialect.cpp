@@ -106,22 +106,23 @@ LogicalResult CopyAsyncOp::verify() {
 }
 
 /// A landing buffer for rows x cols 16-bit values: shared, one stage,
-/// rows x cols/2 fp32 elements.
+/// rows x landingColumnsFor(cols) fp32 elements.
 static LogicalResult verifyLanding(Operation *op, BufType landing, int64_t rows,
                                    int64_t cols) {
   if (landing.getSpace() != Space::shared || landing.getStages() != 1)
     return op->emitOpError("lands rows in a one-stage shared buffer");
-  if (cols % 8 != 0 || landing.getRows() != rows || 2 * landing.getCols() != cols)
+  int64_t need = landingColumnsFor(cols);
+  if (need == 0 || landing.getRows() != rows || landing.getCols() != need)
     return op->emitOpError("a landing buffer of ")
            << landing.getRows() << " x " << landing.getCols()
            << " fp32 elements does not hold " << rows << " rows of " << cols
-           << " 16-bit values (columns a multiple of 8)";
+           << " 16-bit values (one per row, or a multiple of 8)";
   return success();
 }
 
 LogicalResult PrefetchRowsOp::verify() {
   BufType l = bufOf(getLanding());
-  return verifyLanding(*this, l, l.getRows(), 2 * l.getCols());
+  return verifyLanding(*this, l, l.getRows(), landedColumns(l.getCols()));
 }
 
 LogicalResult TakeRowsOp::verify() {

@@ -25,4 +25,18 @@
 #define GET_OP_CLASSES
 #include "dialect/tile/IR/TileOps.h.inc"
 
+namespace mlir::tile {
+/// A landing buffer (tile.prefetch_rows, tile.take_rows) holds rows of C
+/// 16-bit values: C a multiple of 8 as C/2 fp32 elements per row, or one
+/// value per row (C = 1) as the aligned pair of halves it sits in, one fp32
+/// element. The landing buffer's fp32 columns for C (0: C cannot land).
+inline int64_t landingColumnsFor(int64_t cols) {
+  return cols == 1 ? 1 : cols % 8 == 0 ? cols / 2 : 0;
+}
+/// The 16-bit columns a landing buffer of `landingCols` fp32 columns holds.
+inline int64_t landedColumns(int64_t landingCols) {
+  return landingCols == 1 ? 1 : 2 * landingCols;
+}
+} // namespace mlir::tile
+
 #endif

@@ -192,8 +192,10 @@ def Tile_PrefetchRowsOp : Tile_Op<"prefetch_rows"> {
   let description = [{
     Issues the copy of rows `start + row + i` (i < R, the rows of `dst` of
     the matching tile.take_rows) of a 16-bit global tensor, head `head`,
-    columns `col + j` (j < 2 x the landing's columns), into `landing`: a
-    shared buffer of R x C/2 fp32 elements that holds R x C 16-bit values.
+    columns `col + j` (j < C), into `landing`: a shared buffer of R x C/2
+    fp32 elements that holds R x C 16-bit values (C a multiple of 8), or of
+    R x 1 elements for one value per row (C = 1: each element holds the
+    4-byte aligned pair of halves the value sits in).
     Rows past the tensor's end land as zeros; rows past the sequence land
     and are dropped by tile.take_rows. Only tile.landed waits for it. A
     tensor of another dtype lands nothing (tile.take_rows copies it itself).

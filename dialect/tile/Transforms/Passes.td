@@ -74,8 +74,9 @@ def TilePrefetchInputs : Pass<"tile-prefetch-inputs", "::mlir::tile::KernelOp"> 
   let description = [{
     In a kernel with one chunk loop, the copies at the top of its body of
     chunk `iv` (row `iv * R`) into shared stages of C columns (C a multiple
-    of 8), with start, head and column fixed outside the loop, get a
-    landing buffer each (R x C/2 fp32 elements: R x C 16-bit values), in
+    of 8, or 1), with start, head and column fixed outside the loop, get a
+    landing buffer each (R x C/2 fp32 elements: R x C 16-bit values; R x 1
+    for one column), in
     program order while the kernel's shared buffers and the `reserved`
     bytes still fit `limit` with them; the others stay copies. Chunk 0's rows are issued
     (tile.prefetch_rows) before the loop; in the body, tile.landed comes

@@ -3,8 +3,10 @@
 // With one input stage, a chunk loop copies chunk c's inputs at the top of
 // its body and waits for them at once: every chunk pays the loads' latency
 // before its first op. Where the kernel leaves enough shared memory, this
-// pass gives each 16-bit input whose columns are a multiple of 8 a landing
-// buffer (R x C 16-bit values, as R x C/2 fp32 elements) and moves its loads
+// pass gives each 16-bit input whose columns are a multiple of 8 (or one
+// column: a per-token gate) a landing buffer (R x C 16-bit values, as R x
+// C/2 fp32 elements; one column as the aligned pair of halves each value
+// sits in) and moves its loads
 // one chunk ahead (in program order, as many as fit): chunk 0's rows are
 // issued before the loop; at the top of
 // the body, after tile.landed, each copy becomes tile.take_rows (the landed
@@ -76,7 +78,7 @@ struct TilePrefetchInputsPass
       if (!copy)
         continue;
       auto d = cast<tile::BufType>(copy.getDst().getType());
-      if (d.getCols() % 8 != 0 || !isChunkRow(copy.getRow(), iv, d.getRows()) ||
+      if (tile::landingColumnsFor(d.getCols()) == 0 || !isChunkRow(copy.getRow(), iv, d.getRows()) ||
           !outside(copy.getStart()) || !outside(copy.getHead()) || !outside(copy.getCol()))
         continue;
       copies.push_back(copy);
@@ -97,7 +99,7 @@ struct TilePrefetchInputsPass
     for (tile::CopyAsyncOp copy : copies) {
       auto d = cast<tile::BufType>(copy.getDst().getType());
       auto t = tile::BufType::get(&getContext(), tile::Space::shared, d.getRows(),
-                                  d.getCols() / 2, d.getElementType(), 1);
+                                  tile::landingColumnsFor(d.getCols()), d.getElementType(), 1);
       if (used + bytesOf(t) > limit)
         continue;
       used += bytesOf(t);

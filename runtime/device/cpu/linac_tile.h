@@ -386,7 +386,8 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst, int64_t st
 }
 
 /// tile.prefetch_rows: the GPU starts loading rows [start + row, + R) of a
-/// 16-bit tensor into the landing buffer (R x C/2 fp32 elements). Here the
+/// 16-bit tensor into the landing buffer (R x C/2 fp32 elements, or R x 1
+/// for one column). Here the
 /// request is recorded (the inputs do not change during a kernel, so
 /// take_rows copies them then) and the landing buffer is poisoned; a
 /// prefetch into a landing buffer whose earlier rows were not taken is a
@@ -396,10 +397,11 @@ inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int6
                           int64_t row, int64_t head, int64_t col) {
   if (!g)
     return;
-  if (!landing.state || landing.rows != R || 2 * landing.cols != C) {
+  constexpr int64_t landingCols = C == 1 ? 1 : C / 2;
+  if (!landing.state || landing.rows != R || landing.cols != landingCols) {
     blk.L.fail("prefetch_rows of '" + g->name + "' into '" + landing.name +
                "', which is not a shared landing buffer of " + std::to_string(R) + " x " +
-               std::to_string(C / 2));
+               std::to_string(landingCols));
     return;
   }
   if (head < 0 || head >= g->heads || col < 0 || col + C > g->cols) {

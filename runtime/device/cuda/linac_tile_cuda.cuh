@@ -819,45 +819,70 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
 #endif
 }
 
-/// Whether rows of g (head, columns from col) go by 16-byte cp.async into a
-/// landing buffer: 16-bit, and every row's piece 16-byte aligned. Otherwise
+/// Whether rows of g (head, C columns from col) go by cp.async into a
+/// landing buffer: 16-bit, and every row's piece aligned (16 bytes; for one
+/// column, the 4-byte pair of halves the value sits in). Otherwise
 /// prefetch_rows lands nothing and take_rows copies from global memory.
+template <int C>
 __device__ __forceinline__ bool landable(const Global *g, int64_t head, int64_t col) {
-  return g && g->dtype != f32 && g->rowStride % 8 == 0 && (head * g->headStride + col) % 8 == 0 &&
-         aligned16(g->data);
+  if (!g || g->dtype == f32)
+    return false;
+  const unsigned long long address = reinterpret_cast<unsigned long long>(g->data);
+  if (C == 1)
+    return address % 4 == 0;
+  return g->rowStride % 8 == 0 && (head * g->headStride + col) % 8 == 0 && address % 16 == 0;
 }
 
 /// tile.prefetch_rows: cp.async of rows [start + row, + R) of a 16-bit
-/// tensor (C columns from col, head `head`) into the landing buffer (R x C
-/// halves, dense); rows past the tensor's end land as zeros. A tensor that
-/// is not landable lands nothing: take_rows copies it. Inline: an out-of-line call costs the
-/// caller's live registers around it (H200, GDN: 2.3% of the kernel).
+/// tensor (C columns from col, head `head`) into the landing buffer: R x C
+/// halves, dense, for C a multiple of 8; for C = 1, per row the 4-byte
+/// aligned pair of halves holding the value (the half past the tensor's
+/// last element not read). Rows past the tensor's end land as zeros. A
+/// tensor that is not landable lands nothing: take_rows copies it. Inline:
+/// an out-of-line call costs the caller's live registers around it (H200,
+/// GDN: 2.3% of the kernel).
 template <int R, int C>
 __device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const Tile landing,
                                               int64_t start, int64_t row, int64_t head,
                                               int64_t col) {
-  static_assert(C % 8 == 0, "landing rows are 16-byte pieces");
+  static_assert(C == 1 || C % 8 == 0, "landing rows are 16-byte pieces or one value");
   LINAC_CONSUMERS_ONLY;
-  if (!landable(g, head, col))
+  if (!landable<C>(g, head, col))
     return;
-  if (landing.rows != R || 2 * landing.cols != C || head < 0 || head >= g->heads || col < 0 ||
-      col + C > g->cols) {
+  if (landing.rows != R || landing.cols != (C == 1 ? 1 : C / 2) || head < 0 ||
+      head >= g->heads || col < 0 || col + C > g->cols) {
     blk.L.fail();
     return;
   }
 #if __CUDA_ARCH__ >= 800
-  constexpr int per = C / 8, n = R * per;
   const int64_t first = start + row, avail = g->rows - first;
   const int64_t stride = g->rowStride;
-  const char *base = static_cast<const char *>(g->data) + (head * g->headStride + col) * 2;
   char *land = reinterpret_cast<char *>(landing.p);
-  for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
-    const int r = e / per, o = e - r * per;
-    const bool in = r < avail && first + r >= 0;
-    const char *src = in ? base + ((first + r) * stride + 8 * o) * 2 : base;
-    const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(land + (r * C + 8 * o) * 2));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                 ::"r"(dst), "l"(src), "r"(in ? 16 : 0) : "memory");
+  if constexpr (C == 1) {
+    const int64_t last = (g->rows - 1) * stride + (g->heads - 1) * g->headStride + g->cols - 1;
+    const char *data = static_cast<const char *>(g->data);
+    for (int r = static_cast<int>(threadIdx.x); r < R; r += consumer_threads()) {
+      const bool in = r < avail && first + r >= 0;
+      const int64_t e = (first + r) * stride + head * g->headStride + col;
+      const int64_t pair = e & ~static_cast<int64_t>(1);
+      const unsigned bytes = !in ? 0u : pair + 1 <= last ? 4u : 2u;
+      const char *src = in ? data + pair * 2 : data;
+      const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(land + 4 * r));
+      asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n"
+                   ::"r"(dst), "l"(src), "r"(bytes) : "memory");
+    }
+  } else {
+    constexpr int per = C / 8, n = R * per;
+    const char *base = static_cast<const char *>(g->data) + (head * g->headStride + col) * 2;
+    for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
+      const int r = e / per, o = e - r * per;
+      const bool in = r < avail && first + r >= 0;
+      const char *src = in ? base + ((first + r) * stride + 8 * o) * 2 : base;
+      const unsigned dst =
+          static_cast<unsigned>(__cvta_generic_to_shared(land + (r * C + 8 * o) * 2));
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                   ::"r"(dst), "l"(src), "r"(in ? 16 : 0) : "memory");
+    }
   }
   asm volatile("cp.async.commit_group;\n" ::: "memory");
 #endif
@@ -874,36 +899,46 @@ __device__ __forceinline__ void landed(Block &) {
 }
 
 /// tile.take_rows: what copy_async<R, C> of the same operands does, from
-/// the landing buffer (after landed) for a 16-bit tensor; an fp32 one is
+/// the landing buffer (after landed) for a landable tensor; another is
 /// copied from global memory here.
 template <int R, int C>
 __device__ __forceinline__ Token take_rows(Block &blk, const Global *g, const Tile landing,
                                            const Tile dst, int64_t start, int64_t row,
                                            int64_t valid, int64_t head, int64_t col) {
-  if (!landable(g, head, col))
+  if (!landable<C>(g, head, col))
     return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
   const int64_t first = start + row;
-  if (dst.rows != R || dst.cols != C || landing.rows != R || 2 * landing.cols != C ||
-      valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
-      head < 0 || head >= g->heads || col < 0 || col + C > g->cols) {
+  if (dst.rows != R || dst.cols != C || landing.rows != R ||
+      landing.cols != (C == 1 ? 1 : C / 2) || valid < 0 || valid > R ||
+      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
+      col < 0 || col + C > g->cols) {
     blk.L.fail();
     return Token{0, 0, 0};
   }
   if (is_producer())
     return Token{0, 0, 0};
-  constexpr int per = C / 8, n = R * per;
   const CopyMode mode = g->dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
-  const char *land = reinterpret_cast<const char *>(landing.p);
-  for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
-    const int r = e / per, o = e - r * per;
-    uint4 h = *reinterpret_cast<const uint4 *>(land + (r * C + 8 * o) * 2);
-    if (r >= valid)
-      h = make_uint4(0, 0, 0, 0);
-    const float2 a = halves_to_float2(h.x, mode), b = halves_to_float2(h.y, mode),
-                 c = halves_to_float2(h.z, mode), d = halves_to_float2(h.w, mode);
-    float4 *to = reinterpret_cast<float4 *>(&dst.at(r, 8 * o));
-    to[0] = make_float4(a.x, a.y, b.x, b.y);
-    to[1] = make_float4(c.x, c.y, d.x, d.y);
+  if constexpr (C == 1) {
+    const unsigned *land = reinterpret_cast<const unsigned *>(landing.p);
+    for (int r = static_cast<int>(threadIdx.x); r < R; r += consumer_threads()) {
+      const int64_t e = (first + r) * g->rowStride + head * g->headStride + col;
+      const float2 pair = halves_to_float2(land[r], mode);
+      dst.at(r, 0) = r < valid ? ((e & 1) ? pair.y : pair.x) : 0.0f;
+    }
+  } else {
+    constexpr int per = C / 8, n = R * per;
+    const char *land = reinterpret_cast<const char *>(landing.p);
+    for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
+      const int r = e / per, o = e - r * per;
+      uint4 h = *reinterpret_cast<const uint4 *>(land + (r * C + 8 * o) * 2);
+      if (r >= valid)
+        h = make_uint4(0, 0, 0, 0);
+      const float2 a = halves_to_float2(h.x, mode), b = halves_to_float2(h.y, mode),
+                   c = halves_to_float2(h.z, mode), d = halves_to_float2(h.w, mode);
+      float4 *to = reinterpret_cast<float4 *>(&dst.at(r, 8 * o));
+      to[0] = make_float4(a.x, a.y, b.x, b.y);
+      to[1] = make_float4(c.x, c.y, d.x, d.y);
+    }
   }
   return Token{0, 0, 0};
 }
