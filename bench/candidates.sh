@@ -32,6 +32,17 @@ for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
       --dtype bf16 --gates $g --check 2>&1 | tail -1 | tee -a $log
   done
 done
+# Races and out-of-bounds accesses of the landing buffers (a small GDN
+# varlen batch with empty and one-token sequences, and KDA, whose beta lands).
+for ex in gdn kda; do
+  for tool in racecheck memcheck; do
+    printf "%-17s prefetch=on %-9s " $ex $tool | tee -a $log
+    compute-sanitizer --tool $tool --error-exitcode 3 $L run examples/$ex.lin --target sm_90a \
+      --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --config chunk=64,sub=64,prefetch=on \
+      --seqlens 1,0,99,100 --initial-state --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
+    echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+  done
+done
 for c in linear_attention retnet simple_gla deltanet gdn gla; do
   bench/variant.sh ${c}_8x4096x16 prefetch --config prefetch=on
 done

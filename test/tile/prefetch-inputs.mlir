@@ -95,7 +95,8 @@ tile.kernel @nofit attributes {grid = ["seq", "head"], kind = "state", warps = 4
 // -----
 
 // A copy of another row than the loop's chunk (the next chunk's, as with
-// two stages) and a block with a producer warp (5 warps) keep their copies.
+// two stages), a loop that does not start at chunk 0, and a block with a
+// producer warp (5 warps) keep their copies.
 // CHECK-LABEL: tile.kernel @ahead
 // CHECK-NOT: landing
 // CHECK: tile.copy_async "q"
@@ -110,6 +111,27 @@ tile.kernel @ahead attributes {grid = ["seq", "head"], kind = "state", warps = 4
   scf.for %i = %c0 to %c4 step %c1 {
     %next = arith.addi %i, %c1 : index
     %row = arith.muli %next, %c8 : index
+    %qs = tile.stage %q[%c0] : <shared, 8x16xf32> -> <shared, 8x16xf32>
+    %tq = tile.copy_async "q" rows(%start + %row, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x16xf32>
+    tile.wait %tq
+    tile.barrier
+  }
+}
+
+// -----
+
+// CHECK-LABEL: tile.kernel @from1
+// CHECK-NOT: landing
+tile.kernel @from1 attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %q = tile.alloc {name = "q_smem"} : <shared, 8x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %s = tile.program_id 0
+  %start, %length = tile.sequence %s
+  scf.for %i = %c1 to %c4 step %c1 {
+    %row = arith.muli %i, %c8 : index
     %qs = tile.stage %q[%c0] : <shared, 8x16xf32> -> <shared, 8x16xf32>
     %tq = tile.copy_async "q" rows(%start + %row, %c8) head(%c0) col(%c0) -> %qs : <shared, 8x16xf32>
     tile.wait %tq

@@ -69,6 +69,13 @@ struct TilePrefetchInputsPass
     if (loops.size() != 1 || kernel.getWarps() % 4 != 0)
       return;
     scf::ForOp loop = loops.front();
+    // Chunks 0, 1, 2, ... (chunk 0's rows are issued before the loop).
+    auto isConstant = [](Value v, int64_t k) {
+      auto c = v.getDefiningOp<arith::ConstantIndexOp>();
+      return c && c.value() == k;
+    };
+    if (!isConstant(loop.getLowerBound(), 0) || !isConstant(loop.getStep(), 1))
+      return;
     Block *body = loop.getBody();
     Value iv = loop.getInductionVar();
     auto outside = [&](Value v) { return loop.isDefinedOutsideOfLoop(v); };
