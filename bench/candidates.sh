@@ -32,6 +32,15 @@ for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
       --dtype bf16 --gates $g --check 2>&1 | tail -1 | tee -a $log
   done
 done
+# An odd number of heads (the one-column gates' last value is the first
+# half of its pair: the 2-byte read) with the last sequence ending at the
+# tensor's end, and fp32 inputs (nothing lands: take_rows copies them).
+for d in bf16 f32; do
+  printf "%-17s prefetch=on H=HV=3 %-5s " gdn $d | tee -a $log
+  $L run examples/gdn.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
+    --config chunk=64,sub=64,prefetch=on --seqlens 101,200 --initial-state --dtype $d --check \
+    2>&1 | tail -1 | tee -a $log
+done
 # Races and out-of-bounds accesses of the landing buffers (a small GDN
 # varlen batch with empty and one-token sequences, and KDA, whose beta lands).
 for ex in gdn kda; do

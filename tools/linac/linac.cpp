@@ -765,7 +765,7 @@ int runCommand(int argc, char **argv) {
   } else if (err.empty() && target != "reference") {
     // Test-only corruptions: of the chunked lowering, or of the kernel's
     // synchronisation (no-wait, no-barrier, prefetch-no-landed,
-    // prefetch-wrong-rows).
+    // prefetch-wrong-rows, prefetch-before-wait).
     bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier" ||
                    corrupt.rfind("prefetch-", 0) == 0;
     if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config,

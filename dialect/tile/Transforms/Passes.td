@@ -91,8 +91,9 @@ def TilePrefetchInputs : Pass<"tile-prefetch-inputs", "::mlir::tile::KernelOp"> 
     Option<"reserved", "reserved", "int64_t", "0",
            "bytes of it the tile library reserves">,
     Option<"corrupt", "corrupt", "std::string", "\"\"",
-           "test only: prefetch-no-landed (no tile.landed) or prefetch-wrong-rows "
-           "(the next prefetch two chunks ahead), for the cpu target's checks to catch">,
+           "test only: prefetch-no-landed (no tile.landed), prefetch-wrong-rows "
+           "(the next prefetch two chunks ahead) or prefetch-before-wait (the next "
+           "prefetch before the waits' barrier), for the cpu target's checks to catch">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }

@@ -57,7 +57,8 @@ struct TilePrefetchInputsPass
 
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
-    if (!corrupt.empty() && corrupt != "prefetch-no-landed" && corrupt != "prefetch-wrong-rows") {
+    if (!corrupt.empty() && corrupt != "prefetch-no-landed" && corrupt != "prefetch-wrong-rows" &&
+        corrupt != "prefetch-before-wait") {
       kernel.emitError("tile-prefetch-inputs: unknown corrupt='") << corrupt << "'";
       return signalPassFailure();
     }
@@ -134,24 +135,32 @@ struct TilePrefetchInputsPass
     if (corrupt != "prefetch-no-landed")
       tile::LandedOp::create(b, loc);
     Operation *lastWait = nullptr;
+    tile::TakeRowsOp lastTake;
     for (auto [copy, landing] : llvm::zip(copies, landings)) {
       b.setInsertionPoint(copy);
       auto take = tile::TakeRowsOp::create(b, 
           copy.getLoc(), tile::TokenType::get(&getContext()), copy.getNameAttr(), landing,
           copy.getDst(), copy.getStart(), copy.getRow(), copy.getValid(), copy.getHead(),
           copy.getCol());
-      for (Operation *user : copy.getToken().getUsers())
+      for (Operation *user : copy.getToken().getUsers()) {
+        if (user->getBlock() != body) {
+          kernel.emitError("tile-prefetch-inputs: a copy's token is waited outside the loop body");
+          return signalPassFailure();
+        }
         if (!lastWait || lastWait->isBeforeInBlock(user))
           lastWait = user;
+      }
       copy.getToken().replaceAllUsesWith(take.getToken());
+      lastTake = take;
     }
     // The next chunk's rows after the last wait (the barrier after which
     // every thread has taken its rows out of the landing buffers).
-    if (!lastWait || lastWait->getBlock() != body) {
+    if (!lastWait) {
       kernel.emitError("tile-prefetch-inputs: a copy's token is not waited in the loop body");
       return signalPassFailure();
     }
-    b.setInsertionPointAfter(lastWait);
+    b.setInsertionPointAfter(corrupt == "prefetch-before-wait" ? lastTake.getOperation()
+                                                                : lastWait);
     for (auto [copy, landing] : llvm::zip(copies, landings)) {
       auto d = cast<tile::BufType>(copy.getDst().getType());
       int64_t ahead = corrupt == "prefetch-wrong-rows" ? 2 * d.getRows() : d.getRows();

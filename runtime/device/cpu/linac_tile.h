@@ -165,6 +165,7 @@ public:
     const float *landing;
     int64_t first, head, col;
     bool landed, taken;
+    bool readSinceBarrier; // taken since the last barrier (a wait is one)
   };
   std::vector<Prefetch> prefetches;
 
@@ -212,6 +213,8 @@ inline void barrier(Block &blk) {
   for (auto &b : blk.buffers)
     for (StageState &s : b->states)
       s.readSinceBarrier = false;
+  for (auto &p : blk.prefetches)
+    p.readSinceBarrier = false;
 }
 
 inline bool startCopy(const Block &blk, const Tile &dst) {
@@ -245,6 +248,10 @@ inline void wait(Block &blk, Token &t) {
   t.copy.reset();
   if (t.state)
     t.state->pending = false;
+  // On the GPU every wait ends in a barrier of the consumers: the landing
+  // buffers taken before it may receive the next prefetch.
+  for (auto &p : blk.prefetches)
+    p.readSinceBarrier = false;
 }
 
 // --- sequences and indices ------------------------------------------------
@@ -417,19 +424,26 @@ inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int6
                    "' before its earlier rows were taken");
         return;
       }
-      p = {landing.p, start + row, head, col, false, false};
+      if (p.readSinceBarrier) {
+        blk.L.fail("hazard: prefetch into '" + landing.name +
+                   "' while its rows are being taken (no barrier since the take)");
+        return;
+      }
+      p = {landing.p, start + row, head, col, false, false, false};
       return;
     }
   for (int64_t i = 0; i < landing.rows; ++i)
     for (int64_t j = 0; j < landing.cols; ++j)
       landing.at(i, j) = std::numeric_limits<float>::quiet_NaN();
-  blk.prefetches.push_back({landing.p, start + row, head, col, false, false});
+  blk.prefetches.push_back({landing.p, start + row, head, col, false, false, false});
 }
 
 /// tile.landed: every prefetch issued so far has landed.
 inline void landed(Block &blk) {
-  for (auto &p : blk.prefetches)
+  for (auto &p : blk.prefetches) {
     p.landed = true;
+    p.readSinceBarrier = false; // a barrier too
+  }
 }
 
 /// tile.take_rows: copy_async of the same operands, allowed only where a
@@ -453,6 +467,7 @@ inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const T
       return Token();
     }
     p.taken = true;
+    p.readSinceBarrier = true;
     return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
   }
   blk.L.fail("hazard: take_rows of '" + g->name + "' from '" + landing.name +

@@ -825,7 +825,10 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
 /// prefetch_rows lands nothing and take_rows copies from global memory.
 template <int C>
 __device__ __forceinline__ bool landable(const Global *g, int64_t head, int64_t col) {
-  if (!g || g->dtype == f32)
+#if __CUDA_ARCH__ < 800
+  return false; // no cp.async: every input is copied by take_rows
+#endif
+  if (!g || (g->dtype != bf16 && g->dtype != f16))
     return false;
   const unsigned long long address = reinterpret_cast<unsigned long long>(g->data);
   if (C == 1)
@@ -885,6 +888,9 @@ __device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const
     }
   }
   asm volatile("cp.async.commit_group;\n" ::: "memory");
+  // Counted with the copies' groups (every consumer takes this path), so a
+  // later copy's wait_group leaves this prefetch in flight.
+  ++blk.groupsCommitted;
 #endif
 }
 
