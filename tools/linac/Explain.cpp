@@ -9,6 +9,8 @@
 #include "llvm/Support/Format.h"
 
 #include <map>
+#include <string>
+#include <vector>
 
 using namespace mlir;
 
@@ -98,6 +100,9 @@ static int64_t blockWideSteps(Operation *root) {
         isa<tile::KernelOp, tile::ProgramIdOp, tile::SequenceOp, tile::QkHeadOp,
             tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
             tile::StageOp, tile::ViewOp>(op))
+      return;
+    // A prefetch only issues loads that nothing waits for until tile.landed.
+    if (isa<tile::PrefetchRowsOp>(op))
       return;
     if (auto run = op->getAttrOfType<IntegerAttr>("fuse")) {
       if (run.getInt() == lastRun)
@@ -217,6 +222,23 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (stageTileBytes)
       os << "; " << llvm::format("%.1f", stageTileBytes / 1024.0)
          << " KiB of register tiles in input stages the chunk has read";
+    // Inputs loaded one chunk ahead (tile-prefetch-inputs), in the order
+    // they land, and their landing buffers' bytes.
+    std::vector<std::string> ahead;
+    int64_t landingBytes = 0;
+    kernel.walk([&](tile::PrefetchRowsOp p) {
+      if (p->getParentOfType<scf::ForOp>())
+        return; // the loop's own prefetch of the next chunk
+      auto t = cast<tile::BufType>(p.getLanding().getType());
+      ahead.push_back(p.getName().str());
+      landingBytes += t.getRows() * t.getCols() * 4;
+    });
+    if (!ahead.empty()) {
+      os << "\n    inputs one chunk ahead (landing buffers, " << llvm::format("%.1f", landingBytes / 1024.0)
+         << " KiB of the shared memory):";
+      for (const std::string &name : ahead)
+        os << " " << name;
+    }
     if (mmaOnly[0] + mmaOnly[1] + mmaOnly[2]) {
       os << "\n    tiles read only by 16-bit matmuls (bf16 storage would halve them):";
       const char *where[3] = {" shared memory", " registers", " scratch"};
@@ -228,7 +250,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
         }
     }
     os << "\n    ops:";
-    for (const char *name : {"copy_async", "copy_tile_async", "wait", "mma",
+    for (const char *name : {"copy_async", "take_rows", "copy_tile_async", "wait", "mma",
                              "gram_diag", "tri_inv", "store_rows", "store_tile",
                              "barrier"})
       if (counts.count(name))
