@@ -61,3 +61,6 @@ bench/variant.sh gdn_varlen_16_seqs prefetch --config prefetch=on
 bench/variant.sh gdn_8x4096x16 prefetch160 --config prefetch=on,frag=160
 bench/variant.sh gdn_8x4096x16 prefetch128 --config prefetch=on,frag=128
 bench/run.sh --cases '8x4096|gdn varlen' --fla-cases '' --reps 7
+# Where GDN's chunk loop spends its cycles with the inputs a chunk ahead
+# (its prototype did not gain: docs/performance.md says what would tell).
+CONFIGS='prefetch=on' bench/op-profile.sh 'gdn 8x4096' > $OUT/op-profile-prefetch.txt 2>&1
