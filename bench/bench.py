@@ -303,6 +303,12 @@ def fla_on_linac_inputs(lc, variant):
     return o, ht
 
 
+def rel_max_diff(mine, theirs):
+    """max |mine - theirs| / max |theirs| (a float)."""
+    theirs = theirs.float()
+    return ((mine.float() - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
+
+
 def compare_with_fla(lc, variant):
     """'max |linac - FLA| / max |FLA|' of o and of the final state, on the
     same inputs, or a reason why not."""
@@ -312,10 +318,7 @@ def compare_with_fla(lc, variant):
             return "no FLA kernel with these semantics"
         lc()
         torch.cuda.synchronize()
-        def rel(mine, theirs):
-            theirs = theirs.float()
-            return ((mine.float() - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
-        return f"o {rel(lc.o, ref[0]):.1e}, ht {rel(lc.ht, ref[1]):.1e}"
+        return f"o {rel_max_diff(lc.o, ref[0]):.1e}, ht {rel_max_diff(lc.ht, ref[1]):.1e}"
     except Exception as e:
         return f"compare failed ({type(e).__name__}: {str(e)[:60]})"
 
@@ -331,10 +334,8 @@ def compare_with_default(lc, default):
         default()
         lc()
         torch.cuda.synchronize()
-        def rel(mine, theirs):
-            theirs = theirs.float()
-            return ((mine.float() - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
-        return f"vs default: o {rel(lc.o, default.o):.1e}, ht {rel(lc.ht, default.ht):.1e}"
+        return (f"vs default: o {rel_max_diff(lc.o, default.o):.1e}, "
+                f"ht {rel_max_diff(lc.ht, default.ht):.1e}")
     except Exception as e:
         return f"vs default: compare failed ({type(e).__name__}: {str(e)[:60]})"
 
