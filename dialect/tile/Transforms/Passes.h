@@ -31,6 +31,10 @@ void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation 
 /// buffer's space).
 void moveToShared(mlir::Value buffer);
 
+/// Bytes of a buffer in its space: fp32 elements, 16-byte aligned (as the
+/// emitter lays buffers out). The shared-memory passes count with it.
+int64_t bufferSpaceBytes(mlir::tile::BufType t);
+
 /// Whether `user` runs once per chunk: inside a loop, or anywhere in a
 /// chunk-parallel kernel (one block per chunk, no loop). Placement passes
 /// weigh tiles by such uses.

@@ -32,12 +32,6 @@ using namespace mlir;
 
 namespace {
 
-/// Bytes of a buffer in its space, 16-byte aligned (as the emitter lays
-/// buffers out).
-int64_t bytesOf(tile::BufType t) {
-  return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
-}
-
 /// Whether `v` is `iv * rows` (the row of chunk iv of `rows` tokens).
 bool isChunkRow(Value v, Value iv, int64_t rows) {
   auto mul = v.getDefiningOp<arith::MulIOp>();
@@ -86,8 +80,9 @@ struct TilePrefetchInputsPass
       if (!copy)
         continue;
       auto d = cast<tile::BufType>(copy.getDst().getType());
-      if (tile::landingColumnsFor(d.getCols()) == 0 || !isChunkRow(copy.getRow(), iv, d.getRows()) ||
-          !outside(copy.getStart()) || !outside(copy.getHead()) || !outside(copy.getCol()))
+      if (tile::landingColumnsFor(d.getCols()) == 0 ||
+          !isChunkRow(copy.getRow(), iv, d.getRows()) || !outside(copy.getStart()) ||
+          !outside(copy.getHead()) || !outside(copy.getCol()))
         continue;
       copies.push_back(copy);
     }
@@ -98,7 +93,7 @@ struct TilePrefetchInputsPass
     kernel.walk([&](tile::AllocOp alloc) {
       auto t = cast<tile::BufType>(alloc.getType());
       if (t.getSpace() == tile::Space::shared)
-        used += bytesOf(t);
+        used += linac::bufferSpaceBytes(t);
     });
     // In program order, each copy whose landing buffer still fits (the
     // others stay copies).
@@ -108,9 +103,9 @@ struct TilePrefetchInputsPass
       auto d = cast<tile::BufType>(copy.getDst().getType());
       auto t = tile::BufType::get(&getContext(), tile::Space::shared, d.getRows(),
                                   tile::landingColumnsFor(d.getCols()), d.getElementType(), 1);
-      if (used + bytesOf(t) > limit)
+      if (used + linac::bufferSpaceBytes(t) > limit)
         continue;
-      used += bytesOf(t);
+      used += linac::bufferSpaceBytes(t);
       landed.push_back(copy);
       landingTypes.push_back(t);
     }
@@ -128,7 +123,7 @@ struct TilePrefetchInputsPass
       landings.push_back(alloc.getResult());
       // Chunk 0's rows, before the loop.
       tile::PrefetchRowsOp::create(b, loc, copy.getNameAttr(), alloc.getResult(),
-                                     copy.getStart(), zero, copy.getHead(), copy.getCol());
+                                   copy.getStart(), zero, copy.getHead(), copy.getCol());
     }
     // The body: every landed, then each copy taken from its landing buffer.
     b.setInsertionPoint(copies.front());
@@ -138,8 +133,8 @@ struct TilePrefetchInputsPass
     tile::TakeRowsOp lastTake;
     for (auto [copy, landing] : llvm::zip(copies, landings)) {
       b.setInsertionPoint(copy);
-      auto take = tile::TakeRowsOp::create(b, 
-          copy.getLoc(), tile::TokenType::get(&getContext()), copy.getNameAttr(), landing,
+      auto take = tile::TakeRowsOp::create(
+          b, copy.getLoc(), tile::TokenType::get(&getContext()), copy.getNameAttr(), landing,
           copy.getDst(), copy.getStart(), copy.getRow(), copy.getValid(), copy.getHead(),
           copy.getCol());
       for (Operation *user : copy.getToken().getUsers()) {
@@ -167,7 +162,7 @@ struct TilePrefetchInputsPass
       Value rows = arith::ConstantIndexOp::create(b, loc, ahead);
       Value next = arith::AddIOp::create(b, loc, copy.getRow(), rows);
       tile::PrefetchRowsOp::create(b, loc, copy.getNameAttr(), landing, copy.getStart(), next,
-                                     copy.getHead(), copy.getCol());
+                                   copy.getHead(), copy.getCol());
     }
     for (tile::CopyAsyncOp copy : copies)
       copy.erase();

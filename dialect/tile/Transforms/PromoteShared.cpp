@@ -45,13 +45,11 @@ void linac::moveToShared(Value buffer) {
       moveToShared(view.getResult());
 }
 
-namespace {
-
-/// Bytes of a buffer in its space: fp32 elements, 16-byte aligned (as the
-/// emitter lays buffers out).
-int64_t bytesOf(tile::BufType t) {
+int64_t linac::bufferSpaceBytes(tile::BufType t) {
   return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
 }
+
+namespace {
 
 struct Candidate {
   tile::AllocOp alloc;
@@ -70,12 +68,12 @@ struct TilePromoteSharedPass
     kernel.walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
       if (type.getSpace() == tile::Space::shared) {
-        used += bytesOf(type);
+        used += linac::bufferSpaceBytes(type);
         return;
       }
       if (alloc->hasAttr("fragment")) // in registers already (tile-place-fragments)
         return;
-      Candidate c{alloc, bytesOf(type), 0};
+      Candidate c{alloc, linac::bufferSpaceBytes(type), 0};
       SmallVector<Operation *> real, derived;
       linac::collectTileUsers(alloc.getResult(), real, derived);
       for (Operation *user : real)
