@@ -209,12 +209,18 @@ inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
   return true;
 }
 
+/// A barrier of the consumers (tile.barrier, every wait, tile.landed on the
+/// GPU): landing buffers taken before it may receive the next prefetch.
+inline void release_landings(Block &blk) {
+  for (auto &p : blk.prefetches)
+    p.readSinceBarrier = false;
+}
+
 inline void barrier(Block &blk) {
   for (auto &b : blk.buffers)
     for (StageState &s : b->states)
       s.readSinceBarrier = false;
-  for (auto &p : blk.prefetches)
-    p.readSinceBarrier = false;
+  release_landings(blk);
 }
 
 inline bool startCopy(const Block &blk, const Tile &dst) {
@@ -248,10 +254,7 @@ inline void wait(Block &blk, Token &t) {
   t.copy.reset();
   if (t.state)
     t.state->pending = false;
-  // On the GPU every wait ends in a barrier of the consumers: the landing
-  // buffers taken before it may receive the next prefetch.
-  for (auto &p : blk.prefetches)
-    p.readSinceBarrier = false;
+  release_landings(blk); // on the GPU every wait ends in a barrier
 }
 
 // --- sequences and indices ------------------------------------------------
@@ -394,11 +397,10 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst, int64_t st
 
 /// tile.prefetch_rows: the GPU starts loading rows [start + row, + R) of a
 /// 16-bit tensor into the landing buffer (R x C/2 fp32 elements, or R x 1
-/// for one column). Here the
-/// request is recorded (the inputs do not change during a kernel, so
-/// take_rows copies them then) and the landing buffer is poisoned; a
-/// prefetch into a landing buffer whose earlier rows were not taken is a
-/// hazard.
+/// for one column). Here the request is recorded (the inputs do not change
+/// during a kernel, so take_rows copies them then) and the landing buffer
+/// is poisoned; a prefetch into a landing buffer whose earlier rows were not
+/// taken, or with no barrier since they were, is a hazard.
 template <int R, int C>
 inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int64_t start,
                           int64_t row, int64_t head, int64_t col) {
@@ -440,10 +442,9 @@ inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int6
 
 /// tile.landed: every prefetch issued so far has landed.
 inline void landed(Block &blk) {
-  for (auto &p : blk.prefetches) {
+  for (auto &p : blk.prefetches)
     p.landed = true;
-    p.readSinceBarrier = false; // a barrier too
-  }
+  release_landings(blk); // a barrier too
 }
 
 /// tile.take_rows: copy_async of the same operands, allowed only where a
@@ -456,16 +457,15 @@ inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const T
   for (auto &p : blk.prefetches) {
     if (p.landing != landing.p)
       continue;
-    std::string where = "take_rows of '" + g->name + "' rows from " +
-                        std::to_string(start + row) + " from '" + landing.name + "': ";
-    if (p.taken || p.first != start + row || p.head != head || p.col != col) {
-      blk.L.fail("hazard: " + where + "no prefetch of these rows is waiting there");
+    auto hazard = [&](const char *what) {
+      blk.L.fail("hazard: take_rows of '" + g->name + "' rows from " +
+                 std::to_string(start + row) + " from '" + landing.name + "': " + what);
       return Token();
-    }
-    if (!p.landed) {
-      blk.L.fail("hazard: " + where + "the prefetch was not waited for (tile.landed)");
-      return Token();
-    }
+    };
+    if (p.taken || p.first != start + row || p.head != head || p.col != col)
+      return hazard("no prefetch of these rows is waiting there");
+    if (!p.landed)
+      return hazard("the prefetch was not waited for (tile.landed)");
     p.taken = true;
     p.readSinceBarrier = true;
     return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);

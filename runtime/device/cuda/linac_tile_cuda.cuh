@@ -819,6 +819,11 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
 #endif
 }
 
+/// The fp32 columns of a landing buffer for C 16-bit columns: C/2, or one
+/// (the pair of halves holding the value) for C = 1 (mirrors the tile
+/// dialect's landingColumnsFor).
+LINAC_HOST_DEVICE constexpr int landing_cols(int C) { return C == 1 ? 1 : C / 2; }
+
 /// Whether rows of g (head, C columns from col) go by cp.async into a
 /// landing buffer: 16-bit, and every row's piece aligned (16 bytes; for one
 /// column, the 4-byte pair of halves the value sits in). Otherwise
@@ -852,7 +857,7 @@ __device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const
   LINAC_CONSUMERS_ONLY;
   if (!landable<C>(g, head, col))
     return;
-  if (landing.rows != R || landing.cols != (C == 1 ? 1 : C / 2) || head < 0 ||
+  if (landing.rows != R || landing.cols != landing_cols(C) || head < 0 ||
       head >= g->heads || col < 0 || col + C > g->cols) {
     blk.L.fail();
     return;
@@ -915,7 +920,7 @@ __device__ __forceinline__ Token take_rows(Block &blk, const Global *g, const Ti
     return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
   const int64_t first = start + row;
   if (dst.rows != R || dst.cols != C || landing.rows != R ||
-      landing.cols != (C == 1 ? 1 : C / 2) || valid < 0 || valid > R ||
+      landing.cols != landing_cols(C) || valid < 0 || valid > R ||
       (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
       col < 0 || col + C > g->cols) {
     blk.L.fail();
