@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Candidates built and checked on the cpu target, not yet run on a GPU in
-# their compiled form, in one device call (about 6 minutes on a fresh H200
-# machine), carrying .carry (.carry/bin/linac from
-# scripts/gpu-check/build-static-linac.sh):
+# Candidates, checked against float64 on the GPU and timed beside the
+# defaults in one device call (about 6 minutes on a fresh H200 machine),
+# carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
-# 1. prefetch=on (tile-prefetch-inputs): q, k, v one chunk ahead through
-#    landing buffers. Its source-rewrite prototype (bench/prefetch_landing.py)
-#    was bit-identical to the defaults and took linear attention 0.742 ->
-#    0.560 ms, RetNet 0.949 -> 0.779, simple GLA 0.999 -> 0.876, DeltaNet
-#    -3%, GDN +2.4% (H200, 2026-12-04; bench/results/bench-h200.md). First
-#    every example with it against float64 on the GPU (`linac run --target
-#    sm_90a --check`, ragged varlen batch, initial state, strong gates), then
-#    each case with it beside its default (bench/variant.sh; the last column
-#    compares outputs on the same inputs), calls interleaved (bench/run.sh).
+# 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
+#    landing buffers, the sm_90a default for linear attention, RetNet and
+#    simple GLA since session 7 (H200: 6-11% faster; GDN +2%, DeltaNet +7%;
+#    bench/results/bench-h200.md). First every example with it against
+#    float64 (`linac run --target sm_90a --check`, ragged varlen batch,
+#    initial state, strong gates) and compute-sanitizer, then each case with
+#    it (or, where it is the default, without it) beside its default
+#    (bench/variant.sh; the last column compares outputs on the same inputs),
+#    calls interleaved (bench/run.sh).
+# 2. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
+#    (32-44% slower than cp.async in session 7), to recheck on another GPU.
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
 # Output: $OUT/candidates.txt, $OUT/bench.md.
+# FLA_CASES=REGEX (with PYTHONPATH=$PWD/.fla/pkg) times FLA beside them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp}
@@ -52,15 +54,23 @@ for ex in gdn kda; do
     echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
   done
 done
-for c in linear_attention retnet simple_gla deltanet gdn gla; do
+K=${KERNELS:-/tmp/linac-bench/kernels}
+for c in deltanet gdn gla; do
   bench/variant.sh ${c}_8x4096x16 prefetch --config prefetch=on
 done
 bench/variant.sh gdn_varlen_16_seqs prefetch --config prefetch=on
-# GDN's kernel is at 255 registers, and the inlined prefetch spilled more
-# there (312 -> 416 bytes): with fewer registers for fragments it may pay.
-bench/variant.sh gdn_8x4096x16 prefetch160 --config prefetch=on,frag=160
-bench/variant.sh gdn_8x4096x16 prefetch128 --config prefetch=on,frag=128
-bench/run.sh --cases '8x4096|gdn varlen' --fla-cases '' --reps 7
+for c in linear_attention retnet simple_gla; do
+  bench/variant.sh ${c}_8x4096x16 nopf --config prefetch=off
+  bench/variant.sh ${c}_8x4096x16 bulk --define LINAC_BULK_LANDING=1
+done
+# The source-rewrite prototype of the loads one chunk ahead, on the kernel
+# without them, with its helpers inlined: still faster than the compiled
+# form in session 7 (linear attention 0.558 against 0.655 ms).
+bench/variant.sh linear_attention_8x4096x16 proto --config prefetch=off
+python3 bench/prefetch_landing.py $K/linear_attention_8x4096x16@proto.cu $K/linear_attention_8x4096x16@proto.cu
+sed -i 's/__device__ __noinline__ \(void\|Token\)/__device__ __forceinline__ \1/' $K/linear_attention_8x4096x16@proto.cu
+# FLA_CASES='8x4096' times FLA in the same run (PYTHONPATH with FLA, .fla carried).
+bench/run.sh --cases '8x4096|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
 # Where GDN's chunk loop spends its cycles with the inputs a chunk ahead
 # (its prototype did not gain: docs/performance.md says what would tell).
 CONFIGS='prefetch=on' bench/op-profile.sh 'gdn 8x4096' > $OUT/op-profile-prefetch.txt 2>&1

@@ -242,6 +242,14 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
       c.vTile = V >= 128 ? 64 : 32;
     }
   }
+  // The inputs one chunk ahead where the chunk's work is a few matmuls
+  // (H200, 8x4096x16, one run: linear attention 0.739 -> 0.655 ms, RetNet
+  // 0.958 -> 0.888, simple GLA 1.000 -> 0.942; with an erase term the
+  // landing buffers' registers and spills cost more than the loads: GDN
+  // 2.283 -> 2.336, DeltaNet 1.797 -> 1.921; bench/results/bench-h200.md).
+  if (target == ChooserTarget::sm90a && traits.plainUpdate && c.split == KernelConfig::Split::Head &&
+      c.wu == KernelConfig::WU::Fused && c.stages == 1 && !c.warpRoles)
+    c.prefetch = true;
   return c;
 }
 

@@ -71,10 +71,10 @@ struct KernelConfig {
   bool aliasStages = true;
   /// With one input stage and no warp roles: the chunk loop's 16-bit
   /// inputs load one chunk ahead into landing buffers where shared memory
-  /// is left for them (tile-prefetch-inputs). Off by default: measured as a
-  /// source rewrite of the emitted kernels only (bench/prefetch_landing.py;
-  /// H200: linear attention, RetNet, simple GLA 12-25% faster, GDN 2-5%
-  /// slower; bench/results/bench-h200.md).
+  /// is left for them (tile-prefetch-inputs). The sm_90a chooser takes it
+  /// for a plain update (VariantTraits::plainUpdate) with the head split
+  /// (H200: linear attention, RetNet, simple GLA 6-11% faster; GDN,
+  /// DeltaNet 2-7% slower; bench/results/bench-h200.md).
   bool prefetch = false;
 
   std::string str() const;
@@ -118,6 +118,10 @@ struct VariantTraits {
   /// per-channel decay, whose fragments the register budget must leave room
   /// for.
   bool channelDecay = false;
+  /// Neither an erase term nor a per-channel decay (linear attention,
+  /// RetNet, simple GLA): the chunk is a few matmuls, so loading the next
+  /// chunk's inputs under them pays (config prefetch).
+  bool plainUpdate = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -133,7 +137,8 @@ struct VariantTraits {
 /// FLA's kernels use), f32 on the cpu target; GPU blocks have 8 consumer
 /// warps, one input stage and promote hot register tiles to shared memory,
 /// and keep tiles in registers per defaultFragmentBudget (fewer for a
-/// per-channel decay).
+/// per-channel decay). On sm_90a a plain update with the head split loads
+/// its inputs one chunk ahead (prefetch).
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},

@@ -134,3 +134,24 @@ TEST(KernelConfig, AliasStagesIsOnUnlessSaidOff) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, PrefetchForAPlainUpdateOnSm90aWithTheHeadSplit) {
+  linac::VariantTraits plain;
+  plain.plainUpdate = true;
+  EXPECT_TRUE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a).prefetch);
+  // Not for a delta rule or a per-channel decay, not elsewhere, not with the
+  // sequence split (few heads).
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, ChooserTarget::sm90a).prefetch);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm80).prefetch);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::cpu).prefetch);
+  KernelConfig few = chooseKernelConfig(1, 16, 8192, 128, 128, plain, ChooserTarget::sm90a);
+  EXPECT_EQ(few.split, KernelConfig::Split::Sequence);
+  EXPECT_FALSE(few.prefetch);
+  EXPECT_EQ(linac::validateKernelConfig(
+                chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a), 128, 128),
+            "");
+}
+
+} // namespace

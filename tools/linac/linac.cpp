@@ -198,6 +198,7 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
   traits.channelDeltaRule =
       cls.decay == lin::DecayKind::channel && cls.erase == lin::EraseKind::delta;
   traits.channelDecay = cls.decay == lin::DecayKind::channel;
+  traits.plainUpdate = cls.erase == lin::EraseKind::none && !traits.channelDecay;
   return traits;
 }
 

@@ -241,6 +241,9 @@ constexpr int kMmaOperandBytes = kMmaBlock * kMmaRowBytes;
 /// kernel's shared bytes (TargetHooks::reservedSharedBytes, checked by a
 /// static_assert in the emitted source).
 constexpr int kCopyBarriers = 16; // mbarriers for bulk copies, used round robin
+/// The last of them is the landing buffers' (tile.prefetch_rows' bulk
+/// copies, waited by tile.landed), outside the round robin.
+constexpr int kLandingBarrier = kCopyBarriers - 1;
 /// The threads of one warpgroup: the consumers (the threads that compute)
 /// are one or two of them (the kernel config's `warps`, 4 or 8), and with
 /// warp roles one more warp, the last, is the producer. The block size says
@@ -373,6 +376,10 @@ public:
   // phase u, parity u & 1), and (producer) the releases it waited.
   int groupsCommitted = 0;
   int nextBarrier = 0;
+  // Landing buffers: bulk copies expected on kLandingBarrier since the last
+  // tile.landed, and that mbarrier's phases completed.
+  bool landingPending = false;
+  unsigned landingPhase = 0;
   unsigned barrierIssued[kCopyBarriers] = {};
   unsigned barrierWaited[kCopyBarriers] = {};
   unsigned releasesWaited[kCopyBarriers] = {};
@@ -645,7 +652,7 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
   if (has_roles() || mode == CopyMode::bulk) {
     // One mbarrier use; every thread keeps the same account.
     int b = blk.nextBarrier;
-    blk.nextBarrier = (b + 1) % kCopyBarriers;
+    blk.nextBarrier = (b + 1) % kLandingBarrier;
     bool roles = has_roles();
     if (blk.barrierWaited[b] < blk.barrierIssued[b]) {
       // A use the program has not waited yet: every consumer waits it here.
@@ -728,15 +735,32 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
   return Token{0, 0, 0};
 }
 
+#if __CUDA_ARCH__ >= 800
+/// The landing buffers' bulk copies since the last wait have completed:
+/// consumer thread 0, which expected their bytes (tile.prefetch_rows), arrives
+/// on the landing mbarrier and every consumer waits its phase.
+__device__ inline void wait_landings(Block &blk) {
+  if (!blk.landingPending || is_producer())
+    return;
+  const unsigned addr = blk.barrierAddress(kLandingBarrier);
+  if (threadIdx.x == 0)
+    mbarrier_arrive(addr);
+  wait_parity(addr, blk.landingPhase & 1);
+  ++blk.landingPhase;
+  blk.landingPending = false;
+}
+#endif
+
 /// At the end of a kernel: waits for every copy issued and never waited
 /// (the prefetch past a segment's last chunk is a real copy), so none lands
 /// in the shared memory of a block that has exited.
 __device__ inline void drain_copies(Block &blk) {
 #if __CUDA_ARCH__ >= 800
   asm volatile("cp.async.wait_all;\n" ::: "memory");
-  for (int b = 0; b < kCopyBarriers; ++b)
+  for (int b = 0; b < kLandingBarrier; ++b)
     if (blk.barrierWaited[b] < blk.barrierIssued[b])
       wait_barrier_use(blk, b, blk.barrierIssued[b] - 1);
+  wait_landings(blk);
 #endif
 }
 
@@ -788,6 +812,24 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
                                          int64_t head, int64_t col) {
   return copy_async_body(blk, g, dst, start, row, valid, head, col);
 }
+
+// 1: landing buffers of 16-bit rows fill by bulk copies on sm_90 (warp 0
+// issues one per row, on the landing mbarrier); 0 (default): cp.async by
+// every consumer. H200, session 7: bulk rows 32-44% slower (linear attention
+// 8x4096x16 0.719 -> 1.032 ms, GDN 2.403 -> 2.721), checks passing.
+#ifndef LINAC_BULK_LANDING
+#define LINAC_BULK_LANDING 0
+#endif
+// 1: prefetch_rows, landed and take_rows out of line (as the source-rewrite
+// prototype bench/prefetch_landing.py has them); 0 (default): inlined.
+#ifndef LINAC_LANDING_OUT_OF_LINE
+#define LINAC_LANDING_OUT_OF_LINE 0
+#endif
+#if LINAC_LANDING_OUT_OF_LINE
+#define LINAC_LANDING_INLINE __noinline__
+#else
+#define LINAC_LANDING_INLINE __forceinline__
+#endif
 
 // 1 (default): one copy per destination shape (H200, one run: GDN 8x4096x16 2.33 -> 2.30 ms
 // alone, 2.19 with LINAC_ROW_NORM_RSQRT); 0: every copy through the shape-generic one.
@@ -841,16 +883,20 @@ __device__ __forceinline__ bool landable(const Global *g, int64_t head, int64_t 
   return g->rowStride % 8 == 0 && (head * g->headStride + col) % 8 == 0 && address % 16 == 0;
 }
 
-/// tile.prefetch_rows: cp.async of rows [start + row, + R) of a 16-bit
-/// tensor (C columns from col, head `head`) into the landing buffer: R x C
-/// halves, dense, for C a multiple of 8; for C = 1, per row the 4-byte
-/// aligned pair of halves holding the value (the half past the tensor's
-/// last element not read). Rows past the tensor's end land as zeros. A
-/// tensor that is not landable lands nothing: take_rows copies it. Inline:
-/// an out-of-line call costs the caller's live registers around it (H200,
-/// GDN: 2.3% of the kernel).
+/// tile.prefetch_rows: rows [start + row, + R) of a 16-bit tensor (C
+/// columns from col, head `head`) into the landing buffer: R x C halves,
+/// dense, for C a multiple of 8; for C = 1, per row the 4-byte aligned pair
+/// of halves holding the value (the half past the tensor's last element
+/// not read). For C a multiple of 8 on sm_90, one bulk copy per row issued
+/// by warp 0 completing on the landing mbarrier, so the other warps issue
+/// nothing; rows past the tensor's end
+/// are not copied (take_rows reads only rows in the tensor). Otherwise
+/// cp.async per 16 bytes (per 4 for C = 1) by every consumer, rows past the
+/// end landing as zeros. A tensor that is not landable lands nothing:
+/// take_rows copies it. Inline: an out-of-line call costs the caller's
+/// live registers around it (H200, GDN: 2.3% of the kernel).
 template <int R, int C>
-__device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const Tile landing,
+__device__ LINAC_LANDING_INLINE void prefetch_rows(Block &blk, const Global *g, const Tile landing,
                                               int64_t start, int64_t row, int64_t head,
                                               int64_t col) {
   static_assert(C == 1 || C % 8 == 0, "landing rows are 16-byte pieces or one value");
@@ -880,8 +926,38 @@ __device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const
                    ::"r"(dst), "l"(src), "r"(bytes) : "memory");
     }
   } else {
-    constexpr int per = C / 8, n = R * per;
     const char *base = static_cast<const char *>(g->data) + (head * g->headStride + col) * 2;
+#if __CUDA_ARCH__ >= 900 && LINAC_BULK_LANDING
+    if (aligned16(land)) {
+      // Warp 0 issues; its thread 0 expects the bytes on the landing
+      // mbarrier before it arrives there (tile.landed), so the phase cannot
+      // complete before every prefetch's bytes are counted.
+      blk.landingPending = true;
+      if (threadIdx.x < 32) {
+        const int lane = static_cast<int>(threadIdx.x);
+        const unsigned addr = blk.barrierAddress(kLandingBarrier);
+        const int64_t lo = first < 0 ? -first : 0;
+        const int64_t hi = avail < R ? (avail < 0 ? 0 : avail) : R;
+        const int64_t rows = hi > lo ? hi - lo : 0;
+        constexpr unsigned rowBytes = 2u * C;
+        // The takes' generic-proxy reads of this buffer (before the
+        // barrier that precedes every prefetch) before the async writes.
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+        if (lane == 0)
+          asm volatile("mbarrier.expect_tx.relaxed.cta.shared::cta.b64 [%0], %1;\n"
+                       ::"r"(addr), "r"(static_cast<unsigned>(rows) * rowBytes) : "memory");
+        __syncwarp();
+        for (int64_t r = lo + lane; r < lo + rows; r += 32)
+          asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                       "[%0], [%1], %2, [%3];\n"
+                       ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(land + r * rowBytes))),
+                         "l"(base + (first + r) * stride * 2), "r"(rowBytes), "r"(addr)
+                       : "memory");
+      }
+      return;
+    }
+#endif
+    constexpr int per = C / 8, n = R * per;
     for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
       const int r = e / per, o = e - r * per;
       const bool in = r < avail && first + r >= 0;
@@ -899,27 +975,42 @@ __device__ __forceinline__ void prefetch_rows(Block &blk, const Global *g, const
 #endif
 }
 
-/// tile.landed: every prefetch this thread issued has landed, and every
-/// consumer's (the barrier) is visible.
-__device__ __forceinline__ void landed(Block &) {
+/// tile.landed: every prefetch has landed: this thread's cp.async groups
+/// (visible to all after the barrier) and the bulk copies (the landing
+/// mbarrier's phase, waited by every consumer).
+__device__ LINAC_LANDING_INLINE void landed(Block &blk) {
   LINAC_CONSUMERS_ONLY;
 #if __CUDA_ARCH__ >= 800
   asm volatile("cp.async.wait_all;\n" ::: "memory");
+  wait_landings(blk);
 #endif
   sync_consumers();
 }
 
+/// Rows [first, first + valid) of g into dst (rows past them zeroed), element
+/// by element by the consumers: take_rows of a tensor that did not land. Out of
+/// line (the landed path is the one that runs), without the Block.
+__device__ __noinline__ void load_rows(const Global *g, const Tile dst, int64_t first,
+                                       int64_t valid, int64_t head, int64_t col) {
+  const int n = dst.rows * dst.cols;
+  for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
+    const int r = e / dst.cols, c = e - r * dst.cols;
+    dst.at(r, c) = r < valid ? g->load(first + r, head, col + c) : 0.0f;
+  }
+}
+
 /// tile.take_rows: what copy_async<R, C> of the same operands does, from
 /// the landing buffer (after landed) for a landable tensor; another is
-/// copied from global memory here.
+/// loaded from global memory here, element by element (not by copy_async:
+/// a call that takes the Block by reference puts it on the stack, and the
+/// kernels with every input landed then ran 13% slower than without it,
+/// H200, session 7).
 template <int R, int C>
-__device__ __forceinline__ Token take_rows(Block &blk, const Global *g, const Tile landing,
+__device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, const Tile landing,
                                            const Tile dst, int64_t start, int64_t row,
                                            int64_t valid, int64_t head, int64_t col) {
-  if (!landable<C>(g, head, col))
-    return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
   const int64_t first = start + row;
-  if (dst.rows != R || dst.cols != C || landing.rows != R ||
+  if (!g || dst.rows != R || dst.cols != C || landing.rows != R ||
       landing.cols != landing_cols(C) || valid < 0 || valid > R ||
       (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
       col < 0 || col + C > g->cols) {
@@ -928,6 +1019,10 @@ __device__ __forceinline__ Token take_rows(Block &blk, const Global *g, const Ti
   }
   if (is_producer())
     return Token{0, 0, 0};
+  if (!landable<C>(g, head, col)) {
+    load_rows(g, dst, first, valid, head, col);
+    return Token{0, 0, 0};
+  }
   const CopyMode mode = g->dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
   if constexpr (C == 1) {
     const unsigned *land = reinterpret_cast<const unsigned *>(landing.p);
