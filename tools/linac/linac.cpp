@@ -46,9 +46,11 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -575,6 +577,27 @@ double frobenius(const std::vector<double> &x) {
 }
 
 #ifdef LINAC_HAVE_NVRTC
+/// LINAC_CUDA_DEFINES="NAME[=VALUE] ...": CUDA tile library switches put in
+/// front of the source as #defines (the module cache keys on the source), to
+/// check a switch against the reference before it becomes a default.
+std::string cudaDefinesFromEnv(std::string &defined) {
+  const char *env = std::getenv("LINAC_CUDA_DEFINES");
+  if (!env)
+    return "";
+  std::istringstream words(env);
+  for (std::string word; words >> word;) {
+    size_t eq = word.find('=');
+    std::string name = word.substr(0, eq);
+    if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
+                            std::string::npos)
+      return "LINAC_CUDA_DEFINES: '" + word + "' is not NAME or NAME=VALUE (NAME in capitals)";
+    defined += "#define " + name + " " + (eq == std::string::npos ? "1" : word.substr(eq + 1)) + "\n";
+  }
+  if (!defined.empty())
+    std::fprintf(stderr, "linac: library switches from LINAC_CUDA_DEFINES:\n%s", defined.c_str());
+  return "";
+}
+
 /// Compiles (or finds in the cache) and runs emitted CUDA source on GPU 0.
 /// sm_90a needs a compute capability 9.0 GPU; sm_80 runs as an sm_80 cubin
 /// on an sm_80 GPU and as compute_80 PTX (compiled by the driver) on newer
@@ -582,6 +605,9 @@ double frobenius(const std::vector<double> &x) {
 std::string runOnGpu(const std::string &source, const std::string &target,
                      const linac::Problem &problem, int dtype,
                      linac::Result &result, std::string &report) {
+  std::string defined;
+  if (std::string err = cudaDefinesFromEnv(defined); !err.empty())
+    return err;
   if (std::string why = linac::cudaDriverError(); !why.empty())
     return "--target " + target + ": " + why;
   CUdevice device;
@@ -606,7 +632,7 @@ std::string runOnGpu(const std::string &source, const std::string &target,
   }
   linac::CudaModule module;
   linac::CudaModule::LoadStats stats;
-  if (std::string err = module.load(source, linac::cacheDirectory() + "/cuda",
+  if (std::string err = module.load(defined + source, linac::cacheDirectory() + "/cuda",
                                     stats, arch);
       !err.empty())
     return err;
