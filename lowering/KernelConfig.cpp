@@ -247,10 +247,14 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // 0.958 -> 0.888, simple GLA 1.000 -> 0.942; with an erase term the
   // landing buffers' registers and spills cost more than the loads: GDN
   // 2.283 -> 2.336, DeltaNet 1.797 -> 1.921; bench/results/bench-h200.md).
-  if (target == ChooserTarget::sm90a && traits.plainUpdate && c.split == KernelConfig::Split::Head &&
-      c.wu == KernelConfig::WU::Fused && c.stages == 1 && !c.warpRoles)
-    c.prefetch = true;
+  c.prefetch = defaultPrefetch(target, traits, c);
   return c;
+}
+
+bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
+  return target == ChooserTarget::sm90a && traits.plainUpdate &&
+         c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
+         c.stages == 1 && !c.warpRoles;
 }
 
 } // namespace linac

@@ -143,6 +143,11 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},
                                 ChooserTarget target = ChooserTarget::cpu);
+/// Whether the default loads the inputs one chunk ahead (config prefetch)
+/// for config `c`: on sm_90a, for a plain update, with the head split, W/U
+/// fused, one input stage and no warp roles. The driver asks again after
+/// --config overrides the rest of the default and leaves prefetch unsaid.
+bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 
 } // namespace linac
 

@@ -152,6 +152,14 @@ TEST(KernelConfig, PrefetchForAPlainUpdateOnSm90aWithTheHeadSplit) {
   EXPECT_EQ(linac::validateKernelConfig(
                 chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a), 128, 128),
             "");
+  // What --config may change afterwards turns it off (the driver asks again).
+  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a);
+  EXPECT_TRUE(linac::defaultPrefetch(ChooserTarget::sm90a, plain, c));
+  for (const char *change : {"stages=2", "roles=on", "split=vtile,vtile=64", "wu=materialized"}) {
+    KernelConfig d = c;
+    EXPECT_EQ(linac::parseKernelConfig(change, d), "") << change;
+    EXPECT_FALSE(linac::defaultPrefetch(ChooserTarget::sm90a, plain, d)) << change;
+  }
 }
 
 } // namespace

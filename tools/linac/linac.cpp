@@ -45,6 +45,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -224,6 +225,15 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
+    // prefetch left unsaid follows the rest of the config (stages, roles,
+    // split given without it turn the default's prefetch off).
+    linac::KernelConfig on, off;
+    on.prefetch = true;
+    off.prefetch = false;
+    (void)linac::parseKernelConfig(it->second, on);
+    (void)linac::parseKernelConfig(it->second, off);
+    if (on.prefetch != off.prefetch)
+      config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -588,8 +598,9 @@ std::string cudaDefinesFromEnv(std::string &defined) {
   for (std::string word; words >> word;) {
     size_t eq = word.find('=');
     std::string name = word.substr(0, eq);
-    if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
-                            std::string::npos)
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != std::string::npos ||
+        (eq != std::string::npos && eq + 1 == word.size()))
       return "LINAC_CUDA_DEFINES: '" + word + "' is not NAME or NAME=VALUE (NAME in capitals)";
     defined += "#define " + name + " " + (eq == std::string::npos ? "1" : word.substr(eq + 1)) + "\n";
   }

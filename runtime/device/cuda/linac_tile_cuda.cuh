@@ -928,7 +928,7 @@ __device__ LINAC_LANDING_INLINE void prefetch_rows(Block &blk, const Global *g, 
   } else {
     const char *base = static_cast<const char *>(g->data) + (head * g->headStride + col) * 2;
 #if __CUDA_ARCH__ >= 900 && LINAC_BULK_LANDING
-    if (aligned16(land)) {
+    if (aligned16(land) && !has_roles()) { // (the landing mbarrier expects one arrival)
       // Warp 0 issues; its thread 0 expects the bytes on the landing
       // mbarrier before it arrives there (tile.landed), so the phase cannot
       // complete before every prefetch's bytes are counted.
