@@ -12,7 +12,10 @@
 #    it (or, where it is the default, without it) beside its default
 #    (bench/variant.sh; the last column compares outputs on the same inputs),
 #    calls interleaved (bench/run.sh).
-# 2. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
+# 2. take=fragment (tile-take-into-fragments): landed rows straight into the
+#    fragment their only reader writes (no stage, no copy; checked on the cpu
+#    target, bit-identical there; not yet run on a GPU).
+# 3. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
 #    (32-44% slower than cp.async in session 7), to recheck on another GPU.
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
@@ -55,6 +58,21 @@ for ex in gdn kda; do
   done
 done
 K=${KERNELS:-/tmp/linac-bench/kernels}
+for ex in linear_attention retnet simple_gla gdn; do
+  printf "%-17s take=fragment " $ex | tee -a $log
+  $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=32,HV=32,K=128,V=128 \
+    --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong \
+    --config prefetch=on,take=fragment --check 2>&1 | tail -1 | tee -a $log
+done
+printf "%-17s take=fragment racecheck " linear_attention | tee -a $log
+compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/linear_attention.lin --target sm_90a \
+  --seed 3 --shape B=1,T=200,H=32,HV=32,K=128,V=128 --seqlens 1,0,99,100 --config take=fragment \
+  --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
+echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+for c in linear_attention retnet simple_gla; do
+  bench/variant.sh ${c}_8x4096x16 takefrag --config take=fragment
+done
+bench/variant.sh gdn_8x4096x16 takefrag --config prefetch=on,take=fragment
 for c in deltanet gdn gla; do
   bench/variant.sh ${c}_8x4096x16 prefetch --config prefetch=on
 done

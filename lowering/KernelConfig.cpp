@@ -35,6 +35,8 @@ std::string KernelConfig::str() const {
     s += ",alias=off";
   if (prefetch)
     s += ",prefetch=on";
+  if (takeIntoFragments)
+    s += ",take=fragment";
   return s;
 }
 
@@ -117,13 +119,18 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.aliasStages);
     } else if (key == "prefetch") {
       err = onOff(c.prefetch);
+    } else if (key == "take") {
+      if (value == "stage" || value == "fragment")
+        c.takeIntoFragments = value == "fragment";
+      else
+        err = "--config: take must be stage or fragment, got '" + value + "'";
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take)";
     }
     if (!err.empty())
       return err;

@@ -76,6 +76,12 @@ struct KernelConfig {
   /// (H200: linear attention, RetNet, simple GLA 6-11% faster; GDN,
   /// DeltaNet 2-7% slower; bench/results/bench-h200.md).
   bool prefetch = false;
+  /// With prefetch: landed rows whose only reader is an element-wise op
+  /// writing a fragment go straight into that fragment
+  /// (tile-take-into-fragments; take=fragment) instead of through the
+  /// shared stage (take=stage, the default until it has run on a GPU).
+  /// Without prefetch or fragments there is nothing to take: no effect.
+  bool takeIntoFragments = false;
 
   std::string str() const;
 };

@@ -46,6 +46,18 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
 
 // -----
 
+// Rows go into a shared stage or a fragment (tile-take-into-fragments), not
+// into a register tile that lives in memory.
+tile.kernel @take_into_reg attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  %l = tile.alloc {name = "l"} : <shared, 64x32xf32>
+  %d = tile.alloc {name = "d"} : <reg, 64x64xf32>
+  // expected-error @+1 {{'tile.take_rows' op takes rows into one shared stage or a fragment}}
+  %t = tile.take_rows "q" rows(%c0 + %c0, %c0) head(%c0) col(%c0) from %l -> %d : <shared, 64x32xf32>, <reg, 64x64xf32>
+}
+
+// -----
+
 tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %c0 = arith.constant 0 : index
   %l = tile.alloc {name = "l"} : <reg, 8x8xf32>

@@ -155,6 +155,12 @@ TEST(KernelConfig, PrefetchForAPlainUpdateOnSm90aWithTheHeadSplit) {
   // What --config may change afterwards turns it off (the driver asks again).
   KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a);
   EXPECT_TRUE(linac::defaultPrefetch(ChooserTarget::sm90a, plain, c));
+  EXPECT_FALSE(c.takeIntoFragments);
+  EXPECT_EQ(linac::parseKernelConfig("take=fragment", c), "");
+  EXPECT_TRUE(c.takeIntoFragments);
+  EXPECT_NE(c.str().find(",take=fragment"), std::string::npos);
+  EXPECT_NE(linac::parseKernelConfig("take=shared", c).find("take must be stage or fragment"),
+            std::string::npos);
   for (const char *change : {"stages=2", "roles=on", "split=vtile,vtile=64", "wu=materialized"}) {
     KernelConfig d = c;
     EXPECT_EQ(linac::parseKernelConfig(change, d), "") << change;

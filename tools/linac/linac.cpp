@@ -79,7 +79,7 @@ constexpr const char *kUsage =
     "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on\n";
+    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -142,6 +142,8 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     prefetch.reserved = linac::cudaTarget().reservedSharedBytes;
     prefetch.corrupt = corrupt;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePrefetchInputs(prefetch));
+    if (config.takeIntoFragments)
+      pm.addNestedPass<tile::KernelOp>(linac::createTileTakeIntoFragments());
   }
   if (config.fuse)
     pm.addNestedPass<tile::KernelOp>(linac::createTileFuseElementwise());

@@ -127,8 +127,10 @@ LogicalResult PrefetchRowsOp::verify() {
 
 LogicalResult TakeRowsOp::verify() {
   BufType d = bufOf(getDst());
-  if (d.getSpace() != Space::shared || d.getStages() != 1)
-    return emitOpError("takes rows into one shared stage");
+  auto alloc = getDst().getDefiningOp<AllocOp>();
+  bool fragment = alloc && alloc->hasAttr("fragment");
+  if ((d.getSpace() != Space::shared && !fragment) || d.getStages() != 1)
+    return emitOpError("takes rows into one shared stage or a fragment");
   return verifyLanding(*this, bufOf(getLanding()), d.getRows(), d.getCols());
 }
 

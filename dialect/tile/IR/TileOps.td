@@ -215,13 +215,15 @@ def Tile_LandedOp : Tile_Op<"landed"> {
 }
 
 def Tile_TakeRowsOp : Tile_Op<"take_rows"> {
-  let summary = "a chunk's rows from its landing buffer into a shared stage";
+  let summary = "a chunk's rows from its landing buffer into a shared stage or a fragment";
   let description = [{
     What tile.copy_async with the same operands does (`dst[i, j] =
     name[start + row + i, head, col + j]` for `i < valid`, zero for the
     other rows), taken from `landing`, where tile.prefetch_rows of the same
     rows landed them (after tile.landed). A tensor that is not 16-bit is
     copied from global memory here. The token is waited as a copy's.
+    `dst` is a one-stage shared buffer, or a fragment (a register tile that
+    tile-place-fragments keeps in registers: tile-take-into-fragments).
   }];
   let arguments = (ins StrAttr:$name, Tile_BufType:$landing, Tile_BufType:$dst,
                        Index:$start, Index:$row, Index:$valid, Index:$head, Index:$col);

@@ -98,6 +98,20 @@ def TilePrefetchInputs : Pass<"tile-prefetch-inputs", "::mlir::tile::KernelOp"> 
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
+def TileTakeIntoFragments : Pass<"tile-take-into-fragments", "::mlir::tile::KernelOp"> {
+  let summary = "Take landed rows straight into the fragment their only reader writes";
+  let description = [{
+    A tile.take_rows whose rows (its one-stage shared stage) are read by one
+    op only before the stage is written again, a tile.ew that reads them as
+    its first operand and writes a whole tile-place-fragments fragment of
+    the stage's shape (and does not read that fragment otherwise), takes the
+    rows into the fragment: a copy is removed, another kind reads the
+    fragment instead of the stage. Nothing between the take and the op may
+    use the fragment. Runs after tile-prefetch-inputs.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> {
   let summary = "Keep hot register tiles in the consumer threads' registers";
   let description = [{

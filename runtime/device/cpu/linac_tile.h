@@ -449,18 +449,17 @@ inline void landed(Block &blk) {
 
 /// tile.take_rows: copy_async of the same operands, allowed only where a
 /// landed prefetch of exactly these rows is waiting in the landing buffer.
-template <int R, int C>
-inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const Tile &dst,
-                       int64_t start, int64_t row, int64_t valid, int64_t head, int64_t col) {
-  if (!g)
-    return Token();
+/// Whether a landed prefetch of exactly these rows waits in `landing`
+/// (marked taken); else the hazard is reported.
+inline bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t start,
+                       int64_t row, int64_t head, int64_t col) {
   for (auto &p : blk.prefetches) {
     if (p.landing != landing.p)
       continue;
     auto hazard = [&](const char *what) {
       blk.L.fail("hazard: take_rows of '" + g->name + "' rows from " +
                  std::to_string(start + row) + " from '" + landing.name + "': " + what);
-      return Token();
+      return false;
     };
     if (p.taken || p.first != start + row || p.head != head || p.col != col)
       return hazard("no prefetch of these rows is waiting there");
@@ -468,11 +467,46 @@ inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const T
       return hazard("the prefetch was not waited for (tile.landed)");
     p.taken = true;
     p.readSinceBarrier = true;
-    return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
+    return true;
   }
   blk.L.fail("hazard: take_rows of '" + g->name + "' from '" + landing.name +
              "', into which nothing was prefetched");
-  return Token();
+  return false;
+}
+
+template <int R, int C>
+inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const Tile &dst,
+                       int64_t start, int64_t row, int64_t valid, int64_t head, int64_t col) {
+  if (!g || !takeLanded(blk, g, landing, start, row, head, col))
+    return Token();
+  return copy_async<R, C>(blk, g, dst, start, row, valid, head, col);
+}
+
+/// tile.take_rows into a fragment (tile-take-into-fragments): the same
+/// check, the rows written at once (a fragment is the threads' registers on
+/// a GPU: no stage, nothing to wait for).
+template <int R, int C, int RF, int CF, int W>
+inline Token take_rows(Block &blk, const Global *g, const Tile &landing, Frag<RF, CF, W> &dst,
+                       int64_t start, int64_t row, int64_t valid, int64_t head, int64_t col) {
+  static_assert(R == RF && C == CF, "take_rows into a fragment of the rows' shape");
+  if (!g || !takeLanded(blk, g, landing, start, row, head, col))
+    return Token();
+  const int64_t first = start + row;
+  if (valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
+      head < 0 || head >= g->heads || col < 0 || col + C > g->cols) {
+    blk.L.fail("take_rows of '" + g->name + "': rows [" + std::to_string(first) + ", " +
+               std::to_string(first + valid) + "), head " + std::to_string(head) +
+               ", columns [" + std::to_string(col) + ", " + std::to_string(col + C) +
+               ") is outside the tensor");
+    return Token();
+  }
+  Tile d = dst;
+  for (int64_t i = 0; i < R; ++i)
+    for (int64_t j = 0; j < C; ++j)
+      d.at(i, j) = i < valid ? g->data[((first + i) * g->heads + head) * g->cols + col + j] : 0.0f;
+  Token t; // waited as a copy's: done already
+  t.copy = std::make_shared<std::function<void()>>([] {});
+  return t;
 }
 
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with

@@ -2318,6 +2318,48 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
   });
 }
 
+/// tile.take_rows into a fragment (tile-take-into-fragments): each thread
+/// converts the landed values it holds (rows past `valid` zero), with the
+/// same checks as into a tile; no barrier after (it writes registers only,
+/// and the barrier before the next prefetch orders the landing buffer's
+/// reads). A tensor that did not land is read from global memory.
+template <int R, int C, int RF, int CF, int W>
+__device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, const Tile landing,
+                                                Frag<RF, CF, W> &dst, int64_t start, int64_t row,
+                                                int64_t valid, int64_t head, int64_t col) {
+  static_assert(R == RF && C == CF, "take_rows into a fragment of the rows' shape");
+  const int64_t first = start + row;
+  if (!g || landing.rows != R || landing.cols != landing_cols(C) || valid < 0 || valid > R ||
+      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
+      col < 0 || col + C > g->cols) {
+    blk.L.fail();
+    return Token{0, 0, 0};
+  }
+  if (is_producer())
+    return Token{0, 0, 0};
+  using F = Frag<RF, CF, W>;
+  if (!landable<C>(g, head, col)) {
+    const Global in = *g;
+    frag_visit<F>([&](int s, int r, int i, int j) {
+      dst.v[s][r] = i < valid ? in.load(first + i, head, col + j) : 0.0f;
+    });
+    return Token{0, 0, 0};
+  }
+  // Registers 2p and 2p + 1 are columns j, j + 1 of one row (acc_coord),
+  // j even: one aligned 4-byte word of the landing buffer.
+  const unsigned *land = reinterpret_cast<const unsigned *>(landing.p);
+  const CopyMode mode = g->dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
+  frag_visit<F>([&](int s, int r, int i, int j) {
+    if (r % 2)
+      return;
+    const float2 pair = i < valid ? halves_to_float2(land[(i * C + j) / 2], mode)
+                                  : make_float2(0.0f, 0.0f);
+    dst.v[s][r] = pair.x;
+    dst.v[s][r + 1] = pair.y;
+  });
+  return Token{0, 0, 0};
+}
+
 #ifdef LINAC_TENSOR_CORES
 /// One operand value as the 16 bits the tensor cores read, rounded as
 /// pack_operands rounds.
