@@ -1005,6 +1005,17 @@ __device__ __noinline__ void load_rows(const Global *g, const Tile dst, int64_t 
 /// a call that takes the Block by reference puts it on the stack, and the
 /// kernels with every input landed then ran 13% slower than without it,
 /// H200, session 7).
+/// Whether a take of rows [first, first + valid) of g (head, C columns from
+/// col) from an R x C landing buffer stays inside both.
+template <int R, int C>
+__device__ __forceinline__ bool take_in_bounds(const Global *g, const Tile &landing,
+                                               int64_t first, int64_t valid, int64_t head,
+                                               int64_t col) {
+  return g && landing.rows == R && landing.cols == landing_cols(C) && valid >= 0 && valid <= R &&
+         (valid == 0 || (first >= 0 && first + valid <= g->rows)) && head >= 0 &&
+         head < g->heads && col >= 0 && col + C <= g->cols;
+}
+
 template <int R, int C>
 __device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, const Tile landing,
                                            const Tile dst, int64_t start, int64_t row,
@@ -2329,9 +2340,7 @@ __device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, con
                                                 int64_t valid, int64_t head, int64_t col) {
   static_assert(R == RF && C == CF, "take_rows into a fragment of the rows' shape");
   const int64_t first = start + row;
-  if (!g || landing.rows != R || landing.cols != landing_cols(C) || valid < 0 || valid > R ||
-      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
-      col < 0 || col + C > g->cols) {
+  if (!take_in_bounds<R, C>(g, landing, first, valid, head, col)) {
     blk.L.fail();
     return Token{0, 0, 0};
   }
