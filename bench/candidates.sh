@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Candidates, checked against float64 on the GPU and timed beside the
-# defaults in one device call (about 6 minutes on a fresh H200 machine),
+# defaults in one device call (about 5 minutes on a fresh H200 machine),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
 #    landing buffers, the sm_90a default for linear attention, RetNet and
 #    simple GLA since session 7 (H200: 6-11% faster; GDN +2%, DeltaNet +7%;
-#    bench/results/bench-h200.md). First every example with it against
-#    float64 (`linac run --target sm_90a --check`, ragged varlen batch,
-#    initial state, strong gates) and compute-sanitizer, then each case with
-#    it (or, where it is the default, without it) beside its default
+#    bench/results/bench-h200.md). With PREFETCH_CHECKS=1 first every
+#    example with it against float64 (`linac run --target sm_90a --check`,
+#    ragged varlen batch, initial state, strong gates) and compute-sanitizer;
+#    then each case with it (or, where it is the default, without it) beside its default
 #    (bench/variant.sh; the last column compares outputs on the same inputs),
 #    calls interleaved (bench/run.sh).
 # 2. take=fragment (tile-take-into-fragments): landed rows straight into the
 #    fragment their only reader writes (no stage, no copy; checked on the cpu
-#    target, bit-identical there; not yet run on a GPU).
+#    target, bit-identical there; not yet run on a GPU): checked against
+#    float64 and by racecheck here, then timed.
 # 3. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
 #    (32-44% slower than cp.async in session 7), to recheck on another GPU.
 # A candidate becomes a default where it is faster on every case it touches
@@ -28,6 +29,10 @@ OUT=${OUT:-/tmp}
 log=$OUT/candidates.txt
 L=.carry/bin/linac
 [ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
+# PREFETCH_CHECKS=1: prefetch=on against float64 for every example, odd
+# head counts, f32 inputs and the sanitizers (all passed on an H200 in
+# session 7; about 2 minutes).
+if [ "${PREFETCH_CHECKS:-0}" = 1 ]; then
 for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
   f=192; case $ex in kda|gla|dplr|gdn2) f=128;; esac
   for g in realistic strong; do
@@ -57,6 +62,7 @@ for ex in gdn kda; do
     echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
   done
 done
+fi
 K=${KERNELS:-/tmp/linac-bench/kernels}
 for ex in linear_attention retnet simple_gla gdn; do
   printf "%-17s take=fragment " $ex | tee -a $log
@@ -89,6 +95,8 @@ python3 bench/prefetch_landing.py $K/linear_attention_8x4096x16@proto.cu $K/line
 sed -i 's/__device__ __noinline__ \(void\|Token\)/__device__ __forceinline__ \1/' $K/linear_attention_8x4096x16@proto.cu
 # FLA_CASES='8x4096' times FLA in the same run (PYTHONPATH with FLA, .fla carried).
 bench/run.sh --cases '8x4096|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
-# Where GDN's chunk loop spends its cycles with the inputs a chunk ahead
-# (its prototype did not gain: docs/performance.md says what would tell).
-CONFIGS='prefetch=on' bench/op-profile.sh 'gdn 8x4096' > $OUT/op-profile-prefetch.txt 2>&1
+# PROFILE=1: where GDN's chunk loop spends its cycles with its inputs a
+# chunk ahead and v taken into its fragment.
+if [ "${PROFILE:-0}" = 1 ]; then
+  CONFIGS='prefetch=on,take=fragment' bench/op-profile.sh 'gdn 8x4096' > $OUT/op-profile-prefetch.txt 2>&1
+fi
