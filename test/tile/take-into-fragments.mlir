@@ -85,3 +85,66 @@ tile.kernel @busy attributes {grid = ["seq", "head"], kind = "state", warps = 4 
     tile.barrier
   }
 }
+
+// -----
+
+// The stage's last reader writes the stage through another tile.stage value
+// (as tile-alias-stages places a tile there): the copy is not the only
+// reader of the taken rows, so nothing changes.
+// CHECK-LABEL: tile.kernel @aliased
+// CHECK: tile.take_rows "k" {{.*}} : <shared, 64x32xf32>, <shared, 64x64xf32>
+// CHECK: tile.ew copy
+tile.kernel @aliased attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %k = tile.alloc {name = "k_smem"} : <shared, 64x64xf32>
+  %kl = tile.alloc {name = "k_landing"} : <shared, 64x32xf32>
+  %fk = tile.alloc {fragment = 1 : i64, name = "fk"} : <reg, 64x64xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %s = tile.program_id 0
+  %h = tile.program_id 1
+  %start, %length = tile.sequence %s
+  scf.for %i = %c0 to %c4 step %c1 {
+    %row = arith.muli %i, %c64 : index
+    %ks = tile.stage %k[%c0] : <shared, 64x64xf32> -> <shared, 64x64xf32>
+    tile.landed
+    %tk = tile.take_rows "k" rows(%start + %row, %c64) head(%h) col(%c0) from %kl -> %ks : <shared, 64x32xf32>, <shared, 64x64xf32>
+    tile.wait %tk
+    tile.ew copy %fk, %ks : <reg, 64x64xf32>, <shared, 64x64xf32>
+    %ks2 = tile.stage %k[%i] : <shared, 64x64xf32> -> <shared, 64x64xf32>
+    tile.ew exp %ks2, %ks : <shared, 64x64xf32>, <shared, 64x64xf32>
+    tile.barrier
+  }
+}
+
+// -----
+
+// Part of the taken rows is written before their reader: nothing changes.
+// CHECK-LABEL: tile.kernel @partial
+// CHECK: tile.take_rows "k" {{.*}} : <shared, 64x32xf32>, <shared, 64x64xf32>
+// CHECK: tile.ew copy
+tile.kernel @partial attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %k = tile.alloc {name = "k_smem"} : <shared, 64x64xf32>
+  %kl = tile.alloc {name = "k_landing"} : <shared, 64x32xf32>
+  %fk = tile.alloc {fragment = 1 : i64, name = "fk"} : <reg, 64x64xf32>
+  %x = tile.alloc {name = "x"} : <shared, 64x1xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %s = tile.program_id 0
+  %h = tile.program_id 1
+  %start, %length = tile.sequence %s
+  scf.for %i = %c0 to %c4 step %c1 {
+    %row = arith.muli %i, %c64 : index
+    %ks = tile.stage %k[%c0] : <shared, 64x64xf32> -> <shared, 64x64xf32>
+    tile.landed
+    %tk = tile.take_rows "k" rows(%start + %row, %c64) head(%h) col(%c0) from %kl -> %ks : <shared, 64x32xf32>, <shared, 64x64xf32>
+    tile.wait %tk
+    %col = tile.view %ks[0, 0] : <shared, 64x64xf32> -> <shared, 64x1xf32>
+    tile.ew copy %col, %x : <shared, 64x1xf32>, <shared, 64x1xf32>
+    tile.ew copy %fk, %ks : <reg, 64x64xf32>, <shared, 64x64xf32>
+    tile.barrier
+  }
+}

@@ -7,14 +7,17 @@
 // values and writes a whole fragment (a tile-place-fragments register tile)
 // of the stage's shape, this pass takes the rows into the fragment itself:
 // a copy disappears, any other op reads the fragment in place of the stage.
-// Each thread then converts only the values it holds, no stage is written,
-// and no barrier follows (registers only). Numerics do not change: the
-// same values reach the same op.
+// Each thread then converts only the values it holds and no stage is
+// written (the take's wait still ends in a barrier, which orders the
+// landing buffer's reads before the next prefetch). Numerics do not change:
+// the same values reach the same op.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <optional>
 
 namespace linac {
 #define GEN_PASS_DEF_TILETAKEINTOFRAGMENTS
@@ -68,30 +71,38 @@ struct TileTakeIntoFragmentsPass
     auto stageType = cast<tile::BufType>(stage.getType());
     if (stageType.getStages() != 1)
       return {};
+    // Every op that touches the stage comes after the take in its block
+    // (none earlier in the body, none elsewhere, none nested), so the scan
+    // below sees each of them.
+    SmallVector<Operation *> real, derived;
+    linac::collectTileUsers(stage, real, derived);
+    for (Operation *user : real)
+      if (user != take.getOperation() &&
+          (user->getBlock() != take->getBlock() || user->isBeforeInBlock(take)))
+        return {};
     Region taken = regionOf(take.getDst());
-    // Ops after the take in its block, in order, until the whole taken
-    // region has been written again: every read of the allocation there
-    // that is not inside a part written since reads the taken rows.
+    // Ops after the take, in order, until the whole taken region has been
+    // written again: every read of the stage there that is not inside a
+    // part written since reads the taken rows. Before the one reader, no
+    // write may touch the taken rows at all.
     SmallVector<Region> written;
     tile::EwOp reader;
     for (Operation *op = take->getNextNode(); op; op = op->getNextNode()) {
-      bool touches = false;
-      op->walk([&](Operation *inner) {
-        for (Value operand : inner->getOperands())
-          if (isa<tile::BufType>(operand.getType()) &&
-              linac::rootAllocation(operand) == stage && !isa<tile::ViewOp, tile::StageOp>(inner))
-            touches = true;
-      });
-      if (!touches)
+      if (isa<tile::ViewOp, tile::StageOp>(op))
+        continue; // names a part, touches nothing
+      SmallVector<std::pair<unsigned, Value>> uses;
+      for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+        if (isa<tile::BufType>(operand.getType()) && linac::rootAllocation(operand) == stage)
+          uses.push_back({static_cast<unsigned>(i), operand});
+      if (uses.empty())
         continue;
-      if (op->getNumRegions() != 0)
-        return {}; // a nested body: not followed
-      for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
-        if (!isa<tile::BufType>(operand.getType()) || linac::rootAllocation(operand) != stage)
-          continue;
+      // Reads first (an op may read the stage through one value and write
+      // it through another), then its write.
+      std::optional<Region> write;
+      for (auto [i, operand] : uses) {
         Region r = regionOf(operand);
         if (i == 0 && linac::definesWhole(op, operand)) {
-          written.push_back(r);
+          write = r;
           continue;
         }
         if (llvm::any_of(written, [&](const Region &w) { return w.contains(r); }))
@@ -102,6 +113,11 @@ struct TileTakeIntoFragmentsPass
         if (reader || !ew || i != 1 || !r.contains(taken) || !taken.contains(r))
           return {};
         reader = ew;
+      }
+      if (write) {
+        if (!reader)
+          return {}; // the taken rows changed before their reader
+        written.push_back(*write);
       }
       if (llvm::any_of(written, [&](const Region &w) { return w.contains(taken); }))
         break;
@@ -123,10 +139,16 @@ struct TileTakeIntoFragmentsPass
       return;
     // The fragment's value is the take's from the take on: nothing between
     // may still use the fragment's old value or write it.
-    for (Operation *op = take->getNextNode(); op != ew.getOperation(); op = op->getNextNode())
-      for (Value operand : op->getOperands())
-        if (isa<tile::BufType>(operand.getType()) && linac::rootAllocation(operand) == frag)
-          return;
+    for (Operation *op = take->getNextNode(); op != ew.getOperation(); op = op->getNextNode()) {
+      bool usesFragment = false;
+      op->walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (isa<tile::BufType>(operand.getType()) && linac::rootAllocation(operand) == frag)
+            usesFragment = true;
+      });
+      if (usesFragment)
+        return;
+    }
     take.getDstMutable().assign(frag);
     if (ew.getKind() == tile::EwKind::copy)
       ew.erase();

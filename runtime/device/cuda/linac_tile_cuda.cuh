@@ -2331,9 +2331,10 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
 
 /// tile.take_rows into a fragment (tile-take-into-fragments): each thread
 /// converts the landed values it holds (rows past `valid` zero), with the
-/// same checks as into a tile; no barrier after (it writes registers only,
-/// and the barrier before the next prefetch orders the landing buffer's
-/// reads). A tensor that did not land is read from global memory.
+/// same checks as into a tile; it writes registers only (the take's wait
+/// still ends in a barrier, which orders the landing buffer's reads before
+/// the next prefetch). A tensor that did not land is read from global
+/// memory.
 template <int R, int C, int RF, int CF, int W>
 __device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, const Tile landing,
                                                 Frag<RF, CF, W> &dst, int64_t start, int64_t row,
