@@ -296,6 +296,33 @@ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 
 // --- global memory ------------------------------------------------------------
 
+/// Whether rows [first, first + valid) of g (head, columns [col, col +
+/// dst.cols)) fit both the tensor and dst; else `op`'s error is reported.
+/// A copy of 0 rows (the prefetch past the last chunk) touches no memory.
+inline bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &dst,
+                       int64_t first, int64_t valid, int64_t head, int64_t col) {
+  bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
+  if (valid < 0 || valid > dst.rows || rowsOut || head < 0 ||
+      head >= g->heads || col < 0 || col + dst.cols > g->cols) {
+    blk.L.fail(std::string(op) + " of '" + g->name + "': rows [" +
+               std::to_string(first) + ", " + std::to_string(first + valid) +
+               "), head " + std::to_string(head) + ", columns [" +
+               std::to_string(col) + ", " + std::to_string(col + dst.cols) +
+               ") is outside the tensor");
+    return false;
+  }
+  return true;
+}
+
+/// dst = rows [first, first + valid) of g (rows past them zero).
+inline void loadRows(const Global *g, const Tile &d, int64_t first, int64_t valid,
+                     int64_t head, int64_t col) {
+  for (int64_t i = 0; i < d.rows; ++i)
+    for (int64_t j = 0; j < d.cols; ++j)
+      d.at(i, j) = i < valid ? g->data[((first + i) * g->heads + head) * g->cols + col + j]
+                             : 0.0f;
+}
+
 inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
                         int64_t start, int64_t row, int64_t valid,
                         int64_t head, int64_t col) {
@@ -304,25 +331,11 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
     return t;
   t.state = dst.state;
   int64_t first = start + row;
-  // A copy of 0 rows (the prefetch past the last chunk) touches no memory.
-  bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
-  if (valid < 0 || valid > dst.rows || rowsOut || head < 0 ||
-      head >= g->heads || col < 0 || col + dst.cols > g->cols) {
-    blk.L.fail("copy_async of '" + g->name + "': rows [" +
-               std::to_string(first) + ", " + std::to_string(first + valid) +
-               "), head " + std::to_string(head) + ", columns [" +
-               std::to_string(col) + ", " + std::to_string(col + dst.cols) +
-               ") is outside the tensor");
+  if (!rowsInside(blk, "copy_async", g, dst, first, valid, head, col))
     return t;
-  }
   Tile d = dst;
-  t.copy = std::make_shared<std::function<void()>>([=]() {
-    for (int64_t i = 0; i < d.rows; ++i)
-      for (int64_t j = 0; j < d.cols; ++j)
-        d.at(i, j) = i < valid
-                         ? g->data[((first + i) * g->heads + head) * g->cols + col + j]
-                         : 0.0f;
-  });
+  t.copy = std::make_shared<std::function<void()>>(
+      [=]() { loadRows(g, d, first, valid, head, col); });
   return t;
 }
 
@@ -447,8 +460,6 @@ inline void landed(Block &blk) {
   release_landings(blk); // a barrier too
 }
 
-/// tile.take_rows: copy_async of the same operands, allowed only where a
-/// landed prefetch of exactly these rows is waiting in the landing buffer.
 /// Whether a landed prefetch of exactly these rows waits in `landing`
 /// (marked taken); else the hazard is reported.
 inline bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t start,
@@ -474,6 +485,8 @@ inline bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t
   return false;
 }
 
+/// tile.take_rows: copy_async of the same operands, allowed only where a
+/// landed prefetch of exactly these rows is waiting in the landing buffer.
 template <int R, int C>
 inline Token take_rows(Block &blk, const Global *g, const Tile &landing, const Tile &dst,
                        int64_t start, int64_t row, int64_t valid, int64_t head, int64_t col) {
@@ -492,18 +505,10 @@ inline Token take_rows(Block &blk, const Global *g, const Tile &landing, Frag<RF
   if (!g || !takeLanded(blk, g, landing, start, row, head, col))
     return Token();
   const int64_t first = start + row;
-  if (valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
-      head < 0 || head >= g->heads || col < 0 || col + C > g->cols) {
-    blk.L.fail("take_rows of '" + g->name + "': rows [" + std::to_string(first) + ", " +
-               std::to_string(first + valid) + "), head " + std::to_string(head) +
-               ", columns [" + std::to_string(col) + ", " + std::to_string(col + C) +
-               ") is outside the tensor");
-    return Token();
-  }
   Tile d = dst;
-  for (int64_t i = 0; i < R; ++i)
-    for (int64_t j = 0; j < C; ++j)
-      d.at(i, j) = i < valid ? g->data[((first + i) * g->heads + head) * g->cols + col + j] : 0.0f;
+  if (!rowsInside(blk, "take_rows", g, d, first, valid, head, col))
+    return Token();
+  loadRows(g, d, first, valid, head, col);
   Token t; // waited as a copy's: done already
   t.copy = std::make_shared<std::function<void()>>([] {});
   return t;
