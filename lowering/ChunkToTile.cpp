@@ -473,6 +473,15 @@ public:
     return success();
   }
 
+  /// The chunk's end: its output rows stored (when kept), the next state
+  /// into S.
+  void finishChunk(chunk::YieldOp yield, Value S, Value row, Value valid, bool storeOutputs) {
+    if (storeOutputs)
+      tile::StoreRowsOp::create(b, loc, "o", bufs.lookup(yield.getOutput()), start, row, valid,
+                                head, vCol);
+    ew(tile::EwKind::copy, S, bufs.lookup(yield.getNextState()));
+  }
+
   OpBuilder &b;
   Location loc;
   chunk::ScanOp scan;
@@ -494,7 +503,7 @@ struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
     linac::KernelConfig cfg;
     // (prefetch-* corruptions are tile-prefetch-inputs').
     if (!corrupt.empty() && corrupt != "no-wait" && corrupt != "no-barrier" &&
-        !StringRef(corrupt).starts_with("prefetch-")) {
+        corrupt != "ahead-handoff-stage" && !StringRef(corrupt).starts_with("prefetch-")) {
       getOperation().emitError("chunk-to-tile: unknown corrupt='")
           << corrupt << "'";
       return signalPassFailure();
@@ -529,6 +538,9 @@ struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
                                const LoopSpec &spec);
   LogicalResult buildCombine(chunk::ScanOp scan, const linac::KernelConfig &cfg,
                              const ExtentAnalysis &ext, int64_t augment);
+  LogicalResult buildAheadLoop(chunk::ScanOp scan, const linac::KernelConfig &cfg,
+                               const ExtentAnalysis &ext, const Partition &part,
+                               const LoopSpec &spec);
 };
 
 /// A kernel that loops over chunks: the state pass, or one phase of the
@@ -563,6 +575,58 @@ struct InputStage {
   lin::InputOp input;
   Value buffer; // shared, `stages` stages
 };
+
+/// The loop body's ops that the next state, the output (when stored) and
+/// `also` depend on: what a kernel computes.
+llvm::DenseSet<Operation *> neededOps(chunk::ScanOp scan, bool outputs,
+                                      ArrayRef<Value> also = {}) {
+  Block &body = scan.getBody().front();
+  llvm::DenseSet<Operation *> needed;
+  auto yield = cast<chunk::YieldOp>(body.getTerminator());
+  SmallVector<Value> work{yield.getNextState()};
+  if (outputs)
+    work.push_back(yield.getOutput());
+  llvm::append_range(work, also);
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != &body || !needed.insert(def).second)
+      continue;
+    llvm::append_range(work, def->getOperands());
+  }
+  return needed;
+}
+
+/// An open chunk loop over [first, last), the builder at its body's start:
+/// its chunk, the chunk's input stage, the copies to wait for now (`current`)
+/// and, with several stages, those of chunk c + 1 issued here (`next`, for
+/// the loop's yield; a past-the-end chunk has 0 rows).
+struct ChunkLoop {
+  scf::ForOp loop;
+  Value c, stage;
+  SmallVector<Value> current, next;
+};
+
+ChunkLoop openChunkLoop(OpBuilder &b, Location loc, Value zero, Value first, Value last,
+                        int64_t stages, ValueRange initTokens,
+                        llvm::function_ref<SmallVector<Value>(Value, Value)> issue) {
+  auto index = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  ChunkLoop l;
+  l.loop = scf::ForOp::create(b, loc, first, last, index(1), initTokens);
+  // Without loop-carried tokens the builder already placed an scf.yield.
+  if (!l.loop.getBody()->empty())
+    l.loop.getBody()->back().erase();
+  b.setInsertionPointToStart(l.loop.getBody());
+  l.c = l.loop.getInductionVar();
+  l.stage = arith::RemUIOp::create(b, loc, l.c, index(stages));
+  l.current.assign(l.loop.getRegionIterArgs().begin(), l.loop.getRegionIterArgs().end());
+  if (stages > 1) {
+    Value c1 = arith::AddIOp::create(b, loc, l.c, index(1));
+    l.next = issue(c1, arith::RemUIOp::create(b, loc, c1, index(stages)));
+  } else {
+    l.current = issue(l.c, zero);
+  }
+  return l;
+}
 
 LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
                                      const linac::KernelConfig &cfg) {
@@ -616,6 +680,9 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     if (failed(buildParallelKernel(scan, cfg, ext, part)))
       return failure();
     if (failed(buildChunkLoop(scan, cfg, ext, &part, state)))
+      return failure();
+  } else if (cfg.ahead) {
+    if (failed(buildAheadLoop(scan, cfg, ext, part, state)))
       return failure();
   } else if (failed(buildChunkLoop(scan, cfg, ext, nullptr, state))) {
     return failure();
@@ -809,24 +876,10 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   if (stages > 1)
     initTokens = issue(first, arith::RemUIOp::create(b, loc, first,
                                                       kb.index(stages)));
-  auto loop = scf::ForOp::create(b, loc, first, last, kb.index(1), initTokens);
-  // Without loop-carried tokens the builder already placed an scf.yield.
-  if (!loop.getBody()->empty())
-    loop.getBody()->back().erase();
-  b.setInsertionPointToStart(loop.getBody());
-  Value c = loop.getInductionVar();
-  Value stage = arith::RemUIOp::create(b, loc, c, kb.index(stages));
-  SmallVector<Value> current(loop.getRegionIterArgs().begin(),
-                             loop.getRegionIterArgs().end());
-  SmallVector<Value> next;
-  if (stages > 1) {
-    // Prefetch chunk c+1 into the next stage; a past-the-end chunk has 0 rows.
-    Value c1 = arith::AddIOp::create(b, loc, c, kb.index(1));
-    Value s1 = arith::RemUIOp::create(b, loc, c1, kb.index(stages));
-    next = issue(c1, s1);
-  } else {
-    current = issue(c, kb.zero);
-  }
+  ChunkLoop chunkLoop = openChunkLoop(b, loc, kb.zero, first, last, stages, initTokens, issue);
+  scf::ForOp loop = chunkLoop.loop;
+  Value c = chunkLoop.c, stage = chunkLoop.stage;
+  SmallVector<Value> current = chunkLoop.current, next = chunkLoop.next;
   if (corrupt != "no-wait")
     for (Value t : current)
       tile::WaitOp::create(b, loc, t, tile::Role::consumer);
@@ -853,21 +906,9 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     return failure();
   Block &body = scan.getBody().front();
   // Only what the kernel keeps is computed (phase 1 keeps no outputs).
-  llvm::DenseSet<Operation *> needed;
-  {
-    auto yield = cast<chunk::YieldOp>(body.getTerminator());
-    SmallVector<Value> work{yield.getNextState()};
-    if (spec.storeOutputs)
-      work.push_back(yield.getOutput());
-    if (spec.storeBoundary)
-      llvm::append_range(work, spec.storeBoundary->boundary);
-    while (!work.empty()) {
-      Operation *def = work.pop_back_val().getDefiningOp();
-      if (!def || def->getBlock() != &body || !needed.insert(def).second)
-        continue;
-      llvm::append_range(work, def->getOperands());
-    }
-  }
+  llvm::DenseSet<Operation *> needed = neededOps(
+      scan, spec.storeOutputs,
+      spec.storeBoundary ? ArrayRef<Value>(spec.storeBoundary->boundary) : ArrayRef<Value>());
   for (Operation &op : body) {
     if (isa<chunk::PerTokenOp>(op))
       continue;
@@ -875,10 +916,7 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
         !isa<chunk::YieldOp>(op))
       continue;
     if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
-      if (spec.storeOutputs)
-        tile::StoreRowsOp::create(b, loc, "o", kb.bufs.lookup(yield.getOutput()),
-                                  kb.start, row, valid, kb.head, kb.vCol);
-      kb.ew(tile::EwKind::copy, S, kb.bufs.lookup(yield.getNextState()));
+      kb.finishChunk(yield, S, row, valid, spec.storeOutputs);
       break;
     }
     if (!needed.contains(&op))
@@ -917,6 +955,181 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   case LoopSpec::Final::None:
     break;
   }
+  return success();
+}
+
+
+/// config ahead=on: one loop whose iteration c runs the chunk-local part of
+/// chunk c (the ops that do not read the state) and then the state part of
+/// chunk c - 1. The local part ends by copying the values the state part
+/// reads (`Partition::boundary`) into two-stage shared handoff buffers,
+/// stage c % 2; the state part reads stage (c - 1) % 2; the loop's closing
+/// barrier hands one over. Within an iteration the two parts share no tile,
+/// so warps of their own can later run them side by side. A prologue runs
+/// the local part of chunk 0; the loop's last iteration runs it on a chunk
+/// past the end (no rows: its tiles are zero, its copies read nothing), so
+/// the loop body needs no condition. Ops carry `part = "local"|"state"`.
+LogicalResult ChunkToTilePass::buildAheadLoop(chunk::ScanOp scan,
+                                              const linac::KernelConfig &cfg,
+                                              const ExtentAnalysis &ext,
+                                              const Partition &part,
+                                              const LoopSpec &spec) {
+  OpBuilder b(scan);
+  Location loc = scan.getLoc();
+  auto kernel = tile::KernelOp::create(
+      b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
+      b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(warpsFor(cfg)),
+      b.getStringAttr(spec.kind));
+  KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
+  kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
+  kernel->setAttr("ahead", b.getUnitAttr());
+  kb.begin(kernel, true);
+  chunk::PerTokenOp pt = perTokenOf(scan);
+  const int64_t stages = cfg.stages;
+  kb.loadInvariants(pt);
+  SmallVector<std::pair<lin::InputOp, Value>> inputs; // input, its shared stages
+  for (Operation &op : pt.getBody().front())
+    if (auto in = dyn_cast<lin::InputOp>(op)) {
+      Extents e = ext[in.getResult()];
+      inputs.push_back({in, kb.alloc(kb.bufType(tile::Space::shared, kb.C,
+                                                kb.size(e.second), stages),
+                                     (in.getName() + "_smem").str())});
+    }
+  Value S = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt), "S");
+  kb.bufs[scan.getState()] = S;
+  Value nchunks = tile::NumChunksOp::create(b, loc, b.getIndexType(), kb.length,
+                                            scan.getChunkSize());
+  if (scan->hasAttr("test_skip_initial_state"))
+    tile::FillOp::create(b, loc, S,
+                         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+  else
+    tile::LoadStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
+
+  Block &body = scan.getBody().front();
+  llvm::DenseSet<Operation *> needed = neededOps(scan, spec.storeOutputs);
+  auto inStatePart = [&](Operation *op) {
+    return part.stateOps.contains(op) && (needed.contains(op) || isa<chunk::YieldOp>(op));
+  };
+  // What the state part reads of the local part.
+  SmallVector<Value> boundary;
+  for (Value v : part.boundary)
+    if (llvm::any_of(v.getUsers(), inStatePart))
+      boundary.push_back(v);
+  SmallVector<Value> handoff(boundary.size());
+
+  auto stageOf = [&](Value buffer, Value stage) -> Value {
+    auto t = cast<tile::BufType>(buffer.getType());
+    return tile::StageOp::create(
+        b, loc, kb.bufType(t.getSpace(), t.getRows(), t.getCols()), buffer, stage);
+  };
+  auto issue = [&](Value c, Value stage) {
+    SmallVector<Value> tokens;
+    Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length, c,
+                                            scan.getChunkSize());
+    Value row = arith::MulIOp::create(b, loc, c, kb.index(kb.C));
+    for (auto [in, buffer] : inputs)
+      tokens.push_back(tile::CopyAsyncOp::create(
+          b, loc, b.getType<tile::TokenType>(), in.getName(), stageOf(buffer, stage),
+          kb.start, row, valid, in.getHeads() == lin::HeadGroup::H ? kb.qkHead : kb.head,
+          kb.colOffset(ext[in.getResult()].second), tile::Role::producer));
+    return tokens;
+  };
+  auto waitFor = [&](ArrayRef<Value> tokens) {
+    if (corrupt != "no-wait")
+      for (Value t : tokens)
+        tile::WaitOp::create(b, loc, t, tile::Role::consumer);
+  };
+  // Tags the ops built by `build` (at the insertion point's block end).
+  auto tagged = [&](StringRef name, llvm::function_ref<LogicalResult()> build) {
+    Block *block = b.getInsertionBlock();
+    Operation *before = block->empty() ? nullptr : &block->back();
+    if (failed(build()))
+      return failure();
+    auto it = before ? std::next(before->getIterator()) : block->begin();
+    for (Operation &op : llvm::make_range(it, block->end()))
+      op.setAttr("part", b.getStringAttr(name));
+    return success();
+  };
+  // The local part of chunk c, its inputs in stage `inStage`.
+  auto localPart = [&](Value c, Value inStage) {
+    return tagged("local", [&]() -> LogicalResult {
+      Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length, c,
+                                              scan.getChunkSize());
+      llvm::DenseMap<Value, Value> inputTiles;
+      for (auto [in, buffer] : inputs)
+        inputTiles[in.getResult()] = stageOf(buffer, inStage);
+      if (failed(kb.lowerPerToken(pt, inputTiles, valid)))
+        return failure();
+      for (Operation &op : body) {
+        if (isa<chunk::PerTokenOp, chunk::YieldOp>(op) || part.stateOps.contains(&op) ||
+            !needed.contains(&op))
+          continue;
+        if (failed(kb.lowerChunkOp(op)))
+          return failure();
+      }
+      Value hs = arith::RemUIOp::create(b, loc, c, kb.index(2));
+      for (auto [i, v] : llvm::enumerate(boundary)) {
+        Value tile = kb.bufs.lookup(v);
+        auto t = cast<tile::BufType>(tile.getType());
+        if (!handoff[i])
+          handoff[i] = kb.alloc(kb.bufType(tile::Space::shared, t.getRows(), t.getCols(), 2),
+                                "handoff" + std::to_string(i));
+        kb.ew(tile::EwKind::copy, stageOf(handoff[i], hs), tile);
+      }
+      return success();
+    });
+  };
+
+  // Prologue: chunk 0's inputs (and chunk 1's with two stages), its local part.
+  SmallVector<Value> firstTokens = issue(kb.zero, kb.zero);
+  SmallVector<Value> initTokens;
+  if (stages > 1)
+    initTokens = issue(kb.index(1), kb.index(1 % stages));
+  waitFor(firstTokens);
+  if (failed(localPart(kb.zero, kb.zero)))
+    return failure();
+  tile::BarrierOp::create(b, loc);
+
+  Value end = arith::AddIOp::create(b, loc, nchunks, kb.index(1));
+  ChunkLoop chunkLoop = openChunkLoop(b, loc, kb.zero, kb.index(1), end, stages, initTokens, issue);
+  scf::ForOp loop = chunkLoop.loop;
+  Value c = chunkLoop.c, stage = chunkLoop.stage;
+  SmallVector<Value> current = chunkLoop.current, next = chunkLoop.next;
+  waitFor(current);
+  if (failed(localPart(c, stage)))
+    return failure();
+
+  // The state part of chunk c - 1, from the handoff stage its local part wrote.
+  if (failed(tagged("state", [&]() -> LogicalResult {
+        Value j = arith::SubIOp::create(b, loc, c, kb.index(1));
+        // (test only) the stage the local part has just written.
+        Value hs = arith::RemUIOp::create(
+            b, loc, corrupt == "ahead-handoff-stage" ? c : j, kb.index(2));
+        for (auto [i, v] : llvm::enumerate(boundary))
+          kb.bufs[v] = stageOf(handoff[i], hs);
+        Value valid = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length, j,
+                                                scan.getChunkSize());
+        Value row = arith::MulIOp::create(b, loc, j, kb.index(kb.C));
+        for (Operation &op : body) {
+          if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
+            kb.finishChunk(yield, S, row, valid, spec.storeOutputs);
+            break;
+          }
+          if (!inStatePart(&op))
+            continue;
+          if (failed(kb.lowerChunkOp(op)))
+            return failure();
+        }
+        return success();
+      })))
+    return failure();
+  // Hands chunk c's values to the next iteration's state part, and frees the
+  // stages read here for the next copies and local part.
+  if (corrupt != "no-barrier")
+    tile::BarrierOp::create(b, loc);
+  scf::YieldOp::create(b, loc, stages > 1 ? next : SmallVector<Value>{});
+  b.setInsertionPointAfter(loop);
+  tile::StoreStateOp::create(b, loc, S, kb.seq, kb.head, kb.vCol);
   return success();
 }
 

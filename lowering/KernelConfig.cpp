@@ -37,6 +37,8 @@ std::string KernelConfig::str() const {
     s += ",prefetch=on";
   if (takeIntoFragments)
     s += ",take=fragment";
+  if (ahead)
+    s += ",ahead=on";
   return s;
 }
 
@@ -119,6 +121,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.aliasStages);
     } else if (key == "prefetch") {
       err = onOff(c.prefetch);
+    } else if (key == "ahead") {
+      err = onOff(c.ahead);
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -130,7 +134,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead)";
     }
     if (!err.empty())
       return err;
@@ -152,6 +156,13 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   if (c.prefetch && (c.stages != 1 || c.warpRoles))
     return "config: prefetch=on needs stages=1 and roles=off (it loads one chunk ahead into "
            "landing buffers instead)";
+  if (c.ahead) {
+    if (c.wu != KernelConfig::WU::Fused || c.split == KernelConfig::Split::Sequence)
+      return "config: ahead=on needs wu=fused and split=head or vtile (the chunk-local part "
+             "runs a chunk ahead of the state part inside one chunk loop)";
+    if (c.prefetch || c.warpRoles)
+      return "config: ahead=on does not combine with prefetch=on or roles=on yet";
+  }
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +
@@ -261,7 +272,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
   return target == ChooserTarget::sm90a && traits.plainUpdate &&
          c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
-         c.stages == 1 && !c.warpRoles;
+         c.stages == 1 && !c.warpRoles && !c.ahead;
 }
 
 } // namespace linac

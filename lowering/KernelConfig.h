@@ -82,6 +82,14 @@ struct KernelConfig {
   /// shared stage (take=stage, the default until it has run on a GPU).
   /// Without prefetch or fragments there is nothing to take: no effect.
   bool takeIntoFragments = false;
+  /// The chunk-local part of chunk c (everything that does not read the
+  /// state: norms, gates, Gram, inverse, W, U) runs in the same loop
+  /// iteration as the state part of chunk c - 1, which reads what it needs
+  /// of it from two-stage shared handoff buffers (config ahead=on). The two
+  /// parts are then independent within an iteration: the structure in which
+  /// warps of their own can run them side by side (docs/performance.md, the
+  /// auxiliary role). W/U fused, split head or vtile, no prefetch or roles.
+  bool ahead = false;
 
   std::string str() const;
 };
@@ -151,7 +159,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 ChooserTarget target = ChooserTarget::cpu);
 /// Whether the default loads the inputs one chunk ahead (config prefetch)
 /// for config `c`: on sm_90a, for a plain update, with the head split, W/U
-/// fused, one input stage and no warp roles. The driver asks again after
+/// fused, one input stage, no warp roles and not ahead. The driver asks again after
 /// --config overrides the rest of the default and leaves prefetch unsaid.
 bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 

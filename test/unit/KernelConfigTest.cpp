@@ -169,3 +169,41 @@ TEST(KernelConfig, PrefetchForAPlainUpdateOnSm90aWithTheHeadSplit) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_FALSE(c.ahead);
+  EXPECT_EQ(linac::parseKernelConfig("ahead=on", c), "");
+  EXPECT_TRUE(c.ahead);
+  EXPECT_NE(c.str().find(",ahead=on"), std::string::npos);
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.ahead);
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  EXPECT_NE(linac::parseKernelConfig("ahead=yes", c).find("ahead must be on or off"),
+            std::string::npos);
+  // Only one fused chunk loop has a local and a state part to put side by side.
+  for (const char *other : {"wu=materialized", "split=sequence", "prefetch=on,stages=1",
+                            "roles=on"}) {
+    KernelConfig d;
+    EXPECT_EQ(linac::parseKernelConfig(std::string("ahead=on,") + other, d), "") << other;
+    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("ahead=on"), std::string::npos)
+        << other;
+  }
+  KernelConfig v;
+  EXPECT_EQ(linac::parseKernelConfig("ahead=on,split=vtile,vtile=64", v), "");
+  EXPECT_EQ(linac::validateKernelConfig(v, 128, 128), "");
+  // No target's default takes it, and prefetch left unsaid stays off under it.
+  linac::VariantTraits plain;
+  plain.plainUpdate = true;
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a}) {
+    EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, t).ahead);
+    KernelConfig d = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, t);
+    EXPECT_EQ(linac::parseKernelConfig("ahead=on", d), "");
+    EXPECT_FALSE(linac::defaultPrefetch(t, plain, d));
+  }
+}
+
+} // namespace

@@ -92,10 +92,16 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
 
 /// Ops that do block-wide work under `root`, a run of fused element-wise
 /// ops (tile-fuse-elementwise) counted once; index, view, stage and
-/// allocation bookkeeping not counted.
-static int64_t blockWideSteps(Operation *root) {
+/// allocation bookkeeping not counted. With `part`, only ops of that part
+/// (config ahead=on: "local" or "state").
+static int64_t blockWideSteps(Operation *root, StringRef part = "") {
   int64_t steps = 0, lastRun = -1;
   root->walk([&](Operation *op) {
+    if (!part.empty()) {
+      auto p = op->getAttrOfType<StringAttr>("part");
+      if (!p || p.getValue() != part)
+        return;
+    }
     if (op == root || !op->getDialect() || op->getDialect()->getNamespace() != "tile" ||
         isa<tile::KernelOp, tile::ProgramIdOp, tile::SequenceOp, tile::QkHeadOp,
             tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
@@ -119,13 +125,13 @@ static int64_t blockWideSteps(Operation *root) {
 /// The steps of one chunk: the body of the kernel's outermost loop (over
 /// chunks; over segments when combining segment maps), or the whole kernel
 /// of a chunk-parallel one.
-static int64_t chunkSteps(tile::KernelOp kernel) {
+static int64_t chunkSteps(tile::KernelOp kernel, StringRef part = "") {
   if (kernel.getKind() == "parallel")
-    return blockWideSteps(kernel);
+    return blockWideSteps(kernel, part);
   int64_t steps = 0;
   kernel.walk([&](scf::ForOp loop) {
     if (!loop->getParentOfType<scf::ForOp>())
-      steps += blockWideSteps(loop);
+      steps += blockWideSteps(loop, part);
   });
   return steps;
 }
@@ -260,6 +266,11 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (int64_t steps = chunkSteps(kernel))
       os << "\n    per " << (kind == "segment_combine" ? "segment" : "chunk") << ": " << steps
          << " block-wide steps";
+    // config ahead=on: the two parts a loop iteration runs, which warps of
+    // their own could run side by side (the loop then as long as the longer).
+    if (kernel->hasAttr("ahead"))
+      os << " (" << chunkSteps(kernel, "local") << " in the chunk-local part of chunk c, "
+         << chunkSteps(kernel, "state") << " in the state part of chunk c - 1)";
     os << "\n";
   }
 }

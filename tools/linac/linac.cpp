@@ -79,7 +79,8 @@ constexpr const char *kUsage =
     "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment\n";
+    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
+    "         ahead=off|on\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -366,7 +367,10 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
     if (!fewerStages && !smallerChunk) {
       const char *hint = config.stages > 1  ? "try stages=1"
                          : config.chunk > 32 ? "try chunk=32"
-                                             : "try split=head or split=vtile";
+                         : config.ahead
+                             ? "ahead=on keeps two stages of every value the state part "
+                               "reads; try ahead=off"
+                             : "try split=head or split=vtile";
       llvm::errs() << "linac: error: config " << config.str() << ": kernel "
                    << kernel << " needs " << (bytes + 1023) / 1024
                    << " KiB of shared memory per block; " << arch
@@ -805,9 +809,9 @@ int runCommand(int argc, char **argv) {
   } else if (err.empty() && target != "reference") {
     // Test-only corruptions: of the chunked lowering, or of the kernel's
     // synchronisation (no-wait, no-barrier, prefetch-no-landed,
-    // prefetch-wrong-rows, prefetch-before-wait).
+    // prefetch-wrong-rows, prefetch-before-wait, ahead-handoff-stage).
     bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier" ||
-                   corrupt.rfind("prefetch-", 0) == 0;
+                   corrupt.rfind("prefetch-", 0) == 0 || corrupt == "ahead-handoff-stage";
     if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config,
                             syncBug ? "" : corrupt)))
       return 1;
