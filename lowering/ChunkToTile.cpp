@@ -731,16 +731,28 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
     tile::WaitOp::create(b, loc, t, tile::Role::consumer);
   if (failed(kb.lowerPerToken(pt, inputTiles, valid)))
     return failure();
+  // Each workspace is stored as soon as its value is final (after the op
+  // that defines it; per-token values after the region), so that a tile
+  // read by nothing else here is free for the tiles computed after it.
+  llvm::DenseSet<Value> stored;
+  auto storeFinal = [&]() {
+    for (auto [i, v] : llvm::enumerate(part.boundary)) {
+      Value buf = kb.bufs.lookup(v);
+      if (!buf || stored.contains(v))
+        continue;
+      stored.insert(v);
+      tile::StoreTileOp::create(b, loc, ("ws" + std::to_string(i)), buf, kb.seq, kb.head,
+                                chunkIdx, kb.zero, IntegerAttr(), IntegerAttr());
+    }
+  };
+  storeFinal();
   for (Operation &op : scan.getBody().front()) {
     if (isa<chunk::PerTokenOp, chunk::YieldOp>(op) || part.stateOps.contains(&op))
       continue;
     if (failed(kb.lowerChunkOp(op)))
       return failure();
+    storeFinal();
   }
-  for (auto [i, v] : llvm::enumerate(part.boundary))
-    tile::StoreTileOp::create(b, loc, ("ws" + std::to_string(i)),
-                              kb.bufs.lookup(v), kb.seq, kb.head, chunkIdx,
-                              kb.zero, IntegerAttr(), IntegerAttr());
   return success();
 }
 
