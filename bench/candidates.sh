@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Candidates, checked against float64 on the GPU and timed beside the
-# defaults in one device call (about 5 minutes on a fresh H200 machine),
+# defaults in one device call (up to ~10 minutes on a fresh H200 machine;
+# NEW_ONLY=1 below for the session-8 candidates alone),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -18,6 +19,17 @@
 #    float64 and by racecheck here, then timed.
 # 3. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
 #    (32-44% slower than cp.async in session 7), to recheck on another GPU.
+# 4. store16=on (tile-store-16bit, session 8; not yet run on a GPU): shared
+#    tiles only bf16 matmuls read, in bf16; the materialised state pass's
+#    workspaces then bf16 too, copied as bytes (half the traffic, the state
+#    pass's shared memory 144 -> 88 KiB, room for stages=2). The primitive
+#    tests (mma from bf16 tiles against fp32 tiles, bit for bit), every
+#    delta-rule example against float64, racecheck; then timed beside the
+#    default and wu=materialized.
+# 5. ahead=on (session 8; not yet run on a GPU): the chunk-local part of
+#    chunk c beside the state part of chunk c - 1 in one loop (the driver
+#    steps to chunk 32 at K = V = 128, where its handoff fits): against
+#    float64, racecheck, and the cost of the structure timed.
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -64,6 +76,44 @@ for ex in gdn kda; do
 done
 fi
 K=${KERNELS:-/tmp/linac-bench/kernels}
+# 4 and 5: checks first (a failing candidate is not timed as if it were right).
+# (the summary and any failure; "mma from bf16 tiles" among the tests)
+scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+for ex in gdn kda deltanet dplr; do
+  for c in wu=materialized,store16=on wu=materialized,store16=on,stages=2; do
+    printf "%-17s %-36s " $ex $c | tee -a $log
+    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
+      --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong --config $c --check \
+      2>&1 | tail -1 | tee -a $log
+  done
+done
+for ex in gdn linear_attention deltanet; do
+  for c in ahead=on ahead=on,store16=on; do
+    printf "%-17s %-36s K=V=64 " $ex $c | tee -a $log
+    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=64,V=64 \
+      --seqlens 1,0,263,336 --initial-state --dtype bf16 --config $c --check 2>&1 | tail -1 | tee -a $log
+  done
+done
+printf "%-17s %-36s K=V=128 " gdn ahead=on | tee -a $log
+$L run examples/gdn.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
+  --seqlens 1,0,263,336 --initial-state --dtype bf16 --config ahead=on --check 2>&1 | tail -1 | tee -a $log
+for c in wu=materialized,store16=on,stages=2 ahead=on,store16=on; do
+  printf "%-17s %-36s racecheck " gdn $c | tee -a $log
+  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
+    --seed 3 --shape B=1,T=200,H=2,HV=4,K=64,V=64 --seqlens 1,0,99,100 --config $c,split=head \
+    --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
+  echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+done
+for c in gdn kda deltanet; do
+  bench/variant.sh ${c}_8x4096x16 mat --config wu=materialized
+  bench/variant.sh ${c}_8x4096x16 mat16 --config wu=materialized,store16=on
+  bench/variant.sh ${c}_8x4096x16 mat16s2 --config wu=materialized,store16=on,stages=2
+done
+bench/variant.sh gdn_8x4096x16 ahead --config ahead=on
+bench/variant.sh gdn_8x4096x16 c32 --config chunk=32
+# NEW_ONLY=1: only 4 and 5 (with the primitives' build, about 6 minutes);
+# otherwise 2 and 3 as well, which may take the call near its 10 minutes.
+if [ "${NEW_ONLY:-0}" != 1 ]; then
 for ex in linear_attention retnet simple_gla gdn; do
   printf "%-17s take=fragment " $ex | tee -a $log
   $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=32,HV=32,K=128,V=128 \
@@ -93,8 +143,11 @@ done
 bench/variant.sh linear_attention_8x4096x16 proto --config prefetch=off
 python3 bench/prefetch_landing.py $K/linear_attention_8x4096x16@proto.cu $K/linear_attention_8x4096x16@proto.cu
 sed -i 's/__device__ __noinline__ \(void\|Token\)/__device__ __forceinline__ \1/' $K/linear_attention_8x4096x16@proto.cu
+fi
 # FLA_CASES='8x4096' times FLA in the same run (PYTHONPATH with FLA, .fla carried).
-bench/run.sh --cases '8x4096|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
+cases='8x4096|gdn varlen'
+[ "${NEW_ONLY:-0}" = 1 ] && cases='(gdn|kda|deltanet) 8x4096'
+bench/run.sh --cases "$cases" --fla-cases "${FLA_CASES:-}" --reps 7
 # PROFILE=1: where GDN's chunk loop spends its cycles with its inputs a
 # chunk ahead and v taken into its fragment.
 if [ "${PROFILE:-0}" = 1 ]; then

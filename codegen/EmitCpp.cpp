@@ -30,10 +30,35 @@ int64_t intAttrOrZero(Operation *op, StringRef name) {
   return a ? a.getInt() : 0;
 }
 
-/// Bytes a buffer takes in its space: fp32 elements, 16-byte aligned. The
-/// launch's memory (kernelMemory) and the emitted offsets both use it.
+/// Bytes a buffer takes in its space: fp32 (or bf16) elements, 16-byte
+/// aligned. The launch's memory (kernelMemory) and the emitted offsets both
+/// use it.
 int64_t bufferBytes(tile::BufType t) {
-  return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+  const int64_t element = t.getElementType().isF32() ? 4 : 2;
+  return (t.getRows() * t.getCols() * t.getStages() * element + 15) / 16 * 16;
+}
+
+/// The declaration of a stage or view of a buffer: the libraries' Tile, or
+/// Tile16 for bf16 elements.
+std::string tileTypeOf(Value v) {
+  return cast<tile::BufType>(v.getType()).getElementType().isF32() ? "const Tile "
+                                                                   : "const Tile16 ";
+}
+
+/// Bytes per element of each workspace: 2 (bf16) where every kernel that
+/// reads it copies it into bf16 stages (tile-store-16bit: only bf16
+/// matmuls read them, so the writer may round and the copy is raw), else
+/// 4 (f32).
+std::map<std::string, int64_t> workspaceElementBytes(ModuleOp module) {
+  std::map<std::string, int64_t> bytes;
+  module.walk([&](tile::CopyTileAsyncOp c) {
+    bool half = !cast<tile::BufType>(c.getDst().getType()).getElementType().isF32();
+    auto [it, fresh] = bytes.try_emplace(c.getName().str(), half ? 2 : 4);
+    if (!fresh && !half)
+      it->second = 4;
+  });
+  module.walk([&](tile::LoadTileOp l) { bytes[l.getName().str()] = 4; });
+  return bytes;
 }
 } // namespace
 
@@ -365,6 +390,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
                                 ? cast<StringAttr>(a->getAttr("name")).str()
                                 : "buf";
         std::string space = t.getSpace() == tile::Space::shared ? "shared" : "reg";
+        // bf16 buffers (tile-store-16bit) are the libraries' Buffer16/Tile16.
+        std::string allocFn = t.getElementType().isF32() ? "blk.alloc(" : "blk.alloc16(";
         // Each buffer's offset in its space, in allocation order (the bytes
         // kernelMemory counts): a constant, so that the GPU compiler
         // derives every tile's address from one base register and folds
@@ -385,10 +412,10 @@ LogicalResult Emitter::emitOp(Operation &op) {
         bool staged = llvm::any_of(a->getUsers(),
                                    [](Operation *u) { return isa<tile::StageOp>(u); });
         if (staged) {
-          line("auto &&" + fresh(a, "b") + " = blk.alloc(" + args + ");");
+          line("auto &&" + fresh(a, "b") + " = " + allocFn + args + ");");
         } else {
           std::string b = fresh(a, "b"), tn = "t" + b.substr(1);
-          line("auto &&" + b + " = blk.alloc(" + args + ");");
+          line("auto &&" + b + " = " + allocFn + args + ");");
           line("auto " + tn + " = [&] { return buffer_tile(blk, " + b + ", " + space + ", " +
                std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
                std::to_string(at) + "); };");
@@ -397,13 +424,13 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       .Case<tile::StageOp>([&](tile::StageOp s) {
-        line("const Tile " + fresh(s, "t") + " = " + n(s.getBuffer()) +
+        line(tileTypeOf(s.getResult()) + fresh(s, "t") + " = " + n(s.getBuffer()) +
              ".stage(" + n(s.getIndex()) + ");");
         return success();
       })
       .Case<tile::ViewOp>([&](tile::ViewOp v) {
         auto t = cast<tile::BufType>(v.getType());
-        line("const Tile " + fresh(v, "t") + " = " + n(v.getBuffer()) +
+        line(tileTypeOf(v.getResult()) + fresh(v, "t") + " = " + n(v.getBuffer()) +
              ".view(" + std::to_string(v.getRow()) + ", " +
              std::to_string(v.getCol()) + ", " + std::to_string(t.getRows()) +
              ", " + std::to_string(t.getCols()) + ");");
@@ -672,9 +699,14 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
     os << " " << vt << " " << seg << " " << mem.sharedBytes << " "
        << mem.regBytes << " " << k.getWarps() * 32 << "\n";
   }
+  std::map<std::string, int64_t> elementBytes = workspaceElementBytes(module);
+  auto bytesOf = [&](const std::string &name) {
+    auto it = elementBytes.find(name);
+    return it == elementBytes.end() ? int64_t(4) : it->second;
+  };
   for (auto &[name, shape] : emitter.workspaces)
     os << "// linac:workspace " << name << " " << shape.rows << " "
-       << shape.cols << " " << shape.slotChunks << "\n";
+       << shape.cols << " " << shape.slotChunks << " " << bytesOf(name) << "\n";
   os << "// linac:module " << variant << " " << chunk << " " << signature.K
      << " " << signature.V << "\n";
   os << "// linac:config " << config << "\n";
@@ -703,8 +735,8 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   os << "static const WorkspaceInfo kWorkspaces[] = {\n";
   for (auto &[name, shape] : emitter.workspaces)
     os << "  {\"" << name << "\", " << shape.rows << ", " << shape.cols << ", "
-       << shape.slotChunks << "},\n";
-  os << "  {nullptr, 0, 0, 0}\n};\n";
+       << shape.slotChunks << ", " << bytesOf(name) << "},\n";
+  os << "  {nullptr, 0, 0, 0, 0}\n};\n";
   os << "static const ArgInfo kArgs[] = {\n";
   for (const KernelSignature::Arg &a : signature.args)
     os << "  {\"" << a.name << "\", " << a.isParam << ", " << a.perH << ", "

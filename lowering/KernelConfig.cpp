@@ -39,6 +39,8 @@ std::string KernelConfig::str() const {
     s += ",take=fragment";
   if (ahead)
     s += ",ahead=on";
+  if (store16)
+    s += ",store16=on";
   return s;
 }
 
@@ -123,6 +125,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.prefetch);
     } else if (key == "ahead") {
       err = onOff(c.ahead);
+    } else if (key == "store16") {
+      err = onOff(c.store16);
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -134,7 +138,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16)";
     }
     if (!err.empty())
       return err;

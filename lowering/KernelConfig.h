@@ -90,6 +90,10 @@ struct KernelConfig {
   /// warps of their own can run them side by side (docs/performance.md, the
   /// auxiliary role). W/U fused, split head or vtile, no prefetch or roles.
   bool ahead = false;
+  /// Shared tiles that only copies write and only bf16 matmuls (whole
+  /// 64 x 64 blocks) read are stored in bf16 (tile-store-16bit): half the
+  /// bytes, the same results. Off until it has run on a GPU.
+  bool store16 = false;
 
   std::string str() const;
 };

@@ -58,6 +58,7 @@ std::string CpuModule::run(tile::Launch &L,
     const tile::WorkspaceInfo &w = mi.workspaces[i];
     add(w.name, L.N * L.HV * tile::workspace_slots(L.chunks, w.slotChunks), 1,
         w.rows * w.cols);
+    L.globals.back().bf16 = w.elementBytes == 2; // stored rounded (as floats here)
   }
   for (int k = 0; k < mi.numKernels; ++k) {
     const tile::KernelInfo &kernel = mi.kernels[k];

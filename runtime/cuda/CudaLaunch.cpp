@@ -70,10 +70,10 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
     return std::string();
   };
   for (const CudaModuleInfo::Workspace &w : info.workspaces) {
-    DeviceTensor t{w.name, 0, tile::f32,
+    DeviceTensor t{w.name, 0, w.elementBytes == 2 ? tile::bf16 : tile::f32,
                    c.sequences * c.HV * tile::workspace_slots(L.chunks, w.slotChunks), 1,
                    w.rows * w.cols, w.rows * w.cols, w.rows * w.cols};
-    if (auto err = alloc(t.data, static_cast<size_t>(t.rows * t.cols) * 4,
+    if (auto err = alloc(t.data, static_cast<size_t>(t.rows * t.cols * w.elementBytes),
                          "workspace '" + w.name + "'");
         !err.empty()) {
       release();

@@ -71,8 +71,8 @@ std::string parseModuleInfo(const std::string &source, CudaModuleInfo &info) {
       info.kernels.push_back(k);
     } else if (kind == "workspace") {
       CudaModuleInfo::Workspace ws;
-      w >> ws.name >> ws.rows >> ws.cols >> ws.slotChunks;
-      if (!w || ws.slotChunks < 1)
+      w >> ws.name >> ws.rows >> ws.cols >> ws.slotChunks >> ws.elementBytes;
+      if (!w || ws.slotChunks < 1 || (ws.elementBytes != 4 && ws.elementBytes != 2))
         return "bad module line: " + line;
       info.workspaces.push_back(ws);
     } else if (kind == "module") {

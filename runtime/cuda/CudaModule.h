@@ -30,6 +30,7 @@ struct CudaModuleInfo {
     std::string name;
     int64_t rows = 0, cols = 0;
     int64_t slotChunks = 1; // chunks per slot (tile::workspace_slots)
+    int64_t elementBytes = 4; // 4 (f32) or 2 (bf16)
   };
   struct Arg {
     std::string name;

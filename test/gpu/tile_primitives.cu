@@ -308,6 +308,59 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   cudaFree(dC);
 }
 
+// ---- bf16 tiles (tile-store-16bit): copies into them, matmuls from them -------
+
+/// a and b copied into bf16 shared tiles (one element-wise copy each, from
+/// a tile in memory), then acc16 = op(a16) op(b16) and acc = op(a) op(b),
+/// both with bf16 operands: the same products.
+__global__ void LINAC_TEST_BOUNDS mma16Kernel(const Launch *L, Tile acc16, Tile acc, Tile a, Tile b,
+                                             bool ta, bool tb, int bOffset) {
+  Block blk(*L, 0, 0, 0, 0);
+  Buffer16 ha = blk.alloc16(shared, a.rows, a.cols, 1, "a16", 0);
+  Buffer16 hb = blk.alloc16(shared, b.rows, b.cols, 1, "b16", bOffset);
+  ew(blk, Ew::copy, ha.stage(0), a);
+  ew(blk, Ew::copy, hb.stage(0), b);
+  mma(blk, acc16, ha.stage(0), hb.stage(0), ta, tb, false, Operand::bf16);
+  mma(blk, acc, a, b, ta, tb, false, Operand::bf16);
+}
+
+static void testMma16(int M, int N, int Kc, bool ta, bool tb, Launch *dL, int threads) {
+  std::mt19937 rng(M * 7 + N * 3 + Kc + ta * 5 + tb);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  int ar = ta ? Kc : M, ac = ta ? M : Kc, br = tb ? N : Kc, bc = tb ? Kc : N;
+  std::vector<float> A(ar * ac), B(br * bc);
+  for (float &x : A) x = u(rng);
+  for (float &x : B) x = u(rng);
+  float *dA, *dB, *dC16, *dC;
+  CHECK_CUDA(cudaMalloc(&dA, A.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dB, B.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dC16, M * N * 4));
+  CHECK_CUDA(cudaMalloc(&dC, M * N * 4));
+  CHECK_CUDA(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
+  const int aBytes = (ar * ac * 2 + 15) / 16 * 16, bBytes = br * bc * 2;
+  mma16Kernel<<<1, threads, kReservedSharedBytes + aBytes + bBytes>>>(
+      dL, Tile{dC16, M, N, N}, Tile{dC, M, N, N}, Tile{dA, ar, ac, ac}, Tile{dB, br, bc, bc}, ta,
+      tb, aBytes);
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got16(M * N), got(M * N);
+  CHECK_CUDA(cudaMemcpy(got16.data(), dC16, M * N * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(got.data(), dC, M * N * 4, cudaMemcpyDeviceToHost));
+  int differ = 0;
+  for (int i = 0; i < M * N; ++i)
+    differ += got16[i] != got[i];
+  char name[96], detail[64];
+  std::snprintf(name, sizeof name, "mma from bf16 tiles %dx%dx%d%s%s%s", M, N, Kc, ta ? " ta" : "",
+                tb ? " tb" : "", blockLabel(threads));
+  std::snprintf(detail, sizeof detail, "%d of %d outputs differ from fp32 tiles'", differ, M * N);
+  report(name, differ == 0, detail);
+  cudaFree(dA);
+  cudaFree(dB);
+  cudaFree(dC16);
+  cudaFree(dC);
+}
+
 // ---- move_tile (load_tile, store_tile): one tile into another ----------------
 
 __global__ void LINAC_TEST_BOUNDS moveKernel(Tile dst, Tile src) { move_tile(dst, src); }
@@ -976,6 +1029,17 @@ int main() {
         for (int tr = 0; tr < 4; ++tr)
           for (int pad : {1 + s.M % 2, 4})
             testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, pad, dL, threads);
+  // Matmuls reading bf16 tiles give the fp32 tiles' products exactly
+  // (whole 64 x 64 blocks: the tensor-core paths only).
+  if (path > 0) {
+    CHECK_CUDA(cudaFuncSetAttribute(mma16Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    int(kReservedSharedBytes) + 2 * 128 * 128 * 2));
+    for (int threads : {128, 256})
+      for (int tr = 0; tr < 4; ++tr)
+        for (const Shape &s : {Shape{64, 64, 64}, Shape{64, 128, 128}, Shape{128, 64, 64},
+                               Shape{128, 128, 128}})
+          testMma16(s.M, s.N, s.Kc, tr & 1, tr & 2, dL, threads);
+  }
   // move_tile: float4 rows (four in flight, and a tail), and element by
   // element (columns, row length or start not multiples of 4).
   for (int threads : {128, 256}) {

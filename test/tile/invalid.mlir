@@ -73,3 +73,37 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   // expected-error @+1 {{'tile.prefetch_rows' op a landing buffer of 8 x 3 fp32 elements does not hold 8 rows of 6 16-bit values (one per row, or a multiple of 8)}}
   tile.prefetch_rows "q" rows(%c0 + %c0) head(%c0) col(%c0) -> %l : <shared, 8x3xf32>
 }
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %h = tile.alloc {name = "h"} : <shared, 64x64xbf16>
+  %r = tile.alloc {name = "r"} : <reg, 64x64xf32>
+  // expected-error @+1 {{'tile.ew' op uses a bf16 tile, which only an element-wise copy or tile.copy_tile_async may write and only a bf16 matmul may read (as an operand)}}
+  tile.ew exp %r, %h : <reg, 64x64xf32>, <shared, 64x64xbf16>
+}
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %h = tile.alloc {name = "h"} : <shared, 64x64xbf16>
+  %r = tile.alloc {name = "r"} : <reg, 64x64xf32>
+  // expected-error @+1 {{'tile.mma' op uses a bf16 tile}}
+  tile.mma %r, %h, %r {operand_type = #tile<operand f32>} : <reg, 64x64xf32>, <shared, 64x64xbf16>, <reg, 64x64xf32>
+}
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  // expected-error @+1 {{'tile.alloc' op a bf16 tile must be in shared memory}}
+  %h = tile.alloc {name = "h"} : <reg, 64x64xbf16>
+}
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  %h = tile.alloc {name = "h"} : <shared, 64x64xbf16, stages = 2>
+  // expected-error @+1 {{'tile.stage' op result must be one stage of the buffer}}
+  %s = tile.stage %h[%c0] : <shared, 64x64xbf16, stages = 2> -> <shared, 64x64xf32>
+}

@@ -190,3 +190,63 @@ TEST(CpuTile, ShapedCopyRefusesATileOfAnotherShape) {
   for (float x : dst)
     EXPECT_EQ(x, 7.0f);
 }
+
+// A bf16 tile (tile-store-16bit): a copy into it stores values rounded to
+// nearest even bf16; a bf16 matmul reads it; any other op reading it is an
+// error that names the tile.
+TEST(CpuTile, Bf16TileRoundsWhenWrittenAndOnlyMatmulsReadIt) {
+  Launch L;
+  Block blk(L, 0, 0, 0);
+  Buffer &h = blk.alloc16(shared, 2, 2, 2, "handoff0", 0);
+  Buffer &r = blk.alloc(reg, 2, 2, 1, "r", 0);
+  Tile16 t = h.stage(1);
+  Tile src = r.stage(0);
+  // 1 + 2^-9 (between bf16 neighbours, rounds down to even), 1 + 3 * 2^-9
+  // (rounds up), 3 (exact), -1/3.
+  src.at(0, 0) = 1.0f + 1.0f / 512;
+  src.at(0, 1) = 1.0f + 3.0f / 512;
+  src.at(1, 0) = 3.0f;
+  src.at(1, 1) = -1.0f / 3;
+  ew(blk, Ew::copy, t, src);
+  EXPECT_EQ(t.at(0, 0), 1.0f);
+  EXPECT_EQ(t.at(0, 1), 1.0f + 4.0f / 512);
+  EXPECT_EQ(t.at(1, 0), 3.0f);
+  EXPECT_EQ(t.at(1, 1), round_operand(-1.0f / 3, Operand::bf16));
+  EXPECT_NE(t.at(1, 1), -1.0f / 3);
+  // A bf16 matmul reads it: I * t.
+  Buffer &eye = blk.alloc(reg, 2, 2, 1, "eye", 0);
+  Buffer &out = blk.alloc(reg, 2, 2, 1, "out", 0);
+  Tile e = eye.stage(0);
+  e.at(0, 0) = e.at(1, 1) = 1.0f;
+  mma(blk, out.stage(0), e, t, false, false, false, Operand::bf16);
+  ASSERT_FALSE(L.failed()) << L.error;
+  EXPECT_EQ(out.stage(0).at(0, 1), 1.0f + 4.0f / 512);
+  // An element-wise op may not read it.
+  ew(blk, Ew::exp, src, t);
+  ASSERT_TRUE(L.failed());
+  EXPECT_NE(L.error.find("ew reads bf16 tile 'handoff0'"), std::string::npos) << L.error;
+}
+
+// A bf16 workspace (WorkspaceInfo::elementBytes 2): store_tile keeps its
+// values rounded to bf16 (the bytes the GPU libraries store), and an fp32
+// load_tile from it is refused.
+TEST(CpuTile, Bf16WorkspaceStoresRoundedAndRefusesFp32Loads) {
+  std::vector<float> ws(2 * 4, 0.0f), src(4, 0.0f), back(4, 0.0f);
+  Launch L;
+  L.N = 1;
+  L.HV = 1;
+  L.globals.push_back(Global{"ws0", ws.data(), 2, 1, 4, true});
+  Block blk(L, 0, 0, 0);
+  Tile t{src.data(), 2, 2, 2, reg, nullptr, "w"};
+  src = {1.0f + 1.0f / 512, 1.0f + 3.0f / 512, 3.0f, -1.0f / 3};
+  store_tile(blk, &L.globals[0], t, 0, 0, 1, 0, 2);
+  ASSERT_FALSE(L.failed()) << L.error;
+  EXPECT_EQ(ws[4], 1.0f);
+  EXPECT_EQ(ws[5], 1.0f + 4.0f / 512);
+  EXPECT_EQ(ws[6], 3.0f);
+  EXPECT_EQ(ws[7], round_operand(-1.0f / 3, Operand::bf16));
+  Tile b{back.data(), 2, 2, 2, reg, nullptr, "b"};
+  load_tile(blk, &L.globals[0], b, 0, 0, 1, 0, 2);
+  ASSERT_TRUE(L.failed());
+  EXPECT_NE(L.error.find("load_tile of bf16 workspace 'ws0'"), std::string::npos) << L.error;
+}

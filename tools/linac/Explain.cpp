@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <map>
 #include <string>
@@ -173,7 +174,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
     int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0,
-            stageTileBytes = 0;
+            stageTileBytes = 0, bf16Bytes = 0;
     // Bytes of tiles read only by 16-bit matmuls: in shared memory, in
     // registers (fragments), in scratch.
     int64_t mmaOnly[3] = {0, 0, 0};
@@ -181,8 +182,10 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
         auto t = cast<tile::BufType>(a.getType());
-        int64_t bytes = t.getRows() * t.getCols() * t.getStages() * 4;
-        if (readOnlyBy16BitMatmuls(a.getResult()))
+        int64_t bytes = t.getRows() * t.getCols() * t.getStages() * (t.getElementType().isF32() ? 4 : 2);
+        if (!t.getElementType().isF32())
+          bf16Bytes += bytes;
+        else if (readOnlyBy16BitMatmuls(a.getResult()))
           mmaOnly[a->hasAttr("fragment") ? 1 : t.getSpace() == tile::Space::shared ? 0 : 2] +=
               bytes;
         if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
@@ -215,7 +218,11 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
            : kind == "segment_outputs" ? "per segment: outputs from its start state"
                                        : kind)
        << "\n    shared memory "
-       << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB, register tiles "
+       << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB"
+       << (bf16Bytes ? " (" + llvm::formatv("{0:f1}", bf16Bytes / 1024.0).str() +
+                           " KiB of it bf16 tiles)"
+                     : std::string())
+       << ", register tiles "
        << llvm::format("%.1f", regBytes / 1024.0)
        << " KiB (fp32, after reuse)"
        << (reservedShared ? ", the tile library's staging included" : "");

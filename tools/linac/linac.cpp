@@ -80,7 +80,7 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
-    "         ahead=off|on\n";
+    "         ahead=off|on,store16=off|on\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -126,6 +126,10 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     frag.budget = config.frag;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePlaceFragments(frag));
   }
+  // Shared tiles only bf16 matmuls read, in bf16 (before the passes that
+  // count shared memory).
+  if (config.store16)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileStore16Bit());
   // Scratch tiles into input stages the chunk has read (one stage, no
   // producer warp: the next chunk's copies come after the body's barrier).
   if (config.promote && config.aliasStages && config.stages == 1 && !config.warpRoles)

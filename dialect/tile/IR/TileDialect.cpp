@@ -74,10 +74,51 @@ void BufType::print(AsmPrinter &printer) const {
 
 static BufType bufOf(Value v) { return cast<BufType>(v.getType()); }
 
+/// Every op that touches `v` through stages and views, with the value it
+/// uses.
+static void usesThroughViews(Value v, SmallVectorImpl<OpOperand *> &out) {
+  for (OpOperand &use : v.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<StageOp, ViewOp>(user))
+      usesThroughViews(user->getResult(0), out);
+    else
+      out.push_back(&use);
+  }
+}
+
+LogicalResult AllocOp::verify() {
+  BufType t = bufOf(getResult());
+  if (t.getElementType().isF32())
+    return success();
+  if (!t.getElementType().isBF16())
+    return emitOpError("elements must be f32 or bf16, got ") << t.getElementType();
+  if (t.getSpace() != Space::shared || getOperation()->hasAttr("fragment"))
+    return emitOpError("a bf16 tile must be in shared memory");
+  SmallVector<OpOperand *> uses;
+  usesThroughViews(getResult(), uses);
+  for (OpOperand *use : uses) {
+    Operation *user = use->getOwner();
+    unsigned i = use->getOperandNumber();
+    if (auto ew = dyn_cast<EwOp>(user);
+        ew && i == 0 && ew.getKind() == EwKind::copy && !bufOf(ew.getLhs()).getElementType().isBF16())
+      continue;
+    if (isa<CopyTileAsyncOp>(user) && use->get() == cast<CopyTileAsyncOp>(user).getDst())
+      continue;
+    if (auto mma = dyn_cast<MmaOp>(user);
+        mma && i > 0 && mma.getOperandType() == OperandType::bf16)
+      continue;
+    return user->emitOpError("uses a bf16 tile, which only an element-wise copy or "
+                             "tile.copy_tile_async may write and only a bf16 matmul "
+                             "may read (as an operand)");
+  }
+  return success();
+}
+
 LogicalResult StageOp::verify() {
   BufType in = bufOf(getBuffer()), out = bufOf(getResult());
   if (out.getStages() != 1 || out.getRows() != in.getRows() ||
-      out.getCols() != in.getCols() || out.getSpace() != in.getSpace())
+      out.getCols() != in.getCols() || out.getSpace() != in.getSpace() ||
+      out.getElementType() != in.getElementType())
     return emitOpError("result must be one stage of the buffer");
   return success();
 }
@@ -92,8 +133,9 @@ LogicalResult ViewOp::verify() {
                                  << out.getRows() << "x" << out.getCols()
                                  << " is outside " << in.getRows() << "x"
                                  << in.getCols();
-  if (out.getSpace() != in.getSpace() || out.getStages() != 1)
-    return emitOpError("a view keeps the buffer's space");
+  if (out.getSpace() != in.getSpace() || out.getStages() != 1 ||
+      out.getElementType() != in.getElementType())
+    return emitOpError("a view keeps the buffer's space and element type");
   return success();
 }
 

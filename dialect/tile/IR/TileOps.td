@@ -149,8 +149,15 @@ def Tile_ScalarArgOp : Tile_Op<"scalar_arg", [Pure]> {
 
 def Tile_AllocOp : Tile_Op<"alloc"> {
   let summary = "a tile buffer for the whole kernel";
+  let description = [{
+    Elements are f32, or bf16 in a shared buffer that only copies write
+    (tile.copy_tile_async, an element-wise copy, which round to nearest
+    even) and only bf16 matmuls read, as operands: the values those
+    matmuls would round to anyway, in half the bytes (tile-store-16bit).
+  }];
   let results = (outs Tile_BufType:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
 
 def Tile_StageOp : Tile_Op<"stage", [Pure]> {

@@ -73,8 +73,8 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
       if (type.getSpace() != tile::Space::shared || type.getStages() != 1 ||
-          loop->isAncestor(alloc))
-        return;
+          !type.getElementType().isF32() || loop->isAncestor(alloc))
+        return; // (a bf16 stage holds no fp32 tile)
       SmallVector<Operation *> real, derived;
       linac::collectTileUsers(alloc.getResult(), real, derived);
       Stage s{alloc, type};

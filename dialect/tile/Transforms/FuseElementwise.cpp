@@ -94,7 +94,13 @@ struct TileFuseElementwisePass
     getOperation().walk([&](Block *block) {
       Run run;
       for (Operation &op : *block) {
-        if (!isa<tile::EwOp, tile::MaskRowsOp>(op)) {
+        // (A copy into a bf16 tile, tile-store-16bit, rounds as it stores:
+        // the libraries do it alone, not in a fused loop of fp32 tiles.)
+        bool bf16 = llvm::any_of(op.getOperands(), [](Value v) {
+          auto t = dyn_cast<tile::BufType>(v.getType());
+          return t && !t.getElementType().isF32();
+        });
+        if (!isa<tile::EwOp, tile::MaskRowsOp>(op) || bf16) {
           close(run);
           continue;
         }

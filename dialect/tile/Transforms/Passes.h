@@ -31,7 +31,7 @@ void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation 
 /// buffer's space).
 void moveToShared(mlir::Value buffer);
 
-/// Bytes of a buffer in its space: fp32 elements, 16-byte aligned (as the
+/// Bytes of a buffer in its space: fp32 or bf16 elements, 16-byte aligned (as the
 /// emitter lays buffers out). The shared-memory passes count with it.
 int64_t bufferSpaceBytes(mlir::tile::BufType t);
 

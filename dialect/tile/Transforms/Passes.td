@@ -112,6 +112,21 @@ def TileTakeIntoFragments : Pass<"tile-take-into-fragments", "::mlir::tile::Kern
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileStore16Bit : Pass<"tile-store-16bit", "::mlir::tile::KernelOp"> {
+  let summary = "Store in bf16 the shared tiles that only bf16 matmuls read";
+  let description = [{
+    A shared f32 buffer (any stages) whose every write is a copy (an
+    element-wise copy of an f32 tile, or tile.copy_tile_async) and whose
+    every read is an operand of a bf16 tile.mma over whole 64 x 64 blocks
+    holds values that every reader rounds to bf16 first: it is stored in
+    bf16, rounded when written, in half the bytes, and the results do not
+    change. Such buffers are the state part's handoff (config ahead=on)
+    and the workspace stages of the materialised state pass. Runs after
+    tile-place-fragments and before the placement passes that count
+    shared memory.
+  }];
+}
+
 def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> {
   let summary = "Keep hot register tiles in the consumer threads' registers";
   let description = [{

@@ -46,7 +46,8 @@ void linac::moveToShared(Value buffer) {
 }
 
 int64_t linac::bufferSpaceBytes(tile::BufType t) {
-  return (t.getRows() * t.getCols() * t.getStages() * 4 + 15) / 16 * 16;
+  const int64_t element = t.getElementType().isF32() ? 4 : 2;
+  return (t.getRows() * t.getCols() * t.getStages() * element + 15) / 16 * 16;
 }
 
 namespace {

@@ -48,6 +48,9 @@ struct Global {
   std::string name;
   float *data = nullptr;
   int64_t rows = 0, heads = 0, cols = 0;
+  /// A workspace of bf16 values (WorkspaceInfo::elementBytes 2): stored
+  /// here as floats, rounded to bf16 when written.
+  bool bf16 = false;
 };
 
 struct Launch {
@@ -93,6 +96,9 @@ struct Tile {
   Space space = reg;
   StageState *state = nullptr; // shared stages only
   std::string name;
+  /// A bf16 tile (tile-store-16bit): its values are stored rounded to bf16
+  /// (here as floats), and only bf16 matmuls may read it.
+  bool bf16 = false;
   float &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
   /// Broadcasting read: a dimension of size 1 repeats.
   float get(int64_t i, int64_t j) const {
@@ -113,6 +119,7 @@ struct Buffer {
   std::vector<StageState> states;
   int64_t rows = 0, cols = 0, stages = 1;
   Space space = reg;
+  bool bf16 = false;
   std::string name;
   Tile stage(int64_t i) {
     Tile t;
@@ -123,6 +130,7 @@ struct Buffer {
     t.space = space;
     t.state = space == shared ? &states[i % stages] : nullptr;
     t.name = name;
+    t.bf16 = bf16;
     return t;
   }
   operator Tile() { return stage(0); }
@@ -184,8 +192,19 @@ public:
     buffers.push_back(std::move(b));
     return *buffers.back();
   }
+  /// A bf16 buffer (the GPU libraries' Buffer16; here floats rounded to
+  /// bf16 when written).
+  Buffer &alloc16(Space space, int64_t rows, int64_t cols, int64_t stages,
+                  const char *name, int64_t offset) {
+    Buffer &b = alloc(space, rows, cols, stages, name, offset);
+    b.bf16 = true;
+    return b;
+  }
   int64_t program_id(int d) const { return id[d]; }
 };
+
+/// The emitted code's name for a stage or view of a bf16 buffer.
+using Tile16 = Tile;
 
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
 /// stage 0; the GPU library makes the address from the offset.
@@ -195,9 +214,41 @@ inline Tile buffer_tile(Block &, Buffer &b, Space, int64_t /*rows*/, int64_t /*c
 }
 
 
+/// Rounds to the operand precision (round to nearest even on the mantissa).
+inline float round_operand(float x, Operand t) {
+  int drop = t == Operand::f32 ? 0 : t == Operand::tf32 ? 13 : t == Operand::bf16 ? 16 : 13;
+  if (drop == 0 || !std::isfinite(x))
+    return x;
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  uint32_t half = 1u << (drop - 1), mask = (1u << drop) - 1;
+  uint32_t rem = u & mask;
+  u &= ~mask;
+  if (rem > half || (rem == half && (u & (1u << drop))))
+    u += 1u << drop;
+  std::memcpy(&x, &u, 4);
+  // f16 also has a narrower exponent range; values here stay well inside it.
+  return x;
+}
+
+/// A bf16 tile's elements rounded as stored (what the GPU libraries'
+/// Tile16 holds); other tiles unchanged.
+inline void round_stored(const Tile &dst) {
+  if (!dst.bf16)
+    return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = round_operand(dst.at(i, j), Operand::bf16);
+}
+
 // --- synchronisation checks --------------------------------------------------
 
 inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
+  if (t.bf16 && std::string(op) != "mma") {
+    blk.L.fail(std::string(op) + " reads bf16 tile '" + t.name +
+               "', which only bf16 matmuls may read");
+    return false;
+  }
   if (t.space != shared || !t.state)
     return true;
   if (t.state->pending) {
@@ -378,12 +429,16 @@ inline void store_tile(Block &blk, const Global *g, const Tile &src,
     return;
   for (int64_t i = 0; i < src.rows; ++i)
     for (int64_t j = 0; j < src.cols; ++j)
-      p[i * fullCols + j] = src.at(i, j);
+      p[i * fullCols + j] = g->bf16 ? round_operand(src.at(i, j), Operand::bf16) : src.at(i, j);
 }
 
 inline void load_tile(Block &blk, const Global *g, const Tile &dst,
                       int64_t seq, int64_t head, int64_t chunk, int64_t col,
                       int64_t fullCols) {
+  if (g && g->bf16) { // (the emitter reads bf16 workspaces into bf16 stages only)
+    blk.L.fail("load_tile of bf16 workspace '" + g->name + "' into an fp32 tile");
+    return;
+  }
   const float *p = slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols,
                                 fullCols, "load_tile");
   if (!p)
@@ -541,6 +596,7 @@ inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
     for (int64_t i = 0; i < d.rows; ++i)
       for (int64_t j = 0; j < d.cols; ++j)
         d.at(i, j) = p[i * fullCols + j];
+    round_stored(d);
   });
   return t;
 }
@@ -663,6 +719,7 @@ inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = out[i * dst.cols + j];
+  round_stored(dst);
 }
 
 inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) {
@@ -675,6 +732,7 @@ inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) 
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = out[i * dst.cols + j];
+  round_stored(dst);
 }
 
 /// A run of element-wise ops (tile-fuse-elementwise) as one loop: f(i, j)
@@ -739,22 +797,6 @@ inline void transpose(Block &blk, const Tile &dst, const Tile &src) {
       dst.at(j, i) = src.at(i, j);
 }
 
-/// Rounds to the operand precision (round to nearest even on the mantissa).
-inline float round_operand(float x, Operand t) {
-  int drop = t == Operand::f32 ? 0 : t == Operand::tf32 ? 13 : t == Operand::bf16 ? 16 : 13;
-  if (drop == 0 || !std::isfinite(x))
-    return x;
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  uint32_t half = 1u << (drop - 1), mask = (1u << drop) - 1;
-  uint32_t rem = u & mask;
-  u &= ~mask;
-  if (rem > half || (rem == half && (u & (1u << drop))))
-    u += 1u << drop;
-  std::memcpy(&x, &u, 4);
-  // f16 also has a narrower exponent range; values here stay well inside it.
-  return x;
-}
 
 inline void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
                 bool ta, bool tb, bool accumulate, Operand type) {
@@ -955,6 +997,7 @@ struct KernelInfo {
 struct WorkspaceInfo {
   const char *name;
   int64_t rows, cols, slotChunks;
+  int64_t elementBytes; // 4 (f32), or 2 (bf16: read only into bf16 stages)
 };
 /// Slots per (sequence, head) of such a workspace (slotChunks >= 1).
 inline int64_t workspace_slots(int64_t chunks, int64_t slotChunks) {
@@ -970,8 +1013,9 @@ struct ArgInfo {
 };
 /// Version of the module tables above (ModuleInfo, KernelInfo,
 /// WorkspaceInfo, ArgInfo); a module exports it as linac_module_abi(), and a
-/// runtime refuses a module built with another (2: workspace slots).
-constexpr int kModuleAbi = 2;
+/// runtime refuses a module built with another (2: workspace slots; 3: a
+/// workspace's element size).
+constexpr int kModuleAbi = 3;
 struct ModuleInfo {
   const char *variant;
   const char *config;

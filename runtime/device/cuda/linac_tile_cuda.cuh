@@ -217,6 +217,28 @@ struct Buffer {
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
 
+/// A tile of bf16 values (tile-store-16bit): in shared memory, written only
+/// by copies (rounding to nearest even) and read only as operands of bf16
+/// matmuls, which stage its values without converting them.
+struct Tile16 {
+  unsigned short *p;
+  int rows, cols, ld;
+  LINAC_DEVICE unsigned short &at(int64_t i, int64_t j) const { return p[i * ld + j]; }
+  LINAC_DEVICE Tile16 view(int64_t r, int64_t c, int64_t nr, int64_t nc) const {
+    return Tile16{p + r * ld + c, static_cast<int>(nr), static_cast<int>(nc), ld};
+  }
+};
+
+/// A multi-stage buffer of bf16 values.
+struct Buffer16 {
+  unsigned short *data;
+  int rows, cols, stages;
+  LINAC_DEVICE Tile16 stage(int64_t i) const {
+    return Tile16{data + static_cast<int>(i) % stages * rows * cols, rows, cols, cols};
+  }
+  LINAC_DEVICE operator Tile16() const { return stage(0); }
+};
+
 /// What a wait waits for: nothing (the copy was synchronous), a cp.async
 /// group, or an mbarrier phase (bulk copies).
 struct Token {
@@ -405,6 +427,19 @@ public:
     __syncthreads();
     return b;
   }
+  /// A bf16 buffer (shared memory only, as the tile dialect requires).
+  __device__ Buffer16 alloc16(Space space, int64_t rows, int64_t cols, int64_t stages,
+                              const char *, int64_t offset) {
+    if (space != shared)
+      L.fail();
+    char *base = linacSharedMemory + kReservedSharedBytes + offset;
+    Buffer16 b{reinterpret_cast<unsigned short *>(base), static_cast<int>(rows),
+               static_cast<int>(cols), static_cast<int>(stages)};
+    for (int64_t i = threadIdx.x; i < rows * cols * stages; i += blockDim.x)
+      b.data[i] = 0;
+    __syncthreads();
+    return b;
+  }
   /// The tile of a buffer (stage 0) at byte `offset` of its space, its
   /// address made at each use: kernels name their tiles through this, so
   /// that a tile costs no register between its uses.
@@ -431,6 +466,16 @@ public:
 __device__ inline Tile buffer_tile(const Block &blk, const Buffer &, Space space, int rows,
                                    int cols, int offset) {
   return blk.tile(space, rows, cols, offset);
+}
+__device__ inline Tile16 buffer_tile(const Block &, const Buffer16 &b, Space, int, int, int) {
+  return b.stage(0);
+}
+
+/// x rounded to nearest even bf16 (its bits), as the matmuls' staging rounds.
+__device__ inline unsigned short to_bf16(float x) {
+  unsigned packed;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(0.0f), "f"(x));
+  return static_cast<unsigned short>(packed & 0xffffu);
 }
 
 struct SeqExtent {
@@ -1060,18 +1105,27 @@ __device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, con
   return Token{0, 0, 0};
 }
 
-__device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
-                              int64_t head, int64_t chunk, int64_t size) {
+/// The first element of workspace slot (seq, head, chunk) of `size`
+/// elements, or -1 (and the launch fails) outside the workspace or where its
+/// elements are not `dtype` (f32, or bf16 for tile-store-16bit's).
+__device__ inline int64_t slot_element(const Block &blk, const Global *g, int64_t seq,
+                                       int64_t head, int64_t chunk, int64_t size, int dtype) {
   const Launch &L = blk.L;
   // Slots per (sequence, head): a chunk's or a segment's (workspace_slots).
   const int64_t pairs = L.N * L.HV;
   const int64_t per = pairs > 0 && g ? g->rows / pairs : 0;
   int64_t index = (seq * L.HV + head) * per + chunk;
-  if (!g || chunk < 0 || chunk >= per || index < 0 || index >= g->rows || size > g->cols) {
+  if (!g || g->dtype != dtype || chunk < 0 || chunk >= per || index < 0 || index >= g->rows ||
+      size > g->cols) {
     L.fail();
-    return nullptr;
+    return -1;
   }
-  return g->f32data() + index * g->cols;
+  return index * g->cols;
+}
+__device__ inline float *slot(const Block &blk, const Global *g, int64_t seq,
+                              int64_t head, int64_t chunk, int64_t size) {
+  const int64_t e = slot_element(blk, g, seq, head, chunk, size, f32);
+  return e < 0 ? nullptr : g->f32data() + e;
 }
 
 /// dst = src (same shape) by the consumer threads. Aligned rows go by
@@ -1116,10 +1170,32 @@ __device__ inline float *slot_columns(const Block &blk, const Global *g, int64_t
   return p ? p + col : nullptr;
 }
 
+/// Columns col.. of a bf16 workspace's slot (tile-store-16bit), or null
+/// (and the launch fails) outside it.
+__device__ inline unsigned short *slot_columns16(const Block &blk, const Global *g, int64_t seq,
+                                                 int64_t head, int64_t chunk, int64_t rows,
+                                                 int64_t col, int64_t cols, int64_t fullCols) {
+  const int64_t e = slot_element(blk, g, seq, head, chunk, rows * fullCols, bf16);
+  if (e < 0 || col < 0 || col + cols > fullCols) {
+    if (e >= 0)
+      blk.L.fail();
+    return nullptr;
+  }
+  return static_cast<unsigned short *>(g->data) + e + col;
+}
+
 __device__ inline void store_tile(Block &blk, const Global *g, const Tile &src,
                                   int64_t seq, int64_t head, int64_t chunk,
                                   int64_t col, int64_t fullCols) {
   LINAC_CONSUMERS_ONLY;
+  if (g && g->dtype == bf16) {
+    // A workspace that only bf16 stages read: rounded as they would round it.
+    if (unsigned short *p =
+            slot_columns16(blk, g, seq, head, chunk, src.rows, col, src.cols, fullCols))
+      LINAC_FOR_ELEMENTS(src, i, j) { p[i * fullCols + j] = to_bf16(src.at(i, j)); }
+    sync_consumers();
+    return;
+  }
   if (float *p = slot_columns(blk, g, seq, head, chunk, src.rows, col, src.cols, fullCols))
     move_tile(Tile{p, src.rows, src.cols, static_cast<int>(fullCols)}, src);
   sync_consumers();
@@ -1154,6 +1230,56 @@ __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
                       ? CopyMode::bulk
                       : CopyMode::elements;
   return copy_rows_async(blk, dst, dst.rows, src, elem, mode);
+}
+
+/// A workspace tile into a bf16 stage (tile-store-16bit): converted by the
+/// consumers as they copy, so the token is complete (its wait is the
+/// barrier after which the stage is read).
+__device__ inline Token copy_tile_async(Block &blk, const Global *g, const Tile16 dst,
+                                        int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                                        int64_t valid, int64_t fullCols) {
+  if (g && g->dtype == bf16 && dst.cols % 8 == 0 && dst.ld % 8 == 0 && col % 8 == 0 &&
+      fullCols % 8 == 0 && aligned16(dst.p)) {
+    // bf16 rows as bytes: the f32 copy of half as many columns (bulk copies
+    // on sm_90, cp.async of two values at a time on sm_80), asynchronous.
+    const Tile bytes{reinterpret_cast<float *>(dst.p), dst.rows, dst.cols / 2, dst.ld / 2};
+    if (valid <= 0) {
+      auto none = [](int64_t) { return static_cast<const float *>(nullptr); };
+      auto zero = [](int64_t, int64_t) { return 0.0f; };
+      return copy_rows_async(blk, bytes, 0, none, zero, CopyMode::convert);
+    }
+    const unsigned short *base =
+        slot_columns16(blk, g, seq, head, chunk, dst.rows, col, dst.cols, fullCols);
+    if (!base)
+      return Token{0, 0, 0};
+    auto src = [=](int64_t i) {
+      return reinterpret_cast<const float *>(base + i * fullCols);
+    };
+    auto elem = [=](int64_t i, int64_t j) { return src(i)[j]; };
+    return copy_rows_async(blk, bytes, dst.rows, src, elem,
+                           aligned16(base) ? CopyMode::bulk : CopyMode::elements);
+  }
+  // Otherwise by the consumers, converting f32 workspaces; the token is
+  // complete (its wait is the barrier after which the stage is read).
+  if (is_producer())
+    return Token{0, 0, 0};
+  const bool half = g && g->dtype == bf16;
+  const float *base =
+      valid > 0 && !half
+          ? slot_columns(blk, g, seq, head, chunk, dst.rows, col, dst.cols, fullCols)
+          : nullptr;
+  const unsigned short *base16 =
+      valid > 0 && half
+          ? slot_columns16(blk, g, seq, head, chunk, dst.rows, col, dst.cols, fullCols)
+          : nullptr;
+  if (valid > 0 && !base && !base16)
+    return Token{0, 0, 0};
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    dst.at(i, j) = base     ? to_bf16(base[i * fullCols + j])
+                   : base16 ? base16[i * fullCols + j]
+                            : static_cast<unsigned short>(0);
+  }
+  return Token{0, 0, 0};
 }
 
 __device__ inline void load_param(Block &blk, const Global *g, const Tile &dst,
@@ -2208,6 +2334,9 @@ __device__ __forceinline__ void frag_set(Frag<R, C, W> &f, int s, int r, int, in
 __device__ __forceinline__ void frag_set(const Tile &t, int, int, int i, int j, float x) {
   t.at(i, j) = x;
 }
+__device__ __forceinline__ void frag_set(const Tile16 &t, int, int, int i, int j, float x) {
+  t.at(i, j) = to_bf16(x);
+}
 template <class T> __device__ __forceinline__ bool overlaps_any(const Tile &, const T &) {
   return false;
 }
@@ -2216,6 +2345,21 @@ template <class T> __device__ __forceinline__ int rows_of(const T &) { return T:
 template <class T> __device__ __forceinline__ int cols_of(const T &) { return T::kCols; }
 __device__ __forceinline__ int rows_of(const Tile &t) { return t.rows; }
 __device__ __forceinline__ int cols_of(const Tile &t) { return t.cols; }
+__device__ __forceinline__ int rows_of(const Tile16 &t) { return t.rows; }
+__device__ __forceinline__ int cols_of(const Tile16 &t) { return t.cols; }
+template <class T> constexpr bool kIsTile16 = kSame<typename Bare<T>::type, Tile16>;
+
+/// A copy into a bf16 tile (the only element-wise op that writes one),
+/// rounded to nearest even.
+__device__ inline void ew(Block &blk, Ew k, const Tile16 &dst, const Tile &a) {
+  LINAC_CONSUMERS_ONLY;
+  if (k != Ew::copy) {
+    blk.L.fail();
+    return;
+  }
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = to_bf16(a.get(i, j)); }
+  sync_consumers();
+}
 
 /// Element-wise ops with a fragment among dst and the operands (the others
 /// tiles in memory, read with broadcasting). Fragments share one layout, so
@@ -2471,6 +2615,32 @@ __device__ __forceinline__ void stage_any(char *dst, const Tile &t, bool trans, 
                            consumer_threads());
 }
 
+/// The same for a bf16 tile, whose values are already the operands (a
+/// bf16 matmul's): a copy, 16 bytes (8 K values of a row) at a time where
+/// the rows are 16-byte aligned, else pairs of K values.
+__device__ __forceinline__ void stage_any(char *dst, const Tile16 &t, bool trans, int r0, int k0,
+                                          Operand) {
+  const int rows = trans ? t.cols : t.rows, ks = trans ? t.rows : t.cols;
+  const int lane = static_cast<int>(threadIdx.x), lanes = consumer_threads();
+  if (!trans && r0 + kMmaBlock <= rows && k0 + 64 <= ks && t.ld % 8 == 0 &&
+      reinterpret_cast<unsigned long long>(t.p) % 16 == 0) {
+    for (int idx = lane; idx < kMmaBlock * 8; idx += lanes) {
+      const int r = idx >> 3, kc = idx & 7;
+      *reinterpret_cast<uint4 *>(dst + staged_offset(r, 16 * kc)) =
+          *reinterpret_cast<const uint4 *>(&t.at(r0 + r, k0 + 8 * kc));
+    }
+    return;
+  }
+  auto x = [&](int r, int k) -> unsigned {
+    return r0 + r < rows && k0 + k < ks ? (trans ? t.at(k0 + k, r0 + r) : t.at(r0 + r, k0 + k))
+                                        : 0u;
+  };
+  for (int idx = lane; idx < kMmaBlock * 32; idx += lanes) {
+    const int r = idx >> 5, k = 2 * (idx & 31); // 64 values of 2 bytes per row
+    *reinterpret_cast<unsigned *>(dst + staged_offset(r, 2 * k)) = x(r, k) | x(r, k + 1) << 16;
+  }
+}
+
 /// The reserved staging area as four slots of one 64 x 64 operand slice
 /// (two per warpgroup area).
 constexpr int kMmaStagedSlots = 2 * kMmaStagingAreas;
@@ -2657,13 +2827,19 @@ __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const T
 }
 #endif
 
-/// acc (+)= op(a) op(b) with a fragment among them (tile-place-fragments
-/// checks the operand precision and the extents mma_rounds needs).
+/// acc (+)= op(a) op(b) with a fragment or a bf16 tile among them
+/// (tile-place-fragments and tile-store-16bit check the operand precision
+/// and the extents mma_rounds needs).
 template <class D, class A, class B>
-__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B>>::type
+__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B> ||
+                                             kIsTile16<A> || kIsTile16<B>>::type
 mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumulate,
     Operand type) {
   LINAC_CONSUMERS_ONLY;
+  if ((kIsTile16<A> || kIsTile16<B>) && type != Operand::bf16) {
+    blk.L.fail(); // a bf16 tile holds bf16 operands only
+    return;
+  }
   mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type);
 }
 
@@ -3393,6 +3569,7 @@ struct KernelInfo {
 struct WorkspaceInfo {
   const char *name;
   int64_t rows, cols, slotChunks;
+  int64_t elementBytes; // 4 (f32), or 2 (bf16: read only into bf16 stages)
 };
 /// Slots per (sequence, head) of such a workspace (slotChunks >= 1), and
 /// so the blocks along a "segment" grid dimension of that many chunks.
@@ -3409,8 +3586,9 @@ struct ArgInfo {
 };
 /// Version of the module tables above (ModuleInfo, KernelInfo,
 /// WorkspaceInfo, ArgInfo); a module exports it as linac_module_abi(), and a
-/// runtime refuses a module built with another (2: workspace slots).
-constexpr int kModuleAbi = 2;
+/// runtime refuses a module built with another (2: workspace slots; 3: a
+/// workspace's element size).
+constexpr int kModuleAbi = 3;
 struct ModuleInfo {
   const char *variant;
   const char *config;
