@@ -26,6 +26,9 @@
 #    tests (mma from bf16 tiles against fp32 tiles, bit for bit), every
 #    delta-rule example against float64, racecheck; then timed beside the
 #    default and wu=materialized.
+#    And outputs=parallel (session 8): the state pass carries the state
+#    alone (4 workspaces, 2 matmuls per chunk) and a chunk-parallel kernel
+#    makes the outputs from each chunk's stored start state.
 # 5. ahead=on (session 8; not yet run on a GPU): the chunk-local part of
 #    chunk c beside the state part of chunk c - 1 in one loop (the driver
 #    steps to chunk 32 at K = V = 128, where its handoff fits): against
@@ -104,10 +107,18 @@ for c in wu=materialized,store16=on,stages=2 ahead=on,store16=on; do
     --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 done
+for ex in gdn kda deltanet; do
+  printf "%-17s %-36s " $ex wu=materialized,store16=on,outputs=parallel | tee -a $log
+  $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
+    --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong \
+    --config wu=materialized,store16=on,outputs=parallel --check 2>&1 | tail -1 | tee -a $log
+done
 for c in gdn kda deltanet; do
   bench/variant.sh ${c}_8x4096x16 mat --config wu=materialized
   bench/variant.sh ${c}_8x4096x16 mat16 --config wu=materialized,store16=on
   bench/variant.sh ${c}_8x4096x16 mat16s2 --config wu=materialized,store16=on,stages=2
+  bench/variant.sh ${c}_8x4096x16 mat16o --config wu=materialized,store16=on,outputs=parallel
+  bench/variant.sh ${c}_8x4096x16 mat16os2 --config wu=materialized,store16=on,outputs=parallel,stages=2
 done
 bench/variant.sh gdn_8x4096x16 ahead --config ahead=on
 bench/variant.sh gdn_8x4096x16 c32 --config chunk=32

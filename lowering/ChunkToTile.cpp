@@ -474,12 +474,14 @@ public:
   }
 
   /// The chunk's end: its output rows stored (when kept), the next state
-  /// into S.
-  void finishChunk(chunk::YieldOp yield, Value S, Value row, Value valid, bool storeOutputs) {
+  /// into S (unless the kernel does not carry it).
+  void finishChunk(chunk::YieldOp yield, Value S, Value row, Value valid, bool storeOutputs,
+                   bool updateState = true) {
     if (storeOutputs)
       tile::StoreRowsOp::create(b, loc, "o", bufs.lookup(yield.getOutput()), start, row, valid,
                                 head, vCol);
-    ew(tile::EwKind::copy, S, bufs.lookup(yield.getNextState()));
+    if (updateState)
+      ew(tile::EwKind::copy, S, bufs.lookup(yield.getNextState()));
   }
 
   OpBuilder &b;
@@ -503,7 +505,8 @@ struct ChunkToTilePass : linac::impl::ChunkToTileBase<ChunkToTilePass> {
     linac::KernelConfig cfg;
     // (prefetch-* corruptions are tile-prefetch-inputs').
     if (!corrupt.empty() && corrupt != "no-wait" && corrupt != "no-barrier" &&
-        corrupt != "ahead-handoff-stage" && !StringRef(corrupt).starts_with("prefetch-")) {
+        corrupt != "ahead-handoff-stage" && corrupt != "outputs-late-state" &&
+        !StringRef(corrupt).starts_with("prefetch-")) {
       getOperation().emitError("chunk-to-tile: unknown corrupt='")
           << corrupt << "'";
       return signalPassFailure();
@@ -561,6 +564,14 @@ struct ChunkToTilePass::LoopSpec {
   /// Also computes these values of the chunk-local part and stores them per
   /// chunk (workspaces ws0.., as the chunk-parallel kernel does).
   const Partition *storeBoundary = nullptr;
+  /// The workspace Init::SegmentStart reads the start state from.
+  std::string startName = "segstart";
+  /// Stores the state at each chunk's start (workspace "chunkstart", a slot
+  /// per chunk) for a chunk-parallel outputs kernel (config outputs=parallel).
+  bool storeChunkStates = false;
+  /// Whether the loop carries the state: false for a kernel that only
+  /// makes each chunk's outputs from its stored start state.
+  bool updateState = true;
 };
 
 chunk::PerTokenOp perTokenOf(chunk::ScanOp scan) {
@@ -576,14 +587,16 @@ struct InputStage {
   Value buffer; // shared, `stages` stages
 };
 
-/// The loop body's ops that the next state, the output (when stored) and
-/// `also` depend on: what a kernel computes.
+/// The loop body's ops that the next state (unless `state` is false), the
+/// output (when stored) and `also` depend on: what a kernel computes.
 llvm::DenseSet<Operation *> neededOps(chunk::ScanOp scan, bool outputs,
-                                      ArrayRef<Value> also = {}) {
+                                      ArrayRef<Value> also = {}, bool state = true) {
   Block &body = scan.getBody().front();
   llvm::DenseSet<Operation *> needed;
   auto yield = cast<chunk::YieldOp>(body.getTerminator());
-  SmallVector<Value> work{yield.getNextState()};
+  SmallVector<Value> work;
+  if (state)
+    work.push_back(yield.getNextState());
   if (outputs)
     work.push_back(yield.getOutput());
   llvm::append_range(work, also);
@@ -675,6 +688,25 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
         failed(buildCombine(scan, cfg, ext, augment)) ||
         failed(buildChunkLoop(scan, cfg, ext, materialize ? &part : nullptr,
                               outputs)))
+      return failure();
+  } else if (cfg.wu == linac::KernelConfig::WU::Materialized && cfg.parallelOutputs) {
+    // outputs=parallel: the state pass only carries the state (storing it
+    // at each chunk's start); a chunk-parallel kernel then makes each
+    // chunk's outputs from that state and the workspaces.
+    LoopSpec carry = state;
+    carry.storeOutputs = false;
+    carry.storeChunkStates = true;
+    LoopSpec outputs;
+    outputs.suffix = "_outputs";
+    outputs.kind = "chunk_outputs";
+    outputs.init = LoopSpec::Init::SegmentStart;
+    outputs.startName = "chunkstart";
+    outputs.final = LoopSpec::Final::None;
+    outputs.segmentChunks = 1;
+    outputs.updateState = false;
+    if (failed(buildParallelKernel(scan, cfg, ext, part)) ||
+        failed(buildChunkLoop(scan, cfg, ext, &part, carry)) ||
+        failed(buildChunkLoop(scan, cfg, ext, &part, outputs)))
       return failure();
   } else if (cfg.wu == linac::KernelConfig::WU::Materialized) {
     if (failed(buildParallelKernel(scan, cfg, ext, part)))
@@ -789,8 +821,27 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     Ext cols;
   };
   SmallVector<Arrival> arrivals;
+  Block &body = scan.getBody().front();
+  // Only what the kernel keeps is computed (phase 1 keeps no outputs).
+  llvm::DenseSet<Operation *> needed = neededOps(
+      scan, spec.storeOutputs,
+      spec.storeBoundary ? ArrayRef<Value>(spec.storeBoundary->boundary) : ArrayRef<Value>(),
+      spec.updateState);
+  auto yieldOp = cast<chunk::YieldOp>(body.getTerminator());
+  // Whether a workspace value is read by what this kernel computes.
+  auto read = [&](Value v) {
+    return llvm::any_of(v.getUses(), [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      if (user == yieldOp.getOperation())
+        return (spec.updateState && use.get() == yieldOp.getNextState()) ||
+               (spec.storeOutputs && use.get() == yieldOp.getOutput());
+      return needed.contains(user);
+    });
+  };
   if (materialized) {
     for (auto [i, v] : llvm::enumerate(materialized->boundary)) {
+      if (!read(v))
+        continue; // (ws<i> keeps the chunk-parallel kernel's numbering)
       Extents e = ext[v];
       if (e.first == Ext::V)
         return scan.emitError("cannot split by V: a state-pass input has V rows");
@@ -848,7 +899,7 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   }
   case LoopSpec::Init::SegmentStart:
     // Read once: straight into registers, no shared staging.
-    tile::LoadTileOp::create(b, loc, "segstart", S, kb.seq, kb.head, segment,
+    tile::LoadTileOp::create(b, loc, spec.startName, S, kb.seq, kb.head, segment,
                              kb.zero);
     break;
   }
@@ -916,11 +967,18 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   }
   if (!materialized && failed(kb.lowerPerToken(pt, inputTiles, valid)))
     return failure();
-  Block &body = scan.getBody().front();
-  // Only what the kernel keeps is computed (phase 1 keeps no outputs).
-  llvm::DenseSet<Operation *> needed = neededOps(
-      scan, spec.storeOutputs,
-      spec.storeBoundary ? ArrayRef<Value>(spec.storeBoundary->boundary) : ArrayRef<Value>());
+  // The state at this chunk's start, for the outputs kernel: through a
+  // copy, so that S itself may stay in registers (a fragment).
+  auto storeChunkState = [&] {
+    Value start = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt), "S_start");
+    kb.ew(tile::EwKind::copy, start, S);
+    tile::StoreTileOp::create(b, loc, "chunkstart", start, kb.seq, kb.head, c, kb.vCol,
+                              b.getI64IntegerAttr(kb.V), b.getI64IntegerAttr(1));
+  };
+  // (test only: outputs-late-state stores the state after the update)
+  const bool lateState = corrupt == "outputs-late-state";
+  if (spec.storeChunkStates && !lateState)
+    storeChunkState();
   for (Operation &op : body) {
     if (isa<chunk::PerTokenOp>(op))
       continue;
@@ -928,7 +986,9 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
         !isa<chunk::YieldOp>(op))
       continue;
     if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
-      kb.finishChunk(yield, S, row, valid, spec.storeOutputs);
+      kb.finishChunk(yield, S, row, valid, spec.storeOutputs, spec.updateState);
+      if (spec.storeChunkStates && lateState)
+        storeChunkState();
       break;
     }
     if (!needed.contains(&op))

@@ -41,6 +41,8 @@ std::string KernelConfig::str() const {
     s += ",ahead=on";
   if (store16)
     s += ",store16=on";
+  if (parallelOutputs)
+    s += ",outputs=parallel";
   return s;
 }
 
@@ -127,6 +129,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.ahead);
     } else if (key == "store16") {
       err = onOff(c.store16);
+    } else if (key == "outputs") {
+      if (value == "state" || value == "parallel")
+        c.parallelOutputs = value == "parallel";
+      else
+        err = "--config: outputs must be state or parallel, got '" + value + "'";
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -138,7 +145,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs)";
     }
     if (!err.empty())
       return err;
@@ -160,6 +167,10 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   if (c.prefetch && (c.stages != 1 || c.warpRoles))
     return "config: prefetch=on needs stages=1 and roles=off (it loads one chunk ahead into "
            "landing buffers instead)";
+  if (c.parallelOutputs &&
+      (c.wu != KernelConfig::WU::Materialized || c.split == KernelConfig::Split::Sequence))
+    return "config: outputs=parallel needs wu=materialized and split=head or vtile (the "
+           "outputs kernel reads the chunk-parallel kernel's workspaces)";
   if (c.ahead) {
     if (c.wu != KernelConfig::WU::Fused || c.split == KernelConfig::Split::Sequence)
       return "config: ahead=on needs wu=fused and split=head or vtile (the chunk-local part "

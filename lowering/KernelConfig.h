@@ -94,6 +94,11 @@ struct KernelConfig {
   /// 64 x 64 blocks) read are stored in bf16 (tile-store-16bit): half the
   /// bytes, the same results. Off until it has run on a GPU.
   bool store16 = false;
+  /// With wu=materialized: the state pass only carries the state, storing
+  /// it at each chunk's start, and a chunk-parallel kernel makes the
+  /// outputs from it (outputs=parallel; the sequential kernel then holds
+  /// the state update alone); outputs=state keeps them in the state pass.
+  bool parallelOutputs = false;
 
   std::string str() const;
 };

@@ -361,6 +361,93 @@ static void testMma16(int M, int N, int Kc, bool ta, bool tb, Launch *dL, int th
   cudaFree(dC);
 }
 
+/// store_tile into a bf16 workspace (rounding), copy_tile_async of that slot
+/// into a bf16 stage (its rows as bytes: bulk copies on sm_90, cp.async on
+/// sm_80; `valid` 0: zeros, nothing read), then acc16 = I * stage and
+/// acc = I * src with bf16 operands: the same products.
+__global__ void LINAC_TEST_BOUNDS ws16Kernel(const Launch *L, Tile src, Tile eye, Tile acc16, Tile acc,
+                                            int valid) {
+  Block blk(*L, 0, 0, 0, 0);
+  const Global *g = &L->globals[0];
+  store_tile(blk, g, src, 0, 0, 1, 0, src.cols);
+#if __CUDA_ARCH__ >= 900
+  asm volatile("fence.proxy.async.global;" ::: "memory"); // (in a kernel: the launch orders it)
+#endif
+  __syncthreads();
+  Buffer16 h = blk.alloc16(shared, src.rows, src.cols, 1, "ws16", 0);
+  Token t = copy_tile_async(blk, g, h.stage(0), 0, 0, 1, 0, valid, src.cols);
+  wait(blk, t);
+  mma(blk, acc16, eye, h.stage(0), false, false, false, Operand::bf16);
+  mma(blk, acc, eye, src, false, false, false, Operand::bf16);
+  drain_copies(blk);
+}
+
+static void testWorkspace16(int R, int C, int valid, int threads) {
+  std::mt19937 rng(R + C + valid);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  std::vector<float> S(R * C), I(R * R, 0.0f);
+  for (float &x : S) x = u(rng);
+  for (int i = 0; i < R; ++i)
+    I[i * R + i] = 1.0f;
+  float *dS, *dI, *dC16, *dC;
+  void *dWs;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dS, S.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dI, I.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dC16, R * C * 4));
+  CHECK_CUDA(cudaMalloc(&dC, R * C * 4));
+  CHECK_CUDA(cudaMalloc(&dWs, 2 * R * C * 2)); // two slots of bf16
+  CHECK_CUDA(cudaMemset(dWs, 0xff, 2 * R * C * 2));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dI, I.data(), I.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL;
+  std::memset(&hL, 0, sizeof hL);
+  hL.numGlobals = 1;
+  Global &g = hL.globals[0];
+  std::snprintf(g.name, sizeof g.name, "ws0");
+  g.data = dWs;
+  g.dtype = bf16;
+  g.rows = 2; // slots: (seq 0, head 0) x 2 chunks
+  g.heads = 1;
+  g.cols = R * C;
+  g.rowStride = R * C;
+  g.headStride = R * C;
+  hL.N = 1;
+  hL.HV = 1;
+  hL.chunks = 2;
+  hL.error = dError;
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  ws16Kernel<<<1, threads, kReservedSharedBytes + R * C * 2>>>(
+      dL, Tile{dS, R, C, C}, Tile{dI, R, R, R}, Tile{dC16, R, C, C}, Tile{dC, R, C, C}, valid);
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got16(R * C), got(R * C);
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(got16.data(), dC16, R * C * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(got.data(), dC, R * C * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  int differ = 0;
+  for (int i = 0; i < R * C; ++i)
+    differ += got16[i] != (valid > 0 ? got[i] : 0.0f);
+  char name[96], detail[64];
+  std::snprintf(name, sizeof name, "bf16 workspace stored and copied back %dx%d%s%s", R, C,
+                valid > 0 ? "" : " (no rows)", blockLabel(threads));
+  std::snprintf(detail, sizeof detail, "%d of %d values differ%s", differ, R * C,
+                error ? ", launch failed" : "");
+  report(name, differ == 0 && !error, detail);
+  cudaFree(dS);
+  cudaFree(dI);
+  cudaFree(dC16);
+  cudaFree(dC);
+  cudaFree(dWs);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 // ---- move_tile (load_tile, store_tile): one tile into another ----------------
 
 __global__ void LINAC_TEST_BOUNDS moveKernel(Tile dst, Tile src) { move_tile(dst, src); }
@@ -1039,6 +1126,12 @@ int main() {
         for (const Shape &s : {Shape{64, 64, 64}, Shape{64, 128, 128}, Shape{128, 64, 64},
                                Shape{128, 128, 128}})
           testMma16(s.M, s.N, s.Kc, tr & 1, tr & 2, dL, threads);
+    CHECK_CUDA(cudaFuncSetAttribute(ws16Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    int(kReservedSharedBytes) + 64 * 128 * 2));
+    for (int threads : {128, 256})
+      for (int C : {64, 128})
+        for (int valid : {64, 0})
+          testWorkspace16(64, C, valid, threads);
   }
   // move_tile: float4 rows (four in flight, and a tail), and element by
   // element (columns, row length or start not multiples of 4).

@@ -47,3 +47,18 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   tile.mma %o32, %r, %p {operand_type = #tile<operand bf16>} : <shared, 64x32xf32>, <reg, 64x64xf32>, <shared, 64x32xf32>
   tile.ew copy %r, %o : <reg, 64x64xf32>, <shared, 64x64xf32>
 }
+
+// -----
+
+// A matmul whose accumulator is also its other operand (the libraries'
+// bf16 path has no one-block-at-a-time fallback for it): %h stays f32.
+// CHECK-LABEL: tile.kernel @overlap
+// CHECK: tile.alloc {name = "h"} : <shared, 64x64xf32>
+tile.kernel @overlap attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %h = tile.alloc {name = "h"} : <shared, 64x64xf32>
+  %acc = tile.alloc {name = "acc"} : <shared, 64x64xf32>
+  %r = tile.alloc {name = "r"} : <reg, 64x64xf32>
+  tile.ew copy %h, %r : <shared, 64x64xf32>, <reg, 64x64xf32>
+  tile.ew copy %acc, %r : <shared, 64x64xf32>, <reg, 64x64xf32>
+  tile.mma %acc, %h, %acc {operand_type = #tile<operand bf16>} : <shared, 64x64xf32>, <shared, 64x64xf32>, <shared, 64x64xf32>
+}

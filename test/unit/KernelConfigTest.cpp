@@ -207,3 +207,33 @@ TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, ParallelOutputsNeedTheMaterialisedFormAndAreNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_FALSE(c.parallelOutputs);
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,outputs=parallel", c), "");
+  EXPECT_TRUE(c.parallelOutputs);
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.parallelOutputs);
+  EXPECT_EQ(linac::parseKernelConfig("outputs=state", again), "");
+  EXPECT_FALSE(again.parallelOutputs);
+  EXPECT_NE(linac::parseKernelConfig("outputs=chunks", c).find("outputs must be state or parallel"),
+            std::string::npos);
+  for (const char *other : {"outputs=parallel", "outputs=parallel,wu=materialized,split=sequence"}) {
+    KernelConfig d;
+    EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
+    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("outputs=parallel needs"),
+              std::string::npos)
+        << other;
+  }
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a}) {
+    EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).parallelOutputs);
+    EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).store16);
+  }
+}
+
+} // namespace

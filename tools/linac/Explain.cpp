@@ -216,6 +216,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
            : kind == "segment_maps"    ? "per segment: its affine map of the state"
            : kind == "segment_combine" ? "per (sequence, head, columns of V): the maps combined into segment start states"
            : kind == "segment_outputs" ? "per segment: outputs from its start state"
+           : kind == "chunk_outputs"   ? "chunk-parallel: each chunk's outputs from its start state"
                                        : kind)
        << "\n    shared memory "
        << llvm::format("%.1f", sharedBytes / 1024.0) << " KiB"

@@ -80,7 +80,7 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
-    "         ahead=off|on,store16=off|on\n";
+    "         ahead=off|on,store16=off|on,outputs=state|parallel\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -813,9 +813,11 @@ int runCommand(int argc, char **argv) {
   } else if (err.empty() && target != "reference") {
     // Test-only corruptions: of the chunked lowering, or of the kernel's
     // synchronisation (no-wait, no-barrier, prefetch-no-landed,
-    // prefetch-wrong-rows, prefetch-before-wait, ahead-handoff-stage).
+    // prefetch-wrong-rows, prefetch-before-wait, ahead-handoff-stage,
+    // outputs-late-state).
     bool syncBug = corrupt == "no-wait" || corrupt == "no-barrier" ||
-                   corrupt.rfind("prefetch-", 0) == 0 || corrupt == "ahead-handoff-stage";
+                   corrupt.rfind("prefetch-", 0) == 0 || corrupt == "ahead-handoff-stage" ||
+                   corrupt == "outputs-late-state";
     if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config,
                             syncBug ? "" : corrupt)))
       return 1;

@@ -1232,10 +1232,10 @@ __device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g,
   return copy_rows_async(blk, dst, dst.rows, src, elem, mode);
 }
 
-/// A workspace tile into a bf16 stage (tile-store-16bit): converted by the
-/// consumers as they copy, so the token is complete (its wait is the
-/// barrier after which the stage is read).
-__device__ inline Token copy_tile_async(Block &blk, const Global *g, const Tile16 dst,
+/// A workspace tile into a bf16 stage (tile-store-16bit): a bf16 workspace's
+/// rows as bytes, asynchronously (the f32 copy path on half as many
+/// columns); otherwise by the consumers, converting, with a complete token.
+__device__ __noinline__ Token copy_tile_async(Block &blk, const Global *g, const Tile16 dst,
                                         int64_t seq, int64_t head, int64_t chunk, int64_t col,
                                         int64_t valid, int64_t fullCols) {
   if (g && g->dtype == bf16 && dst.cols % 8 == 0 && dst.ld % 8 == 0 && col % 8 == 0 &&
@@ -2616,18 +2616,42 @@ __device__ __forceinline__ void stage_any(char *dst, const Tile &t, bool trans, 
 }
 
 /// The same for a bf16 tile, whose values are already the operands (a
-/// bf16 matmul's): a copy, 16 bytes (8 K values of a row) at a time where
-/// the rows are 16-byte aligned, else pairs of K values.
+/// bf16 matmul's): a copy. Whole aligned slices go 16 bytes at a time, the
+/// lanes of a quarter warp spread over the banks as in
+/// stage_full_slice_inline: not transposed, 8 K values of one row per
+/// thread, 8 consecutive rows per quarter warp at K chunks rotated by the
+/// row; transposed, 8 values of r from each of two rows of t (K and K + 1),
+/// stored as 8 K pairs in an order rotated by the thread's octet of r.
+/// Otherwise pairs of K values.
 __device__ __forceinline__ void stage_any(char *dst, const Tile16 &t, bool trans, int r0, int k0,
                                           Operand) {
   const int rows = trans ? t.cols : t.rows, ks = trans ? t.rows : t.cols;
   const int lane = static_cast<int>(threadIdx.x), lanes = consumer_threads();
-  if (!trans && r0 + kMmaBlock <= rows && k0 + 64 <= ks && t.ld % 8 == 0 &&
-      reinterpret_cast<unsigned long long>(t.p) % 16 == 0) {
+  const bool whole = r0 + kMmaBlock <= rows && k0 + 64 <= ks && t.ld % 8 == 0 &&
+                     reinterpret_cast<unsigned long long>(t.p) % 16 == 0;
+  if (whole && !trans) {
     for (int idx = lane; idx < kMmaBlock * 8; idx += lanes) {
-      const int r = idx >> 3, kc = idx & 7;
+      const int g8 = idx & 7, grp = idx >> 3;
+      const int r = (grp >> 3) * 8 + g8, kc = (g8 + grp) & 7;
       *reinterpret_cast<uint4 *>(dst + staged_offset(r, 16 * kc)) =
           *reinterpret_cast<const uint4 *>(&t.at(r0 + r, k0 + 8 * kc));
+    }
+    return;
+  }
+  if (whole) { // x(r, k) = t(k0 + k, r0 + r)
+    for (int idx = lane; idx < 8 * 32; idx += lanes) {
+      const int rq = idx & 7, kp = idx >> 3;
+      const uint4 a = *reinterpret_cast<const uint4 *>(&t.at(k0 + 2 * kp, r0 + 8 * rq));
+      const uint4 b = *reinterpret_cast<const uint4 *>(&t.at(k0 + 2 * kp + 1, r0 + 8 * rq));
+#pragma unroll
+      for (int s = 0; s < 8; ++s) {
+        const int i = (s + rq) & 7;
+        const unsigned wa = i < 2 ? a.x : i < 4 ? a.y : i < 6 ? a.z : a.w;
+        const unsigned wb = i < 2 ? b.x : i < 4 ? b.y : i < 6 ? b.z : b.w;
+        const int shift = 16 * (i & 1);
+        *reinterpret_cast<unsigned *>(dst + staged_offset(8 * rq + i, 4 * kp)) =
+            (wa >> shift & 0xffffu) | (wb >> shift & 0xffffu) << 16;
+      }
     }
     return;
   }
