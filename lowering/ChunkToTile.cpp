@@ -898,6 +898,24 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     break;
   }
   case LoopSpec::Init::SegmentStart:
+    if (!spec.updateState) {
+      // Only read (outputs=parallel: matmul operands): a shared tile filled
+      // by an asynchronous copy, which tile-store-16bit can make bf16 (and
+      // the workspace behind it). No rows past the sequence: zeros.
+      auto t = cast<tile::BufType>(S.getType());
+      Value start = kb.alloc(kb.bufType(tile::Space::shared, t.getRows(), t.getCols()),
+                             "S_start");
+      S.getDefiningOp()->erase();
+      S = start;
+      kb.bufs[scan.getState()] = S;
+      Value rows = tile::ChunkRowsOp::create(b, loc, b.getIndexType(), kb.length, segment,
+                                             scan.getChunkSize());
+      Value token = tile::CopyTileAsyncOp::create(
+          b, loc, b.getType<tile::TokenType>(), spec.startName, S, kb.seq, kb.head, segment,
+          kb.zero, rows, tile::Role::producer);
+      tile::WaitOp::create(b, loc, token, tile::Role::consumer);
+      break;
+    }
     // Read once: straight into registers, no shared staging.
     tile::LoadTileOp::create(b, loc, spec.startName, S, kb.seq, kb.head, segment,
                              kb.zero);

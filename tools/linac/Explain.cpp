@@ -170,7 +170,7 @@ static bool readOnlyBy16BitMatmuls(Value buffer) {
 }
 
 void explainKernels(ModuleOp module, llvm::raw_ostream &os,
-                    int64_t reservedShared) {
+                    int64_t reservedShared, int64_t sharedPerSM) {
   os << "\nKernels (in launch order):\n";
   for (auto kernel : module.getOps<tile::KernelOp>()) {
     int64_t sharedBytes = reservedShared, regBytes = 0, fragBytes = 0, fragRegisters = 0,
@@ -233,6 +233,12 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (reservedShared) // GPU targets: the block's warps (the cpu runs one thread)
       os << "; " << kernel.getWarps() / 4 * 4 << " consumer warps"
          << (kernel.getWarps() % 4 ? " and a producer warp" : "");
+    // Blocks an SM can hold by shared memory alone (each block also takes
+    // 1 KiB the hardware reserves): what a chunk-parallel kernel's
+    // throughput follows; registers may allow fewer.
+    if (sharedPerSM)
+      os << "; by shared memory at most " << sharedPerSM / (sharedBytes + 1024)
+         << " block(s) per SM";
     if (stageTileBytes)
       os << "; " << llvm::format("%.1f", stageTileBytes / 1024.0)
          << " KiB of register tiles in input stages the chunk has read";

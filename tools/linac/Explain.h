@@ -15,9 +15,11 @@ void explainRecurrence(mlir::lin::VariantOp variant, llvm::raw_ostream &os);
 void explainAlgorithm(mlir::ModuleOp chunkModule, llvm::raw_ostream &os);
 /// The kernels of a tile module: grids, memory, and what each does per chunk.
 /// `reservedShared`: shared memory the target's tile library keeps per
-/// block (the CUDA library's mma staging), counted in the totals.
+/// block (the CUDA library's mma staging), counted in the totals;
+/// `sharedPerSM` (GPU targets): an SM's shared memory, to say how many
+/// blocks it holds by that alone.
 void explainKernels(mlir::ModuleOp tileModule, llvm::raw_ostream &os,
-                    int64_t reservedShared = 0);
+                    int64_t reservedShared = 0, int64_t sharedPerSM = 0);
 
 } // namespace linac
 

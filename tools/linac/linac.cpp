@@ -69,7 +69,7 @@ constexpr const char *kUsage =
     "[--scale F] [--dtype f32|bf16|f16]\n"
     "                 [--gates realistic|strong|weak] [--config CONFIG] "
     "[--check] [--dump DIR]\n"
-    "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--config CONFIG] [--ir]\n"
+    "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--target cpu|sm_90a|sm_80] [--config CONFIG] [--ir]\n"
     "       linac --help | --version\n"
     "targets: reference  float64, token by token (the oracle)\n"
     "         chunk      the chunked algorithm in float64 (checks the lowering)\n"
@@ -1001,8 +1001,10 @@ int explainCommand(int argc, char **argv) {
   }
   if (failed(lowerToTile(*loaded->module, config, "", gpu ? target : "sm_90a")))
     return 1;
+  // Shared memory per SM: 228 KiB on sm_90 (H100, H200), 164 KiB on sm_80.
   linac::explainKernels(*loaded->module, os,
-                        gpu ? linac::cudaTarget().reservedSharedBytes : 0);
+                        gpu ? linac::cudaTarget().reservedSharedBytes : 0,
+                        gpu ? (target == "sm_80" ? 164 : 228) * 1024 : 0);
   if (flags.switches["--ir"]) {
     os << "\ntile IR:\n";
     loaded->module->print(os);
