@@ -609,6 +609,20 @@ llvm::DenseSet<Operation *> neededOps(chunk::ScanOp scan, bool outputs,
   return needed;
 }
 
+/// Whether what a kernel computes of the state part reads `v`: an op of
+/// the partition's state part among `needed`, or the yield for what the
+/// kernel keeps (the output, the next state).
+bool readByStatePart(Value v, const Partition &part, const llvm::DenseSet<Operation *> &needed,
+                     chunk::YieldOp yield, bool outputs, bool state) {
+  return llvm::any_of(v.getUses(), [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    if (user == yield.getOperation())
+      return (state && use.get() == yield.getNextState()) ||
+             (outputs && use.get() == yield.getOutput());
+    return part.stateOps.contains(user) && needed.contains(user);
+  });
+}
+
 /// An open chunk loop over [first, last), the builder at its body's start:
 /// its chunk, the chunk's input stage, the copies to wait for now (`current`)
 /// and, with several stages, those of chunk c + 1 issued here (`next`, for
@@ -827,21 +841,14 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
       scan, spec.storeOutputs,
       spec.storeBoundary ? ArrayRef<Value>(spec.storeBoundary->boundary) : ArrayRef<Value>(),
       spec.updateState);
-  auto yieldOp = cast<chunk::YieldOp>(body.getTerminator());
-  // Whether a workspace value is read by what this kernel computes.
-  auto read = [&](Value v) {
-    return llvm::any_of(v.getUses(), [&](OpOperand &use) {
-      Operation *user = use.getOwner();
-      if (user == yieldOp.getOperation())
-        return (spec.updateState && use.get() == yieldOp.getNextState()) ||
-               (spec.storeOutputs && use.get() == yieldOp.getOutput());
-      return needed.contains(user);
-    });
-  };
   if (materialized) {
+    auto yield = cast<chunk::YieldOp>(body.getTerminator());
     for (auto [i, v] : llvm::enumerate(materialized->boundary)) {
-      if (!read(v))
-        continue; // (ws<i> keeps the chunk-parallel kernel's numbering)
+      // Only the workspaces this kernel reads (ws<i> keeps the
+      // chunk-parallel kernel's numbering).
+      if (!readByStatePart(v, *materialized, needed, yield, spec.storeOutputs,
+                           spec.updateState))
+        continue;
       Extents e = ext[v];
       if (e.first == Ext::V)
         return scan.emitError("cannot split by V: a state-pass input has V rows");
@@ -1097,13 +1104,14 @@ LogicalResult ChunkToTilePass::buildAheadLoop(chunk::ScanOp scan,
 
   Block &body = scan.getBody().front();
   llvm::DenseSet<Operation *> needed = neededOps(scan, spec.storeOutputs);
+  auto yield = cast<chunk::YieldOp>(body.getTerminator());
   auto inStatePart = [&](Operation *op) {
-    return part.stateOps.contains(op) && (needed.contains(op) || isa<chunk::YieldOp>(op));
+    return part.stateOps.contains(op) && (needed.contains(op) || op == yield.getOperation());
   };
   // What the state part reads of the local part.
   SmallVector<Value> boundary;
   for (Value v : part.boundary)
-    if (llvm::any_of(v.getUsers(), inStatePart))
+    if (readByStatePart(v, part, needed, yield, spec.storeOutputs, /*state=*/true))
       boundary.push_back(v);
   SmallVector<Value> handoff(boundary.size());
 
@@ -1201,7 +1209,7 @@ LogicalResult ChunkToTilePass::buildAheadLoop(chunk::ScanOp scan,
                                                 scan.getChunkSize());
         Value row = arith::MulIOp::create(b, loc, j, kb.index(kb.C));
         for (Operation &op : body) {
-          if (auto yield = dyn_cast<chunk::YieldOp>(op)) {
+          if (&op == yield.getOperation()) {
             kb.finishChunk(yield, S, row, valid, spec.storeOutputs);
             break;
           }

@@ -308,6 +308,27 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   cudaFree(dC);
 }
 
+/// A launch of one global tensor `name` (the other fields zero), failures
+/// reported to `error`.
+static Launch oneGlobalLaunch(const char *name, void *data, int dtype, int64_t rows,
+                              int64_t heads, int64_t cols, int64_t rowStride,
+                              int64_t headStride, int *error) {
+  Launch hL;
+  std::memset(&hL, 0, sizeof hL);
+  hL.numGlobals = 1;
+  Global &g = hL.globals[0];
+  std::snprintf(g.name, sizeof g.name, "%s", name);
+  g.data = data;
+  g.dtype = dtype;
+  g.rows = rows;
+  g.heads = heads;
+  g.cols = cols;
+  g.rowStride = rowStride;
+  g.headStride = headStride;
+  hL.error = error;
+  return hL;
+}
+
 // ---- bf16 tiles (tile-store-16bit): copies into them, matmuls from them -------
 
 /// a and b copied into bf16 shared tiles (one element-wise copy each, from
@@ -402,22 +423,11 @@ static void testWorkspace16(int R, int C, int valid, int threads) {
   CHECK_CUDA(cudaMemset(dError, 0, 4));
   CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dI, I.data(), I.size() * 4, cudaMemcpyHostToDevice));
-  Launch hL;
-  std::memset(&hL, 0, sizeof hL);
-  hL.numGlobals = 1;
-  Global &g = hL.globals[0];
-  std::snprintf(g.name, sizeof g.name, "ws0");
-  g.data = dWs;
-  g.dtype = bf16;
-  g.rows = 2; // slots: (seq 0, head 0) x 2 chunks
-  g.heads = 1;
-  g.cols = R * C;
-  g.rowStride = R * C;
-  g.headStride = R * C;
+  // Slots: (seq 0, head 0) x 2 chunks.
+  Launch hL = oneGlobalLaunch("ws0", dWs, bf16, 2, 1, R * C, R * C, R * C, dError);
   hL.N = 1;
   hL.HV = 1;
   hL.chunks = 2;
-  hL.error = dError;
   Launch *dL;
   CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
   CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
@@ -605,22 +615,12 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
   CHECK_CUDA(cudaMemset(dKinds, 0, 4));
   CHECK_CUDA(cudaMalloc(&dError, 4));
   CHECK_CUDA(cudaMemset(dError, 0, 4));
-  Launch hL;
-  std::memset(&hL, 0, sizeof hL);
-  hL.numGlobals = 1;
+  Launch hL = oneGlobalLaunch("x", dData, dtype, rows, heads, cols, rowStride, headStride,
+                              dError);
   Global &g = hL.globals[0];
-  std::snprintf(g.name, sizeof g.name, "x");
-  g.data = dData;
-  g.dtype = dtype;
-  g.rows = rows;
-  g.heads = heads;
-  g.cols = cols;
-  g.rowStride = rowStride;
-  g.headStride = headStride;
   hL.N = 1;
   hL.HV = heads;
   hL.chunks = rounds;
-  hL.error = dError;
   if (fromSlot) { // a workspace [HV * chunks, R * cols] (seq 0)
     g.rows = heads * rounds;
     g.heads = 1;
