@@ -40,6 +40,13 @@ int64_t bufferSpaceBytes(mlir::tile::BufType t);
 /// weigh tiles by such uses.
 bool runsPerChunk(mlir::Operation *user);
 
+/// Whether the libraries' whole-block path (rounds of 64 x 64 output blocks
+/// on the tensor cores) runs `mma`: 16-bit operands, every extent whole
+/// blocks, and the accumulator sharing storage with neither operand (its
+/// rounds would read what earlier rounds wrote). The path fragments and
+/// bf16 tiles need.
+bool wholeBlockMma(mlir::tile::MmaOp mma);
+
 /// Registers per consumer thread a fragment of type `t` takes when spread
 /// over `groups` warpgroups (tile-place-fragments: 32 per 64 x 64 block a
 /// warpgroup holds).

@@ -60,17 +60,11 @@ int64_t linac::fragmentRegisters(tile::BufType t, int64_t groups) {
   return (blocks + groups - 1) / groups * 32;
 }
 
-namespace {
-
-bool wholeBlocks(tile::BufType t) {
+static bool wholeBlocks(tile::BufType t) {
   return t.getRows() % kBlock == 0 && t.getCols() % kBlock == 0;
 }
 
-/// Whether the library's fragment path can run `mma` with a fragment among
-/// its tiles: 16-bit operands, every extent whole blocks, and the
-/// accumulator sharing storage with neither operand (its rounds would
-/// read what earlier rounds wrote).
-bool fragmentMma(tile::MmaOp mma) {
+bool linac::wholeBlockMma(tile::MmaOp mma) {
   if (mma.getOperandType() != tile::OperandType::bf16 &&
       mma.getOperandType() != tile::OperandType::f16)
     return false;
@@ -84,6 +78,9 @@ bool fragmentMma(tile::MmaOp mma) {
   return wholeBlocks(acc) && contracted % kBlock == 0;
 }
 
+namespace {
+
+
 /// Whether every use of `buffer` is one the tile library runs on fragments.
 bool fragmentUses(Value buffer) {
   for (Operation *user : buffer.getUsers()) {
@@ -96,7 +93,7 @@ bool fragmentUses(Value buffer) {
                   })
                   .Case<tile::MaskRowsOp, tile::FillOp, tile::LoadStateOp,
                         tile::StoreStateOp, tile::StoreRowsOp>([](auto) { return true; })
-                  .Case<tile::MmaOp>([&](tile::MmaOp mma) { return fragmentMma(mma); })
+                  .Case<tile::MmaOp>([&](tile::MmaOp mma) { return linac::wholeBlockMma(mma); })
                   .Default([](Operation *) { return false; });
     if (!ok)
       return false;

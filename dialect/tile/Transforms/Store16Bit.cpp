@@ -20,20 +20,6 @@ using namespace mlir;
 
 namespace {
 
-/// The libraries' path for a matmul reading a bf16 tile: whole 64 x 64
-/// blocks, and an accumulator apart from both operands (its rounds of
-/// output blocks would read what earlier rounds wrote; the fp32 path falls
-/// back to one block at a time there, the bf16 one has no such fallback).
-bool wholeBlocks(tile::MmaOp mma) {
-  auto t = [](Value v) { return cast<tile::BufType>(v.getType()); };
-  tile::BufType acc = t(mma.getAcc()), a = t(mma.getA());
-  int64_t k = mma.getTransposeA() ? a.getRows() : a.getCols();
-  Value accRoot = linac::rootAllocation(mma.getAcc());
-  return acc.getRows() % 64 == 0 && acc.getCols() % 64 == 0 && k % 64 == 0 &&
-         accRoot != linac::rootAllocation(mma.getA()) &&
-         accRoot != linac::rootAllocation(mma.getB());
-}
-
 /// Whether every use of `alloc` is a copy into it or a bf16 whole-block
 /// matmul reading it, with at least one such read.
 bool onlyCopiedAndMultiplied(tile::AllocOp alloc) {
@@ -54,7 +40,7 @@ bool onlyCopiedAndMultiplied(tile::AllocOp alloc) {
     }
     auto mma = dyn_cast<tile::MmaOp>(op);
     if (!mma || ofAlloc(mma.getAcc()) || mma.getOperandType() != tile::OperandType::bf16 ||
-        !wholeBlocks(mma))
+        !linac::wholeBlockMma(mma))
       return false;
     read = true;
   }
