@@ -632,8 +632,12 @@ LogicalResult Emitter::emitKernel(tile::KernelOp kernel) {
        << g.getKey() << "\");\n";
   os << body << "}\n";
   // The launchable entry (a __global__ function on GPU targets).
-  os << "LINAC_ENTRY(" << kernel.getSymName() << ", " << kernel.getWarps() * 32
-     << ")\n\n";
+  if (int64_t blocks = intAttrOrZero(kernel, "blocks_per_sm"); blocks > 1)
+    os << "LINAC_ENTRY_SIZED(" << kernel.getSymName() << ", " << kernel.getWarps() * 32
+       << ", " << blocks << ")\n\n";
+  else
+    os << "LINAC_ENTRY(" << kernel.getSymName() << ", " << kernel.getWarps() * 32
+       << ")\n\n";
   return success();
 }
 

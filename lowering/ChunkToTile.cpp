@@ -37,6 +37,19 @@ int64_t warpsFor(const linac::KernelConfig &cfg) {
   return cfg.warps + (cfg.warpRoles ? 1 : 0);
 }
 
+/// The same for a chunk-parallel kernel (one block per chunk: config pwarps
+/// where given), which also records the blocks per SM it is sized for
+/// (config pblocks: the placement passes and the launch bound read it).
+int64_t parallelWarpsFor(const linac::KernelConfig &cfg) {
+  return (cfg.parallelWarps ? cfg.parallelWarps : cfg.warps) + (cfg.warpRoles ? 1 : 0);
+}
+void markParallel(mlir::tile::KernelOp kernel, const linac::KernelConfig &cfg) {
+  if (cfg.parallelBlocks > 1)
+    kernel->setAttr("blocks_per_sm",
+                    mlir::IntegerAttr::get(mlir::IntegerType::get(kernel.getContext(), 64),
+                                           cfg.parallelBlocks));
+}
+
 /// What a tile dimension counts: chunk rows, key or value channels, or 1.
 enum class Ext { C, K, V, One };
 using Extents = std::pair<Ext, Ext>;
@@ -744,8 +757,9 @@ LogicalResult ChunkToTilePass::buildParallelKernel(
   Location loc = scan.getLoc();
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + "_chunks"),
-      b.getStrArrayAttr({"seq", "head", "chunk"}), b.getI64IntegerAttr(warpsFor(cfg)),
+      b.getStrArrayAttr({"seq", "head", "chunk"}), b.getI64IntegerAttr(parallelWarpsFor(cfg)),
       b.getStringAttr("parallel"));
+  markParallel(kernel, cfg);
   KernelBuilder kb(b, loc, scan, cfg, ext, /*tileV=*/false);
   kb.begin(kernel, false);
   Value chunkIdx = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
@@ -813,7 +827,10 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
       b.getStrArrayAttr({"seq", "head", segmented ? "segment" : "vtile"}),
-      b.getI64IntegerAttr(warpsFor(cfg)), b.getStringAttr(spec.kind));
+      b.getI64IntegerAttr(spec.kind == "chunk_outputs" ? parallelWarpsFor(cfg) : warpsFor(cfg)),
+      b.getStringAttr(spec.kind));
+  if (spec.kind == "chunk_outputs")
+    markParallel(kernel, cfg);
   KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
   kb.augment = spec.augment;
   if (segmented)

@@ -43,6 +43,12 @@ std::string KernelConfig::str() const {
     s += ",store16=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
+  if (bf16Inputs)
+    s += ",inputs=bf16";
+  if (parallelWarps)
+    s += ",pwarps=" + std::to_string(parallelWarps);
+  if (parallelBlocks != 1)
+    s += ",pblocks=" + std::to_string(parallelBlocks);
   return s;
 }
 
@@ -134,6 +140,19 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.parallelOutputs = value == "parallel";
       else
         err = "--config: outputs must be state or parallel, got '" + value + "'";
+    } else if (key == "pwarps") {
+      err = number(c.parallelWarps);
+      if (err.empty() && c.parallelWarps != 4 && c.parallelWarps != 8)
+        err = "--config: pwarps must be 4 or 8, got '" + value + "'";
+    } else if (key == "pblocks") {
+      err = number(c.parallelBlocks);
+      if (err.empty() && (c.parallelBlocks < 1 || c.parallelBlocks > 8))
+        err = "--config: pblocks must be 1 to 8, got '" + value + "'";
+    } else if (key == "inputs") {
+      if (value == "any" || value == "bf16")
+        c.bf16Inputs = value == "bf16";
+      else
+        err = "--config: inputs must be any or bf16, got '" + value + "'";
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -145,7 +164,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks)";
     }
     if (!err.empty())
       return err;
@@ -178,6 +197,10 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     if (c.prefetch || c.warpRoles)
       return "config: ahead=on does not combine with prefetch=on or roles=on yet";
   }
+  if ((c.parallelWarps || c.parallelBlocks != 1) && c.wu != KernelConfig::WU::Materialized)
+    return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
+  if (c.bf16Inputs && c.warpRoles)
+    return "config: inputs=bf16 needs roles=off (its stages are filled by every consumer)";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +

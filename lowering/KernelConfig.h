@@ -99,6 +99,22 @@ struct KernelConfig {
   /// outputs from it (outputs=parallel; the sequential kernel then holds
   /// the state update alone); outputs=state keeps them in the state pass.
   bool parallelOutputs = false;
+  /// The input stages of multi-column inputs hold the caller's bf16 values
+  /// as they are (tile-inputs-16bit; config inputs=bf16): half the shared
+  /// memory, copies of raw bytes instead of converting loads, and ops that
+  /// read them convert as they read (exactly). Such a module requires those
+  /// inputs in bf16 and refuses others; inputs=any (the default) reads every
+  /// dtype into fp32 stages.
+  bool bf16Inputs = false;
+  /// Consumer warps of the chunk-parallel kernels (wu=materialized's chunk
+  /// kernel and outputs=parallel's outputs kernel; config pwarps); 0: as
+  /// `warps`. Their grid has a block per chunk, so fewer warps per block
+  /// can mean more blocks per SM.
+  int64_t parallelWarps = 0;
+  /// Blocks per SM the chunk-parallel kernels are sized for (config
+  /// pblocks): promotion and landing buffers fill only that share of an
+  /// SM's shared memory, and the launch bound keeps registers within it.
+  int64_t parallelBlocks = 1;
 
   std::string str() const;
 };

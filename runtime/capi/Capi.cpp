@@ -1,5 +1,6 @@
 //===- Capi.cpp - the C ABI: argument checks, and the cpu runtime -----------===//
 #include "runtime/capi/CapiInternal.h"
+#include "runtime/InputDtypes.h"
 #include "runtime/cpu/CpuRuntime.h"
 
 #include <cmath>
@@ -153,6 +154,10 @@ std::string bindTensors(const ModuleView &view, const linac_forward_args *a,
     if (t->dtype != LINAC_F32 && t->dtype != LINAC_BF16 && t->dtype != LINAC_F16)
       return name + ": dtype " + std::to_string(static_cast<int>(t->dtype)) +
              " is not one of f32, bf16, f16";
+    if (auto err = linac::checkInputDtype(view.config, arg.name, arg.isParam, arg.width,
+                                          static_cast<int>(t->dtype));
+        !err.empty())
+      return err;
     if (!t->data)
       return name + ": null data";
     for (int d = 0; d < t->ndim; ++d)
@@ -278,6 +283,7 @@ linac_status linac_forward(linac_module *m, const linac_forward_args *a,
     else
       L.globals.push_back({b.spec->name, storage.back().data(), a->B * a->T,
                            b.spec->perH ? a->H : a->HV, width});
+    L.globals.back().dtype = static_cast<int>(t->dtype);
   }
   if (a->initial_state) {
     storage.emplace_back(a->initial_state,

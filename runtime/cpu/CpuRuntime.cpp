@@ -1,5 +1,6 @@
 //===- CpuRuntime.cpp -----------------------------------------------------===//
 #include "runtime/cpu/CpuRuntime.h"
+#include "runtime/InputDtypes.h"
 #include "runtime/SequenceOrder.h"
 
 #include <algorithm>
@@ -54,6 +55,13 @@ std::string CpuModule::run(tile::Launch &L,
   };
   add("ht", L.N, L.HV, L.K * L.V);
   add("o", L.B * L.T, L.HV, L.V);
+  for (const tile::Global &g : L.globals)
+    for (int a = 0; a < mi.numArgs; ++a)
+      if (g.name == mi.args[a].name)
+        if (auto err = checkInputDtype(mi.config, g.name, mi.args[a].isParam != 0,
+                                       mi.args[a].width, g.dtype);
+            !err.empty())
+          return err;
   for (int i = 0; i < mi.numWorkspaces; ++i) {
     const tile::WorkspaceInfo &w = mi.workspaces[i];
     add(w.name, L.N * L.HV * tile::workspace_slots(L.chunks, w.slotChunks), 1,
@@ -108,7 +116,7 @@ std::string CpuModule::run(tile::Launch &L,
 }
 
 std::string runCpuModule(const std::string &path, const Problem &p,
-                         Result &result) {
+                         Result &result, int dtype) {
   std::unique_ptr<CpuModule> module;
   if (auto err = CpuModule::load(path, module); !err.empty())
     return err;
@@ -133,9 +141,11 @@ std::string runCpuModule(const std::string &path, const Problem &p,
     storage.emplace_back(src.begin(), src.end());
     L.globals.push_back({name, storage.back().data(), rows, heads, cols});
   };
-  for (const Tensor &t : p.inputs) // [B, T, heads(, D)]
+  for (const Tensor &t : p.inputs) { // [B, T, heads(, D)]
     add(t.name, d.B * d.T, t.shape[2], t.shape.size() > 3 ? t.shape[3] : 1,
         t.data);
+    L.globals.back().dtype = dtype;
+  }
   for (const Tensor &t : p.params) // [HV(, D)]
     add(t.name, 1, t.shape[0], t.shape.size() > 1 ? t.shape[1] : 1, t.data);
   if (p.h0)

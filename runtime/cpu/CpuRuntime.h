@@ -30,12 +30,13 @@ private:
   const tile::ModuleInfo *info_ = nullptr;
 };
 
-/// Loads the module at `path` and runs it on `problem` (inputs as float32),
-/// writing o and the final states. Returns an error message (bad
-/// arguments, a hazard the tile library detected, an access outside a
-/// tensor), empty on success.
+/// Loads the module at `path` and runs it on `problem` (inputs as float32
+/// holding values of `dtype`: 0 f32, 1 bf16, 2 f16), writing o and the final
+/// states. Returns an error message (bad arguments, an input of a dtype the
+/// module does not take, a hazard the tile library detected, an access
+/// outside a tensor), empty on success.
 std::string runCpuModule(const std::string &path, const Problem &problem,
-                         Result &result);
+                         Result &result, int dtype = 0);
 
 } // namespace linac
 

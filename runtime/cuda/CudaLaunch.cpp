@@ -1,5 +1,6 @@
 //===- CudaLaunch.cpp -----------------------------------------------------===//
 #include "runtime/cuda/CudaLaunch.h"
+#include "runtime/InputDtypes.h"
 #include "runtime/SequenceOrder.h"
 #include "linac_tile_cuda.cuh"
 
@@ -51,8 +52,14 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
     g.rowStride = t.rowStride;
     g.headStride = t.headStride;
   };
-  for (const DeviceTensor &t : c.tensors)
+  for (const DeviceTensor &t : c.tensors) {
+    for (const CudaModuleInfo::Arg &a : info.args)
+      if (a.name == t.name)
+        if (auto err = checkInputDtype(info.config, a.name, a.isParam, a.width, t.dtype);
+            !err.empty())
+          return err;
     add(t);
+  }
 
   // Stream-ordered allocations: workspaces, scratch, the sequence order.
   std::vector<CUdeviceptr> owned;

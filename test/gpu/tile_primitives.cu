@@ -458,6 +458,114 @@ static void testWorkspace16(int R, int C, int valid, int threads) {
   cudaFree(dL);
 }
 
+// ---- bf16 input stages (tile-inputs-16bit): copies into them, ops from them ------
+
+/// Rows [row, row + valid) of a bf16 input into a bf16 stage (bytes, by
+/// cp.async) and into an fp32 stage (converted), then the same ops on each:
+/// a row norm, an element-wise product with a column, a bf16 matmul with
+/// the identity. out16 and out hold the three results side by side; stage
+/// holds the bf16 stage's values as floats (rows past `valid` must be 0).
+template <int R, int C>
+__global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int valid, Tile colv,
+                                               Tile eye, Tile out16, Tile out, Tile stage) {
+  Block blk(*L, 0, 0, 0, 0);
+  const Global *g = &L->globals[0];
+  Buffer16 h = blk.alloc16(shared, R, C, 1, "q16", 0);
+  Buffer f = blk.alloc(shared, R, C, 1, "q32", R * C * 2);
+  Token t16 = copy_async<R, C>(blk, g, h.stage(0), 0, row, valid, 0, 0);
+  Token t32 = copy_async<R, C>(blk, g, f.stage(0), 0, row, valid, 0, 0);
+  wait(blk, t16);
+  wait(blk, t32);
+  row_l2norm(blk, out16.view(0, 0, R, C), h.stage(0));
+  row_l2norm(blk, out.view(0, 0, R, C), f.stage(0));
+  ew(blk, Ew::mul, out16.view(0, C, R, C), h.stage(0), colv);
+  ew(blk, Ew::mul, out.view(0, C, R, C), f.stage(0), colv);
+  mma(blk, out16.view(0, 2 * C, R, C), eye, h.stage(0), false, false, false, Operand::bf16);
+  mma(blk, out.view(0, 2 * C, R, C), eye, f.stage(0), false, false, false, Operand::bf16);
+  ew(blk, Ew::copy, stage, h.stage(0), h.stage(0));
+  drain_copies(blk);
+}
+
+static void testInput16(int C, int row, int valid, int dtype, int threads) {
+  const int R = 64, rows = 200;
+  std::mt19937 rng(C + row + valid + dtype);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  std::vector<unsigned short> X(rows * C);
+  for (unsigned short &x : X) {
+    float v = u(rng);
+    unsigned bits;
+    std::memcpy(&bits, &v, 4);
+    x = static_cast<unsigned short>(bits >> 16); // a bf16 (or f16) bit pattern
+  }
+  std::vector<float> colv(R), I(R * R, 0.0f);
+  for (float &x : colv) x = u(rng);
+  for (int i = 0; i < R; ++i)
+    I[i * R + i] = 1.0f;
+  void *dX;
+  float *dCol, *dI, *dO16, *dO, *dStage;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dX, X.size() * 2));
+  CHECK_CUDA(cudaMalloc(&dCol, R * 4));
+  CHECK_CUDA(cudaMalloc(&dI, R * R * 4));
+  CHECK_CUDA(cudaMalloc(&dO16, R * 3 * C * 4));
+  CHECK_CUDA(cudaMalloc(&dO, R * 3 * C * 4));
+  CHECK_CUDA(cudaMalloc(&dStage, R * C * 4));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemset(dO16, 0, R * 3 * C * 4));
+  CHECK_CUDA(cudaMemset(dO, 0, R * 3 * C * 4));
+  CHECK_CUDA(cudaMemcpy(dX, X.data(), X.size() * 2, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dCol, colv.data(), R * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dI, I.data(), R * R * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("q", dX, dtype, rows, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  auto kernel = C == 128 ? input16Kernel<64, 128> : input16Kernel<64, 64>;
+  const int bytes = int(kReservedSharedBytes) + R * C * 6;
+  CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  kernel<<<1, threads, bytes>>>(dL, row, valid, Tile{dCol, R, 1, 1}, Tile{dI, R, R, R},
+                                Tile{dO16, R, 3 * C, 3 * C}, Tile{dO, R, 3 * C, 3 * C},
+                                Tile{dStage, R, C, C});
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got16(R * 3 * C), got(R * 3 * C), stage(R * C);
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(got16.data(), dO16, got16.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(got.data(), dO, got.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(stage.data(), dStage, stage.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  char name[112], detail[96];
+  std::snprintf(name, sizeof name, "bf16 input stage %dx%d rows %d+%d%s%s", R, C, row, valid,
+                dtype == bf16 ? "" : " (f16 input: refused)", blockLabel(threads));
+  if (dtype != bf16) {
+    std::snprintf(detail, sizeof detail, "%s", error ? "refused" : "not refused");
+    report(name, error != 0, detail);
+  } else {
+    int differ = 0, stageWrong = 0;
+    for (int i = 0; i < R * 3 * C; ++i)
+      differ += got16[i] != got[i];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < C; ++j) {
+        unsigned bits = i < valid ? unsigned(X[(row + i) * C + j]) << 16 : 0u;
+        float want;
+        std::memcpy(&want, &bits, 4);
+        stageWrong += stage[i * C + j] != want;
+      }
+    std::snprintf(detail, sizeof detail, "%d of %d results differ from an fp32 stage's, %d staged "
+                  "values wrong%s", differ, R * 3 * C, stageWrong, error ? ", launch failed" : "");
+    report(name, differ == 0 && stageWrong == 0 && !error, detail);
+  }
+  cudaFree(dX);
+  cudaFree(dCol);
+  cudaFree(dI);
+  cudaFree(dO16);
+  cudaFree(dO);
+  cudaFree(dStage);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 // ---- move_tile (load_tile, store_tile): one tile into another ----------------
 
 __global__ void LINAC_TEST_BOUNDS moveKernel(Tile dst, Tile src) { move_tile(dst, src); }
@@ -1132,6 +1240,13 @@ int main() {
       for (int C : {64, 128})
         for (int valid : {64, 0})
           testWorkspace16(64, C, valid, threads);
+    // bf16 input stages: full, ragged and empty chunks, rows of 128 (four
+    // values per lane) and of 64; an f16 input is refused.
+    for (int threads : {128, 256})
+      for (int C : {64, 128})
+        for (int valid : {64, 37, 0})
+          testInput16(C, 3, valid, bf16, threads);
+    testInput16(128, 0, 64, f16, 256);
   }
   // move_tile: float4 rows (four in flight, and a tail), and element by
   // element (columns, row length or start not multiples of 4).

@@ -107,3 +107,20 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   // expected-error @+1 {{'tile.stage' op result must be one stage of the buffer}}
   %s = tile.stage %h[%c0] : <shared, 64x64xbf16, stages = 2> -> <shared, 64x64xf32>
 }
+
+// -----
+
+// A bf16 input stage (tile-inputs-16bit) may be read by element-wise ops
+// and row norms, not written by them.
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %q = tile.alloc {name = "q"} : <shared, 64x128xbf16>
+  %r = tile.alloc {name = "r"} : <reg, 64x128xf32>
+  %t = tile.copy_async "q" rows(%c0 + %c0, %c64) head(%c0) col(%c0) -> %q : <shared, 64x128xbf16>
+  tile.wait %t
+  tile.row_l2norm %r, %q : <reg, 64x128xf32>, <shared, 64x128xbf16>
+  tile.ew exp %r, %q : <reg, 64x128xf32>, <shared, 64x128xbf16>
+  // expected-error @+1 {{'tile.ew' op uses a bf16 input stage, which only tile.copy_async may write and only element-wise ops, row norms and bf16 matmuls may read}}
+  tile.ew exp %q, %r : <shared, 64x128xbf16>, <reg, 64x128xf32>
+}

@@ -237,3 +237,41 @@ TEST(KernelConfig, ParallelOutputsNeedTheMaterialisedFormAndAreNeverTheDefault) 
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, Bf16InputsAndParallelSizingRoundTripAndAreNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_FALSE(c.bf16Inputs);
+  EXPECT_EQ(c.parallelWarps, 0);
+  EXPECT_EQ(c.parallelBlocks, 1);
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,inputs=bf16,pwarps=4,pblocks=2", c), "");
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.bf16Inputs);
+  EXPECT_EQ(again.parallelWarps, 4);
+  EXPECT_EQ(again.parallelBlocks, 2);
+  EXPECT_NE(linac::parseKernelConfig("inputs=f16", c).find("inputs must be any or bf16"),
+            std::string::npos);
+  EXPECT_NE(linac::parseKernelConfig("pwarps=6", c).find("pwarps must be 4 or 8"),
+            std::string::npos);
+  EXPECT_NE(linac::parseKernelConfig("pblocks=9", c).find("pblocks must be 1 to 8"),
+            std::string::npos);
+  // Sizing the chunk-parallel kernels needs them; bf16 stages need every
+  // consumer to fill them.
+  for (const char *other : {"pwarps=4", "pblocks=2", "inputs=bf16,roles=on"}) {
+    KernelConfig d;
+    EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
+    EXPECT_NE(linac::validateKernelConfig(d, 128, 128), "") << other;
+  }
+  linac::VariantTraits traits;
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a}) {
+    KernelConfig d = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, traits, t);
+    EXPECT_FALSE(d.bf16Inputs);
+    EXPECT_EQ(d.parallelWarps, 0);
+    EXPECT_EQ(d.parallelBlocks, 1);
+  }
+}
+
+} // namespace

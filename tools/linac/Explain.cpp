@@ -236,9 +236,12 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     // Blocks an SM can hold by shared memory alone (each block also takes
     // 1 KiB the hardware reserves): what a chunk-parallel kernel's
     // throughput follows; registers may allow fewer.
-    if (sharedPerSM)
+    if (sharedPerSM) {
       os << "; by shared memory at most " << sharedPerSM / (sharedBytes + 1024)
          << " block(s) per SM";
+      if (auto sized = kernel->getAttrOfType<IntegerAttr>("blocks_per_sm"))
+        os << " (sized for " << sized.getInt() << ")";
+    }
     if (stageTileBytes)
       os << "; " << llvm::format("%.1f", stageTileBytes / 1024.0)
          << " KiB of register tiles in input stages the chunk has read";

@@ -80,7 +80,8 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
-    "         ahead=off|on,store16=off|on,outputs=state|parallel\n";
+    "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
+    "         pwarps=4|8,pblocks=N\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -130,6 +131,9 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   // count shared memory).
   if (config.store16)
     pm.addNestedPass<tile::KernelOp>(linac::createTileStore16Bit());
+  // Input stages in bf16 where the module requires bf16 inputs.
+  if (config.bf16Inputs)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileInputs16Bit());
   // Scratch tiles into input stages the chunk has read (one stage, no
   // producer warp: the next chunk's copies come after the body's barrier).
   if (config.promote && config.aliasStages && config.stages == 1 && !config.warpRoles)
@@ -841,7 +845,7 @@ int runCommand(int argc, char **argv) {
         return 1;
       err = linac::buildCpuModule(*source, compiled);
       if (err.empty())
-        err = linac::runCpuModule(compiled.path, problem, result);
+        err = linac::runCpuModule(compiled.path, problem, result, dtype);
     }
   } else {
     result = reference;

@@ -96,16 +96,33 @@ LogicalResult AllocOp::verify() {
     return emitOpError("a bf16 tile must be in shared memory");
   SmallVector<OpOperand *> uses;
   usesThroughViews(getResult(), uses);
+  // Two kinds of bf16 tile. A stored one (tile-store-16bit) holds values
+  // rounded to bf16, which only a bf16 matmul (rounding them anyway) may
+  // read. An input stage (tile-inputs-16bit) holds a bf16 input's values as
+  // they are, exactly: element-wise ops and row norms may read it too.
+  bool inputStage = llvm::any_of(uses, [](OpOperand *use) {
+    auto copy = dyn_cast<CopyAsyncOp>(use->getOwner());
+    return copy && use->get() == copy.getDst();
+  });
   for (OpOperand *use : uses) {
     Operation *user = use->getOwner();
     unsigned i = use->getOperandNumber();
+    if (auto mma = dyn_cast<MmaOp>(user);
+        mma && i > 0 && mma.getOperandType() == OperandType::bf16)
+      continue;
+    if (inputStage) {
+      if (isa<CopyAsyncOp>(user) && use->get() == cast<CopyAsyncOp>(user).getDst())
+        continue;
+      if ((isa<EwOp>(user) && i > 0) || (isa<RowL2NormOp>(user) && i == 1))
+        continue;
+      return user->emitOpError("uses a bf16 input stage, which only tile.copy_async may "
+                               "write and only element-wise ops, row norms and bf16 "
+                               "matmuls may read");
+    }
     if (auto ew = dyn_cast<EwOp>(user);
         ew && i == 0 && ew.getKind() == EwKind::copy && !bufOf(ew.getLhs()).getElementType().isBF16())
       continue;
     if (isa<CopyTileAsyncOp>(user) && use->get() == cast<CopyTileAsyncOp>(user).getDst())
-      continue;
-    if (auto mma = dyn_cast<MmaOp>(user);
-        mma && i > 0 && mma.getOperandType() == OperandType::bf16)
       continue;
     return user->emitOpError("uses a bf16 tile, which only an element-wise copy or "
                              "tile.copy_tile_async may write and only a bf16 matmul "

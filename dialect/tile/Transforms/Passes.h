@@ -27,6 +27,10 @@ mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
 void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation *> &real,
                       llvm::SmallVectorImpl<mlir::Operation *> &derived);
 
+/// `alloc`, its stages and views as bf16 buffers (tile-store-16bit,
+/// tile-inputs-16bit).
+void storeInBf16(mlir::tile::AllocOp alloc);
+
 /// `buffer` and every view of it into shared memory (a view keeps its
 /// buffer's space).
 void moveToShared(mlir::Value buffer);
@@ -34,6 +38,12 @@ void moveToShared(mlir::Value buffer);
 /// Bytes of a buffer in its space: fp32 or bf16 elements, 16-byte aligned (as the
 /// emitter lays buffers out). The shared-memory passes count with it.
 int64_t bufferSpaceBytes(mlir::tile::BufType t);
+
+/// The shared memory a block of `kernel` may take where the target allows
+/// `limit` bytes per block: with its `blocks_per_sm` attribute N (config
+/// pblocks), an N-th of the SM's (each block also costs the 1 KiB the
+/// driver reserves per block).
+int64_t sharedLimitFor(mlir::tile::KernelOp kernel, int64_t limit);
 
 /// Whether `user` runs once per chunk: inside a loop, or anywhere in a
 /// chunk-parallel kernel (one block per chunk, no loop). Placement passes

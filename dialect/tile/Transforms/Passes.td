@@ -112,6 +112,19 @@ def TileTakeIntoFragments : Pass<"tile-take-into-fragments", "::mlir::tile::Kern
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileInputs16Bit : Pass<"tile-inputs-16bit", "::mlir::tile::KernelOp"> {
+  let summary = "Keep the stages of bf16 inputs in bf16";
+  let description = [{
+    With config inputs=bf16 (the module requires its multi-column inputs in
+    bf16): a shared f32 buffer whose every write is a tile.copy_async (of an
+    input) and whose every read is an operand of an element-wise op, the
+    source of a row norm or an operand of a bf16 tile.mma over whole
+    64 x 64 blocks is stored in bf16: the input's values as they are, read
+    exactly, in half the bytes. Columns must be a multiple of 8 (rows are
+    copied as 16-byte pieces). Runs where tile-store-16bit does.
+  }];
+}
+
 def TileStore16Bit : Pass<"tile-store-16bit", "::mlir::tile::KernelOp"> {
   let summary = "Store in bf16 the shared tiles that only bf16 matmuls read";
   let description = [{

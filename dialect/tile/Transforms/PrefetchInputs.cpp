@@ -80,7 +80,8 @@ struct TilePrefetchInputsPass
       if (!copy)
         continue;
       auto d = cast<tile::BufType>(copy.getDst().getType());
-      if (tile::landingColumnsFor(d.getCols()) == 0 ||
+      // (A bf16 input stage, tile-inputs-16bit, is its own landing buffer.)
+      if (!d.getElementType().isF32() || tile::landingColumnsFor(d.getCols()) == 0 ||
           !isChunkRow(copy.getRow(), iv, d.getRows()) || !outside(copy.getStart()) ||
           !outside(copy.getHead()) || !outside(copy.getCol()))
         continue;
@@ -89,6 +90,7 @@ struct TilePrefetchInputsPass
     if (copies.empty())
       return;
     // Landing buffers only where they fit beside everything else.
+    const int64_t limit = linac::sharedLimitFor(kernel, this->limit);
     int64_t used = reserved;
     kernel.walk([&](tile::AllocOp alloc) {
       auto t = cast<tile::BufType>(alloc.getType());

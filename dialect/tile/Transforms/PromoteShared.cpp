@@ -22,6 +22,14 @@ namespace linac {
 
 using namespace mlir;
 
+int64_t linac::sharedLimitFor(tile::KernelOp kernel, int64_t limit) {
+  auto blocks = kernel->getAttrOfType<IntegerAttr>("blocks_per_sm");
+  if (!blocks || blocks.getInt() <= 1 || limit <= 0)
+    return limit;
+  constexpr int64_t kPerBlockReserve = 1024;
+  return (limit + kPerBlockReserve) / blocks.getInt() - kPerBlockReserve;
+}
+
 void linac::collectTileUsers(Value buffer, SmallVectorImpl<Operation *> &real,
                              SmallVectorImpl<Operation *> &derived) {
   SmallVector<Value> work{buffer};
@@ -64,6 +72,7 @@ struct TilePromoteSharedPass
 
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
+    const int64_t limit = linac::sharedLimitFor(kernel, this->limit);
     int64_t used = reserved;
     SmallVector<Candidate> candidates;
     kernel.walk([&](tile::AllocOp alloc) {

@@ -47,14 +47,6 @@ bool onlyCopiedAndMultiplied(tile::AllocOp alloc) {
   return read;
 }
 
-tile::BufType withBf16(tile::BufType t) {
-  return tile::BufType::get(t.getContext(), t.getSpace(), t.getRows(), t.getCols(),
-                            Float32Type::get(t.getContext()) == t.getElementType()
-                                ? BFloat16Type::get(t.getContext())
-                                : t.getElementType(),
-                            t.getStages());
-}
-
 struct TileStore16BitPass : linac::impl::TileStore16BitBase<TileStore16BitPass> {
   void runOnOperation() override {
     SmallVector<tile::AllocOp> chosen;
@@ -64,14 +56,21 @@ struct TileStore16BitPass : linac::impl::TileStore16BitBase<TileStore16BitPass> 
           !alloc->hasAttr("fragment") && onlyCopiedAndMultiplied(alloc))
         chosen.push_back(alloc);
     });
-    for (tile::AllocOp alloc : chosen) {
-      SmallVector<Operation *> real, derived;
-      linac::collectTileUsers(alloc.getResult(), real, derived);
-      alloc.getResult().setType(withBf16(cast<tile::BufType>(alloc.getType())));
-      for (Operation *d : derived)
-        d->getResult(0).setType(withBf16(cast<tile::BufType>(d->getResult(0).getType())));
-    }
+    for (tile::AllocOp alloc : chosen)
+      linac::storeInBf16(alloc);
   }
 };
 
 } // namespace
+
+void linac::storeInBf16(tile::AllocOp alloc) {
+  auto withBf16 = [](tile::BufType t) {
+    return tile::BufType::get(t.getContext(), t.getSpace(), t.getRows(), t.getCols(),
+                              BFloat16Type::get(t.getContext()), t.getStages());
+  };
+  SmallVector<Operation *> real, derived;
+  collectTileUsers(alloc.getResult(), real, derived);
+  alloc.getResult().setType(withBf16(cast<tile::BufType>(alloc.getType())));
+  for (Operation *d : derived)
+    d->getResult(0).setType(withBf16(cast<tile::BufType>(d->getResult(0).getType())));
+}

@@ -51,6 +51,10 @@ struct Global {
   /// A workspace of bf16 values (WorkspaceInfo::elementBytes 2): stored
   /// here as floats, rounded to bf16 when written.
   bool bf16 = false;
+  /// The caller's dtype of an input (0 f32, 1 bf16, 2 f16; linac_dtype's
+  /// codes): the data here is floats of that dtype's values. A bf16 input
+  /// stage (config inputs=bf16) takes only bf16.
+  int dtype = 0;
 };
 
 struct Launch {
@@ -88,6 +92,9 @@ struct Launch {
 struct StageState {
   bool pending = false;         // a copy is in flight
   bool readSinceBarrier = false;
+  /// A bf16 input stage (tile-inputs-16bit) that a copy of a bf16 input
+  /// filled: its values are the input's, exactly, and every op may read it.
+  bool input16 = false;
 };
 
 struct Tile {
@@ -244,7 +251,7 @@ inline void round_stored(const Tile &dst) {
 // --- synchronisation checks --------------------------------------------------
 
 inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
-  if (t.bf16 && std::string(op) != "mma") {
+  if (t.bf16 && std::string(op) != "mma" && !(t.state && t.state->input16)) {
     blk.L.fail(std::string(op) + " reads bf16 tile '" + t.name +
                "', which only bf16 matmuls may read");
     return false;
@@ -381,6 +388,15 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
   if (!g || !startCopy(blk, dst))
     return t;
   t.state = dst.state;
+  if (dst.bf16) { // a bf16 input stage (config inputs=bf16)
+    if (g->dtype != 1) {
+      blk.L.fail("input '" + g->name + "' is " + (g->dtype == 2 ? "f16" : "f32") +
+                 ": this module keeps it in bf16 stages (config inputs=bf16) and takes it "
+                 "only in bf16");
+      return t;
+    }
+    dst.state->input16 = true;
+  }
   int64_t first = start + row;
   if (!rowsInside(blk, "copy_async", g, dst, first, valid, head, col))
     return t;
@@ -1035,6 +1051,7 @@ struct ModuleInfo {
 #define LINAC_KERNEL(name)                                                     \
   static void name(const ::linac::tile::Launch &L, ::linac::tile::Block &blk)
 #define LINAC_ENTRY(name, threads)
+#define LINAC_ENTRY_SIZED(name, threads, blocks)
 #define LINAC_KERNEL_FN(name) &name
 
 #endif // LINAC_TILE_CPU_H

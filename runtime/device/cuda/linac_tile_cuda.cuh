@@ -477,6 +477,14 @@ __device__ inline unsigned short to_bf16(float x) {
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(0.0f), "f"(x));
   return static_cast<unsigned short>(packed & 0xffffu);
 }
+/// A bf16 value (its bits) as a float: exact.
+__device__ __forceinline__ float from_bf16(unsigned short h) {
+  return __uint_as_float(static_cast<unsigned>(h) << 16);
+}
+/// Element (i, j) of a bf16 tile as a float; a dimension of size 1 repeats.
+__device__ __forceinline__ float get16(const Tile16 &t, int64_t i, int64_t j) {
+  return from_bf16(t.p[(t.rows == 1 ? 0 : i) * t.ld + (t.cols == 1 ? 0 : j)]);
+}
 
 struct SeqExtent {
   int64_t start, length;
@@ -904,6 +912,50 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
 #else
   return copy_async(blk, g, dst, start, row, valid, head, col);
 #endif
+}
+
+/// copy_async into a bf16 input stage (tile-inputs-16bit; config
+/// inputs=bf16): the input's rows as bytes, 16 at a time by cp.async from
+/// every consumer (rows past `valid` zero-filled by the copy), one group.
+/// Only a bf16 input is taken (the runtimes refuse others before launch;
+/// here the kernel's error flag); rows not in whole 16-byte pieces go
+/// synchronously.
+template <int R, int C>
+__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile16 dst,
+                                         int64_t start, int64_t row, int64_t valid,
+                                         int64_t head, int64_t col) {
+  const int64_t first = start + row;
+  if (dst.rows != R || dst.cols != C || !g || g->dtype != bf16 || valid < 0 || valid > R ||
+      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 ||
+      head >= g->heads || col < 0 || col + C > g->cols) {
+    blk.L.fail();
+    return Token{0, 0, 0};
+  }
+  if (is_producer()) // (warp roles: refused by the config)
+    return Token{0, 0, 0};
+  const int64_t stride = g->rowStride;
+  const unsigned short *base = static_cast<const unsigned short *>(g->data) +
+                               (valid > 0 ? first : 0) * stride + head * g->headStride + col;
+#if __CUDA_ARCH__ >= 800
+  if (C % 8 == 0 && dst.ld % 8 == 0 && stride % 8 == 0 && aligned16(dst.p) &&
+      aligned16(base)) {
+    constexpr int kPer = C / 8; // 16-byte pieces per row
+    for (int x = threadIdx.x; x < R * kPer; x += consumer_threads()) {
+      const int i = x / kPer, o = x - i * kPer;
+      const unsigned short *from = i < valid ? base + i * stride + 8 * o : base;
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 8 * o)))),
+                     "l"(from), "r"(i < valid ? 16 : 0)
+                   : "memory");
+    }
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+    return Token{1, blk.groupsCommitted++, 0};
+  }
+#endif
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    dst.at(i, j) = i < valid ? base[i * stride + j] : static_cast<unsigned short>(0);
+  }
+  return Token{0, 0, 0};
 }
 
 /// The fp32 columns of a landing buffer for C 16-bit columns: C/2, or one
@@ -1615,19 +1667,38 @@ __device__ inline float inverse_norm(float ss) {
   return 1.0f / sqrtf(ss + 1e-6f);
 #endif
 }
-__device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
+/// Four values of row i (columns 4 lane .. 4 lane + 3) as floats, and one.
+__device__ __forceinline__ float4 row_quad(const Tile &t, int i, int lane) {
+  return *reinterpret_cast<const float4 *>(&t.at(i, 4 * lane));
+}
+__device__ __forceinline__ float4 row_quad(const Tile16 &t, int i, int lane) {
+  const uint2 h = *reinterpret_cast<const uint2 *>(&t.at(i, 4 * lane));
+  return make_float4(__uint_as_float(h.x << 16), __uint_as_float(h.x & 0xffff0000u),
+                     __uint_as_float(h.y << 16), __uint_as_float(h.y & 0xffff0000u));
+}
+__device__ __forceinline__ float row_value(const Tile &t, int i, int j) { return t.at(i, j); }
+__device__ __forceinline__ float row_value(const Tile16 &t, int i, int j) {
+  return from_bf16(t.at(i, j));
+}
+/// Whether src's rows can be read four values per lane (rows of 128).
+__device__ __forceinline__ bool quads_of_128(const Tile &t) { return rows_of_128(t); }
+__device__ __forceinline__ bool quads_of_128(const Tile16 &t) {
+  return t.cols == 128 && t.ld % 4 == 0 && (reinterpret_cast<unsigned long long>(t.p) & 7) == 0;
+}
+/// dst = each row of src over its norm; src fp32, or a bf16 input stage
+/// (the same values: the same sums in the same order, the same results).
+template <class T> __device__ __forceinline__ void row_l2norm_of(const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int warps = consumer_threads() / 32;
-  if (rows_of_128(src) && rows_of_128(dst)) {
+  if (quads_of_128(src) && rows_of_128(dst)) {
     for (int i0 = warp; i0 < src.rows; i0 += 4 * warps) {
       float4 x[4];
       float ss[4];
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
         const int i = i0 + u * warps;
-        x[u] = i < src.rows ? *reinterpret_cast<const float4 *>(&src.at(i, 4 * lane))
-                            : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        x[u] = i < src.rows ? row_quad(src, i, lane) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
       }
 #pragma unroll
       for (int u = 0; u < 4; ++u)
@@ -1652,12 +1723,19 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
   for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
     float ss = 0;
     for (int j = lane; j < src.cols; j += 32)
-      ss += src.at(i, j) * src.at(i, j);
+      ss += row_value(src, i, j) * row_value(src, i, j);
     float inv = inverse_norm(warp_sum(ss));
     for (int j = lane; j < src.cols; j += 32)
-      dst.at(i, j) = src.at(i, j) * inv;
+      dst.at(i, j) = row_value(src, i, j) * inv;
   }
   sync_consumers();
+}
+__device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
+  row_l2norm_of(dst, src);
+}
+/// A row norm of a bf16 input stage (tile-inputs-16bit).
+__device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
+  row_l2norm_of(dst, src);
 }
 
 __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
@@ -2327,6 +2405,9 @@ __device__ __forceinline__ float frag_get(const Frag<R, C, W> &f, int s, int r, 
 __device__ __forceinline__ float frag_get(const Tile &t, int, int, int i, int j) {
   return t.get(i, j);
 }
+__device__ __forceinline__ float frag_get(const Tile16 &t, int, int, int i, int j) {
+  return get16(t, i, j);
+}
 template <int R, int C, int W>
 __device__ __forceinline__ void frag_set(Frag<R, C, W> &f, int s, int r, int, int, float x) {
   f.v[s][r] = x;
@@ -2359,6 +2440,23 @@ __device__ inline void ew(Block &blk, Ew k, const Tile16 &dst, const Tile &a) {
   }
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = to_bf16(a.get(i, j)); }
   sync_consumers();
+}
+
+/// Element-wise ops reading a bf16 input stage (tile-inputs-16bit) into a
+/// tile in memory, no fragment among them: element by element, each
+/// operand read with broadcasting (bf16 values exactly as floats).
+__device__ __forceinline__ float ew_get(const Tile &t, int i, int j) { return t.get(i, j); }
+__device__ __forceinline__ float ew_get(const Tile16 &t, int i, int j) { return get16(t, i, j); }
+template <class A, class B>
+__device__ __forceinline__ typename EnableIf<(kIsTile16<A> || kIsTile16<B>) && !kIsFrag<A> &&
+                                             !kIsFrag<B>>::type
+ew(Block &, Ew k, const Tile &dst, const A &a, const B &b) {
+  LINAC_CONSUMERS_ONLY;
+  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, ew_get(a, i, j), ew_get(b, i, j)); }
+  sync_consumers();
+}
+__device__ __forceinline__ void ew(Block &blk, Ew k, const Tile &dst, const Tile16 &a) {
+  ew(blk, k, dst, a, a);
 }
 
 /// Element-wise ops with a fragment among dst and the operands (the others
@@ -3663,8 +3761,11 @@ struct ModuleInfo {
 #endif
 /// The launchable kernel; `threads` is its block size (the compiler keeps
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
-#define LINAC_ENTRY(name, threads)                                             \
-  extern "C" __global__ void __launch_bounds__(threads, LINAC_BLOCKS_PER_SM)   \
+#define LINAC_ENTRY(name, threads) LINAC_ENTRY_SIZED(name, threads, LINAC_BLOCKS_PER_SM)
+/// A kernel sized for `blocks` resident blocks per SM (config pblocks): the
+/// compiler keeps its registers within their share.
+#define LINAC_ENTRY_SIZED(name, threads, blocks)                               \
+  extern "C" __global__ void __launch_bounds__(threads, blocks)               \
       name##_entry(const __grid_constant__ ::linac::tile::Launch L) {         \
     int64_t linear = (static_cast<int64_t>(blockIdx.z) * gridDim.y +           \
                       blockIdx.y) * gridDim.x + blockIdx.x;                    \
