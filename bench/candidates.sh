@@ -33,6 +33,13 @@
 #    chunk c beside the state part of chunk c - 1 in one loop (the driver
 #    steps to chunk 32 at K = V = 128, where its handoff fits): against
 #    float64, racecheck, and the cost of the structure timed.
+# 6. inputs=bf16 (tile-inputs-16bit, session 9; not yet run on a GPU): the
+#    stages of q, k, v hold the bf16 inputs as they are (copied as bytes),
+#    read by the ops that convert exactly; and pwarps=4,pblocks=2: the
+#    materialised chunk-parallel kernels at 4 warps, sized for two blocks
+#    per SM (GDN's chunk kernel 98 KiB with inputs=bf16). Against float64,
+#    racecheck, the primitive tests (bf16 input stages against fp32 ones,
+#    bit for bit), then timed. S8=0 skips 4 and 5 (session 8's).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -82,6 +89,7 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # 4 and 5: checks first (a failing candidate is not timed as if it were right).
 # (the summary and any failure; "mma from bf16 tiles" among the tests)
 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+if [ "${S8:-1}" = 1 ]; then
 for ex in gdn kda deltanet dplr; do
   for c in wu=materialized,store16=on wu=materialized,store16=on,stages=2; do
     printf "%-17s %-36s " $ex $c | tee -a $log
@@ -122,7 +130,31 @@ for c in gdn kda deltanet; do
 done
 bench/variant.sh gdn_8x4096x16 ahead --config ahead=on
 bench/variant.sh gdn_8x4096x16 c32 --config chunk=32
-# NEW_ONLY=1: only 4 and 5 (with the primitives' build, about 6 minutes);
+fi
+# 6: bf16 input stages, and the chunk-parallel kernels sized for two blocks.
+mat=wu=materialized,store16=on,outputs=parallel
+for ex in gdn kda deltanet dplr; do
+  for c in inputs=bf16 $mat,inputs=bf16,pwarps=4,pblocks=2; do
+    printf "%-17s %-36s " $ex $c | tee -a $log
+    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
+      --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong --config $c --check \
+      2>&1 | tail -1 | tee -a $log
+  done
+done
+for c in inputs=bf16 $mat,inputs=bf16,pwarps=4,pblocks=2; do
+  printf "%-17s %-36s racecheck " gdn $c | tee -a $log
+  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
+    --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --config $c \
+    --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
+  echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+done
+for c in gdn kda; do
+  bench/variant.sh ${c}_8x4096x16 in16 --config inputs=bf16
+  [ "${S8:-1}" = 1 ] || bench/variant.sh ${c}_8x4096x16 mat16o --config $mat
+  bench/variant.sh ${c}_8x4096x16 mat16oi --config $mat,inputs=bf16
+  bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2
+done
+# NEW_ONLY=1: only 4, 5 and 6 (with the primitives' build, about 8 minutes; S8=0: 6 alone);
 # otherwise 2 and 3 as well, which may take the call near its 10 minutes.
 if [ "${NEW_ONLY:-0}" != 1 ]; then
 for ex in linear_attention retnet simple_gla gdn; do
