@@ -39,7 +39,10 @@
 #    materialised chunk-parallel kernels at 4 warps, sized for two blocks
 #    per SM (GDN's chunk kernel 98 KiB with inputs=bf16). Against float64,
 #    racecheck, the primitive tests (bf16 input stages against fp32 ones,
-#    bit for bit), then timed. S8=0 skips 4 and 5 (session 8's).
+#    bit for bit), then timed. With split=vtile,vtile=64 the state pass has
+#    two blocks per (sequence, head) and the outputs kernel splits V too
+#    (104 KiB: two blocks per SM; pblocks=2 at 8 warps holds it to 128
+#    registers, ~100 bytes of spills). S8=0 skips 4 and 5 (session 8's).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -134,7 +137,8 @@ fi
 # 6: bf16 input stages, and the chunk-parallel kernels sized for two blocks.
 mat=wu=materialized,store16=on,outputs=parallel
 for ex in gdn kda deltanet dplr; do
-  for c in inputs=bf16 $mat,inputs=bf16,pwarps=4,pblocks=2; do
+  for c in inputs=bf16 $mat,inputs=bf16,pwarps=4,pblocks=2 \
+      $mat,inputs=bf16,split=vtile,vtile=64,pblocks=2; do
     printf "%-17s %-36s " $ex $c | tee -a $log
     $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
       --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong --config $c --check \
@@ -153,6 +157,9 @@ for c in gdn kda; do
   [ "${S8:-1}" = 1 ] || bench/variant.sh ${c}_8x4096x16 mat16o --config $mat
   bench/variant.sh ${c}_8x4096x16 mat16oi --config $mat,inputs=bf16
   bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2
+  bench/variant.sh ${c}_8x4096x16 mat16ov --config $mat,split=vtile,vtile=64
+  bench/variant.sh ${c}_8x4096x16 mat16oivp4 --config $mat,inputs=bf16,split=vtile,vtile=64,pwarps=4,pblocks=2
+  bench/variant.sh ${c}_8x4096x16 mat16oivp8 --config $mat,inputs=bf16,split=vtile,vtile=64,pblocks=2
 done
 # NEW_ONLY=1: only 4, 5 and 6 (with the primitives' build, about 8 minutes; S8=0: 6 alone);
 # otherwise 2 and 3 as well, which may take the call near its 10 minutes.

@@ -731,6 +731,7 @@ LogicalResult ChunkToTilePass::lower(chunk::ScanOp scan,
     outputs.final = LoopSpec::Final::None;
     outputs.segmentChunks = 1;
     outputs.updateState = false;
+    outputs.tileV = state.tileV; // the state's V tiles: O's columns too
     if (failed(buildParallelKernel(scan, cfg, ext, part)) ||
         failed(buildChunkLoop(scan, cfg, ext, &part, carry)) ||
         failed(buildChunkLoop(scan, cfg, ext, &part, outputs)))
@@ -824,9 +825,13 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   OpBuilder b(scan);
   Location loc = scan.getLoc();
   bool segmented = spec.segmentChunks > 0;
+  // Segments that also split V (the outputs kernel of outputs=parallel
+  // with split=vtile): the third grid dimension runs over both.
+  bool segmentTiles = segmented && spec.tileV;
   auto kernel = tile::KernelOp::create(
       b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
-      b.getStrArrayAttr({"seq", "head", segmented ? "segment" : "vtile"}),
+      b.getStrArrayAttr({"seq", "head",
+                         segmentTiles ? "segment_vtile" : segmented ? "segment" : "vtile"}),
       b.getI64IntegerAttr(spec.kind == "chunk_outputs" ? parallelWarpsFor(cfg) : warpsFor(cfg)),
       b.getStringAttr(spec.kind));
   if (spec.kind == "chunk_outputs")
@@ -835,9 +840,18 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   kb.augment = spec.augment;
   if (segmented)
     kernel->setAttr("segment_chunks", b.getI64IntegerAttr(spec.segmentChunks));
-  else
+  if (!segmented || segmentTiles)
     kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
   kb.begin(kernel, !segmented);
+  // segment_vtile: block z is segment * (V / Vt) + V tile.
+  Value segmentOfBlock;
+  if (segmentTiles) {
+    Value z = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
+    Value tiles = kb.index(kb.V / kb.Vt);
+    segmentOfBlock = arith::DivUIOp::create(b, loc, z, tiles);
+    kb.vCol = arith::MulIOp::create(b, loc, arith::RemUIOp::create(b, loc, z, tiles),
+                                    kb.index(kb.Vt));
+  }
   chunk::PerTokenOp pt = perTokenOf(scan);
   const int64_t stages = cfg.stages;
 
@@ -894,7 +908,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
                                             scan.getChunkSize());
   Value first = kb.zero, last = nchunks, segment;
   if (segmented) {
-    segment = tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
+    segment = segmentTiles ? segmentOfBlock
+                           : tile::ProgramIdOp::create(b, loc, b.getIndexType(), 2);
     first = arith::MulIOp::create(b, loc, segment, kb.index(spec.segmentChunks));
     Value end = arith::AddIOp::create(b, loc, first, kb.index(spec.segmentChunks));
     last = arith::MinUIOp::create(b, loc, end, nchunks);
@@ -936,7 +951,7 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
                                              scan.getChunkSize());
       Value token = tile::CopyTileAsyncOp::create(
           b, loc, b.getType<tile::TokenType>(), spec.startName, S, kb.seq, kb.head, segment,
-          kb.zero, rows, tile::Role::producer);
+          kb.vCol, rows, tile::Role::producer);
       tile::WaitOp::create(b, loc, token, tile::Role::consumer);
       break;
     }

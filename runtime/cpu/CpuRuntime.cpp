@@ -81,10 +81,11 @@ std::string CpuModule::run(tile::Launch &L,
         extent[i] = kernel.vtileCols > 0 ? L.V / kernel.vtileCols : 1;
       else if (g == "chunk")
         extent[i] = L.chunks;
-      else if (g == "segment")
-        extent[i] = kernel.segmentChunks > 0
-                        ? tile::num_chunks(L.chunks, kernel.segmentChunks)
-                        : 1;
+      else if (g == "segment" || g == "segment_vtile")
+        extent[i] = (kernel.segmentChunks > 0
+                         ? tile::num_chunks(L.chunks, kernel.segmentChunks)
+                         : 1) *
+                    (g == "segment_vtile" && kernel.vtileCols > 0 ? L.V / kernel.vtileCols : 1);
       else if (!g.empty())
         return "kernel " + std::string(kernel.name) +
                ": unknown grid dimension '" + g + "'";

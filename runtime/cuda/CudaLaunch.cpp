@@ -124,7 +124,11 @@ std::string launchKernels(const CudaModule &module, const DeviceCall &c,
                   : g == "vtile" ? (k.vtileCols ? c.V / k.vtileCols : 1)
                   : g == "chunk" ? L.chunks
                   : g == "segment" ? (k.segmentChunks ? tile::workspace_slots(L.chunks, k.segmentChunks) : 1)
-                                   : 1;
+                  // segments x V tiles (the V-split outputs kernel)
+                  : g == "segment_vtile"
+                      ? (k.segmentChunks ? tile::workspace_slots(L.chunks, k.segmentChunks) : 1) *
+                            (k.vtileCols ? c.V / k.vtileCols : 1)
+                      : 1;
       grid[i].push_back(static_cast<unsigned>(std::max<int64_t>(e, 1)));
     }
     maxBlocks = std::max<int64_t>(
