@@ -161,6 +161,12 @@ for c in gdn kda; do
   bench/variant.sh ${c}_8x4096x16 mat16oivp4 --config $mat,inputs=bf16,split=vtile,vtile=64,pwarps=4,pblocks=2
   bench/variant.sh ${c}_8x4096x16 mat16oivp8 --config $mat,inputs=bf16,split=vtile,vtile=64,pblocks=2
 done
+# One sequence of 8192 tokens at 16 heads (the default is the sequence
+# split): the chunk-parallel kernels have 2048 blocks, the state pass 16
+# (seq, head) pairs times its V tiles.
+for v in 64 32; do
+  bench/variant.sh gdn_1x8192x16 mat16oiv$v --config $mat,inputs=bf16,split=vtile,vtile=$v
+done
 # NEW_ONLY=1: only 4, 5 and 6 (with the primitives' build, about 8 minutes; S8=0: 6 alone);
 # otherwise 2 and 3 as well, which may take the call near its 10 minutes.
 if [ "${NEW_ONLY:-0}" != 1 ]; then
@@ -196,7 +202,7 @@ sed -i 's/__device__ __noinline__ \(void\|Token\)/__device__ __forceinline__ \1/
 fi
 # FLA_CASES='8x4096' times FLA in the same run (PYTHONPATH with FLA, .fla carried).
 cases='8x4096|gdn varlen'
-[ "${NEW_ONLY:-0}" = 1 ] && cases='(gdn|kda|deltanet) 8x4096'
+[ "${NEW_ONLY:-0}" = 1 ] && cases='(gdn|kda|deltanet) 8x4096|gdn 1x8192'
 bench/run.sh --cases "$cases" --fla-cases "${FLA_CASES:-}" --reps 7
 # PROFILE=1: where GDN's chunk loop spends its cycles with its inputs a
 # chunk ahead and v taken into its fragment.

@@ -1024,12 +1024,10 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
   }
   if (!materialized && failed(kb.lowerPerToken(pt, inputTiles, valid)))
     return failure();
-  // The state at this chunk's start, for the outputs kernel: through a
-  // copy, so that S itself may stay in registers (a fragment).
+  // The state at this chunk's start, for the outputs kernel: straight from
+  // S (a fragment where it is one: the libraries store fragments too).
   auto storeChunkState = [&] {
-    Value start = kb.alloc(kb.bufType(tile::Space::reg, kb.K, kb.Vt), "S_start");
-    kb.ew(tile::EwKind::copy, start, S);
-    tile::StoreTileOp::create(b, loc, "chunkstart", start, kb.seq, kb.head, c, kb.vCol,
+    tile::StoreTileOp::create(b, loc, "chunkstart", S, kb.seq, kb.head, c, kb.vCol,
                               b.getI64IntegerAttr(kb.V), b.getI64IntegerAttr(1));
   };
   // (test only: outputs-late-state stores the state after the update)

@@ -458,6 +458,68 @@ static void testWorkspace16(int R, int C, int valid, int threads) {
   cudaFree(dL);
 }
 
+// ---- store_tile from a fragment (the state pass's start states) -------------------
+
+/// src copied into a fragment, then store_tile of the fragment into slot 0
+/// and of src itself into slot 1 of the same workspace: the same values.
+template <int W>
+__global__ void LINAC_TEST_BOUNDS storeFragKernel(const Launch *L, Tile src, int col, int fullCols) {
+  Block blk(*L, 0, 0, 0, 0);
+  const Global *g = &L->globals[0];
+  Frag<128, 128, W> f{};
+  ew(blk, Ew::copy, f, src);
+  store_tile(blk, g, f, 0, 0, 0, col, fullCols);
+  store_tile(blk, g, src, 0, 0, 1, col, fullCols);
+}
+
+static void testStoreFrag(int dtype, int col, int threads) {
+  const int R = 128, C = 128, fullCols = 256;
+  std::mt19937 rng(dtype * 3 + col + threads);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  std::vector<float> S(R * C);
+  for (float &x : S) x = u(rng);
+  const int esize = dtype == f32 ? 4 : 2;
+  float *dS;
+  void *dWs;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dS, S.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dWs, 2 * R * fullCols * esize)); // two slots
+  CHECK_CUDA(cudaMemset(dWs, 0x7f, 2 * R * fullCols * esize));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("ws0", dWs, dtype, 2, 1, R * fullCols, R * fullCols, R * fullCols,
+                              dError);
+  hL.N = 1;
+  hL.HV = 1;
+  hL.chunks = 2;
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  if (threads == 256)
+    storeFragKernel<2><<<1, 256, kReservedSharedBytes>>>(dL, Tile{dS, R, C, C}, col, fullCols);
+  else
+    storeFragKernel<1><<<1, 128, kReservedSharedBytes>>>(dL, Tile{dS, R, C, C}, col, fullCols);
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<unsigned char> ws(2 * R * fullCols * esize);
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(ws.data(), dWs, ws.size(), cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  const size_t slot = size_t(R) * fullCols * esize;
+  int differ = std::memcmp(ws.data(), ws.data() + slot, slot) != 0;
+  char name[96], detail[64];
+  std::snprintf(name, sizeof name, "store_tile from a fragment, %s workspace, column %d%s",
+                dtype == f32 ? "f32" : "bf16", col, blockLabel(threads));
+  std::snprintf(detail, sizeof detail, "%s%s", differ ? "slots differ" : "slots identical",
+                error ? ", launch failed" : "");
+  report(name, !differ && !error, detail);
+  cudaFree(dS);
+  cudaFree(dWs);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 // ---- bf16 input stages (tile-inputs-16bit): copies into them, ops from them ------
 
 /// Rows [row, row + valid) of a bf16 input into a bf16 stage (bytes, by
@@ -1247,6 +1309,13 @@ int main() {
         for (int valid : {64, 37, 0})
           testInput16(C, 3, valid, bf16, threads);
     testInput16(128, 0, 64, f16, 256);
+    // store_tile from a fragment (aligned pairs, and an odd column: single
+    // stores), into fp32 and bf16 workspaces.
+    for (int threads : {128, 256})
+      for (int dtype : {f32, bf16})
+        for (int col : {0, 128, 1})
+          if (col + 128 <= 256)
+            testStoreFrag(dtype, col, threads);
   }
   // move_tile: float4 rows (four in flight, and a tail), and element by
   // element (columns, row length or start not multiples of 4).

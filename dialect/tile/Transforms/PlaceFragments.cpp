@@ -92,7 +92,8 @@ bool fragmentUses(Value buffer) {
                     return dst.getRows() == t.getRows() && dst.getCols() == t.getCols();
                   })
                   .Case<tile::MaskRowsOp, tile::FillOp, tile::LoadStateOp,
-                        tile::StoreStateOp, tile::StoreRowsOp>([](auto) { return true; })
+                        tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(
+                      [](auto) { return true; })
                   .Case<tile::MmaOp>([&](tile::MmaOp mma) { return linac::wholeBlockMma(mma); })
                   .Default([](Operation *) { return false; });
     if (!ok)

@@ -2571,6 +2571,50 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
   });
 }
 
+/// store_tile from a fragment: each thread stores the values it holds, a
+/// pair of columns at a time (acc_coord: registers 2p, 2p + 1 are columns
+/// j, j + 1 of one row, j even), rounded to bf16 for a bf16 workspace as
+/// the stages reading it would round. Registers only are read: no barrier.
+template <int R, int C, int W>
+__device__ __forceinline__ void store_tile(Block &blk, const Global *g, const Frag<R, C, W> &src,
+                                           int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                                           int64_t fullCols) {
+  LINAC_CONSUMERS_ONLY;
+  const bool pairs = col % 2 == 0 && fullCols % 2 == 0;
+  if (g && g->dtype == bf16) {
+    unsigned short *p = slot_columns16(blk, g, seq, head, chunk, R, col, C, fullCols);
+    if (!p)
+      return;
+    const bool aligned = pairs && (reinterpret_cast<unsigned long long>(p) & 3) == 0;
+    frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+      if (r % 2 != 0)
+        return;
+      if (aligned) {
+        *reinterpret_cast<unsigned *>(p + i * fullCols + j) =
+            pack_operands(src.v[s][r], src.v[s][r + 1], Operand::bf16);
+      } else {
+        p[i * fullCols + j] = to_bf16(src.v[s][r]);
+        p[i * fullCols + j + 1] = to_bf16(src.v[s][r + 1]);
+      }
+    });
+    return;
+  }
+  float *p = slot_columns(blk, g, seq, head, chunk, R, col, C, fullCols);
+  if (!p)
+    return;
+  const bool aligned = pairs && (reinterpret_cast<unsigned long long>(p) & 7) == 0;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+    if (r % 2 != 0)
+      return;
+    if (aligned) {
+      *reinterpret_cast<float2 *>(p + i * fullCols + j) = make_float2(src.v[s][r], src.v[s][r + 1]);
+    } else {
+      p[i * fullCols + j] = src.v[s][r];
+      p[i * fullCols + j + 1] = src.v[s][r + 1];
+    }
+  });
+}
+
 /// tile.take_rows into a fragment (tile-take-into-fragments): each thread
 /// converts the landed values it holds (rows past `valid` zero), with the
 /// same checks as into a tile; it writes registers only (the take's wait
