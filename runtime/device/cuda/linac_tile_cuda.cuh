@@ -937,19 +937,20 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
   const unsigned short *base = static_cast<const unsigned short *>(g->data) +
                                (valid > 0 ? first : 0) * stride + head * g->headStride + col;
 #if __CUDA_ARCH__ >= 800
-  if (C % 8 == 0 && dst.ld % 8 == 0 && stride % 8 == 0 && aligned16(dst.p) &&
-      aligned16(base)) {
-    constexpr int kPer = C / 8; // 16-byte pieces per row
-    for (int x = threadIdx.x; x < R * kPer; x += consumer_threads()) {
-      const int i = x / kPer, o = x - i * kPer;
-      const unsigned short *from = i < valid ? base + i * stride + 8 * o : base;
-      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 8 * o)))),
-                     "l"(from), "r"(i < valid ? 16 : 0)
-                   : "memory");
+  if constexpr (C % 8 == 0) {
+    if (dst.ld % 8 == 0 && stride % 8 == 0 && aligned16(dst.p) && aligned16(base)) {
+      constexpr int kPer = C / 8; // 16-byte pieces per row
+      for (int x = threadIdx.x; x < R * kPer; x += consumer_threads()) {
+        const int i = x / kPer, o = x - i * kPer;
+        const unsigned short *from = i < valid ? base + i * stride + 8 * o : base;
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 8 * o)))),
+                       "l"(from), "r"(i < valid ? 16 : 0)
+                     : "memory");
+      }
+      asm volatile("cp.async.commit_group;\n" ::: "memory");
+      return Token{1, blk.groupsCommitted++, 0};
     }
-    asm volatile("cp.async.commit_group;\n" ::: "memory");
-    return Token{1, blk.groupsCommitted++, 0};
   }
 #endif
   LINAC_FOR_ELEMENTS(dst, i, j) {
@@ -2591,7 +2592,8 @@ __device__ __forceinline__ void store_tile(Block &blk, const Global *g, const Fr
         return;
       if (aligned) {
         *reinterpret_cast<unsigned *>(p + i * fullCols + j) =
-            pack_operands(src.v[s][r], src.v[s][r + 1], Operand::bf16);
+            static_cast<unsigned>(to_bf16(src.v[s][r])) |
+            static_cast<unsigned>(to_bf16(src.v[s][r + 1])) << 16;
       } else {
         p[i * fullCols + j] = to_bf16(src.v[s][r]);
         p[i * fullCols + j + 1] = to_bf16(src.v[s][r + 1]);
@@ -3807,7 +3809,8 @@ struct ModuleInfo {
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads) LINAC_ENTRY_SIZED(name, threads, LINAC_BLOCKS_PER_SM)
 /// A kernel sized for `blocks` resident blocks per SM (config pblocks): the
-/// compiler keeps its registers within their share.
+/// compiler keeps its registers within their share (LINAC_BLOCKS_PER_SM,
+/// above, does not apply to such a kernel).
 #define LINAC_ENTRY_SIZED(name, threads, blocks)                               \
   extern "C" __global__ void __launch_bounds__(threads, blocks)               \
       name##_entry(const __grid_constant__ ::linac::tile::Launch L) {         \
