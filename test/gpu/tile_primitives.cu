@@ -524,8 +524,9 @@ static void testStoreFrag(int dtype, int col, int threads) {
 
 /// Rows [row, row + valid) of a bf16 input into a bf16 stage (bytes, by
 /// cp.async) and into an fp32 stage (converted), then the same ops on each:
-/// a row norm, an element-wise product with a column, a bf16 matmul with
-/// the identity. out16 and out hold the three results side by side; stage
+/// a row norm, an element-wise product with a column (by float4), a bf16
+/// matmul with the identity, a difference of unaligned views (element by
+/// element). out16 and out hold the four results side by side; stage
 /// holds the bf16 stage's values as floats (rows past `valid` must be 0).
 template <int R, int C>
 __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int valid, Tile colv,
@@ -544,6 +545,9 @@ __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int va
   ew(blk, Ew::mul, out.view(0, C, R, C), f.stage(0), colv);
   mma(blk, out16.view(0, 2 * C, R, C), eye, h.stage(0), false, false, false, Operand::bf16);
   mma(blk, out.view(0, 2 * C, R, C), eye, f.stage(0), false, false, false, Operand::bf16);
+  // Unaligned views: element by element.
+  ew(blk, Ew::sub, out16.view(0, 3 * C + 1, R, C - 1), h.stage(0).view(0, 1, R, C - 1), colv);
+  ew(blk, Ew::sub, out.view(0, 3 * C + 1, R, C - 1), f.stage(0).view(0, 1, R, C - 1), colv);
   ew(blk, Ew::copy, stage, h.stage(0), h.stage(0));
   drain_copies(blk);
 }
@@ -569,13 +573,13 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
   CHECK_CUDA(cudaMalloc(&dX, X.size() * 2));
   CHECK_CUDA(cudaMalloc(&dCol, R * 4));
   CHECK_CUDA(cudaMalloc(&dI, R * R * 4));
-  CHECK_CUDA(cudaMalloc(&dO16, R * 3 * C * 4));
-  CHECK_CUDA(cudaMalloc(&dO, R * 3 * C * 4));
+  CHECK_CUDA(cudaMalloc(&dO16, R * 4 * C * 4));
+  CHECK_CUDA(cudaMalloc(&dO, R * 4 * C * 4));
   CHECK_CUDA(cudaMalloc(&dStage, R * C * 4));
   CHECK_CUDA(cudaMalloc(&dError, 4));
   CHECK_CUDA(cudaMemset(dError, 0, 4));
-  CHECK_CUDA(cudaMemset(dO16, 0, R * 3 * C * 4));
-  CHECK_CUDA(cudaMemset(dO, 0, R * 3 * C * 4));
+  CHECK_CUDA(cudaMemset(dO16, 0, R * 4 * C * 4));
+  CHECK_CUDA(cudaMemset(dO, 0, R * 4 * C * 4));
   CHECK_CUDA(cudaMemcpy(dX, X.data(), X.size() * 2, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dCol, colv.data(), R * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dI, I.data(), R * R * 4, cudaMemcpyHostToDevice));
@@ -587,11 +591,11 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
   const int bytes = int(kReservedSharedBytes) + R * C * 6;
   CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
   kernel<<<1, threads, bytes>>>(dL, row, valid, Tile{dCol, R, 1, 1}, Tile{dI, R, R, R},
-                                Tile{dO16, R, 3 * C, 3 * C}, Tile{dO, R, 3 * C, 3 * C},
+                                Tile{dO16, R, 4 * C, 4 * C}, Tile{dO, R, 4 * C, 4 * C},
                                 Tile{dStage, R, C, C});
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
-  std::vector<float> got16(R * 3 * C), got(R * 3 * C), stage(R * C);
+  std::vector<float> got16(R * 4 * C), got(R * 4 * C), stage(R * C);
   int error = 0;
   CHECK_CUDA(cudaMemcpy(got16.data(), dO16, got16.size() * 4, cudaMemcpyDeviceToHost));
   CHECK_CUDA(cudaMemcpy(got.data(), dO, got.size() * 4, cudaMemcpyDeviceToHost));
@@ -605,7 +609,7 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
     report(name, error != 0, detail);
   } else {
     int differ = 0, stageWrong = 0;
-    for (int i = 0; i < R * 3 * C; ++i)
+    for (int i = 0; i < R * 4 * C; ++i)
       differ += got16[i] != got[i];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < C; ++j) {
@@ -615,7 +619,7 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
         stageWrong += stage[i * C + j] != want;
       }
     std::snprintf(detail, sizeof detail, "%d of %d results differ from an fp32 stage's, %d staged "
-                  "values wrong%s", differ, R * 3 * C, stageWrong, error ? ", launch failed" : "");
+                  "values wrong%s", differ, R * 4 * C, stageWrong, error ? ", launch failed" : "");
     report(name, differ == 0 && stageWrong == 0 && !error, detail);
   }
   cudaFree(dX);

@@ -2444,16 +2444,50 @@ __device__ inline void ew(Block &blk, Ew k, const Tile16 &dst, const Tile &a) {
 }
 
 /// Element-wise ops reading a bf16 input stage (tile-inputs-16bit) into a
-/// tile in memory, no fragment among them: element by element, each
-/// operand read with broadcasting (bf16 values exactly as floats).
+/// tile in memory, no fragment among them: by float4 of dst where the bf16
+/// operands are of dst's shape and 8-byte aligned and the others read as in
+/// ew_bcast (four bf16 values by one 8-byte load), else element by element;
+/// each operand read with broadcasting (bf16 values exactly as floats).
 __device__ __forceinline__ float ew_get(const Tile &t, int i, int j) { return t.get(i, j); }
 __device__ __forceinline__ float ew_get(const Tile16 &t, int i, int j) { return get16(t, i, j); }
+__device__ __forceinline__ bool quad_kind(const Tile &dst, const Tile &t, Bcast &kind) {
+  return bcast_kind(dst, t, kind);
+}
+__device__ __forceinline__ bool quad_kind(const Tile &dst, const Tile16 &t, Bcast &kind) {
+  kind = Bcast::full;
+  return t.rows == dst.rows && t.cols == dst.cols && t.ld % 4 == 0 &&
+         (reinterpret_cast<unsigned long long>(t.p) & 7) == 0;
+}
+__device__ __forceinline__ float4 fetch4(const Tile16 &t, Bcast, int i, int j) {
+  return row_quad(t, i, j / 4); // (j is a multiple of 4)
+}
+template <Ew K, class A, class B>
+__device__ __forceinline__ void ew_quads16(const Tile &dst, const A &a, Bcast ka, const B &b,
+                                           Bcast kb) {
+  const Tile quads{nullptr, dst.rows, dst.cols / 4, 0};
+  LINAC_FOR_LANE_ELEMENTS(quads, i, q, static_cast<int>(threadIdx.x), consumer_threads()) {
+    float4 x = fetch4(a, ka, i, 4 * q), y = fetch4(b, kb, i, 4 * q);
+    *reinterpret_cast<float4 *>(dst.p + i * dst.ld + 4 * q) = apply_op4<K>(x, y);
+  }
+}
 template <class A, class B>
 __device__ __forceinline__ typename EnableIf<(kIsTile16<A> || kIsTile16<B>) && !kIsFrag<A> &&
                                              !kIsFrag<B>>::type
 ew(Block &, Ew k, const Tile &dst, const A &a, const B &b) {
   LINAC_CONSUMERS_ONLY;
-  LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, ew_get(a, i, j), ew_get(b, i, j)); }
+  Bcast ka, kb;
+  if (quads4(dst) && quad_kind(dst, a, ka) && quad_kind(dst, b, kb)) {
+    switch (k) {
+#define LINAC_EW_QUADS16(op)                                                   \
+  case Ew::op:                                                                 \
+    ew_quads16<Ew::op>(dst, a, ka, b, kb);                                     \
+    break;
+      LINAC_EW_OPS(LINAC_EW_QUADS16)
+#undef LINAC_EW_QUADS16
+    }
+  } else {
+    LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, ew_get(a, i, j), ew_get(b, i, j)); }
+  }
   sync_consumers();
 }
 __device__ __forceinline__ void ew(Block &blk, Ew k, const Tile &dst, const Tile16 &a) {
