@@ -3,14 +3,19 @@
 //   capi-check MODULE.so DUMP_DIR          run, compare o and ht (1e-5)
 //   capi-check --bad MODULE.so DUMP_DIR    bad arguments: print each error,
 //                                          check that nothing was written
+//   capi-check --bf16-inputs MODULE.so DUMP_DIR
+//                                          run with the per-token inputs
+//                                          passed as bf16 (exact for a dump
+//                                          made with --dtype bf16)
 //
-// Inputs are passed through the C ABI as bf16-free strided views: q is
+// Inputs are passed through the C ABI as strided views: q is
 // given with its heads and tokens swapped in memory (non-contiguous), to
 // exercise strides.
 //
 //===----------------------------------------------------------------------===//
 #include "reference/DumpMeta.h"
 #include "reference/Npy.h"
+#include "reference/Problem.h"
 #include "runtime/capi/linac.h"
 
 #include <cmath>
@@ -57,12 +62,14 @@ int main(int argc, char **argv) {
   if (argc == 4 && std::string(argv[1]) == "--cuda")
     return cudaChecks(argv[2], argv[3]);
   bool bad = argc == 4 && std::string(argv[1]) == "--bad";
-  if (argc != 3 + (bad ? 1 : 0)) {
-    std::fprintf(stderr, "usage: capi-check [--bad] MODULE.so DUMP_DIR\n"
+  bool bf16Inputs = argc == 4 && std::string(argv[1]) == "--bf16-inputs";
+  if (argc != 3 + (bad || bf16Inputs ? 1 : 0)) {
+    std::fprintf(stderr, "usage: capi-check [--bad|--bf16-inputs] MODULE.so DUMP_DIR\n"
                          "       capi-check --cuda SOURCE.cu MODULE.so\n");
     return 2;
   }
-  std::string so = argv[1 + bad], dir = argv[2 + bad];
+  const int first = bad || bf16Inputs ? 2 : 1;
+  std::string so = argv[first], dir = argv[first + 1];
   linac::DumpMeta meta;
   if (auto err = linac::readDumpMeta(dir, meta); !err.empty()) {
     std::printf("%s\n", err.c_str());
@@ -122,6 +129,24 @@ int main(int argc, char **argv) {
       tensors[i].strides[1] = K;
       tensors[i].strides[2] = T * K;
       tensors[i].strides[3] = 1;
+    }
+
+  // --bf16-inputs: each per-token input's buffer (in its layout) as bf16.
+  std::vector<std::vector<uint16_t>> halves;
+  halves.reserve(tensors.size());
+  if (bf16Inputs)
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      bool input = false;
+      for (const std::string &n : meta.inputs)
+        input |= n == owned[i].name;
+      if (!input)
+        continue;
+      const float *from = static_cast<const float *>(tensors[i].data);
+      halves.emplace_back(owned[i].data.size());
+      for (size_t e = 0; e < owned[i].data.size(); ++e)
+        halves.back()[e] = linac::toHalfBits(from[e], LINAC_BF16);
+      tensors[i].data = halves.back().data();
+      tensors[i].dtype = LINAC_BF16;
     }
 
   linac_forward_args args{};

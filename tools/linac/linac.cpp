@@ -20,6 +20,7 @@
 #include "dialect/tile/Transforms/Passes.h"
 #include "lowering/KernelConfig.h"
 #include "lowering/Passes.h"
+#include "runtime/InputDtypes.h"
 #include "runtime/cpu/CpuRuntime.h"
 #include "runtime/cpu/ModuleCache.h"
 #ifdef LINAC_HAVE_NVRTC
@@ -996,6 +997,14 @@ int explainCommand(int argc, char **argv) {
                                       " to fit " + target + "'s shared memory"
                                 : std::string())
      << ", target " << target << "\n";
+  if (config.bf16Inputs) { // what a caller must pass (runtime/InputDtypes.h)
+    os << "Takes";
+    for (const linac::KernelSignature::Arg &a :
+         signatureOf(loaded->variant, dims.K, dims.V).args)
+      if (!linac::checkInputDtype(config.str(), a.name, a.isParam, a.width, 0).empty())
+        os << " " << a.name;
+    os << " only in bf16 (config inputs=bf16)\n";
+  }
   if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
   linac::explainAlgorithm(*loaded->module, os);
