@@ -93,37 +93,42 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # 4 and 5: checks first (a failing candidate is not timed as if it were right).
 # (the summary and any failure; "mma from bf16 tiles" among the tests)
 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+# check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
+# (a ragged varlen batch with an empty and a one-token sequence, initial
+# state, bf16 inputs; ARGS add a shape, gates), the verdict logged.
+# racecheck CONFIG SHAPE: GDN's kernels under compute-sanitizer racecheck.
+k128=B=1,T=600,H=2,HV=4,K=128,V=128
+check() {
+  local ex=$1 c=$2 label=$3
+  shift 3
+  printf "%-17s %-36s %s" $ex $c "$label" | tee -a $log
+  $L run examples/$ex.lin --target sm_90a --seed 5 --seqlens 1,0,263,336 --initial-state \
+    --dtype bf16 --config $c --check "$@" 2>&1 | tail -1 | tee -a $log
+}
+racecheck() {
+  printf "%-17s %-36s racecheck " gdn $1 | tee -a $log
+  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
+    --seed 3 --shape $2 --seqlens 1,0,99,100 --config $1 --dtype bf16 --check \
+    > $OUT/sanitizer.txt 2>&1
+  echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+}
 if [ "${S8:-0}" = 1 ]; then
 for ex in gdn kda deltanet dplr; do
   for c in wu=materialized,store16=on wu=materialized,store16=on,stages=2; do
-    printf "%-17s %-36s " $ex $c | tee -a $log
-    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
-      --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong --config $c --check \
-      2>&1 | tail -1 | tee -a $log
+    check $ex $c "" --shape $k128 --gates strong
   done
 done
 for ex in gdn linear_attention deltanet; do
   for c in ahead=on ahead=on,store16=on; do
-    printf "%-17s %-36s K=V=64 " $ex $c | tee -a $log
-    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=64,V=64 \
-      --seqlens 1,0,263,336 --initial-state --dtype bf16 --config $c --check 2>&1 | tail -1 | tee -a $log
+    check $ex $c "K=V=64 " --shape B=1,T=600,H=2,HV=4,K=64,V=64
   done
 done
-printf "%-17s %-36s K=V=128 " gdn ahead=on | tee -a $log
-$L run examples/gdn.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
-  --seqlens 1,0,263,336 --initial-state --dtype bf16 --config ahead=on --check 2>&1 | tail -1 | tee -a $log
+check gdn ahead=on "K=V=128 " --shape $k128
 for c in wu=materialized,store16=on,stages=2 ahead=on,store16=on; do
-  printf "%-17s %-36s racecheck " gdn $c | tee -a $log
-  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
-    --seed 3 --shape B=1,T=200,H=2,HV=4,K=64,V=64 --seqlens 1,0,99,100 --config $c,split=head \
-    --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
-  echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+  racecheck $c,split=head B=1,T=200,H=2,HV=4,K=64,V=64
 done
 for ex in gdn kda deltanet; do
-  printf "%-17s %-36s " $ex wu=materialized,store16=on,outputs=parallel | tee -a $log
-  $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
-    --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong \
-    --config wu=materialized,store16=on,outputs=parallel --check 2>&1 | tail -1 | tee -a $log
+  check $ex wu=materialized,store16=on,outputs=parallel "" --shape $k128 --gates strong
 done
 for c in gdn kda deltanet; do
   bench/variant.sh ${c}_8x4096x16 mat --config wu=materialized
@@ -140,18 +145,11 @@ mat=wu=materialized,store16=on,outputs=parallel
 for ex in gdn kda deltanet dplr; do
   for c in inputs=bf16 $mat $mat,inputs=bf16,pwarps=4,pblocks=2 \
       $mat,inputs=bf16,split=vtile,vtile=64,pblocks=2; do
-    printf "%-17s %-36s " $ex $c | tee -a $log
-    $L run examples/$ex.lin --target sm_90a --seed 5 --shape B=1,T=600,H=2,HV=4,K=128,V=128 \
-      --seqlens 1,0,263,336 --initial-state --dtype bf16 --gates strong --config $c --check \
-      2>&1 | tail -1 | tee -a $log
+    check $ex $c "" --shape $k128 --gates strong
   done
 done
 for c in inputs=bf16 $mat,inputs=bf16,pwarps=4,pblocks=2; do
-  printf "%-17s %-36s racecheck " gdn $c | tee -a $log
-  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
-    --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --config $c \
-    --dtype bf16 --check > $OUT/sanitizer.txt 2>&1
-  echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+  racecheck $c B=1,T=200,H=2,HV=4,K=128,V=128
 done
 for c in gdn kda; do
   bench/variant.sh ${c}_8x4096x16 in16 --config inputs=bf16
