@@ -329,6 +329,22 @@ static Launch oneGlobalLaunch(const char *name, void *data, int dtype, int64_t r
   return hL;
 }
 
+/// On the device: a launch of one workspace `name` with two slots of
+/// `slotElements` values, (seq 0, head 0) x 2 chunks (store_tile and
+/// copy_tile_async address slot `chunk`).
+static Launch *twoSlotLaunch(const char *name, void *data, int dtype, int64_t slotElements,
+                             int *error) {
+  Launch hL = oneGlobalLaunch(name, data, dtype, 2, 1, slotElements, slotElements, slotElements,
+                              error);
+  hL.N = 1;
+  hL.HV = 1;
+  hL.chunks = 2;
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  return dL;
+}
+
 // ---- bf16 tiles (tile-store-16bit): copies into them, matmuls from them -------
 
 /// a and b copied into bf16 shared tiles (one element-wise copy each, from
@@ -423,14 +439,7 @@ static void testWorkspace16(int R, int C, int valid, int threads) {
   CHECK_CUDA(cudaMemset(dError, 0, 4));
   CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dI, I.data(), I.size() * 4, cudaMemcpyHostToDevice));
-  // Slots: (seq 0, head 0) x 2 chunks.
-  Launch hL = oneGlobalLaunch("ws0", dWs, bf16, 2, 1, R * C, R * C, R * C, dError);
-  hL.N = 1;
-  hL.HV = 1;
-  hL.chunks = 2;
-  Launch *dL;
-  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
-  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  Launch *dL = twoSlotLaunch("ws0", dWs, bf16, R * C, dError);
   ws16Kernel<<<1, threads, kReservedSharedBytes + R * C * 2>>>(
       dL, Tile{dS, R, C, C}, Tile{dI, R, R, R}, Tile{dC16, R, C, C}, Tile{dC, R, C, C}, valid);
   CHECK_CUDA(cudaGetLastError());
@@ -488,14 +497,7 @@ static void testStoreFrag(int dtype, int col, int threads) {
   CHECK_CUDA(cudaMalloc(&dError, 4));
   CHECK_CUDA(cudaMemset(dError, 0, 4));
   CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
-  Launch hL = oneGlobalLaunch("ws0", dWs, dtype, 2, 1, R * fullCols, R * fullCols, R * fullCols,
-                              dError);
-  hL.N = 1;
-  hL.HV = 1;
-  hL.chunks = 2;
-  Launch *dL;
-  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
-  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  Launch *dL = twoSlotLaunch("ws0", dWs, dtype, R * fullCols, dError);
   if (threads == 256)
     storeFragKernel<2><<<1, 256, kReservedSharedBytes>>>(dL, Tile{dS, R, C, C}, col, fullCols);
   else

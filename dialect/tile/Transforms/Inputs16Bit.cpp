@@ -28,7 +28,7 @@ bool onlyInputAndReadable(tile::AllocOp alloc) {
   auto ofAlloc = [&](Value v) { return v && linac::rootAllocation(v) == alloc.getResult(); };
   bool copied = false;
   for (Operation *op : real) {
-    if (auto copy = dyn_cast<tile::CopyAsyncOp>(op)) {
+    if (isa<tile::CopyAsyncOp>(op)) {
       copied = true;
       continue;
     }
