@@ -566,6 +566,10 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("row_l2norm(blk, " + n(r.getDst()) + ", " + n(r.getSrc()) + ");");
         return success();
       })
+      .Case<tile::RowInvNormOp>([&](tile::RowInvNormOp r) {
+        line("row_inv_norm(blk, " + n(r.getDst()) + ", " + n(r.getSrc()) + ");");
+        return success();
+      })
       .Case<tile::RowDotOp>([&](tile::RowDotOp r) {
         line("row_dot(blk, " + n(r.getDst()) + ", " + n(r.getLhs()) + ", " +
              n(r.getRhs()) + ");");

@@ -32,6 +32,7 @@ const char *opName(Op op) {
   case Op::Max: return "max";
   case Op::Min: return "min";
   case Op::Dot: return "dot";
+  case Op::InvNorm: return "inv_norm";
   }
   return "?";
 }

@@ -24,7 +24,8 @@ using ExprId = int;
 enum class Op {
   Input, Param, Const, Scale,
   Neg, Exp, Log, Sqrt, Sigmoid, LogSigmoid, Softplus, Silu, L2Norm,
-  Add, Sub, Mul, Div, Max, Min, Dot
+  Add, Sub, Mul, Div, Max, Min, Dot,
+  InvNorm // 1 / ||x||: only made by chunk-factor-norms, not in the DSL
 };
 
 const char *opName(Op op);

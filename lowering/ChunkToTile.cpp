@@ -87,7 +87,7 @@ ExtentAnalysis::ExtentAnalysis(chunk::ScanOp scan) {
           if (map.lookup(operand).first == Ext::C)
             rows = Ext::C;
         Ext cols = linExt(inner.getResult(0).getType());
-        if (isa<lin::DotOp>(inner)) {
+        if (isa<lin::DotOp, lin::InvNormOp>(inner)) {
           cols = Ext::One;
           if (linExt(inner.getOperand(0).getType()) == Ext::V && !reducesOverV)
             reducesOverV = &inner;
@@ -270,6 +270,14 @@ public:
     for (Operation &op : region) {
       if (auto yield = dyn_cast<chunk::TokenYieldOp>(op)) {
         for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
+          // norms=factor: an input yielded as it is (a normalised vector's
+          // base) is read from its stage, whose rows past the end the copy
+          // zeroed: the products then read the input stage itself.
+          if (config.factorNorms && v.getDefiningOp<lin::InputOp>() &&
+              !(augment > 0 && ext[r].second == Ext::V)) {
+            bufs[r] = bufs.lookup(v);
+            continue;
+          }
           // Rows past the end are zero in every per-token tile (tails).
           // The copy stays even for values the region computed itself:
           // masking those in place (two steps fewer per chunk for GDN) made
@@ -310,6 +318,10 @@ public:
     if (isa<lin::L2NormOp>(op)) {
       Value buf = reg(result, "l2norm");
       tile::RowL2NormOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)));
+      bufs[result] = buf;
+    } else if (isa<lin::InvNormOp>(op)) {
+      Value buf = reg(result, "inv_norm");
+      tile::RowInvNormOp::create(b, loc, buf, bufs.lookup(op.getOperand(0)));
       bufs[result] = buf;
     } else if (isa<lin::DotOp>(op)) {
       Value buf = reg(result, "dot");

@@ -49,6 +49,8 @@ std::string KernelConfig::str() const {
     s += ",pwarps=" + std::to_string(parallelWarps);
   if (parallelBlocks != 1)
     s += ",pblocks=" + std::to_string(parallelBlocks);
+  if (factorNorms)
+    s += ",norms=factor";
   return s;
 }
 
@@ -153,6 +155,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.bf16Inputs = value == "bf16";
       else
         err = "--config: inputs must be any or bf16, got '" + value + "'";
+    } else if (key == "norms") {
+      if (value == "tile" || value == "factor")
+        c.factorNorms = value == "factor";
+      else
+        err = "--config: norms must be tile or factor, got '" + value + "'";
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -164,7 +171,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms)";
     }
     if (!err.empty())
       return err;

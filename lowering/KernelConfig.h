@@ -116,6 +116,15 @@ struct KernelConfig {
   /// SM's shared memory, and the launch bound keeps registers within it.
   int64_t parallelBlocks = 1;
 
+  /// config norms=factor: an L2-normalised vector (q, k, ...) is not made
+  /// into a tile. The chunk's products read the vector as given and scale
+  /// their rows and columns by its inverse norms, a C x 1 column
+  /// (chunk-factor-norms, chunk-push-row-scaling): two C x K tiles fewer,
+  /// and with inputs=bf16 the matmuls read the input stages themselves.
+  /// Not bit-identical to norms=tile (the default): the 16-bit operands are
+  /// the inputs rather than roundings of their normalised values.
+  bool factorNorms = false;
+
   std::string str() const;
 };
 

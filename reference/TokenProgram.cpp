@@ -62,6 +62,7 @@ TokenProgram::TokenProgram(Block &block, const Dims &d) : dims(d) {
                .Case<MaxOp>([](auto) { return ExprOp::Max; })
                .Case<MinOp>([](auto) { return ExprOp::Min; })
                .Case<DotOp>([](auto) { return ExprOp::Dot; })
+               .Case<InvNormOp>([](auto) { return ExprOp::InvNorm; })
                .Default([](auto) { return ExprOp::Const; });
     slot[op.getResult(0)] = s.out;
     steps.push_back(s);
@@ -98,6 +99,13 @@ void TokenProgram::run(const Problem &p, int64_t b, int64_t t, int64_t hv) {
       double inv = 1.0 / std::sqrt(ss + frontend::kL2NormEps);
       for (int i = 0; i < W; ++i)
         out[i] = regs[s.a][i] * inv;
+      break;
+    }
+    case ExprOp::InvNorm: {
+      double ss = 0;
+      for (double x : regs[s.a])
+        ss += x * x;
+      out[0] = 1.0 / std::sqrt(ss + frontend::kL2NormEps);
       break;
     }
     case ExprOp::Dot: {

@@ -168,6 +168,7 @@ OwningOpRef<ModuleOp> importRecurrence(const Recurrence &rec,
     case frontend::Op::Max: v = lin::MaxOp::create(builder, loc, type, a, b); break;
     case frontend::Op::Min: v = lin::MinOp::create(builder, loc, type, a, b); break;
     case frontend::Op::Dot: v = lin::DotOp::create(builder, loc, type, a, b); break;
+    case frontend::Op::InvNorm: v = lin::InvNormOp::create(builder, loc, type, a); break;
     case frontend::Op::Input:
     case frontend::Op::Param: break; // emitted above
     }

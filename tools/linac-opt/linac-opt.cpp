@@ -1,5 +1,6 @@
 //===- linac-opt.cpp - run linac's passes on IR (for lit) ------------------===//
 #include "dialect/chunk/IR/ChunkDialect.h"
+#include "dialect/chunk/Transforms/Passes.h"
 #include "dialect/lin/IR/LinDialect.h"
 #include "dialect/tile/Transforms/Passes.h"
 #include "lowering/Passes.h"
@@ -13,6 +14,7 @@ int main(int argc, char **argv) {
                   mlir::tile::TileDialect, mlir::scf::SCFDialect,
                   mlir::arith::ArithDialect>();
   linac::registerLoweringPasses();
+  linac::registerChunkPasses();
   linac::registerTilePasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "linac optimizer driver\n", registry));

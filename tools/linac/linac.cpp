@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "Explain.h"
 #include "dialect/chunk/IR/ChunkDialect.h"
+#include "dialect/chunk/Transforms/Passes.h"
 #include "dialect/lin/IR/Classification.h"
 #include "codegen/EmitCpp.h"
 #include "dialect/tile/Transforms/Passes.h"
@@ -82,7 +83,7 @@ constexpr const char *kUsage =
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
     "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
-    "         pwarps=4|8,pblocks=N\n";
+    "         pwarps=4|8,pblocks=N,norms=tile|factor\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -102,6 +103,12 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
   options.subBlock = config.subBlock;
   options.corrupt = corrupt;
   pm.addPass(linac::createLinToChunk(options));
+  // norms=factor: normalised vectors as the vector and a row scaling that
+  // the chunk's products take in.
+  if (config.factorNorms) {
+    pm.addNestedPass<chunk::ScanOp>(linac::createChunkFactorNorms());
+    pm.addNestedPass<chunk::ScanOp>(linac::createChunkPushRowScaling());
+  }
   return pm.run(module);
 }
 

@@ -17,7 +17,7 @@ Classification mlir::lin::classify(VariantOp variant) {
     return vec && vec.getExtent() == Extent::V;
   };
   for (Operation &op : variant.getBody().front()) {
-    if ((isa<L2NormOp>(op) || isa<DotOp>(op)) && isV(op.getOperand(0).getType()))
+    if (isa<L2NormOp, DotOp, InvNormOp>(op) && isV(op.getOperand(0).getType()))
       c.reducesOverV = true;
     if (auto input = dyn_cast<InputOp>(op))
       c.inputs.push_back(input);

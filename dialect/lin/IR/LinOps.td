@@ -222,6 +222,18 @@ def Lin_L2NormOp : Lin_Op<"l2norm", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$operand attr-dict `:` qualified(type($result))";
 }
 
+def Lin_InvNormOp : Lin_Op<"inv_norm", [Pure]> {
+  let summary = "1 / sqrt(sum(x^2) + 1e-6): l2norm's factor, as a scalar";
+  let description = [{
+    Not written in the DSL: chunk-factor-norms splits `l2norm(x)` into the
+    vector `x` and this scalar, so that the chunk's products can read `x` as
+    it was given and scale their rows instead.
+  }];
+  let arguments = (ins Lin_VecType:$operand);
+  let results = (outs Lin_ScalarType:$result);
+  let assemblyFormat = "$operand attr-dict `:` qualified(type($operand))";
+}
+
 class Lin_BinaryOp<string mnemonic, string what> : Lin_Op<mnemonic, [Pure]> {
   let summary = "element-wise " # what # ", a scalar broadcasts over a vector";
   let arguments = (ins Lin_AnyValue:$lhs, Lin_AnyValue:$rhs);

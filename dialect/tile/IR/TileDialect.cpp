@@ -113,7 +113,7 @@ LogicalResult AllocOp::verify() {
     if (inputStage) {
       if (isa<CopyAsyncOp>(user) && use->get() == cast<CopyAsyncOp>(user).getDst())
         continue;
-      if ((isa<EwOp>(user) && i > 0) || (isa<RowL2NormOp>(user) && i == 1))
+      if ((isa<EwOp>(user) && i > 0) || (isa<RowL2NormOp, RowInvNormOp>(user) && i == 1))
         continue;
       return user->emitOpError("uses a bf16 input stage, which only tile.copy_async may "
                                "write and only element-wise ops, row norms and bf16 "

@@ -361,6 +361,12 @@ def Tile_RowL2NormOp : Tile_Op<"row_l2norm"> {
   let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
 }
 
+def Tile_RowInvNormOp : Tile_Op<"row_inv_norm"> {
+  let summary = "1 / sqrt(each row's sum of squares + 1e-6) (a C x 1 result)";
+  let arguments = (ins Tile_BufType:$dst, Tile_BufType:$src);
+  let assemblyFormat = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)";
+}
+
 def Tile_RowDotOp : Tile_Op<"row_dot"> {
   let summary = "row-wise inner products (a C x 1 result)";
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs);

@@ -37,8 +37,8 @@ bool onlyInputAndReadable(tile::AllocOp alloc) {
         return false;
       continue;
     }
-    if (auto norm = dyn_cast<tile::RowL2NormOp>(op)) {
-      if (ofAlloc(norm.getDst()))
+    if (isa<tile::RowL2NormOp, tile::RowInvNormOp>(op)) {
+      if (ofAlloc(op->getOperand(0)))
         return false;
       continue;
     }

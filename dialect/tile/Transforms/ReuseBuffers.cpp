@@ -25,7 +25,7 @@ bool linac::definesWhole(Operation *op, Value buffer) {
   if (auto mma = dyn_cast<tile::MmaOp>(op))
     return !mma.getAccumulate();
   return isa<tile::EwOp, tile::CumsumOp, tile::TransposeOp, tile::FillOp,
-             tile::RowL2NormOp, tile::RowDotOp, tile::TriInvOp,
+             tile::RowL2NormOp, tile::RowInvNormOp, tile::RowDotOp, tile::TriInvOp,
              tile::IdentityOp, tile::GramDiagOp>(op);
 }
 

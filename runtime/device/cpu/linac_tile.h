@@ -776,6 +776,19 @@ inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
   }
 }
 
+/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor: the same sums in the
+/// same order as row_l2norm).
+inline void row_inv_norm(Block &blk, const Tile &dst, const Tile &src) {
+  if (!checkRead(blk, src, "row_inv_norm"))
+    return;
+  for (int64_t i = 0; i < src.rows; ++i) {
+    float ss = 0;
+    for (int64_t j = 0; j < src.cols; ++j)
+      ss += src.at(i, j) * src.at(i, j);
+    dst.at(i, 0) = 1.0f / std::sqrt(ss + 1e-6f);
+  }
+}
+
 inline void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
   if (!checkRead(blk, a, "row_dot") || !checkRead(blk, b, "row_dot"))
     return;

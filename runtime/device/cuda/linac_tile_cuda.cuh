@@ -1739,6 +1739,28 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
   row_l2norm_of(dst, src);
 }
 
+/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor, as row_l2norm computes
+/// it); src fp32 or a bf16 input stage. A warp per row, lanes over columns.
+template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
+  LINAC_CONSUMERS_ONLY;
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
+    float ss = 0;
+    for (int j = lane; j < src.cols; j += 32)
+      ss += row_value(src, i, j) * row_value(src, i, j);
+    ss = warp_sum(ss);
+    if (lane == 0)
+      dst.at(i, 0) = inverse_norm(ss);
+  }
+  sync_consumers();
+}
+__device__ inline void row_inv_norm(Block &, const Tile &dst, const Tile &src) {
+  row_inv_norm_of(dst, src);
+}
+__device__ inline void row_inv_norm(Block &, const Tile &dst, const Tile16 &src) {
+  row_inv_norm_of(dst, src);
+}
+
 __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
                                const Tile &b) {
   LINAC_CONSUMERS_ONLY;

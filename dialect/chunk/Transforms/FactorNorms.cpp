@@ -1,0 +1,153 @@
+//===- FactorNorms.cpp - l2norm(x) yielded as x and 1 / ||x|| -------------===//
+//
+// l2norm(x) = diag(1 / ||x||) x over a chunk's rows: a row scaling. Yielded
+// as it is, the normalised vectors become C x K tiles that every product of
+// the chunk reads. Yielded as x and the column 1 / ||x|| instead, the
+// products can read x as it was given (chunk-push-row-scaling moves the
+// column into them). Scalars and element-wise vector factors around the
+// norm (GDN's q * scale, DPLR's -(iclr * kk)) go with it: the yield is the
+// vector built without the norm and the product of the scalars. The body
+// multiplies the two back, so the scan's values do not change.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/chunk/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace linac {
+#define GEN_PASS_DEF_CHUNKFACTORNORMS
+#include "dialect/chunk/Transforms/Passes.h.inc"
+} // namespace linac
+
+using namespace mlir;
+
+namespace {
+
+/// A per-token vector as `base` times the product of `scalars`.
+struct Factored {
+  Value base;
+  SmallVector<Value> scalars;
+  bool normed = false; // an l2norm was factored out
+};
+
+/// Splits yielded vectors into a base and scalars, building the bases'
+/// ops before the region's yield (where every operand is defined).
+class Factorer {
+public:
+  Factorer(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Factored of(Value v) {
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    Factored f{v, {}, false};
+    Operation *def = v.getDefiningOp();
+    if (auto norm = dyn_cast_or_null<lin::L2NormOp>(def)) {
+      Value x = norm.getOperand();
+      f = {x, {lin::InvNormOp::create(b, loc, scalar(), x)}, true};
+    } else if (auto mul = dyn_cast_or_null<lin::MulOp>(def)) {
+      Value x = mul.getLhs(), y = mul.getRhs();
+      bool xs = isa<lin::ScalarType>(x.getType()), ys = isa<lin::ScalarType>(y.getType());
+      if (xs != ys) { // vector * scalar
+        Factored g = of(xs ? y : x);
+        if (g.normed) {
+          f = g;
+          f.scalars.push_back(xs ? x : y);
+        }
+      } else if (!xs) { // vector * vector, element-wise
+        Factored gx = of(x), gy = of(y);
+        if (gx.normed || gy.normed) {
+          f.base = lin::MulOp::create(b, loc, v.getType(), gx.base, gy.base);
+          f.scalars = gx.scalars;
+          llvm::append_range(f.scalars, gy.scalars);
+          f.normed = true;
+        }
+      }
+    } else if (auto neg = dyn_cast_or_null<lin::NegOp>(def)) {
+      Factored g = of(neg.getOperand());
+      if (g.normed) {
+        f = g;
+        f.base = lin::NegOp::create(b, loc, v.getType(), g.base);
+      }
+    }
+    memo[v] = f;
+    return f;
+  }
+
+  /// The product of `scalars` (one per token).
+  Value product(ArrayRef<Value> scalars) {
+    Value p = scalars.front();
+    for (Value s : scalars.drop_front())
+      p = lin::MulOp::create(b, loc, scalar(), p, s);
+    return p;
+  }
+
+private:
+  Type scalar() { return lin::ScalarType::get(b.getContext()); }
+
+  OpBuilder &b;
+  Location loc;
+  llvm::DenseMap<Value, Factored> memo;
+};
+
+struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNormsPass> {
+  void runOnOperation() override {
+    chunk::ScanOp scan = getOperation();
+    for (auto pt : llvm::make_early_inc_range(scan.getBody().front().getOps<chunk::PerTokenOp>()))
+      factor(pt, scan.getChunkSize());
+  }
+
+  void factor(chunk::PerTokenOp pt, int64_t C) {
+    Block &region = pt.getBody().front();
+    auto yield = cast<chunk::TokenYieldOp>(region.getTerminator());
+    OpBuilder b(yield);
+    Factorer factorer(b, yield.getLoc());
+    SmallVector<Value> values(yield.getValues());
+    SmallVector<std::pair<unsigned, Value>> columns; // yield index -> its column
+    for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+      if (!isa<lin::VecType>(v.getType()))
+        continue;
+      Factored f = factorer.of(v);
+      if (!f.normed)
+        continue;
+      values[i] = f.base;
+      columns.push_back({static_cast<unsigned>(i), factorer.product(f.scalars)});
+    }
+    if (columns.empty())
+      return;
+
+    // The region yields the bases in place and the columns after them.
+    SmallVector<Type> types(pt.getResultTypes());
+    auto columnType = RankedTensorType::get({C, 1}, b.getF32Type());
+    for (auto &entry : columns) {
+      values.push_back(entry.second);
+      types.push_back(columnType);
+    }
+    yield->setOperands(values);
+    b.setInsertionPoint(pt);
+    auto factored = chunk::PerTokenOp::create(b, pt.getLoc(), types);
+    factored.getBody().takeBody(pt.getBody());
+
+    // The body's uses see base * column, the value they saw before.
+    unsigned n = pt.getNumResults();
+    SmallVector<Value> replacements(factored.getResults().take_front(n));
+    for (auto [j, entry] : llvm::enumerate(columns)) {
+      unsigned i = entry.first;
+      replacements[i] = chunk::MulOp::create(b, pt.getLoc(), pt.getResult(i).getType(),
+                                             factored.getResult(i), factored.getResult(n + j));
+    }
+    pt->replaceAllUsesWith(replacements);
+    pt->erase();
+
+    // What only the normalised vectors used is dead (inputs and parameters
+    // stay: the kernel's signature and stages come from them).
+    SmallVector<Operation *> ops;
+    for (Operation &op : factored.getBody().front())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (!isa<lin::InputOp, lin::ParamOp>(op) && isOpTriviallyDead(op))
+        op->erase();
+  }
+};
+
+} // namespace

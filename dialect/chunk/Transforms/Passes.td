@@ -1,0 +1,36 @@
+//===- Passes.td - transforms on the chunk dialect -------------------------===//
+#ifndef LINAC_CHUNK_PASSES_TD
+#define LINAC_CHUNK_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ChunkFactorNorms : Pass<"chunk-factor-norms", "::mlir::chunk::ScanOp"> {
+  let summary = "Yield L2-normalised vectors as the vector and its inverse norm";
+  let description = [{
+    A per-token value `l2norm(x) * s` (s: scalars, element-wise vector
+    factors and negations allowed around it) is yielded as the vector built
+    without the norm and the scalar column `inv_norm(x) * s`; the chunk body
+    multiplies them back (`chunk.mul`), so the scan computes the same values.
+    With chunk-push-row-scaling after it, the column moves into the chunk's
+    products and the normalised tile is never formed (config norms=factor).
+  }];
+  let dependentDialects = ["::mlir::lin::LinDialect"];
+}
+
+def ChunkPushRowScaling : Pass<"chunk-push-row-scaling", "::mlir::chunk::ScanOp"> {
+  let summary = "Move row scalings of per-token tiles into the products that read them";
+  let description = [{
+    `diag(c) X` (a per-token tile X times a C x 1 column c) is carried as
+    the pair (X, c) through element-wise products and negation, and a
+    product that reads it takes X itself: `gram(diag(a) L, diag(b) R) =
+    diag(a) gram(L, R) diag(b)`; `(diag(c) X) Y = diag(c) (X Y)`;
+    `(diag(c) X)^T Y = X^T (diag(c) Y)` and `Y (diag(c) X) = (Y diag(c)) X`
+    (the column onto the other operand, or onto the smaller when both are
+    scaled). Products that depend on the state are left as they are: the
+    state's sequential part does no element-wise work it did not do before.
+    Where a scaled tile is still read (by anything else), one `chunk.mul` of
+    X and the product of its columns makes it. Dead ops are removed.
+  }];
+}
+
+#endif
