@@ -528,7 +528,7 @@ static void testStoreFrag(int dtype, int col, int threads) {
 /// cp.async) and into an fp32 stage (converted), then the same ops on each:
 /// a row norm, an element-wise product with a column (by float4), a bf16
 /// matmul with the identity, a difference of unaligned views (element by
-/// element). out16 and out hold the four results side by side; stage
+/// element), the inverse row norms. out16 and out hold the four results side by side; stage
 /// holds the bf16 stage's values as floats (rows past `valid` must be 0).
 template <int R, int C>
 __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int valid, Tile colv,
@@ -550,6 +550,9 @@ __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int va
   // Unaligned views: element by element.
   ew(blk, Ew::sub, out16.view(0, 3 * C + 1, R, C - 1), h.stage(0).view(0, 1, R, C - 1), colv);
   ew(blk, Ew::sub, out.view(0, 3 * C + 1, R, C - 1), f.stage(0).view(0, 1, R, C - 1), colv);
+  // Column 3C, which the views above leave: the inverse row norms.
+  row_inv_norm(blk, out16.view(0, 3 * C, R, 1), h.stage(0));
+  row_inv_norm(blk, out.view(0, 3 * C, R, 1), f.stage(0));
   ew(blk, Ew::copy, stage, h.stage(0), h.stage(0));
   drain_copies(blk);
 }
@@ -855,7 +858,7 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
 
 enum class Op {
   fill, identity, mask_rows, mask_rows_none, mask_rows_all, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
-  row_l2norm, row_dot,
+  row_l2norm, row_inv_norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
   gram_diag_bf16, gram_diag_bf16_fallback, tri_inv, tri_inv_in_place
 };
@@ -878,6 +881,7 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
     break;
   case Op::ew_col_first: ew(blk, kind, dst, b, a); break; // the column first
   case Op::row_l2norm: row_l2norm(blk, dst, a); break;
+  case Op::row_inv_norm: row_inv_norm(blk, dst, a); break;
   case Op::row_dot: row_dot(blk, dst, a, b); break;
   case Op::cumsum: cumsum(blk, dst, a, false); break;
   case Op::cumsum_exclusive: cumsum(blk, dst, a, true); break;
@@ -959,7 +963,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   std::mt19937 rng(R * 131 + C * 7 + static_cast<int>(op) * 17 + static_cast<int>(kind));
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
-                  op == Op::row_l2norm || op == Op::gram_diag || op == Op::gram_diag_bf16 ||
+                  op == Op::row_l2norm || op == Op::row_inv_norm || op == Op::gram_diag || op == Op::gram_diag_bf16 ||
                   op == Op::gram_diag_bf16_fallback
               ? 24 : C; // the operands' columns
   if (channels)
@@ -970,7 +974,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                 op == Op::tri_inv_in_place || op == Op::identity;
   if (square)
     C = R;
-  int dstCols = op == Op::row_dot ? 1 : op == Op::transpose ? R : C;
+  int dstCols = op == Op::row_dot || op == Op::row_inv_norm ? 1 : op == Op::transpose ? R : C;
   int dstRows = op == Op::transpose ? C : R;
   if (op == Op::cumsum || op == Op::cumsum_exclusive || op == Op::row_l2norm)
     dstCols = n;
@@ -1037,6 +1041,13 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         for (int c = 0; c < n; ++c)
           ss += a.at(i, c) * a.at(i, c);
         W(i, j) = a.at(i, j) / std::sqrt(ss + 1e-6);
+        break;
+      }
+      case Op::row_inv_norm: {
+        double ss = 0;
+        for (int c = 0; c < n; ++c)
+          ss += a.at(i, c) * a.at(i, c);
+        W(i, j) = 1 / std::sqrt(ss + 1e-6);
         break;
       }
       case Op::row_dot: {
@@ -1162,6 +1173,7 @@ static void testOps(Launch *dL) {
         }
       }
       testOp("row_l2norm", Op::row_l2norm, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("row_inv_norm", Op::row_inv_norm, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("row_dot", Op::row_dot, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("cumsum", Op::cumsum, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("cumsum exclusive", Op::cumsum_exclusive, Ew::copy, s.R, s.C, threads, dL, 2e-6);

@@ -5,6 +5,7 @@
 // CHECK-SAME: decay = #lin.decay<channel>, erase = #lin.erase<delta>
 // CHECK: %q = lin.input "q" heads(H) : !lin.vec<K>
 // CHECK: %A_log = lin.param "A_log" : !lin.scalar
+// CHECK: lin.inv_norm %k : !lin.vec<K>
 // CHECK: lin.recur decay(%{{.+}} : !lin.vec<K>) erase(%{{.+}} : !lin.scalar) write(%{{.+}}, %{{.+}}) read(%{{.+}})
 lin.variant @kda attributes {decay = #lin.decay<channel>, erase = #lin.erase<delta>, g_lower_bound = -5.0 : f64, prep = ["k = l2norm(k)"]} {
   %q = lin.input "q" heads(H) : !lin.vec<K>
@@ -25,6 +26,7 @@ lin.variant @kda attributes {decay = #lin.decay<channel>, erase = #lin.erase<del
   %s = lin.scale
   %9 = lin.mul %q, %s : (!lin.vec<K>, !lin.scalar) -> !lin.vec<K>
   %10 = lin.dot %q, %0 : !lin.vec<K>
+  %11 = lin.inv_norm %k : !lin.vec<K>
   lin.recur decay(%6 : !lin.vec<K>) erase(%7 : !lin.scalar) write(%0, %8) read(%9)
 }
 

@@ -15,6 +15,7 @@
 // CHECK: %[[Q1:.+]] = tile.stage %[[Q]][%{{.+}}] : <shared, 64x128xbf16, stages = 2> -> <shared, 64x128xbf16>
 // CHECK: tile.copy_async "q" {{.*}} -> %[[Q1]] : <shared, 64x128xbf16>
 // CHECK: tile.row_l2norm %{{.+}}, %[[Q1]] : <shared, 64x128xf32>, <shared, 64x128xbf16>
+// CHECK: tile.row_inv_norm %{{.+}}, %[[Q1]] : <shared, 64x1xf32>, <shared, 64x128xbf16>
 // CHECK: tile.ew  mul %{{.+}}, %[[Q1]], %{{.+}} : <reg, 64x128xf32>, <shared, 64x128xbf16>, !tile.buf<shared, 64x1xf32>
 tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %q = tile.alloc {name = "q"} : <shared, 64x128xf32, stages = 2>
@@ -24,6 +25,7 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   %f = tile.alloc {name = "f"} : <shared, 64x64xf32>
   %w = tile.alloc {name = "w"} : <shared, 64x64xf32>
   %n = tile.alloc {name = "n"} : <shared, 64x128xf32>
+  %m = tile.alloc {name = "m"} : <shared, 64x1xf32>
   %r = tile.alloc {name = "r"} : <reg, 64x128xf32>
   %o = tile.alloc {name = "o"} : <shared, 64x64xf32>
   %c0 = arith.constant 0 : index
@@ -43,6 +45,7 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   tile.wait %tf
   tile.wait %tw
   tile.row_l2norm %n, %q1 : <shared, 64x128xf32>, <shared, 64x128xf32>
+  tile.row_inv_norm %m, %q1 : <shared, 64x1xf32>, <shared, 64x128xf32>
   tile.ew mul %r, %q1, %g : <reg, 64x128xf32>, <shared, 64x128xf32>, !tile.buf<shared, 64x1xf32>
   tile.mma %o, %v, %v {operand_type = #tile<operand bf16>} : <shared, 64x64xf32>, <shared, 64x64xf32>, <shared, 64x64xf32>
   tile.mma %o, %f, %f {operand_type = #tile<operand f32>} : <shared, 64x64xf32>, <shared, 64x64xf32>, <shared, 64x64xf32>

@@ -275,3 +275,26 @@ TEST(KernelConfig, Bf16InputsAndParallelSizingRoundTripAndAreNeverTheDefault) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(KernelConfig, FactoredNormsRoundTripAndAreNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_FALSE(c.factorNorms);
+  EXPECT_EQ(c.str().find("norms"), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("norms=factor", c), "");
+  EXPECT_TRUE(c.factorNorms);
+  EXPECT_NE(c.str().find(",norms=factor"), std::string::npos);
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.factorNorms);
+  EXPECT_EQ(linac::parseKernelConfig("norms=tile", again), "");
+  EXPECT_FALSE(again.factorNorms);
+  EXPECT_NE(linac::parseKernelConfig("norms=apply", c).find("norms must be tile or factor"),
+            std::string::npos);
+  linac::VariantTraits traits;
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
+    EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, traits, t).factorNorms);
+}
+
+} // namespace

@@ -101,12 +101,15 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
   options.valueDim = V;
   options.chunkSize = config.chunk;
   options.subBlock = config.subBlock;
-  options.corrupt = corrupt;
+  // drop-norm corrupts chunk-factor-norms, the others lin-to-chunk.
+  options.corrupt = corrupt == "drop-norm" ? "" : corrupt;
   pm.addPass(linac::createLinToChunk(options));
   // norms=factor: normalised vectors as the vector and a row scaling that
   // the chunk's products take in.
   if (config.factorNorms) {
-    pm.addNestedPass<chunk::ScanOp>(linac::createChunkFactorNorms());
+    linac::ChunkFactorNormsOptions factor;
+    factor.corrupt = corrupt == "drop-norm" ? corrupt : "";
+    pm.addNestedPass<chunk::ScanOp>(linac::createChunkFactorNorms(factor));
     pm.addNestedPass<chunk::ScanOp>(linac::createChunkPushRowScaling());
   }
   return pm.run(module);
@@ -753,6 +756,8 @@ int runCommand(int argc, char **argv) {
       !err.empty())
     return usageError(err);
   std::string corrupt = flags.values["--test-corrupt"];
+  if (corrupt == "drop-norm" && !config.factorNorms)
+    return usageError("--test-corrupt drop-norm corrupts config norms=factor, which is not set");
   linac::Gates gates = linac::Gates::Realistic;
   if (flags.values.count("--gates")) {
     const std::string &g = flags.values["--gates"];

@@ -91,8 +91,14 @@ private:
 };
 
 struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNormsPass> {
+  using ChunkFactorNormsBase::ChunkFactorNormsBase;
+
   void runOnOperation() override {
     chunk::ScanOp scan = getOperation();
+    if (!corrupt.empty() && corrupt != "drop-norm") {
+      scan.emitError("chunk-factor-norms: unknown corrupt='") << corrupt << "'";
+      return signalPassFailure();
+    }
     for (auto pt : llvm::make_early_inc_range(scan.getBody().front().getOps<chunk::PerTokenOp>()))
       factor(pt, scan.getChunkSize());
   }
@@ -111,17 +117,30 @@ struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNorms
       if (!f.normed)
         continue;
       values[i] = f.base;
-      columns.push_back({static_cast<unsigned>(i), factorer.product(f.scalars)});
+      // Test only: without the inverse norm (a constant 1 where it was alone).
+      if (corrupt == "drop-norm")
+        f.scalars.erase(f.scalars.begin());
+      Value column = f.scalars.empty()
+                         ? lin::ConstantOp::create(b, yield.getLoc(),
+                                                   lin::ScalarType::get(b.getContext()),
+                                                   b.getF64FloatAttr(1.0))
+                         : factorer.product(f.scalars);
+      columns.push_back({static_cast<unsigned>(i), column});
     }
     if (columns.empty())
       return;
 
-    // The region yields the bases in place and the columns after them.
+    // The region yields the bases in place and the columns after them (a
+    // column two vectors share, once).
     SmallVector<Type> types(pt.getResultTypes());
     auto columnType = RankedTensorType::get({C, 1}, b.getF32Type());
+    unsigned n = pt.getNumResults();
+    llvm::DenseMap<Value, unsigned> columnResult;
     for (auto &entry : columns) {
-      values.push_back(entry.second);
-      types.push_back(columnType);
+      if (columnResult.try_emplace(entry.second, values.size()).second) {
+        values.push_back(entry.second);
+        types.push_back(columnType);
+      }
     }
     yield->setOperands(values);
     b.setInsertionPoint(pt);
@@ -129,13 +148,11 @@ struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNorms
     factored.getBody().takeBody(pt.getBody());
 
     // The body's uses see base * column, the value they saw before.
-    unsigned n = pt.getNumResults();
     SmallVector<Value> replacements(factored.getResults().take_front(n));
-    for (auto [j, entry] : llvm::enumerate(columns)) {
-      unsigned i = entry.first;
+    for (auto [i, column] : columns)
       replacements[i] = chunk::MulOp::create(b, pt.getLoc(), pt.getResult(i).getType(),
-                                             factored.getResult(i), factored.getResult(n + j));
-    }
+                                             factored.getResult(i),
+                                             factored.getResult(columnResult.lookup(column)));
     pt->replaceAllUsesWith(replacements);
     pt->erase();
 

@@ -15,6 +15,10 @@ def ChunkFactorNorms : Pass<"chunk-factor-norms", "::mlir::chunk::ScanOp"> {
     products and the normalised tile is never formed (config norms=factor).
   }];
   let dependentDialects = ["::mlir::lin::LinDialect"];
+  let options = [
+    Option<"corrupt", "corrupt", "std::string", "\"\"",
+           "test only: drop-norm (the columns leave out the inverse norms)">,
+  ];
 }
 
 def ChunkPushRowScaling : Pass<"chunk-push-row-scaling", "::mlir::chunk::ScanOp"> {
