@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Candidates, checked against float64 on the GPU and timed beside the
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
-# NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's),
+# NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
+# NORMS_ONLY=1 for session 10's norms=factor alone),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -44,6 +45,13 @@
 #    (104 KiB: two blocks per SM; pblocks=2 at 8 warps holds it to 128
 #    registers, ~100 bytes of spills). Parts 4 and 5 (session 8's) run only
 #    with S8=1 (a second call: together they would pass the call's 10 minutes).
+# 7. norms=factor (chunk-factor-norms, chunk-push-row-scaling, session 10;
+#    not yet run on a GPU): the normalised q and k are never made, the
+#    products read the (bf16) input stages and scale rows and columns by the
+#    inverse norms (GDN's chunk kernel 80 -> 16 KiB of scratch at
+#    pwarps=4,pblocks=2). The primitives (row_inv_norm among them), every
+#    normalising example against float64, racecheck, then timed beside the
+#    forms it changes. NORMS_ONLY=1 runs 7 alone (about 5 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -112,6 +120,28 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${NORMS_ONLY:-0}" = 1 ]; then
+# 7: norms=factor, in the fused default and in the FLA-shaped form.
+mat=wu=materialized,store16=on,outputs=parallel
+for ex in gdn kda deltanet dplr gdn2; do
+  for c in norms=factor $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor; do
+    check $ex $c "" --shape $k128 --gates strong
+  done
+done
+for c in norms=factor $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor; do
+  racecheck $c B=1,T=200,H=2,HV=4,K=128,V=128
+done
+for c in gdn kda deltanet; do
+  bench/variant.sh ${c}_8x4096x16 nf --config norms=factor
+  bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2
+  bench/variant.sh ${c}_8x4096x16 mat16oipnf --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor
+  bench/variant.sh ${c}_8x4096x16 mat16oivp4nf --config $mat,inputs=bf16,split=vtile,vtile=64,pwarps=4,pblocks=2,norms=factor
+done
+bench/variant.sh gdn_1x8192x16 mat16oiv64 --config $mat,inputs=bf16,split=vtile,vtile=64
+bench/variant.sh gdn_1x8192x16 mat16oiv64nf --config $mat,inputs=bf16,split=vtile,vtile=64,norms=factor
+bench/run.sh --cases '(gdn|kda|deltanet) 8x4096|gdn 1x8192' --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${S8:-0}" = 1 ]; then
 for ex in gdn kda deltanet dplr; do
   for c in wu=materialized,store16=on wu=materialized,store16=on,stages=2; do

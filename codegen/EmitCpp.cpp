@@ -236,6 +236,8 @@ LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
 
 LogicalResult Emitter::emitOp(Operation &op) {
   auto n = [&](Value v) { return name(v); };
+  // An optional scale operand: Tile{} where absent.
+  auto scale = [&](Value v) { return v ? n(v) : std::string("Tile{}"); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
       // arith
       .Case<arith::ConstantOp>([&](arith::ConstantOp c) -> LogicalResult {
@@ -592,13 +594,19 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       .Case<tile::CausalMaskOp>([&](tile::CausalMaskOp c) {
-        line("causal_mask(blk, " + n(c.getDst()) + ", " + b(c.getInclusive()) +
-             ");");
+        if (c.getRowScale() || c.getColScale())
+          line("causal_mask(blk, " + n(c.getDst()) + ", " + scale(c.getRowScale()) + ", " +
+               scale(c.getColScale()) + ", " + b(c.getInclusive()) + ");");
+        else
+          line("causal_mask(blk, " + n(c.getDst()) + ", " + b(c.getInclusive()) + ");");
         return success();
       })
       .Case<tile::DecayMaskOp>([&](tile::DecayMaskOp d) {
+        std::string scales;
+        if (d.getRowScale() || d.getColScale())
+          scales = ", " + scale(d.getRowScale()) + ", " + scale(d.getColScale());
         line("decay_mask(blk, " + n(d.getDst()) + ", " + n(d.getLhsDecay()) +
-             ", " + n(d.getRhsDecay()) + ", " + b(d.getInclusive()) + ");");
+             ", " + n(d.getRhsDecay()) + scales + ", " + b(d.getInclusive()) + ");");
         return success();
       })
       .Case<tile::GramDiagOp>([&](tile::GramDiagOp g) {

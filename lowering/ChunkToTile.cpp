@@ -446,15 +446,19 @@ public:
     Value lhs = bufs.lookup(g.getLhs()), rhs = bufs.lookup(g.getRhs());
     bool inclusive = g.getMask() == chunk::Mask::inclusive;
     Value dst = reg(g.getResult(), inclusive ? "gram_incl" : "gram_strict");
+    // Row and column scales (chunk-push-row-scaling) go into the mask,
+    // which touches every entry anyway.
+    Value rowScale = g.getRowScale() ? bufs.lookup(g.getRowScale()) : Value();
+    Value colScale = g.getColScale() ? bufs.lookup(g.getColScale()) : Value();
     if (!g.getLhsDecay() || ext[g.getLhsDecay()].second == Ext::One) {
       mma(dst, lhs, rhs, false, true, false);
       if (g.getLhsDecay()) {
         auto m = tile::DecayMaskOp::create(b, loc, dst, bufs.lookup(g.getLhsDecay()),
-                                           bufs.lookup(g.getRhsDecay()));
+                                           bufs.lookup(g.getRhsDecay()), rowScale, colScale);
         if (inclusive)
           m.setInclusive(true);
       } else {
-        auto m = tile::CausalMaskOp::create(b, loc, dst);
+        auto m = tile::CausalMaskOp::create(b, loc, dst, rowScale, colScale);
         if (inclusive)
           m.setInclusive(true);
       }
@@ -493,6 +497,12 @@ public:
       tile::GramDiagOp::create(b, loc, block, view(lhs, r0, 0, sub, D),
                                view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
                                view(rg, r0, 0, sub, D), inclusive, type);
+    }
+    // The scales once over the whole matrix (its mask changes nothing).
+    if (rowScale || colScale) {
+      auto m = tile::CausalMaskOp::create(b, loc, dst, rowScale, colScale);
+      if (inclusive)
+        m.setInclusive(true);
     }
     bufs[g.getResult()] = dst;
     return success();

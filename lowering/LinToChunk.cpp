@@ -66,7 +66,7 @@ public:
   }
   Value gram(chunk::Mask mask, Value lhs, Value rhs, Value lg, Value rg) {
     int64_t c = shape(lhs)[0];
-    return chunk::GramOp::create(b, loc, tile(c, c), lhs, rhs, lg, rg,
+    return chunk::GramOp::create(b, loc, tile(c, c), lhs, rhs, lg, rg, Value(), Value(),
                                  chunk::MaskAttr::get(b.getContext(), mask));
   }
   Value inverse(Value x) {

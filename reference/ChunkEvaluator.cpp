@@ -247,9 +247,21 @@ std::string runChunked(ScanOp scan, const Problem &p, Result &result,
                   .Case<GramOp>([&](GramOp o) {
                     const Mat *lg = o.getLhsDecay() ? &get(o.getLhsDecay()) : nullptr;
                     const Mat *rg = o.getRhsDecay() ? &get(o.getRhsDecay()) : nullptr;
-                    return gram(rounded(get(o.getLhs()), operandType),
-                                rounded(get(o.getRhs()), operandType), lg, rg,
-                                o.getMask(), sub);
+                    Mat g = gram(rounded(get(o.getLhs()), operandType),
+                                 rounded(get(o.getRhs()), operandType), lg, rg,
+                                 o.getMask(), sub);
+                    // diag(rows) G diag(cols), after the sums (as the tile
+                    // lowering scales the masked products).
+                    for (bool rows : {true, false}) {
+                      Value scale = rows ? o.getRowScale() : o.getColScale();
+                      if (!scale)
+                        continue;
+                      const Mat &c = get(scale);
+                      for (int64_t i = 0; i < g.rows; ++i)
+                        for (int64_t j = 0; j < g.cols; ++j)
+                          g(i, j) *= c(rows ? i : j, 0);
+                    }
+                    return g;
                   })
                   .Case<UnitLowerInverseOp>([&](UnitLowerInverseOp o) {
                     return unitLowerInverse(get(o.getInput()));

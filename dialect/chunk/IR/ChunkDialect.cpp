@@ -96,6 +96,9 @@ LogicalResult GramOp::verify() {
              << l[0] << "x1 or " << shapeText(l) << ", got " << shapeText(ld)
              << " and " << shapeText(rd);
   }
+  for (Value scale : {getRowScale(), getColScale()})
+    if (scale && (shapeOf(scale)[0] != l[0] || shapeOf(scale)[1] != 1))
+      return emitOpError("scales must be ") << l[0] << "x1, got " << shapeText(shapeOf(scale));
   return success();
 }
 

@@ -129,15 +129,22 @@ def Chunk_GramOp : Chunk_Op<"gram", [Pure, AttrSizedOperandSegments]> {
     reference point per off-diagonal block, element-wise on the diagonal
     ones, never as exp(lg) * exp(-rg)). For the masked entries the exponent
     is <= 0 whenever the decays are cumulative sums of log-decays <= 0.
+    `rows(a)` and `cols(b)` (C x 1 columns) scale the result:
+    `a[i] * G[i, j] * b[j]`, i.e. `gram(diag(a) lhs, diag(b) rhs)` without
+    the scaled operands (chunk-push-row-scaling).
   }];
   let arguments = (ins Chunk_Tile:$lhs, Chunk_Tile:$rhs,
                        Optional<Chunk_Tile>:$lhs_decay,
                        Optional<Chunk_Tile>:$rhs_decay,
+                       Optional<Chunk_Tile>:$row_scale,
+                       Optional<Chunk_Tile>:$col_scale,
                        Chunk_MaskAttr:$mask);
   let results = (outs Chunk_Tile:$result);
   let assemblyFormat = [{
     $mask $lhs `,` $rhs
     (`decay` `(` $lhs_decay^ `,` $rhs_decay `:` type($lhs_decay) `,` type($rhs_decay) `)`)?
+    (`rows` `(` $row_scale^ `:` type($row_scale) `)`)?
+    (`cols` `(` $col_scale^ `:` type($col_scale) `)`)?
     attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;

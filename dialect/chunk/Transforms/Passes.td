@@ -27,7 +27,7 @@ def ChunkPushRowScaling : Pass<"chunk-push-row-scaling", "::mlir::chunk::ScanOp"
     `diag(c) X` (a per-token tile X times a C x 1 column c) is carried as
     the pair (X, c) through element-wise products and negation, and a
     product that reads it takes X itself: `gram(diag(a) L, diag(b) R) =
-    diag(a) gram(L, R) diag(b)`; `(diag(c) X) Y = diag(c) (X Y)`;
+    diag(a) gram(L, R) diag(b)` (the Gram op's `rows`/`cols` scales); `(diag(c) X) Y = diag(c) (X Y)`;
     `(diag(c) X)^T Y = X^T (diag(c) Y)` and `Y (diag(c) X) = (Y diag(c)) X`
     (the column onto the other operand, or onto the smaller when both are
     scaled). Products that depend on the state are left as they are: the

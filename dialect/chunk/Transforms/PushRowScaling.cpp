@@ -4,7 +4,8 @@
 // result, c a C x 1 column: an inverse norm, a gate, a decay), need not be
 // formed when every product that reads it can take X and c apart:
 //
-//   gram(diag(a) L, diag(b) R)  = diag(a) gram(L, R) diag(b)   (any decays)
+//   gram(diag(a) L, diag(b) R)  = diag(a) gram(L, R) diag(b)   (any decays;
+//                                 the Gram op's own row and column scales)
 //   (diag(c) X) Y               = diag(c) (X Y)
 //   (diag(c) X)^T Y             = X^T (diag(c) Y)     c onto the other operand
 //   Y (diag(c) X)               = (Y diag(c)) X       (or onto the smaller one
@@ -170,6 +171,8 @@ private:
     mm.getResult().replaceAllUsesWith(result);
   }
 
+  /// The Gram matrix of the bases, its rows and columns scaled by the
+  /// factors (the op's own scales: no multiplications of C x C tiles).
   void rewriteGram(chunk::GramOp gram) {
     auto sl = scaledOf(gram.getLhs()), sr = scaledOf(gram.getRhs());
     if (!sl && !sr)
@@ -177,13 +180,9 @@ private:
     auto product = chunk::GramOp::create(
         b, gram.getLoc(), gram.getResult().getType(), sl ? sl->base : gram.getLhs(),
         sr ? sr->base : gram.getRhs(), gram.getLhsDecay(), gram.getRhsDecay(),
-        gram.getMaskAttr());
-    Value result = product;
-    if (sl)
-      result = mul(result, sl->factor);
-    if (sr)
-      result = mul(result, row(sr->factor));
-    gram.getResult().replaceAllUsesWith(result);
+        times(gram.getRowScale(), sl ? sl->factor : Value()),
+        times(gram.getColScale(), sr ? sr->factor : Value()), gram.getMaskAttr());
+    gram.getResult().replaceAllUsesWith(product.getResult());
   }
 
   /// Scaled tiles still read are made as base * (product of columns), the

@@ -394,17 +394,35 @@ def Tile_MmaOp : Tile_Op<"mma"> {
   let hasVerifier = 1;
 }
 
-def Tile_CausalMaskOp : Tile_Op<"causal_mask"> {
+def Tile_CausalMaskOp : Tile_Op<"causal_mask", [AttrSizedOperandSegments]> {
   let summary = "zero the entries above the diagonal (and on it unless inclusive)";
-  let arguments = (ins Tile_BufType:$dst, UnitAttr:$inclusive);
-  let assemblyFormat = "$dst attr-dict `:` type($dst)";
+  let description = [{
+    With `rows(a)` and/or `cols(b)` (C x 1 columns) the kept entries are
+    also scaled: `dst[i, j] *= a[i] * b[j]` (a Gram matrix's row scalings).
+  }];
+  let arguments = (ins Tile_BufType:$dst, Optional<Tile_BufType>:$row_scale,
+                       Optional<Tile_BufType>:$col_scale, UnitAttr:$inclusive);
+  let assemblyFormat = [{
+    $dst (`rows` `(` $row_scale^ `:` type($row_scale) `)`)?
+    (`cols` `(` $col_scale^ `:` type($col_scale) `)`)? attr-dict `:` type($dst)
+  }];
 }
 
-def Tile_DecayMaskOp : Tile_Op<"decay_mask"> {
+def Tile_DecayMaskOp : Tile_Op<"decay_mask", [AttrSizedOperandSegments]> {
   let summary = "dst[i,j] *= exp(lg[i] - rg[j]) under the causal mask, zero above";
+  let description = [{
+    With `rows(a)` and/or `cols(b)` (C x 1 columns) the kept entries are
+    also scaled: `dst[i, j] *= a[i] * b[j]`.
+  }];
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs_decay,
-                       Tile_BufType:$rhs_decay, UnitAttr:$inclusive);
-  let assemblyFormat = "$dst `,` $lhs_decay `,` $rhs_decay attr-dict `:` type($dst) `,` type($lhs_decay) `,` type($rhs_decay)";
+                       Tile_BufType:$rhs_decay, Optional<Tile_BufType>:$row_scale,
+                       Optional<Tile_BufType>:$col_scale, UnitAttr:$inclusive);
+  let assemblyFormat = [{
+    $dst `,` $lhs_decay `,` $rhs_decay
+    (`rows` `(` $row_scale^ `:` type($row_scale) `)`)?
+    (`cols` `(` $col_scale^ `:` type($col_scale) `)`)?
+    attr-dict `:` type($dst) `,` type($lhs_decay) `,` type($rhs_decay)
+  }];
 }
 
 def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
