@@ -859,7 +859,8 @@ static void testCopy(const char *what, int dtype, int R, int C, int heads,
 enum class Op {
   fill, identity, mask_rows, mask_rows_none, mask_rows_all, ew1, ew2, ew_row, ew_col, ew_scalar, ew_col_first,
   row_l2norm, row_inv_norm, row_dot,
-  cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, gram_diag,
+  cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, causal_mask_scaled,
+  causal_mask_rows_only, decay_mask_scaled, gram_diag,
   gram_diag_bf16, gram_diag_bf16_fallback, tri_inv, tri_inv_in_place
 };
 
@@ -888,6 +889,14 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
   case Op::transpose: transpose(blk, dst, a); break;
   case Op::causal_mask: causal_mask(blk, dst, param); break;
   case Op::decay_mask: decay_mask(blk, dst, lg, rg, param); break;
+  // Scales: a's and b's first columns (the kept entries times a[i] b[j]).
+  case Op::causal_mask_scaled:
+    causal_mask(blk, dst, a.view(0, 0, a.rows, 1), b.view(0, 0, b.rows, 1), param);
+    break;
+  case Op::causal_mask_rows_only: causal_mask(blk, dst, a.view(0, 0, a.rows, 1), Tile{}, param); break;
+  case Op::decay_mask_scaled:
+    decay_mask(blk, dst, lg, rg, a.view(0, 0, a.rows, 1), b.view(0, 0, b.rows, 1), param);
+    break;
   case Op::gram_diag: gram_diag(blk, dst, a, b, lg, rg, param); break;
   case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback:
     gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16);
@@ -969,6 +978,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   if (channels)
     n = channels;
   bool square = op == Op::causal_mask || op == Op::decay_mask ||
+                op == Op::causal_mask_scaled || op == Op::causal_mask_rows_only ||
+                op == Op::decay_mask_scaled ||
                 op == Op::gram_diag || op == Op::gram_diag_bf16 ||
                 op == Op::gram_diag_bf16_fallback || op == Op::tri_inv ||
                 op == Op::tri_inv_in_place || op == Op::identity;
@@ -1068,6 +1079,11 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       case Op::causal_mask: W(i, j) = lower ? old : 0.0; break;
       case Op::decay_mask:
         W(i, j) = lower ? old * std::exp(lg.at(i, 0) - rg.at(j, 0)) : 0.0;
+        break;
+      case Op::causal_mask_scaled: W(i, j) = lower ? old * a.at(i, 0) * b.at(j, 0) : 0.0; break;
+      case Op::causal_mask_rows_only: W(i, j) = lower ? old * a.at(i, 0) : 0.0; break;
+      case Op::decay_mask_scaled:
+        W(i, j) = lower ? old * std::exp(lg.at(i, 0) - rg.at(j, 0)) * a.at(i, 0) * b.at(j, 0) : 0.0;
         break;
       case Op::gram_diag: {
         double acc = 0;
@@ -1181,6 +1197,10 @@ static void testOps(Launch *dL) {
       testOp("identity", Op::identity, Ew::copy, s.R, s.C, threads, dL, 0);
       testOp("causal_mask", Op::causal_mask, Ew::copy, s.R, s.C, threads, dL, 0);
       testOp("decay_mask", Op::decay_mask, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("causal_mask, scaled", Op::causal_mask_scaled, Ew::copy, s.R, s.C, threads, dL, 2e-6);
+      testOp("causal_mask, row scale", Op::causal_mask_rows_only, Ew::copy, s.R, s.C, threads, dL,
+             2e-6);
+      testOp("decay_mask, scaled", Op::decay_mask_scaled, Ew::copy, s.R, s.C, threads, dL, 4e-6);
       testOp("gram_diag", Op::gram_diag, Ew::copy, s.R, s.C, threads, dL, 2e-6);
       testOp("tri_inv", Op::tri_inv, Ew::copy, s.R, s.C, threads, dL, 2e-6);
     }
@@ -1200,8 +1220,10 @@ static void testOps(Launch *dL) {
                flat, 128);
     for (int R : {64, 32, 36, 37})
       for (int inclusive : {0, 1})
-        testOp("decay_mask, unpadded", Op::decay_mask, Ew::copy, R, R, threads, dL, 2e-6, true,
-               0, inclusive);
+        for (Op op : {Op::decay_mask, Op::decay_mask_scaled})
+          testOp(op == Op::decay_mask ? "decay_mask, unpadded" : "decay_mask scaled, unpadded",
+                 op, Ew::copy, R, R, threads, dL, op == Op::decay_mask ? 2e-6 : 4e-6, true, 0,
+                 inclusive);
   }
   // The tiled Gram (4x4 output tiles, channel slices summed by shuffles)
   // at the sub-block sizes, 128 channels (the head dimension) and 24, both

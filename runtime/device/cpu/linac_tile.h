@@ -853,6 +853,22 @@ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
         dst.at(i, j) = 0.0f;
 }
 
+/// A scale column's value at row i; Tile{} (none) scales by 1.
+inline float scale_at(const Tile &s, int64_t i) { return s.p ? s.at(i, 0) : 1.0f; }
+
+/// causal_mask, the kept entries scaled by rs[i] * cs[j] (a Gram matrix's
+/// row and column scalings).
+inline void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile &cs,
+                        bool inclusive) {
+  if (!checkRead(blk, rs, "causal_mask") || !checkRead(blk, cs, "causal_mask"))
+    return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = (j < i || (j == i && inclusive))
+                         ? dst.at(i, j) * scale_at(rs, i) * scale_at(cs, j)
+                         : 0.0f;
+}
+
 inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
                        const Tile &rg, bool inclusive) {
   if (!checkRead(blk, lg, "decay_mask") || !checkRead(blk, rg, "decay_mask"))
@@ -861,6 +877,20 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = (j < i || (j == i && inclusive))
                          ? dst.at(i, j) * std::exp(lg.at(i, 0) - rg.at(j, 0))
+                         : 0.0f;
+}
+
+/// decay_mask, the kept entries scaled by rs[i] * cs[j].
+inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &rg,
+                       const Tile &rs, const Tile &cs, bool inclusive) {
+  if (!checkRead(blk, lg, "decay_mask") || !checkRead(blk, rg, "decay_mask") ||
+      !checkRead(blk, rs, "decay_mask") || !checkRead(blk, cs, "decay_mask"))
+    return;
+  for (int64_t i = 0; i < dst.rows; ++i)
+    for (int64_t j = 0; j < dst.cols; ++j)
+      dst.at(i, j) = (j < i || (j == i && inclusive))
+                         ? dst.at(i, j) * std::exp(lg.at(i, 0) - rg.at(j, 0)) *
+                               scale_at(rs, i) * scale_at(cs, j)
                          : 0.0f;
 }
 

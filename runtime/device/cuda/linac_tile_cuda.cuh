@@ -3076,8 +3076,29 @@ __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
   sync_consumers();
 }
 
-__device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
-                                  const Tile &rg, bool inclusive) {
+/// A scale column's value at row i; Tile{} (none) scales by 1.
+__device__ __forceinline__ float scale_at(const Tile &s, int i) {
+  return s.p ? s.at(i, 0) : 1.0f;
+}
+
+/// causal_mask, the kept entries scaled by rs[i] * cs[j] (a Gram matrix's
+/// row and column scalings, chunk-push-row-scaling).
+__device__ inline void causal_mask(Block &, const Tile &dst, const Tile &rs, const Tile &cs,
+                                   bool inclusive) {
+  LINAC_CONSUMERS_ONLY;
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    dst.at(i, j) = (j < i || (j == i && inclusive))
+                       ? dst.at(i, j) * scale_at(rs, i) * scale_at(cs, j)
+                       : 0.0f;
+  }
+  sync_consumers();
+}
+
+/// dst[i, j] *= exp(lg[i] - rg[j]) under the causal mask (times rs[i] cs[j]
+/// when kScaled), zero above.
+template <bool kScaled>
+__device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, const Tile &rg,
+                                              const Tile &rs, const Tile &cs, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
   if (dst.cols % 4 == 0 && dst.ld % 4 == 0 && aligned16(dst.p)) {
     // Four columns of a row per thread: one float4 of dst, one row gate.
@@ -3089,19 +3110,39 @@ __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
       const float li = lg.at(i, 0);
       float r[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
-      for (int u = 0; u < 4; ++u)
-        r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rg.at(j + u, 0)) : 0.0f;
+      for (int u = 0; u < 4; ++u) {
+        if constexpr (kScaled)
+          r[u] = j + u < i || (j + u == i && inclusive)
+                     ? r[u] * expf(li - rg.at(j + u, 0)) * scale_at(rs, i) * scale_at(cs, j + u)
+                     : 0.0f;
+        else
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rg.at(j + u, 0)) : 0.0f;
+      }
       *p = make_float4(r[0], r[1], r[2], r[3]);
     }
     sync_consumers();
     return;
   }
   LINAC_FOR_ELEMENTS(dst, i, j) {
-    dst.at(i, j) = (j < i || (j == i && inclusive))
-                       ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
-                       : 0.0f;
+    if constexpr (kScaled)
+      dst.at(i, j) = (j < i || (j == i && inclusive))
+                         ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0)) * scale_at(rs, i) *
+                               scale_at(cs, j)
+                         : 0.0f;
+    else
+      dst.at(i, j) = (j < i || (j == i && inclusive))
+                         ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
+                         : 0.0f;
   }
   sync_consumers();
+}
+__device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
+                                  const Tile &rg, bool inclusive) {
+  decay_mask_of<false>(dst, lg, rg, Tile{}, Tile{}, inclusive);
+}
+__device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg, const Tile &rg,
+                                  const Tile &rs, const Tile &cs, bool inclusive) {
+  decay_mask_of<true>(dst, lg, rg, rs, cs, inclusive);
 }
 
 #ifndef LINAC_GRAM_TILED // 0: every gram_diag an element loop (to time both)
