@@ -524,6 +524,25 @@ static void testStoreFrag(int dtype, int col, int threads) {
 
 // ---- bf16 input stages (tile-inputs-16bit): copies into them, ops from them ------
 
+/// Rows [row, row + valid) of the launch's first input copied into a bf16
+/// stage (bytes) and an fp32 stage (converted), both waited for.
+struct TwoStages {
+  Tile16 h;
+  Tile f;
+};
+template <int R, int C>
+__device__ TwoStages copyIntoTwoStages(Block &blk, int row, int valid) {
+  const Global *g = &blk.L.globals[0];
+  Buffer16 h = blk.alloc16(shared, R, C, 1, "x16", 0);
+  Buffer f = blk.alloc(shared, R, C, 1, "x32", R * C * 2);
+  Token t16 = copy_async<R, C>(blk, g, h.stage(0), 0, row, valid, 0, 0);
+  Token t32 = copy_async<R, C>(blk, g, f.stage(0), 0, row, valid, 0, 0);
+  wait(blk, t16);
+  wait(blk, t32);
+  return {h.stage(0), f.stage(0)};
+}
+
+
 /// Rows [row, row + valid) of a bf16 input into a bf16 stage (bytes, by
 /// cp.async) and into an fp32 stage (converted), then the same ops on each:
 /// a row norm, an element-wise product with a column (by float4), a bf16
@@ -534,26 +553,22 @@ template <int R, int C>
 __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int valid, Tile colv,
                                                Tile eye, Tile out16, Tile out, Tile stage) {
   Block blk(*L, 0, 0, 0, 0);
-  const Global *g = &L->globals[0];
-  Buffer16 h = blk.alloc16(shared, R, C, 1, "q16", 0);
-  Buffer f = blk.alloc(shared, R, C, 1, "q32", R * C * 2);
-  Token t16 = copy_async<R, C>(blk, g, h.stage(0), 0, row, valid, 0, 0);
-  Token t32 = copy_async<R, C>(blk, g, f.stage(0), 0, row, valid, 0, 0);
-  wait(blk, t16);
-  wait(blk, t32);
-  row_l2norm(blk, out16.view(0, 0, R, C), h.stage(0));
-  row_l2norm(blk, out.view(0, 0, R, C), f.stage(0));
-  ew(blk, Ew::mul, out16.view(0, C, R, C), h.stage(0), colv);
-  ew(blk, Ew::mul, out.view(0, C, R, C), f.stage(0), colv);
-  mma(blk, out16.view(0, 2 * C, R, C), eye, h.stage(0), false, false, false, Operand::bf16);
-  mma(blk, out.view(0, 2 * C, R, C), eye, f.stage(0), false, false, false, Operand::bf16);
+  const TwoStages x = copyIntoTwoStages<R, C>(blk, row, valid);
+  const Tile16 h = x.h;
+  const Tile f = x.f;
+  row_l2norm(blk, out16.view(0, 0, R, C), h);
+  row_l2norm(blk, out.view(0, 0, R, C), f);
+  ew(blk, Ew::mul, out16.view(0, C, R, C), h, colv);
+  ew(blk, Ew::mul, out.view(0, C, R, C), f, colv);
+  mma(blk, out16.view(0, 2 * C, R, C), eye, h, false, false, false, Operand::bf16);
+  mma(blk, out.view(0, 2 * C, R, C), eye, f, false, false, false, Operand::bf16);
   // Unaligned views: element by element.
-  ew(blk, Ew::sub, out16.view(0, 3 * C + 1, R, C - 1), h.stage(0).view(0, 1, R, C - 1), colv);
-  ew(blk, Ew::sub, out.view(0, 3 * C + 1, R, C - 1), f.stage(0).view(0, 1, R, C - 1), colv);
+  ew(blk, Ew::sub, out16.view(0, 3 * C + 1, R, C - 1), h.view(0, 1, R, C - 1), colv);
+  ew(blk, Ew::sub, out.view(0, 3 * C + 1, R, C - 1), f.view(0, 1, R, C - 1), colv);
   // Column 3C, which the views above leave: the inverse row norms.
-  row_inv_norm(blk, out16.view(0, 3 * C, R, 1), h.stage(0));
-  row_inv_norm(blk, out.view(0, 3 * C, R, 1), f.stage(0));
-  ew(blk, Ew::copy, stage, h.stage(0), h.stage(0));
+  row_inv_norm(blk, out16.view(0, 3 * C, R, 1), h);
+  row_inv_norm(blk, out.view(0, 3 * C, R, 1), f);
+  ew(blk, Ew::copy, stage, h, h);
   drain_copies(blk);
 }
 
@@ -633,6 +648,83 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
   cudaFree(dO16);
   cudaFree(dO);
   cudaFree(dStage);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
+/// Per-channel decayed Gram blocks of a bf16 input stage (norms=factor reads
+/// q and k as given): rows copied into a bf16 and an fp32 stage, then
+/// gram_diag of (bf16, bf16), (fp32, bf16) and (fp32, fp32) operands, which
+/// must agree bit for bit (the same values in the same order).
+template <int R, int C>
+__global__ void LINAC_TEST_BOUNDS gram16Kernel(const Launch *L, int row, int valid, Tile lg,
+                                              Tile rg, Tile out16, Tile outMixed, Tile out,
+                                              Operand type, bool inclusive) {
+  Block blk(*L, 0, 0, 0, 0);
+  const TwoStages x = copyIntoTwoStages<R, C>(blk, row, valid);
+  gram_diag(blk, out16, x.h, x.h, lg, rg, inclusive, type);
+  gram_diag(blk, outMixed, x.f, x.h, lg, rg, inclusive, type);
+  gram_diag(blk, out, x.f, x.f, lg, rg, inclusive, type);
+  drain_copies(blk);
+}
+
+static void testGram16(int C, int valid, Operand type, bool inclusive, int threads) {
+  const int R = 64, rows = 100;
+  std::mt19937 rng(C + valid + 7 * int(type) + inclusive);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f), step(-0.3f, -0.05f);
+  std::vector<unsigned short> X(rows * C);
+  for (unsigned short &x : X) {
+    float v = u(rng);
+    unsigned bits;
+    std::memcpy(&bits, &v, 4);
+    x = static_cast<unsigned short>(bits >> 16);
+  }
+  std::vector<float> G(R * C);
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c)
+      G[i * C + c] = step(rng) + (i ? G[(i - 1) * C + c] : 0.0f);
+  void *dX;
+  float *dG, *dO;
+  int *dError;
+  const size_t outBytes = size_t(3) * R * R * 4;
+  CHECK_CUDA(cudaMalloc(&dX, X.size() * 2));
+  CHECK_CUDA(cudaMalloc(&dG, G.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dO, outBytes));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemset(dO, 0, outBytes));
+  CHECK_CUDA(cudaMemcpy(dX, X.data(), X.size() * 2, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dG, G.data(), G.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("k", dX, bf16, rows, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  auto kernel = C == 128 ? gram16Kernel<64, 128> : gram16Kernel<64, 64>;
+  const int bytes = int(kReservedSharedBytes) + R * C * 6;
+  CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  const Tile gates{dG, R, C, C};
+  kernel<<<1, threads, bytes>>>(dL, 5, valid, gates, gates, Tile{dO, R, R, R},
+                                Tile{dO + R * R, R, R, R}, Tile{dO + 2 * R * R, R, R, R}, type,
+                                inclusive);
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> got(3 * R * R);
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(got.data(), dO, outBytes, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  int differ = 0;
+  for (int e = 0; e < R * R; ++e)
+    differ += (got[e] != got[2 * R * R + e]) + (got[R * R + e] != got[2 * R * R + e]);
+  char name[112], detail[96];
+  std::snprintf(name, sizeof name, "gram_diag of a bf16 input stage %dx%d rows %d %s%s%s", R, C,
+                valid, type == Operand::bf16 ? "bf16" : "f32", inclusive ? " inclusive" : "",
+                blockLabel(threads));
+  std::snprintf(detail, sizeof detail, "%d of %d results differ from fp32 stages'%s", differ,
+                2 * R * R, error ? ", launch failed" : "");
+  report(name, differ == 0 && !error, detail);
+  cudaFree(dX);
+  cudaFree(dG);
+  cudaFree(dO);
   cudaFree(dError);
   cudaFree(dL);
 }
@@ -1349,6 +1441,13 @@ int main() {
         for (int valid : {64, 37, 0})
           testInput16(C, 3, valid, bf16, threads);
     testInput16(128, 0, 64, f16, 256);
+    // Gram blocks of bf16 input stages: the tensor-core and the fp32 forms,
+    // both masks, full and ragged chunks.
+    for (int threads : {128, 256})
+      for (int C : {64, 128})
+        for (Operand type : {Operand::bf16, Operand::f32})
+          for (bool inclusive : {false, true})
+            testGram16(C, inclusive ? 64 : 37, type, inclusive, threads);
     // store_tile from a fragment (aligned pairs, and an odd column: single
     // stores), into fp32 and bf16 workspaces.
     for (int threads : {128, 256})

@@ -121,6 +121,6 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   tile.wait %t
   tile.row_l2norm %r, %q : <reg, 64x128xf32>, <shared, 64x128xbf16>
   tile.ew exp %r, %q : <reg, 64x128xf32>, <shared, 64x128xbf16>
-  // expected-error @+1 {{'tile.ew' op uses a bf16 input stage, which only tile.copy_async may write and only element-wise ops, row norms and bf16 matmuls may read}}
+  // expected-error @+1 {{'tile.ew' op uses a bf16 input stage, which only tile.copy_async may write and only element-wise ops, row norms, Gram blocks' operands and bf16 matmuls may read}}
   tile.ew exp %q, %r : <shared, 64x128xbf16>, <reg, 64x128xf32>
 }

@@ -113,11 +113,12 @@ LogicalResult AllocOp::verify() {
     if (inputStage) {
       if (isa<CopyAsyncOp>(user) && use->get() == cast<CopyAsyncOp>(user).getDst())
         continue;
-      if ((isa<EwOp>(user) && i > 0) || (isa<RowL2NormOp, RowInvNormOp>(user) && i == 1))
+      if ((isa<EwOp>(user) && i > 0) || (isa<RowL2NormOp, RowInvNormOp>(user) && i == 1) ||
+          (isa<GramDiagOp>(user) && (i == 1 || i == 2)))
         continue;
       return user->emitOpError("uses a bf16 input stage, which only tile.copy_async may "
-                               "write and only element-wise ops, row norms and bf16 "
-                               "matmuls may read");
+                               "write and only element-wise ops, row norms, Gram blocks' "
+                               "operands and bf16 matmuls may read");
     }
     if (auto ew = dyn_cast<EwOp>(user);
         ew && i == 0 && ew.getKind() == EwKind::copy && !bufOf(ew.getLhs()).getElementType().isBF16())

@@ -4,9 +4,9 @@
 // bf16: half its bytes carry nothing. With config inputs=bf16 the module
 // requires its multi-column inputs in bf16, and this pass stores each stage
 // that only copies of an input write, and only ops that convert as they
-// read (element-wise ops, row norms, bf16 matmuls of whole 64 x 64 blocks)
-// read, as bf16: half the shared memory, the rows copied as bytes, the
-// same values read, so the results do not change.
+// read (element-wise ops, row norms, Gram blocks' operands, bf16 matmuls of
+// whole 64 x 64 blocks) read, as bf16: half the shared memory, the rows
+// copied as bytes, the same values read, so the results do not change.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
@@ -39,6 +39,12 @@ bool onlyInputAndReadable(tile::AllocOp alloc) {
     }
     if (isa<tile::RowL2NormOp, tile::RowInvNormOp>(op)) {
       if (ofAlloc(op->getOperand(0)))
+        return false;
+      continue;
+    }
+    // A Gram block's operands (not its decays).
+    if (auto gram = dyn_cast<tile::GramDiagOp>(op)) {
+      if (ofAlloc(gram.getDst()) || ofAlloc(gram.getLhsDecay()) || ofAlloc(gram.getRhsDecay()))
         return false;
       continue;
     }

@@ -3168,7 +3168,8 @@ __device__ inline bool gram_tiled_fits(const Tile &dst, const Tile &l, const Til
 /// products instead of 16. Tiles on the diagonal take one exponential per
 /// pair. Tiles above it are zero. Inline: as a call it made the kernels
 /// save their fragments around it (ptxas: twice KDA's stack frame).
-__device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, const Tile &r,
+template <class L, class R>
+__device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, const R &r,
                                        const Tile &lg, const Tile &rg, bool inclusive) {
   const int n = dst.rows, T = n / 4, tiles = T * (T + 1) / 2, channels = l.cols;
   const int threads = consumer_threads(), tid = static_cast<int>(threadIdx.x);
@@ -3210,9 +3211,9 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const Tile &l, 
         float li[4], gi[4], rj[4], hj[4];
 #pragma unroll
         for (int u = 0; u < 4; ++u) {
-          li[u] = l.at(i0 + u, c);
+          li[u] = row_value(l, i0 + u, c);
           gi[u] = lg.at(i0 + u, c);
-          rj[u] = r.at(j0 + u, c);
+          rj[u] = row_value(r, j0 + u, c);
           hj[u] = rg.at(j0 + u, c);
         }
         if (I > J) {
@@ -3301,6 +3302,12 @@ __device__ inline bool gram_tiles_fit(const Tile &dst, const Tile &l, const Tile
 __device__ __forceinline__ float4 gram_load4(const Tile &t, int i, int c) {
   return *reinterpret_cast<const float4 *>(&t.at(i, c));
 }
+/// Four values of a bf16 input stage, as floats (exactly).
+__device__ __forceinline__ float4 gram_load4(const Tile16 &t, int i, int c) {
+  const uint2 h = *reinterpret_cast<const uint2 *>(&t.at(i, c));
+  return make_float4(__uint_as_float(h.x << 16), __uint_as_float(h.x & 0xffff0000u),
+                     __uint_as_float(h.y << 16), __uint_as_float(h.y & 0xffff0000u));
+}
 
 /// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
 /// in its tile) is zero. Notes live exponents over the bound, and keeps the
@@ -3319,7 +3326,8 @@ __device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x
 /// places) in fp32, each exponent as is; lanes start at different channels
 /// (rows of one bank alignment). Inline: a call would save the caller's
 /// fragments around it.
-__device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, const Tile &r,
+template <class L, class R>
+__device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const L &l, const R &r,
                                                const Tile &lg, const Tile &rg, int i0, int j0,
                                                int g, int t) {
   const int groups = l.cols / 4, lane = static_cast<int>(threadIdx.x) % 32;
@@ -3350,7 +3358,8 @@ __device__ __forceinline__ void gram_tile_fp32(float (&d)[4], const Tile &l, con
 /// the channels. Exponentials by __expf: ex2.approx of x log2 e, relative
 /// error ~1e-7 + 6e-8 |x|, far below the bf16 rounding of the tiles beside
 /// them; those of dead pairs may overflow and are masked when stored.
-__device__ __forceinline__ void gram_block_fp32(float &d0, float &d1, const Tile &l, const Tile &r,
+template <class L, class R>
+__device__ __forceinline__ void gram_block_fp32(float &d0, float &d1, const L &l, const R &r,
                                                 const Tile &lg, const Tile &rg, int i, int j,
                                                 bool live) {
   const int groups = l.cols / 4, lane = static_cast<int>(threadIdx.x) % 32;
@@ -3372,7 +3381,8 @@ __device__ __forceinline__ void gram_block_fp32(float &d0, float &d1, const Tile
 
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
 /// element-wise ops: LINAC_EW_OUTLINED).
-__device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
+template <class L, class R>
+__device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, const R r,
                                               const Tile lg, const Tile rg, bool inclusive) {
   const int n = dst.rows, channels = l.cols, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
@@ -3508,7 +3518,31 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, cons
     }
   }
 }
+/// The tensor-core form for fp32 operands and for bf16 input stages.
+__device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
+                                              const Tile lg, const Tile rg, bool inclusive) {
+  gram_diag_mma_of(dst, l, r, lg, rg, inclusive);
+}
+template <class L, class R>
+__device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const L l, const R r,
+                                              const Tile lg, const Tile rg, bool inclusive) {
+  gram_diag_mma_of(dst, l, r, lg, rg, inclusive);
+}
 #endif
+
+/// gram_diag pair by pair (shapes the other forms do not take).
+template <class L, class R>
+__device__ __forceinline__ void gram_diag_elements(const Tile &dst, const L &l, const R &r,
+                                                   const Tile &lg, const Tile &rg,
+                                                   bool inclusive) {
+  LINAC_FOR_ELEMENTS(dst, i, j) {
+    float acc = 0;
+    if (j < i || (j == i && inclusive))
+      for (int64_t c = 0; c < l.cols; ++c)
+        acc += row_value(l, i, c) * row_value(r, j, c) * expf(lg.at(i, c) - rg.at(j, c));
+    dst.at(i, j) = acc;
+  }
+}
 
 __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
                                  const Tile &r, const Tile &lg, const Tile &rg,
@@ -3528,13 +3562,48 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
     sync_consumers();
     return;
   }
-  LINAC_FOR_ELEMENTS(dst, i, j) {
-    float acc = 0;
-    if (j < i || (j == i && inclusive))
-      for (int64_t c = 0; c < l.cols; ++c)
-        acc += l.at(i, c) * r.at(j, c) * expf(lg.at(i, c) - rg.at(j, c));
-    dst.at(i, j) = acc;
+  gram_diag_elements(dst, l, r, lg, rg, inclusive);
+  sync_consumers();
+}
+
+/// Whether four values of a row at a multiple of 4 load as one access:
+/// fp32 as a float4, a bf16 input stage's as 8 bytes.
+__device__ __forceinline__ bool gram_quads(const Tile &t) {
+  return t.ld % 4 == 0 && (reinterpret_cast<unsigned long long>(t.p) & 15) == 0;
+}
+__device__ __forceinline__ bool gram_quads(const Tile16 &t) {
+  return t.ld % 4 == 0 && (reinterpret_cast<unsigned long long>(t.p) & 7) == 0;
+}
+
+/// gram_diag with an operand (or both) a bf16 input stage
+/// (tile-inputs-16bit: norms=factor's Gram matrices of q and k as given):
+/// the same forms as the fp32 entry above, the operands converted exactly as
+/// they are read. (The fp32 entry stays a function of its own: its callers'
+/// code does not change.)
+template <class L, class R>
+__device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &r,
+                                 const Tile &lg, const Tile &rg, bool inclusive,
+                                 Operand type = Operand::f32) {
+  LINAC_CONSUMERS_ONLY;
+  const bool shaped = dst.rows == dst.cols && l.rows >= dst.rows && r.rows >= dst.rows &&
+                      r.cols == l.cols && lg.rows >= dst.rows && rg.rows >= dst.rows &&
+                      lg.cols == l.cols && rg.cols == l.cols;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if (LINAC_GRAM_MMA && type == Operand::bf16 && shaped && dst.rows % 16 == 0 &&
+      l.cols % 16 == 0 && gram_quads(l) && gram_quads(r) && gram_quads(lg) && gram_quads(rg)) {
+    gram_diag_mma(dst, l, r, lg, rg, inclusive);
+    sync_consumers();
+    return;
   }
+#else
+  (void)type;
+#endif
+  if (LINAC_GRAM_TILED && shaped && dst.rows % 4 == 0 && dst.rows <= 64) {
+    gram_diag_tiled(dst, l, r, lg, rg, inclusive);
+    sync_consumers();
+    return;
+  }
+  gram_diag_elements(dst, l, r, lg, rg, inclusive);
   sync_consumers();
 }
 
