@@ -135,6 +135,7 @@ for c in gdn kda deltanet; do
   bench/variant.sh ${c}_8x4096x16 nf --config norms=factor
   bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2
   bench/variant.sh ${c}_8x4096x16 mat16oipnf --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor
+  bench/variant.sh ${c}_8x4096x16 mat16oipnff --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor,fuse=on
   bench/variant.sh ${c}_8x4096x16 mat16oivp4nf --config $mat,inputs=bf16,split=vtile,vtile=64,pwarps=4,pblocks=2,norms=factor
 done
 bench/variant.sh gdn_1x8192x16 mat16oiv64 --config $mat,inputs=bf16,split=vtile,vtile=64
