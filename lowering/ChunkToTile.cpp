@@ -271,8 +271,9 @@ public:
       if (auto yield = dyn_cast<chunk::TokenYieldOp>(op)) {
         for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
           // norms=factor: an input yielded as it is (a normalised vector's
-          // base) is read from its stage, whose rows past the end the copy
-          // zeroed: the products then read the input stage itself.
+          // base, or any input the variant uses unchanged, e.g. GLA's k) is
+          // read from its stage, whose rows past the end the copy zeroed:
+          // the products then read the input stage itself.
           if (config.factorNorms && v.getDefiningOp<lin::InputOp>() &&
               !(augment > 0 && ext[r].second == Ext::V)) {
             bufs[r] = bufs.lookup(v);

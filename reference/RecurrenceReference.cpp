@@ -126,6 +126,13 @@ std::string runRecurrence(const frontend::Recurrence &rec, const Problem &p,
             out[i] = val[node.a][i] * inv;
           break;
         }
+        case Op::InvNorm: {
+          double ss = 0;
+          for (double x : val[node.a])
+            ss += x * x;
+          out[0] = 1.0 / std::sqrt(ss + frontend::kL2NormEps);
+          break;
+        }
         case Op::Dot: {
           double acc = 0;
           for (size_t i = 0; i < val[node.a].size(); ++i)

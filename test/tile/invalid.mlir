@@ -124,3 +124,23 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   // expected-error @+1 {{'tile.ew' op uses a bf16 input stage, which only tile.copy_async may write and only element-wise ops, row norms, Gram blocks' operands and bf16 matmuls may read}}
   tile.ew exp %q, %r : <shared, 64x128xbf16>, <reg, 64x128xf32>
 }
+
+// -----
+
+// A mask's scales are columns of dst's rows and of its columns.
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %g = tile.alloc {name = "g"} : <reg, 64x64xf32>
+  %r = tile.alloc {name = "r"} : <reg, 1x64xf32>
+  // expected-error @+1 {{'tile.causal_mask' op row scale must be 64x1}}
+  tile.causal_mask %g rows(%r : !tile.buf<reg, 1x64xf32>) : <reg, 64x64xf32>
+}
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %g = tile.alloc {name = "g"} : <reg, 64x64xf32>
+  %d = tile.alloc {name = "d"} : <reg, 64x1xf32>
+  %c = tile.alloc {name = "c"} : <reg, 32x1xf32>
+  // expected-error @+1 {{'tile.decay_mask' op column scale must be 64x1}}
+  tile.decay_mask %g, %d, %d cols(%c : !tile.buf<reg, 32x1xf32>) : <reg, 64x64xf32>, <reg, 64x1xf32>, <reg, 64x1xf32>
+}

@@ -54,6 +54,30 @@ public:
       if (llvm::any_of(op.getOperands(), [&](Value v) { return dependent.contains(v); }))
         for (Value r : op.getResults())
           dependent.insert(r);
+    // Values whose rows are the chunk's tokens (a K x 1 column where K = C
+    // is not one): the per-token results and what element-wise ops, cumsums
+    // and products keep their rows from.
+    for (Operation &op : body) {
+      if (isa<chunk::PerTokenOp>(op)) {
+        for (Value r : op.getResults())
+          tokenRows.insert(r);
+        continue;
+      }
+      if (op.getNumResults() != 1 || shapeOf(op.getResult(0))[0] != C)
+        continue;
+      bool keeps = false;
+      if (auto mm = dyn_cast<chunk::MatmulOp>(op))
+        keeps = !mm.getTransposeLhs() && tokenRows.contains(mm.getLhs());
+      else if (isa<chunk::GramOp, chunk::UnitLowerInverseOp>(op))
+        keeps = true;
+      else if (isa<chunk::MulOp, chunk::AddOp, chunk::SubOp, chunk::ExpOp, chunk::NegOp,
+                   chunk::CumsumOp>(op))
+        keeps = llvm::any_of(op.getOperands(), [&](Value v) {
+          return tokenRows.contains(v) && shapeOf(v)[0] == C;
+        });
+      if (keeps)
+        tokenRows.insert(op.getResult(0));
+    }
 
     for (Operation *op : opsOf(body)) {
       b.setInsertionPoint(op);
@@ -71,9 +95,10 @@ public:
   }
 
 private:
+  /// A C x 1 column over the chunk's tokens (a factor the pass carries).
   bool isColumn(Value v) {
     auto s = shapeOf(v);
-    return s[0] == C && s[1] == 1;
+    return s[0] == C && s[1] == 1 && tokenRows.contains(v);
   }
   bool isPerTokenTile(Value v) {
     return v.getDefiningOp<chunk::PerTokenOp>() && shapeOf(v)[0] == C && shapeOf(v)[1] > 1;
@@ -229,7 +254,7 @@ private:
   chunk::ScanOp scan;
   int64_t C;
   OpBuilder b;
-  llvm::DenseSet<Value> dependent;
+  llvm::DenseSet<Value> dependent, tokenRows;
   llvm::DenseMap<Value, Scaled> scaled;
   llvm::DenseMap<Value, Value> transposed;
 };

@@ -224,6 +224,25 @@ LogicalResult EwOp::verify() {
   return success();
 }
 
+/// A mask's row and column scales: a column of dst's rows, one of its
+/// columns.
+static LogicalResult verifyMaskScales(Operation *op, Value dst, Value rows, Value cols) {
+  BufType d = bufOf(dst);
+  if (rows && (bufOf(rows).getRows() != d.getRows() || bufOf(rows).getCols() != 1))
+    return op->emitOpError("row scale must be ") << d.getRows() << "x1";
+  if (cols && (bufOf(cols).getRows() != d.getCols() || bufOf(cols).getCols() != 1))
+    return op->emitOpError("column scale must be ") << d.getCols() << "x1";
+  return success();
+}
+
+LogicalResult CausalMaskOp::verify() {
+  return verifyMaskScales(*this, getDst(), getRowScale(), getColScale());
+}
+
+LogicalResult DecayMaskOp::verify() {
+  return verifyMaskScales(*this, getDst(), getRowScale(), getColScale());
+}
+
 LogicalResult MmaOp::verify() {
   BufType c = bufOf(getAcc()), a = bufOf(getA()), b = bufOf(getB());
   int64_t m = getTransposeA() ? a.getCols() : a.getRows();

@@ -406,6 +406,7 @@ def Tile_CausalMaskOp : Tile_Op<"causal_mask", [AttrSizedOperandSegments]> {
     $dst (`rows` `(` $row_scale^ `:` type($row_scale) `)`)?
     (`cols` `(` $col_scale^ `:` type($col_scale) `)`)? attr-dict `:` type($dst)
   }];
+  let hasVerifier = 1;
 }
 
 def Tile_DecayMaskOp : Tile_Op<"decay_mask", [AttrSizedOperandSegments]> {
@@ -423,6 +424,7 @@ def Tile_DecayMaskOp : Tile_Op<"decay_mask", [AttrSizedOperandSegments]> {
     (`cols` `(` $col_scale^ `:` type($col_scale) `)`)?
     attr-dict `:` type($dst) `,` type($lhs_decay) `,` type($rhs_decay)
   }];
+  let hasVerifier = 1;
 }
 
 def Tile_GramDiagOp : Tile_Op<"gram_diag"> {

@@ -1739,8 +1739,10 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
   row_l2norm_of(dst, src);
 }
 
-/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor, as row_l2norm computes
-/// it); src fp32 or a bf16 input stage. A warp per row, lanes over columns.
+/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor, by inverse_norm as
+/// row_l2norm's; its sums lane by lane, so rows of 128 may differ from
+/// row_l2norm's float4 sums in the last bits); src fp32 or a bf16 input
+/// stage. A warp per row, lanes over columns.
 template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
