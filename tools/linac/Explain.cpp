@@ -88,6 +88,17 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
     }
     os << "  Everything but the terms in S is independent per chunk; S is a "
           "scan of affine maps over chunks.\n";
+    // config norms=factor (chunk-factor-norms): which normalised vectors
+    // are never formed.
+    std::string factored;
+    scan.walk([&](lin::InvNormOp n) {
+      auto input = n.getOperand().getDefiningOp<lin::InputOp>();
+      factored += " " + (input ? input.getName().str() : std::string("(computed)"));
+    });
+    if (!factored.empty())
+      os << "  Normalised vectors not formed (norms=factor):" << factored
+         << "; the products read them as given and scale their rows and columns by the "
+            "inverse norms (Gram matrices by their row and column scales).\n";
   }
 }
 
