@@ -763,30 +763,31 @@ inline void fused_ew(Block &blk, int64_t rows, int64_t cols, F &&f, const T &...
       f(i, j);
 }
 
+/// 1 / ||row i of src|| (l2norm's epsilon): row_l2norm's and row_inv_norm's
+/// one sum, so that they agree.
+inline float row_inverse_norm(const Tile &src, int64_t i) {
+  float ss = 0;
+  for (int64_t j = 0; j < src.cols; ++j)
+    ss += src.at(i, j) * src.at(i, j);
+  return 1.0f / std::sqrt(ss + 1e-6f);
+}
+
 inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "row_l2norm"))
     return;
   for (int64_t i = 0; i < src.rows; ++i) {
-    float ss = 0;
-    for (int64_t j = 0; j < src.cols; ++j)
-      ss += src.at(i, j) * src.at(i, j);
-    float inv = 1.0f / std::sqrt(ss + 1e-6f);
+    float inv = row_inverse_norm(src, i);
     for (int64_t j = 0; j < src.cols; ++j)
       dst.at(i, j) = src.at(i, j) * inv;
   }
 }
 
-/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor: the same sums in the
-/// same order as row_l2norm).
+/// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor).
 inline void row_inv_norm(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "row_inv_norm"))
     return;
-  for (int64_t i = 0; i < src.rows; ++i) {
-    float ss = 0;
-    for (int64_t j = 0; j < src.cols; ++j)
-      ss += src.at(i, j) * src.at(i, j);
-    dst.at(i, 0) = 1.0f / std::sqrt(ss + 1e-6f);
-  }
+  for (int64_t i = 0; i < src.rows; ++i)
+    dst.at(i, 0) = row_inverse_norm(src, i);
 }
 
 inline void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
