@@ -26,18 +26,14 @@ public:
   static ArrayRef<int64_t> shape(Value v) {
     return cast<RankedTensorType>(v.getType()).getShape();
   }
-  RankedTensorType broadcast(Value x, Value y) {
-    auto a = shape(x), c = shape(y);
-    return tile(a[0] == 1 ? c[0] : a[0], a[1] == 1 ? c[1] : a[1]);
-  }
   Value mul(Value x, Value y) {
-    return chunk::MulOp::create(b, loc, broadcast(x, y), x, y);
+    return chunk::MulOp::create(b, loc, chunk::broadcastType(x, y), x, y);
   }
   Value add(Value x, Value y) {
-    return chunk::AddOp::create(b, loc, broadcast(x, y), x, y);
+    return chunk::AddOp::create(b, loc, chunk::broadcastType(x, y), x, y);
   }
   Value sub(Value x, Value y) {
-    return chunk::SubOp::create(b, loc, broadcast(x, y), x, y);
+    return chunk::SubOp::create(b, loc, chunk::broadcastType(x, y), x, y);
   }
   Value exp(Value x) { return chunk::ExpOp::create(b, loc, x.getType(), x); }
   Value neg(Value x) { return chunk::NegOp::create(b, loc, x.getType(), x); }

@@ -122,6 +122,12 @@ LogicalResult MatmulOp::verify() {
   return success();
 }
 
+RankedTensorType mlir::chunk::broadcastType(Value x, Value y) {
+  ArrayRef<int64_t> a = shapeOf(x), b = shapeOf(y);
+  return RankedTensorType::get({a[0] == 1 ? b[0] : a[0], a[1] == 1 ? b[1] : a[1]},
+                               Float32Type::get(x.getContext()));
+}
+
 /// A tile broadcasts along a dimension of size 1.
 static LogicalResult verifyBroadcast(Operation *op, Value lhs, Value rhs,
                                      Value result) {

@@ -15,4 +15,10 @@
 #define GET_OP_CLASSES
 #include "dialect/chunk/IR/ChunkOps.h.inc"
 
+namespace mlir::chunk {
+/// The f32 tile type of an element-wise op on x and y: a dimension of size 1
+/// broadcasts (the rule the add/sub/mul verifiers check).
+mlir::RankedTensorType broadcastType(mlir::Value x, mlir::Value y);
+} // namespace mlir::chunk
+
 #endif

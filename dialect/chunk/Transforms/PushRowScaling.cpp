@@ -109,10 +109,7 @@ private:
     return std::nullopt;
   }
   Value mul(Value x, Value y) {
-    auto a = shapeOf(x), c = shapeOf(y);
-    auto type = RankedTensorType::get({std::max(a[0], c[0]), std::max(a[1], c[1])},
-                                      b.getF32Type());
-    return chunk::MulOp::create(b, scan.getLoc(), type, x, y);
+    return chunk::MulOp::create(b, scan.getLoc(), chunk::broadcastType(x, y), x, y);
   }
   /// The product of two columns, either of which may be absent.
   Value times(Value f, Value c) { return !f ? c : !c ? f : mul(f, c); }
