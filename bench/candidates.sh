@@ -20,7 +20,9 @@
 #    float64 and by racecheck here, then timed.
 # 3. LINAC_BULK_LANDING=1: landing buffers filled by one bulk copy per row
 #    (32-44% slower than cp.async in session 7), to recheck on another GPU.
-# 4. store16=on (tile-store-16bit, session 8; not yet run on a GPU): shared
+# (Session 11 ran 7 and the forms of 4 and 6 together, `M` below: correct,
+# 3-4x slower than the fused kernels; docs/performance.md says why.)
+# 4. store16=on (tile-store-16bit, session 8; not yet run alone on a GPU): shared
 #    tiles only bf16 matmuls read, in bf16; the materialised state pass's
 #    workspaces then bf16 too, copied as bytes (half the traffic, the state
 #    pass's shared memory 144 -> 88 KiB, room for stages=2). The primitive
@@ -34,7 +36,7 @@
 #    chunk c beside the state part of chunk c - 1 in one loop (the driver
 #    steps to chunk 32 at K = V = 128, where its handoff fits): against
 #    float64, racecheck, and the cost of the structure timed.
-# 6. inputs=bf16 (tile-inputs-16bit, session 9; not yet run on a GPU): the
+# 6. inputs=bf16 (tile-inputs-16bit, session 9; not yet run alone on a GPU): the
 #    stages of q, k, v hold the bf16 inputs as they are (copied as bytes),
 #    read by the ops that convert exactly; and pwarps=4,pblocks=2: the
 #    materialised chunk-parallel kernels at 4 warps, sized for two blocks
@@ -46,7 +48,8 @@
 #    registers, ~100 bytes of spills). Parts 4 and 5 (session 8's) run only
 #    with S8=1 (a second call: together they would pass the call's 10 minutes).
 # 7. norms=factor (chunk-factor-norms, chunk-push-row-scaling, session 10;
-#    not yet run on a GPU): the normalised q and k are never made, the
+#    run on an H200 in session 11: the sm_90a default for GDN and KDA's
+#    sequence split now, so its "nf" rows time it against norms=tile there): the normalised q and k are never made, the
 #    products read the (bf16) input stages and scale rows and columns by the
 #    inverse norms (GDN's chunk kernel 80 -> 16 KiB of scratch at
 #    pwarps=4,pblocks=2). The primitives (row_inv_norm among them), every
@@ -132,13 +135,14 @@ for c in norms=factor $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor; do
   racecheck $c B=1,T=200,H=2,HV=4,K=128,V=128
 done
 for c in gdn kda deltanet; do
+  bench/variant.sh ${c}_8x4096x16 nt --config norms=tile
   bench/variant.sh ${c}_8x4096x16 nf --config norms=factor
-  bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2
+  bench/variant.sh ${c}_8x4096x16 mat16oip --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=tile
   bench/variant.sh ${c}_8x4096x16 mat16oipnf --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor
   bench/variant.sh ${c}_8x4096x16 mat16oipnff --config $mat,inputs=bf16,pwarps=4,pblocks=2,norms=factor,fuse=on
   bench/variant.sh ${c}_8x4096x16 mat16oivp4nf --config $mat,inputs=bf16,split=vtile,vtile=64,pwarps=4,pblocks=2,norms=factor
 done
-bench/variant.sh gdn_1x8192x16 mat16oiv64 --config $mat,inputs=bf16,split=vtile,vtile=64
+bench/variant.sh gdn_1x8192x16 mat16oiv64 --config $mat,inputs=bf16,split=vtile,vtile=64,norms=tile
 bench/variant.sh gdn_1x8192x16 mat16oiv64nf --config $mat,inputs=bf16,split=vtile,vtile=64,norms=factor
 bench/run.sh --cases '(gdn|kda|deltanet) 8x4096|gdn 1x8192' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0

@@ -311,6 +311,18 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // landing buffers' registers and spills cost more than the loads: GDN
   // 2.283 -> 2.336, DeltaNet 1.797 -> 1.921; bench/results/bench-h200.md).
   c.prefetch = defaultPrefetch(target, traits, c);
+  // The normalised q and k as row scalings of the inputs (chunk-factor-norms,
+  // chunk-push-row-scaling) on sm_90a where measured faster (H200,
+  // 2026-12-05, session 11, one call each, median of 7): GDN 8x4096x16
+  // 2.270 -> 1.846 ms, 4x16384x32 9.132 -> 7.207, the 16-sequence varlen
+  // batch 5.062 -> 4.131, 1x8192x16 (sequence split) 1.689 -> 1.612; KDA
+  // 1x8192x16 (sequence split, W and U materialised) 3.473 -> 3.293. Not
+  // where it was slower: KDA's fused kernel 4.533 -> 5.371 (8x4096x16),
+  // DeltaNet 1.728 -> 1.995 (its fused kernel grows, 160.8 -> 209.5 KiB),
+  // DPLR 7.282 -> 8.011, GDN-2 9.034 -> 11.824; bench/results/bench-h200.md.
+  c.factorNorms = target == ChooserTarget::sm90a &&
+                  (traits.scalarDeltaRule ||
+                   (traits.channelDeltaRule && c.split == KernelConfig::Split::Sequence));
   return c;
 }
 

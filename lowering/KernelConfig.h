@@ -170,6 +170,9 @@ struct VariantTraits {
   /// RetNet, simple GLA): the chunk is a few matmuls, so loading the next
   /// chunk's inputs under them pays (config prefetch).
   bool plainUpdate = false;
+  /// The delta rule with a scalar data-dependent decay (GDN): its q and k
+  /// norms as row scalings pay on sm_90a (config norms=factor).
+  bool scalarDeltaRule = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -186,7 +189,9 @@ struct VariantTraits {
 /// warps, one input stage and promote hot register tiles to shared memory,
 /// and keep tiles in registers per defaultFragmentBudget (fewer for a
 /// per-channel decay). On sm_90a a plain update with the head split loads
-/// its inputs one chunk ahead (prefetch).
+/// its inputs one chunk ahead (prefetch), and the delta rule with a scalar
+/// decay (GDN), or with a per-channel decay in the sequence split (KDA), takes
+/// its norms as row scalings (norms=factor).
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},

@@ -172,6 +172,35 @@ TEST(KernelConfig, PrefetchForAPlainUpdateOnSm90aWithTheHeadSplit) {
 
 namespace {
 
+TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
+  linac::VariantTraits gdn;
+  gdn.scalarDeltaRule = true;
+  linac::VariantTraits kda;
+  kda.channelDeltaRule = true;
+  kda.channelDecay = true;
+  // GDN: the head split, the sequence split (few heads) and a varlen batch.
+  EXPECT_TRUE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a).factorNorms);
+  EXPECT_TRUE(chooseKernelConfig(1, 16, 8192, 128, 128, gdn, ChooserTarget::sm90a).factorNorms);
+  EXPECT_TRUE(chooseKernelConfig(16, 16, 16 * 1024, 128, 128, gdn, ChooserTarget::sm90a).factorNorms);
+  EXPECT_NE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a)
+                .str()
+                .find(",norms=factor"),
+            std::string::npos);
+  // KDA only where W and U are materialised by the sequence split's maps.
+  KernelConfig few = chooseKernelConfig(1, 16, 8192, 128, 128, kda, ChooserTarget::sm90a);
+  EXPECT_EQ(few.split, KernelConfig::Split::Sequence);
+  EXPECT_TRUE(few.factorNorms);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, kda, ChooserTarget::sm90a).factorNorms);
+  // Not for other variants (DeltaNet, DPLR, GDN-2 were slower), not off sm_90a.
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, ChooserTarget::sm90a).factorNorms);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm80).factorNorms);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::cpu).factorNorms);
+  // --config can take it back.
+  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig("norms=tile", c), "");
+  EXPECT_FALSE(c.factorNorms);
+}
+
 TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.ahead);

@@ -224,6 +224,8 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
       cls.decay == lin::DecayKind::channel && cls.erase == lin::EraseKind::delta;
   traits.channelDecay = cls.decay == lin::DecayKind::channel;
   traits.plainUpdate = cls.erase == lin::EraseKind::none && !traits.channelDecay;
+  traits.scalarDeltaRule =
+      cls.decay == lin::DecayKind::scalar && cls.erase == lin::EraseKind::delta;
   return traits;
 }
 
