@@ -274,7 +274,7 @@ public:
           // base, or any input the variant uses unchanged, e.g. GLA's k) is
           // read from its stage, whose rows past the end the copy zeroed:
           // the products then read the input stage itself.
-          if (config.factorNorms && v.getDefiningOp<lin::InputOp>() &&
+          if ((config.factorNorms || config.factorScales) && v.getDefiningOp<lin::InputOp>() &&
               !(augment > 0 && ext[r].second == Ext::V)) {
             bufs[r] = bufs.lookup(v);
             continue;

@@ -51,6 +51,8 @@ std::string KernelConfig::str() const {
     s += ",pblocks=" + std::to_string(parallelBlocks);
   if (factorNorms)
     s += ",norms=factor";
+  if (factorScales)
+    s += ",scales=factor";
   return s;
 }
 
@@ -160,6 +162,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.factorNorms = value == "factor";
       else
         err = "--config: norms must be tile or factor, got '" + value + "'";
+    } else if (key == "scales") {
+      if (value == "tile" || value == "factor")
+        c.factorScales = value == "factor";
+      else
+        err = "--config: scales must be tile or factor, got '" + value + "'";
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -171,7 +178,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms, scales)";
     }
     if (!err.empty())
       return err;

@@ -124,6 +124,11 @@ struct KernelConfig {
   /// Not bit-identical to norms=tile (the default): the 16-bit operands are
   /// the inputs rather than roundings of their normalised values.
   bool factorNorms = false;
+  /// config scales=factor: an input vector times per-token scalars (the
+  /// delta rule's y = v * beta) is not made into a tile either; the
+  /// products read the input and take the scalars as a column
+  /// (chunk-factor-norms' scaled-inputs): U = (T diag(beta)) v.
+  bool factorScales = false;
 
   std::string str() const;
 };

@@ -201,6 +201,24 @@ TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
   EXPECT_FALSE(c.factorNorms);
 }
 
+TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
+  linac::VariantTraits gdn;
+  gdn.scalarDeltaRule = true;
+  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a);
+  EXPECT_FALSE(c.factorScales);
+  EXPECT_EQ(c.str().find("scales"), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("scales=factor", c), "");
+  EXPECT_TRUE(c.factorScales);
+  EXPECT_NE(c.str().find(",scales=factor"), std::string::npos);
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.factorScales);
+  EXPECT_EQ(linac::parseKernelConfig("scales=tile", again), "");
+  EXPECT_FALSE(again.factorScales);
+  EXPECT_NE(linac::parseKernelConfig("scales=on", again).find("scales must be tile or factor"),
+            std::string::npos);
+}
+
 TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.ahead);

@@ -83,7 +83,7 @@ constexpr const char *kUsage =
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
     "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
-    "         pwarps=4|8,pblocks=N,norms=tile|factor\n";
+    "         pwarps=4|8,pblocks=N,norms=tile|factor,scales=tile|factor\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -101,14 +101,18 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
   options.valueDim = V;
   options.chunkSize = config.chunk;
   options.subBlock = config.subBlock;
-  // drop-norm corrupts chunk-factor-norms, the others lin-to-chunk.
-  options.corrupt = corrupt == "drop-norm" ? "" : corrupt;
+  // drop-norm and drop-scale corrupt chunk-factor-norms, the others
+  // lin-to-chunk.
+  bool factorCorrupt = corrupt == "drop-norm" || corrupt == "drop-scale";
+  options.corrupt = factorCorrupt ? "" : corrupt;
   pm.addPass(linac::createLinToChunk(options));
   // norms=factor: normalised vectors as the vector and a row scaling that
-  // the chunk's products take in.
-  if (config.factorNorms) {
+  // the chunk's products take in; scales=factor: scaled inputs too.
+  if (config.factorNorms || config.factorScales) {
     linac::ChunkFactorNormsOptions factor;
-    factor.corrupt = corrupt == "drop-norm" ? corrupt : "";
+    factor.corrupt = factorCorrupt ? corrupt : "";
+    factor.norms = config.factorNorms;
+    factor.scaledInputs = config.factorScales;
     pm.addNestedPass<chunk::ScanOp>(linac::createChunkFactorNorms(factor));
     pm.addNestedPass<chunk::ScanOp>(linac::createChunkPushRowScaling());
   }
@@ -760,6 +764,8 @@ int runCommand(int argc, char **argv) {
   std::string corrupt = flags.values["--test-corrupt"];
   if (corrupt == "drop-norm" && !config.factorNorms)
     return usageError("--test-corrupt drop-norm corrupts config norms=factor, which is not set");
+  if (corrupt == "drop-scale" && !config.factorScales)
+    return usageError("--test-corrupt drop-scale corrupts config scales=factor, which is not set");
   linac::Gates gates = linac::Gates::Realistic;
   if (flags.values.count("--gates")) {
     const std::string &g = flags.values["--gates"];

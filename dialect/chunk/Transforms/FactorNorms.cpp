@@ -9,6 +9,11 @@
 // vector built without the norm and the product of the scalars. The body
 // multiplies the two back, so the scan's values do not change.
 //
+// With scaled-inputs (config scales=factor), an input vector times scalars
+// (the delta rule's y = v * beta) is yielded the same way: v as given and
+// the column of the scalars (a column the region already yields is read
+// from there), so that U = T Y reads v's stage as (T diag(beta)) v.
+//
 //===----------------------------------------------------------------------===//
 #include "dialect/chunk/Transforms/Passes.h"
 
@@ -28,44 +33,51 @@ namespace {
 struct Factored {
   Value base;
   SmallVector<Value> scalars;
-  bool normed = false; // an l2norm was factored out
+  bool normed = false;   // an l2norm was factored out (its inverse first)
+  bool factored = false; // a row scaling was: normed, or an input's scalars
 };
 
 /// Splits yielded vectors into a base and scalars, building the bases'
 /// ops before the region's yield (where every operand is defined).
 class Factorer {
 public:
-  Factorer(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  Factorer(OpBuilder &b, Location loc, bool norms, bool scaledInputs)
+      : b(b), loc(loc), norms(norms), scaledInputs(scaledInputs) {}
 
   Factored of(Value v) {
     if (auto it = memo.find(v); it != memo.end())
       return it->second;
     Factored f{v, {}, false};
     Operation *def = v.getDefiningOp();
-    if (auto norm = dyn_cast_or_null<lin::L2NormOp>(def)) {
+    if (auto norm = dyn_cast_or_null<lin::L2NormOp>(def); norm && norms) {
       Value x = norm.getOperand();
-      f = {x, {lin::InvNormOp::create(b, loc, scalar(), x)}, true};
+      f = {x, {lin::InvNormOp::create(b, loc, scalar(), x)}, true, true};
     } else if (auto mul = dyn_cast_or_null<lin::MulOp>(def)) {
       Value x = mul.getLhs(), y = mul.getRhs();
       bool xs = isa<lin::ScalarType>(x.getType()), ys = isa<lin::ScalarType>(y.getType());
       if (xs != ys) { // vector * scalar
         Factored g = of(xs ? y : x);
-        if (g.normed) {
+        if (g.factored || (scaledInputs && g.base.getDefiningOp<lin::InputOp>())) {
           f = g;
           f.scalars.push_back(xs ? x : y);
+          f.factored = true;
         }
       } else if (!xs) { // vector * vector, element-wise
         Factored gx = of(x), gy = of(y);
-        if (gx.normed || gy.normed) {
+        // (The normalised operand's inverse norm first: drop-norm drops it.)
+        if (gx.factored || gy.factored) {
+          const Factored &first = gy.normed && !gx.normed ? gy : gx;
+          const Factored &second = &first == &gx ? gy : gx;
           f.base = lin::MulOp::create(b, loc, v.getType(), gx.base, gy.base);
-          f.scalars = gx.scalars;
-          llvm::append_range(f.scalars, gy.scalars);
-          f.normed = true;
+          f.scalars = first.scalars;
+          llvm::append_range(f.scalars, second.scalars);
+          f.normed = gx.normed || gy.normed;
+          f.factored = true;
         }
       }
     } else if (auto neg = dyn_cast_or_null<lin::NegOp>(def)) {
       Factored g = of(neg.getOperand());
-      if (g.normed) {
+      if (g.factored) {
         f = g;
         f.base = lin::NegOp::create(b, loc, v.getType(), g.base);
       }
@@ -87,6 +99,7 @@ private:
 
   OpBuilder &b;
   Location loc;
+  bool norms, scaledInputs;
   llvm::DenseMap<Value, Factored> memo;
 };
 
@@ -95,7 +108,7 @@ struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNorms
 
   void runOnOperation() override {
     chunk::ScanOp scan = getOperation();
-    if (!corrupt.empty() && corrupt != "drop-norm") {
+    if (!corrupt.empty() && corrupt != "drop-norm" && corrupt != "drop-scale") {
       scan.emitError("chunk-factor-norms: unknown corrupt='") << corrupt << "'";
       return signalPassFailure();
     }
@@ -107,19 +120,22 @@ struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNorms
     Block &region = pt.getBody().front();
     auto yield = cast<chunk::TokenYieldOp>(region.getTerminator());
     OpBuilder b(yield);
-    Factorer factorer(b, yield.getLoc());
+    Factorer factorer(b, yield.getLoc(), norms, scaledInputs);
     SmallVector<Value> values(yield.getValues());
     SmallVector<std::pair<unsigned, Value>> columns; // yield index -> its column
     for (auto [i, v] : llvm::enumerate(yield.getValues())) {
       if (!isa<lin::VecType>(v.getType()))
         continue;
       Factored f = factorer.of(v);
-      if (!f.normed)
+      if (!f.factored)
         continue;
       values[i] = f.base;
       // Test only: without the inverse norm (a constant 1 where it was alone).
-      if (corrupt == "drop-norm")
+      if (corrupt == "drop-norm" && f.normed)
         f.scalars.erase(f.scalars.begin());
+      // Test only: a scaled input's column without its scalars.
+      if (corrupt == "drop-scale" && !f.normed)
+        f.scalars.clear();
       Value column = f.scalars.empty()
                          ? lin::ConstantOp::create(b, yield.getLoc(),
                                                    lin::ScalarType::get(b.getContext()),
@@ -131,11 +147,14 @@ struct ChunkFactorNormsPass : linac::impl::ChunkFactorNormsBase<ChunkFactorNorms
       return;
 
     // The region yields the bases in place and the columns after them (a
-    // column two vectors share, once).
+    // column two vectors share, or one the region yields already, once).
     SmallVector<Type> types(pt.getResultTypes());
     auto columnType = RankedTensorType::get({C, 1}, b.getF32Type());
     unsigned n = pt.getNumResults();
     llvm::DenseMap<Value, unsigned> columnResult;
+    for (auto [i, v] : llvm::enumerate(yield.getValues()))
+      if (isa<lin::ScalarType>(v.getType()))
+        columnResult.try_emplace(v, static_cast<unsigned>(i));
     for (auto &entry : columns) {
       if (columnResult.try_emplace(entry.second, values.size()).second) {
         values.push_back(entry.second);

@@ -13,11 +13,19 @@ def ChunkFactorNorms : Pass<"chunk-factor-norms", "::mlir::chunk::ScanOp"> {
     multiplies them back (`chunk.mul`), so the scan computes the same values.
     With chunk-push-row-scaling after it, the column moves into the chunk's
     products and the normalised tile is never formed (config norms=factor).
+    With `scaled-inputs`, an input vector times scalars is factored the same
+    way (config scales=factor).
   }];
   let dependentDialects = ["::mlir::lin::LinDialect"];
   let options = [
     Option<"corrupt", "corrupt", "std::string", "\"\"",
-           "test only: drop-norm (the columns leave out the inverse norms)">,
+           "test only: drop-norm (the columns leave out the inverse norms), "
+           "drop-scale (a scaled input's column leaves out its scalars)">,
+    Option<"norms", "norms", "bool", "true",
+           "factor normalised vectors (config norms=factor)">,
+    Option<"scaledInputs", "scaled-inputs", "bool", "false",
+           "also an input vector times scalars (y = v * beta) as the input and "
+           "the column of its scalars (config scales=factor)">,
   ];
 }
 
