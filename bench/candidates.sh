@@ -55,6 +55,10 @@
 #    pwarps=4,pblocks=2). The primitives (row_inv_norm among them), every
 #    normalising example against float64, racecheck, then timed beside the
 #    forms it changes. NORMS_ONLY=1 runs 7 alone (about 5 minutes).
+# 8. scales=factor (session 11): the delta rule's y = v * beta never made,
+#    U = (T diag(beta)) v reading v's stage (GDN's fused kernel 146.3 ->
+#    162.5 KiB as v's stage can no longer hold other tiles, 53 -> 52 steps).
+#    SCALES_ONLY=1 runs 8 alone (about 2 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -123,6 +127,22 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${SCALES_ONLY:-0}" = 1 ]; then
+# 8: scales=factor (session 11): y = v * beta never made; U = (T diag(beta)) v
+# reads v's stage. Against float64 and racecheck, then timed beside the
+# defaults (GDN's default has norms=factor since session 11).
+for ex in gdn kda deltanet dplr; do
+  check $ex scales=factor "" --shape $k128 --gates strong
+done
+racecheck scales=factor B=1,T=200,H=2,HV=4,K=128,V=128
+for c in gdn_8x4096x16 gdn_1x8192x16 gdn_varlen_16_seqs kda_8x4096x16 deltanet_8x4096x16; do
+  bench/variant.sh $c s --config scales=factor
+done
+bench/variant.sh kda_8x4096x16 nfs --config norms=factor,scales=factor
+bench/variant.sh deltanet_8x4096x16 nfs --config norms=factor,scales=factor
+bench/run.sh --cases '(gdn|kda|deltanet) 8x4096|gdn 1x8192|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${NORMS_ONLY:-0}" = 1 ]; then
 # 7: norms=factor, in the fused default and in the FLA-shaped form.
 mat=wu=materialized,store16=on,outputs=parallel
