@@ -58,6 +58,7 @@
 # 8. scales=factor (session 11): the delta rule's y = v * beta never made,
 #    U = (T diag(beta)) v reading v's stage (GDN's fused kernel 146.3 ->
 #    162.5 KiB as v's stage can no longer hold other tiles, 53 -> 52 steps).
+#    And push=state: (q c) S as diag(c) (q S), the scaled q never made.
 #    SCALES_ONLY=1 runs 8 alone (about 2 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
@@ -131,13 +132,17 @@ if [ "${SCALES_ONLY:-0}" = 1 ]; then
 # 8: scales=factor (session 11): y = v * beta never made; U = (T diag(beta)) v
 # reads v's stage. Against float64 and racecheck, then timed beside the
 # defaults (GDN's default has norms=factor since session 11).
+# And push=state: the state products take the row scalings on their results.
 for ex in gdn kda deltanet dplr; do
   check $ex scales=factor "" --shape $k128 --gates strong
+  check $ex norms=factor,scales=factor,push=state "" --shape $k128 --gates strong
 done
 racecheck scales=factor B=1,T=200,H=2,HV=4,K=128,V=128
 for c in gdn_8x4096x16 gdn_1x8192x16 gdn_varlen_16_seqs kda_8x4096x16 deltanet_8x4096x16; do
   bench/variant.sh $c s --config scales=factor
 done
+bench/variant.sh gdn_8x4096x16 p --config push=state
+bench/variant.sh gdn_8x4096x16 sp --config scales=factor,push=state
 bench/variant.sh kda_8x4096x16 nfs --config norms=factor,scales=factor
 bench/variant.sh deltanet_8x4096x16 nfs --config norms=factor,scales=factor
 bench/run.sh --cases '(gdn|kda|deltanet) 8x4096|gdn 1x8192|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7

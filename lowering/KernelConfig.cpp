@@ -53,6 +53,8 @@ std::string KernelConfig::str() const {
     s += ",norms=factor";
   if (factorScales)
     s += ",scales=factor";
+  if (pushIntoStateProducts)
+    s += ",push=state";
   return s;
 }
 
@@ -167,6 +169,11 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         c.factorScales = value == "factor";
       else
         err = "--config: scales must be tile or factor, got '" + value + "'";
+    } else if (key == "push") {
+      if (value == "local" || value == "state")
+        c.pushIntoStateProducts = value == "state";
+      else
+        err = "--config: push must be local or state, got '" + value + "'";
     } else if (key == "take") {
       if (value == "stage" || value == "fragment")
         c.takeIntoFragments = value == "fragment";
@@ -178,7 +185,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms, scales)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -215,6 +222,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
   if (c.bf16Inputs && c.warpRoles)
     return "config: inputs=bf16 needs roles=off (its stages are filled by every consumer)";
+  if (c.pushIntoStateProducts && !c.factorNorms && !c.factorScales)
+    return "config: push=state moves the row scalings of norms=factor or scales=factor; "
+           "neither is set";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +

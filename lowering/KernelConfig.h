@@ -129,6 +129,11 @@ struct KernelConfig {
   /// products read the input and take the scalars as a column
   /// (chunk-factor-norms' scaled-inputs): U = (T diag(beta)) v.
   bool factorScales = false;
+  /// config push=state: with norms or scales factored, a product that
+  /// depends on the state and reads a row-scaled tile scales its result's
+  /// rows instead ((q c) S = diag(c) (q S)): the scaled tile is not made;
+  /// the element-wise work moves onto the product, in the state's part.
+  bool pushIntoStateProducts = false;
 
   std::string str() const;
 };

@@ -83,7 +83,7 @@ constexpr const char *kUsage =
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
     "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
-    "         pwarps=4|8,pblocks=N,norms=tile|factor,scales=tile|factor\n";
+    "         pwarps=4|8,pblocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -114,7 +114,9 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
     factor.norms = config.factorNorms;
     factor.scaledInputs = config.factorScales;
     pm.addNestedPass<chunk::ScanOp>(linac::createChunkFactorNorms(factor));
-    pm.addNestedPass<chunk::ScanOp>(linac::createChunkPushRowScaling());
+    linac::ChunkPushRowScalingOptions push;
+    push.stateProducts = config.pushIntoStateProducts;
+    pm.addNestedPass<chunk::ScanOp>(linac::createChunkPushRowScaling(push));
   }
   return pm.run(module);
 }

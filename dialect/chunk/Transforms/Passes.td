@@ -42,7 +42,14 @@ def ChunkPushRowScaling : Pass<"chunk-push-row-scaling", "::mlir::chunk::ScanOp"
     state's sequential part does no element-wise work it did not do before.
     Where a scaled tile is still read (by anything else), one `chunk.mul` of
     X and the product of its columns makes it. Dead ops are removed.
+    With `state-products` (config push=state), a product that depends on the
+    state and reads a row-scaled lhs scales its result's rows instead
+    (`(diag(c) Q) S = diag(c) (Q S)`; the state's operand is never scaled).
   }];
+  let options = [
+    Option<"stateProducts", "state-products", "bool", "false",
+           "also the rows of state-dependent products' results (config push=state)">,
+  ];
 }
 
 #endif

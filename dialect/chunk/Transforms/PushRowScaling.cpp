@@ -16,7 +16,10 @@
 // the products above, and where a scaled tile is still read (by anything
 // else) makes it as one chunk.mul of X and the product of its columns.
 // Products that depend on the state stay as they are, so the sequential
-// part of a scan does no element-wise work it did not do before. The values
+// part of a scan does no element-wise work it did not do before; with
+// state-products (config push=state, for kernels where everything is
+// sequential anyway), such a product of a row-scaled lhs scales its
+// result's rows instead: (diag(c) Q) S = diag(c) (Q S). The values
 // are the same; only the rounding of the 16-bit operands moves (a product
 // reads X, not a rounding of diag(c) X).
 //
@@ -44,7 +47,8 @@ struct Scaled {
 
 class RowScalingPusher {
 public:
-  RowScalingPusher(chunk::ScanOp scan) : scan(scan), C(scan.getChunkSize()), b(scan) {}
+  RowScalingPusher(chunk::ScanOp scan, bool stateProducts)
+      : scan(scan), C(scan.getChunkSize()), stateProducts(stateProducts), b(scan) {}
 
   void run() {
     Block &body = scan.getBody().front();
@@ -163,9 +167,18 @@ private:
   }
 
   void rewriteMatmul(chunk::MatmulOp mm) {
-    if (dependent.contains(mm.getResult()))
-      return;
     auto sl = scaledOf(mm.getLhs()), sr = scaledOf(mm.getRhs());
+    if (dependent.contains(mm.getResult())) {
+      // Only the rows of the result, and only where asked: the operand the
+      // state reaches is never scaled.
+      if (!stateProducts || !sl || mm.getTransposeLhs() || sr)
+        return;
+      auto product = chunk::MatmulOp::create(b, mm.getLoc(), mm.getResult().getType(),
+                                             sl->base, mm.getRhs());
+      product.setTransposeRhs(mm.getTransposeRhs());
+      mm.getResult().replaceAllUsesWith(mul(product, sl->factor));
+      return;
+    }
     if (!sl && !sr)
       return;
     bool tl = mm.getTransposeLhs(), tr = mm.getTransposeRhs();
@@ -250,6 +263,7 @@ private:
 
   chunk::ScanOp scan;
   int64_t C;
+  bool stateProducts;
   OpBuilder b;
   llvm::DenseSet<Value> dependent, tokenRows;
   llvm::DenseMap<Value, Scaled> scaled;
@@ -258,7 +272,8 @@ private:
 
 struct ChunkPushRowScalingPass
     : linac::impl::ChunkPushRowScalingBase<ChunkPushRowScalingPass> {
-  void runOnOperation() override { RowScalingPusher(getOperation()).run(); }
+  using ChunkPushRowScalingBase::ChunkPushRowScalingBase;
+  void runOnOperation() override { RowScalingPusher(getOperation(), stateProducts).run(); }
 };
 
 } // namespace
