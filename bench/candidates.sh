@@ -143,6 +143,10 @@ for c in gdn_8x4096x16 gdn_1x8192x16 gdn_varlen_16_seqs kda_8x4096x16 deltanet_8
 done
 bench/variant.sh gdn_8x4096x16 p --config push=state
 bench/variant.sh gdn_8x4096x16 sp --config scales=factor,push=state
+# The state first in tile-place-fragments (session 11): DeltaNet's and
+# KDA's fused kernels with norms=factor keep S in registers again.
+bench/variant.sh kda_8x4096x16 nf --config norms=factor
+bench/variant.sh deltanet_8x4096x16 nf --config norms=factor
 bench/variant.sh kda_8x4096x16 nfs --config norms=factor,scales=factor
 bench/variant.sh deltanet_8x4096x16 nfs --config norms=factor,scales=factor
 bench/run.sh --cases '(gdn|kda|deltanet) 8x4096|gdn 1x8192|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
