@@ -59,7 +59,9 @@
 #    U = (T diag(beta)) v reading v's stage (GDN's fused kernel 146.3 ->
 #    162.5 KiB as v's stage can no longer hold other tiles, 53 -> 52 steps).
 #    And push=state: (q c) S as diag(c) (q S), the scaled q never made.
-#    SCALES_ONLY=1 runs 8 alone (about 2 minutes).
+#    SCALES_ONLY=1 runs 8 alone (about 2 minutes). Session 11 timed
+#    scales=factor (+4% on GDN 8x4096x16) and scales=factor,push=state
+#    (+3%): not taken (bench/results/bench-h200.md).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -141,10 +143,8 @@ racecheck scales=factor B=1,T=200,H=2,HV=4,K=128,V=128
 for c in gdn_8x4096x16 gdn_1x8192x16 gdn_varlen_16_seqs kda_8x4096x16 deltanet_8x4096x16; do
   bench/variant.sh $c s --config scales=factor
 done
-bench/variant.sh gdn_8x4096x16 p --config push=state
+bench/variant.sh gdn_8x4096x16 p --config push=state  # GDN's default has norms=factor
 bench/variant.sh gdn_8x4096x16 sp --config scales=factor,push=state
-# The state first in tile-place-fragments (session 11): DeltaNet's and
-# KDA's fused kernels with norms=factor keep S in registers again.
 bench/variant.sh kda_8x4096x16 nf --config norms=factor
 bench/variant.sh deltanet_8x4096x16 nf --config norms=factor
 bench/variant.sh kda_8x4096x16 nfs --config norms=factor,scales=factor

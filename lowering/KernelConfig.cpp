@@ -222,9 +222,6 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
   if (c.bf16Inputs && c.warpRoles)
     return "config: inputs=bf16 needs roles=off (its stages are filled by every consumer)";
-  if (c.pushIntoStateProducts && !c.factorNorms && !c.factorScales)
-    return "config: push=state moves the row scalings of norms=factor or scales=factor; "
-           "neither is set";
   if (c.split == KernelConfig::Split::VTile) {
     if (c.vTile < 1 || V % c.vTile != 0)
       return "config: vtile (" + std::to_string(c.vTile) +

@@ -133,6 +133,8 @@ struct KernelConfig {
   /// depends on the state and reads a row-scaled tile scales its result's
   /// rows instead ((q c) S = diag(c) (q S)): the scaled tile is not made;
   /// the element-wise work moves onto the product, in the state's part.
+  /// Without norms=factor or scales=factor there is nothing to move (the
+  /// default config of a variant decides those, so it is not an error).
   bool pushIntoStateProducts = false;
 
   std::string str() const;

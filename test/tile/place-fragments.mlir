@@ -3,19 +3,18 @@
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments))' | FileCheck %s --check-prefix=NONE
 
 // Two warpgroups (8 consumer warps): a 64x128 tile takes 32 registers per
-// thread, a 128x128 tile 64. The state "s" (load_state) first, though in
-// the loop it has 2 uses per 64 registers; then "o" with 4 uses (per 32
-// registers) before "u" with 2 (per 32): busiest per register first, so 96
-// registers take "s" and "o", and "u" no longer fits. Never:
+// thread, a 128x128 tile 64. In the loop "o" has 4 uses (per 32
+// registers), "u" 2 (per 32) and "s" 2 (per 64): busiest per register
+// first, 96 registers take "o" and "u", and "s" no longer fits. Never:
 // "view" (a view of it is taken), "thin" (not whole 64x64 blocks),
 // "staged" (two stages), "inv" (tri_inv has no fragment form), "f32mma"
 // (an fp32 matmul), "self" (accumulator and operand of one mma), "shared"
 // (an operand of an mma whose accumulator is also its other operand),
 // "outside" (no use in a loop), "smem" (shared).
 // CHECK-LABEL: tile.kernel @k
-// CHECK: tile.alloc {fragment = 2 : i64, name = "s"} : <reg, 128x128xf32>
+// CHECK: tile.alloc {name = "s"} : <reg, 128x128xf32>
 // CHECK: tile.alloc {fragment = 2 : i64, name = "o"} : <reg, 64x128xf32>
-// CHECK: tile.alloc {name = "u"} : <reg, 64x128xf32>
+// CHECK: tile.alloc {fragment = 2 : i64, name = "u"} : <reg, 64x128xf32>
 // CHECK: tile.alloc {name = "view"} : <reg, 64x128xf32>
 // CHECK: tile.alloc {name = "thin"} : <reg, 64x1xf32>
 // CHECK: tile.alloc {name = "staged"} : <reg, 64x128xf32, stages = 2>
@@ -26,7 +25,7 @@
 // CHECK: tile.alloc {name = "shared"} : <reg, 64x64xf32>
 // CHECK: tile.alloc {name = "accop"} : <reg, 64x64xf32>
 // CHECK: tile.alloc {name = "smem"} : <shared, 64x128xf32>
-// With 32 registers the state does not fit; the busiest per register does.
+// With 32 registers only the busiest per register fits.
 // SMALL: tile.alloc {name = "s"} : <reg, 128x128xf32>
 // SMALL: tile.alloc {fragment = 2 : i64, name = "o"} : <reg, 64x128xf32>
 // SMALL: tile.alloc {name = "u"} : <reg, 64x128xf32>

@@ -217,11 +217,9 @@ TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
   EXPECT_FALSE(again.factorScales);
   EXPECT_NE(linac::parseKernelConfig("scales=on", again).find("scales must be tile or factor"),
             std::string::npos);
-  // push=state moves the scalings of norms or scales: it needs one of them.
   KernelConfig p;
   EXPECT_EQ(linac::parseKernelConfig("push=state", p), "");
   EXPECT_TRUE(p.pushIntoStateProducts);
-  EXPECT_NE(linac::validateKernelConfig(p, 128, 128).find("push=state"), std::string::npos);
   p.factorScales = true;
   EXPECT_EQ(linac::validateKernelConfig(p, 128, 128), "");
   EXPECT_NE(p.str().find(",scales=factor,push=state"), std::string::npos);

@@ -8,10 +8,8 @@
 // tile library's Frag): each thread then works on the values it holds,
 // with no memory traffic and no barrier, and a matmul accumulates into the
 // registers directly. Registers are few (a 64 x 128 fp32 tile takes 32 per
-// thread with two warpgroups), so this pass marks the state first (every
-// chunk's sequential chain runs through it; evicted, it would take 64 KiB
-// of shared memory at K = V = 128), then the tiles used most in loops, per
-// register, while they fit `budget` registers per thread. The
+// thread with two warpgroups), so this pass marks the tiles used most in
+// loops, per register, while they fit `budget` registers per thread. The
 // mark is `fragment = W` (W consumer warpgroups share the tile); numerics
 // do not change, only where the values live.
 //
@@ -108,7 +106,6 @@ struct Candidate {
   tile::AllocOp alloc;
   int64_t registers; // per consumer thread
   int64_t uses;      // ops inside loops that touch the tile
-  bool state;        // the recurrent state (load_state / store_state)
 };
 
 struct TilePlaceFragmentsPass
@@ -127,25 +124,16 @@ struct TilePlaceFragmentsPass
       if (type.getSpace() != tile::Space::reg || type.getStages() != 1 || !wholeBlocks(type) ||
           !fragmentUses(alloc.getResult()))
         return;
-      Candidate c{alloc, linac::fragmentRegisters(type, groups), 0, false};
-      for (Operation *user : alloc.getResult().getUsers()) {
+      Candidate c{alloc, linac::fragmentRegisters(type, groups), 0};
+      for (Operation *user : alloc.getResult().getUsers())
         if (linac::runsPerChunk(user))
           ++c.uses;
-        if (isa<tile::LoadStateOp, tile::StoreStateOp>(user))
-          c.state = true;
-      }
       if (c.uses > 0)
         candidates.push_back(c);
     });
-    // The state first (where it fits, the same tiles as without the rule:
-    // a greedy choice that took the state took it whatever came before it;
-    // on an H200 DeltaNet and KDA with norms=factor, whose states the
-    // per-register order left in shared memory, were 15-18% slower), then
-    // most uses per register (each use is a pass over L2 saved), then most
-    // uses.
+    // Most uses per register first (each use is a pass over L2 saved), then
+    // most uses.
     llvm::stable_sort(candidates, [](const Candidate &a, const Candidate &b) {
-      if (a.state != b.state)
-        return a.state;
       if (a.uses * b.registers != b.uses * a.registers)
         return a.uses * b.registers > b.uses * a.registers;
       return a.uses > b.uses;
