@@ -270,8 +270,9 @@ public:
     for (Operation &op : region) {
       if (auto yield = dyn_cast<chunk::TokenYieldOp>(op)) {
         for (auto [v, r] : llvm::zip(yield.getValues(), pt.getResults())) {
-          // norms=factor: an input yielded as it is (a normalised vector's
-          // base, or any input the variant uses unchanged, e.g. GLA's k) is
+          // norms=factor or scales=factor: an input yielded as it is (a
+          // normalised or scaled vector's base, or any input the variant
+          // uses unchanged, e.g. GLA's k) is
           // read from its stage, whose rows past the end the copy zeroed:
           // the products then read the input stage itself.
           if ((config.factorNorms || config.factorScales) && v.getDefiningOp<lin::InputOp>() &&

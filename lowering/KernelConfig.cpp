@@ -334,10 +334,16 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // where it was slower: KDA's fused kernel 4.533 -> 5.371 (8x4096x16),
   // DeltaNet 1.728 -> 1.995 (its fused kernel grows, 160.8 -> 209.5 KiB),
   // DPLR 7.282 -> 8.011, GDN-2 9.034 -> 11.824; bench/results/bench-h200.md.
-  c.factorNorms = target == ChooserTarget::sm90a &&
-                  (traits.scalarDeltaRule ||
-                   (traits.channelDeltaRule && c.split == KernelConfig::Split::Sequence));
+  c.factorNorms = defaultFactorNorms(target, traits, c);
   return c;
+}
+
+bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
+                        const KernelConfig &c) {
+  return target == ChooserTarget::sm90a &&
+         (traits.scalarDeltaRule ||
+          (traits.channelDeltaRule && c.split == KernelConfig::Split::Sequence &&
+           c.wu == KernelConfig::WU::Materialized));
 }
 
 bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {

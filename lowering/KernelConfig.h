@@ -131,7 +131,8 @@ struct KernelConfig {
   bool factorScales = false;
   /// config push=state: with norms or scales factored, a product that
   /// depends on the state and reads a row-scaled tile scales its result's
-  /// rows instead ((q c) S = diag(c) (q S)): the scaled tile is not made;
+  /// rows instead ((q c) S = diag(c) (q S)), where the scaled tile is the
+  /// product's lhs as it is (not transposed): that scaled tile is not made;
   /// the element-wise work moves onto the product, in the state's part.
   /// Without norms=factor or scales=factor there is nothing to move (the
   /// default config of a variant decides those, so it is not an error).
@@ -213,6 +214,15 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 /// fused, one input stage, no warp roles and not ahead. The driver asks again after
 /// --config overrides the rest of the default and leaves prefetch unsaid.
 bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
+/// Whether the default takes the norms as row scalings (config norms=factor)
+/// for config `c`: on sm_90a, for the delta rule with a scalar decay (GDN),
+/// and for one with a per-channel decay (KDA) in the sequence split with W
+/// and U materialised, where each was measured faster. The driver asks again
+/// after --config overrides the rest and leaves norms unsaid. (str() spells
+/// norms only when factored: a config string of norms=tile read back over
+/// such a default needs norms=tile added.)
+bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
+                        const KernelConfig &c);
 
 } // namespace linac
 

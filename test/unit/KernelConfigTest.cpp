@@ -199,6 +199,17 @@ TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
   KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a);
   EXPECT_EQ(linac::parseKernelConfig("norms=tile", c), "");
   EXPECT_FALSE(c.factorNorms);
+  // Asked again for a config the user changed: KDA's sequence split taken to
+  // the head split (fused) loses it, and the reverse gains it.
+  EXPECT_FALSE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda,
+                                         chooseKernelConfig(8, 16, 8 * 4096, 128, 128, kda,
+                                                            ChooserTarget::sm90a)));
+  KernelConfig seq = few;
+  EXPECT_EQ(linac::parseKernelConfig("split=head,wu=fused", seq), "");
+  EXPECT_FALSE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda, seq));
+  KernelConfig head = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, kda, ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig("split=sequence,segment=8,wu=materialized", head), "");
+  EXPECT_TRUE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda, head));
 }
 
 TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
@@ -331,7 +342,9 @@ TEST(KernelConfig, Bf16InputsAndParallelSizingRoundTripAndAreNeverTheDefault) {
 
 namespace {
 
-TEST(KernelConfig, FactoredNormsRoundTripAndAreNeverTheDefault) {
+TEST(KernelConfig, FactoredNormsRoundTripAndAreOffInAPlainConfig) {
+  // (A KernelConfig{}, no chooser: the sm_90a default for GDN and KDA's
+  // sequence split is tested above.)
   KernelConfig c;
   EXPECT_FALSE(c.factorNorms);
   EXPECT_EQ(c.str().find("norms"), std::string::npos);

@@ -264,6 +264,14 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     (void)linac::parseKernelConfig(it->second, off);
     if (on.prefetch != off.prefetch)
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
+    // norms left unsaid likewise (a split given without it decides it again).
+    linac::KernelConfig tile, factor;
+    factor.factorNorms = true;
+    (void)linac::parseKernelConfig(it->second, tile);
+    (void)linac::parseKernelConfig(it->second, factor);
+    if (tile.factorNorms != factor.factorNorms)
+      config.factorNorms =
+          linac::defaultFactorNorms(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
