@@ -82,6 +82,13 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         return "--config: " + key + " must be a positive integer, got '" + value + "'";
       return "";
     };
+    // A key of two values: `off` clears the flag, `on` sets it.
+    auto either = [&](const char *off, const char *on, bool &slot) -> std::string {
+      if (value != off && value != on)
+        return "--config: " + key + " must be " + off + " or " + on + ", got '" + value + "'";
+      slot = value == on;
+      return "";
+    };
     auto onOff = [&](bool &slot) -> std::string {
       if (value != "on" && value != "off")
         return "--config: " + key + " must be on or off, got '" + value + "'";
@@ -142,10 +149,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
     } else if (key == "store16") {
       err = onOff(c.store16);
     } else if (key == "outputs") {
-      if (value == "state" || value == "parallel")
-        c.parallelOutputs = value == "parallel";
-      else
-        err = "--config: outputs must be state or parallel, got '" + value + "'";
+      err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
       err = number(c.parallelWarps);
       if (err.empty() && c.parallelWarps != 4 && c.parallelWarps != 8)
@@ -155,30 +159,15 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       if (err.empty() && (c.parallelBlocks < 1 || c.parallelBlocks > 8))
         err = "--config: pblocks must be 1 to 8, got '" + value + "'";
     } else if (key == "inputs") {
-      if (value == "any" || value == "bf16")
-        c.bf16Inputs = value == "bf16";
-      else
-        err = "--config: inputs must be any or bf16, got '" + value + "'";
+      err = either("any", "bf16", c.bf16Inputs);
     } else if (key == "norms") {
-      if (value == "tile" || value == "factor")
-        c.factorNorms = value == "factor";
-      else
-        err = "--config: norms must be tile or factor, got '" + value + "'";
+      err = either("tile", "factor", c.factorNorms);
     } else if (key == "scales") {
-      if (value == "tile" || value == "factor")
-        c.factorScales = value == "factor";
-      else
-        err = "--config: scales must be tile or factor, got '" + value + "'";
+      err = either("tile", "factor", c.factorScales);
     } else if (key == "push") {
-      if (value == "local" || value == "state")
-        c.pushIntoStateProducts = value == "state";
-      else
-        err = "--config: push must be local or state, got '" + value + "'";
+      err = either("local", "state", c.pushIntoStateProducts);
     } else if (key == "take") {
-      if (value == "stage" || value == "fragment")
-        c.takeIntoFragments = value == "fragment";
-      else
-        err = "--config: take must be stage or fragment, got '" + value + "'";
+      err = either("stage", "fragment", c.takeIntoFragments);
     } else if (key == "mma") {
       if (value != "f32" && value != "tf32" && value != "bf16" && value != "f16")
         err = "--config: mma must be f32, tf32, bf16 or f16, got '" + value + "'";

@@ -255,21 +255,21 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
-    // prefetch left unsaid follows the rest of the config (stages, roles,
-    // split given without it turn the default's prefetch off).
-    linac::KernelConfig on, off;
-    on.prefetch = true;
-    off.prefetch = false;
-    (void)linac::parseKernelConfig(it->second, on);
-    (void)linac::parseKernelConfig(it->second, off);
-    if (on.prefetch != off.prefetch)
+    // A flag --config leaves unsaid: parsed over true and over false, it
+    // keeps what it was given.
+    auto unsaid = [&](bool linac::KernelConfig::*flag) {
+      linac::KernelConfig set, clear;
+      set.*flag = true;
+      clear.*flag = false;
+      (void)linac::parseKernelConfig(it->second, set);
+      (void)linac::parseKernelConfig(it->second, clear);
+      return set.*flag != clear.*flag;
+    };
+    // prefetch and norms left unsaid follow the rest of the config (stages,
+    // roles, split given without them decide them again).
+    if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
-    // norms left unsaid likewise (a split given without it decides it again).
-    linac::KernelConfig tile, factor;
-    factor.factorNorms = true;
-    (void)linac::parseKernelConfig(it->second, tile);
-    (void)linac::parseKernelConfig(it->second, factor);
-    if (tile.factorNorms != factor.factorNorms)
+    if (unsaid(&linac::KernelConfig::factorNorms))
       config.factorNorms =
           linac::defaultFactorNorms(linac::chooserTargetOf(target), traits, config);
   }
