@@ -62,6 +62,19 @@
 #    SCALES_ONLY=1 runs 8 alone (about 2 minutes). Session 11 timed
 #    scales=factor (+4% on GDN 8x4096x16) and scales=factor,push=state
 #    (+3%): not taken (bench/results/bench-h200.md).
+# 9. blocks=2 (session 12, no GPU): the sequential kernels sized for two
+#    blocks per SM, so that two V tiles' (or two segments') dependent chains
+#    share an SM instead of one block of 8 warps issuing in ~a quarter of
+#    the cycles. split=vtile,vtile=64,inputs=bf16 makes GDN's state pass fit
+#    (106 KiB of shared memory, 32 KiB of scratch at 8 warps with 64
+#    fragment registers, 16 KiB at 4 warps with 160); the V-independent
+#    work (norms, Gram, inverse, W) is then done twice. Checked against
+#    float64 and racecheck, then timed beside the defaults, with
+#    inputs=bf16 alone (the fused kernel's bf16 stages, never timed alone)
+#    and push=state alone (not timed in session 11) beside them. Not
+#    timed: KDA (256 KiB of scratch per block at blocks=2) and the
+#    sequence split (the maps kernel's K x (K + V) map: 336 KiB of scratch).
+#    BLOCKS_ONLY=1 runs 9 alone (about 4 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -130,6 +143,27 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${BLOCKS_ONLY:-0}" = 1 ]; then
+# 9: blocks=2 with the V split of the fused kernel.
+b2=split=vtile,vtile=64,inputs=bf16,blocks=2
+for ex in gdn kda deltanet linear_attention; do
+  check $ex $b2 "" --shape $k128 --gates strong
+  check $ex $b2,warps=4 "" --shape $k128 --gates strong
+done
+racecheck $b2 B=1,T=200,H=2,HV=4,K=128,V=128
+racecheck $b2,warps=4 B=1,T=200,H=2,HV=4,K=128,V=128
+for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 retnet_8x4096x16 \
+         simple_gla_8x4096x16; do
+  bench/variant.sh $c b2 --config $b2
+  bench/variant.sh $c b2w4 --config $b2,warps=4
+done
+bench/variant.sh gdn_8x4096x16 i16 --config inputs=bf16
+bench/variant.sh gdn_8x4096x16 p --config push=state
+bench/variant.sh gdn_varlen_16_seqs b2w4 --config $b2,warps=4
+bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen' \
+  --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${SCALES_ONLY:-0}" = 1 ]; then
 # 8: scales=factor (session 11): y = v * beta never made; U = (T diag(beta)) v
 # reads v's stage. Against float64 and racecheck, then timed beside the

@@ -43,11 +43,18 @@ int64_t warpsFor(const linac::KernelConfig &cfg) {
 int64_t parallelWarpsFor(const linac::KernelConfig &cfg) {
   return (cfg.parallelWarps ? cfg.parallelWarps : cfg.warps) + (cfg.warpRoles ? 1 : 0);
 }
-void markParallel(mlir::tile::KernelOp kernel, const linac::KernelConfig &cfg) {
-  if (cfg.parallelBlocks > 1)
+void markBlocksPerSm(mlir::tile::KernelOp kernel, int64_t blocks) {
+  if (blocks > 1)
     kernel->setAttr("blocks_per_sm",
                     mlir::IntegerAttr::get(mlir::IntegerType::get(kernel.getContext(), 64),
-                                           cfg.parallelBlocks));
+                                           blocks));
+}
+void markParallel(mlir::tile::KernelOp kernel, const linac::KernelConfig &cfg) {
+  markBlocksPerSm(kernel, cfg.parallelBlocks);
+}
+/// The same for the sequential kernels (config blocks).
+void markSequential(mlir::tile::KernelOp kernel, const linac::KernelConfig &cfg) {
+  markBlocksPerSm(kernel, cfg.blocks);
 }
 
 /// What a tile dimension counts: chunk rows, key or value channels, or 1.
@@ -860,6 +867,8 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
       b.getStringAttr(spec.kind));
   if (spec.kind == "chunk_outputs")
     markParallel(kernel, cfg);
+  else
+    markSequential(kernel, cfg);
   KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
   kb.augment = spec.augment;
   if (segmented)
@@ -1131,6 +1140,7 @@ LogicalResult ChunkToTilePass::buildAheadLoop(chunk::ScanOp scan,
       b, loc, b.getStringAttr(scan.getSymName() + spec.suffix),
       b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(warpsFor(cfg)),
       b.getStringAttr(spec.kind));
+  markSequential(kernel, cfg);
   KernelBuilder kb(b, loc, scan, cfg, ext, spec.tileV);
   kernel->setAttr("vtile_cols", b.getI64IntegerAttr(kb.Vt));
   kernel->setAttr("ahead", b.getUnitAttr());
@@ -1301,6 +1311,7 @@ LogicalResult ChunkToTilePass::buildCombine(chunk::ScanOp scan,
       b.getStrArrayAttr({"seq", "head", "vtile"}), b.getI64IntegerAttr(warpsFor(cfg)),
       b.getStringAttr("segment_combine"));
   kernel->setAttr("segment_chunks", b.getI64IntegerAttr(cfg.segment));
+  markSequential(kernel, cfg);
   linac::KernelConfig columns = cfg;
   const int64_t V = scan.getValueDim();
   columns.vTile = cfg.combineCols > 0 ? cfg.combineCols : V;

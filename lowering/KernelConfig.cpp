@@ -49,6 +49,8 @@ std::string KernelConfig::str() const {
     s += ",pwarps=" + std::to_string(parallelWarps);
   if (parallelBlocks != 1)
     s += ",pblocks=" + std::to_string(parallelBlocks);
+  if (blocks != 1)
+    s += ",blocks=" + std::to_string(blocks);
   if (factorNorms)
     s += ",norms=factor";
   if (factorScales)
@@ -158,6 +160,10 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = number(c.parallelBlocks);
       if (err.empty() && (c.parallelBlocks < 1 || c.parallelBlocks > 8))
         err = "--config: pblocks must be 1 to 8, got '" + value + "'";
+    } else if (key == "blocks") {
+      err = number(c.blocks);
+      if (err.empty() && c.blocks > 8)
+        err = "--config: blocks must be 1 to 8, got '" + value + "'";
     } else if (key == "inputs") {
       err = either("any", "bf16", c.bf16Inputs);
     } else if (key == "norms") {
@@ -174,7 +180,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -209,6 +215,10 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   }
   if ((c.parallelWarps || c.parallelBlocks != 1) && c.wu != KernelConfig::WU::Materialized)
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
+  if (int64_t ceiling = fragmentCeiling(c); ceiling >= 0 && c.frag > ceiling)
+    return "config: frag=" + std::to_string(c.frag) + " leaves too few registers at blocks=" +
+           std::to_string(c.blocks) + " (" + std::to_string(c.warps) +
+           " warps): at most frag=" + std::to_string(ceiling);
   if (c.bf16Inputs && c.warpRoles)
     return "config: inputs=bf16 needs roles=off (its stages are filled by every consumer)";
   if (c.split == KernelConfig::Split::VTile) {
@@ -244,6 +254,14 @@ int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk, bool channelD
   if (target != ChooserTarget::sm90a || chunk != 64)
     return 0;
   return channelDecay ? 128 : 192;
+}
+
+int64_t fragmentCeiling(const KernelConfig &c) {
+  if (c.blocks <= 1)
+    return -1;
+  const int64_t threads = 32 * (c.warps + (c.warpRoles ? 1 : 0)) * c.blocks;
+  const int64_t perThread = std::min<int64_t>(255, 65536 / threads);
+  return std::max<int64_t>(0, (perThread - 64) / 32 * 32);
 }
 
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {

@@ -115,6 +115,15 @@ struct KernelConfig {
   /// pblocks): promotion and landing buffers fill only that share of an
   /// SM's shared memory, and the launch bound keeps registers within it.
   int64_t parallelBlocks = 1;
+  /// Blocks per SM the sequential kernels (the fused state pass, the
+  /// sequence split's maps, combine and outputs kernels) are sized for
+  /// (config blocks): promotion and landing buffers fill only that share
+  /// of an SM's shared memory, the launch bound keeps registers within it,
+  /// and the fragment budget (frag) must leave 64 registers per thread
+  /// beside it. With split=vtile two blocks of half the columns can share
+  /// an SM, each hiding the other's latency (one block of 8 warps per SM
+  /// issues in about a quarter of the cycles: docs/performance.md).
+  int64_t blocks = 1;
 
   /// config norms=factor: an L2-normalised vector (q, k, ...) is not made
   /// into a tile. The chunk's products read the vector as given and scale
@@ -161,6 +170,14 @@ ChooserTarget chooserTargetOf(const std::string &name);
 /// (128 for a per-channel decay), 0 otherwise (measured on sm_90a at chunk
 /// 64 only). The driver asks again when it steps a config down to chunk 32.
 int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk, bool channelDecay = false);
+
+/// The most registers per consumer thread that fragments may take when the
+/// sequential kernels are sized for config.blocks > 1 blocks per SM: the
+/// launch bound's registers per thread (65536 per SM over the blocks'
+/// threads, at most 255) less 64 for everything else, in whole 32-register
+/// steps (a 64 x 64 block per warpgroup). -1 when blocks is 1 (no bound
+/// beyond the config's own range).
+int64_t fragmentCeiling(const KernelConfig &config);
 
 /// Rows per sub-block of per-channel decayed Gram matrices that the default
 /// config takes (config sub): 64 on sm_90a at chunk 64, 16 otherwise. The

@@ -304,6 +304,46 @@ TEST(KernelConfig, ParallelOutputsNeedTheMaterialisedFormAndAreNeverTheDefault) 
 
 namespace {
 
+TEST(KernelConfig, BlocksPerSmRoundTripsBoundsFragmentsAndIsNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_EQ(c.blocks, 1);
+  EXPECT_EQ(linac::fragmentCeiling(c), -1); // one block: only frag's own range
+  EXPECT_EQ(linac::parseKernelConfig("split=vtile,vtile=64,warps=8,frag=64,blocks=2", c), "");
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_EQ(again.blocks, 2);
+  EXPECT_NE(c.str().find(",blocks=2"), std::string::npos);
+  // 65536 registers over 2 x 256 threads: 128 each, 64 of them for fragments;
+  // 4 warps: 255 (the most a thread has) - 64 = 191, whole 32s: 160; a
+  // producer warp counts.
+  EXPECT_EQ(linac::fragmentCeiling(c), 64);
+  c.warps = 4;
+  EXPECT_EQ(linac::fragmentCeiling(c), 160);
+  c.blocks = 3;
+  EXPECT_EQ(linac::fragmentCeiling(c), 96); // 170 - 64
+  c.warps = 8;
+  c.warpRoles = true;
+  c.blocks = 2;
+  EXPECT_EQ(linac::fragmentCeiling(c), 32); // 65536 / 576 = 113
+  c.blocks = 8;
+  EXPECT_EQ(linac::fragmentCeiling(c), 0);
+  // More fragments than the bound leaves room for is refused, naming both.
+  KernelConfig big;
+  EXPECT_EQ(linac::parseKernelConfig("warps=8,frag=192,blocks=2", big), "");
+  EXPECT_NE(linac::validateKernelConfig(big, 128, 128)
+                .find("config: frag=192 leaves too few registers at blocks=2 (8 warps): at most "
+                      "frag=64"),
+            std::string::npos);
+  EXPECT_NE(linac::parseKernelConfig("blocks=9", c).find("blocks must be 1 to 8"),
+            std::string::npos);
+  EXPECT_NE(linac::parseKernelConfig("blocks=0", c).find("blocks must be a positive integer"),
+            std::string::npos);
+  linac::VariantTraits traits;
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
+    EXPECT_EQ(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, traits, t).blocks, 1);
+}
+
 TEST(KernelConfig, Bf16InputsAndParallelSizingRoundTripAndAreNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.bf16Inputs);

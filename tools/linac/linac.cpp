@@ -83,7 +83,7 @@ constexpr const char *kUsage =
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
     "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
-    "         pwarps=4|8,pblocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
+    "         pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -252,9 +252,14 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // A chunk given without sub takes the default sub-blocks of that chunk.
     linac::KernelConfig given;
     given.subBlock = -1;
+    given.frag = -1;
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
+    // blocks given without frag: the default's fragments, as many as the
+    // blocks' launch bound leaves room for.
+    if (int64_t ceiling = linac::fragmentCeiling(config); given.frag < 0 && ceiling >= 0)
+      config.frag = std::min(config.frag, ceiling);
     // A flag --config leaves unsaid: parsed over true and over false, it
     // keeps what it was given.
     auto unsaid = [&](bool linac::KernelConfig::*flag) {

@@ -3976,7 +3976,7 @@ struct ModuleInfo {
 /// The launchable kernel; `threads` is its block size (the compiler keeps
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads) LINAC_ENTRY_SIZED(name, threads, LINAC_BLOCKS_PER_SM)
-/// A kernel sized for `blocks` resident blocks per SM (config pblocks): the
+/// A kernel sized for `blocks` resident blocks per SM (config pblocks or blocks): the
 /// compiler keeps its registers within their share (LINAC_BLOCKS_PER_SM,
 /// above, does not apply to such a kernel).
 #define LINAC_ENTRY_SIZED(name, threads, blocks)                               \
