@@ -2,7 +2,7 @@
 # Candidates, checked against float64 on the GPU and timed beside the
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
-# NORMS_ONLY=1 for session 10's norms=factor alone),
+# NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -62,19 +62,24 @@
 #    SCALES_ONLY=1 runs 8 alone (about 2 minutes). Session 11 timed
 #    scales=factor (+4% on GDN 8x4096x16) and scales=factor,push=state
 #    (+3%): not taken (bench/results/bench-h200.md).
-# 9. blocks=2 (session 12, no GPU): the sequential kernels sized for two
-#    blocks per SM, so that two V tiles' (or two segments') dependent chains
-#    share an SM instead of one block of 8 warps issuing in ~a quarter of
-#    the cycles. split=vtile,vtile=64,inputs=bf16 makes GDN's state pass fit
-#    (106 KiB of shared memory, 32 KiB of scratch at 8 warps with 64
-#    fragment registers, 16 KiB at 4 warps with 160); the V-independent
-#    work (norms, Gram, inverse, W) is then done twice. Checked against
-#    float64 and racecheck, then timed beside the defaults, with
-#    inputs=bf16 alone (the fused kernel's bf16 stages, never timed alone)
-#    and push=state alone (not timed in session 11) beside them. Not
-#    timed: KDA (256 KiB of scratch per block at blocks=2) and the
-#    sequence split (the maps kernel's K x (K + V) map: 336 KiB of scratch).
-#    BLOCKS_ONLY=1 runs 9 alone (about 4 minutes).
+# 9. Session 12's (no GPU): the fused kernel's inputs as bf16 stages
+#    (inputs=bf16, session 9, never timed in the fused kernel), and with two
+#    of them (stages=2: the next chunk's copies by cp.async under this
+#    chunk's work, in the shared memory one fp32 stage took; GDN 163 KiB,
+#    every tile on chip). The input copies were 12-20% of GDN's chunk in
+#    the op profiles, issued and waited at the top of each chunk.
+#    And blocks=2: the sequential kernels sized for two blocks per SM, so
+#    that two V tiles' dependent chains share an SM instead of one block
+#    of 8 warps issuing in ~a quarter of the cycles (session 3's test of
+#    this kept every tile in global scratch; here GDN's state pass with
+#    split=vtile,vtile=64,inputs=bf16 has 106 KiB of shared memory, 32 KiB
+#    of scratch at 8 warps with 64 fragment registers, 16 KiB at 4 warps
+#    with 160); the V-independent work (norms, Gram, inverse, W) is then
+#    done twice. Not timed: KDA (256 KiB of scratch per block at
+#    blocks=2) and the sequence split (336 KiB in the maps kernel).
+#    Checked against float64 and racecheck, then timed beside the
+#    defaults, with push=state alone (not timed in session 11).
+#    S12=1 runs 9 alone (about 6 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -143,22 +148,29 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
-if [ "${BLOCKS_ONLY:-0}" = 1 ]; then
-# 9: blocks=2 with the V split of the fused kernel.
+if [ "${S12:-0}" = 1 ]; then
+# 9: bf16 input stages (one or two) in the fused kernel; blocks=2 with the
+# V split.
 b2=split=vtile,vtile=64,inputs=bf16,blocks=2
+for ex in gdn deltanet linear_attention; do
+  check $ex inputs=bf16,stages=2 "" --shape $k128 --gates strong
+done
 for ex in gdn kda deltanet linear_attention; do
   check $ex $b2 "" --shape $k128 --gates strong
   check $ex $b2,warps=4 "" --shape $k128 --gates strong
 done
+racecheck inputs=bf16,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2,warps=4 B=1,T=200,H=2,HV=4,K=128,V=128
 for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 retnet_8x4096x16 \
          simple_gla_8x4096x16; do
+  bench/variant.sh $c i16 --config inputs=bf16
+  bench/variant.sh $c i16s2 --config inputs=bf16,stages=2
   bench/variant.sh $c b2 --config $b2
   bench/variant.sh $c b2w4 --config $b2,warps=4
 done
-bench/variant.sh gdn_8x4096x16 i16 --config inputs=bf16
 bench/variant.sh gdn_8x4096x16 p --config push=state
+bench/variant.sh gdn_varlen_16_seqs i16s2 --config inputs=bf16,stages=2
 bench/variant.sh gdn_varlen_16_seqs b2w4 --config $b2,warps=4
 bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen' \
   --fla-cases "${FLA_CASES:-}" --reps 7
