@@ -159,6 +159,11 @@ for ex in gdn kda deltanet linear_attention; do
   check $ex $b2 "" --shape $k128 --gates strong
   check $ex $b2,warps=4 "" --shape $k128 --gates strong
 done
+# The sequence split's maps with the map [I | 0] as one identity op (a
+# fragment now for GDN and DeltaNet): the identity on fragments.
+for ex in gdn deltanet; do
+  check $ex split=sequence,segment=2 "" --shape $k128 --gates strong
+done
 racecheck inputs=bf16,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2,warps=4 B=1,T=200,H=2,HV=4,K=128,V=128
@@ -172,7 +177,12 @@ done
 bench/variant.sh gdn_8x4096x16 p --config push=state
 bench/variant.sh gdn_varlen_16_seqs i16s2 --config inputs=bf16,stages=2
 bench/variant.sh gdn_varlen_16_seqs b2w4 --config $b2,warps=4
-bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen' \
+# GDN 1x8192x16's maps kernel as placed before the map became a fragment
+# (the map, 128 KiB, in global scratch; the kernel source emitted by the
+# previous binary, carried: LINAC=old KERNELS=.carry/kernels
+# bench/variant.sh gdn_1x8192x16 viewmap).
+cp .carry/kernels/*@viewmap.cu $K/ 2>/dev/null || echo "no .carry/kernels/*@viewmap.cu carried" | tee -a $log
+bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen|gdn 1x8192' \
   --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi

@@ -959,11 +959,14 @@ LogicalResult ChunkToTilePass::buildChunkLoop(chunk::ScanOp scan,
     break;
   case LoopSpec::Init::Augmented: {
     // [I | 0] (or [1 | 0]): the map's linear part starts as the identity.
-    Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    tile::FillOp::create(b, loc, S, zeroF);
+    // [I | 0] is the identity of the whole K x (K + V) tile: one op on all
+    // of it, which tile-place-fragments can keep in registers (an op on a
+    // view of it would keep it in memory).
     if (kb.augment == kb.K) {
-      tile::IdentityOp::create(b, loc, kb.view(S, 0, 0, kb.K, kb.K));
+      tile::IdentityOp::create(b, loc, S);
     } else {
+      Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+      tile::FillOp::create(b, loc, S, zeroF);
       Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1));
       tile::FillOp::create(b, loc, kb.view(S, 0, 0, kb.K, kb.augment), one);
     }

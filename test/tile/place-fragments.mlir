@@ -1,6 +1,7 @@
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=96}))' | FileCheck %s
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=32}))' | FileCheck %s --check-prefix=SMALL
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments))' | FileCheck %s --check-prefix=NONE
+// RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=128}))' | FileCheck %s --check-prefix=MAP
 
 // Two warpgroups (8 consumer warps): a 64x128 tile takes 32 registers per
 // thread, a 128x128 tile 64. In the loop "o" has 4 uses (per 32
@@ -79,4 +80,31 @@ tile.kernel @parallel attributes {grid = ["seq", "head", "chunk"], kind = "paral
   %acc = tile.alloc {name = "p_acc"} : <reg, 64x128xf32>
   tile.ew copy %acc, %smem : <reg, 64x128xf32>, <shared, 64x128xf32>
   tile.ew exp %acc, %acc : <reg, 64x128xf32>, <reg, 64x128xf32>
+}
+
+// A segment map K x (K + V) starts as [I | 0]: tile.identity of the whole
+// tile, which fragments take; the same start made by a fill and an
+// identity on a view of the map keeps it in memory.
+// (128 registers per thread: one of them fits; "mapview", used more,
+// would be taken if a view did not keep it in memory.)
+// MAP-LABEL: tile.kernel @map
+// MAP: tile.alloc {fragment = 2 : i64, name = "map"} : <reg, 128x256xf32>
+// MAP: tile.alloc {name = "mapview"} : <reg, 128x256xf32>
+tile.kernel @map attributes {grid = ["seq", "head", "segment"], kind = "segment_maps", warps = 8 : i64} {
+  %map = tile.alloc {name = "map"} : <reg, 128x256xf32>
+  %mapview = tile.alloc {name = "mapview"} : <reg, 128x256xf32>
+  %smem = tile.alloc {name = "m_smem"} : <shared, 64x128xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  tile.identity %map : <reg, 128x256xf32>
+  tile.fill %mapview, %zero : <reg, 128x256xf32>
+  %left = tile.view %mapview[0, 0] : <reg, 128x256xf32> -> <reg, 128x128xf32>
+  tile.identity %left : <reg, 128x128xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew exp %map, %map : <reg, 128x256xf32>, <reg, 128x256xf32>
+    tile.ew exp %mapview, %mapview : <reg, 128x256xf32>, <reg, 128x256xf32>
+    tile.ew exp %mapview, %mapview : <reg, 128x256xf32>, <reg, 128x256xf32>
+  }
 }

@@ -334,7 +334,10 @@ def Tile_MaskRowsOp : Tile_Op<"mask_rows"> {
 }
 
 def Tile_IdentityOp : Tile_Op<"identity"> {
-  let summary = "dst = I (a square tile)";
+  let summary = "dst = I: ones where row == col, zeros elsewhere";
+  let description = [{
+    Any shape: a K x (K + V) segment map starts as [I | 0].
+  }];
   let arguments = (ins Tile_BufType:$dst);
   let assemblyFormat = "$dst attr-dict `:` type($dst)";
 }

@@ -2,7 +2,7 @@
 //
 // Register-space tiles live in per-block scratch on the GPU targets (global
 // memory, served by L2), so every op on one waits for L2. A tile of whole
-// 64 x 64 blocks that only element-wise ops, masks, fills, state and output
+// 64 x 64 blocks that only element-wise ops, masks, fills, identities, state and output
 // transfers and tensor-core matmuls touch can instead live in the consumer
 // threads' registers, in the layout the tensor cores accumulate in (the
 // tile library's Frag): each thread then works on the values it holds,
@@ -91,7 +91,7 @@ bool fragmentUses(Value buffer) {
                     auto t = cast<tile::BufType>(buffer.getType());
                     return dst.getRows() == t.getRows() && dst.getCols() == t.getCols();
                   })
-                  .Case<tile::MaskRowsOp, tile::FillOp, tile::LoadStateOp,
+                  .Case<tile::MaskRowsOp, tile::FillOp, tile::IdentityOp, tile::LoadStateOp,
                         tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(
                       [](auto) { return true; })
                   .Case<tile::MmaOp>([&](tile::MmaOp mma) { return linac::wholeBlockMma(mma); })

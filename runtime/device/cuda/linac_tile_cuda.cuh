@@ -2549,6 +2549,13 @@ __device__ __forceinline__ void fill(Block &, Frag<R, C, W> &dst, float x) {
   frag_visit<Frag<R, C, W>>([&](int s, int r, int, int) { dst.v[s][r] = x; });
 }
 
+/// Ones where row == col, zeros elsewhere (a segment map's [I | 0]).
+template <int R, int C, int W>
+__device__ __forceinline__ void identity(Block &, Frag<R, C, W> &dst) {
+  LINAC_CONSUMERS_ONLY;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) { dst.v[s][r] = i == j ? 1.0f : 0.0f; });
+}
+
 /// Zeroes rows [valid, R).
 template <int R, int C, int W>
 __device__ __forceinline__ void mask_rows(Block &, Frag<R, C, W> &dst, int64_t valid) {
