@@ -159,11 +159,12 @@ for ex in gdn kda deltanet linear_attention; do
   check $ex $b2 "" --shape $k128 --gates strong
   check $ex $b2,warps=4 "" --shape $k128 --gates strong
 done
-# The sequence split's maps with the map [I | 0] as one identity op (a
-# fragment now for GDN and DeltaNet): the identity on fragments.
-for ex in gdn deltanet; do
+# The sequence split with the map [I | 0] as one identity op and the
+# segments' start states loaded by load_tile, both into fragments now.
+for ex in gdn deltanet kda gla; do
   check $ex split=sequence,segment=2 "" --shape $k128 --gates strong
 done
+check kda split=sequence,segment=2,wu=materialized "" --shape $k128 --gates strong
 racecheck inputs=bf16,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2,warps=4 B=1,T=200,H=2,HV=4,K=128,V=128
@@ -177,12 +178,15 @@ done
 bench/variant.sh gdn_8x4096x16 p --config push=state
 bench/variant.sh gdn_varlen_16_seqs i16s2 --config inputs=bf16,stages=2
 bench/variant.sh gdn_varlen_16_seqs b2w4 --config $b2,warps=4
-# GDN 1x8192x16's maps kernel as placed before the map became a fragment
-# (the map, 128 KiB, in global scratch; the kernel source emitted by the
-# previous binary, carried: LINAC=old KERNELS=.carry/kernels
-# bench/variant.sh gdn_1x8192x16 viewmap).
-cp .carry/kernels/*@viewmap.cu $K/ 2>/dev/null || echo "no .carry/kernels/*@viewmap.cu carried" | tee -a $log
-bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen|gdn 1x8192' \
+# The sequence split's kernels as placed before (kernel sources emitted by
+# earlier binaries and carried: LINAC=old KERNELS=.carry/kernels
+# bench/variant.sh CASE TAG): gdn_1x8192x16@viewmap (b95505c: the map,
+# 128 KiB, in global scratch; the start state in shared memory),
+# gdn_1x8192x16@mapsonly (3966c69: the map a fragment, the start state in
+# shared memory), kda_1x8192x16@viewout (3966c69: the outputs kernel's
+# start state, 64 KiB, in global scratch).
+cp .carry/kernels/*@*.cu $K/ 2>/dev/null || echo "no .carry/kernels/*.cu carried" | tee -a $log
+bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen|1x8192' \
   --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi

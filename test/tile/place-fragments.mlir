@@ -108,3 +108,18 @@ tile.kernel @map attributes {grid = ["seq", "head", "segment"], kind = "segment_
     tile.ew exp %mapview, %mapview : <reg, 128x256xf32>, <reg, 128x256xf32>
   }
 }
+
+// A segment's start state loaded from the combine's workspace
+// (tile.load_tile) can be a fragment too: each thread loads its values.
+// CHECK-LABEL: tile.kernel @outputs
+// CHECK: tile.alloc {fragment = 2 : i64, name = "start"} : <reg, 128x128xf32>
+tile.kernel @outputs attributes {grid = ["seq", "head", "segment"], kind = "segment_outputs", warps = 8 : i64} {
+  %start = tile.alloc {name = "start"} : <reg, 128x128xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.load_tile "segstart" slot(%c0, %c0, %c0) col(%c0) -> %start : <reg, 128x128xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.ew exp %start, %start : <reg, 128x128xf32>, <reg, 128x128xf32>
+  }
+}

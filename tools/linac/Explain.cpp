@@ -180,6 +180,46 @@ static bool readOnlyBy16BitMatmuls(Value buffer) {
   return read;
 }
 
+/// Bytes of register tiles in global scratch that the chunk's ops read or
+/// write per chunk (each operand of an op in the loop, or of a
+/// chunk-parallel kernel's body, counted at its tile's size), and the
+/// tile that moves most: L2 traffic that fragments or shared memory would
+/// not make, which the placement passes leave where on-chip memory ran out.
+struct ScratchTraffic {
+  int64_t bytes = 0, operands = 0, topBytes = 0;
+  std::string top;
+};
+static ScratchTraffic scratchTraffic(tile::KernelOp kernel) {
+  ScratchTraffic traffic;
+  kernel.walk([&](tile::AllocOp alloc) {
+    auto t = cast<tile::BufType>(alloc.getType());
+    if (t.getSpace() != tile::Space::reg || alloc->hasAttr("fragment"))
+      return;
+    SmallVector<Operation *> real, derived;
+    linac::collectTileUsers(alloc.getResult(), real, derived);
+    int64_t bytes = 0;
+    for (Operation *op : real) {
+      if (!linac::runsPerChunk(op))
+        continue;
+      for (Value operand : op->getOperands()) {
+        auto u = dyn_cast<tile::BufType>(operand.getType());
+        if (!u || linac::rootAllocation(operand) != alloc.getResult())
+          continue;
+        bytes += u.getRows() * u.getCols() * (u.getElementType().isF32() ? 4 : 2);
+        ++traffic.operands;
+      }
+    }
+    traffic.bytes += bytes;
+    if (bytes > traffic.topBytes) {
+      traffic.topBytes = bytes;
+      auto name = alloc->getAttrOfType<StringAttr>("name");
+      traffic.top = (name ? name.getValue().str() : std::string("tile")) + " (" +
+                    std::to_string(t.getRows()) + "x" + std::to_string(t.getCols()) + ")";
+    }
+  });
+  return traffic;
+}
+
 void explainKernels(ModuleOp module, llvm::raw_ostream &os,
                     int64_t reservedShared, int64_t sharedPerSM) {
   os << "\nKernels (in launch order):\n";
@@ -273,6 +313,14 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
       for (const std::string &name : ahead)
         os << " " << name;
     }
+    // GPU targets: what the register tiles left in global scratch cost per
+    // chunk (the cpu target keeps every tile in memory alike).
+    if (reservedShared && regBytes)
+      if (ScratchTraffic traffic = scratchTraffic(kernel); traffic.bytes)
+        os << "\n    global scratch moved per " << (kind == "segment_combine" ? "segment" : "chunk")
+           << ": " << llvm::format("%.0f", traffic.bytes / 1024.0) << " KiB by "
+           << traffic.operands << " operands of ops, most by " << traffic.top << ": "
+           << llvm::format("%.0f", traffic.topBytes / 1024.0) << " KiB";
     if (mmaOnly[0] + mmaOnly[1] + mmaOnly[2]) {
       os << "\n    tiles read only by 16-bit matmuls (bf16 storage would halve them):";
       const char *where[3] = {" shared memory", " registers", " scratch"};

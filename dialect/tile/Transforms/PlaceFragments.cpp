@@ -2,10 +2,11 @@
 //
 // Register-space tiles live in per-block scratch on the GPU targets (global
 // memory, served by L2), so every op on one waits for L2. A tile of whole
-// 64 x 64 blocks that only element-wise ops, masks, fills, identities, state and output
-// transfers and tensor-core matmuls touch can instead live in the consumer
-// threads' registers, in the layout the tensor cores accumulate in (the
-// tile library's Frag): each thread then works on the values it holds,
+// 64 x 64 blocks that only element-wise ops, masks, fills, identities, state,
+// workspace and output transfers and tensor-core matmuls touch can instead
+// live in the consumer threads' registers, in the layout the tensor cores
+// accumulate in (the tile library's Frag): each thread then works on the
+// values it holds,
 // with no memory traffic and no barrier, and a matmul accumulates into the
 // registers directly. Registers are few (a 64 x 128 fp32 tile takes 32 per
 // thread with two warpgroups), so this pass marks the tiles used most in
@@ -92,7 +93,8 @@ bool fragmentUses(Value buffer) {
                     return dst.getRows() == t.getRows() && dst.getCols() == t.getCols();
                   })
                   .Case<tile::MaskRowsOp, tile::FillOp, tile::IdentityOp, tile::LoadStateOp,
-                        tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(
+                        tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp,
+                        tile::LoadTileOp>(
                       [](auto) { return true; })
                   .Case<tile::MmaOp>([&](tile::MmaOp mma) { return linac::wholeBlockMma(mma); })
                   .Default([](Operation *) { return false; });

@@ -2682,6 +2682,33 @@ __device__ __forceinline__ void store_tile(Block &blk, const Global *g, const Fr
   });
 }
 
+/// load_tile into a fragment (a segment's start state from the combine's
+/// workspace): each thread loads the values it holds; registers only, so
+/// no barrier.
+template <int R, int C, int W>
+__device__ __forceinline__ void load_tile(Block &blk, const Global *g, Frag<R, C, W> &dst,
+                                          int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                                          int64_t fullCols) {
+  LINAC_CONSUMERS_ONLY;
+  const float *p = slot_columns(blk, g, seq, head, chunk, R, col, C, fullCols);
+  if (!p)
+    return;
+  const bool aligned =
+      col % 2 == 0 && fullCols % 2 == 0 && (reinterpret_cast<unsigned long long>(p) & 7) == 0;
+  frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) {
+    if (r % 2 != 0)
+      return;
+    if (aligned) {
+      const float2 v = *reinterpret_cast<const float2 *>(p + i * fullCols + j);
+      dst.v[s][r] = v.x;
+      dst.v[s][r + 1] = v.y;
+    } else {
+      dst.v[s][r] = p[i * fullCols + j];
+      dst.v[s][r + 1] = p[i * fullCols + j + 1];
+    }
+  });
+}
+
 /// tile.take_rows into a fragment (tile-take-into-fragments): each thread
 /// converts the landed values it holds (rows past `valid` zero), with the
 /// same checks as into a tile; it writes registers only (the take's wait
