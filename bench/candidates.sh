@@ -79,7 +79,8 @@
 #    blocks=2) and the sequence split (336 KiB in the maps kernel).
 #    Checked against float64 and racecheck, then timed beside the
 #    defaults, with push=state alone (not timed in session 11).
-#    S12=1 runs 9 alone (about 6 minutes).
+#    S12=1 runs these alone (about 6 minutes); S12=2 the sequence split's
+#    new placements (below, about 3 minutes).
 # A candidate becomes a default where it is faster on every case it touches
 # by more than the spread between variants of one run (~3%) and its checks
 # pass; the chooser can take it per variant.
@@ -149,7 +150,7 @@ racecheck() {
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
 if [ "${S12:-0}" = 1 ]; then
-# 9: bf16 input stages (one or two) in the fused kernel; blocks=2 with the
+# 9a: bf16 input stages (one or two) in the fused kernel; blocks=2 with the
 # V split.
 b2=split=vtile,vtile=64,inputs=bf16,blocks=2
 for ex in gdn deltanet linear_attention; do
@@ -159,12 +160,6 @@ for ex in gdn kda deltanet linear_attention; do
   check $ex $b2 "" --shape $k128 --gates strong
   check $ex $b2,warps=4 "" --shape $k128 --gates strong
 done
-# The sequence split with the map [I | 0] as one identity op and the
-# segments' start states loaded by load_tile, both into fragments now.
-for ex in gdn deltanet kda gla; do
-  check $ex split=sequence,segment=2 "" --shape $k128 --gates strong
-done
-check kda split=sequence,segment=2,wu=materialized "" --shape $k128 --gates strong
 racecheck inputs=bf16,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2 B=1,T=200,H=2,HV=4,K=128,V=128
 racecheck $b2,warps=4 B=1,T=200,H=2,HV=4,K=128,V=128
@@ -178,16 +173,25 @@ done
 bench/variant.sh gdn_8x4096x16 p --config push=state
 bench/variant.sh gdn_varlen_16_seqs i16s2 --config inputs=bf16,stages=2
 bench/variant.sh gdn_varlen_16_seqs b2w4 --config $b2,warps=4
-# The sequence split's kernels as placed before (kernel sources emitted by
-# earlier binaries and carried: LINAC=old KERNELS=.carry/kernels
-# bench/variant.sh CASE TAG): gdn_1x8192x16@viewmap (b95505c: the map,
-# 128 KiB, in global scratch; the start state in shared memory),
-# gdn_1x8192x16@mapsonly (3966c69: the map a fragment, the start state in
-# shared memory), kda_1x8192x16@viewout (3966c69: the outputs kernel's
-# start state, 64 KiB, in global scratch).
-cp .carry/kernels/*@*.cu $K/ 2>/dev/null || echo "no .carry/kernels/*.cu carried" | tee -a $log
-bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen|1x8192' \
+bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn varlen' \
   --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
+if [ "${S12:-0}" = 2 ]; then
+# 9b: the sequence split with the map [I | 0] as one identity op and the
+# segments' start states loaded by load_tile, both into fragments now.
+for ex in gdn deltanet kda gla; do
+  check $ex split=sequence,segment=2 "" --shape $k128 --gates strong
+done
+check kda split=sequence,segment=2,wu=materialized "" --shape $k128 --gates strong
+# Their kernels as placed before (sources emitted by earlier binaries and
+# carried: LINAC=old KERNELS=.carry/kernels bench/variant.sh CASE TAG):
+# gdn_1x8192x16@viewmap (b95505c: the map, 128 KiB, in global scratch; the
+# start state in shared memory), gdn_1x8192x16@mapsonly (3966c69: the map
+# a fragment, the start state in shared memory), kda_1x8192x16@viewout
+# (3966c69: the outputs kernel's start state, 64 KiB, in global scratch).
+cp .carry/kernels/*@*.cu $K/ 2>/dev/null || echo "no .carry/kernels/*.cu carried" | tee -a $log
+bench/run.sh --cases '1x8192' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi
 if [ "${SCALES_ONLY:-0}" = 1 ]; then
