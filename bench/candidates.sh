@@ -178,6 +178,7 @@ bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|g
 exit 0
 fi
 if [ "${S12:-0}" = 2 ]; then
+mkdir -p "$K"
 # 9b: the sequence split with the map [I | 0] as one identity op and the
 # segments' start states loaded by load_tile, both into fragments now.
 for ex in gdn deltanet kda gla; do
@@ -190,7 +191,11 @@ check kda split=sequence,segment=2,wu=materialized "" --shape $k128 --gates stro
 # start state in shared memory), gdn_1x8192x16@mapsonly (3966c69: the map
 # a fragment, the start state in shared memory), kda_1x8192x16@viewout
 # (3966c69: the outputs kernel's start state, 64 KiB, in global scratch).
-cp .carry/kernels/*@*.cu $K/ 2>/dev/null || echo "no .carry/kernels/*.cu carried" | tee -a $log
+if ls .carry/kernels/*@*.cu > /dev/null 2>&1; then
+  cp .carry/kernels/*@*.cu "$K"/ || echo "copying .carry/kernels/*.cu to $K failed" | tee -a $log
+else
+  echo "no .carry/kernels/*.cu carried: only the new placements are timed" | tee -a $log
+fi
 bench/run.sh --cases '1x8192' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi

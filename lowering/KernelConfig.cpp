@@ -215,10 +215,23 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   }
   if ((c.parallelWarps || c.parallelBlocks != 1) && c.wu != KernelConfig::WU::Materialized)
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
+  // Blocks sized to share an SM must fit its threads (2048 on sm_80 and
+  // sm_90) and leave registers beside their fragments.
+  const int64_t threads = 32 * (c.warps + (c.warpRoles ? 1 : 0));
+  const int64_t parallelThreads =
+      32 * ((c.parallelWarps ? c.parallelWarps : c.warps) + (c.warpRoles ? 1 : 0));
+  if (c.blocks * threads > 2048)
+    return "config: blocks=" + std::to_string(c.blocks) + " of " + std::to_string(threads) +
+           " threads is " + std::to_string(c.blocks * threads) +
+           " threads per SM; an SM holds 2048";
+  if (c.parallelBlocks * parallelThreads > 2048)
+    return "config: pblocks=" + std::to_string(c.parallelBlocks) + " of " +
+           std::to_string(parallelThreads) + " threads is " +
+           std::to_string(c.parallelBlocks * parallelThreads) + " threads per SM; an SM holds 2048";
   if (int64_t ceiling = fragmentCeiling(c); ceiling >= 0 && c.frag > ceiling)
     return "config: frag=" + std::to_string(c.frag) + " leaves too few registers at blocks=" +
-           std::to_string(c.blocks) + " (" + std::to_string(c.warps) +
-           " warps): at most frag=" + std::to_string(ceiling);
+           std::to_string(c.blocks) + " (" + std::to_string(threads) +
+           " threads per block): at most frag=" + std::to_string(ceiling);
   if (c.bf16Inputs && c.warpRoles)
     return "config: inputs=bf16 needs roles=off (its stages are filled by every consumer)";
   if (c.split == KernelConfig::Split::VTile) {

@@ -88,6 +88,29 @@ tile.kernel @viewed_outside attributes {grid = ["seq", "head", "segment"], kind 
     tile.ew copy %s, %x : <reg, 8x16xf32>, <reg, 8x16xf32>
   }
 }
+// The map as chunk-to-tile starts it now: [I | 0] as one identity of the
+// whole tile, no view, so the in-place sum S = S + Y (DeltaNet's maps
+// kernel) folds into the mma like the fused kernel's state update: S += A^T B.
+// CHECK-LABEL: tile.kernel @whole_identity
+// CHECK-NOT: name = "y"
+// CHECK: tile.identity %[[S:.+]] :
+// CHECK: scf.for
+// CHECK-NEXT: tile.mma %[[S]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, transpose_a}
+// CHECK-NEXT: }
+tile.kernel @whole_identity attributes {grid = ["seq", "head", "segment"], kind = "segment_maps", warps = 4 : i64} {
+  %s = tile.alloc {name = "S"} : <reg, 8x16xf32>
+  %a = tile.alloc {name = "a"} : <reg, 4x8xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x16xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.identity %s : <reg, 8x16xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.mma %y, %a, %b {transpose_a, operand_type = #tile<operand f32>} : <reg, 8x16xf32>, <reg, 4x8xf32>, <reg, 4x16xf32>
+    tile.ew add %s, %s, %y : <reg, 8x16xf32>, <reg, 8x16xf32>, !tile.buf<reg, 8x16xf32>
+  }
+}
 // CHECK-LABEL: tile.kernel @viewed_inside
 // CHECK: name = "x"
 // CHECK: tile.ew copy

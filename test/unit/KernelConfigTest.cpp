@@ -332,8 +332,22 @@ TEST(KernelConfig, BlocksPerSmRoundTripsBoundsFragmentsAndIsNeverTheDefault) {
   KernelConfig big;
   EXPECT_EQ(linac::parseKernelConfig("warps=8,frag=192,blocks=2", big), "");
   EXPECT_NE(linac::validateKernelConfig(big, 128, 128)
-                .find("config: frag=192 leaves too few registers at blocks=2 (8 warps): at most "
-                      "frag=64"),
+                .find("config: frag=192 leaves too few registers at blocks=2 (256 threads per "
+                      "block): at most frag=64"),
+            std::string::npos);
+  // More threads than an SM holds, for the sequential or the chunk-parallel
+  // kernels.
+  KernelConfig crowded;
+  EXPECT_EQ(linac::parseKernelConfig("warps=8,roles=on,frag=0,blocks=8", crowded), "");
+  EXPECT_NE(linac::validateKernelConfig(crowded, 128, 128)
+                .find("config: blocks=8 of 288 threads is 2304 threads per SM; an SM holds 2048"),
+            std::string::npos);
+  KernelConfig crowdedParallel;
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,pwarps=8,pblocks=8,roles=on,frag=0",
+                                     crowdedParallel),
+            "");
+  EXPECT_NE(linac::validateKernelConfig(crowdedParallel, 128, 128)
+                .find("config: pblocks=8 of 288 threads is 2304 threads per SM; an SM holds 2048"),
             std::string::npos);
   EXPECT_NE(linac::parseKernelConfig("blocks=9", c).find("blocks must be 1 to 8"),
             std::string::npos);

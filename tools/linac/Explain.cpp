@@ -180,11 +180,14 @@ static bool readOnlyBy16BitMatmuls(Value buffer) {
   return read;
 }
 
-/// Bytes of register tiles in global scratch that the chunk's ops read or
-/// write per chunk (each operand of an op in the loop, or of a
-/// chunk-parallel kernel's body, counted at its tile's size), and the
-/// tile that moves most: L2 traffic that fragments or shared memory would
-/// not make, which the placement passes leave where on-chip memory ran out.
+/// The operands on register tiles in global scratch of the chunk's ops (of
+/// the loop, or of a chunk-parallel kernel's body), each counted once at its
+/// tile's size, and the tile they touch most: a measure of the L2 traffic
+/// that fragments or shared memory would not make, which the placement
+/// passes leave where on-chip memory ran out. Not the exact bytes: an
+/// accumulating mma reads and writes its operand, a matmul may stage an
+/// operand once per round of output blocks, a row mask writes only in a
+/// sequence's last chunk.
 struct ScratchTraffic {
   int64_t bytes = 0, operands = 0, topBytes = 0;
   std::string top;
@@ -317,9 +320,10 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     // chunk (the cpu target keeps every tile in memory alike).
     if (reservedShared && regBytes)
       if (ScratchTraffic traffic = scratchTraffic(kernel); traffic.bytes)
-        os << "\n    global scratch moved per " << (kind == "segment_combine" ? "segment" : "chunk")
-           << ": " << llvm::format("%.0f", traffic.bytes / 1024.0) << " KiB by "
-           << traffic.operands << " operands of ops, most by " << traffic.top << ": "
+        os << "\n    global scratch per " << (kind == "segment_combine" ? "segment" : "chunk")
+           << ": " << traffic.operands << " op operands of "
+           << llvm::format("%.0f", traffic.bytes / 1024.0)
+           << " KiB in all (each counted once at its size), most on " << traffic.top << ": "
            << llvm::format("%.0f", traffic.topBytes / 1024.0) << " KiB";
     if (mmaOnly[0] + mmaOnly[1] + mmaOnly[2]) {
       os << "\n    tiles read only by 16-bit matmuls (bf16 storage would halve them):";

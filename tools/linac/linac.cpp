@@ -126,6 +126,11 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
 int64_t sharedLimitOf(const std::string &arch) {
   return arch == "sm_80" ? 163 * 1024 : 227 * 1024;
 }
+/// Shared memory per SM (228 KiB on sm_90: H100, H200; 164 KiB on sm_80);
+/// each resident block also takes 1 KiB of it.
+int64_t sharedPerSMOf(const std::string &arch) {
+  return (arch == "sm_80" ? 164 : 228) * 1024;
+}
 
 /// Chunk IR to tile IR; with config promote=on, hot tiles move into the
 /// shared memory `arch` leaves free (the cpu target: sm_90a's placement).
@@ -400,8 +405,32 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
       return failure();
     int64_t limit = sharedLimitOf(arch);
     auto [kernel, bytes] = largestSharedMemory(*loaded.module);
-    if (bytes <= limit)
+    if (bytes <= limit) {
+      // A sequential kernel sized for N blocks per SM (config blocks) whose
+      // N blocks do not fit the SM's shared memory would run fewer, with
+      // registers cut for N: refused, with the numbers. (The chunk-parallel
+      // kernels of pblocks keep their explain line "at most M block(s) per
+      // SM (sized for N)": the FLA-shaped form's outputs kernel is timed so.)
+      for (auto k : loaded.module->getOps<tile::KernelOp>()) {
+        auto sized = k->getAttrOfType<IntegerAttr>("blocks_per_sm");
+        if (!sized || sized.getInt() <= 1 || k.getKind() == "parallel" ||
+            k.getKind() == "chunk_outputs")
+          continue;
+        int64_t n = sized.getInt();
+        int64_t perBlock = linac::kernelMemory(k, linac::cudaTarget()).sharedBytes;
+        if (n * (perBlock + 1024) <= sharedPerSMOf(arch))
+          continue;
+        llvm::errs() << "linac: error: config " << config.str() << ": kernel "
+                     << k.getSymName() << " is sized for " << n
+                     << " blocks per SM (config blocks) but needs " << (perBlock + 1023) / 1024
+                     << " KiB of shared memory per block; " << n << " blocks need "
+                     << n * ((perBlock + 1023) / 1024 + 1) << " KiB of the "
+                     << sharedPerSMOf(arch) / 1024 << " KiB of an " << arch
+                     << " SM (try inputs=bf16, a V split, or fewer blocks)\n";
+        return failure();
+      }
       return success();
+    }
     bool fewerStages = config.stages > 1 && given.stages == 0;
     bool smallerChunk = config.chunk > 32 && given.chunk == 0;
     if (!fewerStages && !smallerChunk) {
@@ -1049,10 +1078,9 @@ int explainCommand(int argc, char **argv) {
   }
   if (failed(lowerToTile(*loaded->module, config, "", gpu ? target : "sm_90a")))
     return 1;
-  // Shared memory per SM: 228 KiB on sm_90 (H100, H200), 164 KiB on sm_80.
   linac::explainKernels(*loaded->module, os,
                         gpu ? linac::cudaTarget().reservedSharedBytes : 0,
-                        gpu ? (target == "sm_80" ? 164 : 228) * 1024 : 0);
+                        gpu ? sharedPerSMOf(target) : 0);
   if (flags.switches["--ir"]) {
     os << "\ntile IR:\n";
     loaded->module->print(os);

@@ -48,8 +48,8 @@ tile::AllocOp plainAlloc(Value v) {
 }
 
 /// A tile allocated in the kernel whose views and stages, if any, are all
-/// used outside `block` (before or after it runs: the sequence split's
-/// initial [I | 0] is written through a view before the loop), or null.
+/// used outside `block` (before or after it runs, e.g. a tile whose first
+/// value is written through views before the loop), or null.
 /// In `block` its direct users are then all its uses.
 tile::AllocOp allocViewedOutside(Value v, Block *block) {
   auto alloc = v.getDefiningOp<tile::AllocOp>();
