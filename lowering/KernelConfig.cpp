@@ -188,6 +188,9 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
   return "";
 }
 
+/// Threads of a block: its warps and, with warp roles, the producer warp.
+static int64_t blockThreads(int64_t warps, bool roles) { return 32 * (warps + (roles ? 1 : 0)); }
+
 std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
   (void)K;
   if (c.chunk > 256)
@@ -217,17 +220,20 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
   // Blocks sized to share an SM must fit its threads (2048 on sm_80 and
   // sm_90) and leave registers beside their fragments.
-  const int64_t threads = 32 * (c.warps + (c.warpRoles ? 1 : 0));
-  const int64_t parallelThreads =
-      32 * ((c.parallelWarps ? c.parallelWarps : c.warps) + (c.warpRoles ? 1 : 0));
-  if (c.blocks * threads > 2048)
-    return "config: blocks=" + std::to_string(c.blocks) + " of " + std::to_string(threads) +
-           " threads is " + std::to_string(c.blocks * threads) +
+  const int64_t threads = blockThreads(c.warps, c.warpRoles);
+  auto crowded = [](const char *key, int64_t blocks, int64_t perBlock) -> std::string {
+    if (blocks * perBlock <= 2048)
+      return "";
+    return std::string("config: ") + key + "=" + std::to_string(blocks) + " of " +
+           std::to_string(perBlock) + " threads is " + std::to_string(blocks * perBlock) +
            " threads per SM; an SM holds 2048";
-  if (c.parallelBlocks * parallelThreads > 2048)
-    return "config: pblocks=" + std::to_string(c.parallelBlocks) + " of " +
-           std::to_string(parallelThreads) + " threads is " +
-           std::to_string(c.parallelBlocks * parallelThreads) + " threads per SM; an SM holds 2048";
+  };
+  if (auto err = crowded("blocks", c.blocks, threads); !err.empty())
+    return err;
+  if (auto err = crowded("pblocks", c.parallelBlocks,
+                         blockThreads(c.parallelWarps ? c.parallelWarps : c.warps, c.warpRoles));
+      !err.empty())
+    return err;
   if (int64_t ceiling = fragmentCeiling(c); ceiling >= 0 && c.frag > ceiling)
     return "config: frag=" + std::to_string(c.frag) + " leaves too few registers at blocks=" +
            std::to_string(c.blocks) + " (" + std::to_string(threads) +
@@ -272,7 +278,7 @@ int64_t defaultFragmentBudget(ChooserTarget target, int64_t chunk, bool channelD
 int64_t fragmentCeiling(const KernelConfig &c) {
   if (c.blocks <= 1)
     return -1;
-  const int64_t threads = 32 * (c.warps + (c.warpRoles ? 1 : 0)) * c.blocks;
+  const int64_t threads = blockThreads(c.warps, c.warpRoles) * c.blocks;
   const int64_t perThread = std::min<int64_t>(255, 65536 / threads);
   return std::max<int64_t>(0, (perThread - 64) / 32 * 32);
 }
