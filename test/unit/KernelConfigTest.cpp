@@ -212,22 +212,32 @@ TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
   EXPECT_TRUE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda, head));
 }
 
+/// A two-valued key (`key=off|on`) over `c`, where it is off: unsaid in
+/// c.str(), set by key=on and said so, round trips through str(), cleared
+/// by key=off, and `bad` refused naming both values.
+void expectTwoValuedKey(KernelConfig c, const std::string &key, const std::string &off,
+                        const std::string &on, bool KernelConfig::*flag, const std::string &bad) {
+  EXPECT_FALSE(c.*flag) << key;
+  EXPECT_EQ(c.str().find(key), std::string::npos) << key;
+  EXPECT_EQ(linac::parseKernelConfig(key + "=" + on, c), "");
+  EXPECT_TRUE(c.*flag) << key;
+  EXPECT_NE(c.str().find("," + key + "=" + on), std::string::npos) << key;
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.*flag) << key;
+  EXPECT_EQ(linac::parseKernelConfig(key + "=" + off, again), "");
+  EXPECT_FALSE(again.*flag) << key;
+  EXPECT_NE(linac::parseKernelConfig(key + "=" + bad, c)
+                .find(key + " must be " + off + " or " + on),
+            std::string::npos)
+      << key;
+}
+
 TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
   linac::VariantTraits gdn;
   gdn.scalarDeltaRule = true;
-  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a);
-  EXPECT_FALSE(c.factorScales);
-  EXPECT_EQ(c.str().find("scales"), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("scales=factor", c), "");
-  EXPECT_TRUE(c.factorScales);
-  EXPECT_NE(c.str().find(",scales=factor"), std::string::npos);
-  KernelConfig again;
-  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
-  EXPECT_TRUE(again.factorScales);
-  EXPECT_EQ(linac::parseKernelConfig("scales=tile", again), "");
-  EXPECT_FALSE(again.factorScales);
-  EXPECT_NE(linac::parseKernelConfig("scales=on", again).find("scales must be tile or factor"),
-            std::string::npos);
+  expectTwoValuedKey(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gdn, ChooserTarget::sm90a),
+                     "scales", "tile", "factor", &KernelConfig::factorScales, "on");
   KernelConfig p;
   EXPECT_EQ(linac::parseKernelConfig("push=state", p), "");
   EXPECT_TRUE(p.pushIntoStateProducts);
@@ -399,19 +409,8 @@ namespace {
 TEST(KernelConfig, FactoredNormsRoundTripAndAreOffInAPlainConfig) {
   // (A KernelConfig{}, no chooser: the sm_90a default for GDN and KDA's
   // sequence split is tested above.)
-  KernelConfig c;
-  EXPECT_FALSE(c.factorNorms);
-  EXPECT_EQ(c.str().find("norms"), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("norms=factor", c), "");
-  EXPECT_TRUE(c.factorNorms);
-  EXPECT_NE(c.str().find(",norms=factor"), std::string::npos);
-  KernelConfig again;
-  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
-  EXPECT_TRUE(again.factorNorms);
-  EXPECT_EQ(linac::parseKernelConfig("norms=tile", again), "");
-  EXPECT_FALSE(again.factorNorms);
-  EXPECT_NE(linac::parseKernelConfig("norms=apply", c).find("norms must be tile or factor"),
-            std::string::npos);
+  expectTwoValuedKey(KernelConfig{}, "norms", "tile", "factor", &KernelConfig::factorNorms,
+                     "apply");
   linac::VariantTraits traits;
   for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, traits, t).factorNorms);
