@@ -149,6 +149,24 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S13:-0}" = 1 ]; then
+# 10 (session 13): the sequence split as placed since session 12 (the
+# 1x8192x16 defaults, never run on a GPU before) against float64 and
+# racecheck; inputs=bf16 (faster for GDN, DeltaNet and RetNet at 8x4096x16
+# in session 13's first call) on the other GDN shapes; one profile.
+for ex in gdn deltanet kda gla; do
+  check $ex split=sequence,segment=2 "" --shape $k128 --gates strong
+done
+check kda split=sequence,segment=2,wu=materialized "" --shape $k128 --gates strong
+racecheck split=sequence,segment=2 B=1,T=200,H=2,HV=4,K=128,V=128
+for c in gdn_8x4096x16 gdn_varlen_16_seqs gdn_4x16384x32 gdn_1x8192x16 deltanet_8x4096x16 \
+         retnet_8x4096x16; do
+  bench/variant.sh $c i16 --config inputs=bf16
+done
+bench/run.sh --cases 'gdn|(deltanet|retnet) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
+timeout ${PROFILE_S:-120} bench/profile-summary.sh 'gdn 8x4096'
+exit 0
+fi
 if [ "${S12:-0}" = 1 ]; then
 # 9a: bf16 input stages (one or two) in the fused kernel; blocks=2 with the
 # V split.

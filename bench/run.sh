@@ -28,7 +28,7 @@ emit() { # case-name example shape: the default config (first, empty), then CONF
   IFS=';' read -ra configs <<< ";${CONFIGS:-}"
   for config in "${configs[@]}"; do
     file=$W/kernels/$1${config:+@$config}.cu
-    [ -f "$file" ] || $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" \
+    [ -f "$file" ] || $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" --dtype bf16 \
       ${config:+--config "$config"} -o "$file" ||
       { [ -n "$config" ] || exit 1; echo "$1 --config $config: skipped"; }
   done

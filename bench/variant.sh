@@ -50,7 +50,7 @@ L=${LINAC:-.carry/bin/linac}
 dir=${KERNELS:-/tmp/linac-bench/kernels}
 mkdir -p "$dir"
 out=$dir/$case_@$tag.cu
-"$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" \
+"$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" --dtype bf16 \
   ${config:+--config "$config"} -o "$out.tmp"
 {
   for d in ${defines[@]+"${defines[@]}"}; do

@@ -296,7 +296,8 @@ int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
 
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
-                                const VariantTraits &traits, ChooserTarget target) {
+                                const VariantTraits &traits, ChooserTarget target,
+                                bool bf16Inputs) {
   (void)K;
   const bool tensorCores = target != ChooserTarget::cpu;
   KernelConfig c;
@@ -361,7 +362,23 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // DeltaNet 1.728 -> 1.995 (its fused kernel grows, 160.8 -> 209.5 KiB),
   // DPLR 7.282 -> 8.011, GDN-2 9.034 -> 11.824; bench/results/bench-h200.md.
   c.factorNorms = defaultFactorNorms(target, traits, c);
+  // The caller's bf16 inputs kept as they are in half-size stages, where
+  // measured faster (H100, 2026-12-05, session 13, median of 7, each pair in
+  // one run): GDN 8x4096x16 1.877 -> 1.711 ms (1.855 -> 1.679 in another
+  // call), 4x16384x32 7.249 -> 6.484, the 16-sequence varlen batch 3.999 ->
+  // 3.592, 1x8192x16 (sequence split) 1.449 -> 1.354; DeltaNet 8x4096x16
+  // 1.731 -> 1.660 (1.787 -> 1.689). Not taken: RetNet 0.883 -> 0.864
+  // (0.889 -> 0.855: within the spread), linear attention 0.666 -> 0.677,
+  // simple GLA 0.972 -> 1.010; bench/results/bench-h100.md.
+  c.bf16Inputs = defaultBf16Inputs(target, traits, c, bf16Inputs);
   return c;
+}
+
+bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
+                       const KernelConfig &c, bool bf16Inputs) {
+  return bf16Inputs && target == ChooserTarget::sm90a && !c.warpRoles &&
+         (traits.scalarDeltaRule ||
+          (traits.unitDeltaRule && c.split == KernelConfig::Split::Head));
 }
 
 bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,

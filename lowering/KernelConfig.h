@@ -203,6 +203,8 @@ struct VariantTraits {
   /// The delta rule with a scalar data-dependent decay (GDN): its q and k
   /// norms as row scalings pay on sm_90a (config norms=factor).
   bool scalarDeltaRule = false;
+  /// The delta rule without decay (DeltaNet).
+  bool unitDeltaRule = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -221,11 +223,14 @@ struct VariantTraits {
 /// per-channel decay). On sm_90a a plain update with the head split loads
 /// its inputs one chunk ahead (prefetch), and the delta rule with a scalar
 /// decay (GDN), or with a per-channel decay in the sequence split (KDA), takes
-/// its norms as row scalings (norms=factor).
+/// its norms as row scalings (norms=factor). `bf16Inputs`: the caller will
+/// pass q, k, v in bf16 (linac's --dtype bf16), so forms that take only
+/// bf16 (inputs=bf16, see defaultBf16Inputs) may be chosen.
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},
-                                ChooserTarget target = ChooserTarget::cpu);
+                                ChooserTarget target = ChooserTarget::cpu,
+                                bool bf16Inputs = false);
 /// Whether the default loads the inputs one chunk ahead (config prefetch)
 /// for config `c`: on sm_90a, for a plain update, with the head split, W/U
 /// fused, one input stage, no warp roles and not ahead. The driver asks again after
@@ -240,6 +245,14 @@ bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const Ke
 /// such a default needs norms=tile added.)
 bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
                         const KernelConfig &c);
+/// Whether the default keeps the inputs in bf16 stages (config inputs=bf16,
+/// which refuses inputs of another dtype) for config `c`: only when the
+/// caller said its inputs are bf16, on sm_90a, without warp roles, for the
+/// delta rule with a scalar decay (GDN, every split) or without decay
+/// (DeltaNet, head split), where each was measured faster. The driver asks
+/// again after --config overrides the rest and leaves inputs unsaid.
+bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
+                       const KernelConfig &c, bool bf16Inputs);
 
 } // namespace linac
 

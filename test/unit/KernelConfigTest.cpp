@@ -212,6 +212,38 @@ TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
   EXPECT_TRUE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda, head));
 }
 
+TEST(KernelConfig, Bf16InputsOnlyWhenTheCallerSaysSoForGdnAndDeltaNetOnSm90a) {
+  linac::VariantTraits gdn;
+  gdn.scalarDeltaRule = true;
+  linac::VariantTraits deltanet;
+  deltanet.unitDeltaRule = true;
+  linac::VariantTraits plain;
+  plain.plainUpdate = true;
+  auto choose = [](int64_t n, int64_t tokens, const linac::VariantTraits &t, ChooserTarget target,
+                   bool bf16) { return chooseKernelConfig(n, 16, tokens, 128, 128, t, target, bf16); };
+  // GDN in every split once the inputs are known to be bf16; never without that.
+  EXPECT_TRUE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true).bf16Inputs);
+  EXPECT_TRUE(choose(1, 8192, gdn, ChooserTarget::sm90a, true).bf16Inputs);
+  EXPECT_TRUE(choose(16, 16 * 4096, gdn, ChooserTarget::sm90a, true).bf16Inputs);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, false).bf16Inputs);
+  EXPECT_NE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true).str().find(",inputs=bf16"),
+            std::string::npos);
+  // DeltaNet in the head split only (the sequence split was not measured).
+  EXPECT_TRUE(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true).bf16Inputs);
+  KernelConfig seq = choose(1, 8192, deltanet, ChooserTarget::sm90a, true);
+  EXPECT_EQ(seq.split, KernelConfig::Split::Sequence);
+  EXPECT_FALSE(seq.bf16Inputs);
+  // Not for the plain updates (within the spread or slower), not off sm_90a.
+  EXPECT_FALSE(choose(8, 8 * 4096, plain, ChooserTarget::sm90a, true).bf16Inputs);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm80, true).bf16Inputs);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::cpu, true).bf16Inputs);
+  // Asked again for a config the user changed: warp roles cannot fill bf16
+  // stages, so roles=on drops it rather than failing validation.
+  KernelConfig roles = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+  EXPECT_EQ(linac::parseKernelConfig("roles=on", roles), "");
+  EXPECT_FALSE(linac::defaultBf16Inputs(ChooserTarget::sm90a, gdn, roles, true));
+}
+
 /// A two-valued key (`key=off|on`) over `c`, where it is off: unsaid in
 /// c.str(), set by key=on and said so, round trips through str(), cleared
 /// by key=off, and `bad` refused naming both values.

@@ -64,21 +64,24 @@ namespace {
 constexpr const char *kUsage =
     "usage: linac compile FILE.lin [--emit lin|chunk|tile|cpp|cuda|module|ptx] [--shape K=..,V=..]\n"
     "                     [--target sm_90a|sm_80 (ptx)]\n"
-    "                     [--config CONFIG] [-o OUT] [--verify-diagnostics]\n"
+    "                     [--config CONFIG] [--dtype f32|bf16|f16] [-o OUT] [--verify-diagnostics]\n"
     "       linac run FILE.lin --target reference|chunk|cpu|sm_90a|sm_80 --shape "
     "B=..,T=..,H=..[,HV=..],K=..,V=..\n"
     "                 --seed N [--seqlens L1,L2,..] [--initial-state] "
     "[--scale F] [--dtype f32|bf16|f16]\n"
     "                 [--gates realistic|strong|weak] [--config CONFIG] "
     "[--check] [--dump DIR]\n"
-    "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--target cpu|sm_90a|sm_80] [--config CONFIG] [--ir]\n"
+    "       linac explain FILE.lin [--shape ...] [--seqlens ...] [--target cpu|sm_90a|sm_80] [--config CONFIG]\n"
+    "                     [--dtype f32|bf16|f16] [--ir]\n"
     "       linac --help | --version\n"
     "targets: reference  float64, token by token (the oracle)\n"
     "         chunk      the chunked algorithm in float64 (checks the lowering)\n"
     "         cpu        the emitted kernels, compiled for and run on the CPU\n"
     "         sm_90a     the emitted CUDA kernels on an sm_90 GPU (wgmma)\n"
     "         sm_80      the same for sm_80 (mma.sync; compute_80 PTX on newer GPUs)\n"
-    "--dtype: the inputs' dtype (rounded to it; GPU kernels read it as such)\n"
+    "--dtype: the inputs' dtype (run: rounded to it; GPU kernels read it as such);\n"
+    "         bf16 lets the default config keep q, k, v in bf16 (inputs=bf16, sm_90a:\n"
+    "         such kernels refuse other dtypes); without it the default takes any dtype\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
@@ -237,6 +240,8 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
   traits.plainUpdate = cls.erase == lin::EraseKind::none && !traits.channelDecay;
   traits.scalarDeltaRule =
       cls.decay == lin::DecayKind::scalar && cls.erase == lin::EraseKind::delta;
+  traits.unitDeltaRule =
+      cls.decay == lin::DecayKind::none && cls.erase == lin::EraseKind::delta;
   return traits;
 }
 
@@ -247,9 +252,12 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
                           const linac::VariantTraits &traits, linac::KernelConfig &config,
                           const std::string &target = "") {
   int64_t sequences = cuSeqlens.empty() ? dims.B : cuSeqlens.size() - 1;
+  // --dtype bf16: the caller's inputs are bf16, so bf16-only forms may be chosen.
+  auto dtype = values.find("--dtype");
+  const bool bf16Inputs = dtype != values.end() && dtype->second == "bf16";
   config = linac::chooseKernelConfig(sequences, dims.HV, dims.B * dims.T,
                                      dims.K, dims.V, traits,
-                                     linac::chooserTargetOf(target));
+                                     linac::chooserTargetOf(target), bf16Inputs);
   auto it = values.find("--config");
   if (it != values.end()) {
     if (auto err = linac::parseKernelConfig(it->second, config); !err.empty())
@@ -275,13 +283,16 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       (void)linac::parseKernelConfig(it->second, clear);
       return set.*flag != clear.*flag;
     };
-    // prefetch and norms left unsaid follow the rest of the config (stages,
+    // prefetch, norms and inputs left unsaid follow the rest of the config (stages,
     // roles, split given without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
     if (unsaid(&linac::KernelConfig::factorNorms))
       config.factorNorms =
           linac::defaultFactorNorms(linac::chooserTargetOf(target), traits, config);
+    if (unsaid(&linac::KernelConfig::bf16Inputs))
+      config.bf16Inputs =
+          linac::defaultBf16Inputs(linac::chooserTargetOf(target), traits, config, bf16Inputs);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -461,12 +472,21 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
   }
 }
 
+/// "" when --dtype is absent or names a dtype linac reads; else the error.
+std::string checkDtypeFlag(Flags &flags) {
+  if (!flags.values.count("--dtype") || linac::parseDtype(flags.values["--dtype"]) >= 0)
+    return "";
+  return "--dtype must be f32, bf16 or f16, got '" + flags.values["--dtype"] + "'";
+}
+
 int compileCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
-                            {"--emit", "-o", "--shape", "--config", "--target"},
+                            {"--emit", "-o", "--shape", "--config", "--target", "--dtype"},
                             {"--verify-diagnostics"}, flags);
       !err.empty())
+    return usageError(err);
+  if (auto err = checkDtypeFlag(flags); !err.empty())
     return usageError(err);
   std::string target = flags.values.count("--target") ? flags.values["--target"]
                                                         : "";
@@ -1008,9 +1028,11 @@ int runCommand(int argc, char **argv) {
 int explainCommand(int argc, char **argv) {
   Flags flags;
   if (auto err = parseFlags(argc, argv, 2,
-                            {"--shape", "--config", "--seqlens", "--target"},
+                            {"--shape", "--config", "--seqlens", "--target", "--dtype"},
                             {"--ir"}, flags);
       !err.empty())
+    return usageError(err);
+  if (auto err = checkDtypeFlag(flags); !err.empty())
     return usageError(err);
   if (!llvm::sys::fs::exists(flags.file))
     return usageError("no such file '" + flags.file + "'");
