@@ -34,7 +34,12 @@ summary=$OUT/profile-summary.md
 while IFS= read -r c; do
   [ -n "$c" ] || continue
   raw=$OUT/ncu-$(echo "$c" | tr ' ' '_').csv
-  "$NCU" --target-processes all --kernel-name regex:_entry --launch-count 3 \
+  # The default kernels alone (not bench/variant.sh's CASE@TAG ones, whose
+  # kernels share the names), and the profiled run's table kept out of
+  # $OUT/bench.md.
+  mkdir -p $OUT/profile-run
+  LINAC_BENCH_DIR=/tmp/linac-profile OUT=$OUT/profile-run \
+    "$NCU" --target-processes all --kernel-name regex:_entry --launch-count 3 \
     --metrics "$metrics" --csv --page raw \
     bench/run.sh --cases "^$c\$" --reps 1 --fla-cases '' > $raw.log 2>&1
   # ncu prints its CSV after the program's own output: from the header on.

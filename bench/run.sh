@@ -15,10 +15,11 @@
 # linac's reason), to compare configs on this GPU. Any other CASE@TAG.cu in
 # /tmp/linac-bench/kernels (a kernel source edited by hand, e.g. a #define
 # in front of it to try a library variant; bench/variant.sh makes them) is
-# timed beside the case too, labelled [@TAG].
+# timed beside the case too, labelled [@TAG]. LINAC_BENCH_DIR moves that
+# folder (and liblinac.so) elsewhere (bench/profile-summary.sh: defaults only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-W=/tmp/linac-bench
+W=${LINAC_BENCH_DIR:-/tmp/linac-bench}
 mkdir -p $W/kernels
 L=.carry/bin/linac
 [ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
