@@ -149,6 +149,24 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S13:-0}" = 2 ]; then
+# 11 (session 13, with inputs=bf16 GDN's and DeltaNet's default for bf16
+# callers): fewer fragments (frag=160: GDN's ptxas spills 32/76 -> 0/0
+# bytes, shared memory 114 -> 146 KiB) and fused element-wise steps
+# (fuse=on: GDN 53 -> 43 steps per chunk), alone and together; checks
+# first (check passes --dtype bf16: the new default under them).
+for ex in gdn deltanet; do
+  check $ex fuse=on,frag=160 "" --shape $k128 --gates strong
+done
+racecheck fuse=on,frag=160 B=1,T=200,H=2,HV=4,K=128,V=128
+for c in gdn_8x4096x16 deltanet_8x4096x16; do
+  bench/variant.sh $c f160 --config frag=160
+  bench/variant.sh $c fu --config fuse=on
+  bench/variant.sh $c fuf160 --config fuse=on,frag=160
+done
+bench/run.sh --cases '(gdn|deltanet) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${S13:-0}" = 1 ]; then
 # 10 (session 13): the sequence split as placed since session 12 (the
 # 1x8192x16 defaults, never run on a GPU before) against float64 and
