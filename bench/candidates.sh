@@ -129,7 +129,8 @@ fi
 K=${KERNELS:-/tmp/linac-bench/kernels}
 # 4 and 5: checks first (a failing candidate is not timed as if it were right).
 # (the summary and any failure; "mma from bf16 tiles" among the tests)
-scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+# (SKIP_PRIMITIVES=1: not again, on a machine that just passed them.)
+[ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
 # state, bf16 inputs; ARGS add a shape, gates), the verdict logged.
@@ -161,9 +162,9 @@ done
 racecheck fuse=on,frag=160 B=1,T=200,H=2,HV=4,K=128,V=128
 for c in gdn_8x4096x16 deltanet_8x4096x16; do
   bench/variant.sh $c f160 --config frag=160
-  bench/variant.sh $c fu --config fuse=on
   bench/variant.sh $c fuf160 --config fuse=on,frag=160
 done
+bench/variant.sh gdn_8x4096x16 fu --config fuse=on
 bench/run.sh --cases '(gdn|deltanet) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi
