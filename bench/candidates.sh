@@ -136,6 +136,9 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # state, bf16 inputs; ARGS add a shape, gates), the verdict logged.
 # racecheck CONFIG SHAPE: GDN's kernels under compute-sanitizer racecheck.
 k128=B=1,T=600,H=2,HV=4,K=128,V=128
+# (--dtype bf16: GDN's and DeltaNet's sm_90a default takes inputs=bf16 under
+# a config that leaves inputs unsaid; the blocks of earlier sessions ran
+# before that default.)
 check() {
   local ex=$1 c=$2 label=$3
   shift 3
@@ -160,6 +163,16 @@ for ex in gdn deltanet; do
   check $ex fuse=on,frag=160 "" --shape $k128 --gates strong
 done
 racecheck fuse=on,frag=160 B=1,T=200,H=2,HV=4,K=128,V=128
+# The new defaults themselves against float64 (never checked so on a GPU:
+# session 13 timed them bit-identical to the fp32-stage kernels): GDN's and
+# DeltaNet's fused kernel, GDN's sequence split.
+for ex in gdn deltanet; do
+  check $ex stages=1 "" --shape $k128 --gates strong
+done
+check gdn split=sequence,segment=2,combine=32 "" --shape $k128 --gates strong
+racecheck stages=1 B=1,T=200,H=2,HV=4,K=128,V=128
+# Only this call's kernels (a warm machine keeps the last call's).
+rm -f "$K"/*@*.cu
 for c in gdn_8x4096x16 deltanet_8x4096x16; do
   bench/variant.sh $c f160 --config frag=160
   bench/variant.sh $c fuf160 --config fuse=on,frag=160

@@ -38,6 +38,7 @@ while IFS= read -r c; do
   # kernels share the names), and the profiled run's table kept out of
   # $OUT/bench.md.
   mkdir -p $OUT/profile-run
+  rm -rf /tmp/linac-profile/kernels
   LINAC_BENCH_DIR=/tmp/linac-profile OUT=$OUT/profile-run \
     "$NCU" --target-processes all --kernel-name regex:_entry --launch-count 3 \
     --metrics "$metrics" --csv --page raw \

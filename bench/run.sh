@@ -20,6 +20,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${LINAC_BENCH_DIR:-/tmp/linac-bench}
+# The kernels are compiled for the benchmark's bf16 inputs (--dtype bf16;
+# LINAC_DTYPE= for a linac from before that flag).
+export LINAC_DTYPE=${LINAC_DTYPE-bf16}
 mkdir -p $W/kernels
 L=.carry/bin/linac
 [ -x $L ] || { [ -f $L.xz ] && xz -dk $L.xz && chmod +x $L; }
@@ -29,7 +32,8 @@ emit() { # case-name example shape: the default config (first, empty), then CONF
   IFS=';' read -ra configs <<< ";${CONFIGS:-}"
   for config in "${configs[@]}"; do
     file=$W/kernels/$1${config:+@$config}.cu
-    [ -f "$file" ] || $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" --dtype bf16 \
+    # Emitted again every time (a warm machine may hold another binary's).
+    $L compile examples/$2.lin --emit cuda --target sm_90a --shape "$3" ${LINAC_DTYPE:+--dtype $LINAC_DTYPE} \
       ${config:+--config "$config"} -o "$file" ||
       { [ -n "$config" ] || exit 1; echo "$1 --config $config: skipped"; }
   done

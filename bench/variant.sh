@@ -50,7 +50,9 @@ L=${LINAC:-.carry/bin/linac}
 dir=${KERNELS:-/tmp/linac-bench/kernels}
 mkdir -p "$dir"
 out=$dir/$case_@$tag.cu
-"$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" --dtype bf16 \
+# For the benchmark's bf16 inputs (LINAC_DTYPE= for a linac from before --dtype).
+dtype=${LINAC_DTYPE-bf16}
+"$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" ${dtype:+--dtype $dtype} \
   ${config:+--config "$config"} -o "$out.tmp"
 {
   for d in ${defines[@]+"${defines[@]}"}; do

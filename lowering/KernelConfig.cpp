@@ -376,7 +376,10 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 
 bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
                        const KernelConfig &c, bool bf16Inputs) {
-  return bf16Inputs && target == ChooserTarget::sm90a && !c.warpRoles &&
+  // Only the forms measured: no warp roles (which cannot fill bf16 stages),
+  // no landing buffers or chunk-ahead loop, not the V split.
+  return bf16Inputs && target == ChooserTarget::sm90a && !c.warpRoles && !c.prefetch &&
+         !c.ahead && c.split != KernelConfig::Split::VTile &&
          (traits.scalarDeltaRule ||
           (traits.unitDeltaRule && c.split == KernelConfig::Split::Head));
 }

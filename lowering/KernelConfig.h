@@ -247,9 +247,10 @@ bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
                         const KernelConfig &c);
 /// Whether the default keeps the inputs in bf16 stages (config inputs=bf16,
 /// which refuses inputs of another dtype) for config `c`: only when the
-/// caller said its inputs are bf16, on sm_90a, without warp roles, for the
-/// delta rule with a scalar decay (GDN, every split) or without decay
-/// (DeltaNet, head split), where each was measured faster. The driver asks
+/// caller said its inputs are bf16, on sm_90a, without warp roles, prefetch
+/// or ahead, for the delta rule with a scalar decay (GDN, the head and
+/// sequence splits) or without decay (DeltaNet, the head split), where each
+/// was measured faster. The driver asks
 /// again after --config overrides the rest and leaves inputs unsaid.
 bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
                        const KernelConfig &c, bool bf16Inputs);

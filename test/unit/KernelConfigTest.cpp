@@ -221,7 +221,8 @@ TEST(KernelConfig, Bf16InputsOnlyWhenTheCallerSaysSoForGdnAndDeltaNetOnSm90a) {
   plain.plainUpdate = true;
   auto choose = [](int64_t n, int64_t tokens, const linac::VariantTraits &t, ChooserTarget target,
                    bool bf16) { return chooseKernelConfig(n, 16, tokens, 128, 128, t, target, bf16); };
-  // GDN in every split once the inputs are known to be bf16; never without that.
+  // GDN in the head and sequence splits once the inputs are known to be
+  // bf16; never without that.
   EXPECT_TRUE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true).bf16Inputs);
   EXPECT_TRUE(choose(1, 8192, gdn, ChooserTarget::sm90a, true).bf16Inputs);
   EXPECT_TRUE(choose(16, 16 * 4096, gdn, ChooserTarget::sm90a, true).bf16Inputs);
@@ -242,6 +243,16 @@ TEST(KernelConfig, Bf16InputsOnlyWhenTheCallerSaysSoForGdnAndDeltaNetOnSm90a) {
   KernelConfig roles = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
   EXPECT_EQ(linac::parseKernelConfig("roles=on", roles), "");
   EXPECT_FALSE(linac::defaultBf16Inputs(ChooserTarget::sm90a, gdn, roles, true));
+  // Nor in forms not measured with it: landing buffers, the chunk-ahead
+  // loop, the V split (GDN's default for few, short sequences).
+  for (const char *form : {"prefetch=on", "ahead=on", "split=vtile,vtile=64"}) {
+    KernelConfig c = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+    EXPECT_EQ(linac::parseKernelConfig(form, c), "");
+    EXPECT_FALSE(linac::defaultBf16Inputs(ChooserTarget::sm90a, gdn, c, true)) << form;
+  }
+  EXPECT_EQ(choose(2, 2 * 512, gdn, ChooserTarget::sm90a, true).split,
+            KernelConfig::Split::VTile);
+  EXPECT_FALSE(choose(2, 2 * 512, gdn, ChooserTarget::sm90a, true).bf16Inputs);
 }
 
 /// A two-valued key (`key=off|on`) over `c`, where it is off: unsaid in
