@@ -785,13 +785,9 @@ int runCommand(int argc, char **argv) {
       !gpuTarget)
     return usageError("--target " + target + ": unknown target (this build runs: " +
                       targets + ")");
-  int dtype = 0;
-  if (flags.values.count("--dtype")) {
-    dtype = linac::parseDtype(flags.values["--dtype"]);
-    if (dtype < 0)
-      return usageError("--dtype must be f32, bf16 or f16, got '" +
-                        flags.values["--dtype"] + "'");
-  }
+  if (auto err = checkDtypeFlag(flags); !err.empty())
+    return usageError(err);
+  const int dtype = flags.values.count("--dtype") ? linac::parseDtype(flags.values["--dtype"]) : 0;
   if (!flags.values.count("--shape"))
     return usageError("run needs --shape B=..,T=..,H=..[,HV=..],K=..,V=..");
   if (!flags.values.count("--seed"))
