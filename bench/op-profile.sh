@@ -13,23 +13,25 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp}
 bench/run.sh --cases "$1" --reps 1 --fla-cases '' > /dev/null || exit 1
 stem=$(echo "$1" | tr ' ' '_')
+# The instrumented sources are copies tagged @prof (bench/run.sh emits the
+# defaults afresh every run, and times any CASE@TAG.cu beside its case).
+rm -f /tmp/linac-bench/kernels/*@prof.cu
 n=0
 for f in /tmp/linac-bench/kernels/*.cu; do
   [[ "$(basename "$f")" =~ $stem ]] || continue
+  [[ "$(basename "$f")" == *@* ]] && continue
   n=$((n + 1))
-  grep -q linac-prof "$f" || python3 bench/op_profile.py instrument "$f" "src$n"
+  cp "$f" "${f%.cu}@prof.cu"
+  python3 bench/op_profile.py instrument "${f%.cu}@prof.cu" "src$n"
 done
 rm -rf /tmp/linac-bench/cache
 bench/run.sh --cases "$1" --reps 1 --fla-cases '' > $OUT/op-profile.log 2>&1
-for f in /tmp/linac-bench/kernels/*.cu; do
+for f in /tmp/linac-bench/kernels/*@prof.cu; do
   [[ "$(basename "$f")" =~ $stem ]] || continue
   echo "## $(basename "$f") ($(sed -n 's/.*config \(.*\), target cuda\./\1/p' "$f" | head -1))"
   python3 bench/op_profile.py report "$f" $OUT/op-profile.log
 done
-# The instrumented sources go: bench/run.sh would otherwise time them as the
-# cases' kernels (it keeps any source it finds in the kernels folder).
-for f in /tmp/linac-bench/kernels/*.cu; do
-  [[ "$(basename "$f")" =~ $stem ]] && grep -q linac-prof "$f" && rm -f "$f"
-done
+# The instrumented copies go: a later bench/run.sh would time them again.
+rm -f /tmp/linac-bench/kernels/*@prof.cu
 rm -rf /tmp/linac-bench/cache
 exit 0
