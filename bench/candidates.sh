@@ -153,6 +153,39 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S14:-0}" = 1 ]; then
+# 12 (session 14, from the H200 op profiles of GDN, DeltaNet, KDA and linear
+# attention): library changes, on by default, each with a switch to time
+# the old form: bf16 output rows by 16-byte stores (LINAC_STORE_ROWS_WIDE:
+# store_rows was 6-12% of the chunk loop), inverse row norms eight rows at a
+# time per warp (LINAC_ROW_INV_NORM_ROWS, GDN: 9%), the decay mask by
+# column quads (LINAC_DECAY_MASK_COLUMNS, GDN: 10.5%); off by default: the
+# copies inlined (LINAC_INLINE_COPIES: issuing the five input copies was
+# 12-15%). Checks first (ragged varlen, initial state, strong gates, bf16:
+# store_rows' row guard on a partial last chunk), then every changed form
+# timed beside this commit's library (@new = default) and the last
+# commit's (@old, bench/variant.sh --library).
+# (The 8x4096x16 defaults' forms: the head split, whole V per block.)
+check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong
+check deltanet split=head,inputs=bf16 "" --shape $k128 --gates strong
+check linear_attention split=head,prefetch=on "" --shape $k128 --gates strong
+check kda split=head "" --shape $k128 --gates strong
+check gla split=head "" --shape $k128 --gates strong
+check gdn split=sequence,segment=2,combine=32 "" --shape $k128 --gates strong
+racecheck split=head,inputs=bf16 B=1,T=200,H=2,HV=4,K=128,V=128
+rm -f "$K"/*@*.cu
+# OLD_LIBRARY: the earlier library header (a device machine's copy of the
+# checkout has no git history: `git show c4ff233:runtime/device/cuda/linac_tile_cuda.cuh`
+# into a carried folder).
+[ -n "${OLD_LIBRARY:-}" ] && cp "$OLD_LIBRARY" /tmp/linac-old.cuh ||
+  git show c4ff233:runtime/device/cuda/linac_tile_cuda.cuh > /tmp/linac-old.cuh
+for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 kda_8x4096x16; do
+  bench/variant.sh $c old --library /tmp/linac-old.cuh
+  bench/variant.sh $c inl --define LINAC_INLINE_COPIES=1
+done
+bench/run.sh --cases '(gdn|deltanet|linear_attention|kda) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${S13:-0}" = 2 ]; then
 # 11 (session 13, with inputs=bf16 GDN's and DeltaNet's default for bf16
 # callers): fewer fragments (frag=160: GDN's ptxas spills 32/76 -> 0/0

@@ -889,10 +889,22 @@ __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile
 #ifndef LINAC_SHAPED_COPIES
 #define LINAC_SHAPED_COPIES 1
 #endif
-#if LINAC_SHAPED_COPIES
+// 1: the shaped copies and the bf16-stage copy inlined into the kernel (a
+// call saves and restores the caller's live registers around it; H200 op
+// profile, GDN's fused kernel: 1.4-2.1 K cycles per copy issued); 0
+// (default): out of line.
+#ifndef LINAC_INLINE_COPIES
+#define LINAC_INLINE_COPIES 0
+#endif
+#if LINAC_SHAPED_COPIES && !LINAC_INLINE_COPIES
 #define LINAC_SHAPED_COPY_INLINE __noinline__
 #else
 #define LINAC_SHAPED_COPY_INLINE __forceinline__
+#endif
+#if LINAC_INLINE_COPIES
+#define LINAC_COPY16_INLINE __forceinline__
+#else
+#define LINAC_COPY16_INLINE __noinline__
 #endif
 /// copy_async of a destination whose shape the emitter states (R x C). A
 /// tile of another shape is refused (the kernel's error flag), not copied.
@@ -907,7 +919,7 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
     blk.L.fail();
     return Token{0, 0, 0};
   }
-#if LINAC_SHAPED_COPIES
+#if LINAC_SHAPED_COPIES || LINAC_INLINE_COPIES
   return copy_async_body(blk, g, Tile{dst.p, R, C, dst.ld}, start, row, valid, head, col);
 #else
   return copy_async(blk, g, dst, start, row, valid, head, col);
@@ -921,7 +933,7 @@ __device__ LINAC_SHAPED_COPY_INLINE Token copy_async(Block &blk, const Global *g
 /// here the kernel's error flag); rows not in whole 16-byte pieces go
 /// synchronously.
 template <int R, int C>
-__device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile16 dst,
+__device__ LINAC_COPY16_INLINE Token copy_async(Block &blk, const Global *g, const Tile16 dst,
                                          int64_t start, int64_t row, int64_t valid,
                                          int64_t head, int64_t col) {
   const int64_t first = start + row;
@@ -1377,6 +1389,24 @@ __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
   sync_consumers();
 }
 
+// 1 (default): bf16 output rows by 16-byte stores (store_rows, from a tile
+// or a fragment); 0: by 2- and 4-byte stores (to time both).
+#ifndef LINAC_STORE_ROWS_WIDE
+#define LINAC_STORE_ROWS_WIDE 1
+#endif
+/// Two floats as a pair of bf16 (lo in the low half), rounded to nearest
+/// even as Global::store rounds one.
+__device__ __forceinline__ unsigned bf16_pair(float lo, float hi) {
+  unsigned packed;
+#if __CUDA_ARCH__ >= 800
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+#else
+  (void)lo, (void)hi;
+  packed = 0;
+#endif
+  return packed;
+}
+
 __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
                                   int64_t start, int64_t row, int64_t valid,
                                   int64_t head, int64_t col) {
@@ -1389,6 +1419,29 @@ __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
     return;
   }
   const Global out = *g; // fields once (see the fragment form)
+#if __CUDA_ARCH__ >= 800
+  // bf16 rows, 16-byte aligned: eight columns per thread, two float4 loads
+  // and one 16-byte store (an element at a time, a warp's store wrote 64
+  // bytes: H200 op profile, DeltaNet's fused kernel, 5.8 K cycles per
+  // 64 x 128 output). The same rounding (cvt.rn).
+  unsigned short *halves = static_cast<unsigned short *>(out.data) + first * out.rowStride +
+                           head * out.headStride + col;
+  if (LINAC_STORE_ROWS_WIDE && out.dtype == bf16 && out.rowStride % 8 == 0 &&
+      (reinterpret_cast<unsigned long long>(halves) & 15) == 0 && src.cols % 8 == 0 &&
+      src.ld % 4 == 0 && aligned16(src.p)) {
+    const int per = src.cols / 8, n = static_cast<int>(valid) * per;
+    for (int e = static_cast<int>(threadIdx.x); e < n; e += consumer_threads()) {
+      const int i = e / per, j = 8 * (e - i * per);
+      const float4 x = *reinterpret_cast<const float4 *>(&src.at(i, j));
+      const float4 y = *reinterpret_cast<const float4 *>(&src.at(i, j + 4));
+      *reinterpret_cast<uint4 *>(halves + i * out.rowStride + j) =
+          make_uint4(bf16_pair(x.x, x.y), bf16_pair(x.z, x.w), bf16_pair(y.x, y.y),
+                     bf16_pair(y.z, y.w));
+    }
+    sync_consumers();
+    return;
+  }
+#endif
   LINAC_FOR_ELEMENTS(src, i, j) {
     if (i < valid)
       out.store(first + i, head, col + j, src.at(i, j));
@@ -1742,11 +1795,52 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
 /// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor, by inverse_norm as
 /// row_l2norm's; its sums lane by lane, so rows of 128 may differ from
 /// row_l2norm's float4 sums in the last bits); src fp32 or a bf16 input
-/// stage. A warp per row, lanes over columns.
+/// stage. A warp per row, lanes over columns. Rows of 128 (the head
+/// dimension): a warp's rows all at once, eight in flight, their loads and
+/// shuffles interleaved (one row at a time, each row's loads and five
+/// dependent shuffles ran in turn: H200 op profile, GDN, 2.4 K cycles per
+/// call); the same sums in the same order, so the same values.
+#ifndef LINAC_ROW_INV_NORM_ROWS // 0: one row at a time (to time both)
+#define LINAC_ROW_INV_NORM_ROWS 1
+#endif
 template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
+  const int warps = consumer_threads() / 32;
+  if (LINAC_ROW_INV_NORM_ROWS && src.cols == 128) {
+    constexpr int kRows = 8;
+    for (int i0 = warp; i0 < src.rows; i0 += kRows * warps) {
+      float ss[kRows];
+#pragma unroll
+      for (int u = 0; u < kRows; ++u) {
+        const int i = i0 + u * warps;
+        ss[u] = 0.0f;
+        if (i < src.rows) {
+          float x[4];
+#pragma unroll
+          for (int m = 0; m < 4; ++m)
+            x[m] = row_value(src, i, lane + 32 * m);
+#pragma unroll
+          for (int m = 0; m < 4; ++m)
+            ss[u] += x[m] * x[m];
+        }
+      }
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+        for (int u = 0; u < kRows; ++u)
+          ss[u] += __shfl_xor_sync(0xffffffffu, ss[u], o);
+#pragma unroll
+      for (int u = 0; u < kRows; ++u) {
+        const int i = i0 + u * warps;
+        if (lane == 0 && i < src.rows)
+          dst.at(i, 0) = inverse_norm(ss[u]);
+      }
+    }
+    sync_consumers();
+    return;
+  }
+  for (int i = warp; i < src.rows; i += warps) {
     float ss = 0;
     for (int j = lane; j < src.cols; j += 32)
       ss += row_value(src, i, j) * row_value(src, i, j);
@@ -2597,6 +2691,64 @@ __device__ __forceinline__ void store_state(Block &blk, const Frag<R, C, W> &src
 /// for tiles in memory; each thread stores its own values. Like
 /// store_state on a fragment, no barrier after: they write only global
 /// tensors that no op of the kernel reads back, and read only registers.
+/// A fragment's rows into bf16 rows (16-byte aligned, stride a multiple of
+/// 8) by 16-byte stores: the four lanes of a quad share a row and hold
+/// 4-byte pairs of eight consecutive columns per 8-column slab; a 4 x 4
+/// transpose of those words among the quad (three shuffles) gives each
+/// lane 8 consecutive columns of one of four adjacent slabs, so a warp's
+/// store writes 8 rows x 64 whole bytes instead of 8 x 16 (4-byte pairs
+/// wrote half sectors, eight per instruction: H200 op profile, GDN's fused
+/// kernel, 3.2 K cycles per 64 x 128 output). Rows at or past `valid` are
+/// not written (the shuffles run in every lane).
+template <int R, int C, int W>
+__device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
+                                                     unsigned short *halves, int64_t stride,
+                                                     int64_t valid) {
+  using F = Frag<R, C, W>;
+  const int g = frag_group(), t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  const int l = t % 32, q = l % 4, quad = l & ~3;
+#pragma unroll
+  for (int s = 0; s < F::kSlots; ++s) {
+    const int b = s * F::kGroups + g;
+    if (b >= F::kBlocks)
+      continue;
+    const int r0 = b / F::kBlocksN * kMmaBlock, c0 = b % F::kBlocksN * kMmaBlock;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = r0 + 16 * (t / 32) + l / 4 + 8 * h;
+#pragma unroll
+      for (int k = 0; k < 2; ++k) {
+        // a[x]: this lane's pair of slab 4k + x (registers 4 (4k + x) + 2h, + 1).
+        unsigned a[4];
+#pragma unroll
+        for (int x = 0; x < 4; ++x) {
+          const int r = 4 * (4 * k + x) + 2 * h;
+          a[x] = pack_operands(src.v[s][r], src.v[s][r + 1], Operand::bf16);
+        }
+        // Round d: send a[(q + d) & 3], receive lane (q - d) & 3's pair of slab 4k + q.
+        unsigned got[4];
+        got[0] = q == 0 ? a[0] : q == 1 ? a[1] : q == 2 ? a[2] : a[3];
+#pragma unroll
+        for (int d = 1; d < 4; ++d) {
+          const int x = (q + d) & 3;
+          const unsigned send = x == 0 ? a[0] : x == 1 ? a[1] : x == 2 ? a[2] : a[3];
+          got[d] = __shfl_sync(0xffffffffu, send, quad | ((q - d) & 3));
+        }
+        // Word y of the 16 bytes (columns 2y, 2y + 1) came from lane y: round (q - y) & 3.
+        unsigned w[4];
+#pragma unroll
+        for (int y = 0; y < 4; ++y) {
+          const int d = (q - y) & 3;
+          w[y] = d == 0 ? got[0] : d == 1 ? got[1] : d == 2 ? got[2] : got[3];
+        }
+        if (row < valid)
+          *reinterpret_cast<uint4 *>(halves + row * stride + c0 + 8 * (4 * k + q)) =
+              make_uint4(w[0], w[1], w[2], w[3]);
+      }
+    }
+  }
+}
+
 template <int R, int C, int W>
 __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Frag<R, C, W> &src,
                                            int64_t start, int64_t row, int64_t valid,
@@ -2618,6 +2770,11 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
   // per-pair dtype and alignment tests of store2).
 #if __CUDA_ARCH__ >= 800
   unsigned short *halves = static_cast<unsigned short *>(out.data) + origin;
+  if (LINAC_STORE_ROWS_WIDE && out.dtype == bf16 && out.rowStride % 8 == 0 &&
+      (reinterpret_cast<unsigned long long>(halves) & 15) == 0) {
+    store_rows_frag_wide(src, halves, out.rowStride, valid);
+    return;
+  }
   if (out.dtype == bf16 && out.rowStride % 2 == 0 &&
       (reinterpret_cast<unsigned long long>(halves) & 3) == 0) {
     const int64_t stride = out.rowStride;
@@ -3132,10 +3289,51 @@ __device__ inline void causal_mask(Block &, const Tile &dst, const Tile &rs, con
 
 /// dst[i, j] *= exp(lg[i] - rg[j]) under the causal mask (times rs[i] cs[j]
 /// when kScaled), zero above.
+#ifndef LINAC_DECAY_MASK_COLUMNS // 0: the quads in element order (to time both)
+#define LINAC_DECAY_MASK_COLUMNS 1
+#endif
 template <bool kScaled>
 __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, const Tile &rg,
                                               const Tile &rs, const Tile &cs, bool inclusive) {
   LINAC_CONSUMERS_ONLY;
+  if (LINAC_DECAY_MASK_COLUMNS && dst.cols % 4 == 0 && dst.ld % 4 == 0 && aligned16(dst.p) &&
+      consumer_threads() % (dst.cols / 4) == 0) {
+    // Each thread keeps one quad of columns in every row it visits: their
+    // gates and scales read once, the rows' loads unrolled so that they
+    // are in flight together, the quads wholly above the diagonal zeroed
+    // without their exponentials. The same products in the same order.
+    const int quads = dst.cols / 4, tid = static_cast<int>(threadIdx.x);
+    const int j = 4 * (tid % quads), step = consumer_threads() / quads;
+    float rgj[4], csj[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      rgj[u] = rg.at(j + u, 0);
+      csj[u] = kScaled ? scale_at(cs, j + u) : 1.0f;
+    }
+#pragma unroll 2
+    for (int i = tid / quads; i < dst.rows; i += step) {
+      float4 *p = reinterpret_cast<float4 *>(&dst.at(i, j));
+      if (j > i) {
+        *p = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        continue;
+      }
+      const float4 v = *p;
+      const float li = lg.at(i, 0);
+      const float rsi = kScaled ? scale_at(rs, i) : 1.0f;
+      float r[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        if constexpr (kScaled)
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rgj[u]) * rsi * csj[u]
+                                                        : 0.0f;
+        else
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rgj[u]) : 0.0f;
+      }
+      *p = make_float4(r[0], r[1], r[2], r[3]);
+    }
+    sync_consumers();
+    return;
+  }
   if (dst.cols % 4 == 0 && dst.ld % 4 == 0 && aligned16(dst.p)) {
     // Four columns of a row per thread: one float4 of dst, one row gate.
     const int quads = dst.cols / 4, n = dst.rows * quads;
