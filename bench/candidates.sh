@@ -153,6 +153,25 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S14:-0}" = 2 ]; then
+# The lean form of 12 below (about 4 minutes on a warm machine): the checks
+# of the changed store paths (fragment: GDN, linear attention; tile:
+# DeltaNet) and the sequence split, then GDN, DeltaNet and linear attention
+# beside the previous library, and GDN with the copies inlined.
+check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong
+check deltanet split=head,inputs=bf16 "" --shape $k128 --gates strong
+check linear_attention split=head,prefetch=on "" --shape $k128 --gates strong
+check gdn split=sequence,segment=2,combine=32 "" --shape $k128 --gates strong
+rm -f "$K"/*@*.cu
+[ -n "${OLD_LIBRARY:-}" ] && cp "$OLD_LIBRARY" /tmp/linac-old.cuh ||
+  git show c4ff233:runtime/device/cuda/linac_tile_cuda.cuh > /tmp/linac-old.cuh
+for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16; do
+  bench/variant.sh $c old --library /tmp/linac-old.cuh
+done
+bench/variant.sh gdn_8x4096x16 inl --define LINAC_INLINE_COPIES=1
+bench/run.sh --cases '(gdn|deltanet|linear_attention) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
+exit 0
+fi
 if [ "${S14:-0}" = 1 ]; then
 # 12 (session 14, from the H200 op profiles of GDN, DeltaNet, KDA and linear
 # attention): library changes, on by default, each with a switch to time
