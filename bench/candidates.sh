@@ -169,6 +169,10 @@ for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16; do
   bench/variant.sh $c old --library /tmp/linac-old.cuh
 done
 bench/variant.sh gdn_8x4096x16 inl --define LINAC_INLINE_COPIES=1
+# Element-wise ops on fragments by column pairs (off by default; the last
+# column compares each variant's outputs with the default's).
+bench/variant.sh gdn_8x4096x16 pairs --define LINAC_EW_FRAG_PAIRS=1
+bench/variant.sh linear_attention_8x4096x16 pairs --define LINAC_EW_FRAG_PAIRS=1
 bench/run.sh --cases '(gdn|deltanet|linear_attention) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi
