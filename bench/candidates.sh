@@ -154,32 +154,33 @@ racecheck() {
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
 if [ "${S14:-0}" = 2 ]; then
-# The lean form of 12 below (about 4 minutes on a warm machine): the checks
-# of the changed store paths (fragment: GDN, linear attention; tile:
-# DeltaNet) and the sequence split, then GDN, DeltaNet and linear attention
-# beside the previous library, and GDN with the copies inlined.
-check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong
-check deltanet split=head,inputs=bf16 "" --shape $k128 --gates strong
-check linear_attention split=head,prefetch=on "" --shape $k128 --gates strong
-check gdn split=sequence,segment=2,combine=32 "" --shape $k128 --gates strong
+# Session 14's library changes, off by default (written after the session's
+# last GPU call): each switch on alone and all three together, beside the
+# default, on GDN, DeltaNet and linear attention at 8x4096x16 and GDN's
+# varlen batch (partial last chunks: the stores' row guard). Every change
+# computes the same values in the same order, so each variant's outputs
+# must be bit-identical to the default's (bench.py's last column, "vs
+# default: o 0.0e+00, ht 0.0e+00"); then S14=1 (with the switches made the
+# default) checks against float64. Also the copies inlined and element-wise
+# ops on fragments by column pairs. About 3 minutes on a warm machine.
 rm -f "$K"/*@*.cu
-[ -n "${OLD_LIBRARY:-}" ] && cp "$OLD_LIBRARY" /tmp/linac-old.cuh ||
-  git show c4ff233:runtime/device/cuda/linac_tile_cuda.cuh > /tmp/linac-old.cuh
-for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16; do
-  bench/variant.sh $c old --library /tmp/linac-old.cuh
+all="--define LINAC_STORE_ROWS_WIDE=1 --define LINAC_ROW_INV_NORM_ROWS=1 --define LINAC_DECAY_MASK_COLUMNS=1"
+for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 gdn_varlen_16_seqs; do
+  bench/variant.sh $c all $all
 done
+bench/variant.sh gdn_8x4096x16 wide --define LINAC_STORE_ROWS_WIDE=1
+bench/variant.sh gdn_8x4096x16 norms --define LINAC_ROW_INV_NORM_ROWS=1
+bench/variant.sh gdn_8x4096x16 masks --define LINAC_DECAY_MASK_COLUMNS=1
 bench/variant.sh gdn_8x4096x16 inl --define LINAC_INLINE_COPIES=1
-# Element-wise ops on fragments by column pairs (off by default; the last
-# column compares each variant's outputs with the default's).
 bench/variant.sh gdn_8x4096x16 pairs --define LINAC_EW_FRAG_PAIRS=1
 bench/variant.sh linear_attention_8x4096x16 pairs --define LINAC_EW_FRAG_PAIRS=1
-bench/run.sh --cases '(gdn|deltanet|linear_attention) 8x4096' --fla-cases "${FLA_CASES:-}" --reps 7
+bench/run.sh --cases '(gdn|deltanet|linear_attention) 8x4096|gdn varlen' --fla-cases "${FLA_CASES:-}" --reps 7
 exit 0
 fi
 if [ "${S14:-0}" = 1 ]; then
 # 12 (session 14, from the H200 op profiles of GDN, DeltaNet, KDA and linear
-# attention): library changes, on by default, each with a switch to time
-# the old form: bf16 output rows by 16-byte stores (LINAC_STORE_ROWS_WIDE:
+# attention; for when the switches below are made the default, after S14=2):
+# library changes, each with a switch to time the old form: bf16 output rows by 16-byte stores (LINAC_STORE_ROWS_WIDE:
 # store_rows was 6-12% of the chunk loop), inverse row norms eight rows at a
 # time per warp (LINAC_ROW_INV_NORM_ROWS, GDN: 9%), the decay mask by
 # column quads (LINAC_DECAY_MASK_COLUMNS, GDN: 10.5%); off by default: the

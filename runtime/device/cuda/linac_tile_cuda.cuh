@@ -1389,10 +1389,12 @@ __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
   sync_consumers();
 }
 
-// 1 (default): bf16 output rows by 16-byte stores (store_rows, from a tile
-// or a fragment); 0: by 2- and 4-byte stores (to time both).
+// 1: bf16 output rows by 16-byte stores (store_rows, from a tile or a
+// fragment); 0 (default until it has run on a GPU: written in session 14,
+// which got no GPU after writing it; `S14=2 bench/candidates.sh` times it
+// and compares its outputs with the default's): 2- and 4-byte stores.
 #ifndef LINAC_STORE_ROWS_WIDE
-#define LINAC_STORE_ROWS_WIDE 1
+#define LINAC_STORE_ROWS_WIDE 0
 #endif
 /// Two floats as a pair of bf16 (lo in the low half), rounded to nearest
 /// even as Global::store rounds one.
@@ -1800,8 +1802,10 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
 /// shuffles interleaved (one row at a time, each row's loads and five
 /// dependent shuffles ran in turn: H200 op profile, GDN, 2.4 K cycles per
 /// call); the same sums in the same order, so the same values.
-#ifndef LINAC_ROW_INV_NORM_ROWS // 0: one row at a time (to time both)
-#define LINAC_ROW_INV_NORM_ROWS 1
+// 0 (default until it has run on a GPU, as LINAC_STORE_ROWS_WIDE): one row
+// at a time.
+#ifndef LINAC_ROW_INV_NORM_ROWS
+#define LINAC_ROW_INV_NORM_ROWS 0
 #endif
 template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
@@ -3346,8 +3350,10 @@ __device__ inline void causal_mask(Block &, const Tile &dst, const Tile &rs, con
 
 /// dst[i, j] *= exp(lg[i] - rg[j]) under the causal mask (times rs[i] cs[j]
 /// when kScaled), zero above.
-#ifndef LINAC_DECAY_MASK_COLUMNS // 0: the quads in element order (to time both)
-#define LINAC_DECAY_MASK_COLUMNS 1
+// 1: by column quads, below; 0 (default until it has run on a GPU, as
+// LINAC_STORE_ROWS_WIDE): the quads in element order.
+#ifndef LINAC_DECAY_MASK_COLUMNS
+#define LINAC_DECAY_MASK_COLUMNS 0
 #endif
 template <bool kScaled>
 __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, const Tile &rg,
