@@ -2502,23 +2502,30 @@ template <class A, class B, class C> struct LeadFrag {
 
 __device__ __forceinline__ int frag_group() { return static_cast<int>(threadIdx.x) / kWarpgroupThreads; }
 
-/// fn(slot, register, row, col) for every value this thread holds of a
-/// fragment laid out as F.
-template <class F, class Fn> __device__ __forceinline__ void frag_visit(Fn &&fn) {
-  const int g = frag_group(), t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+/// fn(slot, first row, first column) for every 64 x 64 block this thread's
+/// warpgroup holds of a fragment laid out as F.
+template <class F, class Fn> __device__ __forceinline__ void frag_visit_blocks(Fn &&fn) {
+  const int g = frag_group();
 #pragma unroll
   for (int s = 0; s < F::kSlots; ++s) {
     const int b = s * F::kGroups + g;
     if (b >= F::kBlocks)
       continue;
-    const int r0 = b / F::kBlocksN * kMmaBlock, c0 = b % F::kBlocksN * kMmaBlock;
+    fn(s, b / F::kBlocksN * kMmaBlock, b % F::kBlocksN * kMmaBlock);
+  }
+}
+/// fn(slot, register, row, col) for every value this thread holds of a
+/// fragment laid out as F.
+template <class F, class Fn> __device__ __forceinline__ void frag_visit(Fn &&fn) {
+  const int t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  frag_visit_blocks<F>([&](int s, int r0, int c0) {
 #pragma unroll
     for (int r = 0; r < 32; ++r) {
       int row, col;
       acc_coord(t, r, row, col);
       fn(s, r, r0 + row, c0 + col);
     }
-  }
+  });
 }
 
 template <int R, int C, int W>
@@ -2765,15 +2772,9 @@ template <int R, int C, int W>
 __device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
                                                      unsigned short *halves, int64_t stride,
                                                      int64_t valid) {
-  using F = Frag<R, C, W>;
-  const int g = frag_group(), t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
+  const int t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
   const int l = t % 32, q = l % 4, quad = l & ~3;
-#pragma unroll
-  for (int s = 0; s < F::kSlots; ++s) {
-    const int b = s * F::kGroups + g;
-    if (b >= F::kBlocks)
-      continue;
-    const int r0 = b / F::kBlocksN * kMmaBlock, c0 = b % F::kBlocksN * kMmaBlock;
+  frag_visit_blocks<Frag<R, C, W>>([&](int s, int r0, int c0) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int row = r0 + 16 * (t / 32) + l / 4 + 8 * h;
@@ -2807,7 +2808,7 @@ __device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
               make_uint4(w[0], w[1], w[2], w[3]);
       }
     }
-  }
+  });
 }
 
 template <int R, int C, int W>
