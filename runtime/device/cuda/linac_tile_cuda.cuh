@@ -2029,14 +2029,12 @@ __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
 /// Two values as a bf16x2 / f16x2 word (lo in the low half), rounded as
 /// stage_operand says.
 __device__ inline unsigned pack_operands(float lo, float hi, Operand type) {
+  if (type == Operand::bf16)
+    return bf16_pair(lo, hi);
+  lo = round_operand(lo, type);
+  hi = round_operand(hi, type);
   unsigned packed;
-  if (type == Operand::bf16) {
-    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-  } else {
-    lo = round_operand(lo, type);
-    hi = round_operand(hi, type);
-    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-  }
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
   return packed;
 }
 
