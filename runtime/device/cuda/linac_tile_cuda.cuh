@@ -2753,10 +2753,6 @@ __device__ __forceinline__ void store_state(Block &blk, const Frag<R, C, W> &src
   frag_visit<Frag<R, C, W>>([&](int s, int r, int i, int j) { p[i * V + col + j] = src.v[s][r]; });
 }
 
-/// Rows [0, valid) of src to rows start + row + i of g, the same checks as
-/// for tiles in memory; each thread stores its own values. Like
-/// store_state on a fragment, no barrier after: they write only global
-/// tensors that no op of the kernel reads back, and read only registers.
 /// A fragment's rows into bf16 rows (16-byte aligned, stride a multiple of
 /// 8) by 16-byte stores: the four lanes of a quad share a row and hold
 /// 4-byte pairs of eight consecutive columns per 8-column slab; a 4 x 4
@@ -2772,6 +2768,10 @@ __device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
                                                      int64_t valid) {
   const int t = static_cast<int>(threadIdx.x) % kWarpgroupThreads;
   const int l = t % 32, q = l % 4, quad = l & ~3;
+  // v[x] for a lane-dependent x, by selects (registers cannot be indexed).
+  auto pick = [](const unsigned (&v)[4], int x) {
+    return x == 0 ? v[0] : x == 1 ? v[1] : x == 2 ? v[2] : v[3];
+  };
   frag_visit_blocks<Frag<R, C, W>>([&](int s, int r0, int c0) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
@@ -2787,20 +2787,15 @@ __device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
         }
         // Round d: send a[(q + d) & 3], receive lane (q - d) & 3's pair of slab 4k + q.
         unsigned got[4];
-        got[0] = q == 0 ? a[0] : q == 1 ? a[1] : q == 2 ? a[2] : a[3];
+        got[0] = pick(a, q);
 #pragma unroll
-        for (int d = 1; d < 4; ++d) {
-          const int x = (q + d) & 3;
-          const unsigned send = x == 0 ? a[0] : x == 1 ? a[1] : x == 2 ? a[2] : a[3];
-          got[d] = __shfl_sync(0xffffffffu, send, quad | ((q - d) & 3));
-        }
+        for (int d = 1; d < 4; ++d)
+          got[d] = __shfl_sync(0xffffffffu, pick(a, (q + d) & 3), quad | ((q - d) & 3));
         // Word y of the 16 bytes (columns 2y, 2y + 1) came from lane y: round (q - y) & 3.
         unsigned w[4];
 #pragma unroll
-        for (int y = 0; y < 4; ++y) {
-          const int d = (q - y) & 3;
-          w[y] = d == 0 ? got[0] : d == 1 ? got[1] : d == 2 ? got[2] : got[3];
-        }
+        for (int y = 0; y < 4; ++y)
+          w[y] = pick(got, (q - y) & 3);
         if (row < valid)
           *reinterpret_cast<uint4 *>(halves + row * stride + c0 + 8 * (4 * k + q)) =
               make_uint4(w[0], w[1], w[2], w[3]);
@@ -2809,6 +2804,10 @@ __device__ __forceinline__ void store_rows_frag_wide(const Frag<R, C, W> &src,
   });
 }
 
+/// Rows [0, valid) of src to rows start + row + i of g, the same checks as
+/// for tiles in memory; each thread stores its own values. Like
+/// store_state on a fragment, no barrier after: they write only global
+/// tensors that no op of the kernel reads back, and read only registers.
 template <int R, int C, int W>
 __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Frag<R, C, W> &src,
                                            int64_t start, int64_t row, int64_t valid,
