@@ -153,6 +153,84 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S15:-0}" = 3 ]; then
+# 15 (session 15, after S15=2): copies=inline, GDN's sm_90a default in the
+# head split with bf16 stages, in the kernels the chooser now emits
+# (#define LINAC_INLINE_COPIES ahead of the library) against float64 and
+# racecheck; then GDN's shapes beside copies=call, and the two forms left
+# off on top of it (the fragment store, element-wise pairs). With
+# FLA_CASES (PYTHONPATH=$PWD/.fla/pkg) FLA beside them.
+check gdn split=head,inputs=bf16,copies=inline "" --shape $k128 --gates strong
+check gdn split=head,inputs=bf16,copies=inline "H=HV=3 " --shape B=1,T=600,H=3,HV=3,K=128,V=128
+racecheck split=head,inputs=bf16,copies=inline B=1,T=200,H=2,HV=4,K=128,V=128
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 gdn_varlen_16_seqs gdn_4x16384x32; do
+  bench/variant.sh $c call --config copies=call
+done
+bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
+bench/variant.sh gdn_8x4096x16 pairs --define LINAC_EW_FRAG_PAIRS=1
+bench/run.sh --cases 'gdn (8x4096|4x16384|varlen)|deltanet 8x4096' \
+  --fla-cases "${FLA_CASES:-}" --reps ${REPS:-9}
+exit 0
+fi
+if [ "${S15:-0}" = 2 ]; then
+# 14 (session 15, after S15=1): the wide tile store, the eight-row norms and
+# the decay mask's column quads made the library's defaults. The examples
+# S15=1 did not check with them (dplr, gdn2) and the defaults again against
+# float64; then every 8x4096x16 case with the copies inlined (@inl: GDN 5%
+# faster with the two above, KDA 3% slower with everything) and with the
+# library of c4ff233 (@old: before session 14), beside today's defaults.
+check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong
+check dplr split=head "" --shape $k128 --gates strong
+check gdn2 split=head "" --shape $k128 --gates strong
+rm -f "$K"/*@*.cu
+[ -n "${OLD_LIBRARY:-}" ] && cp "$OLD_LIBRARY" /tmp/linac-old.cuh ||
+  git show c4ff233:runtime/device/cuda/linac_tile_cuda.cuh > /tmp/linac-old.cuh
+for c in gdn deltanet linear_attention kda gla retnet simple_gla; do
+  bench/variant.sh ${c}_8x4096x16 inl --define LINAC_INLINE_COPIES=1
+  bench/variant.sh ${c}_8x4096x16 old --library /tmp/linac-old.cuh
+done
+bench/variant.sh gdn_varlen_16_seqs inl --define LINAC_INLINE_COPIES=1
+bench/run.sh --cases '(gdn|deltanet|linear_attention|kda|gla|retnet|simple_gla) 8x4096|gdn varlen' \
+  --fla-cases "${FLA_CASES:-}" --reps ${REPS:-9}
+exit 0
+fi
+if [ "${S15:-0}" = 1 ]; then
+# 13 (session 15, after S14=2 on an H100: all three switches together made
+# GDN 5% and DeltaNet 9% faster, linear attention 6% slower; alone, within
+# the run's spread but for DeltaNet's tile store). The wide store split in
+# two (from a tile: LINAC_STORE_ROWS_WIDE; from a fragment: _FRAG). Checks
+# with the switches on (LINAC_CUDA_DEFINES) against float64 on every
+# example they touch, racecheck, then the combinations timed.
+sw="LINAC_STORE_ROWS_WIDE=1 LINAC_ROW_INV_NORM_ROWS=1 LINAC_DECAY_MASK_COLUMNS=1 LINAC_INLINE_COPIES=1"
+export LINAC_CUDA_DEFINES="$sw"
+check gdn split=head,inputs=bf16 "switches " --shape $k128 --gates strong
+check deltanet split=head,inputs=bf16 "switches " --shape $k128 --gates strong
+for ex in linear_attention retnet simple_gla gla kda; do
+  check $ex split=head "switches " --shape $k128 --gates strong
+done
+check gdn split=sequence,segment=2,combine=32 "switches " --shape $k128 --gates strong
+racecheck split=head,inputs=bf16 B=1,T=200,H=2,HV=4,K=128,V=128
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+d() { for x in "$@"; do printf -- "--define LINAC_%s=1 " $x; done; }
+bench/variant.sh gdn_8x4096x16 nm $(d ROW_INV_NORM_ROWS DECAY_MASK_COLUMNS)
+bench/variant.sh gdn_8x4096x16 nmi $(d ROW_INV_NORM_ROWS DECAY_MASK_COLUMNS INLINE_COPIES)
+bench/variant.sh gdn_8x4096x16 nmf $(d ROW_INV_NORM_ROWS DECAY_MASK_COLUMNS STORE_ROWS_WIDE_FRAG)
+bench/variant.sh gdn_8x4096x16 n $(d ROW_INV_NORM_ROWS)
+bench/variant.sh gdn_8x4096x16 m $(d DECAY_MASK_COLUMNS)
+bench/variant.sh gdn_varlen_16_seqs nmi $(d ROW_INV_NORM_ROWS DECAY_MASK_COLUMNS INLINE_COPIES)
+bench/variant.sh deltanet_8x4096x16 w $(d STORE_ROWS_WIDE)
+bench/variant.sh deltanet_8x4096x16 wni $(d STORE_ROWS_WIDE ROW_INV_NORM_ROWS INLINE_COPIES)
+bench/variant.sh linear_attention_8x4096x16 wf $(d STORE_ROWS_WIDE_FRAG)
+bench/variant.sh linear_attention_8x4096x16 i $(d INLINE_COPIES)
+for c in kda_8x4096x16 gla_8x4096x16 retnet_8x4096x16 simple_gla_8x4096x16; do
+  bench/variant.sh $c wnmi $(d STORE_ROWS_WIDE ROW_INV_NORM_ROWS DECAY_MASK_COLUMNS INLINE_COPIES)
+done
+bench/run.sh --cases '(gdn|deltanet|linear_attention|kda|gla|retnet|simple_gla) 8x4096|gdn varlen' \
+  --fla-cases "${FLA_CASES:-}" --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S14:-0}" = 2 ]; then
 # Session 14's library changes, off by default (written after the session's
 # last GPU call): each switch on alone and all three together, beside the
@@ -163,12 +241,16 @@ if [ "${S14:-0}" = 2 ]; then
 # default: o 0.0e+00, ht 0.0e+00"); then S14=1 (with the switches made the
 # default) checks against float64. Also the copies inlined and element-wise
 # ops on fragments by column pairs. About 3 minutes on a warm machine.
+# Today's 8x4096x16 default form (head split, bf16 stages) against float64
+# first: never checked so on a GPU (session 14's correction).
+check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong
+check deltanet split=head,inputs=bf16 "" --shape $k128 --gates strong
 rm -f "$K"/*@*.cu
-all="--define LINAC_STORE_ROWS_WIDE=1 --define LINAC_ROW_INV_NORM_ROWS=1 --define LINAC_DECAY_MASK_COLUMNS=1"
+all="--define LINAC_STORE_ROWS_WIDE=1 --define LINAC_STORE_ROWS_WIDE_FRAG=1 --define LINAC_ROW_INV_NORM_ROWS=1 --define LINAC_DECAY_MASK_COLUMNS=1"
 for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 gdn_varlen_16_seqs; do
   bench/variant.sh $c all $all
 done
-bench/variant.sh gdn_8x4096x16 wide --define LINAC_STORE_ROWS_WIDE=1
+bench/variant.sh gdn_8x4096x16 wide --define LINAC_STORE_ROWS_WIDE_FRAG=1
 bench/variant.sh gdn_8x4096x16 norms --define LINAC_ROW_INV_NORM_ROWS=1
 bench/variant.sh gdn_8x4096x16 masks --define LINAC_DECAY_MASK_COLUMNS=1
 bench/variant.sh gdn_8x4096x16 inl --define LINAC_INLINE_COPIES=1

@@ -51,16 +51,24 @@ done
 fla=()
 [ -d .fla/pkg/fla ] && fla=(--fla .fla/pkg)
 # FLA keeps its Triton autotuning results on disk (its autotuners'
-# cache_results). A fresh machine starts from those in .fla/fla-autotune.tgz
-# (carried with .fla) and $OUT/fla-autotune.tgz takes them back, old and new:
-# copy it into .fla/ for the next call, so that a shape tuned once is not
-# tuned again on a machine of the same kind. Only the results travel (a few
-# KB); the kernels they pick are compiled again.
+# cache_results). A fresh machine starts from those of its GPU's kind in
+# .fla/fla-autotune-GPU.tgz (GPU: the device name in lower case, e.g.
+# nvidia-h100-80gb-hbm3; carried with .fla) and $OUT/fla-autotune-GPU.tgz
+# takes them back, old and new: copy it into .fla/ for the next call, so
+# that a shape tuned once is not tuned again on a GPU of the same kind.
+# (Triton's cache does not tell an H100 from an H200: both are cuda 90, and
+# one's choices would be taken on the other untuned.) Only the results
+# travel (a few KB); the kernels they pick are compiled again.
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
+      tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' '-' | sed 's/-*$//')
+tuned=fla-autotune-${gpu:-unknown}.tgz
 if [ ${#fla[@]} -gt 0 ]; then
   export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-$W/triton-cache}
   mkdir -p "$TRITON_CACHE_DIR"
-  if [ -f .fla/fla-autotune.tgz ]; then
-    tar -xzf .fla/fla-autotune.tgz -C "$TRITON_CACHE_DIR" || echo "bench: .fla/fla-autotune.tgz unreadable, FLA tunes again"
+  if [ -f .fla/$tuned ]; then
+    tar -xzf .fla/$tuned -C "$TRITON_CACHE_DIR" || echo "bench: .fla/$tuned unreadable, FLA tunes again"
+  else
+    echo "bench: no .fla/$tuned: FLA tunes each shape on its first call (1-3 minutes a shape)"
   fi
 fi
 export LINAC_CACHE_DIR=$W/cache
@@ -68,7 +76,7 @@ status=0
 python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
   --out "${OUT:-/tmp}/bench.md" "$@" || status=$?
 if [ ${#fla[@]} -gt 0 ] && [ -n "${OUT:-}" ]; then
-  (cd "$TRITON_CACHE_DIR" && find . -name '*.autotune.json' | tar -czf "$OUT/fla-autotune.tgz" -T -) || true
+  (cd "$TRITON_CACHE_DIR" && find . -name '*.autotune.json' | tar -czf "$OUT/$tuned" -T -) || true
 fi
 [ $status -eq 0 ] || exit $status
 # The plot: time vs sequence length (GDN and KDA), beside the table.

@@ -51,10 +51,14 @@ struct KernelSignature {
 /// Emits every tile.kernel of `module` as one C++ translation unit that
 /// exports `linac_module()` (the kernels in launch order, their grids and
 /// workspaces, and the signature). `variant` and `config` are recorded in it.
+/// `librarySwitches` are defined (as 1) ahead of the library's #include:
+/// the config's choices of library code forms (KernelConfig's
+/// librarySwitches), which a library that lacks them ignores.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const TargetHooks &target,
                             llvm::StringRef variant, llvm::StringRef config,
                             int64_t chunk, const KernelSignature &signature,
-                            llvm::raw_ostream &os);
+                            llvm::raw_ostream &os,
+                            const std::vector<std::string> &librarySwitches = {});
 
 } // namespace linac
 

@@ -45,6 +45,8 @@ std::string KernelConfig::str() const {
     s += ",outputs=parallel";
   if (bf16Inputs)
     s += ",inputs=bf16";
+  if (inlineCopies)
+    s += ",copies=inline";
   if (parallelWarps)
     s += ",pwarps=" + std::to_string(parallelWarps);
   if (parallelBlocks != 1)
@@ -166,6 +168,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
         err = "--config: blocks must be 1 to 8, got '" + value + "'";
     } else if (key == "inputs") {
       err = either("any", "bf16", c.bf16Inputs);
+    } else if (key == "copies") {
+      err = either("call", "inline", c.inlineCopies);
     } else if (key == "norms") {
       err = either("tile", "factor", c.factorNorms);
     } else if (key == "scales") {
@@ -180,7 +184,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -371,7 +375,28 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // (0.889 -> 0.855: within the spread), linear attention 0.666 -> 0.677,
   // simple GLA 0.972 -> 1.010; bench/results/bench-h100.md.
   c.bf16Inputs = defaultBf16Inputs(target, traits, c, bf16Inputs);
+  // The input copies inlined where measured faster (H100, 2026-12-05,
+  // session 15, median of 9, each pair in one run): GDN 8x4096x16 1.668 ->
+  // 1.594 ms (1.687 -> 1.589 in another call), the 16-sequence varlen batch
+  // 3.654 -> 3.435 (3.638 -> 3.420). Not taken: DeltaNet 1.512 -> 1.492
+  // (1.504 -> 1.495: within the spread), KDA 4.553 -> 4.692 (slower in both
+  // calls), linear attention, RetNet, simple GLA and GLA level;
+  // bench/results/bench-h100.md.
+  c.inlineCopies = defaultInlineCopies(target, traits, c);
   return c;
+}
+
+bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
+                         const KernelConfig &c) {
+  return target == ChooserTarget::sm90a && traits.scalarDeltaRule && c.bf16Inputs &&
+         c.split == KernelConfig::Split::Head;
+}
+
+std::vector<std::string> librarySwitches(const KernelConfig &c) {
+  std::vector<std::string> names;
+  if (c.inlineCopies)
+    names.push_back("LINAC_INLINE_COPIES");
+  return names;
 }
 
 bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,

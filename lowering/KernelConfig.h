@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace linac {
 
@@ -106,6 +107,12 @@ struct KernelConfig {
   /// inputs in bf16 and refuses others; inputs=any (the default) reads every
   /// dtype into fp32 stages.
   bool bf16Inputs = false;
+  /// config copies=inline: the CUDA library's input copies inlined into the
+  /// kernel (LINAC_INLINE_COPIES); copies=call (the default): out of line,
+  /// where a call saves and restores the caller's live registers. A switch
+  /// of the target's library, not of the kernel's IR: the cpu target's
+  /// kernels are the same either way.
+  bool inlineCopies = false;
   /// Consumer warps of the chunk-parallel kernels (wu=materialized's chunk
   /// kernel and outputs=parallel's outputs kernel; config pwarps); 0: as
   /// `warps`. Their grid has a block per chunk, so fewer warps per block
@@ -254,6 +261,16 @@ bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
 /// again after --config overrides the rest and leaves inputs unsaid.
 bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
                        const KernelConfig &c, bool bf16Inputs);
+/// Whether the default inlines the library's input copies (config
+/// copies=inline) for config `c`: on sm_90a, for the delta rule with a
+/// scalar decay (GDN) in the head split with bf16 input stages, where it
+/// was measured faster. The driver asks again after --config overrides the
+/// rest and leaves copies unsaid.
+bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
+                         const KernelConfig &c);
+/// The CUDA tile library's switches (#define NAME 1 before its #include)
+/// that config `c` sets.
+std::vector<std::string> librarySwitches(const KernelConfig &c);
 
 } // namespace linac
 

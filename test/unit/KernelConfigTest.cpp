@@ -276,6 +276,34 @@ void expectTwoValuedKey(KernelConfig c, const std::string &key, const std::strin
       << key;
 }
 
+TEST(KernelConfig, InlineCopiesForGdnsHeadSplitWithBf16StagesOnSm90aOnly) {
+  linac::VariantTraits gdn, deltanet, kda;
+  gdn.scalarDeltaRule = true;
+  deltanet.unitDeltaRule = true;
+  kda.channelDeltaRule = kda.channelDecay = true;
+  auto choose = [](int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
+                   ChooserTarget target, bool bf16) {
+    return chooseKernelConfig(seqs, 16, tokens, 128, 128, t, target, bf16);
+  };
+  KernelConfig g = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+  EXPECT_TRUE(g.inlineCopies);
+  EXPECT_NE(g.str().find(",copies=inline"), std::string::npos);
+  EXPECT_EQ(linac::librarySwitches(g), std::vector<std::string>{"LINAC_INLINE_COPIES"});
+  // Not where it was level or slower, nor without bf16 stages, nor off sm_90a.
+  EXPECT_FALSE(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true).inlineCopies);
+  EXPECT_FALSE(choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true).inlineCopies);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, false).inlineCopies);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm80, true).inlineCopies);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::cpu, true).inlineCopies);
+  // The sequence split (GDN 1x8192x16) was not measured with it.
+  KernelConfig seq = choose(1, 8192, gdn, ChooserTarget::sm90a, true);
+  EXPECT_EQ(seq.split, KernelConfig::Split::Sequence);
+  EXPECT_FALSE(seq.inlineCopies);
+  EXPECT_TRUE(linac::librarySwitches(seq).empty());
+  expectTwoValuedKey(choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true), "copies", "call",
+                     "inline", &KernelConfig::inlineCopies, "on");
+}
+
 TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
   linac::VariantTraits gdn;
   gdn.scalarDeltaRule = true;

@@ -212,7 +212,7 @@ FailureOr<std::string> emitSource(ModuleOp module,
   std::string source;
   llvm::raw_string_ostream os(source);
   if (failed(linac::emitCpp(module, target, variant, config.str(), config.chunk,
-                            signature, os)))
+                            signature, os, linac::librarySwitches(config))))
     return failure();
   return source;
 }
@@ -283,7 +283,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       (void)linac::parseKernelConfig(it->second, clear);
       return set.*flag != clear.*flag;
     };
-    // prefetch, norms and inputs left unsaid follow the rest of the config (stages,
+    // prefetch, norms, inputs and copies left unsaid follow the rest of the config (stages,
     // roles, split given without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
@@ -293,6 +293,9 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::bf16Inputs))
       config.bf16Inputs =
           linac::defaultBf16Inputs(linac::chooserTargetOf(target), traits, config, bf16Inputs);
+    if (unsaid(&linac::KernelConfig::inlineCopies))
+      config.inlineCopies =
+          linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -616,7 +619,7 @@ int compileCommand(int argc, char **argv) {
                               emit == "cpp" ? linac::cpuTarget()
                                             : linac::cudaTarget(),
                               variant, config.str(), config.chunk, signature,
-                              out->os())))
+                              out->os(), linac::librarySwitches(config))))
       return 1;
   } else {
     loaded->module->print(out->os());

@@ -1389,12 +1389,18 @@ __device__ inline void store_state(Block &blk, const Tile &src, int64_t seq,
   sync_consumers();
 }
 
-// 1: bf16 output rows by 16-byte stores (store_rows, from a tile or a
-// fragment); 0 (default until it has run on a GPU: written in session 14,
-// which got no GPU after writing it; `S14=2 bench/candidates.sh` times it
-// and compares its outputs with the default's): 2- and 4-byte stores.
+// 1 (default): bf16 output rows by 16-byte stores, from a shared tile
+// (store_rows); 0: an element at a time. From a fragment
+// (LINAC_STORE_ROWS_WIDE_FRAG, off): the quad transpose first; 0: 4-byte
+// pair stores. On an H100 (session 15, `S14=2`/`S15=1 bench/candidates.sh`,
+// outputs bit-identical): from a tile, DeltaNet 8x4096x16 8-9% faster;
+// from a fragment, GDN 2% and linear attention 5-6% slower alone (the
+// shuffles cost more than the wider stores save).
 #ifndef LINAC_STORE_ROWS_WIDE
-#define LINAC_STORE_ROWS_WIDE 0
+#define LINAC_STORE_ROWS_WIDE 1
+#endif
+#ifndef LINAC_STORE_ROWS_WIDE_FRAG
+#define LINAC_STORE_ROWS_WIDE_FRAG 0
 #endif
 /// Two floats as a pair of bf16 (lo in the low half), rounded to nearest
 /// even as Global::store rounds one.
@@ -1802,10 +1808,10 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
 /// shuffles interleaved (one row at a time, each row's loads and five
 /// dependent shuffles ran in turn: H200 op profile, GDN, 2.4 K cycles per
 /// call); the same sums in the same order, so the same values.
-// 0 (default until it has run on a GPU, as LINAC_STORE_ROWS_WIDE): one row
-// at a time.
+// 1 (default; level with 0 alone on an H100, part of GDN's 5% with the
+// decay mask's columns and inlined copies: session 15); 0: one row at a time.
 #ifndef LINAC_ROW_INV_NORM_ROWS
-#define LINAC_ROW_INV_NORM_ROWS 0
+#define LINAC_ROW_INV_NORM_ROWS 1
 #endif
 template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
@@ -2829,7 +2835,7 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
   // per-pair dtype and alignment tests of store2).
 #if __CUDA_ARCH__ >= 800
   unsigned short *halves = static_cast<unsigned short *>(out.data) + origin;
-  if (LINAC_STORE_ROWS_WIDE && out.dtype == bf16 && out.rowStride % 8 == 0 &&
+  if (LINAC_STORE_ROWS_WIDE_FRAG && out.dtype == bf16 && out.rowStride % 8 == 0 &&
       (reinterpret_cast<unsigned long long>(halves) & 15) == 0) {
     store_rows_frag_wide(src, halves, out.rowStride, valid);
     return;
@@ -3348,10 +3354,10 @@ __device__ inline void causal_mask(Block &, const Tile &dst, const Tile &rs, con
 
 /// dst[i, j] *= exp(lg[i] - rg[j]) under the causal mask (times rs[i] cs[j]
 /// when kScaled), zero above.
-// 1: by column quads, below; 0 (default until it has run on a GPU, as
-// LINAC_STORE_ROWS_WIDE): the quads in element order.
+// 1 (default, as LINAC_ROW_INV_NORM_ROWS): by column quads, below; 0: the
+// quads in element order.
 #ifndef LINAC_DECAY_MASK_COLUMNS
-#define LINAC_DECAY_MASK_COLUMNS 0
+#define LINAC_DECAY_MASK_COLUMNS 1
 #endif
 template <bool kScaled>
 __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, const Tile &rg,
