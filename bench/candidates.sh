@@ -2,7 +2,8 @@
 # Candidates, checked against float64 on the GPU and timed beside the
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
-# NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's),
+# NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
+# S13=, S14=, S15=, S16= blocks below: each session's, newest first),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -153,6 +154,31 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S16:-0}" = 1 ]; then
+# 16 (for session 16; written in session 15 after its device time ran out):
+# a second same-run comparison with FLA at 8x4096x16 (session 15's call 5
+# had DeltaNet, RetNet and linear attention 4-7% faster than FLA, whose own
+# times moved by 20-27% between two runs), copies=inline on GDN's sequence
+# split (not measured), the fragment store on top of inlined copies a third
+# time (-2.6% once), then op profiles of the new defaults (inlining moved
+# register allocation: session 14's shares are stale). FLA's H100 tuning
+# for the 8x4096x16 shapes is in .fla/fla-autotune-nvidia-h100-80gb-hbm3.tgz
+# (carry .fla, PYTHONPATH=$PWD/.fla/pkg). About 6 minutes warm.
+rm -f "$K"/*@*.cu
+bench/variant.sh gdn_1x8192x16 inl --config copies=inline
+bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
+bench/run.sh --cases '(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 8x4096|gdn 1x8192' \
+  --fla-cases "${FLA_CASES-(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 8x4096}" \
+  --reps ${REPS:-9}
+rm -f "$K"/*@*.cu
+for c in 'gdn 8x4096' 'deltanet 8x4096' 'kda 8x4096'; do
+  d=$OUT/prof-${c// /_}
+  mkdir -p "$d"
+  OUT=$d timeout ${PROFILE_S:-120} bench/op-profile.sh "$c" > "$d/op-profile.txt" 2>&1
+  head -60 "$d/op-profile.txt"
+done
+exit 0
+fi
 if [ "${S15:-0}" = 3 ]; then
 # 15 (session 15, after S15=2): copies=inline, GDN's sm_90a default in the
 # head split with bf16 stages, in the kernels the chooser now emits
