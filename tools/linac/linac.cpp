@@ -1090,6 +1090,12 @@ int explainCommand(int argc, char **argv) {
         os << " " << a.name;
     os << " only in bf16 (config inputs=bf16)\n";
   }
+  if (std::vector<std::string> switches = linac::librarySwitches(config); !switches.empty()) {
+    os << "Defines for the CUDA library, from the config:";
+    for (const std::string &name : switches)
+      os << " " << name;
+    os << "\n";
+  }
   if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
   linac::explainAlgorithm(*loaded->module, os);
