@@ -7,7 +7,9 @@ tensors as passed / the copy bandwidth measured in this run, or the chunked
 FLOPs / the bf16 matmul rate measured in this run, whichever is larger;
 MATH.md section 5), the ratio time / floor, and FLA's time for the same
 problem measured in the same run when FLA is importable (--fla DIR puts an
-exported FLA source tree on the path; the benchmark runs without it).
+exported FLA source tree on the path; the benchmark runs without it). The
+ratio linac / FLA comes from the default kernel and FLA called in turn,
+one call of each per round, after FLA's first calls (its autotuning).
 
 Inputs: bf16 q/k/v and per-token gate inputs, fp32 parameters, K = V = 128,
 layout [B, T, H, K]; o in bf16 and the final fp32 state are written (no
@@ -412,7 +414,8 @@ def main():
     name = torch.cuda.get_device_name()
     lines = [f"# {name}, {datetime.date.today()}, torch {torch.__version__}, "
              f"copy {bandwidth / 1e12:.2f} TB/s, bf16 matmul {mm_rate / 1e12:.0f} TFLOP/s "
-             f"(both measured now), median of {a.reps}",
+             f"(both measured now), median of {a.reps}; linac / FLA from the two "
+             f"called in turn",
              "",
              "| case | config | linac ms | floor ms | ratio | FLA ms (this run) | "
              "linac / FLA | FLA ms (ANCHORS) | FlashKDA ms (ANCHORS) | "
@@ -486,17 +489,25 @@ def case_row(a, case, fname, lc, ms, fla_first, bandwidth, mm_rate, flush, gen):
     variant, B, T, H, varlen = CASES[case]
     flops = lc.tokens_heads * 2 * (5 * 64 * KV + 3 * KV * KV)
     floor = max(lc.bytes / bandwidth, flops / mm_rate) * 1e3
-    fla_ms, fla_note, agree = "", "", ""
+    fla_ms, pair_ms, fla_note, agree = "", "", "", ""
     if fla_first and a.fla_cases and re.search(a.fla_cases, case):
         try:
             fn, fla_note = fla_case(variant, B, T, H, varlen, gen)
             if fn is not None:
-                fla_ms = time_ms(fn, a.reps, flush)
+                # FLA's first calls (its autotuning, compiles) before any
+                # timing; then linac and FLA called in turn, so that the
+                # ratio compares calls under the same clocks (FLA's times
+                # alone moved by 20-27% between two runs on one machine,
+                # linac's by under 2%: bench/results/bench-h100.md).
+                for _ in range(3):
+                    fn()
+                torch.cuda.synchronize()
+                pair_ms, fla_ms = time_interleaved([lc, fn], a.reps, flush)
         except Exception as e:
             fla_note = f"FLA failed ({type(e).__name__}: {str(e)[:80]})"
         if fla_ms:
             agree = compare_with_fla(lc, variant)
-    speed = f"{ms / fla_ms:.2f}" if fla_ms else ""
+    speed = f"{pair_ms / fla_ms:.2f}" if fla_ms else ""
     fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
     # A kernel file named CASE@TAG.cu (CONFIGS, or a variant made by
     # hand) is labelled with its tag too.
