@@ -507,7 +507,8 @@ def case_row(a, case, fname, lc, ms, fla_first, bandwidth, mm_rate, flush, gen):
             fla_note = f"FLA failed ({type(e).__name__}: {str(e)[:80]})"
         if fla_ms:
             agree = compare_with_fla(lc, variant)
-    speed = f"{pair_ms / fla_ms:.2f}" if fla_ms else ""
+    # (with linac's time in those rounds, which the ratio divides)
+    speed = f"{pair_ms / fla_ms:.2f} ({pair_ms:.3f} in turn)" if fla_ms else ""
     fla_cell = f"{fla_ms:.3f}" if fla_ms else (fla_note or "not run")
     # A kernel file named CASE@TAG.cu (CONFIGS, or a variant made by
     # hand) is labelled with its tag too.

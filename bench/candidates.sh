@@ -163,7 +163,8 @@ if [ "${S16:-0}" = 1 ]; then
 # time (-2.6% once), then op profiles of the new defaults (inlining moved
 # register allocation: session 14's shares are stale). FLA's H100 tuning
 # for the 8x4096x16 shapes is in .fla/fla-autotune-nvidia-h100-80gb-hbm3.tgz
-# (carry .fla, PYTHONPATH=$PWD/.fla/pkg). About 6 minutes warm.
+# (carry .fla, PYTHONPATH=$PWD/.fla/pkg). About 7 minutes warm (PROFILE_S
+# bounds each profile).
 rm -f "$K"/*@*.cu
 bench/variant.sh gdn_1x8192x16 inl --config copies=inline
 bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
@@ -171,7 +172,7 @@ bench/run.sh --cases '(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 
   --fla-cases "${FLA_CASES-(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 8x4096}" \
   --reps ${REPS:-9}
 rm -f "$K"/*@*.cu
-for c in 'gdn 8x4096' 'deltanet 8x4096' 'kda 8x4096'; do
+for c in 'gdn 8x4096' 'kda 8x4096'; do
   d=$OUT/prof-${c// /_}
   mkdir -p "$d"
   OUT=$d timeout ${PROFILE_S:-120} bench/op-profile.sh "$c" > "$d/op-profile.txt" 2>&1
@@ -267,6 +268,9 @@ if [ "${S14:-0}" = 2 ]; then
 # default: o 0.0e+00, ht 0.0e+00"); then S14=1 (with the switches made the
 # default) checks against float64. Also the copies inlined and element-wise
 # ops on fragments by column pairs. About 3 minutes on a warm machine.
+# (Since session 15 the tile store, the norms and the masks are the
+# library's defaults and the fragment store is LINAC_STORE_ROWS_WIDE_FRAG:
+# @norms and @masks are then the default, @wide the fragment store alone.)
 # Today's 8x4096x16 default form (head split, bf16 stages) against float64
 # first: never checked so on a GPU (session 14's correction).
 check gdn split=head,inputs=bf16 "" --shape $k128 --gates strong

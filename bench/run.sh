@@ -59,7 +59,7 @@ fla=()
 # (Triton's cache does not tell an H100 from an H200: both are cuda 90, and
 # one's choices would be taken on the other untuned.) Only the results
 # travel (a few KB); the kernels they pick are compiled again.
-gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
+gpu=$({ nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || true; } | head -1 |
       tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' '-' | sed 's/-*$//')
 tuned=fla-autotune-${gpu:-unknown}.tgz
 if [ ${#fla[@]} -gt 0 ]; then

@@ -58,7 +58,9 @@ dtype=${LINAC_DTYPE-bf16}
   for d in ${defines[@]+"${defines[@]}"}; do
     if [[ "$d" == *=* ]]; then echo "#define ${d%%=*} ${d#*=}"; else echo "#define $d 1"; fi
   done
-  [ -z "$library" ] || cat "$library"
+  # The config's guarded library switches (emitCpp's librarySwitches) ahead
+  # of another library, whose own defaults would otherwise come first.
+  [ -z "$library" ] || { sed -n '/^#ifndef LINAC_/,/^#endif/p' "$out.tmp"; cat "$library"; }
   if [ -n "$shared" ]; then
     # Kernel table rows: {"name", {grid}, vtileCols, segmentChunks, sharedBytes, regBytes, fn}.
     sed -E "s/^(  \{\"[a-z0-9_]+\", \{[^}]*\}, -?[0-9]+, -?[0-9]+, )[0-9]+,/\1$shared,/" "$out.tmp"

@@ -668,8 +668,10 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   module.walk([&](tile::AllocOp a) { fragments |= a->hasAttr("fragment"); });
   if (!fragments)
     os << "#define LINAC_EW_OUTLINED 1\n";
+  // Guarded as the library's own defaults are: a define put ahead of the
+  // source (bench/variant.sh --define, LINAC_CUDA_DEFINES) still decides.
   for (const std::string &name : librarySwitches)
-    os << "#define " << name << " 1\n";
+    os << "#ifndef " << name << "\n#define " << name << " 1\n#endif\n";
   os << "#include \"" << target.header << "\"\n\n";
   if (target.reservedSharedBytes)
     os << "static_assert(::linac::tile::kReservedSharedBytes == "

@@ -51,7 +51,8 @@ struct KernelSignature {
 /// Emits every tile.kernel of `module` as one C++ translation unit that
 /// exports `linac_module()` (the kernels in launch order, their grids and
 /// workspaces, and the signature). `variant` and `config` are recorded in it.
-/// `librarySwitches` are defined (as 1) ahead of the library's #include:
+/// `librarySwitches` are defined (as 1, unless defined already) ahead of the
+/// library's #include:
 /// the config's choices of library code forms (KernelConfig's
 /// librarySwitches), which a library that lacks them ignores.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const TargetHooks &target,

@@ -377,8 +377,9 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   c.bf16Inputs = defaultBf16Inputs(target, traits, c, bf16Inputs);
   // The input copies inlined where measured faster (H100, 2026-12-05,
   // session 15, median of 9, each pair in one run): GDN 8x4096x16 1.668 ->
-  // 1.594 ms (1.687 -> 1.589 in another call), the 16-sequence varlen batch
-  // 3.654 -> 3.435 (3.638 -> 3.420). Not taken: DeltaNet 1.512 -> 1.492
+  // 1.594 ms (1.687 -> 1.589 and 1.709 -> 1.599 in two other calls),
+  // 4x16384x32 6.741 -> 6.314, the 16-sequence varlen batch 3.654 -> 3.435
+  // (3.638 -> 3.420, 3.538 -> 3.336). Not taken: DeltaNet 1.512 -> 1.492
   // (1.504 -> 1.495: within the spread), KDA 4.553 -> 4.692 (slower in both
   // calls), linear attention, RetNet, simple GLA and GLA level;
   // bench/results/bench-h100.md.
@@ -388,8 +389,10 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c) {
+  // Only the form measured: the fused kernel, one block per SM, no warp roles.
   return target == ChooserTarget::sm90a && traits.scalarDeltaRule && c.bf16Inputs &&
-         c.split == KernelConfig::Split::Head;
+         c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
+         !c.warpRoles && c.blocks == 1;
 }
 
 std::vector<std::string> librarySwitches(const KernelConfig &c) {

@@ -300,6 +300,12 @@ TEST(KernelConfig, InlineCopiesForGdnsHeadSplitWithBf16StagesOnSm90aOnly) {
   EXPECT_EQ(seq.split, KernelConfig::Split::Sequence);
   EXPECT_FALSE(seq.inlineCopies);
   EXPECT_TRUE(linac::librarySwitches(seq).empty());
+  // Nor, asked again, in forms of the head split not measured with it.
+  for (const char *form : {"wu=materialized,pwarps=4,pblocks=2", "blocks=2", "roles=on"}) {
+    KernelConfig c = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+    EXPECT_EQ(linac::parseKernelConfig(form, c), "") << form;
+    EXPECT_FALSE(linac::defaultInlineCopies(ChooserTarget::sm90a, gdn, c)) << form;
+  }
   expectTwoValuedKey(choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true), "copies", "call",
                      "inline", &KernelConfig::inlineCopies, "on");
 }

@@ -203,6 +203,14 @@ linac::KernelSignature signatureOf(lin::VariantOp variant, int64_t K, int64_t V)
   return sig;
 }
 
+/// The config's CUDA library switches where `target` is the CUDA library
+/// (the cpu library has none).
+std::vector<std::string> cudaLibrarySwitches(const linac::TargetHooks &target,
+                                             const linac::KernelConfig &config) {
+  return target.header == linac::cudaTarget().header ? linac::librarySwitches(config)
+                                                     : std::vector<std::string>{};
+}
+
 /// The emitted C++ of a tile module for `target`, or failure (diagnosed).
 FailureOr<std::string> emitSource(ModuleOp module,
                                   const linac::TargetHooks &target,
@@ -212,7 +220,7 @@ FailureOr<std::string> emitSource(ModuleOp module,
   std::string source;
   llvm::raw_string_ostream os(source);
   if (failed(linac::emitCpp(module, target, variant, config.str(), config.chunk,
-                            signature, os, linac::librarySwitches(config))))
+                            signature, os, cudaLibrarySwitches(target, config))))
     return failure();
   return source;
 }
@@ -619,7 +627,9 @@ int compileCommand(int argc, char **argv) {
                               emit == "cpp" ? linac::cpuTarget()
                                             : linac::cudaTarget(),
                               variant, config.str(), config.chunk, signature,
-                              out->os(), linac::librarySwitches(config))))
+                              out->os(),
+                              emit == "cpp" ? std::vector<std::string>{}
+                                            : linac::librarySwitches(config))))
       return 1;
   } else {
     loaded->module->print(out->os());
@@ -1090,7 +1100,8 @@ int explainCommand(int argc, char **argv) {
         os << " " << a.name;
     os << " only in bf16 (config inputs=bf16)\n";
   }
-  if (std::vector<std::string> switches = linac::librarySwitches(config); !switches.empty()) {
+  if (std::vector<std::string> switches = linac::librarySwitches(config);
+      gpu && !switches.empty()) {
     os << "Defines for the CUDA library, from the config:";
     for (const std::string &name : switches)
       os << " " << name;
