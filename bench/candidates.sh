@@ -167,6 +167,13 @@ if [ "${S16:-0}" = 1 ]; then
 # bounds each profile).
 rm -f "$K"/*@*.cu
 bench/variant.sh gdn_1x8192x16 inl --config copies=inline
+# GDN 1x8192x16 is 2.0x the anchor's FLA time, the furthest GDN shape: the
+# segment length again with today's kernels (16 chunks: 8 segments per
+# head, one wave of 128 blocks; 8: two waves; 32: half a wave, less work
+# done twice), and the V split (32 blocks, no maps or combine).
+bench/variant.sh gdn_1x8192x16 seg8 --config segment=8
+bench/variant.sh gdn_1x8192x16 seg32 --config segment=32
+bench/variant.sh gdn_1x8192x16 vt64 --config split=vtile,vtile=64
 bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
 # The fragment budget again, now that inlined copies moved register
 # allocation (frag=160 was 4% slower with out-of-line copies).
