@@ -264,8 +264,9 @@ bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
 /// Whether the default inlines the library's input copies (config
 /// copies=inline) for config `c`: on sm_90a, for the delta rule with a
 /// scalar decay (GDN) in the head split with bf16 input stages, W and U
-/// fused, one block per SM and no warp roles: the form measured faster. The driver asks again after --config overrides the
-/// rest and leaves copies unsaid.
+/// fused, one block per SM and no warp roles: the form measured faster.
+/// The driver asks again after --config overrides the rest and leaves
+/// copies unsaid.
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c);
 /// The CUDA tile library's switches (#define NAME 1 before its #include)

@@ -623,14 +623,12 @@ int compileCommand(int argc, char **argv) {
   }
 #endif
   if (emit == "cpp" || emit == "cuda") {
-    if (failed(linac::emitCpp(*loaded->module,
-                              emit == "cpp" ? linac::cpuTarget()
-                                            : linac::cudaTarget(),
-                              variant, config.str(), config.chunk, signature,
-                              out->os(),
-                              emit == "cpp" ? std::vector<std::string>{}
-                                            : linac::librarySwitches(config))))
+    FailureOr<std::string> source =
+        emitSource(*loaded->module, emit == "cpp" ? linac::cpuTarget() : linac::cudaTarget(),
+                   variant, config, signature);
+    if (failed(source))
       return 1;
+    out->os() << *source;
   } else {
     loaded->module->print(out->os());
   }
