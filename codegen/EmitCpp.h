@@ -51,10 +51,10 @@ struct KernelSignature {
 /// Emits every tile.kernel of `module` as one C++ translation unit that
 /// exports `linac_module()` (the kernels in launch order, their grids and
 /// workspaces, and the signature). `variant` and `config` are recorded in it.
-/// `librarySwitches` are defined (as 1, unless defined already) ahead of the
-/// library's #include:
-/// the config's choices of library code forms (KernelConfig's
-/// librarySwitches), which a library that lacks them ignores.
+/// `librarySwitches`, the config's choices of library code forms
+/// (KernelConfig's librarySwitches), are defined as 1, unless defined
+/// already, ahead of the library's #include; a library that lacks them
+/// ignores them.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const TargetHooks &target,
                             llvm::StringRef variant, llvm::StringRef config,
                             int64_t chunk, const KernelSignature &signature,
