@@ -154,6 +154,30 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S16:-0}" = 2 ]; then
+# 16, calls 2-3 (session 16): gram_diag's row-reference form, on the branch
+# exp/gram-rowref (9fafe78, where it is the library's form): the tiles left
+# of each 16-row tile's diagonal block scaled once through the row tile's
+# first row (exponents <= 0 whatever the gates), the diagonal 8 x 8 blocks
+# in fp32 with the channels over the lanes. There (with .carry/bin/linac
+# built from the branch) this block checked it: cycles in isolation, every
+# per-channel-decay example against float64, racecheck, the primitives; and
+# timed KDA and GLA beside the previous form (@gramold, .carry/gram-old.cuh,
+# the header of cf263b3): correct, not faster (KDA +2.5%, GLA -3%;
+# bench/results/bench-h100.md). On main the previous form is the library's,
+# so this times the branch's header (export it first:
+# git show exp/gram-rowref:runtime/device/cuda/linac_tile_cuda.cuh > .carry/gram-rowref.cuh).
+timeout 90 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+  bench/primitive_cycles.cu -o /tmp/primitive_cycles 2>/dev/null &&
+  timeout 30 /tmp/primitive_cycles | tee -a $log
+rm -f "$K"/*@*.cu
+for c in ${GRAM_CASES:-kda_8x4096x16 gla_8x4096x16}; do
+  timeout 90 bench/variant.sh $c rowref --library .carry/gram-rowref.cuh
+done
+timeout 240 bench/run.sh --cases "${GRAM_RUN:-(kda|gla) 8x4096}" --fla-cases "${FLA_CASES-(kda|gla) 8x4096}" \
+  --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S16:-0}" = 1 ]; then
 # 16 (for session 16; written in session 15 after its device time ran out):
 # a second same-run comparison with FLA at 8x4096x16 (session 15's call 5
@@ -166,7 +190,13 @@ if [ "${S16:-0}" = 1 ]; then
 # (carry .fla, PYTHONPATH=$PWD/.fla/pkg). About 7 minutes warm (PROFILE_S
 # bounds each profile).
 rm -f "$K"/*@*.cu
+# Cycles per tile-library op in isolation, gram_diag with KDA's cumulative
+# gates among them (the baseline for its next form).
+nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+  bench/primitive_cycles.cu -o /tmp/primitive_cycles 2>/dev/null && /tmp/primitive_cycles | tee -a $log
 bench/variant.sh gdn_1x8192x16 inl --config copies=inline
+bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
+if [ "${S16_TUNE:-0}" = 1 ]; then
 # GDN 1x8192x16 is 2.0x the anchor's FLA time, the furthest GDN shape: the
 # segment length again with today's kernels (16 chunks: 8 segments per
 # head, one wave of 128 blocks; 8: two waves; 32: half a wave, less work
@@ -174,16 +204,16 @@ bench/variant.sh gdn_1x8192x16 inl --config copies=inline
 bench/variant.sh gdn_1x8192x16 seg8 --config segment=8
 bench/variant.sh gdn_1x8192x16 seg32 --config segment=32
 bench/variant.sh gdn_1x8192x16 vt64 --config split=vtile,vtile=64
-bench/variant.sh gdn_8x4096x16 wf --define LINAC_STORE_ROWS_WIDE_FRAG=1
 # The fragment budget again, now that inlined copies moved register
 # allocation (frag=160 was 4% slower with out-of-line copies).
 bench/variant.sh gdn_8x4096x16 f160 --config frag=160
 bench/variant.sh gdn_8x4096x16 f224 --config frag=224
+fi
 bench/run.sh --cases '(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 8x4096|gdn 1x8192' \
   --fla-cases "${FLA_CASES-(gdn|kda|linear_attention|retnet|simple_gla|gla|deltanet) 8x4096}" \
   --reps ${REPS:-9}
 rm -f "$K"/*@*.cu
-for c in 'gdn 8x4096' 'kda 8x4096'; do
+for c in ${PROFILES-'kda 8x4096' 'gdn 8x4096'}; do
   d=$OUT/prof-${c// /_}
   mkdir -p "$d"
   OUT=$d timeout ${PROFILE_S:-120} bench/op-profile.sh "$c" > "$d/op-profile.txt" 2>&1

@@ -55,7 +55,7 @@ RUNTIME="runtime/cuda/CudaModule.cpp runtime/cuda/CudaLaunch.cpp runtime/cuda/Nv
 has() { [[ " $stages " == *" $1 "* ]]; }
 
 if has primitives; then
-  builds="sm90a compute80"
+  builds=${PRIM_BUILDS:-sm90a compute80} # PRIM_BUILDS=sm90a: the wgmma build alone
   switches=""
   for s in ${SWITCHES:-}; do switches="$switches -D$s"; done
   [ -n "$switches" ] && builds="$builds sm90a_switches compute80_switches"
