@@ -154,6 +154,38 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S16:-0}" = 3 ]; then
+# 16, call 4: LINAC_HELD_CONVERTS (session 16): a converting copy of at
+# most one element per consumer (the one-column 16-bit inputs: gates and
+# betas, synchronous converting loads today; GDN's gate column took 5.9% of
+# its loop in call 1's op profile, its beta 1.9%) holds the loaded value
+# in a register until the wait. Every variant with such inputs against
+# float64 with it (strong gates, ragged varlen, initial state), racecheck,
+# then timed beside the default (SKIP_PRIMITIVES=1). About 4 minutes.
+# Run in call 4 with the switch off by default (GDN -3.7%, DeltaNet -1.7%,
+# KDA and GLA level; bench/results/bench-h100.md); now the default on sm_90,
+# so the checks run it as is and the variants time the previous copy (@loaded).
+for ex in gdn deltanet kda gla; do
+  printf "%-9s held, gates=strong " $ex | tee -a $log
+  timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
+    --initial-state --dtype bf16 --gates strong --check 2>&1 | tail -1 | tee -a $log
+done
+printf "%-9s held, H=HV=3 " gdn | tee -a $log
+timeout 60 $L run examples/gdn.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
+  --seqlens 101,200 --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+printf "%-9s held, racecheck " gdn | tee -a $log
+timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
+  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 --check \
+  > $OUT/sanitizer.txt 2>&1
+echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 deltanet_8x4096x16 kda_8x4096x16 gla_8x4096x16; do
+  timeout 90 bench/variant.sh $c loaded --define LINAC_HELD_CONVERTS=0
+done
+timeout 240 bench/run.sh --cases '(gdn|deltanet|kda|gla) 8x4096' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S16:-0}" = 2 ]; then
 # 16, calls 2-3 (session 16): gram_diag's row-reference form, on the branch
 # exp/gram-rowref (9fafe78, where it is the library's form): the tiles left

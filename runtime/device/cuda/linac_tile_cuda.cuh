@@ -242,9 +242,11 @@ struct Buffer16 {
 /// What a wait waits for: nothing (the copy was synchronous), a cp.async
 /// group, or an mbarrier phase (bulk copies).
 struct Token {
-  int kind;      // 0 done, 1 cp.async group, 2 mbarrier
-  int index;     // the group's sequence number, or the mbarrier
+  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held
+  int index;     // the group's sequence number, or the mbarrier; kind 3: the dtype
   unsigned seq;  // the mbarrier's use this token is for
+  float *heldAt; // kind 3: where the thread's held value goes (null: none)
+  unsigned held; // kind 3: its 16 bits as loaded
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -608,6 +610,12 @@ __device__ inline void wait(Block &blk, Token &t) {
   }
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
+  if (t.kind == 3 && t.heldAt) {
+    float x = __uint_as_float(t.held << 16);
+    if (t.index != bf16)
+      asm("cvt.f32.f16 %0, %1;" : "=f"(x) : "h"(static_cast<unsigned short>(t.held)));
+    *t.heldAt = x;
+  }
   sync_consumers();
   // Every consumer tested the phases: release each newly waited use, so
   // the producer may complete the mbarrier's next phase (a consumer still
@@ -828,6 +836,14 @@ __device__ inline bool overlaps(const Tile &x, const Tile &y) {
   return x.p < ye && y.p < xe;
 }
 
+// 1 (default): converting copies of at most one element per consumer
+// (one-column 16-bit inputs: gates, betas) hold the loaded value in a
+// register until the wait (H100, session 16, one run, bit-identical: GDN
+// 8x4096x16 1.584 -> 1.526 ms with its copies inlined, DeltaNet 1.597 ->
+// 1.570, KDA and GLA level); 0: converted and stored as they are loaded.
+#ifndef LINAC_HELD_CONVERTS
+#define LINAC_HELD_CONVERTS 1
+#endif
 // The copy, inlined into its out-of-line entries below (inlined into the
 // kernels, GDN's and KDA's fused kernels ran no faster: H200,
 // bench/results/bench-h200.md).
@@ -858,6 +874,24 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
                              : CopyMode::convert)
                   : vec && dst.cols % 4 == 0 && stride % 4 == 0 ? CopyMode::bulk
                                                                : CopyMode::elements;
+#if LINAC_HELD_CONVERTS && __CUDA_ARCH__ >= 900
+  // A converting copy of at most one element per consumer (a chunk's
+  // one-column inputs: gates, betas): each thread loads its element and
+  // holds it until the wait, which converts and stores it, so that the
+  // load's latency passes under the copies and ops issued in between
+  // instead of stalling the converting store here.
+  if (mode == CopyMode::convert && !has_roles() && dst.rows * dst.cols <= consumer_threads()) {
+    Token t{3, g->dtype, 0, nullptr, 0u};
+    const int e = static_cast<int>(threadIdx.x);
+    if (e < dst.rows * dst.cols) {
+      const int i = e / dst.cols, j = e % dst.cols;
+      t.heldAt = &dst.at(i, j);
+      if (i < valid)
+        t.held = static_cast<const unsigned short *>(src(i))[j];
+    }
+    return t;
+  }
+#endif
   return copy_rows_async(blk, dst, valid, src, elem, mode);
 }
 __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
