@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13=, S14=, S15=, S16= blocks below: each session's, newest first),
+# S13= to S17= blocks below: each session's, newest first),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -154,6 +154,38 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S17:-0}" = 1 ]; then
+# 17 (for session 17; written in session 16 after its device time ran out):
+# epilogue=on (tile-fuse-mask-epilogue): the causal or decay mask right after
+# the bf16 matmul that makes its tile runs on the accumulators as they are
+# stored (mma_masked), instead of a second pass over the 64 x 64 tile with
+# its own barrier. In session 16's op profile GDN's two decay masks were
+# 10.5% of its loop, as much as the two Gram matmuls. Checked on the cpu
+# target (byte for byte epilogue=off's outputs) and compiled by ptxas, not
+# yet run on a GPU: every variant it touches against float64 (strong gates,
+# ragged varlen, initial state), racecheck, then timed beside the default
+# (its outputs should be bit-identical: "vs default 0.0e+00"). About 5
+# minutes warm (SKIP_PRIMITIVES=1 after a call that ran them).
+for ex in gdn deltanet linear_attention retnet simple_gla; do
+  for gates in realistic strong; do
+    printf "%-17s epilogue=on gates=%-9s " $ex $gates | tee -a $log
+    timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
+      --initial-state --dtype bf16 --gates $gates --config epilogue=on --check 2>&1 | tail -1 | tee -a $log
+  done
+done
+printf "%-17s epilogue=on H=HV=3 " gdn | tee -a $log
+timeout 60 $L run examples/gdn.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
+  --seqlens 101,200 --initial-state --dtype bf16 --config epilogue=on --check 2>&1 | tail -1 | tee -a $log
+racecheck epilogue=on B=1,T=200,H=2,HV=4,K=128,V=128
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 retnet_8x4096x16 \
+         simple_gla_8x4096x16 gdn_1x8192x16 gdn_varlen_16_seqs; do
+  timeout 90 bench/variant.sh $c epi --config epilogue=on
+done
+timeout 300 bench/run.sh --cases '(gdn|deltanet|linear_attention|retnet|simple_gla) 8x4096|gdn (1x8192|varlen)' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S16:-0}" = 3 ]; then
 # 16, call 4: LINAC_HELD_CONVERTS (session 16): a converting copy of at
 # most one element per consumer (the one-column 16-bit inputs: gates and

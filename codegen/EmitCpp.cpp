@@ -114,6 +114,8 @@ private:
   /// The block's ops in order (runs of fused ops as one loop).
   LogicalResult emitBlock(Block &block, bool withoutTerminator = false);
   LogicalResult emitFused(llvm::ArrayRef<Operation *> run);
+  /// A matmul and the mask on its accumulators as one call.
+  LogicalResult emitMaskedMma(Operation &op, Operation &mask);
   LogicalResult emitOp(Operation &op);
 
   llvm::raw_ostream &os;
@@ -175,9 +177,48 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
       std::advance(it, run.size() - 1);
       continue;
     }
+    if (auto next = std::next(it); next != end && next->hasAttr("epilogue")) {
+      // A mask on the matmul's accumulators (tile-fuse-mask-epilogue).
+      if (failed(emitMaskedMma(*it, *next)))
+        return failure();
+      ++it;
+      continue;
+    }
+    if (it->hasAttr("epilogue"))
+      return it->emitError("tile-fuse-mask-epilogue: an epilogue must follow its matmul");
     if (failed(emitOp(*it)))
       return failure();
   }
+  return success();
+}
+
+LogicalResult Emitter::emitMaskedMma(Operation &op, Operation &mask) {
+  auto m = dyn_cast<tile::MmaOp>(op);
+  if (!m || m.getAccumulate())
+    return mask.emitError("tile-fuse-mask-epilogue: an epilogue follows a matmul that starts "
+                          "its tile");
+  auto n = [&](Value v) { return name(v); };
+  auto col = [&](Value v) { return v ? n(v) : std::string("Tile{}"); };
+  std::string gates = "Tile{}, Tile{}", scales, dst;
+  bool inclusive;
+  if (auto c = dyn_cast<tile::CausalMaskOp>(mask)) {
+    dst = n(c.getDst());
+    scales = col(c.getRowScale()) + ", " + col(c.getColScale());
+    inclusive = c.getInclusive();
+  } else if (auto d = dyn_cast<tile::DecayMaskOp>(mask)) {
+    dst = n(d.getDst());
+    gates = n(d.getLhsDecay()) + ", " + n(d.getRhsDecay());
+    scales = col(d.getRowScale()) + ", " + col(d.getColScale());
+    inclusive = d.getInclusive();
+  } else {
+    return mask.emitError("tile-fuse-mask-epilogue: only causal and decay masks are epilogues");
+  }
+  if (dst != n(m.getAcc()))
+    return mask.emitError("tile-fuse-mask-epilogue: the mask's tile is not the matmul's");
+  line("mma_masked(blk, " + n(m.getAcc()) + ", " + n(m.getA()) + ", " + n(m.getB()) + ", " +
+       b(m.getTransposeA()) + ", " + b(m.getTransposeB()) + ", " +
+       operandName(m.getOperandType()) + ", " + gates + ", " + scales + ", " + b(inclusive) +
+       ");");
   return success();
 }
 

@@ -31,6 +31,8 @@ std::string KernelConfig::str() const {
     s += ",frag=" + std::to_string(frag);
   if (fuse)
     s += ",fuse=on";
+  if (maskEpilogue)
+    s += ",epilogue=on";
   if (!aliasStages)
     s += ",alias=off";
   if (prefetch)
@@ -144,6 +146,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.promote);
     } else if (key == "fuse") {
       err = onOff(c.fuse);
+    } else if (key == "epilogue") {
+      err = onOff(c.maskEpilogue);
     } else if (key == "alias") {
       err = onOff(c.aliasStages);
     } else if (key == "prefetch") {
@@ -184,7 +188,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

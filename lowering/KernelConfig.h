@@ -65,6 +65,11 @@ struct KernelConfig {
   /// (tile-fuse-elementwise). Off by default: no gain measured on an H200
   /// (GDN 8x4096x16 6.01 -> 5.90 ms, KDA 18.75 -> 19.21; bench-h200.md).
   bool fuse = false;
+  /// A causal or decay mask right after the matmul that makes its tile runs
+  /// on the matmul's accumulators before they are stored
+  /// (tile-fuse-mask-epilogue): one pass over the tile and one barrier
+  /// fewer, the same values. Off by default: not yet timed on a GPU.
+  bool maskEpilogue = false;
   /// With promote, one input stage and no warp roles: register tiles live
   /// in the input stages the chunk has read (tile-alias-stages). On by
   /// default (H200: see bench/results/bench-h200.md); `alias=off` keeps

@@ -119,6 +119,20 @@ TEST(KernelConfig, FewHeadsSplitTheSequence) {
 
 namespace {
 
+TEST(KernelConfig, MaskEpilogueIsOffUnlessSaidOn) {
+  KernelConfig c = mainShape(ChooserTarget::sm90a);
+  EXPECT_FALSE(c.maskEpilogue); // not yet timed on a GPU
+  EXPECT_EQ(c.str().find("epilogue"), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("epilogue=on", c), "");
+  EXPECT_TRUE(c.maskEpilogue);
+  EXPECT_NE(c.str().find(",epilogue=on"), std::string::npos);
+  KernelConfig again = mainShape(ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.maskEpilogue);
+  EXPECT_NE(linac::parseKernelConfig("epilogue=yes", c).find("epilogue must be on or off"),
+            std::string::npos);
+}
+
 TEST(KernelConfig, AliasStagesIsOnUnlessSaidOff) {
   KernelConfig c = mainShape(ChooserTarget::sm90a);
   EXPECT_TRUE(c.aliasStages);

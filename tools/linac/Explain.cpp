@@ -103,7 +103,8 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
 }
 
 /// Ops that do block-wide work under `root`, a run of fused element-wise
-/// ops (tile-fuse-elementwise) counted once; index, view, stage and
+/// ops (tile-fuse-elementwise) counted once, a mask run as a matmul's
+/// epilogue not at all; index, view, stage and
 /// allocation bookkeeping not counted. With `part`, only ops of that part
 /// (config ahead=on: "local" or "state").
 static int64_t blockWideSteps(Operation *root, StringRef part = "") {
@@ -119,8 +120,10 @@ static int64_t blockWideSteps(Operation *root, StringRef part = "") {
             tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
             tile::StageOp, tile::ViewOp>(op))
       return;
-    // A prefetch only issues loads that nothing waits for until tile.landed.
-    if (isa<tile::PrefetchRowsOp>(op))
+    // A prefetch only issues loads that nothing waits for until tile.landed;
+    // a mask on a matmul's accumulators (tile-fuse-mask-epilogue) is part of
+    // the matmul's step.
+    if (isa<tile::PrefetchRowsOp>(op) || op->hasAttr("epilogue"))
       return;
     if (auto run = op->getAttrOfType<IntegerAttr>("fuse")) {
       if (run.getInt() == lastRun)

@@ -84,7 +84,7 @@ constexpr const char *kUsage =
     "         such kernels refuse other dtypes); without it the default takes any dtype\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
+    "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
     "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
     "         pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
@@ -181,6 +181,9 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   }
   if (config.fuse)
     pm.addNestedPass<tile::KernelOp>(linac::createTileFuseElementwise());
+  // Masks on the matmul accumulators that make their tiles.
+  if (config.maskEpilogue)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileFuseMaskEpilogue());
   return pm.run(module);
 }
 

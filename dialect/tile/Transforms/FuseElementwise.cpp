@@ -27,11 +27,6 @@ using namespace mlir;
 
 namespace {
 
-bool isFragment(Value root) {
-  Operation *def = root.getDefiningOp();
-  return def && def->hasAttr("fragment");
-}
-
 /// A run being built: its shape, the tiles it writes, those it reads with
 /// broadcasting or through a view.
 struct Run {
@@ -48,7 +43,7 @@ bool join(Run &run, Operation *op) {
     return false;
   bool dstWhole;
   Value dstRoot = linac::rootAllocation(dst, &dstWhole);
-  if (!dstWhole || isFragment(dstRoot) || run.readOther.contains(dstRoot))
+  if (!dstWhole || linac::isFragment(dstRoot) || run.readOther.contains(dstRoot))
     return false;
   SmallVector<Value> other; // operand roots read other than at the element
   for (Value v : op->getOperands().drop_front(isa<tile::EwOp>(op) ? 1 : 0)) {
@@ -57,7 +52,7 @@ bool join(Run &run, Operation *op) {
     auto t = cast<tile::BufType>(v.getType());
     bool whole;
     Value root = linac::rootAllocation(v, &whole);
-    if (isFragment(root))
+    if (linac::isFragment(root))
       return false;
     if (!whole || t.getRows() != dt.getRows() || t.getCols() != dt.getCols())
       other.push_back(root);

@@ -22,6 +22,10 @@ bool definesWhole(mlir::Operation *op, mlir::Value buffer);
 /// tile.stage; `*whole` (if given) says whether no view was crossed.
 mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
 
+/// Whether a root allocation is a fragment (tile-place-fragments: its
+/// values live in registers, used only by the ops that take fragments).
+bool isFragment(mlir::Value root);
+
 /// Every op that touches `buffer` through tile.view and tile.stage: `real`
 /// the ops that read or write it, `derived` the views and stages between.
 void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation *> &real,

@@ -173,4 +173,19 @@ def TileFuseElementwise : Pass<"tile-fuse-elementwise", "::mlir::tile::KernelOp"
   }];
 }
 
+def TileFuseMaskEpilogue : Pass<"tile-fuse-mask-epilogue", "::mlir::tile::KernelOp"> {
+  let summary = "Run a mask right after a matmul on the matmul's accumulators";
+  let description = [{
+    A tile.causal_mask or tile.decay_mask whose tile is the one the op just
+    before it, a tile.mma with 16-bit operands that does not accumulate,
+    writes (the same value, in memory, not a fragment), and whose gate and
+    scale columns are other buffers, is marked `epilogue`: the emitter
+    emits the pair as one call that masks (and decays, and scales) the
+    accumulators before storing them, instead of a second pass over the
+    tile with a barrier of its own. The values are those of the two ops
+    (the same products in the same order). Runs last (where tiles live is
+    then final).
+  }];
+}
+
 #endif

@@ -32,6 +32,11 @@ using namespace mlir;
 
 constexpr int64_t kBlock = 64; // the tensor cores' output block (the library's kMmaBlock)
 
+bool linac::isFragment(Value root) {
+  Operation *def = root.getDefiningOp();
+  return def && def->hasAttr("fragment");
+}
+
 Value linac::rootAllocation(Value v, bool *whole) {
   if (whole)
     *whole = true;

@@ -895,6 +895,27 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &
                          : 0.0f;
 }
 
+/// acc = op(a) op(b), then its causal mask (lg and rg Tile{}) or decay mask
+/// (gates lg, rg), its kept entries scaled by rs[i] cs[j] where given: a
+/// mask run on the matmul's accumulators (tile-fuse-mask-epilogue), here
+/// the two ops in turn (the CUDA library's fused form computes the same
+/// products in the same order).
+template <class A, class B>
+inline void mma_masked(Block &blk, const Tile &acc, const A &a, const B &b, bool ta, bool tb,
+                       Operand type, const Tile &lg, const Tile &rg, const Tile &rs,
+                       const Tile &cs, bool inclusive) {
+  mma(blk, acc, a, b, ta, tb, false, type);
+  const bool scaled = rs.p || cs.p;
+  if (lg.p && scaled)
+    decay_mask(blk, acc, lg, rg, rs, cs, inclusive);
+  else if (lg.p)
+    decay_mask(blk, acc, lg, rg, inclusive);
+  else if (scaled)
+    causal_mask(blk, acc, rs, cs, inclusive);
+  else
+    causal_mask(blk, acc, inclusive);
+}
+
 /// gram_diag with a 16-bit operand type (the CUDA library's tensor-core
 /// form, computed the same way here so that the cpu target checks it):
 /// output tiles of 16 rows x 8 columns on or below the diagonal, each

@@ -2426,9 +2426,16 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
 }
 #endif // __CUDA_ARCH__ >= 800
 
-template <class D, class A, class B>
+/// What mma_rounds stores of an accumulator at (i, j) of acc: the value
+/// itself, or (MaskEpilogue) the value a mask right after the matmul would
+/// leave there.
+struct NoEpilogue {
+  __device__ __forceinline__ float operator()(int, int, float v) const { return v; }
+};
+template <class D, class A, class B, class Epi = NoEpilogue>
 __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
-                                           bool tb, bool accumulate, Operand type);
+                                           bool tb, bool accumulate, Operand type,
+                                           const Epi &epi = Epi{});
 #ifdef LINAC_TENSOR_CORES
 __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
                                              const Tile b, bool ta, bool tb, bool accumulate,
@@ -3234,9 +3241,10 @@ __device__ __forceinline__ void mma_issue_staged(float (&d)[32], int bb, int blo
 /// acc (+)= op(a) op(b) over output blocks in rounds, each of the tiles a
 /// fragment or in memory; bf16 or f16 operands, every extent a multiple
 /// of 64.
-template <class D, class A, class B>
+template <class D, class A, class B, class Epi>
 __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
-                                           bool tb, bool accumulate, Operand type) {
+                                           bool tb, bool accumulate, Operand type,
+                                           const Epi &epi) {
 #ifdef LINAC_TENSOR_CORES
   const int M = rows_of(acc), N = cols_of(acc), Kc = ta ? rows_of(a) : cols_of(a);
   if (type == Operand::f32 || type == Operand::tf32 || M % kMmaBlock || N % kMmaBlock ||
@@ -3322,14 +3330,14 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         for (int r = 0; r < 32; ++r) {
           int row, col;
           acc_coord(tid, r, row, col);
-          acc.at(m0 + row, n0 + col) = d[r];
+          acc.at(m0 + row, n0 + col) = epi(m0 + row, n0 + col, d[r]);
         }
     }
   }
   // The stages are free again for the next op (tri_inv works in them).
   sync_consumers();
 #else
-  (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type;
+  (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type, (void)epi;
   blk.L.fail();
 #endif
 }
@@ -3478,6 +3486,53 @@ __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg,
 __device__ inline void decay_mask(Block &, const Tile &dst, const Tile &lg, const Tile &rg,
                                   const Tile &rs, const Tile &cs, bool inclusive) {
   decay_mask_of<true>(dst, lg, rg, rs, cs, inclusive);
+}
+
+/// A causal or decay mask as mma_rounds' epilogue: the value causal_mask
+/// or decay_mask would leave at (i, j), the same products in the same
+/// order (lg.p null: causal; rs, cs Tile{}: unscaled).
+struct MaskEpilogue {
+  Tile lg, rg, rs, cs;
+  bool inclusive;
+  __device__ __forceinline__ float operator()(int i, int j, float v) const {
+    if (!(j < i || (j == i && inclusive)))
+      return 0.0f;
+    if (lg.p)
+      v = v * expf(lg.at(i, 0) - rg.at(j, 0));
+    if (rs.p || cs.p)
+      v = v * scale_at(rs, i) * scale_at(cs, j);
+    return v;
+  }
+};
+
+/// acc = op(a) op(b) and the mask after it (tile-fuse-mask-epilogue):
+/// on sm_90a's tensor-core rounds the mask runs on the accumulators as they
+/// are stored (no second pass over acc, one barrier); elsewhere the two
+/// ops in turn. lg and rg Tile{}: a causal mask; rs, cs Tile{}: unscaled.
+template <class A, class B>
+__device__ inline void mma_masked(Block &blk, const Tile &acc, const A &a, const B &b, bool ta,
+                                  bool tb, Operand type, const Tile &lg, const Tile &rg,
+                                  const Tile &rs, const Tile &cs, bool inclusive) {
+  LINAC_CONSUMERS_ONLY;
+  const bool scaled = rs.p || cs.p;
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  const int Kc = ta ? rows_of(a) : cols_of(a);
+  if ((type == Operand::bf16 || type == Operand::f16) && acc.rows % kMmaBlock == 0 &&
+      acc.cols % kMmaBlock == 0 && Kc % kMmaBlock == 0 && !overlaps_any(acc, a) &&
+      !overlaps_any(acc, b)) {
+    mma_rounds(blk, acc, a, b, ta, tb, false, type, MaskEpilogue{lg, rg, rs, cs, inclusive});
+    return;
+  }
+#endif
+  mma(blk, acc, a, b, ta, tb, false, type);
+  if (lg.p && scaled)
+    decay_mask(blk, acc, lg, rg, rs, cs, inclusive);
+  else if (lg.p)
+    decay_mask(blk, acc, lg, rg, inclusive);
+  else if (scaled)
+    causal_mask(blk, acc, rs, cs, inclusive);
+  else
+    causal_mask(blk, acc, inclusive);
 }
 
 #ifndef LINAC_GRAM_TILED // 0: every gram_diag an element loop (to time both)
