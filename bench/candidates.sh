@@ -154,6 +154,39 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S17:-0}" = 2 ]; then
+# 17, second call (written in session 16, not yet run): LINAC_GRAM_DIAG_LANES,
+# gram_diag's split form with its 8 x 8 diagonal blocks computed with the
+# channels over the lanes (each value read once, shuffle reduction: the
+# piece of session 16's row-reference form that the strong-gate numbers
+# favoured) instead of two pairs per lane over all channels; and KDA with
+# copies=inline (its one-column beta then a held converting copy; session
+# 15 had copies=inline 3% slower for KDA before that). The primitives with
+# the switch (SWITCHES: the gram_diag tests against fp32 pairs), KDA and GLA
+# against float64 with it (strong gates split every diagonal tile),
+# racecheck, then timed. About 6 minutes warm.
+SWITCHES="LINAC_GRAM_DIAG_LANES=1" PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+export LINAC_CUDA_DEFINES="LINAC_GRAM_DIAG_LANES=1"
+for ex in kda gla dplr; do
+  printf "%-9s diag lanes, gates=strong " $ex | tee -a $log
+  timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
+    --initial-state --dtype bf16 --gates strong --check 2>&1 | tail -1 | tee -a $log
+done
+printf "%-9s diag lanes, racecheck " kda | tee -a $log
+timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/kda.lin --target sm_90a \
+  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 --gates strong \
+  --check > $OUT/sanitizer.txt 2>&1
+echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gla_8x4096x16 dplr_8x4096x16 gdn2_8x4096x16; do
+  timeout 90 bench/variant.sh $c lanes --define LINAC_GRAM_DIAG_LANES=1
+done
+timeout 90 bench/variant.sh kda_8x4096x16 inl --config copies=inline
+timeout 300 bench/run.sh --cases '(kda|gla|dplr|gdn2) 8x4096' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S17:-0}" = 1 ]; then
 # 17 (for session 17; written in session 16 after its device time ran out):
 # epilogue=on (tile-fuse-mask-epilogue): the causal or decay mask right after
@@ -172,6 +205,14 @@ for ex in gdn deltanet linear_attention retnet simple_gla; do
     timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
       --initial-state --dtype bf16 --gates $gates --config epilogue=on --check 2>&1 | tail -1 | tee -a $log
   done
+done
+# The sequence split (maps, combine, outputs kernels) by default and with
+# epilogue=on: held converting copies (session 16's default) were checked
+# only in the fused kernels.
+for c in split=sequence,segment=4 split=sequence,segment=4,epilogue=on; do
+  printf "%-17s %-28s " gdn $c | tee -a $log
+  timeout 60 $L run examples/gdn.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
+    --seqlens 700,1,799 --initial-state --dtype bf16 --gates strong --config $c --check 2>&1 | tail -1 | tee -a $log
 done
 printf "%-17s epilogue=on H=HV=3 " gdn | tee -a $log
 timeout 60 $L run examples/gdn.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \

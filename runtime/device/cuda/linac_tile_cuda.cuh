@@ -3659,6 +3659,14 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_SPLIT_HINT // 0: a diagonal tile always tries the whole form first (to time both)
 #define LINAC_GRAM_SPLIT_HINT 1
 #endif
+// 1: the split form's 8 x 8 diagonal blocks with the channels over the
+// lanes (each operand value read once, a shuffle reduction; session 16's
+// row-reference form, branch exp/gram-rowref, computes its diagonal blocks
+// so) instead of two pairs per lane over every channel; 0 (default): the
+// latter. The same fp32 pairs, summed in another order. Not yet timed.
+#ifndef LINAC_GRAM_DIAG_LANES
+#define LINAC_GRAM_DIAG_LANES 0
+#endif
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 /// gram_diag with bf16 operands on the tensor cores, as the cpu library's
@@ -3767,6 +3775,82 @@ __device__ __forceinline__ void gram_block_fp32(float &d0, float &d1, const L &l
     }
   d0 = s0;
   d1 = s1;
+}
+
+/// One step of a warp's recursive halving of 2 Half sums per lane: a lane
+/// keeps the half its bit `Half` picks, adding its partner's share of it.
+/// (Selects by bit masks and a constant count: a conditional between two
+/// elements, or a count known only at run time, would index the array at
+/// run time and put it in local memory.)
+template <int Half>
+__device__ __forceinline__ void gram_halve(float (&acc)[36], int lane) {
+  const unsigned upper = (lane & Half) != 0 ? 0xffffffffu : 0u;
+#pragma unroll
+  for (int k = 0; k < Half; ++k) {
+    const unsigned lo = __float_as_uint(acc[k]), hi = __float_as_uint(acc[k + Half]);
+    const float send = __uint_as_float((lo & upper) | (hi & ~upper));
+    const float keep = __uint_as_float((hi & upper) | (lo & ~upper));
+    acc[k] = keep + __shfl_xor_sync(0xffffffffu, send, Half);
+  }
+}
+
+/// An 8 x 8 diagonal block (rows and columns b0..b0 + 7) in fp32 pair by
+/// pair, with the channels spread over the lanes (lane c, c + 32, ...:
+/// consecutive words, no bank conflicts, each operand value read once):
+/// every lane sums its channels' share of the block's 36 pairs, then the
+/// warp reduces them, the first 32 by recursive halving (lane p ends with
+/// pair p) and the last 4 by butterflies.
+template <class L, class R>
+__device__ __forceinline__ void gram_block_diag(const Tile &dst, const L &l, const R &r,
+                                                const Tile &lg, const Tile &rg, int b0,
+                                                bool inclusive, int lane) {
+  const int channels = l.cols;
+  float acc[36];
+#pragma unroll
+  for (int p = 0; p < 36; ++p)
+    acc[p] = 0.0f;
+  for (int c = lane; c < channels; c += 32) {
+    float rv[8], hv[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      rv[j] = row_value(r, b0 + j, c);
+      hv[j] = rg.at(b0 + j, c);
+    }
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const float lv = row_value(l, b0 + i, c), gv = lg.at(b0 + i, c);
+#pragma unroll
+      for (int j = 0; j <= i; ++j)
+        if (j < i || inclusive)
+          acc[i * (i + 1) / 2 + j] += lv * rv[j] * __expf(gv - hv[j]);
+    }
+  }
+  gram_halve<16>(acc, lane);
+  gram_halve<8>(acc, lane);
+  gram_halve<4>(acc, lane);
+  gram_halve<2>(acc, lane);
+  gram_halve<1>(acc, lane);
+  float last = 0.0f;
+#pragma unroll
+  for (int p = 32; p < 36; ++p) {
+#pragma unroll
+    for (int off = 16; off >= 1; off /= 2)
+      acc[p] += __shfl_xor_sync(0xffffffffu, acc[p], off);
+    const unsigned mine = lane == p - 32 ? 0xffffffffu : 0u;
+    last = __uint_as_float((__float_as_uint(acc[p]) & mine) | (__float_as_uint(last) & ~mine));
+  }
+  // Lane p writes pair p (row i, column j <= i), lanes 0-3 the last four
+  // (row 7, columns 4-7); the pairs above the diagonal are zero.
+  int i = 0;
+  while ((i + 1) * (i + 2) / 2 <= lane)
+    ++i;
+  const int j = lane - i * (i + 1) / 2;
+  dst.at(b0 + i, b0 + j) = j < i || inclusive ? acc[0] : 0.0f;
+  if (lane < 4)
+    dst.at(b0 + 7, b0 + 4 + lane) = lane < 3 || inclusive ? last : 0.0f;
+  for (int e = lane; e < 64; e += 32)
+    if (e % 8 > e / 8)
+      dst.at(b0 + e / 8, b0 + e % 8) = 0.0f;
 }
 
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
@@ -3882,11 +3966,25 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
       ref = j0 + 7;
       first = j0 + 8;
     }
+    const bool lower = j0 > i0;
+#if LINAC_GRAM_DIAG_LANES
+    if (split && !fp32) {
+      // The diagonal block by the channels over the lanes, written here;
+      // the loop below stores the tile's other half.
+      gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
+#pragma unroll
+      for (int v = 0; v < 4; ++v) {
+        const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+        if ((v / 2 == 1) != lower)
+          dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+      }
+      continue;
+    }
+#endif
     if (fp32) {
       gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
     } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
       const bool live = 2 * t < g || (2 * t == g && inclusive);
-      const bool lower = j0 > i0;
       float s0, s1;
       gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
 #if LINAC_GRAM_BLOCK_REGS
