@@ -49,7 +49,7 @@ VARLEN.append(65536 - sum(VARLEN))
 
 # name -> (variant, B, T, H, varlen)
 CASES = {}
-for v in ("gdn", "kda"):
+for v in ("gdn", "kda", "kda_safe"):
     CASES[f"{v} 1x8192x16"] = (v, 1, 8192, 16, False)
     CASES[f"{v} 8x4096x16"] = (v, 8, 4096, 16, False)
     CASES[f"{v} 4x16384x32"] = (v, 4, 16384, 32, False)
@@ -62,8 +62,14 @@ for v in ("linear_attention", "retnet", "simple_gla", "gla", "deltanet",
 ANCHOR_FLA = {"gdn 1x8192x16": 0.652, "gdn 8x4096x16": 1.270,
               "gdn 4x16384x32": 4.839, "gdn varlen 16 seqs": 2.609,
               "kda 8x4096x16": 2.268}
-ANCHOR_FLASHKDA = {"kda 1x8192x16": 0.881, "kda 8x4096x16": 0.896,
-                   "kda 4x16384x32": 3.513, "kda varlen 16 seqs": 2.634}
+# FlashKDA's semantics are KDA's safe gate, lower_bound * sigmoid(exp(A_log)
+# (a + dt_bias)) with lower_bound = -5 (examples/kda_safe.lin); "kda" is the
+# softplus gate, which FlashKDA does not compute (shown for reference).
+ANCHOR_FLASHKDA = {f"{v} {shape}": ms for v in ("kda", "kda_safe")
+                   for shape, ms in (("1x8192x16", 0.881), ("8x4096x16", 0.896),
+                                     ("4x16384x32", 3.513), ("varlen 16 seqs", 2.634))}
+# KDA's safe gate: the lower bound FlashKDA and Kimi Linear use.
+KDA_LOWER_BOUND = -5.0
 
 # Inputs whose declared range matters (examples/*.lin annotations).
 LOGDECAY = {("gla", "g"), ("dplr", "g"), ("retnet", "gamma")}
@@ -289,19 +295,24 @@ def fla_on_linac_inputs(lc, variant):
     whose semantics FLA's kernel has with the gate and beta computed outside
     it (GDN, KDA: g = -exp(A_log) softplus(a + dt_bias), beta = sigmoid(b),
     q and k L2-normalised in the kernel, scale K^-1/2), else None."""
-    if variant not in ("gdn", "kda"):
+    if variant not in ("gdn", "kda", "kda_safe"):
         return None
     x = lc.inputs
     A, dt, a = x["A_log"].float(), x["dt_bias"].float(), x["a"].float()
+    extra = {}
     if variant == "gdn":  # a [B, T, HV], A_log and dt_bias [HV]
         from fla.ops.gated_delta_rule import chunk_gated_delta_rule as f
         g = -A.exp() * F.softplus(a + dt)
-    else:  # a [B, T, HV, K], A_log [HV], dt_bias [HV, K]
+    elif variant == "kda":  # a [B, T, HV, K], A_log [HV], dt_bias [HV, K]
         from fla.ops.kda import chunk_kda as f
         g = -A.exp()[:, None] * F.softplus(a + dt)
+    else:  # the safe gate, which FLA then knows is bounded
+        from fla.ops.kda import chunk_kda as f
+        g = KDA_LOWER_BOUND * torch.sigmoid(A.exp()[:, None] * (a + dt))
+        extra = dict(safe_gate=True, lower_bound=KDA_LOWER_BOUND)
     beta = torch.sigmoid(x["b"].float()).to(torch.bfloat16)
     o, ht = f(x["q"], x["k"], x["v"], g, beta, output_final_state=True,
-              use_qk_l2norm_in_kernel=True, cu_seqlens=lc.cu)
+              use_qk_l2norm_in_kernel=True, cu_seqlens=lc.cu, **extra)
     return o, ht
 
 
@@ -366,6 +377,15 @@ def fla_case(variant, B, T, H, varlen, gen):
         from fla.ops.kda import chunk_kda as f
         return (lambda: f(q, k, v, g_key, beta, use_qk_l2norm_in_kernel=True,
                           **common)), "chunk_kda"
+    if variant == "kda_safe":  # FlashKDA's semantics: the gate fused, bounded
+        from fla.ops.kda import chunk_kda as f
+        a_raw = r(*shape).to(torch.bfloat16)
+        A_log = torch.log(torch.rand(H, generator=gen, device="cuda") * 15 + 1)
+        dt_bias = r(H * KV)
+        return (lambda: f(q, k, v, a_raw, beta, use_qk_l2norm_in_kernel=True,
+                          use_gate_in_kernel=True, safe_gate=True,
+                          lower_bound=KDA_LOWER_BOUND, A_log=A_log, dt_bias=dt_bias,
+                          **common)), "chunk_kda (safe gate)"
     if variant == "gla":
         from fla.ops.gla import chunk_gla as f
         return (lambda: f(q, k, v, g_key, **common)), "chunk_gla"

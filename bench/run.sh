@@ -38,7 +38,7 @@ emit() { # case-name example shape: the default config (first, empty), then CONF
       { [ -n "$config" ] || exit 1; echo "$1 --config $config: skipped"; }
   done
 }
-for v in gdn kda; do
+for v in gdn kda kda_safe; do
   emit "${v}_1x8192x16" $v B=1,T=8192,H=16,K=128,V=128
   emit "${v}_8x4096x16" $v B=8,T=4096,H=16,K=128,V=128
   emit "${v}_4x16384x32" $v B=4,T=16384,H=32,K=128,V=128

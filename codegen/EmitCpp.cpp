@@ -159,6 +159,13 @@ const char *operandName(tile::OperandType t) {
 }
 
 std::string b(bool v) { return v ? "true" : "false"; }
+/// A float literal of `v` rounded to float (hex floats are exact and valid
+/// C++17).
+std::string floatLiteral(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", static_cast<double>(static_cast<float>(v)));
+  return std::string("static_cast<float>(") + buf + ")";
+}
 
 LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
   auto end = withoutTerminator && !block.empty() ? std::prev(block.end()) : block.end();
@@ -288,13 +295,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
           return success();
         }
         if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
-          // Hex floats are exact and always valid C++17 literals.
-          char buf[64];
-          std::snprintf(buf, sizeof buf, "%a",
-                        static_cast<double>(
-                            static_cast<float>(f.getValueAsDouble())));
-          line("const float " + fresh(c, "v") + " = static_cast<float>(" +
-               buf + ");");
+          line("const float " + fresh(c, "v") + " = " + floatLiteral(f.getValueAsDouble()) + ";");
           return success();
         }
         return c.emitOpError("constant kind not supported by the C++ emitter");
@@ -654,7 +655,8 @@ LogicalResult Emitter::emitOp(Operation &op) {
         line("gram_diag(blk, " + n(g.getDst()) + ", " + n(g.getLhs()) + ", " +
              n(g.getRhs()) + ", " + n(g.getLhsDecay()) + ", " +
              n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ", " +
-             operandName(g.getOperandType().value_or(tile::OperandType::f32)) + ");");
+             operandName(g.getOperandType().value_or(tile::OperandType::f32)) +
+             (g.getDecayBoundAttr() ? ", " + floatLiteral(g.getDecayBoundAttr().getValueAsDouble()) : "") + ");");
         return success();
       })
       .Case<tile::TriInvOp>([&](tile::TriInvOp t) {

@@ -505,7 +505,8 @@ public:
       Value block = blocks == 1 ? dst : view(dst, r0, r0, sub, sub);
       tile::GramDiagOp::create(b, loc, block, view(lhs, r0, 0, sub, D),
                                view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
-                               view(rg, r0, 0, sub, D), inclusive, type);
+                               view(rg, r0, 0, sub, D), inclusive, type,
+                               g.getDecayBoundAttr());
     }
     // The scales once over the whole matrix (its mask changes nothing).
     if (rowScale || colScale) {

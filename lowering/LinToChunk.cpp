@@ -60,10 +60,14 @@ public:
       op.setTransposeRhs(true);
     return op;
   }
-  Value gram(chunk::Mask mask, Value lhs, Value rhs, Value lg, Value rg) {
+  /// `bound`: the decays are cumulative sums of log-decays in [-bound, 0]
+  /// (absent: not known).
+  Value gram(chunk::Mask mask, Value lhs, Value rhs, Value lg, Value rg,
+             std::optional<double> bound = std::nullopt) {
     int64_t c = shape(lhs)[0];
+    FloatAttr boundAttr = bound && lg ? b.getF64FloatAttr(*bound) : FloatAttr();
     return chunk::GramOp::create(b, loc, tile(c, c), lhs, rhs, lg, rg, Value(), Value(),
-                                 chunk::MaskAttr::get(b.getContext(), mask));
+                                 chunk::MaskAttr::get(b.getContext(), mask), boundAttr);
   }
   Value inverse(Value x) {
     return chunk::UnitLowerInverseOp::create(b, loc, x.getType(), x);
@@ -152,9 +156,13 @@ void LinToChunkPass::lower(lin::VariantOp variant) {
   Value g = take(recur.getDecay()), e = take(recur.getErase()),
         bvec = take(recur.getAlong()), k = take(recur.getKey()),
         y = take(recur.getValue()), r = take(recur.getQuery());
-  (void)cls;
   if (corrupt == "drop-decay")
     g = Value();
+  // The proven lower bound on g, as the decayed Gram matrices' bound on a
+  // token's decay (their decays are Γ and Γ⁻ of this g).
+  std::optional<double> bound;
+  if (cls.gLowerBound && *cls.gLowerBound < 0.0)
+    bound = -*cls.gLowerBound;
   chunk::Mask strict = chunk::Mask::strict, inclusive = chunk::Mask::inclusive;
   if (corrupt == "shift-mask")
     std::swap(strict, inclusive);
@@ -183,7 +191,7 @@ void LinToChunkPass::lower(lin::VariantOp variant) {
   switch (cls.erase) {
   case lin::EraseKind::none: {
     // O = (Q ⊙ e^Γ) S_0 + M Y;  S_C = Diag(e^Γ_C) S_0 + (K ⊙ e^(Γ_C-Γ))^T Y
-    Value M = cb.gram(inclusive, r, k, G, G);
+    Value M = cb.gram(inclusive, r, k, G, G, bound);
     out = cb.add(qS, cb.matmul(M, y));
     nextState = cb.add(decayState(), cb.matmul(decayed(k, toEnd), y, true));
     break;
@@ -192,12 +200,12 @@ void LinToChunkPass::lower(lin::VariantOp variant) {
     // A = (e ⊙ K) K^T decayed, strictly lower; T = (I + A)^-1
     // W = T (e ⊙ K ⊙ e^Γ), U = T Y, V' = U - W S_0
     Value ek = cb.mul(e, k);
-    Value A = cb.gram(strict, ek, k, G, G);
+    Value A = cb.gram(strict, ek, k, G, G, bound);
     Value T = cb.inverse(A);
     Value W = cb.matmul(T, decayed(ek, expG));
     Value U = cb.matmul(T, y);
     Value Vp = cb.sub(U, cb.matmul(W, S));
-    Value M = cb.gram(inclusive, r, k, G, G);
+    Value M = cb.gram(inclusive, r, k, G, G, bound);
     out = cb.add(qS, cb.matmul(M, Vp));
     nextState = cb.add(decayState(), cb.matmul(decayed(k, toEnd), Vp, true));
     break;
@@ -210,13 +218,13 @@ void LinToChunkPass::lower(lin::VariantOp variant) {
     // O = (Q ⊙ e^Γ) S_0 + M_qa U + M_qk Y
     Value a = e;
     Value Gm = g ? cb.cumsum(g, /*exclusive=*/true) : Value();
-    Value Aba = cb.gram(strict, bvec, a, Gm, G);
-    Value Abk = cb.gram(strict, bvec, k, Gm, G);
+    Value Aba = cb.gram(strict, bvec, a, Gm, G, bound);
+    Value Abk = cb.gram(strict, bvec, k, Gm, G, bound);
     Value T = cb.inverse(cb.neg(Aba));
     Value W = cb.matmul(T, decayed(bvec, Gm ? cb.exp(Gm) : Value()));
     Value U = cb.add(cb.matmul(W, S), cb.matmul(T, cb.matmul(Abk, y)));
-    Value Mqa = cb.gram(inclusive, r, a, G, G);
-    Value Mqk = cb.gram(inclusive, r, k, G, G);
+    Value Mqa = cb.gram(inclusive, r, a, G, G, bound);
+    Value Mqk = cb.gram(inclusive, r, k, G, G, bound);
     out = cb.add(qS, cb.add(cb.matmul(Mqa, U), cb.matmul(Mqk, y)));
     nextState = cb.add(decayState(),
                        cb.add(cb.matmul(decayed(a, toEnd), U, true),

@@ -953,8 +953,10 @@ enum class Op {
   row_l2norm, row_inv_norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, causal_mask_scaled,
   causal_mask_rows_only, decay_mask_scaled, gram_diag,
-  gram_diag_bf16, gram_diag_bf16_fallback, tri_inv, tri_inv_in_place
+  gram_diag_bf16, gram_diag_bf16_fallback, gram_diag_bf16_bounded, tri_inv, tri_inv_in_place
 };
+/// The decay bound the bounded Gram's tests declare (their gates stay within it).
+constexpr float kTestDecayBound = 5.0f;
 
 /// One op on tiles in global memory (views with a row stride wider than the
 /// tile), run by the block as emitted kernels do (with warp roles only the
@@ -992,6 +994,9 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
   case Op::gram_diag: gram_diag(blk, dst, a, b, lg, rg, param); break;
   case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback:
     gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16);
+    break;
+  case Op::gram_diag_bf16_bounded:
+    gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16, kTestDecayBound);
     break;
   case Op::tri_inv: tri_inv(blk, dst, a); break;
   case Op::tri_inv_in_place: // the blocked form's path (the phased one needs dst apart)
@@ -1065,7 +1070,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
                   op == Op::row_l2norm || op == Op::row_inv_norm || op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                  op == Op::gram_diag_bf16_fallback
+                  op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded
               ? 24 : C; // the operands' columns
   if (channels)
     n = channels;
@@ -1073,7 +1078,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                 op == Op::causal_mask_scaled || op == Op::causal_mask_rows_only ||
                 op == Op::decay_mask_scaled ||
                 op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                op == Op::gram_diag_bf16_fallback || op == Op::tri_inv ||
+                op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded || op == Op::tri_inv ||
                 op == Op::tri_inv_in_place || op == Op::identity;
   if (square)
     C = R;
@@ -1089,7 +1094,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
   // Cumulative log gates (decreasing down the rows), per row or per column.
   int gCols = op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                      op == Op::gram_diag_bf16_fallback ? n : 1;
+                      op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded ? n : 1;
   HostTile lg(R, gCols, 0, rng, std::min(gateLo, gateLo / 2), std::max(gateLo, gateLo / 2)),
       rg(R, gCols, 0, rng, -1, 0);
   for (int i = 1; i < R; ++i)
@@ -1212,7 +1217,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
           return o || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
         };
         int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
-        bool over = op == Op::gram_diag_bf16_fallback || tileOver(ref, j0);
+        bool over = op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded || tileOver(ref, j0);
         if (over && op == Op::gram_diag_bf16 && j0 + 7 >= i0 && i / 8 != j / 8) {
           ref = j0 + 7;
           over = tileOver(ref, j0 + 8);
@@ -1227,6 +1232,20 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                               double(roundHost(float(b.at(j, c) * std::exp(rg.at(ref, c) -
                                                                            rg.at(j, c))),
                                                Operand::bf16));
+        W(i, j) = acc;
+        break;
+      }
+      case Op::gram_diag_bf16_bounded: {
+        // Every entry of a 16-row block through the block's first row, both
+        // scaled operands rounded, no fallback (the gates are within the bound).
+        const int p = i / 16 * 16;
+        double acc = 0;
+        if (lower)
+          for (int c = 0; c < n; ++c)
+            acc += double(roundHost(float(a.at(i, c) * std::exp(lg.at(i, c) - rg.at(p, c))),
+                                    Operand::bf16)) *
+                   double(roundHost(float(b.at(j, c) * std::exp(rg.at(p, c) - rg.at(j, c))),
+                                    Operand::bf16));
         W(i, j) = acc;
         break;
       }
@@ -1358,6 +1377,18 @@ static void testOps(Launch *dL) {
   for (int threads : {128, 256})
     testOp("gram_diag bf16, an operand near overflow", Op::gram_diag_bf16, Ew::copy, 32, 32,
            threads, dL, 3e-4, true, 128, 1, -0.3f, 1e38f);
+  // A proven decay bound (kTestDecayBound = 5 per token, as the safe gate's
+  // lower bound -5): each 16-row block through its first row, the diagonal
+  // blocks too. Gates of 2.5-5 per row (factors up to e^75 on the diagonal
+  // blocks, within the bound) and of 0.15-0.3.
+  for (int threads : {128, 160, 256, 288})
+    for (int n : {16, 32, 48, 64})
+      for (int inclusive : {0, 1}) {
+        testOp("gram_diag bf16, bounded gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
+               threads, dL, 3e-4, true, 128, inclusive, -kTestDecayBound);
+        testOp("gram_diag bf16, bounded weak gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
+               threads, dL, 3e-4, true, 128, inclusive);
+      }
   for (int threads : {128, 256})
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,

@@ -46,11 +46,11 @@ struct Mats {
   }
 };
 
-double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact) {
+double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact, float bound = 0.0f) {
   Launch L;
   Block blk(L, 0, 0, 0);
   gram_diag(blk, m.tile(m.dst, m.n), m.tile(m.l, m.ch), m.tile(m.r, m.ch), m.tile(m.g, m.ch),
-            m.tile(m.g, m.ch), inclusive, type);
+            m.tile(m.g, m.ch), inclusive, type, bound);
   double worst = 0, scale = 0;
   for (int i = 0; i < m.n; ++i)
     for (int j = 0; j < m.n; ++j) {
@@ -171,6 +171,39 @@ TEST(CpuTile, GramDiagBf16FallsBackWhereScaledProductsCouldOverflow) {
   for (int j = 0; j < 8; ++j)
     m.r[j * 128 + 5] = 1.9f;
   expectRowNineInFp32(m);
+}
+
+TEST(CpuTile, GramDiagBf16UnderADecayBoundFactorsEachRowBlockAtItsFirstRow) {
+  // Gates of 2.5-5 per row under a proven bound of 5 (KDA's safe gate):
+  // every entry, the diagonal blocks' included, is the product of operands
+  // scaled at its 16-row block's first row (factors up to e^75) and
+  // rounded, where the per-tile form scales each 16 x 8 tile at a row of
+  // its own; the result is bf16-accurate against float64.
+  for (bool inclusive : {false, true}) {
+    Mats m(64, 128, -5.0f, 7);
+    double err = 0;
+    runGram(m, Operand::bf16, inclusive, &err, 5.0f);
+    EXPECT_GT(err, 1e-5); // rounded operands, not fp32 pairs
+    EXPECT_LT(err, 1e-2);
+    for (float x : m.dst)
+      EXPECT_TRUE(std::isfinite(x));
+    for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 17}, std::pair{17, 16}, std::pair{9, 9},
+                        std::pair{63, 48}, std::pair{63, 62}, std::pair{15, 0}}) {
+      if (i == j && !inclusive)
+        continue;
+      const float s = scaledProduct(m, i, j, i / 16 * 16);
+      EXPECT_EQ(m.dst[i * 64 + j], s) << i << "," << j;
+    }
+  }
+}
+
+TEST(CpuTile, GramDiagBf16IgnoresABoundTooWeakForTheRowBlockForm) {
+  // A bound of 6 per token (16 x 6 > 80): the per-tile form, as without one.
+  Mats a(64, 128, -0.3f, 8), b(64, 128, -0.3f, 8);
+  double errA = 0, errB = 0;
+  runGram(a, Operand::bf16, true, &errA);
+  runGram(b, Operand::bf16, true, &errB, 6.0f);
+  EXPECT_EQ(a.dst, b.dst);
 }
 
 // copy_async<R, C>: the emitted program states the destination's shape (the

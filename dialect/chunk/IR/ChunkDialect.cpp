@@ -99,6 +99,12 @@ LogicalResult GramOp::verify() {
   for (Value scale : {getRowScale(), getColScale()})
     if (scale && (shapeOf(scale)[0] != l[0] || shapeOf(scale)[1] != 1))
       return emitOpError("scales must be ") << l[0] << "x1, got " << shapeText(shapeOf(scale));
+  if (FloatAttr bound = getDecayBoundAttr()) {
+    if (!getLhsDecay())
+      return emitOpError("has a decay_bound but no decays");
+    if (!(bound.getValueAsDouble() > 0.0))
+      return emitOpError("decay_bound must be > 0, got ") << bound.getValueAsDouble();
+  }
   return success();
 }
 

@@ -132,13 +132,20 @@ def Chunk_GramOp : Chunk_Op<"gram", [Pure, AttrSizedOperandSegments]> {
     `rows(a)` and `cols(b)` (C x 1 columns) scale the result:
     `a[i] * G[i, j] * b[j]`, i.e. `gram(diag(a) lhs, diag(b) rhs)` without
     the scaled operands (chunk-push-row-scaling).
+    `decay_bound` (b > 0), when present, says that the decays are
+    cumulative sums within the chunk of per-token log-decays in [-b, 0]
+    (`rhs_decay` inclusive, `lhs_decay` inclusive or exclusive), as the
+    variant's proven `g_lower_bound` = -b gives: a 16-token span then
+    decays by at most 16 b, which lets the libraries factor whole 16-row
+    blocks through one reference row.
   }];
   let arguments = (ins Chunk_Tile:$lhs, Chunk_Tile:$rhs,
                        Optional<Chunk_Tile>:$lhs_decay,
                        Optional<Chunk_Tile>:$rhs_decay,
                        Optional<Chunk_Tile>:$row_scale,
                        Optional<Chunk_Tile>:$col_scale,
-                       Chunk_MaskAttr:$mask);
+                       Chunk_MaskAttr:$mask,
+                       OptionalAttr<F64Attr>:$decay_bound);
   let results = (outs Chunk_Tile:$result);
   let assemblyFormat = [{
     $mask $lhs `,` $rhs

@@ -216,7 +216,8 @@ private:
         b, gram.getLoc(), gram.getResult().getType(), sl ? sl->base : gram.getLhs(),
         sr ? sr->base : gram.getRhs(), gram.getLhsDecay(), gram.getRhsDecay(),
         times(gram.getRowScale(), sl ? sl->factor : Value()),
-        times(gram.getColScale(), sr ? sr->factor : Value()), gram.getMaskAttr());
+        times(gram.getColScale(), sr ? sr->factor : Value()), gram.getMaskAttr(),
+        gram.getDecayBoundAttr());
     gram.getResult().replaceAllUsesWith(product.getResult());
   }
 

@@ -444,12 +444,16 @@ def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
     outside the range that keeps the products exact to the type's
     precision (strong gates) is computed in the fp32 element-wise form.
     The cpu library computes the same way (its gram_diag says the rule),
-    so the cpu target checks the choice.
+    so the cpu target checks the choice. `decay_bound` (the chunk op's:
+    decays are cumulative sums of per-token log-decays in [-b, 0]) lets a
+    16-bit form factor each 16-row block through its first row, diagonal
+    included, with no test and no fp32 fallback, where 16 b <= 80.
   }];
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs,
                        Tile_BufType:$lhs_decay, Tile_BufType:$rhs_decay,
                        UnitAttr:$inclusive,
-                       OptionalAttr<Tile_OperandTypeAttr>:$operand_type);
+                       OptionalAttr<Tile_OperandTypeAttr>:$operand_type,
+                       OptionalAttr<F64Attr>:$decay_bound);
   let assemblyFormat = [{
     $dst `,` $lhs `,` $rhs `,` $lhs_decay `,` $rhs_decay attr-dict `:` type(operands)
   }];

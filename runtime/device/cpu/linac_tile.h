@@ -1008,13 +1008,48 @@ inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const T
   return !over(tests.splitOver);
 }
 
+/// Entry (i, j) from operands scaled at row `ref` of rg and rounded to `type`.
+inline float gram_scaled_entry(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
+                               int64_t i, int64_t j, int64_t ref, Operand type) {
+  float acc = 0;
+  for (int64_t c = 0; c < l.cols; ++c)
+    acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *
+           round_operand(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c)), type);
+  return acc;
+}
+
+/// The bounded form (`bound` b > 0, the compiler's proof that the decays
+/// are cumulative sums of per-token log-decays in [-b, 0], with 16 b <=
+/// kGramBoundedSpan): every entry of a 16-row block factors through the
+/// block's first row p, l e^(lg - rg[p]) and r e^(rg[p] - rg), rounded and
+/// multiplied, the diagonal block included. Within the block the factors
+/// lie in [e^(-16 b), e^b] and [1, e^(15 b)]: no overflow (products of
+/// masked pairs reach e^(16 b) per channel, within fp32) and no underflow
+/// that a live product would need; left of it both factors are <= 1, so
+/// one that underflows drops only a product below e^-87. No tests, no fp32
+/// fallback: the form FlashKDA and FLA's safe gate take, the gate formula
+/// (e.g. lower_bound * sigmoid(...)) giving the bound.
+constexpr float kGramBoundedSpan = 80.0f;
+inline bool gram_bounded(float bound) { return bound > 0.0f && 16.0f * bound <= kGramBoundedSpan; }
+
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
                       const Tile &lg, const Tile &rg, bool inclusive,
-                      Operand type = Operand::f32) {
+                      Operand type = Operand::f32, float bound = 0.0f) {
   for (const Tile *t : {&l, &r, &lg, &rg})
     if (!checkRead(blk, *t, "gram_diag"))
       return;
   const bool tiled = type == Operand::bf16 && gram_tiles_fit(dst, l);
+  if (tiled && gram_bounded(bound)) {
+    for (int64_t i = 0; i < dst.rows; ++i)
+      for (int64_t j = 0; j < dst.cols; ++j) {
+        if (j > i || (j == i && !inclusive)) {
+          dst.at(i, j) = 0.0f;
+          continue;
+        }
+        dst.at(i, j) = gram_scaled_entry(l, r, lg, rg, i, j, i / 16 * 16, type);
+      }
+    return;
+  }
   const int64_t tileCols = dst.cols / 8;
   std::vector<GramTileTests> tests(tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0);
   for (int64_t i = 0; i < dst.rows; ++i)
@@ -1025,12 +1060,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
       }
       GramTileForm form{};
       if (tiled && gram_pair_form(l, r, lg, rg, i, j, tests[i / 16 * tileCols + j / 8], form)) {
-        const int64_t ref = form.ref;
-        float acc = 0;
-        for (int64_t c = 0; c < l.cols; ++c)
-          acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *
-                 round_operand(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c)), type);
-        dst.at(i, j) = acc;
+        dst.at(i, j) = gram_scaled_entry(l, r, lg, rg, i, j, form.ref, type);
         continue;
       }
       float acc = 0;

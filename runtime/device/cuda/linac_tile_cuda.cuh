@@ -3853,6 +3853,17 @@ __device__ __forceinline__ void gram_block_diag(const Tile &dst, const L &l, con
       dst.at(b0 + e / 8, b0 + e % 8) = 0.0f;
 }
 
+/// The tensor-core forms' zeros: the tiles wholly above the diagonal
+/// (columns past their 16-row tile's last row).
+__device__ __forceinline__ void gram_zero_above(const Tile &dst, int tid, int threads) {
+  const int n = dst.rows;
+  for (int e = tid; e < n * n; e += threads) {
+    const int i = e / n, j = e % n;
+    if (j >= i / 16 * 16 + 16)
+      dst.at(i, j) = 0.0f;
+  }
+}
+
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
 /// element-wise ops: LINAC_EW_OUTLINED).
 template <class L, class R>
@@ -3861,12 +3872,7 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
   const int n = dst.rows, channels = l.cols, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   const int g = (tid % 32) / 4, t = tid % 4;
-  // Tiles wholly above the diagonal (columns past the row tile's last row).
-  for (int e = tid; e < n * n; e += threads) {
-    const int i = e / n, j = e % n;
-    if (j >= i / 16 * 16 + 16)
-      dst.at(i, j) = 0.0f;
-  }
+  gram_zero_above(dst, tid, threads);
   // Row tile I has 2I + 2 column tiles on or below the diagonal: the two on
   // it (the costlier ones when split) are visited first, one per warp as
   // far as they go, then the 2I below it (the warps' shares then differ by
@@ -4016,6 +4022,119 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const L l, const R
                                               const Tile lg, const Tile rg, bool inclusive) {
   gram_diag_mma_of(dst, l, r, lg, rg, inclusive);
 }
+
+#ifndef LINAC_GRAM_BOUNDED // 0: a proven gate bound is ignored (the tested forms above)
+#define LINAC_GRAM_BOUNDED 1
+#endif
+/// The bounded form's longest run of column tiles per warp task.
+constexpr int kGramRunMax = 4;
+constexpr float kGramBoundedSpan = 80.0f;
+__device__ __forceinline__ bool gram_bounded(float bound) {
+  return LINAC_GRAM_BOUNDED && bound > 0.0f && 16.0f * bound <= kGramBoundedSpan;
+}
+
+/// x * e^e as bf16 pairs (lo in the low half), no tests: the bounded form's.
+__device__ __forceinline__ unsigned gram_pair_bf16(float x0, float e0, float x1, float e1) {
+  unsigned packed;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(x1 * __expf(e1)), "f"(x0 * __expf(e0)));
+  return packed;
+}
+
+/// Row tile I's column tiles (2I + 2 of them, on and below the diagonal)
+/// in `runs` runs as even as they go; run q's first tile and count.
+__device__ __forceinline__ void gram_run(int I, int runs, int q, int &first, int &count) {
+  const int m = 2 * I + 2;
+  first = q * m / runs;
+  count = (q + 1) * m / runs - first;
+}
+
+/// gram_diag under a proven decay bound (the cpu library's gram_diag says
+/// why it is safe): each 16-row block factors through its first row p, so
+/// its scaled rows l e^(lg - rg[p]) serve every column tile of the block. A
+/// warp takes a run of up to kGramRunMax column tiles of one row tile and,
+/// per 16 channels, scales the row tile's operand once and each column
+/// tile's, then multiplies (mma.sync m16n8k16): the per-tile form scales
+/// both operands per 16 x 8 tile and tests every exponent. Runs are sized
+/// so that the tasks fit the warps (64 x 64 on 8 warps: runs of 2-3).
+template <class L, class R>
+__device__ __forceinline__ void gram_diag_bounded_of(const Tile dst, const L l, const R r,
+                                                     const Tile lg, const Tile rg,
+                                                     bool inclusive) {
+  const int n = dst.rows, channels = l.cols, threads = consumer_threads();
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
+  const int g = (tid % 32) / 4, t = tid % 4;
+  gram_zero_above(dst, tid, threads);
+  const int T = n / 16;
+  // The shortest runs whose tasks fit the warps (or kGramRunMax).
+  int cap = 1, tasks = 0;
+  for (;; ++cap) {
+    tasks = 0;
+    for (int I = 0; I < T; ++I)
+      tasks += (2 * I + 2 + cap - 1) / cap;
+    if (tasks <= warps || cap == kGramRunMax)
+      break;
+  }
+  for (int u = warp; u < tasks; u += warps) {
+    // Task u: the longest row tiles first (their runs are the longest).
+    int I = T - 1, q = u;
+    for (;; --I) {
+      const int runs = (2 * I + 2 + cap - 1) / cap;
+      if (q < runs)
+        break;
+      q -= runs;
+    }
+    const int runs = (2 * I + 2 + cap - 1) / cap;
+    int first, count;
+    gram_run(I, runs, q, first, count);
+    const int i0 = 16 * I;
+    float d[kGramRunMax][4];
+#pragma unroll
+    for (int x = 0; x < kGramRunMax; ++x)
+#pragma unroll
+      for (int v = 0; v < 4; ++v)
+        d[x][v] = 0.0f;
+    for (int k0 = 0; k0 < channels; k0 += 16) {
+      const int c = k0 + 4 * t;
+      const float4 h = gram_load4(rg, i0, c);
+      const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
+      const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+      // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
+      const unsigned a0 = gram_pair_bf16(la.x, ga.x - h.x, la.y, ga.y - h.y);
+      const unsigned a1 = gram_pair_bf16(lb.x, gb.x - h.x, lb.y, gb.y - h.y);
+      const unsigned a2 = gram_pair_bf16(la.z, ga.z - h.z, la.w, ga.w - h.w);
+      const unsigned a3 = gram_pair_bf16(lb.z, gb.z - h.z, lb.w, gb.w - h.w);
+#pragma unroll
+      for (int x = 0; x < kGramRunMax; ++x) {
+        if (x >= count)
+          break;
+        const int j0 = 8 * (first + x);
+        const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+        const unsigned b0 = gram_pair_bf16(rr.x, h.x - hr.x, rr.y, h.y - hr.y);
+        const unsigned b1 = gram_pair_bf16(rr.z, h.z - hr.z, rr.w, h.w - hr.w);
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(d[x][0]), "+f"(d[x][1]), "+f"(d[x][2]), "+f"(d[x][3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      }
+    }
+#pragma unroll
+    for (int x = 0; x < kGramRunMax; ++x) {
+      if (x >= count)
+        break;
+      const int j0 = 8 * (first + x);
+#pragma unroll
+      for (int v = 0; v < 4; ++v) {
+        const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+        dst.at(i, j) = j < i || (j == i && inclusive) ? d[x][v] : 0.0f;
+      }
+    }
+  }
+}
+template <class L, class R>
+__device__ LINAC_EW_INLINE void gram_diag_bounded(const Tile dst, const L l, const R r,
+                                                  const Tile lg, const Tile rg, bool inclusive) {
+  gram_diag_bounded_of(dst, l, r, lg, rg, inclusive);
+}
 #endif
 
 /// gram_diag pair by pair (shapes the other forms do not take).
@@ -4034,16 +4153,21 @@ __device__ __forceinline__ void gram_diag_elements(const Tile &dst, const L &l, 
 
 __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
                                  const Tile &r, const Tile &lg, const Tile &rg,
-                                 bool inclusive, Operand type = Operand::f32) {
+                                 bool inclusive, Operand type = Operand::f32,
+                                 float bound = 0.0f) {
   LINAC_CONSUMERS_ONLY;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   if (LINAC_GRAM_MMA && type == Operand::bf16 && gram_tiles_fit(dst, l, r, lg, rg)) {
-    gram_diag_mma(dst, l, r, lg, rg, inclusive);
+    if (gram_bounded(bound))
+      gram_diag_bounded(dst, l, r, lg, rg, inclusive);
+    else
+      gram_diag_mma(dst, l, r, lg, rg, inclusive);
     sync_consumers();
     return;
   }
 #else
   (void)type;
+  (void)bound;
 #endif
   if (LINAC_GRAM_TILED && gram_tiled_fits(dst, l, r, lg, rg)) {
     gram_diag_tiled(dst, l, r, lg, rg, inclusive);
@@ -4071,7 +4195,7 @@ __device__ __forceinline__ bool gram_quads(const Tile16 &t) {
 template <class L, class R>
 __device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &r,
                                  const Tile &lg, const Tile &rg, bool inclusive,
-                                 Operand type = Operand::f32) {
+                                 Operand type = Operand::f32, float bound = 0.0f) {
   LINAC_CONSUMERS_ONLY;
   const bool shaped = dst.rows == dst.cols && l.rows >= dst.rows && r.rows >= dst.rows &&
                       r.cols == l.cols && lg.rows >= dst.rows && rg.rows >= dst.rows &&
@@ -4079,12 +4203,16 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   if (LINAC_GRAM_MMA && type == Operand::bf16 && shaped && dst.rows % 16 == 0 &&
       l.cols % 16 == 0 && gram_quads(l) && gram_quads(r) && gram_quads(lg) && gram_quads(rg)) {
-    gram_diag_mma(dst, l, r, lg, rg, inclusive);
+    if (gram_bounded(bound))
+      gram_diag_bounded(dst, l, r, lg, rg, inclusive);
+    else
+      gram_diag_mma(dst, l, r, lg, rg, inclusive);
     sync_consumers();
     return;
   }
 #else
   (void)type;
+  (void)bound;
 #endif
   if (LINAC_GRAM_TILED && shaped && dst.rows % 4 == 0 && dst.rows <= 64) {
     gram_diag_tiled(dst, l, r, lg, rg, inclusive);
