@@ -154,6 +154,42 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S17:-0}" = 3 ]; then
+# 17, third call (written in session 17, no GPU then): KDA with the safe gate
+# (examples/kda_safe.lin, FlashKDA's semantics: g = -5 sigmoid(exp(A_log)
+# (a + dt_bias))). The compiler proves g >= -5 and gram_diag takes its
+# bounded form (each 16-row block through its first row, diagonal
+# included; no exponent tests, no fp32 fallback). The primitives (their
+# "bounded gates" cases), kda_safe against float64 (ragged varlen with an
+# empty and a one-token sequence, initial state; the head split, H = HV =
+# 3, and the sequence split), racecheck, then timed at KDA's four shapes
+# beside the per-tile form (@pertile: LINAC_GRAM_BOUNDED=0) and KDA's
+# softplus gate, with FLA's chunk_kda(safe_gate=True) in the same run where
+# FLA is carried (FLA_CASES='kda_safe 8x4096'). About 7 minutes warm.
+PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+for seed in 5 6; do
+  printf "%-9s seed %s " kda_safe $seed | tee -a $log
+  timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed $seed --shape $k128 --seqlens 1,0,263,336 \
+    --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+done
+printf "%-9s H=HV=3 " kda_safe | tee -a $log
+timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
+  --seqlens 101,200 --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+printf "%-9s split=sequence " kda_safe | tee -a $log
+timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
+  --seqlens 700,1,799 --initial-state --dtype bf16 --config split=sequence,segment=4 --check 2>&1 | tail -1 | tee -a $log
+printf "%-9s racecheck " kda_safe | tee -a $log
+timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/kda_safe.lin --target sm_90a \
+  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 \
+  --check > $OUT/sanitizer.txt 2>&1
+echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+rm -f "$K"/*@*.cu
+for c in kda_safe_8x4096x16 kda_safe_1x8192x16 kda_safe_4x16384x32 kda_safe_varlen_16_seqs; do
+  timeout 90 bench/variant.sh $c pertile --define LINAC_GRAM_BOUNDED=0
+done
+timeout 300 bench/run.sh --cases 'kda_safe|kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S17:-0}" = 2 ]; then
 # 17, second call (written in session 16, not yet run): LINAC_GRAM_DIAG_LANES,
 # gram_diag's split form with its 8 x 8 diagonal blocks computed with the

@@ -47,6 +47,13 @@ void explainRecurrence(lin::VariantOp variant, llvm::raw_ostream &os) {
   }
 }
 
+/// %g: 5 rather than 5.000000e+00.
+std::string shortNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
   for (auto scan : module.getOps<chunk::ScanOp>()) {
     auto erase = scan->getAttrOfType<lin::EraseKindAttr>("erase");
@@ -58,13 +65,25 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
        << ":\n";
     if (hasDecay)
       os << "  G = cumsum(g) within the chunk; G_C = its last row\n";
-    std::string gram = hasDecay ? (perChannel ? " (decayed per channel, in "
-                                                "sub-blocks of " +
+    // A proven gate bound (chunk.gram's decay_bound) that keeps a 16-token
+    // span's decay within 80: the libraries' bounded form.
+    std::optional<double> bound;
+    scan.walk([&](chunk::GramOp g) {
+      if (FloatAttr b = g.getDecayBoundAttr())
+        bound = b.getValueAsDouble();
+    });
+    std::string diagonal =
+        bound && 16.0 * *bound <= 80.0
+            ? "with 16-bit operands each 16-row block through its first row, diagonal "
+              "included, as the proven bound g >= -" +
+                  shortNumber(*bound) + " allows (16 tokens decay by at most " +
+                  shortNumber(16.0 * *bound) + ")"
+            : "with 16-bit operands the diagonal blocks per 16x8 tile, fp32 where gates are "
+              "too strong";
+    std::string gram = hasDecay ? (perChannel ? " (decayed per channel, in sub-blocks of " +
                                                     std::to_string(scan.getSubBlock()) +
-                                                    " rows with reference points; with "
-                                                    "16-bit operands the diagonal blocks "
-                                                    "per 16x8 tile, fp32 where gates are "
-                                                    "too strong)"
+                                                    " rows with reference points; " + diagonal +
+                                                    ")"
                                               : " (masked by exp(G_i - G_j))")
                                 : "";
     if (!erase || erase.getValue() == lin::EraseKind::none) {
