@@ -147,6 +147,19 @@ check() {
   $L run examples/$ex.lin --target sm_90a --seed 5 --seqlens 1,0,263,336 --initial-state \
     --dtype bf16 --config $c --check "$@" 2>&1 | tail -1 | tee -a $log
 }
+# check_examples CONFIG EXAMPLE...: each against float64 on the GPU with
+# --config CONFIG, realistic and strong gates (ragged varlen, initial state).
+check_examples() {
+  local config=$1 ex gates
+  shift
+  for ex in "$@"; do
+    for gates in realistic strong; do
+      printf "%-17s %s gates=%-9s " $ex $config $gates | tee -a $log
+      timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
+        --initial-state --dtype bf16 --gates $gates --config $config --check 2>&1 | tail -1 | tee -a $log
+    done
+  done
+}
 racecheck() {
   printf "%-17s %-36s racecheck " gdn $1 | tee -a $log
   compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
@@ -154,6 +167,30 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S17:-0}" = 4 ]; then
+# 17, fourth call (written in session 17, no GPU then): gram=rows, the
+# row-block form without a proven bound: each 16-row block through its
+# first row, tested per 16 x 8 tile (scaled rows' exponents <= 40, columns'
+# <= 75), a failing tile in the per-tile form. With non-increasing gates
+# only diagonal tiles can fail: GLA's logsigmoid gates should keep every
+# tile in the row-block form, KDA's softplus gates send most diagonal tiles
+# to the per-tile form. Its primitives ran in S17=3's call ("row blocks").
+# The per-channel variants against float64 with it (realistic and strong
+# gates), racecheck, then timed beside the default. About 6 minutes warm.
+check_examples gram=rows gla kda dplr gdn2
+printf "%-9s gram=rows racecheck " gla | tee -a $log
+timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gla.lin --target sm_90a \
+  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 --config gram=rows \
+  --check > $OUT/sanitizer.txt 2>&1
+echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+rm -f "$K"/*@*.cu
+for c in gla_8x4096x16 kda_8x4096x16 dplr_8x4096x16 gdn2_8x4096x16; do
+  timeout 90 bench/variant.sh $c rows --config gram=rows
+done
+timeout 300 bench/run.sh --cases '(gla|kda|dplr|gdn2) 8x4096' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S17:-0}" = 3 ]; then
 # 17, third call (written in session 17, no GPU then): KDA with the safe gate
 # (examples/kda_safe.lin, FlashKDA's semantics: g = -5 sigmoid(exp(A_log)
@@ -235,13 +272,7 @@ if [ "${S17:-0}" = 1 ]; then
 # ragged varlen, initial state), racecheck, then timed beside the default
 # (its outputs should be bit-identical: "vs default 0.0e+00"). About 5
 # minutes warm (SKIP_PRIMITIVES=1 after a call that ran them).
-for ex in gdn deltanet linear_attention retnet simple_gla; do
-  for gates in realistic strong; do
-    printf "%-17s epilogue=on gates=%-9s " $ex $gates | tee -a $log
-    timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
-      --initial-state --dtype bf16 --gates $gates --config epilogue=on --check 2>&1 | tail -1 | tee -a $log
-  done
-done
+check_examples epilogue=on gdn deltanet linear_attention retnet simple_gla
 # The sequence split (maps, combine, outputs kernels) by default and with
 # epilogue=on: held converting copies (session 16's default) were checked
 # only in the fused kernels.

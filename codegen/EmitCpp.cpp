@@ -656,7 +656,12 @@ LogicalResult Emitter::emitOp(Operation &op) {
              n(g.getRhs()) + ", " + n(g.getLhsDecay()) + ", " +
              n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ", " +
              operandName(g.getOperandType().value_or(tile::OperandType::f32)) +
-             (g.getDecayBoundAttr() ? ", " + floatLiteral(g.getDecayBoundAttr().getValueAsDouble()) : "") + ");");
+             (g.getDecayBoundAttr() || g.getRowBlocks()
+                  ? ", " + floatLiteral(g.getDecayBoundAttr()
+                                            ? g.getDecayBoundAttr().getValueAsDouble()
+                                            : 0.0)
+                  : std::string()) +
+             (g.getRowBlocks() ? ", true" : "") + ");");
         return success();
       })
       .Case<tile::TriInvOp>([&](tile::TriInvOp t) {

@@ -503,10 +503,12 @@ public:
         type = tile::OperandTypeAttr::get(b.getContext(), tile::OperandType::bf16);
       // dst itself when it is the one block: the op then defines it whole.
       Value block = blocks == 1 ? dst : view(dst, r0, r0, sub, sub);
-      tile::GramDiagOp::create(b, loc, block, view(lhs, r0, 0, sub, D),
-                               view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
-                               view(rg, r0, 0, sub, D), inclusive, type,
-                               g.getDecayBoundAttr());
+      auto diag = tile::GramDiagOp::create(b, loc, block, view(lhs, r0, 0, sub, D),
+                                           view(rhs, r0, 0, sub, D), view(lg, r0, 0, sub, D),
+                                           view(rg, r0, 0, sub, D), inclusive, type,
+                                           g.getDecayBoundAttr());
+      if (type && config.gramRows)
+        diag.setRowBlocks(true);
     }
     // The scales once over the whole matrix (its mask changes nothing).
     if (rowScale || colScale) {

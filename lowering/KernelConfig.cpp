@@ -33,6 +33,8 @@ std::string KernelConfig::str() const {
     s += ",fuse=on";
   if (maskEpilogue)
     s += ",epilogue=on";
+  if (gramRows)
+    s += ",gram=rows";
   if (!aliasStages)
     s += ",alias=off";
   if (prefetch)
@@ -148,6 +150,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.fuse);
     } else if (key == "epilogue") {
       err = onOff(c.maskEpilogue);
+    } else if (key == "gram") {
+      err = either("tiles", "rows", c.gramRows);
     } else if (key == "alias") {
       err = onOff(c.aliasStages);
     } else if (key == "prefetch") {
@@ -188,7 +192,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

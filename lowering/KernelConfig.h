@@ -70,6 +70,13 @@ struct KernelConfig {
   /// (tile-fuse-mask-epilogue): one pass over the tile and one barrier
   /// fewer, the same values. Off by default: not yet timed on a GPU.
   bool maskEpilogue = false;
+  /// Decayed Gram blocks with 16-bit operands factored through each 16-row
+  /// block's first row (one scaling of the rows per block, the diagonal
+  /// tiles included where their gates allow, the per-tile form where not),
+  /// rather than per 16 x 8 tile (`gram=rows|tiles`). Off by default: not
+  /// yet timed on a GPU. A proven gate bound takes the row-block form
+  /// without tests whatever this says.
+  bool gramRows = false;
   /// With promote, one input stage and no warp roles: register tiles live
   /// in the input stages the chunk has read (tile-alias-stages). On by
   /// default (H200: see bench/results/bench-h200.md); `alias=off` keeps

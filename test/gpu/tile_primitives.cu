@@ -953,7 +953,8 @@ enum class Op {
   row_l2norm, row_inv_norm, row_dot,
   cumsum, cumsum_exclusive, transpose, causal_mask, decay_mask, causal_mask_scaled,
   causal_mask_rows_only, decay_mask_scaled, gram_diag,
-  gram_diag_bf16, gram_diag_bf16_fallback, gram_diag_bf16_bounded, tri_inv, tri_inv_in_place
+  gram_diag_bf16, gram_diag_bf16_fallback, gram_diag_bf16_bounded, gram_diag_bf16_rows, tri_inv,
+  tri_inv_in_place
 };
 /// The decay bound the bounded Gram's tests declare (their gates stay within it).
 constexpr float kTestDecayBound = 5.0f;
@@ -997,6 +998,9 @@ __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile
     break;
   case Op::gram_diag_bf16_bounded:
     gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16, kTestDecayBound);
+    break;
+  case Op::gram_diag_bf16_rows:
+    gram_diag(blk, dst, a, b, lg, rg, param, Operand::bf16, 0.0f, true);
     break;
   case Op::tri_inv: tri_inv(blk, dst, a); break;
   case Op::tri_inv_in_place: // the blocked form's path (the phased one needs dst apart)
@@ -1070,7 +1074,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   bool positive = kind == Ew::log || kind == Ew::sqrt || kind == Ew::div;
   int n = op == Op::row_dot || op == Op::cumsum || op == Op::cumsum_exclusive ||
                   op == Op::row_l2norm || op == Op::row_inv_norm || op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                  op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded
+                  op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded ||
+                  op == Op::gram_diag_bf16_rows
               ? 24 : C; // the operands' columns
   if (channels)
     n = channels;
@@ -1078,7 +1083,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                 op == Op::causal_mask_scaled || op == Op::causal_mask_rows_only ||
                 op == Op::decay_mask_scaled ||
                 op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded || op == Op::tri_inv ||
+                op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded ||
+                  op == Op::gram_diag_bf16_rows || op == Op::tri_inv ||
                 op == Op::tri_inv_in_place || op == Op::identity;
   if (square)
     C = R;
@@ -1094,7 +1100,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   HostTile b(bRows, bCols, flat ? 0 : 2, rng, positive ? 0.5f : -2.0f, 2.0f);
   // Cumulative log gates (decreasing down the rows), per row or per column.
   int gCols = op == Op::gram_diag || op == Op::gram_diag_bf16 ||
-                      op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded ? n : 1;
+                      op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded ||
+                  op == Op::gram_diag_bf16_rows ? n : 1;
   HostTile lg(R, gCols, 0, rng, std::min(gateLo, gateLo / 2), std::max(gateLo, gateLo / 2)),
       rg(R, gCols, 0, rng, -1, 0);
   for (int i = 1; i < R; ++i)
@@ -1190,7 +1197,7 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         W(i, j) = acc;
         break;
       }
-      case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
+      case Op::gram_diag_bf16_rows: case Op::gram_diag_bf16: case Op::gram_diag_bf16_fallback: {
         // 16 x 8 tiles: both operands scaled at the tile's reference row
         // (last column below the diagonal, fourth on it) and rounded,
         // unless the tile is over: an exponent of a row or column the tile
@@ -1216,9 +1223,42 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
           }
           return o || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
         };
+        // gram=rows: the tile at its 16-row block's first row unless its
+        // scaled rows' exponents pass 40, its columns' 75, a row's is below
+        // -80 while a column's passes 40, or a scaled operand passes 3e38;
+        // then the per-tile form below.
+        if (op == Op::gram_diag_bf16_rows) {
+          bool rowsHi = false, rowsLo = false, colsHi = false, colsMid = false;
+          double peakL = 0, peakR = 0;
+          for (int c = 0; c < n; ++c) {
+            for (int ii = i0; ii < i0 + 16; ++ii) {
+              const double e = float(lg.at(ii, c) - rg.at(i0, c));
+              rowsHi = rowsHi || e > 40;
+              rowsLo = rowsLo || e < -80;
+              peakL = std::max(peakL, std::fabs(a.at(ii, c) * std::exp(e)));
+            }
+            for (int jj = j0; jj < j0 + 8; ++jj) {
+              const double e = float(rg.at(i0, c) - rg.at(jj, c));
+              colsHi = colsHi || e > 75;
+              colsMid = colsMid || e > 40;
+              peakR = std::max(peakR, std::fabs(b.at(jj, c) * std::exp(e)));
+            }
+          }
+          if (!(rowsHi || colsHi || (rowsLo && colsMid) || peakL > 3e38 || peakR > 3e38)) {
+            double acc = 0;
+            if (lower)
+              for (int c = 0; c < n; ++c)
+                acc += double(roundHost(float(a.at(i, c) * std::exp(lg.at(i, c) - rg.at(i0, c))),
+                                        Operand::bf16)) *
+                       double(roundHost(float(b.at(j, c) * std::exp(rg.at(i0, c) - rg.at(j, c))),
+                                        Operand::bf16));
+            W(i, j) = acc;
+            break;
+          }
+        }
         int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
-        bool over = op == Op::gram_diag_bf16_fallback || op == Op::gram_diag_bf16_bounded || tileOver(ref, j0);
-        if (over && op == Op::gram_diag_bf16 && j0 + 7 >= i0 && i / 8 != j / 8) {
+        bool over = op == Op::gram_diag_bf16_fallback || tileOver(ref, j0);
+        if (over && op != Op::gram_diag_bf16_fallback && j0 + 7 >= i0 && i / 8 != j / 8) {
           ref = j0 + 7;
           over = tileOver(ref, j0 + 8);
         }
@@ -1389,6 +1429,19 @@ static void testOps(Launch *dL) {
         testOp("gram_diag bf16, bounded weak gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
                threads, dL, 3e-4, true, 128, inclusive);
       }
+  // gram=rows without a bound: weak gates (every tile in the row-block
+  // form), moderate (6-12 per row) and strong (15-30: the diagonal tiles
+  // fail its tests and take the per-tile form, split), growing gates
+  // (scaled rows past e^40: per-tile form).
+  for (int threads : {128, 160, 256, 288})
+    for (int n : {16, 32, 48, 64})
+      for (int inclusive : {0, 1})
+        for (float gateLo : {-0.3f, -12.0f, -30.0f})
+          testOp("gram_diag bf16, row blocks", Op::gram_diag_bf16_rows, Ew::copy, n, n, threads,
+                 dL, 3e-4, true, 128, inclusive, gateLo);
+  for (int threads : {128, 256})
+    testOp("gram_diag bf16, row blocks, growing gates", Op::gram_diag_bf16_rows, Ew::copy, 32,
+           32, threads, dL, 3e-4, true, 128, 1, 2.4f);
   for (int threads : {128, 256})
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,

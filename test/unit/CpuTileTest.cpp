@@ -46,11 +46,12 @@ struct Mats {
   }
 };
 
-double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact, float bound = 0.0f) {
+double runGram(Mats &m, Operand type, bool inclusive, double *worstVsExact, float bound = 0.0f,
+               bool rows = false) {
   Launch L;
   Block blk(L, 0, 0, 0);
   gram_diag(blk, m.tile(m.dst, m.n), m.tile(m.l, m.ch), m.tile(m.r, m.ch), m.tile(m.g, m.ch),
-            m.tile(m.g, m.ch), inclusive, type, bound);
+            m.tile(m.g, m.ch), inclusive, type, bound, rows);
   double worst = 0, scale = 0;
   for (int i = 0; i < m.n; ++i)
     for (int j = 0; j < m.n; ++j) {
@@ -204,6 +205,41 @@ TEST(CpuTile, GramDiagBf16IgnoresABoundTooWeakForTheRowBlockForm) {
   runGram(a, Operand::bf16, true, &errA);
   runGram(b, Operand::bf16, true, &errB, 6.0f);
   EXPECT_EQ(a.dst, b.dst);
+}
+
+TEST(CpuTile, GramDiagBf16RowBlocksWithoutABoundTestEachTile) {
+  // gram=rows without a proven bound. Weak gates (0.15-0.3 per row): every
+  // tile passes the row-block tests, so every entry is the product at its
+  // 16-row block's first row.
+  Mats weak(64, 128, -0.3f, 9);
+  double err = 0;
+  runGram(weak, Operand::bf16, true, &err, 0.0f, true);
+  EXPECT_LT(err, 1e-2);
+  for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 17}, std::pair{9, 9}, std::pair{63, 60}})
+    EXPECT_EQ(weak.dst[i * 64 + j], scaledProduct(weak, i, j, i / 16 * 16)) << i << "," << j;
+  // Gates of 15-30 per row: left of each diagonal block every exponent is
+  // <= 0 and the tiles keep the row-block form; the diagonal tiles' columns
+  // reach e^(15 x 30) and fail, taking the per-tile form (split: their
+  // 8 x 8 diagonal blocks exact to fp32).
+  Mats strong(64, 128, -30.0f, 10);
+  const double scale = runGram(strong, Operand::bf16, true, &err, 0.0f, true);
+  EXPECT_TRUE(std::isfinite(err));
+  for (auto [i, j] : {std::pair{40, 3}, std::pair{20, 15}, std::pair{63, 47}})
+    EXPECT_EQ(strong.dst[i * 64 + j], scaledProduct(strong, i, j, i / 16 * 16)) << i << "," << j;
+  // (fp32 sums of tiny, cancelling terms: 1e-4 relative, where bf16
+  // operands would be off by ~1e-2.)
+  for (int i = 0; i < 64; ++i)
+    for (int j = i / 8 * 8; j <= i; ++j)
+      EXPECT_NEAR(strong.dst[i * 64 + j], strong.exact(i, j),
+                  1e-4 * std::fabs(strong.exact(i, j)) + 1e-30 * scale)
+          << i << "," << j;
+  // Growing gates (1.5-3 per row up): a scaled row's exponent passes 40 in
+  // the later rows of a block, so those tiles take the per-tile form.
+  Mats grow(32, 128, 3.0f, 11);
+  runGram(grow, Operand::bf16, true, &err, 0.0f, true);
+  for (float x : grow.dst)
+    EXPECT_TRUE(std::isfinite(x));
+  EXPECT_LT(err, 1e-2);
 }
 
 // copy_async<R, C>: the emitted program states the destination's shape (the

@@ -133,6 +133,22 @@ TEST(KernelConfig, MaskEpilogueIsOffUnlessSaidOn) {
             std::string::npos);
 }
 
+TEST(KernelConfig, GramRowBlocksAreOffUnlessAsked) {
+  KernelConfig c = mainShape(ChooserTarget::sm90a);
+  EXPECT_FALSE(c.gramRows); // not yet timed on a GPU
+  EXPECT_EQ(c.str().find("gram="), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("gram=rows", c), "");
+  EXPECT_TRUE(c.gramRows);
+  EXPECT_NE(c.str().find(",gram=rows"), std::string::npos);
+  KernelConfig again = mainShape(ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.gramRows);
+  EXPECT_EQ(linac::parseKernelConfig("gram=tiles", c), "");
+  EXPECT_FALSE(c.gramRows);
+  EXPECT_NE(linac::parseKernelConfig("gram=blocks", c).find("gram must be tiles or rows"),
+            std::string::npos);
+}
+
 TEST(KernelConfig, AliasStagesIsOnUnlessSaidOff) {
   KernelConfig c = mainShape(ChooserTarget::sm90a);
   EXPECT_TRUE(c.aliasStages);

@@ -84,8 +84,8 @@ constexpr const char *kUsage =
     "         such kernels refuse other dtypes); without it the default takes any dtype\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,alias=on|off,prefetch=off|on,take=stage|fragment,\n"
-    "         ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
+    "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
+    "         take=stage|fragment,ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
     "         pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {

@@ -448,12 +448,15 @@ def Tile_GramDiagOp : Tile_Op<"gram_diag"> {
     decays are cumulative sums of per-token log-decays in [-b, 0]) lets a
     16-bit form factor each 16-row block through its first row, diagonal
     included, with no test and no fp32 fallback, where 16 b <= 80.
+    `row_blocks` (config gram=rows) takes that form without a bound, with
+    tests: a 16 x 8 tile that fails them takes the per-tile form.
   }];
   let arguments = (ins Tile_BufType:$dst, Tile_BufType:$lhs, Tile_BufType:$rhs,
                        Tile_BufType:$lhs_decay, Tile_BufType:$rhs_decay,
                        UnitAttr:$inclusive,
                        OptionalAttr<Tile_OperandTypeAttr>:$operand_type,
-                       OptionalAttr<F64Attr>:$decay_bound);
+                       OptionalAttr<F64Attr>:$decay_bound,
+                       UnitAttr:$row_blocks);
   let assemblyFormat = [{
     $dst `,` $lhs `,` $rhs `,` $lhs_decay `,` $rhs_decay attr-dict `:` type(operands)
   }];

@@ -1032,31 +1032,67 @@ inline float gram_scaled_entry(const Tile &l, const Tile &r, const Tile &lg, con
 constexpr float kGramBoundedSpan = 80.0f;
 inline bool gram_bounded(float bound) { return bound > 0.0f && 16.0f * bound <= kGramBoundedSpan; }
 
+/// The row-block form without a proven bound (`rows`, config gram=rows):
+/// the same factoring through each 16-row block's first row p, with tests.
+/// The 16 x 8 tile at (i0, j0) takes it unless a scaled row's exponent
+/// lg - rg[p] passes kGramRowsLhsMax, a scaled column's rg[p] - rg passes
+/// kGramRowsRhsMax, a row's is below kGramRowsLhsMin while a column's
+/// passes kGramTileBound (a row that underflowed could then drop more than
+/// e^-47 of a live product), or a scaled operand passes kGramTileLargest;
+/// such a tile takes the per-tile form. Products of masked pairs may
+/// overflow: they are not stored. With gates non-increasing down the rows
+/// every exponent left of the diagonal block is <= 0, so only its two
+/// diagonal tiles can fail (gates of more than ~5 per token).
+constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMin = -80.0f;
+
+inline bool gram_rows_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
+                           int64_t j0) {
+  bool rowsHi = false, rowsLo = false, colsHi = false, colsMid = false;
+  float peakL = 0.0f, peakR = 0.0f;
+  for (int64_t c = 0; c < l.cols; ++c) {
+    for (int64_t i = i0; i < i0 + 16; ++i) {
+      const float e = lg.at(i, c) - rg.at(i0, c);
+      rowsHi = rowsHi || e > kGramRowsLhsMax;
+      rowsLo = rowsLo || e < kGramRowsLhsMin;
+      peakL = std::max(peakL, std::fabs(l.at(i, c) * std::exp(e)));
+    }
+    for (int64_t j = j0; j < j0 + 8; ++j) {
+      const float e = rg.at(i0, c) - rg.at(j, c);
+      colsHi = colsHi || e > kGramRowsRhsMax;
+      colsMid = colsMid || e > kGramTileBound;
+      peakR = std::max(peakR, std::fabs(r.at(j, c) * std::exp(e)));
+    }
+  }
+  return rowsHi || colsHi || (rowsLo && colsMid) || peakL > kGramTileLargest ||
+         peakR > kGramTileLargest;
+}
+
 inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
                       const Tile &lg, const Tile &rg, bool inclusive,
-                      Operand type = Operand::f32, float bound = 0.0f) {
+                      Operand type = Operand::f32, float bound = 0.0f, bool rows = false) {
   for (const Tile *t : {&l, &r, &lg, &rg})
     if (!checkRead(blk, *t, "gram_diag"))
       return;
   const bool tiled = type == Operand::bf16 && gram_tiles_fit(dst, l);
-  if (tiled && gram_bounded(bound)) {
-    for (int64_t i = 0; i < dst.rows; ++i)
-      for (int64_t j = 0; j < dst.cols; ++j) {
-        if (j > i || (j == i && !inclusive)) {
-          dst.at(i, j) = 0.0f;
-          continue;
-        }
-        dst.at(i, j) = gram_scaled_entry(l, r, lg, rg, i, j, i / 16 * 16, type);
-      }
-    return;
-  }
+  const bool bounded = tiled && gram_bounded(bound), rowBlocks = bounded || (tiled && rows);
   const int64_t tileCols = dst.cols / 8;
-  std::vector<GramTileTests> tests(tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0);
+  const size_t tiles = tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0;
+  std::vector<GramTileTests> tests(tiles);
+  std::vector<int8_t> rowsOver(tiles, -1); // the row-block form's tests, each made once
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j) {
       if (j > i || (j == i && !inclusive)) {
         dst.at(i, j) = 0.0f;
         continue;
+      }
+      if (rowBlocks) {
+        int8_t &over = rowsOver[i / 16 * tileCols + j / 8];
+        if (over < 0)
+          over = !bounded && gram_rows_over(l, r, lg, rg, i / 16 * 16, j / 8 * 8) ? 1 : 0;
+        if (!over) {
+          dst.at(i, j) = gram_scaled_entry(l, r, lg, rg, i, j, i / 16 * 16, type);
+          continue;
+        }
       }
       GramTileForm form{};
       if (tiled && gram_pair_form(l, r, lg, rg, i, j, tests[i / 16 * tileCols + j / 8], form)) {

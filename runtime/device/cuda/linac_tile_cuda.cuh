@@ -3864,14 +3864,145 @@ __device__ __forceinline__ void gram_zero_above(const Tile &dst, int tid, int th
   }
 }
 
+/// One 16 x 8 tile (row tile I, column tile J) of gram_diag's per-tile
+/// form, by the calling warp: the whole form, else the split form on the
+/// diagonal, else fp32 pair by pair (the cpu library's gram_diag says the
+/// rule).
+template <class L, class R>
+__device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, const R &r,
+                                                  const Tile &lg, const Tile &rg, int I, int J,
+                                                  bool inclusive) {
+  const int channels = l.cols, tid = static_cast<int>(threadIdx.x);
+  const int g = (tid % 32) / 4, t = tid % 4;
+  const int i0 = 16 * I, j0 = 8 * J;
+  // The whole form first: rows from the tile's first column on, scaled at
+  // its last column (below the diagonal) or its fourth (on it). A tile on
+  // the diagonal that is over the bounds then takes the split form: rows
+  // below its columns scaled at its last column, the 8 x 8 diagonal
+  // block's pairs in fp32 (rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1).
+  const bool onDiag = j0 + 7 >= i0;
+  int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
+  bool split = false, fp32 = false;
+#if LINAC_GRAM_SPLIT_HINT
+  // A diagonal tile whose first live row (j0) or last column (j0 + 7) is
+  // already over the bound at the reference is over in the whole form:
+  // these exponents are among those its loop tests, so going straight to
+  // the split form gives the same values without the discarded pass (with
+  // decays of several units per token nearly every diagonal tile is over).
+  if (onDiag) {
+    bool hint = false;
+    for (int c = 4 * (tid % 32); c < channels; c += 128) {
+      const float4 a = gram_load4(lg, j0, c), h = gram_load4(rg, ref, c),
+                   z = gram_load4(rg, j0 + 7, c);
+      hint |= a.x - h.x > kGramTileBound || a.y - h.y > kGramTileBound ||
+              a.z - h.z > kGramTileBound || a.w - h.w > kGramTileBound ||
+              h.x - z.x > kGramTileBound || h.y - z.y > kGramTileBound ||
+              h.z - z.z > kGramTileBound || h.w - z.w > kGramTileBound;
+    }
+    if (__any_sync(0xffffffffu, hint)) {
+      split = true;
+      ref = j0 + 7;
+      first = j0 + 8;
+    }
+  }
+#endif
+  float d[4];
+  for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
+#pragma unroll
+    for (int v = 0; v < 4; ++v)
+      d[v] = 0.0f;
+    if (first >= i0 + 16)
+      break; // J = 2I + 1 split: no rows below the diagonal block
+    const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
+    bool over = false;
+    float peakA = 0.0f, peakB = 0.0f;
+#pragma unroll 2
+    for (int k0 = 0; k0 < channels; k0 += 16) {
+      const int c = k0 + 4 * t;
+      const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
+      const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+      const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+      const float4 h = gram_load4(rg, ref, c);
+      // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
+      const unsigned a0 =
+          gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
+      const unsigned a1 =
+          gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
+      const unsigned a2 =
+          gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
+      const unsigned a3 =
+          gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
+      const unsigned b0 =
+          gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
+      const unsigned b1 =
+          gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
+      asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                   "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                   : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                   : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    }
+    // The warp's largest magnitudes (non-negative floats order as their
+    // bits; NaN passes the product test, as in the fp32 form).
+    const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
+    const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
+    if (!(__any_sync(0xffffffffu, over) || maxA > kGramTileLargest ||
+          maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest))
+      break;
+    if (!onDiag || split) {
+      fp32 = true;
+      break;
+    }
+    split = true;
+    ref = j0 + 7;
+    first = j0 + 8;
+  }
+  const bool lower = j0 > i0;
+#if LINAC_GRAM_DIAG_LANES
+  if (split && !fp32) {
+    // The diagonal block by the channels over the lanes, written here;
+    // the loop below stores the tile's other half.
+    gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
+#pragma unroll
+    for (int v = 0; v < 4; ++v) {
+      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+      if ((v / 2 == 1) != lower)
+        dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+    }
+    return;
+  }
+#endif
+  if (fp32) {
+    gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
+  } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
+    const bool live = 2 * t < g || (2 * t == g && inclusive);
+    float s0, s1;
+    gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
+#if LINAC_GRAM_BLOCK_REGS
+    // Constant indices into d: a run-time one puts d in local memory.
+    d[0] = lower ? d[0] : s0;
+    d[1] = lower ? d[1] : s1;
+    d[2] = lower ? s0 : d[2];
+    d[3] = lower ? s1 : d[3];
+#else
+    const int v = lower ? 2 : 0;
+    d[v] = s0;
+    d[v + 1] = s1;
+#endif
+  }
+#pragma unroll
+  for (int v = 0; v < 4; ++v) {
+    const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+    dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+  }
+}
+
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
 /// element-wise ops: LINAC_EW_OUTLINED).
 template <class L, class R>
 __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, const R r,
                                               const Tile lg, const Tile rg, bool inclusive) {
-  const int n = dst.rows, channels = l.cols, threads = consumer_threads();
+  const int n = dst.rows, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
-  const int g = (tid % 32) / 4, t = tid % 4;
   gram_zero_above(dst, tid, threads);
   // Row tile I has 2I + 2 column tiles on or below the diagonal: the two on
   // it (the costlier ones when split) are visited first, one per warp as
@@ -3890,126 +4021,7 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
         ++I;
       J = k - I * (I - 1);
     }
-    const int i0 = 16 * I, j0 = 8 * J;
-    // The whole form first: rows from the tile's first column on, scaled at
-    // its last column (below the diagonal) or its fourth (on it). A tile on
-    // the diagonal that is over the bounds then takes the split form: rows
-    // below its columns scaled at its last column, the 8 x 8 diagonal
-    // block's pairs in fp32 (rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1).
-    const bool onDiag = j0 + 7 >= i0;
-    int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
-    bool split = false, fp32 = false;
-#if LINAC_GRAM_SPLIT_HINT
-    // A diagonal tile whose first live row (j0) or last column (j0 + 7) is
-    // already over the bound at the reference is over in the whole form:
-    // these exponents are among those its loop tests, so going straight to
-    // the split form gives the same values without the discarded pass (with
-    // decays of several units per token nearly every diagonal tile is over).
-    if (onDiag) {
-      bool hint = false;
-      for (int c = 4 * (tid % 32); c < channels; c += 128) {
-        const float4 a = gram_load4(lg, j0, c), h = gram_load4(rg, ref, c),
-                     z = gram_load4(rg, j0 + 7, c);
-        hint |= a.x - h.x > kGramTileBound || a.y - h.y > kGramTileBound ||
-                a.z - h.z > kGramTileBound || a.w - h.w > kGramTileBound ||
-                h.x - z.x > kGramTileBound || h.y - z.y > kGramTileBound ||
-                h.z - z.z > kGramTileBound || h.w - z.w > kGramTileBound;
-      }
-      if (__any_sync(0xffffffffu, hint)) {
-        split = true;
-        ref = j0 + 7;
-        first = j0 + 8;
-      }
-    }
-#endif
-    float d[4];
-    for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
-#pragma unroll
-      for (int v = 0; v < 4; ++v)
-        d[v] = 0.0f;
-      if (first >= i0 + 16)
-        break; // J = 2I + 1 split: no rows below the diagonal block
-      const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
-      bool over = false;
-      float peakA = 0.0f, peakB = 0.0f;
-#pragma unroll 2
-      for (int k0 = 0; k0 < channels; k0 += 16) {
-        const int c = k0 + 4 * t;
-        const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
-        const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
-        const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-        const float4 h = gram_load4(rg, ref, c);
-        // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-        const unsigned a0 =
-            gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
-        const unsigned a1 =
-            gram_scaled_pair(lb.x, gb.x - h.x, lb.y, gb.y - h.y, liveB, over, peakA);
-        const unsigned a2 =
-            gram_scaled_pair(la.z, ga.z - h.z, la.w, ga.w - h.w, liveA, over, peakA);
-        const unsigned a3 =
-            gram_scaled_pair(lb.z, gb.z - h.z, lb.w, gb.w - h.w, liveB, over, peakA);
-        const unsigned b0 =
-            gram_scaled_pair(rr.x, h.x - hr.x, rr.y, h.y - hr.y, true, over, peakB);
-        const unsigned b1 =
-            gram_scaled_pair(rr.z, h.z - hr.z, rr.w, h.w - hr.w, true, over, peakB);
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-      }
-      // The warp's largest magnitudes (non-negative floats order as their
-      // bits; NaN passes the product test, as in the fp32 form).
-      const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
-      const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
-      if (!(__any_sync(0xffffffffu, over) || maxA > kGramTileLargest ||
-            maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest))
-        break;
-      if (!onDiag || split) {
-        fp32 = true;
-        break;
-      }
-      split = true;
-      ref = j0 + 7;
-      first = j0 + 8;
-    }
-    const bool lower = j0 > i0;
-#if LINAC_GRAM_DIAG_LANES
-    if (split && !fp32) {
-      // The diagonal block by the channels over the lanes, written here;
-      // the loop below stores the tile's other half.
-      gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
-#pragma unroll
-      for (int v = 0; v < 4; ++v) {
-        const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
-        if ((v / 2 == 1) != lower)
-          dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
-      }
-      continue;
-    }
-#endif
-    if (fp32) {
-      gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
-    } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
-      const bool live = 2 * t < g || (2 * t == g && inclusive);
-      float s0, s1;
-      gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
-#if LINAC_GRAM_BLOCK_REGS
-      // Constant indices into d: a run-time one puts d in local memory.
-      d[0] = lower ? d[0] : s0;
-      d[1] = lower ? d[1] : s1;
-      d[2] = lower ? s0 : d[2];
-      d[3] = lower ? s1 : d[3];
-#else
-      const int v = lower ? 2 : 0;
-      d[v] = s0;
-      d[v + 1] = s1;
-#endif
-    }
-#pragma unroll
-    for (int v = 0; v < 4; ++v) {
-      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
-      dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
-    }
+    gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive);
   }
 }
 /// The tensor-core form for fp32 operands and for bf16 input stages.
@@ -4027,16 +4039,40 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const L l, const R
 #define LINAC_GRAM_BOUNDED 1
 #endif
 /// The bounded form's longest run of column tiles per warp task.
-constexpr int kGramRunMax = 4;
+constexpr int kGramRunMax = 3;
 constexpr float kGramBoundedSpan = 80.0f;
 __device__ __forceinline__ bool gram_bounded(float bound) {
   return LINAC_GRAM_BOUNDED && bound > 0.0f && 16.0f * bound <= kGramBoundedSpan;
 }
 
-/// x * e^e as bf16 pairs (lo in the low half), no tests: the bounded form's.
-__device__ __forceinline__ unsigned gram_pair_bf16(float x0, float e0, float x1, float e1) {
+/// The row-block form's tests where no bound is proven (the cpu library's
+/// gram_diag states them): scaled rows' exponents at most 40, scaled
+/// columns' at most 75, and at most 40 where a row's is below -80 (a row
+/// that underflowed then drops at most e^-47 of a live product).
+constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMin = -80.0f;
+
+/// What the row-block form notes of a row tile's or a column tile's scaled
+/// operands: an exponent over the bound, one over kGramTileBound, one below
+/// kGramRowsLhsMin, the largest magnitude.
+struct GramRowsTests {
+  bool hi = false, mid = false, lo = false;
+  float peak = 0.0f;
+};
+
+/// x * e^e as bf16 pairs (lo in the low half) for the row-block form; with
+/// Checked, notes them in `tests` against `hiBound`.
+template <bool Checked>
+__device__ __forceinline__ unsigned gram_pair_bf16(float x0, float e0, float x1, float e1,
+                                                   GramRowsTests &tests, float hiBound) {
+  const float v0 = x0 * __expf(e0), v1 = x1 * __expf(e1);
+  if (Checked) {
+    tests.hi |= e0 > hiBound || e1 > hiBound;
+    tests.mid |= e0 > kGramTileBound || e1 > kGramTileBound;
+    tests.lo |= e0 < kGramRowsLhsMin || e1 < kGramRowsLhsMin;
+    tests.peak = fmaxf(tests.peak, fmaxf(fabsf(v0), fabsf(v1)));
+  }
   unsigned packed;
-  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(x1 * __expf(e1)), "f"(x0 * __expf(e0)));
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(v1), "f"(v0));
   return packed;
 }
 
@@ -4048,18 +4084,19 @@ __device__ __forceinline__ void gram_run(int I, int runs, int q, int &first, int
   count = (q + 1) * m / runs - first;
 }
 
-/// gram_diag under a proven decay bound (the cpu library's gram_diag says
-/// why it is safe): each 16-row block factors through its first row p, so
-/// its scaled rows l e^(lg - rg[p]) serve every column tile of the block. A
-/// warp takes a run of up to kGramRunMax column tiles of one row tile and,
-/// per 16 channels, scales the row tile's operand once and each column
-/// tile's, then multiplies (mma.sync m16n8k16): the per-tile form scales
-/// both operands per 16 x 8 tile and tests every exponent. Runs are sized
-/// so that the tasks fit the warps (64 x 64 on 8 warps: runs of 2-3).
-template <class L, class R>
-__device__ __forceinline__ void gram_diag_bounded_of(const Tile dst, const L l, const R r,
-                                                     const Tile lg, const Tile rg,
-                                                     bool inclusive) {
+/// gram_diag's row-block form: each 16-row block factors through its first
+/// row p, so its scaled rows l e^(lg - rg[p]) serve every column tile of
+/// the block. A warp takes a run of up to kGramRunMax column tiles of one
+/// row tile and, per 16 channels, scales the row tile's operand once and
+/// each column tile's, then multiplies (mma.sync m16n8k16); the per-tile
+/// form scales both operands per 16 x 8 tile. Runs are sized so that the
+/// tasks fit the warps (64 x 64 on 8 warps: runs of 2-3). Without Checked
+/// (a proven decay bound: the cpu library's gram_diag says why it is safe)
+/// nothing is tested; with it, a tile whose exponents or scaled operands
+/// fail the row-block tests is computed again by the per-tile form.
+template <bool Checked, class L, class R>
+__device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, const R r,
+                                                  const Tile lg, const Tile rg, bool inclusive) {
   const int n = dst.rows, channels = l.cols, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   const int g = (tid % 32) / 4, t = tid % 4;
@@ -4088,6 +4125,8 @@ __device__ __forceinline__ void gram_diag_bounded_of(const Tile dst, const L l, 
     gram_run(I, runs, q, first, count);
     const int i0 = 16 * I;
     float d[kGramRunMax][4];
+    // The tests: the rows' (shared by the run's tiles) and each tile's columns'.
+    GramRowsTests rows, cols[kGramRunMax];
 #pragma unroll
     for (int x = 0; x < kGramRunMax; ++x)
 #pragma unroll
@@ -4099,28 +4138,53 @@ __device__ __forceinline__ void gram_diag_bounded_of(const Tile dst, const L l, 
       const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
       const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
       // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
-      const unsigned a0 = gram_pair_bf16(la.x, ga.x - h.x, la.y, ga.y - h.y);
-      const unsigned a1 = gram_pair_bf16(lb.x, gb.x - h.x, lb.y, gb.y - h.y);
-      const unsigned a2 = gram_pair_bf16(la.z, ga.z - h.z, la.w, ga.w - h.w);
-      const unsigned a3 = gram_pair_bf16(lb.z, gb.z - h.z, lb.w, gb.w - h.w);
+      const unsigned a0 = gram_pair_bf16<Checked>(la.x, ga.x - h.x, la.y, ga.y - h.y, rows,
+                                                  kGramRowsLhsMax);
+      const unsigned a1 = gram_pair_bf16<Checked>(lb.x, gb.x - h.x, lb.y, gb.y - h.y, rows,
+                                                  kGramRowsLhsMax);
+      const unsigned a2 = gram_pair_bf16<Checked>(la.z, ga.z - h.z, la.w, ga.w - h.w, rows,
+                                                  kGramRowsLhsMax);
+      const unsigned a3 = gram_pair_bf16<Checked>(lb.z, gb.z - h.z, lb.w, gb.w - h.w, rows,
+                                                  kGramRowsLhsMax);
 #pragma unroll
       for (int x = 0; x < kGramRunMax; ++x) {
         if (x >= count)
           break;
         const int j0 = 8 * (first + x);
         const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-        const unsigned b0 = gram_pair_bf16(rr.x, h.x - hr.x, rr.y, h.y - hr.y);
-        const unsigned b1 = gram_pair_bf16(rr.z, h.z - hr.z, rr.w, h.w - hr.w);
+        const unsigned b0 = gram_pair_bf16<Checked>(rr.x, h.x - hr.x, rr.y, h.y - hr.y, cols[x],
+                                                    kGramRowsRhsMax);
+        const unsigned b1 = gram_pair_bf16<Checked>(rr.z, h.z - hr.z, rr.w, h.w - hr.w, cols[x],
+                                                    kGramRowsRhsMax);
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                      : "+f"(d[x][0]), "+f"(d[x][1]), "+f"(d[x][2]), "+f"(d[x][3])
                      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
       }
     }
+    bool rowsOver = false, rowsLow = false;
+    if (Checked) {
+      // Warp-wide (non-negative floats order as their bits; NaN passes).
+      const float maxL =
+          __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(rows.peak)));
+      rowsOver = __any_sync(0xffffffffu, rows.hi) || maxL > kGramTileLargest;
+      rowsLow = __any_sync(0xffffffffu, rows.lo);
+    }
 #pragma unroll
     for (int x = 0; x < kGramRunMax; ++x) {
       if (x >= count)
         break;
+      bool over = false;
+      if (Checked) {
+        const float maxR =
+            __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(cols[x].peak)));
+        over = rowsOver || __any_sync(0xffffffffu, cols[x].hi) || maxR > kGramTileLargest ||
+               (rowsLow && __any_sync(0xffffffffu, cols[x].mid));
+      }
+      if (over) { // warp-uniform
+        gram_tile_pertile(dst, l, r, lg, rg, I, first + x, inclusive);
+        continue;
+      }
       const int j0 = 8 * (first + x);
 #pragma unroll
       for (int v = 0; v < 4; ++v) {
@@ -4133,7 +4197,12 @@ __device__ __forceinline__ void gram_diag_bounded_of(const Tile dst, const L l, 
 template <class L, class R>
 __device__ LINAC_EW_INLINE void gram_diag_bounded(const Tile dst, const L l, const R r,
                                                   const Tile lg, const Tile rg, bool inclusive) {
-  gram_diag_bounded_of(dst, l, r, lg, rg, inclusive);
+  gram_diag_rows_of<false>(dst, l, r, lg, rg, inclusive);
+}
+template <class L, class R>
+__device__ LINAC_EW_INLINE void gram_diag_rows(const Tile dst, const L l, const R r,
+                                               const Tile lg, const Tile rg, bool inclusive) {
+  gram_diag_rows_of<true>(dst, l, r, lg, rg, inclusive);
 }
 #endif
 
@@ -4154,12 +4223,14 @@ __device__ __forceinline__ void gram_diag_elements(const Tile &dst, const L &l, 
 __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
                                  const Tile &r, const Tile &lg, const Tile &rg,
                                  bool inclusive, Operand type = Operand::f32,
-                                 float bound = 0.0f) {
+                                 float bound = 0.0f, bool rows = false) {
   LINAC_CONSUMERS_ONLY;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   if (LINAC_GRAM_MMA && type == Operand::bf16 && gram_tiles_fit(dst, l, r, lg, rg)) {
     if (gram_bounded(bound))
       gram_diag_bounded(dst, l, r, lg, rg, inclusive);
+    else if (rows)
+      gram_diag_rows(dst, l, r, lg, rg, inclusive);
     else
       gram_diag_mma(dst, l, r, lg, rg, inclusive);
     sync_consumers();
@@ -4168,6 +4239,7 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 #else
   (void)type;
   (void)bound;
+  (void)rows;
 #endif
   if (LINAC_GRAM_TILED && gram_tiled_fits(dst, l, r, lg, rg)) {
     gram_diag_tiled(dst, l, r, lg, rg, inclusive);
@@ -4195,7 +4267,8 @@ __device__ __forceinline__ bool gram_quads(const Tile16 &t) {
 template <class L, class R>
 __device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &r,
                                  const Tile &lg, const Tile &rg, bool inclusive,
-                                 Operand type = Operand::f32, float bound = 0.0f) {
+                                 Operand type = Operand::f32, float bound = 0.0f,
+                                 bool rows = false) {
   LINAC_CONSUMERS_ONLY;
   const bool shaped = dst.rows == dst.cols && l.rows >= dst.rows && r.rows >= dst.rows &&
                       r.cols == l.cols && lg.rows >= dst.rows && rg.rows >= dst.rows &&
@@ -4205,6 +4278,8 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &
       l.cols % 16 == 0 && gram_quads(l) && gram_quads(r) && gram_quads(lg) && gram_quads(rg)) {
     if (gram_bounded(bound))
       gram_diag_bounded(dst, l, r, lg, rg, inclusive);
+    else if (rows)
+      gram_diag_rows(dst, l, r, lg, rg, inclusive);
     else
       gram_diag_mma(dst, l, r, lg, rg, inclusive);
     sync_consumers();
@@ -4213,6 +4288,7 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const L &l, const R &
 #else
   (void)type;
   (void)bound;
+  (void)rows;
 #endif
   if (LINAC_GRAM_TILED && shaped && dst.rows % 4 == 0 && dst.rows <= 64) {
     gram_diag_tiled(dst, l, r, lg, rg, inclusive);
