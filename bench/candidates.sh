@@ -204,6 +204,10 @@ if [ "${S17:-0}" = 3 ]; then
 # softplus gate, with FLA's chunk_kda(safe_gate=True) in the same run where
 # FLA is carried (FLA_CASES='kda_safe 8x4096'). About 7 minutes warm.
 PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+# Cycles per call in isolation (the last four rows: gram=rows and the bounded form).
+timeout 90 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+  bench/primitive_cycles.cu -o /tmp/primitive_cycles 2>/dev/null &&
+  timeout 30 /tmp/primitive_cycles | tee -a $log
 for seed in 5 6; do
   printf "%-9s seed %s " kda_safe $seed | tee -a $log
   timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed $seed --shape $k128 --seqlens 1,0,263,336 \

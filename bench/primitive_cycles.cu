@@ -18,7 +18,7 @@
 using namespace linac::tile;
 
 constexpr int kReps = 64;
-constexpr int kOps = 22;
+constexpr int kOps = 26;
 __device__ unsigned long long cycles[kOps];
 
 __global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
@@ -122,6 +122,23 @@ __global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
     mark(-1);
     gram_diag(blk, d, a, b, cum, cum, false, Operand::bf16);
     mark(21);
+    // The row-block forms (session 17): gram=rows on the strong and the
+    // moderate gates, and the bounded form (a proven bound of 5 per token,
+    // KDA's safe gate) on gates within it.
+    cumulative(12.0f);
+    mark(-1);
+    gram_diag(blk, d, a, b, cum, cum, false, Operand::bf16, 0.0f, true);
+    mark(22);
+    cumulative(1.2f);
+    mark(-1);
+    gram_diag(blk, d, a, b, cum, cum, false, Operand::bf16, 0.0f, true);
+    mark(23);
+    cumulative(5.0f);
+    mark(-1);
+    gram_diag(blk, d, a, b, cum, cum, false, Operand::bf16, 5.0f);
+    mark(24);
+    gram_diag(blk, d, a, b, cum, cum, false, Operand::bf16);
+    mark(25);
   }
   if (acc[0] == 12345.0f)
     a.at(0, 1) = acc[1];
@@ -143,7 +160,11 @@ int main() {
       "gram_diag 32x32 (128 channels), bf16", "gram_diag 64x64 (128 channels), fp32",
       "gram_diag 64x64 (128 channels), bf16",
       "gram_diag 64x64 bf16, KDA's gates, strong (1.5-12 nats per token)",
-      "gram_diag 64x64 bf16, KDA's gates, moderate (0.1-1.2 nats per token)"};
+      "gram_diag 64x64 bf16, KDA's gates, moderate (0.1-1.2 nats per token)",
+      "gram_diag 64x64 bf16 gram=rows, KDA's gates, strong",
+      "gram_diag 64x64 bf16 gram=rows, KDA's gates, moderate",
+      "gram_diag 64x64 bf16, bound 5 (safe gate), gates 0.6-5 nats per token",
+      "gram_diag 64x64 bf16, per-tile form, the same gates"};
   Launch hL{};
   hL.K = hL.V = 128;
   int *err;

@@ -18,7 +18,7 @@ case_() { # name example B,T,H,HV,K,V seed seqlens|- h0|-
   echo "$name $ex $shape $4 $5 $6" >> .carry/big/cases.txt
 }
 # T = 32K for every example (few heads: the default is the sequence split).
-for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+for ex in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr gdn2; do
   case_ ${ex}_t32k $ex 1,32768,2,4,128,128 21 - h0
 done
 # B x H = 512 (the default splits nothing), and a varlen batch.

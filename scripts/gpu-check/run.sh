@@ -167,7 +167,7 @@ if has linac; then
     done
   }
   if [ "${LINAC_CASES:-all}" != roles ]; then
-  for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  for ex in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr gdn2; do
     lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16
     lrun $ex B=1,T=400,H=2,HV=2,K=64,V=32 --seqlens 1,0,199,200 --dtype f16
   done
@@ -179,7 +179,7 @@ if has linac; then
   fi
   if [ "${LINAC_CASES:-all}" != default ]; then
   # Warp roles: every example, and the materialised and sequence-split kernels.
-  for ex in linear_attention retnet simple_gla gla deltanet gdn kda dplr gdn2; do
+  for ex in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr gdn2; do
     lrun $ex B=2,T=300,H=2,HV=4,K=64,V=64 --initial-state --dtype bf16 --config roles=on
   done
   lrun kda B=1,T=4000,H=2,HV=2,K=64,V=64 --config split=sequence,segment=4,roles=on --seqlens 1,0,1999,2000
