@@ -4127,11 +4127,26 @@ __device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, con
     float d[kGramRunMax][4];
     // The tests: the rows' (shared by the run's tiles) and each tile's columns'.
     GramRowsTests rows, cols[kGramRunMax];
+    // A tile whose last column is already past kGramRowsRhsMax at the row
+    // block's first row fails its tests (that exponent is among them): it
+    // goes straight to the per-tile form (decays of more than ~5 per token
+    // send most diagonal tiles there), which gives the same values.
+    unsigned skip = 0; // bit x: tile x skipped
 #pragma unroll
-    for (int x = 0; x < kGramRunMax; ++x)
+    for (int x = 0; x < kGramRunMax; ++x) {
 #pragma unroll
       for (int v = 0; v < 4; ++v)
         d[x][v] = 0.0f;
+      if (Checked && x < count && 8 * (first + x) + 7 > i0) {
+        bool over = false;
+        for (int c = 4 * (tid % 32); c < channels; c += 128) {
+          const float4 h = gram_load4(rg, i0, c), z = gram_load4(rg, 8 * (first + x) + 7, c);
+          over |= h.x - z.x > kGramRowsRhsMax || h.y - z.y > kGramRowsRhsMax ||
+                  h.z - z.z > kGramRowsRhsMax || h.w - z.w > kGramRowsRhsMax;
+        }
+        skip |= __any_sync(0xffffffffu, over) ? 1u << x : 0u;
+      }
+    }
     for (int k0 = 0; k0 < channels; k0 += 16) {
       const int c = k0 + 4 * t;
       const float4 h = gram_load4(rg, i0, c);
@@ -4150,6 +4165,8 @@ __device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, con
       for (int x = 0; x < kGramRunMax; ++x) {
         if (x >= count)
           break;
+        if (Checked && (skip >> x & 1u))
+          continue;
         const int j0 = 8 * (first + x);
         const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
         const unsigned b0 = gram_pair_bf16<Checked>(rr.x, h.x - hr.x, rr.y, h.y - hr.y, cols[x],
@@ -4174,8 +4191,8 @@ __device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, con
     for (int x = 0; x < kGramRunMax; ++x) {
       if (x >= count)
         break;
-      bool over = false;
-      if (Checked) {
+      bool over = Checked && (skip >> x & 1u);
+      if (Checked && !over) {
         const float maxR =
             __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(cols[x].peak)));
         over = rowsOver || __any_sync(0xffffffffu, cols[x].hi) || maxR > kGramTileLargest ||
