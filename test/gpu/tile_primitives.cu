@@ -656,19 +656,23 @@ static void testInput16(int C, int row, int valid, int dtype, int threads) {
 /// q and k as given): rows copied into a bf16 and an fp32 stage, then
 /// gram_diag of (bf16, bf16), (fp32, bf16) and (fp32, fp32) operands, which
 /// must agree bit for bit (the same values in the same order).
+/// `bound` and `rows` pick the form (the per-tile form, the bounded one, or
+/// gram=rows).
 template <int R, int C>
 __global__ void LINAC_TEST_BOUNDS gram16Kernel(const Launch *L, int row, int valid, Tile lg,
                                               Tile rg, Tile out16, Tile outMixed, Tile out,
-                                              Operand type, bool inclusive) {
+                                              Operand type, bool inclusive, float bound,
+                                              bool rows) {
   Block blk(*L, 0, 0, 0, 0);
   const TwoStages x = copyIntoTwoStages<R, C>(blk, row, valid);
-  gram_diag(blk, out16, x.h, x.h, lg, rg, inclusive, type);
-  gram_diag(blk, outMixed, x.f, x.h, lg, rg, inclusive, type);
-  gram_diag(blk, out, x.f, x.f, lg, rg, inclusive, type);
+  gram_diag(blk, out16, x.h, x.h, lg, rg, inclusive, type, bound, rows);
+  gram_diag(blk, outMixed, x.f, x.h, lg, rg, inclusive, type, bound, rows);
+  gram_diag(blk, out, x.f, x.f, lg, rg, inclusive, type, bound, rows);
   drain_copies(blk);
 }
 
-static void testGram16(int C, int valid, Operand type, bool inclusive, int threads) {
+static void testGram16(int C, int valid, Operand type, bool inclusive, int threads,
+                       float bound = 0.0f, bool rowBlocks = false) {
   const int R = 64, rows = 100;
   std::mt19937 rng(C + valid + 7 * int(type) + inclusive);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f), step(-0.3f, -0.05f);
@@ -705,7 +709,7 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   const Tile gates{dG, R, C, C};
   kernel<<<1, threads, bytes>>>(dL, 5, valid, gates, gates, Tile{dO, R, R, R},
                                 Tile{dO + R * R, R, R, R}, Tile{dO + 2 * R * R, R, R, R}, type,
-                                inclusive);
+                                inclusive, bound, rowBlocks);
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> got(3 * R * R);
@@ -716,9 +720,9 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   for (int e = 0; e < R * R; ++e)
     differ += (got[e] != got[2 * R * R + e]) + (got[R * R + e] != got[2 * R * R + e]);
   char name[112], detail[96];
-  std::snprintf(name, sizeof name, "gram_diag of a bf16 input stage %dx%d rows %d %s%s%s", R, C,
-                valid, type == Operand::bf16 ? "bf16" : "f32", inclusive ? " inclusive" : "",
-                blockLabel(threads));
+  std::snprintf(name, sizeof name, "gram_diag of a bf16 input stage %dx%d rows %d %s%s%s%s", R,
+                C, valid, type == Operand::bf16 ? "bf16" : "f32", inclusive ? " inclusive" : "",
+                bound > 0.0f ? " bounded" : rowBlocks ? " row blocks" : "", blockLabel(threads));
   std::snprintf(detail, sizeof detail, "%d of %d results differ from fp32 stages'%s", differ,
                 2 * R * R, error ? ", launch failed" : "");
   report(name, differ == 0 && !error, detail);
@@ -1430,18 +1434,24 @@ static void testOps(Launch *dL) {
                threads, dL, 3e-4, true, 128, inclusive);
       }
   // gram=rows without a bound: weak gates (every tile in the row-block
-  // form), moderate (6-12 per row) and strong (15-30: the diagonal tiles
-  // fail its tests and take the per-tile form, split), growing gates
-  // (scaled rows past e^40: per-tile form).
+  // form), 2.5-5 per row (the diagonal tiles pass, factors up to e^75),
+  // 3-6 (some pass, some fail), moderate (6-12) and strong (15-30: the
+  // diagonal tiles fail its tests and take the per-tile form, split).
   for (int threads : {128, 160, 256, 288})
     for (int n : {16, 32, 48, 64})
       for (int inclusive : {0, 1})
-        for (float gateLo : {-0.3f, -12.0f, -30.0f})
+        for (float gateLo : {-0.3f, -5.0f, -6.0f, -12.0f, -30.0f})
           testOp("gram_diag bf16, row blocks", Op::gram_diag_bf16_rows, Ew::copy, n, n, threads,
                  dL, 3e-4, true, 128, inclusive, gateLo);
-  for (int threads : {128, 256})
+  // Growing gates: 1.2-2.4 per row keep every tile in the row-block form
+  // (factors above 1); 2-4 per row over 16 rows put the scaled rows past
+  // e^40, so the whole run goes to the per-tile form.
+  for (int threads : {128, 256}) {
     testOp("gram_diag bf16, row blocks, growing gates", Op::gram_diag_bf16_rows, Ew::copy, 32,
            32, threads, dL, 3e-4, true, 128, 1, 2.4f);
+    testOp("gram_diag bf16, row blocks, rows over", Op::gram_diag_bf16_rows, Ew::copy, 16, 16,
+           threads, dL, 3e-4, true, 128, 1, 4.0f);
+  }
   for (int threads : {128, 256})
     for (int channels : {24, 128})
       testOp("gram_diag bf16, no fast form", Op::gram_diag_bf16_fallback, Ew::copy, 32, 32, threads, dL, 2e-6,
@@ -1532,6 +1542,13 @@ int main() {
         for (Operand type : {Operand::bf16, Operand::f32})
           for (bool inclusive : {false, true})
             testGram16(C, inclusive ? 64 : 37, type, inclusive, threads);
+    // The same with a proven bound (the bounded form) and with gram=rows.
+    for (int threads : {128, 256})
+      for (int C : {64, 128})
+        for (bool inclusive : {false, true}) {
+          testGram16(C, inclusive ? 64 : 37, Operand::bf16, inclusive, threads, 5.0f);
+          testGram16(C, inclusive ? 64 : 37, Operand::bf16, inclusive, threads, 0.0f, true);
+        }
     // store_tile from a fragment (aligned pairs, and an odd column: single
     // stores), into fp32 and bf16 workspaces.
     for (int threads : {128, 256})

@@ -233,13 +233,22 @@ TEST(CpuTile, GramDiagBf16RowBlocksWithoutABoundTestEachTile) {
       EXPECT_NEAR(strong.dst[i * 64 + j], strong.exact(i, j),
                   1e-4 * std::fabs(strong.exact(i, j)) + 1e-30 * scale)
           << i << "," << j;
-  // Growing gates (1.5-3 per row up): a scaled row's exponent passes 40 in
-  // the later rows of a block, so those tiles take the per-tile form.
-  Mats grow(32, 128, 3.0f, 11);
+  // Growing gates (2-4 per row up, 16 rows): the scaled rows' exponents
+  // pass 40 in the block's later rows, so every tile of the block takes
+  // the per-tile form: the result is gram=tiles' to the bit.
+  Mats grow(16, 128, 4.0f, 11), growTiles(16, 128, 4.0f, 11);
   runGram(grow, Operand::bf16, true, &err, 0.0f, true);
+  runGram(growTiles, Operand::bf16, true, &err);
+  EXPECT_EQ(grow.dst, growTiles.dst);
   for (float x : grow.dst)
     EXPECT_TRUE(std::isfinite(x));
+  // Gates of 1.2-2.4 per row up over 32 rows: every exponent within the
+  // tests, the row-block form throughout (factors above 1).
+  Mats mild(32, 128, 2.4f, 12);
+  runGram(mild, Operand::bf16, true, &err, 0.0f, true);
   EXPECT_LT(err, 1e-2);
+  for (auto [i, j] : {std::pair{20, 3}, std::pair{31, 16}, std::pair{15, 15}})
+    EXPECT_EQ(mild.dst[i * 32 + j], scaledProduct(mild, i, j, i / 16 * 16)) << i << "," << j;
 }
 
 // copy_async<R, C>: the emitted program states the destination's shape (the

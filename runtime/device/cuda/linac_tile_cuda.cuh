@@ -4035,7 +4035,9 @@ __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const L l, const R
   gram_diag_mma_of(dst, l, r, lg, rg, inclusive);
 }
 
-#ifndef LINAC_GRAM_BOUNDED // 0: a proven gate bound is ignored (the tested forms above)
+// 0: a proven gate bound is ignored (the per-tile form, to time both; the
+// cpu library still takes the bounded form, so outputs differ from it).
+#ifndef LINAC_GRAM_BOUNDED
 #define LINAC_GRAM_BOUNDED 1
 #endif
 /// The bounded form's longest run of column tiles per warp task.
@@ -4053,7 +4055,8 @@ constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMi
 
 /// What the row-block form notes of a row tile's or a column tile's scaled
 /// operands: an exponent over the bound, one over kGramTileBound, one below
-/// kGramRowsLhsMin, the largest magnitude.
+/// kGramRowsLhsMin, the largest magnitude (the rows' `mid` and the columns'
+/// `lo` are not read: the compiler drops them).
 struct GramRowsTests {
   bool hi = false, mid = false, lo = false;
   float peak = 0.0f;
@@ -4187,27 +4190,35 @@ __device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, con
       rowsOver = __any_sync(0xffffffffu, rows.hi) || maxL > kGramTileLargest;
       rowsLow = __any_sync(0xffffffffu, rows.lo);
     }
+    // The tiles that passed are stored first; those that failed are then
+    // computed again by the per-tile form, one at a time (not unrolled:
+    // one inlined copy, with no accumulators live across it).
+    unsigned failed = skip; // warp-uniform
 #pragma unroll
     for (int x = 0; x < kGramRunMax; ++x) {
       if (x >= count)
         break;
-      bool over = Checked && (skip >> x & 1u);
-      if (Checked && !over) {
+      if (Checked && !(skip >> x & 1u)) {
         const float maxR =
             __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(cols[x].peak)));
-        over = rowsOver || __any_sync(0xffffffffu, cols[x].hi) || maxR > kGramTileLargest ||
-               (rowsLow && __any_sync(0xffffffffu, cols[x].mid));
+        if (rowsOver || __any_sync(0xffffffffu, cols[x].hi) || maxR > kGramTileLargest ||
+            (rowsLow && __any_sync(0xffffffffu, cols[x].mid)))
+          failed |= 1u << x;
       }
-      if (over) { // warp-uniform
-        gram_tile_pertile(dst, l, r, lg, rg, I, first + x, inclusive);
+      if (failed >> x & 1u)
         continue;
-      }
       const int j0 = 8 * (first + x);
 #pragma unroll
       for (int v = 0; v < 4; ++v) {
         const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
         dst.at(i, j) = j < i || (j == i && inclusive) ? d[x][v] : 0.0f;
       }
+    }
+    if (Checked) {
+#pragma unroll 1
+      for (int x = 0; x < count; ++x)
+        if (failed >> x & 1u)
+          gram_tile_pertile(dst, l, r, lg, rg, I, first + x, inclusive);
     }
   }
 }
