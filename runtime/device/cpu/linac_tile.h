@@ -1023,9 +1023,11 @@ inline float gram_scaled_entry(const Tile &l, const Tile &r, const Tile &lg, con
 /// kGramBoundedSpan): every entry of a 16-row block factors through the
 /// block's first row p, l e^(lg - rg[p]) and r e^(rg[p] - rg), rounded and
 /// multiplied, the diagonal block included. Within the block the factors
-/// lie in [e^(-16 b), e^b] and [1, e^(15 b)]: no overflow (products of
-/// masked pairs reach e^(16 b) per channel, within fp32) and no underflow
-/// that a live product would need; left of it both factors are <= 1, so
+/// lie in [e^(-16 b), e^b] and [1, e^(15 b)]: for operands below ~1e5 in
+/// magnitude (normalised keys, as the variants that prove a bound have),
+/// no overflow (products of masked pairs reach e^(16 b) per channel, within
+/// fp32; they are not stored) and no underflow that a live product would
+/// need; left of it both factors are <= 1, so
 /// one that underflows drops only a product below e^-87. No tests, no fp32
 /// fallback: the form FlashKDA and FLA's safe gate take, the gate formula
 /// (e.g. lower_bound * sigmoid(...)) giving the bound.
