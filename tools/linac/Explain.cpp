@@ -54,7 +54,7 @@ std::string shortNumber(double v) {
   return buf;
 }
 
-void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
+void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
   for (auto scan : module.getOps<chunk::ScanOp>()) {
     auto erase = scan->getAttrOfType<lin::EraseKindAttr>("erase");
     auto decay = scan->getAttrOfType<lin::DecayKindAttr>("decay");
@@ -78,8 +78,11 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os) {
               "included, as the proven bound g >= -" +
                   shortNumber(*bound) + " allows (16 tokens decay by at most " +
                   shortNumber(16.0 * *bound) + ")"
-            : "with 16-bit operands the diagonal blocks per 16x8 tile, fp32 where gates are "
-              "too strong";
+        : gramRows ? "with 16-bit operands each 16-row block through its first row where a "
+                     "16x8 tile's tests pass (gram=rows), else per 16x8 tile, fp32 where gates "
+                     "are too strong"
+                   : "with 16-bit operands the diagonal blocks per 16x8 tile, fp32 where gates "
+                     "are too strong";
     std::string gram = hasDecay ? (perChannel ? " (decayed per channel, in sub-blocks of " +
                                                     std::to_string(scan.getSubBlock()) +
                                                     " rows with reference points; " + diagonal +

@@ -11,8 +11,9 @@ namespace linac {
 
 /// The recurrence as classified (from the lin.variant).
 void explainRecurrence(mlir::lin::VariantOp variant, llvm::raw_ostream &os);
-/// The chunked algorithm, in words, from the chunk.scan's erase kind.
-void explainAlgorithm(mlir::ModuleOp chunkModule, llvm::raw_ostream &os);
+/// The chunked algorithm, in words, from the chunk.scan's erase kind;
+/// `gramRows`: the config's gram=rows (the Gram blocks' form).
+void explainAlgorithm(mlir::ModuleOp chunkModule, llvm::raw_ostream &os, bool gramRows = false);
 /// The kernels of a tile module: grids, memory, and what each does per chunk.
 /// `reservedShared`: shared memory the target's tile library keeps per
 /// block (the CUDA library's mma staging), counted in the totals;

@@ -1110,7 +1110,7 @@ int explainCommand(int argc, char **argv) {
   }
   if (failed(lowerToChunk(*loaded->module, dims.K, dims.V, config, "")))
     return 1;
-  linac::explainAlgorithm(*loaded->module, os);
+  linac::explainAlgorithm(*loaded->module, os, config.gramRows);
   if (flags.switches["--ir"]) {
     os << "\nchunk IR:\n";
     loaded->module->print(os);
