@@ -199,10 +199,11 @@ if [ "${S17:-0}" = 3 ]; then
 # included; no exponent tests, no fp32 fallback). The primitives (their
 # "bounded gates" cases), kda_safe against float64 (ragged varlen with an
 # empty and a one-token sequence, initial state; the head split, H = HV =
-# 3, and the sequence split), racecheck, then timed at KDA's four shapes
+# 3, and the sequence split), racecheck, then timed at 8x4096x16
 # beside the per-tile form (@pertile: LINAC_GRAM_BOUNDED=0) and KDA's
-# softplus gate, with FLA's chunk_kda(safe_gate=True) in the same run where
-# FLA is carried (FLA_CASES='kda_safe 8x4096'). About 7 minutes warm.
+# softplus gate, with FLA's chunk_kda(safe_gate=True) in the
+# same run where FLA is carried (FLA_CASES='kda_safe 8x4096'); S17=5 times
+# the other shapes. About 7 minutes warm.
 PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # Cycles per call in isolation (the last four rows: gram=rows and the bounded form).
 timeout 90 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
@@ -225,10 +226,20 @@ timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples
   --check > $OUT/sanitizer.txt 2>&1
 echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 rm -f "$K"/*@*.cu
-for c in kda_safe_8x4096x16 kda_safe_1x8192x16 kda_safe_4x16384x32 kda_safe_varlen_16_seqs; do
+timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
+timeout 240 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
+exit 0
+fi
+if [ "${S17:-0}" = 5 ]; then
+# 17, fifth call (after S17=3's checks): kda_safe at KDA's other three
+# shapes beside the per-tile form (@pertile), FLA where carried. About 5
+# minutes warm.
+rm -f "$K"/*@*.cu
+for c in kda_safe_1x8192x16 kda_safe_4x16384x32 kda_safe_varlen_16_seqs; do
   timeout 90 bench/variant.sh $c pertile --define LINAC_GRAM_BOUNDED=0
 done
-timeout 300 bench/run.sh --cases 'kda_safe|kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
+timeout 300 bench/run.sh --cases 'kda_safe (1x8192|4x16384|varlen)' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-9}
 exit 0
 fi
 if [ "${S17:-0}" = 2 ]; then
