@@ -135,7 +135,8 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
 # state, bf16 inputs; ARGS add a shape, gates), the verdict logged.
-# racecheck CONFIG SHAPE: GDN's kernels under compute-sanitizer racecheck.
+# racecheck CONFIG SHAPE [EXAMPLE]: an example's kernels (GDN's by default;
+# CONFIG "" for the default config) under compute-sanitizer racecheck.
 k128=B=1,T=600,H=2,HV=4,K=128,V=128
 # (--dtype bf16: GDN's and DeltaNet's sm_90a default takes inputs=bf16 under
 # a config that leaves inputs unsaid; the blocks of earlier sessions ran
@@ -161,9 +162,10 @@ check_examples() {
   done
 }
 racecheck() {
-  printf "%-17s %-36s racecheck " gdn $1 | tee -a $log
-  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gdn.lin --target sm_90a \
-    --seed 3 --shape $2 --seqlens 1,0,99,100 --config $1 --dtype bf16 --check \
+  local ex=${3:-gdn}
+  printf "%-17s %-36s racecheck " $ex "$1" | tee -a $log
+  compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/$ex.lin --target sm_90a \
+    --seed 3 --shape $2 --seqlens 1,0,99,100 ${1:+--config $1} --dtype bf16 --check \
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
@@ -178,11 +180,7 @@ if [ "${S17:-0}" = 4 ]; then
 # The per-channel variants against float64 with it (realistic and strong
 # gates), racecheck, then timed beside the default. About 6 minutes warm.
 check_examples gram=rows gla kda dplr gdn2
-printf "%-9s gram=rows racecheck " gla | tee -a $log
-timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/gla.lin --target sm_90a \
-  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 --config gram=rows \
-  --check > $OUT/sanitizer.txt 2>&1
-echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+racecheck gram=rows B=1,T=200,H=2,HV=4,K=128,V=128 gla
 rm -f "$K"/*@*.cu
 for c in gla_8x4096x16 kda_8x4096x16 dplr_8x4096x16 gdn2_8x4096x16; do
   timeout 90 bench/variant.sh $c rows --config gram=rows
@@ -220,11 +218,7 @@ timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 4 --shape B=1,T=3
 printf "%-9s split=sequence " kda_safe | tee -a $log
 timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
   --seqlens 700,1,799 --initial-state --dtype bf16 --config split=sequence,segment=4 --check 2>&1 | tail -1 | tee -a $log
-printf "%-9s racecheck " kda_safe | tee -a $log
-timeout 90 compute-sanitizer --tool racecheck --error-exitcode 3 $L run examples/kda_safe.lin --target sm_90a \
-  --seed 3 --shape B=1,T=200,H=2,HV=4,K=128,V=128 --seqlens 1,0,99,100 --dtype bf16 \
-  --check > $OUT/sanitizer.txt 2>&1
-echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda_safe
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
 timeout 240 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}

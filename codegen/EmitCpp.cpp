@@ -652,16 +652,16 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       .Case<tile::GramDiagOp>([&](tile::GramDiagOp g) {
+        // The trailing arguments (bound, row blocks) only where set.
+        std::string form;
+        if (FloatAttr bound = g.getDecayBoundAttr(); bound || g.getRowBlocks())
+          form = ", " + floatLiteral(bound ? bound.getValueAsDouble() : 0.0);
+        if (g.getRowBlocks())
+          form += ", true";
         line("gram_diag(blk, " + n(g.getDst()) + ", " + n(g.getLhs()) + ", " +
              n(g.getRhs()) + ", " + n(g.getLhsDecay()) + ", " +
              n(g.getRhsDecay()) + ", " + b(g.getInclusive()) + ", " +
-             operandName(g.getOperandType().value_or(tile::OperandType::f32)) +
-             (g.getDecayBoundAttr() || g.getRowBlocks()
-                  ? ", " + floatLiteral(g.getDecayBoundAttr()
-                                            ? g.getDecayBoundAttr().getValueAsDouble()
-                                            : 0.0)
-                  : std::string()) +
-             (g.getRowBlocks() ? ", true" : "") + ");");
+             operandName(g.getOperandType().value_or(tile::OperandType::f32)) + form + ");");
         return success();
       })
       .Case<tile::TriInvOp>([&](tile::TriInvOp t) {

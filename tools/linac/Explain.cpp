@@ -66,14 +66,15 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
     if (hasDecay)
       os << "  G = cumsum(g) within the chunk; G_C = its last row\n";
     // A proven gate bound (chunk.gram's decay_bound) that keeps a 16-token
-    // span's decay within 80: the libraries' bounded form.
+    // span's decay within the libraries' kGramBoundedSpan: their bounded form.
+    constexpr double kBoundedSpan = 80.0;
     std::optional<double> bound;
     scan.walk([&](chunk::GramOp g) {
       if (FloatAttr b = g.getDecayBoundAttr())
         bound = b.getValueAsDouble();
     });
     std::string diagonal =
-        bound && 16.0 * *bound <= 80.0
+        bound && 16.0 * *bound <= kBoundedSpan
             ? "with 16-bit operands each 16-row block through its first row, diagonal "
               "included, as the proven bound g >= -" +
                   shortNumber(*bound) + " allows (16 tokens decay by at most " +

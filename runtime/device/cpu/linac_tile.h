@@ -987,6 +987,7 @@ inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const T
 /// tile shares them, and each reads the tile's rows and columns.
 struct GramTileTests {
   int8_t wholeOver = -1, splitOver = -1;
+  int8_t rowsOver = -1; // the row-block form's (gram_rows_over)
 };
 
 /// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32);
@@ -1078,9 +1079,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
   const bool tiled = type == Operand::bf16 && gram_tiles_fit(dst, l);
   const bool bounded = tiled && gram_bounded(bound), rowBlocks = bounded || (tiled && rows);
   const int64_t tileCols = dst.cols / 8;
-  const size_t tiles = tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0;
-  std::vector<GramTileTests> tests(tiles);
-  std::vector<int8_t> rowsOver(tiles, -1); // the row-block form's tests, each made once
+  std::vector<GramTileTests> tests(tiled ? static_cast<size_t>(dst.rows / 16 * tileCols) : 0);
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j) {
       if (j > i || (j == i && !inclusive)) {
@@ -1088,7 +1087,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
         continue;
       }
       if (rowBlocks) {
-        int8_t &over = rowsOver[i / 16 * tileCols + j / 8];
+        int8_t &over = tests[i / 16 * tileCols + j / 8].rowsOver;
         if (over < 0)
           over = !bounded && gram_rows_over(l, r, lg, rg, i / 16 * 16, j / 8 * 8) ? 1 : 0;
         if (!over) {
