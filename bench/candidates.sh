@@ -130,7 +130,9 @@ fi
 K=${KERNELS:-/tmp/linac-bench/kernels}
 # 4 and 5: checks first (a failing candidate is not timed as if it were right).
 # (the summary and any failure; "mma from bf16 tiles" among the tests)
-# (SKIP_PRIMITIVES=1: not again, on a machine that just passed them.)
+# (SKIP_PRIMITIVES=1: not again, on a machine that just passed them. S17=2
+# to 5 run the builds they need themselves or none.)
+case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
