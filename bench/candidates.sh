@@ -133,6 +133,7 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # (SKIP_PRIMITIVES=1: not again, on a machine that just passed them. S17=2
 # to 5 run the builds they need themselves or none.)
 case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
+[ "${S18:-0}" = 1 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -171,6 +172,44 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S18:-0}" = 1 ]; then
+# 18 (one call, device machines scarce): session 17's work in the order it
+# matters, each step with its own timeout so a slow one leaves the rest.
+# 1. kda_safe (the proven bound, gram_diag's bounded form) against float64:
+#    ragged varlen with an empty and a one-token sequence, initial state;
+#    the head split with H = HV = 3; the sequence split.
+for seed in 5 6; do
+  printf "%-9s seed %s " kda_safe $seed | tee -a $log
+  timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed $seed --shape $k128 --seqlens 1,0,263,336 \
+    --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+done
+printf "%-9s H=HV=3 " kda_safe | tee -a $log
+timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
+  --seqlens 101,200 --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+printf "%-9s split=sequence " kda_safe | tee -a $log
+timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
+  --seqlens 700,1,799 --initial-state --dtype bf16 --config split=sequence,segment=4 --check 2>&1 | tail -1 | tee -a $log
+# 2. epilogue=on (session 16) and gram=rows (session 17) against float64 on
+#    the variants whose FLA ratio is nearest 1.
+check_examples epilogue=on simple_gla linear_attention
+check_examples gram=rows gla
+# 3. Timed: kda_safe beside the per-tile form and KDA's softplus gate, the
+#    candidates beside their defaults; FLA where carried (FLA_CASES).
+rm -f "$K"/*@*.cu
+timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
+for c in simple_gla_8x4096x16 linear_attention_8x4096x16; do
+  timeout 90 bench/variant.sh $c epi --config epilogue=on
+done
+timeout 90 bench/variant.sh gla_8x4096x16 rows --config gram=rows
+# (FLA's tuning for these three is carried; for the safe gate it may tune
+# for minutes, so that run is last.)
+timeout 200 bench/run.sh --cases '(simple_gla|linear_attention|gla) 8x4096' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
+cp $OUT/bench.md $OUT/bench-1.md 2>/dev/null
+timeout 240 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases "${FLA_CASES:+kda_safe 8x4096}" \
+  --reps ${REPS:-9}
+exit 0
+fi
 if [ "${S17:-0}" = 4 ]; then
 # 17, fourth call (written in session 17, no GPU then): gram=rows, the
 # row-block form without a proven bound: each 16-row block through its
