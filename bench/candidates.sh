@@ -174,40 +174,45 @@ racecheck() {
 }
 if [ "${S18:-0}" = 1 ]; then
 # 18 (one call, device machines scarce): session 17's work in the order it
-# matters, each step with its own timeout so a slow one leaves the rest.
-# 1. kda_safe (the proven bound, gram_diag's bounded form) against float64:
-#    ragged varlen with an empty and a one-token sequence, initial state;
-#    the head split with H = HV = 3; the sequence split.
-for seed in 5 6; do
-  printf "%-9s seed %s " kda_safe $seed | tee -a $log
-  timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed $seed --shape $k128 --seqlens 1,0,263,336 \
-    --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
-done
-printf "%-9s H=HV=3 " kda_safe | tee -a $log
-timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
-  --seqlens 101,200 --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
-printf "%-9s split=sequence " kda_safe | tee -a $log
-timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
-  --seqlens 700,1,799 --initial-state --dtype bf16 --config split=sequence,segment=4 --check 2>&1 | tail -1 | tee -a $log
-# 2. epilogue=on (session 16) and gram=rows (session 17) against float64 on
-#    the variants whose FLA ratio is nearest 1.
-check_examples epilogue=on simple_gla linear_attention
-check_examples gram=rows gla
-# 3. Timed: kda_safe beside the per-tile form and KDA's softplus gate, the
-#    candidates beside their defaults; FLA where carried (FLA_CASES).
+# matters, each step with its own timeout, the log in $OUT as it goes, so a
+# call cut short still says what it reached.
+# 1. kda_safe (the proven bound, gram_diag's bounded form) against float64
+#    (ragged varlen with an empty and a one-token sequence, initial state),
+#    then timed at 8x4096x16 beside the per-tile form and KDA's softplus gate.
+kda_safe_check() {
+  printf "%-9s %-26s " kda_safe "$1" | tee -a $log
+  shift
+  timeout 60 $L run examples/kda_safe.lin --target sm_90a --initial-state --dtype bf16 --check "$@" \
+    2>&1 | tail -1 | tee -a $log
+}
+kda_safe_check "seed 5" --seed 5 --shape $k128 --seqlens 1,0,263,336
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
+timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
+# 2. The rest of kda_safe's checks: another seed, the head split with
+#    H = HV = 3, the sequence split.
+kda_safe_check "seed 6" --seed 6 --shape $k128 --seqlens 1,0,263,336
+kda_safe_check "H=HV=3" --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 --seqlens 101,200
+kda_safe_check "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 --seqlens 700,1,799 \
+  --config split=sequence,segment=4
+# 3. epilogue=on (session 16) and gram=rows (session 17) against float64 on
+#    the variants whose FLA ratio is nearest 1, then timed beside their
+#    defaults and FLA where carried (its tuning for these is carried).
+check_examples epilogue=on simple_gla linear_attention
+check_examples gram=rows gla
+rm -f "$K"/*@*.cu
 for c in simple_gla_8x4096x16 linear_attention_8x4096x16; do
   timeout 90 bench/variant.sh $c epi --config epilogue=on
 done
 timeout 90 bench/variant.sh gla_8x4096x16 rows --config gram=rows
-# (FLA's tuning for these three is carried; for the safe gate it may tune
-# for minutes, so that run is last.)
 timeout 200 bench/run.sh --cases '(simple_gla|linear_attention|gla) 8x4096' \
-  --fla-cases "${FLA_CASES-}" --reps ${REPS:-9}
-cp $OUT/bench.md $OUT/bench-1.md 2>/dev/null
-timeout 240 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases "${FLA_CASES:+kda_safe 8x4096}" \
-  --reps ${REPS:-9}
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-plain.md 2>/dev/null
+# 4. FLA's safe-gate KDA beside kda_safe (it may tune for minutes).
+rm -f "$K"/*@*.cu
+[ -n "${FLA_CASES-}" ] && timeout 240 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases 'kda_safe 8x4096' \
+  --reps ${REPS:-7}
 exit 0
 fi
 if [ "${S17:-0}" = 4 ]; then
