@@ -188,6 +188,10 @@ kda_safe_check() {
 kda_safe_check "seed 5" --seed 5 --shape $k128 --seqlens 1,0,263,336
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
+# frag=192: no register tile left in global scratch (frag=128, the default
+# for per-channel decays, leaves 64 KiB per chunk there); with the bounded
+# Gram ptxas keeps the fused kernel unspilled at 192.
+timeout 90 bench/variant.sh kda_safe_8x4096x16 f192 --config frag=192
 timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
 # 2. The rest of kda_safe's checks: another seed, the head split with
