@@ -192,6 +192,7 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUND
 # for per-channel decays, leaves 64 KiB per chunk there); with the bounded
 # Gram ptxas keeps the fused kernel unspilled at 192.
 timeout 90 bench/variant.sh kda_safe_8x4096x16 f192 --config frag=192
+timeout 90 bench/variant.sh kda_8x4096x16 f192 --config frag=192
 timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
 # 2. The rest of kda_safe's checks: another seed, the head split with
