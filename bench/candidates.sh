@@ -211,6 +211,7 @@ for c in simple_gla_8x4096x16 linear_attention_8x4096x16; do
   timeout 90 bench/variant.sh $c epi --config epilogue=on
 done
 timeout 90 bench/variant.sh gla_8x4096x16 rows --config gram=rows
+timeout 90 bench/variant.sh gla_8x4096x16 f192 --config frag=192
 timeout 200 bench/run.sh --cases '(simple_gla|linear_attention|gla) 8x4096' \
   --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-plain.md 2>/dev/null
