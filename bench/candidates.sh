@@ -193,6 +193,7 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUND
 # Gram ptxas keeps the fused kernel unspilled at 192.
 timeout 90 bench/variant.sh kda_safe_8x4096x16 f192 --config frag=192
 timeout 90 bench/variant.sh kda_8x4096x16 f192 --config frag=192
+timeout 90 bench/variant.sh kda_8x4096x16 nf192 --config norms=factor,frag=192
 timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
 # 2. The rest of kda_safe's checks: another seed, the head split with
@@ -201,6 +202,10 @@ kda_safe_check "seed 6" --seed 6 --shape $k128 --seqlens 1,0,263,336
 kda_safe_check "H=HV=3" --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 --seqlens 101,200
 kda_safe_check "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 --seqlens 700,1,799 \
   --config split=sequence,segment=4
+# And step 1's fragment budgets against float64 (the bench compared them
+# only with the default's outputs).
+check_examples frag=192 kda_safe kda
+check_examples norms=factor,frag=192 kda
 # 3. epilogue=on (session 16) and gram=rows (session 17) against float64 on
 #    the variants whose FLA ratio is nearest 1, then timed beside their
 #    defaults and FLA where carried (its tuning for these is carried).
