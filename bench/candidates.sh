@@ -151,6 +151,15 @@ check() {
   $L run examples/$ex.lin --target sm_90a --seed 5 --seqlens 1,0,263,336 --initial-state \
     --dtype bf16 --config $c --check "$@" 2>&1 | tail -1 | tee -a $log
 }
+# check_run EXAMPLE LABEL ARGS...: the example against float64 on the GPU
+# with an initial state and bf16 inputs, ARGS giving seed, shape, lengths.
+check_run() {
+  local ex=$1
+  printf "%-9s %-26s " $ex "$2" | tee -a $log
+  shift 2
+  timeout 60 $L run examples/$ex.lin --target sm_90a --initial-state --dtype bf16 --check "$@" \
+    2>&1 | tail -1 | tee -a $log
+}
 # check_examples CONFIG EXAMPLE...: each against float64 on the GPU with
 # --config CONFIG, realistic and strong gates (ragged varlen, initial state).
 check_examples() {
@@ -179,13 +188,7 @@ if [ "${S18:-0}" = 1 ]; then
 # 1. kda_safe (the proven bound, gram_diag's bounded form) against float64
 #    (ragged varlen with an empty and a one-token sequence, initial state),
 #    then timed at 8x4096x16 beside the per-tile form and KDA's softplus gate.
-kda_safe_check() {
-  printf "%-9s %-26s " kda_safe "$1" | tee -a $log
-  shift
-  timeout 60 $L run examples/kda_safe.lin --target sm_90a --initial-state --dtype bf16 --check "$@" \
-    2>&1 | tail -1 | tee -a $log
-}
-kda_safe_check "seed 5" --seed 5 --shape $k128 --seqlens 1,0,263,336
+check_run kda_safe "seed 5" --seed 5 --shape $k128 --seqlens 1,0,263,336
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
 # frag=192: no register tile left in global scratch (frag=128, the default
@@ -198,9 +201,9 @@ timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${RE
 cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
 # 2. The rest of kda_safe's checks: another seed, the head split with
 #    H = HV = 3, the sequence split.
-kda_safe_check "seed 6" --seed 6 --shape $k128 --seqlens 1,0,263,336
-kda_safe_check "H=HV=3" --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 --seqlens 101,200
-kda_safe_check "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 --seqlens 700,1,799 \
+check_run kda_safe "seed 6" --seed 6 --shape $k128 --seqlens 1,0,263,336
+check_run kda_safe "H=HV=3" --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 --seqlens 101,200
+check_run kda_safe "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 --seqlens 700,1,799 \
   --config split=sequence,segment=4
 # And step 1's fragment budgets against float64 (the bench compared them
 # only with the default's outputs).
@@ -265,16 +268,11 @@ timeout 90 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/d
   bench/primitive_cycles.cu -o /tmp/primitive_cycles 2>/dev/null &&
   timeout 30 /tmp/primitive_cycles | tee -a $log
 for seed in 5 6; do
-  printf "%-9s seed %s " kda_safe $seed | tee -a $log
-  timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed $seed --shape $k128 --seqlens 1,0,263,336 \
-    --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
+  check_run kda_safe "seed $seed" --seed $seed --shape $k128 --seqlens 1,0,263,336
 done
-printf "%-9s H=HV=3 " kda_safe | tee -a $log
-timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 \
-  --seqlens 101,200 --initial-state --dtype bf16 --check 2>&1 | tail -1 | tee -a $log
-printf "%-9s split=sequence " kda_safe | tee -a $log
-timeout 60 $L run examples/kda_safe.lin --target sm_90a --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 \
-  --seqlens 700,1,799 --initial-state --dtype bf16 --config split=sequence,segment=4 --check 2>&1 | tail -1 | tee -a $log
+check_run kda_safe "H=HV=3" --seed 4 --shape B=1,T=301,H=3,HV=3,K=128,V=128 --seqlens 101,200
+check_run kda_safe "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V=128 --seqlens 700,1,799 \
+  --config split=sequence,segment=4
 racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda_safe
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUNDED=0
