@@ -197,7 +197,13 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 pertile --define LINAC_GRAM_BOUND
 timeout 90 bench/variant.sh kda_safe_8x4096x16 f192 --config frag=192
 timeout 90 bench/variant.sh kda_8x4096x16 f192 --config frag=192
 timeout 90 bench/variant.sh kda_8x4096x16 nf192 --config norms=factor,frag=192
-timeout 150 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
+# norms=factor,inputs=bf16,frag=192 (session 19): bf16 input stages (four
+# of the five copies asynchronous; the copies were 13% of KDA's loop) with
+# nothing in global scratch (explain: 195 KiB, 55 steps); ptxas spills
+# 168 (kda_safe) and 260 (kda) bytes.
+timeout 90 bench/variant.sh kda_safe_8x4096x16 nbf192 --config norms=factor,inputs=bf16,frag=192
+timeout 90 bench/variant.sh kda_8x4096x16 nbf192 --config norms=factor,inputs=bf16,frag=192
+timeout 180 bench/run.sh --cases 'kda(_safe)? 8x4096' --fla-cases '' --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-kda.md 2>/dev/null
 # 2. The rest of kda_safe's checks: another seed, the head split with
 #    H = HV = 3, the sequence split.
@@ -209,6 +215,7 @@ check_run kda_safe "split=sequence" --seed 6 --shape B=1,T=1500,H=2,HV=2,K=128,V
 # only with the default's outputs).
 check_examples frag=192 kda_safe kda
 check_examples norms=factor,frag=192 kda
+check_examples norms=factor,inputs=bf16,frag=192 kda_safe kda
 # 3. epilogue=on (session 16) and gram=rows (session 17) against float64 on
 #    the variants whose FLA ratio is nearest 1, then timed beside their
 #    defaults and FLA where carried (its tuning for these is carried).
