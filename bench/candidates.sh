@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S18= blocks below: each session's, newest first; S18=1 is the next call),
+# S13= to S19= blocks below: each session's, newest first; S19=1 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -134,6 +134,7 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # to 5 run the builds they need themselves or none.)
 case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S18:-0}" = 1 ] && SKIP_PRIMITIVES=1
+[ "${S19:-0}" = 1 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -181,6 +182,29 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S19:-0}" = 1 ]; then
+# 19 (after S18=1 and S17=4 on an H200, session 19): what those left
+# unchecked, then where kda_safe's loop spends its cycles. The primitives
+# on sm_90a (their "bounded gates" and "row blocks" cases), racecheck of
+# kda_safe's bounded Gram and of DPLR with gram=rows (now GLA's and DPLR's
+# default), kda_safe at KDA's other three shapes beside @pertile, and the
+# op profile of kda_safe 8x4096x16. About 8 minutes warm.
+PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -5 | tee -a $log
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda_safe
+racecheck gram=rows B=1,T=200,H=2,HV=4,K=128,V=128 dplr
+rm -f "$K"/*@*.cu
+for c in kda_safe_1x8192x16 kda_safe_4x16384x32 kda_safe_varlen_16_seqs; do
+  timeout 90 bench/variant.sh $c pertile --define LINAC_GRAM_BOUNDED=0
+done
+timeout 200 bench/run.sh --cases 'kda_safe (1x8192|4x16384|varlen)' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-kda-safe.md 2>/dev/null
+rm -f "$K"/*@*.cu
+OUT_PROF=$OUT/prof; mkdir -p $OUT_PROF
+OUT=$OUT_PROF timeout ${PROFILE_S:-120} bench/op-profile.sh 'kda_safe 8x4096' > $OUT/op-profile-kda-safe.txt 2>&1
+head -70 $OUT/op-profile-kda-safe.txt
+exit 0
+fi
 if [ "${S18:-0}" = 1 ]; then
 # 18 (one call, device machines scarce): session 17's work in the order it
 # matters, each step with its own timeout, the log in $OUT as it goes, so a
