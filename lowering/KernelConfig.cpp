@@ -392,7 +392,22 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // calls), linear attention, RetNet, simple GLA and GLA level;
   // bench/results/bench-h100.md.
   c.inlineCopies = defaultInlineCopies(target, traits, c);
+  // Decayed Gram blocks through each 16-row block's first row where the
+  // gate is a logdecay input (H200, 2026-12-06, session 19, median of 7 and
+  // of 9 in two calls, 8x4096x16): GLA 1.954 -> 1.788 ms (1.957 -> 1.790),
+  // DPLR 7.281 -> 6.701. Not where the gate is -exp(A_log) softplus(...):
+  // KDA 4.492 -> 5.127, GDN-2 9.052 -> 11.652 (its diagonal tiles fail the
+  // row-block tests and are computed twice); bench/results/bench-h200.md.
+  c.gramRows = defaultGramRows(target, traits, c);
   return c;
+}
+
+bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
+  // Only the form measured: the fused kernel of the head split, one
+  // diagonal block of 64 with bf16 operands.
+  return target == ChooserTarget::sm90a && traits.channelDecay && traits.channelGateInput &&
+         c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
+         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16";
 }
 
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,

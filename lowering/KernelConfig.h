@@ -73,9 +73,10 @@ struct KernelConfig {
   /// Decayed Gram blocks with 16-bit operands factored through each 16-row
   /// block's first row (one scaling of the rows per block, the diagonal
   /// tiles included where their gates allow, the per-tile form where not),
-  /// rather than per 16 x 8 tile (`gram=rows|tiles`). Off by default: not
-  /// yet timed on a GPU. A proven gate bound takes the row-block form
-  /// without tests whatever this says.
+  /// rather than per 16 x 8 tile (`gram=rows|tiles`). The sm_90a chooser
+  /// takes it where the per-channel decay is a `logdecay` input (see
+  /// defaultGramRows). A proven gate bound takes the row-block form without
+  /// tests whatever this says.
   bool gramRows = false;
   /// With promote, one input stage and no warp roles: register tiles live
   /// in the input stages the chunk has read (tile-alias-stages). On by
@@ -224,6 +225,12 @@ struct VariantTraits {
   bool scalarDeltaRule = false;
   /// The delta rule without decay (DeltaNet).
   bool unitDeltaRule = false;
+  /// The per-channel decay is an input declared `logdecay` (GLA, DPLR), not
+  /// made by a formula from other inputs and parameters (KDA's and GDN-2's
+  /// -exp(A_log) softplus(a + dt_bias): decays of several units per token at
+  /// their usual parameters, which send the Gram's diagonal tiles out of the
+  /// row-block form).
+  bool channelGateInput = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -264,6 +271,13 @@ bool defaultPrefetch(ChooserTarget target, const VariantTraits &traits, const Ke
 /// such a default needs norms=tile added.)
 bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
                         const KernelConfig &c);
+/// Whether the default forms decayed Gram blocks through each 16-row block's
+/// first row (config gram=rows) for config `c`: on sm_90a, for a per-channel
+/// decay given as a `logdecay` input, in the fused kernel of the head split
+/// with bf16 operands and one diagonal block of 64, where it was measured
+/// faster. The driver asks again after --config overrides the rest and
+/// leaves gram unsaid.
+bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// Whether the default keeps the inputs in bf16 stages (config inputs=bf16,
 /// which refuses inputs of another dtype) for config `c`: only when the
 /// caller said its inputs are bf16, on sm_90a, without warp roles, prefetch

@@ -1304,19 +1304,36 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       }
     }
   double worst = 0, scale = 1e-30;
+  size_t worstAt = 0;
   for (double w : want)
     scale = std::max(scale, std::fabs(w));
-  for (size_t e = 0; e < want.size(); ++e)
-    worst = std::max(worst, std::isfinite(got[e]) || !std::isfinite(want[e])
-                                ? std::fabs(got[e] - want[e]) / scale
-                                : HUGE_VAL); // NaN would pass std::max
-  char label[128], detail[64], extra[48] = "";
+  for (size_t e = 0; e < want.size(); ++e) {
+    const double err = std::isfinite(got[e]) || !std::isfinite(want[e])
+                           ? std::fabs(got[e] - want[e]) / scale
+                           : HUGE_VAL; // NaN would pass std::max
+    if (err > worst) {
+      worst = err;
+      worstAt = e;
+    }
+  }
+  char label[160], detail[160], extra[80] = "";
+  // The gates' range where a test sets it (one label per gate setting).
   if (channels)
-    std::snprintf(extra, sizeof extra, ", %d channels, %s", channels,
-                  param ? "inclusive" : "strict");
+    std::snprintf(extra, sizeof extra, ", %d channels, %s%s", channels,
+                  param ? "inclusive" : "strict",
+                  gateLo != -0.3f ? (gateLo < 0 ? ", gates to -" : ", gates to +") : "");
+  if (channels && gateLo != -0.3f)
+    std::snprintf(extra + std::strlen(extra), sizeof extra - std::strlen(extra), "%g",
+                  std::fabs(gateLo));
   std::snprintf(label, sizeof label, "op %s%s%s %dx%d%s", name, flat ? ", unpadded" : "",
                 extra, R, C, blockLabel(threads));
-  std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
+  // A failure says where: the worst entry, got and wanted.
+  if (worst > limit)
+    std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e) at (%zu, %zu): %.6e, want %.6e",
+                  worst, limit, worstAt / dstCols, worstAt % dstCols, double(got[worstAt]),
+                  want[worstAt]);
+  else
+    std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
   report(label, worst <= limit, detail);
 }
 
@@ -1421,6 +1438,16 @@ static void testOps(Launch *dL) {
   for (int threads : {128, 256})
     testOp("gram_diag bf16, an operand near overflow", Op::gram_diag_bf16, Ew::copy, 32, 32,
            threads, dL, 3e-4, true, 128, 1, -0.3f, 1e38f);
+  // The row-block and bounded forms scale operands by factors up to e^75
+  // before rounding them to bf16. The kernel's exponent (a float difference
+  // of cumulative gates, then __expf: a few 1e-6 relative at 75) and the
+  // reference's (double) can round a scaled operand to neighbouring bf16
+  // values: one product off by up to 2^-7 of itself. On an H100 that put
+  // gates of 2.5-5 per row at 3.3e-4 to 5.5e-4 of the tile's largest entry
+  // (session 19; expf instead of __expf: 4 of the 16 cases left). Wrong
+  // gates, rows, masks or reference points are off by O(1), so 2e-3 still
+  // fails them.
+  const double factoredLimit = 2e-3;
   // A proven decay bound (kTestDecayBound = 5 per token, as the safe gate's
   // lower bound -5): each 16-row block through its first row, the diagonal
   // blocks too. Gates of 2.5-5 per row (factors up to e^75 on the diagonal
@@ -1429,9 +1456,9 @@ static void testOps(Launch *dL) {
     for (int n : {16, 32, 48, 64})
       for (int inclusive : {0, 1}) {
         testOp("gram_diag bf16, bounded gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
-               threads, dL, 3e-4, true, 128, inclusive, -kTestDecayBound);
+               threads, dL, factoredLimit, true, 128, inclusive, -kTestDecayBound);
         testOp("gram_diag bf16, bounded weak gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
-               threads, dL, 3e-4, true, 128, inclusive);
+               threads, dL, factoredLimit, true, 128, inclusive);
       }
   // gram=rows without a bound: weak gates (every tile in the row-block
   // form), 2.5-5 per row (the diagonal tiles pass, factors up to e^75),
@@ -1442,15 +1469,15 @@ static void testOps(Launch *dL) {
       for (int inclusive : {0, 1})
         for (float gateLo : {-0.3f, -5.0f, -6.0f, -12.0f, -30.0f})
           testOp("gram_diag bf16, row blocks", Op::gram_diag_bf16_rows, Ew::copy, n, n, threads,
-                 dL, 3e-4, true, 128, inclusive, gateLo);
+                 dL, factoredLimit, true, 128, inclusive, gateLo);
   // Growing gates: 1.2-2.4 per row keep every tile in the row-block form
   // (factors above 1); 2-4 per row over 16 rows put the scaled rows past
   // e^40, so the whole run goes to the per-tile form.
   for (int threads : {128, 256}) {
     testOp("gram_diag bf16, row blocks, growing gates", Op::gram_diag_bf16_rows, Ew::copy, 32,
-           32, threads, dL, 3e-4, true, 128, 1, 2.4f);
+           32, threads, dL, factoredLimit, true, 128, 1, 2.4f);
     testOp("gram_diag bf16, row blocks, rows over", Op::gram_diag_bf16_rows, Ew::copy, 16, 16,
-           threads, dL, 3e-4, true, 128, 1, 4.0f);
+           threads, dL, factoredLimit, true, 128, 1, 4.0f);
   }
   for (int threads : {128, 256})
     for (int channels : {24, 128})

@@ -242,6 +242,32 @@ TEST(KernelConfig, FactorNormsForGdnEverywhereAndKdaInTheSequenceSplitOnSm90a) {
   EXPECT_TRUE(linac::defaultFactorNorms(ChooserTarget::sm90a, kda, head));
 }
 
+TEST(KernelConfig, GramRowsWhereTheChannelGateIsALogDecayInputOnSm90a) {
+  linac::VariantTraits gla; // GLA, DPLR: the per-channel gate as passed
+  gla.channelDecay = true;
+  gla.channelGateInput = true;
+  linac::VariantTraits kda; // KDA (GDN-2 alike): the gate from a formula
+  kda.channelDecay = true;
+  kda.channelDeltaRule = true;
+  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gla, ChooserTarget::sm90a);
+  EXPECT_TRUE(c.gramRows);
+  EXPECT_NE(c.str().find(",gram=rows"), std::string::npos);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, kda, ChooserTarget::sm90a).gramRows);
+  // Not off sm_90a, not where it was not measured (the sequence split of a
+  // few heads, sub-blocks of 32).
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gla, ChooserTarget::sm80).gramRows);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, gla, ChooserTarget::cpu).gramRows);
+  KernelConfig few = chooseKernelConfig(1, 16, 8192, 128, 128, gla, ChooserTarget::sm90a);
+  EXPECT_EQ(few.split, KernelConfig::Split::Sequence);
+  EXPECT_FALSE(few.gramRows);
+  KernelConfig sub = c;
+  EXPECT_EQ(linac::parseKernelConfig("sub=32", sub), "");
+  EXPECT_FALSE(linac::defaultGramRows(ChooserTarget::sm90a, gla, sub));
+  // --config can take it back.
+  EXPECT_EQ(linac::parseKernelConfig("gram=tiles", c), "");
+  EXPECT_FALSE(c.gramRows);
+}
+
 TEST(KernelConfig, Bf16InputsOnlyWhenTheCallerSaysSoForGdnAndDeltaNetOnSm90a) {
   linac::VariantTraits gdn;
   gdn.scalarDeltaRule = true;

@@ -253,6 +253,12 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
       cls.decay == lin::DecayKind::scalar && cls.erase == lin::EraseKind::delta;
   traits.unitDeltaRule =
       cls.decay == lin::DecayKind::none && cls.erase == lin::EraseKind::delta;
+  // The per-channel gate as passed: a K-vector input declared logdecay.
+  for (lin::InputOp input : cls.inputs) {
+    auto vec = dyn_cast<lin::VecType>(input.getResult().getType());
+    traits.channelGateInput |= traits.channelDecay && input.getDomain() == lin::Domain::logdecay &&
+                               vec && vec.getExtent() == lin::Extent::K;
+  }
   return traits;
 }
 
@@ -294,7 +300,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       (void)linac::parseKernelConfig(it->second, clear);
       return set.*flag != clear.*flag;
     };
-    // prefetch, norms, inputs and copies left unsaid follow the rest of the config (stages,
+    // prefetch, norms, inputs, copies and gram left unsaid follow the rest of the config (stages,
     // roles, split given without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
@@ -307,6 +313,8 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::inlineCopies))
       config.inlineCopies =
           linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
+    if (unsaid(&linac::KernelConfig::gramRows))
+      config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }

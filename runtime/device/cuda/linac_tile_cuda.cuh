@@ -4067,7 +4067,11 @@ struct GramRowsTests {
 template <bool Checked>
 __device__ __forceinline__ unsigned gram_pair_bf16(float x0, float e0, float x1, float e1,
                                                    GramRowsTests &tests, float hiBound) {
+#if LINAC_GRAM_ROWS_EXPF // the accurate exponential (to test the fast one's rounding)
+  const float v0 = x0 * expf(e0), v1 = x1 * expf(e1);
+#else
   const float v0 = x0 * __expf(e0), v1 = x1 * __expf(e1);
+#endif
   if (Checked) {
     tests.hi |= e0 > hiBound || e1 > hiBound;
     tests.mid |= e0 > kGramTileBound || e1 > kGramTileBound;
