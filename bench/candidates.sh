@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S19= blocks below: each session's, newest first; S19=1 is the next call),
+# S13= to S19= blocks below: each session's, newest first; S19=2 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -134,7 +134,7 @@ K=${KERNELS:-/tmp/linac-bench/kernels}
 # to 5 run the builds they need themselves or none.)
 case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S18:-0}" = 1 ] && SKIP_PRIMITIVES=1
-[ "${S19:-0}" = 1 ] && SKIP_PRIMITIVES=1
+[ "${S19:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -182,6 +182,25 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S19:-0}" = 2 ]; then
+# 19, second call: the primitives with the factored forms' tolerance
+# (.carry/prim/prim_sm90a where carried: test/gpu/tile_primitives.cu built
+# here with -gencode arch=compute_90a,code=sm_90a; else built now), then
+# the new defaults (gram=rows for GLA and DPLR) and kda_safe beside FLA.
+if [ -x .carry/prim/prim_sm90a ]; then
+  .carry/prim/prim_sm90a > $OUT/prim.txt 2>&1; echo "primitives rc $?" | tee -a $log
+  grep -E "FAIL|^#" $OUT/prim.txt | head -20 | tee -a $log
+  echo "$(grep -c ' ok$' $OUT/prim.txt) tests ok" | tee -a $log
+else
+  PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -5 | tee -a $log
+fi
+rm -f "$K"/*@*.cu
+timeout 90 bench/variant.sh gla_8x4096x16 tiles --config gram=tiles
+timeout 90 bench/variant.sh dplr_8x4096x16 tiles --config gram=tiles
+timeout 300 bench/run.sh --cases '(gla|dplr|kda_safe) 8x4096' --fla-cases "${FLA_CASES-}" \
+  --reps ${REPS:-7}
+exit 0
+fi
 if [ "${S19:-0}" = 1 ]; then
 # 19 (after S18=1 and S17=4 on an H200, session 19): what those left
 # unchecked, then where kda_safe's loop spends its cycles. The primitives
