@@ -194,10 +194,25 @@ if [ -x .carry/prim/prim_sm90a ]; then
 else
   PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -5 | tee -a $log
 fi
+# LINAC_GRAM_ROWS_DIAG_PERTILE=1: gram=rows with the diagonal tiles sent
+# straight to the per-tile form (KDA's and GDN-2's softplus gates fail most
+# of them, and gram=rows computed those twice: +14% and +29%). Its
+# primitives (.carry/prim/prim_diagpertile where carried), KDA and GDN-2
+# against float64 with it, then timed.
+if [ -x .carry/prim/prim_diagpertile ]; then
+  .carry/prim/prim_diagpertile > $OUT/prim-diag.txt 2>&1; echo "primitives, diagonal per tile: rc $?" | tee -a $log
+  grep -E "FAIL|^#" $OUT/prim-diag.txt | head -20 | tee -a $log
+fi
+export LINAC_CUDA_DEFINES="LINAC_GRAM_ROWS_DIAG_PERTILE=1"
+check_examples gram=rows kda gdn2
+unset LINAC_CUDA_DEFINES
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh gla_8x4096x16 tiles --config gram=tiles
 timeout 90 bench/variant.sh dplr_8x4096x16 tiles --config gram=tiles
-timeout 300 bench/run.sh --cases '(gla|dplr|kda_safe) 8x4096' --fla-cases "${FLA_CASES-}" \
+for c in kda_8x4096x16 gdn2_8x4096x16; do
+  timeout 90 bench/variant.sh $c rowsdp --config gram=rows --define LINAC_GRAM_ROWS_DIAG_PERTILE=1
+done
+timeout 300 bench/run.sh --cases '(gla|dplr|kda|kda_safe|gdn2) 8x4096' --fla-cases "${FLA_CASES-}" \
   --reps ${REPS:-7}
 exit 0
 fi
