@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S19= blocks below: each session's, newest first; S19=2 is the next call),
+# S13= to S19= blocks below: each session's, newest first; S20=1 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -182,6 +182,55 @@ racecheck() {
     > $OUT/sanitizer.txt 2>&1
   echo "rc $? $(grep -E 'SUMMARY' $OUT/sanitizer.txt | tail -1)" | tee -a $log
 }
+if [ "${S20:-0}" = 1 ]; then
+# 20 (written in session 19 after its device time ran out; S19=2 never
+# ran): about 9 minutes warm, carrying .carry and .fla.
+# 1. The primitives with the factored forms' tolerance (2e-3), and with
+#    LINAC_GRAM_ROWS_DIAG_PERTILE=1 (.carry/prim/*: test/gpu/tile_primitives.cu
+#    built here, with and without -DLINAC_GRAM_ROWS_DIAG_PERTILE=1; else
+#    the first built now).
+if [ -x .carry/prim/prim_sm90a ]; then
+  for b in sm90a diagpertile; do
+    [ -x .carry/prim/prim_$b ] || continue
+    .carry/prim/prim_$b > $OUT/prim-$b.txt 2>&1; echo "primitives $b: rc $?" | tee -a $log
+    grep -E "FAIL|^#" $OUT/prim-$b.txt | head -20 | tee -a $log
+    echo "$(grep -c ' ok$' $OUT/prim-$b.txt) tests ok" | tee -a $log
+  done
+else
+  PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -5 | tee -a $log
+fi
+# 2. gram=rows with the diagonal tiles straight to the per-tile form for
+#    KDA and GDN-2 (gram=rows computed their failing diagonal tiles twice:
+#    +14% and +29%), against float64, then timed.
+export LINAC_CUDA_DEFINES="LINAC_GRAM_ROWS_DIAG_PERTILE=1"
+check_examples gram=rows kda gdn2
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn2_8x4096x16; do
+  timeout 90 bench/variant.sh $c rowsdp --config gram=rows --define LINAC_GRAM_ROWS_DIAG_PERTILE=1
+done
+timeout 150 bench/run.sh --cases '(kda|gdn2) 8x4096' --fla-cases '' --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-rowsdp.md 2>/dev/null
+# 3. kda_safe in FlashKDA's shape (read in session 19: a chunk-parallel
+#    kernel over 16-token chunks, 8 blocks per SM, then one block per
+#    (sequence, head) whose warps each own 32 columns of V): chunks of 16
+#    and 32, W and U materialised by a chunk-parallel kernel sized for 4
+#    (2) blocks per SM, the state pass split over V in blocks of 32
+#    columns, bf16 workspaces and input stages. Against float64, then
+#    timed beside the fused default and FLA's safe gate.
+c16=chunk=16,sub=16,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=4,store16=on,inputs=bf16
+c32=chunk=32,sub=32,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=2,store16=on,inputs=bf16
+check_run kda_safe "c16" --seed 5 --shape $k128 --seqlens 1,0,263,336 --config $c16
+check_run kda_safe "c32" --seed 5 --shape $k128 --seqlens 1,0,263,336 --config $c32
+rm -f "$K"/*@*.cu
+timeout 90 bench/variant.sh kda_safe_8x4096x16 c16 --config $c16
+timeout 90 bench/variant.sh kda_safe_8x4096x16 c16s2 --config $c16,stages=2
+timeout 90 bench/variant.sh kda_safe_8x4096x16 c32 --config $c32
+timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7} \
+  --kernel-times
+cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
+exit 0
+fi
 if [ "${S19:-0}" = 2 ]; then
 # 19, second call: the primitives with the factored forms' tolerance
 # (.carry/prim/prim_sm90a where carried: test/gpu/tile_primitives.cu built
