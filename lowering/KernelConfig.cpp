@@ -403,11 +403,13 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 }
 
 bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
-  // Only the form measured: the fused kernel of the head split, one
-  // diagonal block of 64 with bf16 operands.
+  // Only the form measured: the fused kernel of the head split (8 warps,
+  // one stage, one block per SM, no warp roles), one diagonal block of 64
+  // with bf16 operands.
   return target == ChooserTarget::sm90a && traits.channelDecay && traits.channelGateInput &&
          c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
-         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16";
+         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && c.warps == 8 &&
+         c.stages == 1 && c.blocks == 1 && !c.warpRoles;
 }
 
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,

@@ -273,9 +273,11 @@ bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,
                         const KernelConfig &c);
 /// Whether the default forms decayed Gram blocks through each 16-row block's
 /// first row (config gram=rows) for config `c`: on sm_90a, for a per-channel
-/// decay given as a `logdecay` input, in the fused kernel of the head split
-/// with bf16 operands and one diagonal block of 64, where it was measured
-/// faster. The driver asks again after --config overrides the rest and
+/// decay given as a `logdecay` input (any K-vector input so declared: the
+/// classification does not say which value reaches decay()), in the fused
+/// kernel of the head split (8 warps, one stage, one block per SM, no warp
+/// roles) with bf16 operands and one diagonal block of 64, where it was
+/// measured faster. The driver asks again after --config overrides the rest and
 /// leaves gram unsaid.
 bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// Whether the default keeps the inputs in bf16 stages (config inputs=bf16,

@@ -1327,10 +1327,11 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
                   std::fabs(gateLo));
   std::snprintf(label, sizeof label, "op %s%s%s %dx%d%s", name, flat ? ", unpadded" : "",
                 extra, R, C, blockLabel(threads));
-  // A failure says where: the worst entry, got and wanted.
+  // A failure says where: the worst entry (row, column; a column past the
+  // tile's is its padding), got and wanted.
   if (worst > limit)
     std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e) at (%zu, %zu): %.6e, want %.6e",
-                  worst, limit, worstAt / dstCols, worstAt % dstCols, double(got[worstAt]),
+                  worst, limit, worstAt / dst.ld, worstAt % dst.ld, double(got[worstAt]),
                   want[worstAt]);
   else
     std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
@@ -1446,7 +1447,8 @@ static void testOps(Launch *dL) {
   // gates of 2.5-5 per row at 3.3e-4 to 5.5e-4 of the tile's largest entry
   // (session 19; expf instead of __expf: 4 of the 16 cases left). Wrong
   // gates, rows, masks or reference points are off by O(1), so 2e-3 still
-  // fails them.
+  // fails them. Weak and growing gates keep 3e-4 (their factors stay small
+  // or their tiles go to the per-tile form).
   const double factoredLimit = 2e-3;
   // A proven decay bound (kTestDecayBound = 5 per token, as the safe gate's
   // lower bound -5): each 16-row block through its first row, the diagonal
@@ -1458,7 +1460,7 @@ static void testOps(Launch *dL) {
         testOp("gram_diag bf16, bounded gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
                threads, dL, factoredLimit, true, 128, inclusive, -kTestDecayBound);
         testOp("gram_diag bf16, bounded weak gates", Op::gram_diag_bf16_bounded, Ew::copy, n, n,
-               threads, dL, factoredLimit, true, 128, inclusive);
+               threads, dL, 3e-4, true, 128, inclusive);
       }
   // gram=rows without a bound: weak gates (every tile in the row-block
   // form), 2.5-5 per row (the diagonal tiles pass, factors up to e^75),
@@ -1469,15 +1471,15 @@ static void testOps(Launch *dL) {
       for (int inclusive : {0, 1})
         for (float gateLo : {-0.3f, -5.0f, -6.0f, -12.0f, -30.0f})
           testOp("gram_diag bf16, row blocks", Op::gram_diag_bf16_rows, Ew::copy, n, n, threads,
-                 dL, factoredLimit, true, 128, inclusive, gateLo);
+                 dL, gateLo > -1.0f ? 3e-4 : factoredLimit, true, 128, inclusive, gateLo);
   // Growing gates: 1.2-2.4 per row keep every tile in the row-block form
   // (factors above 1); 2-4 per row over 16 rows put the scaled rows past
   // e^40, so the whole run goes to the per-tile form.
   for (int threads : {128, 256}) {
     testOp("gram_diag bf16, row blocks, growing gates", Op::gram_diag_bf16_rows, Ew::copy, 32,
-           32, threads, dL, factoredLimit, true, 128, 1, 2.4f);
+           32, threads, dL, 3e-4, true, 128, 1, 2.4f);
     testOp("gram_diag bf16, row blocks, rows over", Op::gram_diag_bf16_rows, Ew::copy, 16, 16,
-           threads, dL, factoredLimit, true, 128, 1, 4.0f);
+           threads, dL, 3e-4, true, 128, 1, 4.0f);
   }
   for (int threads : {128, 256})
     for (int channels : {24, 128})

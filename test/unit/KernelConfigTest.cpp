@@ -263,6 +263,9 @@ TEST(KernelConfig, GramRowsWhereTheChannelGateIsALogDecayInputOnSm90a) {
   KernelConfig sub = c;
   EXPECT_EQ(linac::parseKernelConfig("sub=32", sub), "");
   EXPECT_FALSE(linac::defaultGramRows(ChooserTarget::sm90a, gla, sub));
+  KernelConfig roles = c;
+  EXPECT_EQ(linac::parseKernelConfig("roles=on", roles), "");
+  EXPECT_FALSE(linac::defaultGramRows(ChooserTarget::sm90a, gla, roles));
   // --config can take it back.
   EXPECT_EQ(linac::parseKernelConfig("gram=tiles", c), "");
   EXPECT_FALSE(c.gramRows);

@@ -4052,6 +4052,11 @@ __device__ __forceinline__ bool gram_bounded(float bound) {
 /// columns' at most 75, and at most 40 where a row's is below -80 (a row
 /// that underflowed then drops at most e^-47 of a live product).
 constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMin = -80.0f;
+// 1: the row-block form's scalings by expf instead of __expf (to test the
+// fast exponential's part in its rounding).
+#ifndef LINAC_GRAM_ROWS_EXPF
+#define LINAC_GRAM_ROWS_EXPF 0
+#endif
 // 1: gram=rows takes the row-block form for the tiles left of the diagonal
 // only, the diagonal tiles the per-tile form untested (to time for gates
 // that fail most diagonal tiles, as KDA's softplus gate).
