@@ -223,12 +223,17 @@ cp $OUT/bench.md $OUT/bench-rowsdp.md 2>/dev/null
 #    (2) blocks per SM, the state pass split over V in blocks of 32
 #    columns, bf16 workspaces and input stages. Against float64, then
 #    timed beside the fused default and FLA's safe gate.
-c16=chunk=16,sub=16,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=4,store16=on,inputs=bf16
+# (explain: the chunk kernel at pblocks=2 108 KiB with 16 KiB of scratch
+# per chunk; at pblocks=4 52 KiB but 482 KiB of scratch operands.)
+c16=chunk=16,sub=16,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=2,store16=on,inputs=bf16
 c32=chunk=32,sub=32,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=2,store16=on,inputs=bf16
 check_run kda_safe "c16" --seed 5 --shape $k128 --seqlens 1,0,263,336 --config $c16
+check_run kda_safe "c16 vtile=16" --seed 5 --shape $k128 --seqlens 1,0,263,336 --config ${c16/vtile=32/vtile=16}
 check_run kda_safe "c32" --seed 5 --shape $k128 --seqlens 1,0,263,336 --config $c32
 rm -f "$K"/*@*.cu
 timeout 90 bench/variant.sh kda_safe_8x4096x16 c16 --config $c16
+timeout 90 bench/variant.sh kda_safe_8x4096x16 c16p4 --config ${c16/pblocks=2/pblocks=4}
+timeout 90 bench/variant.sh kda_safe_8x4096x16 c16v16 --config ${c16/vtile=32/vtile=16}
 timeout 90 bench/variant.sh kda_safe_8x4096x16 c16s2 --config $c16,stages=2
 timeout 90 bench/variant.sh kda_safe_8x4096x16 c32 --config $c32
 timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7} \
