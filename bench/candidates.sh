@@ -242,42 +242,14 @@ cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
 exit 0
 fi
 if [ "${S19:-0}" = 2 ]; then
-# 19, second call: the primitives with the factored forms' tolerance
-# (.carry/prim/prim_sm90a where carried: test/gpu/tile_primitives.cu built
-# here with -gencode arch=compute_90a,code=sm_90a; else built now), then
-# the new defaults (gram=rows for GLA and DPLR) and kda_safe beside FLA.
-if [ -x .carry/prim/prim_sm90a ]; then
-  .carry/prim/prim_sm90a > $OUT/prim.txt 2>&1; echo "primitives rc $?" | tee -a $log
-  grep -E "FAIL|^#" $OUT/prim.txt | head -20 | tee -a $log
-  echo "$(grep -c ' ok$' $OUT/prim.txt) tests ok" | tee -a $log
-else
-  PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -5 | tee -a $log
-fi
-# LINAC_GRAM_ROWS_DIAG_PERTILE=1: gram=rows with the diagonal tiles sent
-# straight to the per-tile form (KDA's and GDN-2's softplus gates fail most
-# of them, and gram=rows computed those twice: +14% and +29%). Its
-# primitives (.carry/prim/prim_diagpertile where carried), KDA and GDN-2
-# against float64 with it, then timed.
-if [ -x .carry/prim/prim_diagpertile ]; then
-  .carry/prim/prim_diagpertile > $OUT/prim-diag.txt 2>&1; echo "primitives, diagonal per tile: rc $?" | tee -a $log
-  grep -E "FAIL|^#" $OUT/prim-diag.txt | head -20 | tee -a $log
-fi
-# (GLA and KDA first, DPLR and GDN-2 after: a call cut short keeps the first.)
-export LINAC_CUDA_DEFINES="LINAC_GRAM_ROWS_DIAG_PERTILE=1"
-check_examples gram=rows kda
-unset LINAC_CUDA_DEFINES
+# 19, second call (never ran; its primitive runs and the diagonal-per-tile
+# timings moved to S20=1): the new defaults, gram=rows for GLA and DPLR,
+# beside gram=tiles and FLA.
 rm -f "$K"/*@*.cu
-timeout 90 bench/variant.sh gla_8x4096x16 tiles --config gram=tiles
-timeout 90 bench/variant.sh kda_8x4096x16 rowsdp --config gram=rows --define LINAC_GRAM_ROWS_DIAG_PERTILE=1
-timeout 150 bench/run.sh --cases '(gla|kda) 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
-cp $OUT/bench.md $OUT/bench-gla-kda.md 2>/dev/null
-export LINAC_CUDA_DEFINES="LINAC_GRAM_ROWS_DIAG_PERTILE=1"
-check_examples gram=rows gdn2
-unset LINAC_CUDA_DEFINES
-rm -f "$K"/*@*.cu
-timeout 90 bench/variant.sh dplr_8x4096x16 tiles --config gram=tiles
-timeout 90 bench/variant.sh gdn2_8x4096x16 rowsdp --config gram=rows --define LINAC_GRAM_ROWS_DIAG_PERTILE=1
-timeout 150 bench/run.sh --cases '(dplr|gdn2) 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+for c in gla_8x4096x16 dplr_8x4096x16; do
+  timeout 90 bench/variant.sh $c tiles --config gram=tiles
+done
+timeout 300 bench/run.sh --cases '(gla|dplr) 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
 exit 0
 fi
 if [ "${S19:-0}" = 1 ]; then

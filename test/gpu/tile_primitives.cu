@@ -1316,15 +1316,13 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       worstAt = e;
     }
   }
-  char label[160], detail[160], extra[80] = "";
+  char label[160], detail[160], extra[80] = "", gates[32] = "";
   // The gates' range where a test sets it (one label per gate setting).
+  if (gateLo != -0.3f)
+    std::snprintf(gates, sizeof gates, ", gates to %+g", gateLo);
   if (channels)
     std::snprintf(extra, sizeof extra, ", %d channels, %s%s", channels,
-                  param ? "inclusive" : "strict",
-                  gateLo != -0.3f ? (gateLo < 0 ? ", gates to -" : ", gates to +") : "");
-  if (channels && gateLo != -0.3f)
-    std::snprintf(extra + std::strlen(extra), sizeof extra - std::strlen(extra), "%g",
-                  std::fabs(gateLo));
+                  param ? "inclusive" : "strict", gates);
   std::snprintf(label, sizeof label, "op %s%s%s %dx%d%s", name, flat ? ", unpadded" : "",
                 extra, R, C, blockLabel(threads));
   // A failure says where: the worst entry (row, column; a column past the
