@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S19= blocks below: each session's, newest first; S20=1 is the next call),
+# S13= to S20= blocks below: each session's, newest first; S20=2 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -185,7 +185,10 @@ racecheck() {
 }
 if [ "${S20:-0}" = 1 ]; then
 # 20 (written in session 19 after its device time ran out; S19=2 never
-# ran): about 9 minutes warm, carrying .carry and .fla.
+# ran): about 9 minutes warm, carrying .carry and .fla. (Ran in session 20
+# on an H100: bench/results/bench-h100.md, "Session 20". The switch
+# LINAC_GRAM_ROWS_DIAG_PERTILE lost there and was taken out of the library
+# after it, so parts 1 and 2 now build and time the default form twice.)
 # 1. The primitives with the factored forms' tolerance (2e-3), and with
 #    LINAC_GRAM_ROWS_DIAG_PERTILE=1 (.carry/prim/*: test/gpu/tile_primitives.cu
 #    built here, with and without -DLINAC_GRAM_ROWS_DIAG_PERTILE=1; else
@@ -239,6 +242,30 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 c32 --config $c32
 timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7} \
   --kernel-times
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
+exit 0
+fi
+if [ "${S20:-0}" = 2 ]; then
+# 20, second call (about 7 minutes warm, carrying .carry and .fla;
+# FLA_CASES=gdn for FLA in turn): epilogue=on (tile-fuse-mask-epilogue,
+# session 16) for GDN and DeltaNet. It was written for GDN's two decay
+# masks (10.5% of its loop on the H100, session 16's op profile: a second
+# pass over each 64 x 64 Gram tile and a barrier) and session 19 timed it
+# on linear attention and simple GLA only, which have no decay mask.
+# Against float64 (head split with GVA, the sequence split), then timed
+# beside the defaults (the last column: same inputs, should be 0), then
+# racecheck.
+check_examples epilogue=on gdn deltanet
+check_run gdn "epilogue=on, sequence split" --seed 5 --shape B=1,T=600,H=2,HV=2,K=128,V=128 \
+  --seqlens 1,0,263,336 --gates strong --config split=sequence,epilogue=on
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 deltanet_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs; do
+  timeout 60 bench/variant.sh $c ep --config epilogue=on
+done
+timeout 200 bench/run.sh --cases '(gdn|deltanet) 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-ep-8x4096.md 2>/dev/null
+timeout 200 bench/run.sh --cases 'gdn (1x|4x|varlen)' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-ep-gdn-shapes.md 2>/dev/null
+racecheck epilogue=on B=1,T=200,H=2,HV=4,K=128,V=128
 exit 0
 fi
 if [ "${S19:-0}" = 2 ]; then

@@ -3,8 +3,8 @@
 # bench/run.sh: .carry/bin/linac carried):
 #   bench/profile-summary.sh [CASE-REGEX]     (default: 8x4096|1x8192)
 # runs Nsight Compute once per matching case of bench/run.sh (the first
-# launch of each of its kernels, a few metrics, not the full set: about half
-# a minute per case) and writes $OUT/profile-summary.md: per kernel its time
+# launch of each of its kernels, a few metrics, not the full set: about two
+# minutes per case on an H100 in session 20, so pick a few per call) and writes $OUT/profile-summary.md: per kernel its time
 # under the profiler, issue slots busy, eligible warps per scheduler, SM /
 # memory / DRAM / L2 throughput, tensor-core and MUFU pipe utilisation and
 # where the warps' cycles go (bench/ncu_summary.py picks the metric names

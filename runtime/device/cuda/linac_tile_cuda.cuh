@@ -4057,12 +4057,6 @@ constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMi
 #ifndef LINAC_GRAM_ROWS_EXPF
 #define LINAC_GRAM_ROWS_EXPF 0
 #endif
-// 1: gram=rows takes the row-block form for the tiles left of the diagonal
-// only, the diagonal tiles the per-tile form untested (to time for gates
-// that fail most diagonal tiles, as KDA's softplus gate).
-#ifndef LINAC_GRAM_ROWS_DIAG_PERTILE
-#define LINAC_GRAM_ROWS_DIAG_PERTILE 0
-#endif
 
 /// What the row-block form notes of a row tile's or a column tile's scaled
 /// operands: an exponent over the bound, one over kGramTileBound, one below
@@ -4156,12 +4150,6 @@ __device__ __forceinline__ void gram_diag_rows_of(const Tile dst, const L l, con
       for (int v = 0; v < 4; ++v)
         d[x][v] = 0.0f;
       if (Checked && x < count && 8 * (first + x) + 7 > i0) {
-#if LINAC_GRAM_ROWS_DIAG_PERTILE
-        // The diagonal tiles straight to the per-tile form (strong gates
-        // fail most of them; the tiles left of the diagonal never fail).
-        skip |= 1u << x;
-        continue;
-#endif
         bool over = false;
         for (int c = 4 * (tid % 32); c < channels; c += 128) {
           const float4 h = gram_load4(rg, i0, c), z = gram_load4(rg, 8 * (first + x) + 7, c);
