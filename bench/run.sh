@@ -71,10 +71,35 @@ if [ ${#fla[@]} -gt 0 ]; then
     echo "bench: no .fla/$tuned: FLA tunes each shape on its first call (1-3 minutes a shape)"
   fi
 fi
+# linac's compiled modules travel the same way: the runtime keeps each
+# module's cubin in $LINAC_CACHE_DIR under a hash of its source, the tile
+# library, the GPU's name, the driver and NVRTC (a cubin of another source
+# or machine is never taken), so a fresh machine starts from
+# .carry/linac-cubins-GPU.tgz, and with CUBINS_BACK=1 $OUT/linac-cubins-GPU.tgz
+# takes the cache back (copy it into .carry/ for the next call; opt-in, as
+# a call returns at most 8 files from $OUT). Each NVRTC compile of a
+# default kernel takes seconds; a run of every case compiles dozens.
 export LINAC_CACHE_DIR=$W/cache
+cubins=linac-cubins-${gpu:-unknown}.tgz
+mkdir -p "$LINAC_CACHE_DIR"
+if [ -f .carry/$cubins ]; then
+  tar -xzf .carry/$cubins -C "$LINAC_CACHE_DIR" || echo "bench: .carry/$cubins unreadable, modules compiled again"
+fi
+start=$(cd "$W" && pwd)/.run-start
+touch "$start"
 status=0
 python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
   --out "${OUT:-/tmp}/bench.md" "$@" || status=$?
+if [ -n "${OUT:-}" ] && [ "${CUBINS_BACK:-0}" = 1 ]; then
+  # The whole cache while it is small; past 32 MiB only this run's compiles
+  # (the carried paths travel within 64 MiB in all).
+  out=$(cd "$OUT" && pwd)
+  if [ "$(du -sm "$LINAC_CACHE_DIR" | cut -f1)" -le 32 ]; then
+    (cd "$LINAC_CACHE_DIR" && find . -type f | tar -czf "$out/$cubins" -T -) || true
+  else
+    (cd "$LINAC_CACHE_DIR" && find . -type f -newer "$start" | tar -czf "$out/$cubins" -T -) || true
+  fi
+fi
 if [ ${#fla[@]} -gt 0 ] && [ -n "${OUT:-}" ]; then
   (cd "$TRITON_CACHE_DIR" && find . -name '*.autotune.json' | tar -czf "$OUT/$tuned" -T -) || true
 fi
