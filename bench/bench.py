@@ -291,29 +291,57 @@ def stub_missing_fla_dependencies():
 
 
 def fla_on_linac_inputs(lc, variant):
-    """FLA's output and final state on linac's own inputs, for the variants
-    whose semantics FLA's kernel has with the gate and beta computed outside
-    it (GDN, KDA: g = -exp(A_log) softplus(a + dt_bias), beta = sigmoid(b),
-    q and k L2-normalised in the kernel, scale K^-1/2), else None."""
-    if variant not in ("gdn", "kda", "kda_safe"):
-        return None
+    """FLA's output and final state on linac's own inputs, for every variant
+    that one of FLA's chunked kernels computes with the same semantics
+    (scale K^-1/2 in both; gates, betas and norms that FLA takes computed
+    are computed here from linac's inputs in fp32), else None."""
     x = lc.inputs
-    A, dt, a = x["A_log"].float(), x["dt_bias"].float(), x["a"].float()
-    extra = {}
-    if variant == "gdn":  # a [B, T, HV], A_log and dt_bias [HV]
-        from fla.ops.gated_delta_rule import chunk_gated_delta_rule as f
-        g = -A.exp() * F.softplus(a + dt)
-    elif variant == "kda":  # a [B, T, HV, K], A_log [HV], dt_bias [HV, K]
-        from fla.ops.kda import chunk_kda as f
-        g = -A.exp()[:, None] * F.softplus(a + dt)
-    else:  # the safe gate, which FLA then knows is bounded
-        from fla.ops.kda import chunk_kda as f
-        g = KDA_LOWER_BOUND * torch.sigmoid(A.exp()[:, None] * (a + dt))
-        extra = dict(safe_gate=True, lower_bound=KDA_LOWER_BOUND)
-    beta = torch.sigmoid(x["b"].float()).to(torch.bfloat16)
-    o, ht = f(x["q"], x["k"], x["v"], g, beta, output_final_state=True,
-              use_qk_l2norm_in_kernel=True, cu_seqlens=lc.cu, **extra)
-    return o, ht
+    q, k, v = x["q"], x["k"], x["v"]
+    common = dict(output_final_state=True, cu_seqlens=lc.cu)
+    if variant in ("gdn", "kda", "kda_safe"):
+        # g = -exp(A_log) softplus(a + dt_bias) (the safe gate: bounded),
+        # beta = sigmoid(b), q and k L2-normalised in the kernel.
+        A, dt, a = x["A_log"].float(), x["dt_bias"].float(), x["a"].float()
+        extra = {}
+        if variant == "gdn":  # a [B, T, HV], A_log and dt_bias [HV]
+            from fla.ops.gated_delta_rule import chunk_gated_delta_rule as f
+            g = -A.exp() * F.softplus(a + dt)
+        elif variant == "kda":  # a [B, T, HV, K], A_log [HV], dt_bias [HV, K]
+            from fla.ops.kda import chunk_kda as f
+            g = -A.exp()[:, None] * F.softplus(a + dt)
+        else:  # the safe gate, which FLA then knows is bounded
+            from fla.ops.kda import chunk_kda as f
+            g = KDA_LOWER_BOUND * torch.sigmoid(A.exp()[:, None] * (a + dt))
+            extra = dict(safe_gate=True, lower_bound=KDA_LOWER_BOUND)
+        beta = torch.sigmoid(x["b"].float()).to(torch.bfloat16)
+        return f(q, k, v, g, beta, use_qk_l2norm_in_kernel=True, **common, **extra)
+    if variant == "linear_attention":
+        from fla.ops.linear_attn import chunk_linear_attn as f
+        return f(q, k, v, normalize=False, **common)
+    if variant == "retnet":  # a constant log decay per head: FLA's g_gamma
+        from fla.ops.simple_gla import chunk_simple_gla as f
+        return f(q, k, v, g_gamma=x["gamma"].float().reshape(-1), **common)
+    if variant == "simple_gla":  # g = -exp(A_log) softplus(dt + dt_bias), per head
+        from fla.ops.simple_gla import chunk_simple_gla as f
+        g = -x["A_log"].float().exp() * F.softplus(x["dt"].float() + x["dt_bias"].float())
+        return f(q, k, v, g=g, **common)
+    if variant == "gla":
+        from fla.ops.gla import chunk_gla as f
+        return f(q, k, v, x["g"], **common)
+    if variant == "deltanet":
+        from fla.ops.delta_rule import chunk_delta_rule as f
+        beta = torch.sigmoid(x["b"].float()).to(torch.bfloat16)
+        return f(q, k, v, beta, use_qk_l2norm_in_kernel=True, **common)
+    if variant == "dplr":
+        # FLA: S = exp(gk) S + k v^T + b (a^T S), a reading and b writing
+        # (its naive dplr_recurrence); linac: S = decay(S, g) - (iclr kk)
+        # (kk^T S) + k v^T with kk L2-normalised (scripts/fla_crosscheck.py).
+        from fla.ops.generalized_delta_rule import chunk_dplr_delta_rule as f
+        kk = F.normalize(x["kk"].float(), dim=-1)
+        a = kk.to(torch.bfloat16)
+        b = (-(x["iclr"].float() * kk)).to(torch.bfloat16)
+        return f(q, k, v, a, b, x["g"], **common)
+    return None
 
 
 def rel_max_diff(mine, theirs):
