@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S20= blocks below: each session's, newest first; S20=2 is the next call),
+# S13= to S21= blocks below: each session's, newest first; S21=1 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -242,6 +242,33 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 c32 --config $c32
 timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7} \
   --kernel-times
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 1 ]; then
+# 21 (written in session 20 after its device time ran out): about 6 minutes
+# warm, carrying .carry and .fla, with FLA_CASES=. and CUBINS_BACK=1
+# (bench/run.sh then returns linac's compiled modules as
+# $OUT/linac-cubins-GPU.tgz: copy it into .carry/ for later calls).
+# 1. bench.py's comparison of linac's output with FLA's on the same inputs
+#    for every variant FLA has (written in session 20: linear attention,
+#    RetNet through simple GLA's g_gamma, simple GLA, GLA, DeltaNet, DPLR;
+#    before, GDN and KDA only). Each should agree to ~1e-2 of FLA's largest
+#    value as GDN's and KDA's do; O(1) means a mapping of the inputs is wrong
+#    (DPLR's a and b first: FLA's naive recurrence reads with alpha and
+#    writes with beta). Timed in turn as in the standing table.
+timeout 400 bench/run.sh --cases '^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) 8x4096' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+cp $OUT/bench.md $OUT/bench-fla-compare.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 2 ]; then
+# 21, second call (about 8 minutes): Nsight Compute of the defaults not
+# profiled in session 20 (its call stopped after GDN and KDA; about two
+# minutes a case). Its CSVs stay on the machine: a call returns 8 files.
+mkdir -p /tmp/prof
+OUT=/tmp/prof timeout 540 bench/profile-summary.sh '^(kda_safe|gla|linear_attention|deltanet) 8x4096' \
+  > $OUT/profile.txt 2>&1
+cp /tmp/prof/profile-summary.md $OUT/ 2>/dev/null
 exit 0
 fi
 if [ "${S20:-0}" = 2 ]; then

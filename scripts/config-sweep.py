@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Random kernel configs against the float64 reference on the cpu target.
+
+Every config key changes how the chunk and tile passes lower a variant;
+the lit tests check each key in the forms it was written for. This
+draws random combinations of keys, examples, shapes, ragged varlen
+batches, initial states, gates and input dtypes, runs
+
+  linac run EXAMPLE --target cpu ... --config CONFIG --check
+
+and sorts each run into: ok (checked against float64), refused (the
+driver named why the config cannot apply: exit 1 or 2 with a message and
+no check), FAIL (a check that did not pass) and CRASH (a signal, a
+timeout, or an exit without a message). FAIL and CRASH are bugs.
+
+  scripts/config-sweep.py [--runs N] [--seed S] [--linac PATH] [--jobs J]
+                          [--minutes M] [--log FILE]
+
+Exits 1 if any run failed or crashed; each is printed with its command
+line, so that it can be rerun alone.
+"""
+import argparse
+import concurrent.futures
+import os
+import random
+import subprocess
+import sys
+import time
+
+EXAMPLES = ["linear_attention", "retnet", "simple_gla", "gla", "deltanet", "gdn",
+            "kda", "kda_safe", "dplr", "gdn2"]
+
+# Values each key takes here (the driver's usage line lists the keys).
+KEYS = {
+    "chunk": ["16", "32", "64"],
+    "sub": ["16", "32", "64"],
+    "wu": ["fused", "materialized"],
+    "split": ["head", "vtile", "sequence"],
+    "vtile": ["8", "16", "32"],
+    "segment": ["2", "4", "8"],
+    "combine": ["2", "4", "32"],
+    "stages": ["1", "2"],
+    "mma": ["f32", "tf32", "bf16", "f16"],
+    "warps": ["4", "8"],
+    "roles": ["off", "on"],
+    "promote": ["off", "on"],
+    "frag": ["0", "64", "128", "192"],
+    "fuse": ["off", "on"],
+    "epilogue": ["off", "on"],
+    "gram": ["tiles", "rows"],
+    "alias": ["on", "off"],
+    "prefetch": ["off", "on"],
+    "take": ["stage", "fragment"],
+    "ahead": ["off", "on"],
+    "store16": ["off", "on"],
+    "outputs": ["state", "parallel"],
+    "inputs": ["any", "bf16"],
+    "pwarps": ["4", "8"],
+    "pblocks": ["1", "2"],
+    "blocks": ["1", "2"],
+    "norms": ["tile", "factor"],
+    "scales": ["tile", "factor"],
+    "push": ["local", "state"],
+}
+
+
+def draw(rng):
+    """One run's arguments: example, flags, config."""
+    ex = rng.choice(EXAMPLES)
+    K = rng.choice([16, 32, 64])
+    V = rng.choice([16, 32, 64])
+    H = rng.choice([1, 2])
+    HV = H * rng.choice([1, 2])
+    if rng.random() < 0.5:
+        lens = [rng.choice([0, 1, rng.randint(2, 70), rng.randint(60, 200)])
+                for _ in range(rng.randint(1, 4))]
+        if sum(lens) == 0:
+            lens[0] = 5
+        shape = f"B=1,T={sum(lens)},H={H},HV={HV},K={K},V={V}"
+        flags = ["--seqlens", ",".join(map(str, lens))]
+    else:
+        shape = f"B={rng.randint(1, 2)},T={rng.randint(1, 260)},H={H},HV={HV},K={K},V={V}"
+        flags = []
+    flags += ["--shape", shape, "--seed", str(rng.randint(1, 99))]
+    if rng.random() < 0.5:
+        flags.append("--initial-state")
+    flags += ["--gates", rng.choice(["realistic", "strong", "weak"])]
+    flags += ["--dtype", rng.choice(["f32", "bf16", "f16"])]
+    keys = rng.sample(sorted(KEYS), rng.randint(1, 6))
+    cfg = {k: rng.choice(KEYS[k]) for k in keys}
+    # Mostly coherent: the keys that size another key's form take it along
+    # (a config the driver refuses is still drawn now and then).
+    if rng.random() < 0.8:
+        if {"pwarps", "pblocks"} & cfg.keys() or cfg.get("outputs") == "parallel":
+            cfg["wu"] = "materialized"
+        if "vtile" in cfg:
+            cfg["split"] = "vtile"
+        if {"segment", "combine"} & cfg.keys():
+            cfg["split"] = "sequence"
+        if "sub" in cfg and "chunk" in cfg and int(cfg["sub"]) > int(cfg["chunk"]):
+            cfg["sub"] = cfg["chunk"]
+    config = ",".join(f"{k}={v}" for k, v in cfg.items())
+    return ex, flags, config
+
+
+def run_one(linac, root, ex, flags, config, timeout):
+    cmd = [linac, "run", os.path.join(root, "examples", ex + ".lin"), "--target", "cpu",
+           *flags, "--config", config, "--check"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "CRASH", cmd, f"timeout after {timeout} s"
+    out = (p.stdout + p.stderr).strip()
+    last = out.splitlines()[-1] if out else ""
+    if p.returncode < 0:
+        return "CRASH", cmd, f"signal {-p.returncode}: {last}"
+    if "check against the float64 reference" in out:
+        if p.returncode == 0 and last.endswith("ok"):
+            return "ok", cmd, last
+        return "FAIL", cmd, last
+    if p.returncode in (1, 2) and last:
+        return "refused", cmd, last
+    return "CRASH", cmd, f"exit {p.returncode} without a check: {last}"
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--linac", default=os.path.join(root, "build", "tools", "linac", "linac"))
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--minutes", type=float, default=0, help="stop drawing after this long")
+    ap.add_argument("--timeout", type=int, default=300, help="seconds per run")
+    ap.add_argument("--log", help="every run's verdict, one line each")
+    a = ap.parse_args()
+    if not os.access(a.linac, os.X_OK):
+        sys.exit(f"config-sweep: no linac at {a.linac} (build it, or --linac PATH)")
+    rng = random.Random(a.seed)
+    draws = [draw(rng) for _ in range(a.runs)]
+    start = time.time()
+    counts = {"ok": 0, "refused": 0, "FAIL": 0, "CRASH": 0}
+    refusals = {}
+    log = open(a.log, "w") if a.log else None
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        pending = set()
+        it = iter(draws)
+        def submit():
+            if a.minutes and time.time() - start > 60 * a.minutes:
+                return False
+            d = next(it, None)
+            if d is None:
+                return False
+            pending.add(pool.submit(run_one, a.linac, root, *d, a.timeout))
+            return True
+        for _ in range(a.jobs):
+            submit()
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            for f in done:
+                pending.discard(f)
+                verdict, cmd, msg = f.result()
+                counts[verdict] += 1
+                line = f"{verdict:7s} {' '.join(cmd[2:])}  => {msg}"
+                if log:
+                    print(line, file=log, flush=True)
+                if verdict in ("FAIL", "CRASH"):
+                    print(line, flush=True)
+                if verdict == "refused":
+                    key = msg.split(":")[-1].strip()[:90]
+                    refusals[key] = refusals.get(key, 0) + 1
+                submit()
+    print(f"config-sweep: {sum(counts.values())} runs in {time.time() - start:.0f} s: "
+          + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for msg, n in sorted(refusals.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  refused {n}x: {msg}")
+    return 1 if counts["FAIL"] or counts["CRASH"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
