@@ -19,10 +19,11 @@ allocation on the stream, and every kernel of the variant.
 
 FLA runs the same recurrence with its own conventions: gates precomputed
 (log gates = logsigmoid(randn), beta = sigmoid(randn)), q/k L2-normalised in
-its kernel where the variant does that, final state written. For GDN and
-KDA it also runs once on linac's own inputs (the gate and beta computed
-from them as the variant says), and the last column gives the largest
-difference of o and of the final state relative to FLA's largest value.
+its kernel where the variant does that, final state written. For every
+variant one of FLA's kernels computes (all examples but GDN-2) it also runs
+once on linac's own inputs (gates, betas and norms computed from them as
+the variant says), and the last column gives the largest difference of o
+and of the final state relative to FLA's largest value.
 """
 
 import argparse

@@ -136,6 +136,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S18:-0}" = 1 ] && SKIP_PRIMITIVES=1
 [ "${S19:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S20:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S21:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -246,9 +247,10 @@ exit 0
 fi
 if [ "${S21:-0}" = 1 ]; then
 # 21 (written in session 20 after its device time ran out): about 6 minutes
-# warm, carrying .carry and .fla, with FLA_CASES=. and CUBINS_BACK=1
-# (bench/run.sh then returns linac's compiled modules as
-# $OUT/linac-cubins-GPU.tgz: copy it into .carry/ for later calls).
+# warm, carrying .carry and .fla, with CUBINS_BACK=1 (bench/run.sh then
+# returns linac's compiled modules as $OUT/linac-cubins-GPU.tgz: copy it
+# into .carry/ for later calls); FLA on every case unless FLA_CASES says
+# otherwise.
 # 1. bench.py's comparison of linac's output with FLA's on the same inputs
 #    for every variant FLA has (written in session 20: linear attention,
 #    RetNet through simple GLA's g_gamma, simple GLA, GLA, DeltaNet, DPLR;
@@ -257,7 +259,7 @@ if [ "${S21:-0}" = 1 ]; then
 #    (DPLR's a and b first: FLA's naive recurrence reads with alpha and
 #    writes with beta). Timed in turn as in the standing table.
 timeout 400 bench/run.sh --cases '^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) 8x4096' \
-  --fla-cases "${FLA_CASES-}" --reps ${REPS:-7}
+  --fla-cases "${FLA_CASES-.}" --reps ${REPS:-7}
 cp $OUT/bench.md $OUT/bench-fla-compare.md 2>/dev/null
 exit 0
 fi

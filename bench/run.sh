@@ -85,20 +85,17 @@ mkdir -p "$LINAC_CACHE_DIR"
 if [ -f .carry/$cubins ]; then
   tar -xzf .carry/$cubins -C "$LINAC_CACHE_DIR" || echo "bench: .carry/$cubins unreadable, modules compiled again"
 fi
-start=$(cd "$W" && pwd)/.run-start
-touch "$start"
 status=0
 python3 bench/bench.py --lib $W/liblinac.so --kernels $W/kernels "${fla[@]}" \
   --out "${OUT:-/tmp}/bench.md" "$@" || status=$?
 if [ -n "${OUT:-}" ] && [ "${CUBINS_BACK:-0}" = 1 ]; then
-  # The whole cache while it is small; past 32 MiB only this run's compiles
-  # (the carried paths travel within 64 MiB in all).
+  # The newest modules (this run's first: tar kept the carried ones' times)
+  # up to 32 MiB, as the carried paths travel within 64 MiB in all; a
+  # module's cubin and checksum go together.
   out=$(cd "$OUT" && pwd)
-  if [ "$(du -sm "$LINAC_CACHE_DIR" | cut -f1)" -le 32 ]; then
-    (cd "$LINAC_CACHE_DIR" && find . -type f | tar -czf "$out/$cubins" -T -) || true
-  else
-    (cd "$LINAC_CACHE_DIR" && find . -type f -newer "$start" | tar -czf "$out/$cubins" -T -) || true
-  fi
+  (cd "$LINAC_CACHE_DIR" && find . -type f -name '*.cubin' -printf '%T@ %s %p\n' | sort -rn |
+     awk '{ n += $2; if (n > 32 * 1048576) exit; c = $3; print c; sub(/\.cubin$/, ".sum", c); print c }' |
+     tar -czf "$out/$cubins" -T -) || true
 fi
 if [ ${#fla[@]} -gt 0 ] && [ -n "${OUT:-}" ]; then
   (cd "$TRITON_CACHE_DIR" && find . -name '*.autotune.json' | tar -czf "$OUT/$tuned" -T -) || true

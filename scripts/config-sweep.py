@@ -114,11 +114,18 @@ def run_one(linac, root, ex, flags, config, timeout):
     last = out.splitlines()[-1] if out else ""
     if p.returncode < 0:
         return "CRASH", cmd, f"signal {-p.returncode}: {last}"
-    if "check against the float64 reference" in out:
-        if p.returncode == 0 and last.endswith("ok"):
-            return "ok", cmd, last
-        return "FAIL", cmd, last
-    if p.returncode in (1, 2) and last:
+    checks = [l for l in out.splitlines() if "check against the float64 reference" in l]
+    if checks:
+        bad = [l for l in checks if not l.rstrip().endswith(": ok")]
+        if p.returncode == 0 and not bad:
+            return "ok", cmd, checks[-1]
+        return "FAIL", cmd, (bad or checks)[-1]
+    # Exits 1 that are bugs, not a config the driver cannot apply.
+    for sign, verdict in (("non-finite", "FAIL"), ("compiling the emitted kernels failed", "CRASH"),
+                          ("internal", "CRASH"), ("verif", "CRASH")):
+        if sign in out:
+            return verdict, cmd, last
+    if p.returncode == 2 or (p.returncode == 1 and "config" in last):
         return "refused", cmd, last
     return "CRASH", cmd, f"exit {p.returncode} without a check: {last}"
 
