@@ -306,6 +306,11 @@ int64_t defaultSubBlock(ChooserTarget target, int64_t chunk) {
   return target == ChooserTarget::sm90a && chunk == 64 ? 64 : 16;
 }
 
+int64_t defaultVTile(int64_t V) {
+  const int64_t t = V >= 128 ? 64 : 32;
+  return V % t == 0 ? t : V;
+}
+
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits, ChooserTarget target,
@@ -355,7 +360,7 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
         c.wu = KernelConfig::WU::Materialized;
     } else if (V % 32 == 0 && V > 32) {
       c.split = KernelConfig::Split::VTile;
-      c.vTile = V >= 128 ? 64 : 32;
+      c.vTile = defaultVTile(V);
     }
   }
   // The inputs one chunk ahead where the chunk's work is a few matmuls

@@ -283,9 +283,15 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     linac::KernelConfig given;
     given.subBlock = -1;
     given.frag = -1;
+    given.vTile = -1;
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
+    // split=vtile given without vtile: the chooser's V tile for a V split
+    // (64 columns at V >= 128, else 32; all of V where that does not divide it).
+    if (given.vTile < 0 && config.split == linac::KernelConfig::Split::VTile &&
+        config.vTile < 1)
+      config.vTile = linac::defaultVTile(dims.V);
     // blocks given without frag: the default's fragments, as many as the
     // blocks' launch bound leaves room for.
     if (int64_t ceiling = linac::fragmentCeiling(config); given.frag < 0 && ceiling >= 0)
