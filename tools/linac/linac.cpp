@@ -284,6 +284,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     given.subBlock = -1;
     given.frag = -1;
     given.vTile = -1;
+    given.stages = -1;
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
@@ -306,6 +307,10 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       (void)linac::parseKernelConfig(it->second, clear);
       return set.*flag != clear.*flag;
     };
+    // prefetch=on given without stages: one input stage (it loads one chunk
+    // ahead into landing buffers instead of a second stage).
+    if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
+      config.stages = 1;
     // prefetch, norms, inputs, copies and gram left unsaid follow the rest of the config (stages,
     // roles, split given without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
