@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Random kernel configs against the float64 reference on the cpu target.
+"""Random kernel configs and variants against the float64 reference on the cpu target.
 
 Every config key changes how the chunk and tile passes lower a variant;
 the lit tests check each key in the forms it was written for. This
-draws random combinations of keys, examples, shapes, ragged varlen
-batches, initial states, gates and input dtypes, runs
+draws random combinations of keys, variants (the examples, and variants
+of the family that no example spells: random_variant), shapes, ragged
+varlen batches, initial states, gates and input dtypes, runs
 
   linac run EXAMPLE --target cpu ... --config CONFIG --check
 
 and sorts each run into: ok (checked against float64), refused (the
-driver named why the config cannot apply: exit 1 or 2 with a message and
-no check), FAIL (a check that did not pass) and CRASH (a signal, a
-timeout, or an exit without a message). FAIL and CRASH are bugs.
+driver named why the config cannot apply), REJECTED (the frontend refused
+a drawn variant: the generator or the frontend is wrong; printed, to
+review), FAIL (a check that did not pass, or non-finite outputs) and CRASH
+(a signal, a timeout, a failed compile, or an exit without a message).
+FAIL and CRASH are bugs.
 
   scripts/config-sweep.py [--runs N] [--seed S] [--linac PATH] [--jobs J]
                           [--minutes M] [--log FILE]
@@ -25,6 +28,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 
 EXAMPLES = ["linear_attention", "retnet", "simple_gla", "gla", "deltanet", "gdn",
@@ -64,9 +68,85 @@ KEYS = {
 }
 
 
-def draw(rng):
-    """One run's arguments: example, flags, config."""
-    ex = rng.choice(EXAMPLES)
+def random_variant(rng):
+    """A variant of the family the examples do not spell: a decay (none,
+    constant, scalar or per channel, from a Mamba-style formula, a
+    log-sigmoid, a declared logdecay input, bounded or not), an erase (none,
+    the delta rule in either spelling, or along a separate direction),
+    normalised or raw q and k, GVA or not, and a read with or without the
+    scale. Returns (name, source)."""
+    ch = rng.choice(["", "[K]"])  # the gate's extent
+    inputs = ["v[V]"]
+    params = []
+    pre = []
+    qk_per = " per H" if rng.random() < 0.7 else ""
+    decay = rng.choice(["none", "constant", "mamba", "logsigmoid", "input", "bounded", "safe"])
+    if decay == "constant":
+        params.append(f"gamma{ch} : logdecay")
+        g = "gamma"
+    elif decay == "mamba":
+        inputs.append(f"a{ch}")
+        params += ["A_log", f"dt_bias{ch}"]
+        pre.append("g = -exp(A_log) * softplus(a + dt_bias)")
+        g = "g"
+    elif decay == "logsigmoid":
+        inputs.append(f"a{ch}")
+        pre.append("g = logsigmoid(a)")
+        g = "g"
+    elif decay == "input":
+        inputs.append(f"g{ch} : logdecay")
+        g = "g"
+    elif decay == "bounded":
+        inputs.append(f"a{ch}")
+        pre.append("g = max(logsigmoid(a), -5)")
+        g = "g"
+    elif decay == "safe":
+        inputs.append(f"a{ch}")
+        params += ["A_log", f"dt_bias{ch}"]
+        pre.append("g = -5 * sigmoid(exp(A_log) * (a + dt_bias))")
+        g = "g"
+    else:
+        g = None
+    if rng.random() < 0.6:
+        pre += ["q = l2norm(q)", "k = l2norm(k)"]
+    erase = rng.choice(["none", "delta", "delta_I", "separate"])
+    if erase != "none" or rng.random() < 0.3:
+        inputs.append("b")
+        pre.append("beta = sigmoid(b)")
+        w = "beta * k"
+    else:
+        w = "k"
+    upd = []
+    if g:
+        upd.append(rng.choice([f"S = decay(S, {g})", f"S = exp({g}) * S"]))
+    if erase == "delta":
+        upd.append("S = S + beta * k @ (v - S^T @ k)^T")
+    elif erase == "delta_I":
+        upd.append("S = (I - beta * k @ k^T) @ S + k @ (beta * v)^T")
+    elif erase == "separate":
+        inputs += ["e[K]", "c"]
+        pre += ["e = l2norm(e)", "gamma2 = sigmoid(c)"]
+        upd.append(f"S = S - gamma2 * e @ (e^T @ S) + {w} @ v^T")
+    else:
+        upd.append(f"S = S + {w} @ v^T")
+    read = rng.choice(["o = scale * S^T @ q", "o = S^T @ (scale * q)", "o = S^T @ q"])
+    name = f"rv_{decay}_{'ch' if ch else 'sc'}_{erase}"
+    lines = [f"variant {name} {{", f"  input q[K], k[K]{qk_per}", "  input " + ", ".join(inputs)]
+    if params:
+        lines.append("  param " + ", ".join(params))
+    lines += ["  " + x for x in pre + upd + [read]] + ["}"]
+    return name, "\n".join(lines) + "\n"
+
+
+def draw(rng, variants, tmp):
+    """One run's arguments: example (a path), flags, config."""
+    if variants == "random" or (variants == "both" and rng.random() < 0.5):
+        name, text = random_variant(rng)
+        ex = os.path.join(tmp, f"{name}_{rng.randrange(1 << 30):08x}.lin")
+        with open(ex, "w") as f:
+            f.write(text)
+    else:
+        ex = rng.choice(EXAMPLES)
     K = rng.choice([16, 32, 64])
     V = rng.choice([16, 32, 64])
     H = rng.choice([1, 2])
@@ -104,7 +184,8 @@ def draw(rng):
 
 
 def run_one(linac, root, ex, flags, config, timeout):
-    cmd = [linac, "run", os.path.join(root, "examples", ex + ".lin"), "--target", "cpu",
+    path = ex if ex.endswith(".lin") else os.path.join(root, "examples", ex + ".lin")
+    cmd = [linac, "run", path, "--target", "cpu",
            *flags, "--config", config, "--check"]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -127,6 +208,8 @@ def run_one(linac, root, ex, flags, config, timeout):
             return verdict, cmd, last
     if p.returncode == 2 or (p.returncode == 1 and "config" in last):
         return "refused", cmd, last
+    if ".lin:" in out and "error:" in out:  # the frontend rejected a drawn variant
+        return "REJECTED", cmd, next(l for l in out.splitlines() if "error:" in l)
     return "CRASH", cmd, f"exit {p.returncode} without a check: {last}"
 
 
@@ -140,13 +223,18 @@ def main():
     ap.add_argument("--minutes", type=float, default=0, help="stop drawing after this long")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per run")
     ap.add_argument("--log", help="every run's verdict, one line each")
+    ap.add_argument("--variants", choices=["examples", "random", "both"], default="both",
+                    help="the examples, variants drawn from the family (random_variant), or both")
+    ap.add_argument("--keep", help="a folder for the drawn variants' sources (default: a temporary one)")
     a = ap.parse_args()
     if not os.access(a.linac, os.X_OK):
         sys.exit(f"config-sweep: no linac at {a.linac} (build it, or --linac PATH)")
     rng = random.Random(a.seed)
-    draws = [draw(rng) for _ in range(a.runs)]
+    tmp = a.keep or tempfile.mkdtemp(prefix="config-sweep-")
+    os.makedirs(tmp, exist_ok=True)
+    draws = [draw(rng, a.variants, tmp) for _ in range(a.runs)]
     start = time.time()
-    counts = {"ok": 0, "refused": 0, "FAIL": 0, "CRASH": 0}
+    counts = {"ok": 0, "refused": 0, "REJECTED": 0, "FAIL": 0, "CRASH": 0}
     refusals = {}
     log = open(a.log, "w") if a.log else None
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
@@ -171,7 +259,7 @@ def main():
                 line = f"{verdict:7s} {' '.join(cmd[2:])}  => {msg}"
                 if log:
                     print(line, file=log, flush=True)
-                if verdict in ("FAIL", "CRASH"):
+                if verdict in ("FAIL", "CRASH", "REJECTED"):
                     print(line, flush=True)
                 if verdict == "refused":
                     key = msg.split(":")[-1].strip()[:90]
