@@ -80,33 +80,25 @@ def random_variant(rng):
     params = []
     pre = []
     qk_per = " per H" if rng.random() < 0.7 else ""
-    decay = rng.choice(["none", "constant", "mamba", "logsigmoid", "input", "bounded", "safe"])
-    if decay == "constant":
-        params.append(f"gamma{ch} : logdecay")
-        g = "gamma"
-    elif decay == "mamba":
-        inputs.append(f"a{ch}")
-        params += ["A_log", f"dt_bias{ch}"]
-        pre.append("g = -exp(A_log) * softplus(a + dt_bias)")
+    # Per decay: its inputs, params and the line that forms g (with {ch},
+    # the gate's extent); None: no decay.
+    decays = {
+        "none": None,
+        "constant": ([], ["gamma{ch} : logdecay"], "g = gamma"),
+        "mamba": (["a{ch}"], ["A_log", "dt_bias{ch}"], "g = -exp(A_log) * softplus(a + dt_bias)"),
+        "logsigmoid": (["a{ch}"], [], "g = logsigmoid(a)"),
+        "input": (["g{ch} : logdecay"], [], None),
+        "bounded": (["a{ch}"], [], "g = max(logsigmoid(a), -5)"),
+        "safe": (["a{ch}"], ["A_log", "dt_bias{ch}"], "g = -5 * sigmoid(exp(A_log) * (a + dt_bias))"),
+    }
+    decay = rng.choice(sorted(decays))
+    g = None
+    if decays[decay]:
+        ins, ps, line = decays[decay]
+        inputs += [x.format(ch=ch) for x in ins]
+        params += [x.format(ch=ch) for x in ps]
+        pre += [line] if line else []
         g = "g"
-    elif decay == "logsigmoid":
-        inputs.append(f"a{ch}")
-        pre.append("g = logsigmoid(a)")
-        g = "g"
-    elif decay == "input":
-        inputs.append(f"g{ch} : logdecay")
-        g = "g"
-    elif decay == "bounded":
-        inputs.append(f"a{ch}")
-        pre.append("g = max(logsigmoid(a), -5)")
-        g = "g"
-    elif decay == "safe":
-        inputs.append(f"a{ch}")
-        params += ["A_log", f"dt_bias{ch}"]
-        pre.append("g = -5 * sigmoid(exp(A_log) * (a + dt_bias))")
-        g = "g"
-    else:
-        g = None
     if rng.random() < 0.6:
         pre += ["q = l2norm(q)", "k = l2norm(k)"]
     erase = rng.choice(["none", "delta", "delta_I", "separate"])
