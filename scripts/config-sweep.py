@@ -99,9 +99,16 @@ def random_variant(rng):
         params += [x.format(ch=ch) for x in ps]
         pre += [line] if line else []
         g = "g"
-    if rng.random() < 0.6:
-        pre += ["q = l2norm(q)", "k = l2norm(k)"]
     erase = rng.choice(["none", "delta", "delta_I", "separate"])
+    # The delta rule erases along k: I - beta k k^T is a contraction only for
+    # beta ||k||^2 <= 2, so with raw keys (||k||^2 ~ K here) the recurrence
+    # itself grows without bound and fp32 overflows where float64 does not
+    # (found by this sweep: linac reports the non-finite outputs). Every
+    # delta-rule model normalises k.
+    if erase in ("delta", "delta_I"):
+        pre += ["k = l2norm(k)"] + (["q = l2norm(q)"] if rng.random() < 0.6 else [])
+    elif rng.random() < 0.6:
+        pre += ["q = l2norm(q)", "k = l2norm(k)"]
     if erase != "none" or rng.random() < 0.3:
         inputs.append("b")
         pre.append("beta = sigmoid(b)")
