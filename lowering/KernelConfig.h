@@ -203,6 +203,9 @@ int64_t fragmentCeiling(const KernelConfig &config);
 /// config takes (config sub): 64 on sm_90a at chunk 64, 16 otherwise. The
 /// driver asks again when it steps a config down to chunk 32.
 int64_t defaultSubBlock(ChooserTarget target, int64_t chunk);
+/// The V tile of a V split where the config names none: 64 columns at
+/// V >= 128, else 32; all of V where that does not divide it.
+int64_t defaultVTile(int64_t V);
 
 /// What the default choice needs to know of a variant.
 struct VariantTraits {
@@ -252,9 +255,6 @@ struct VariantTraits {
 /// its norms as row scalings (norms=factor). `bf16Inputs`: the caller will
 /// pass q, k, v in bf16 (linac's --dtype bf16), so forms that take only
 /// bf16 (inputs=bf16, see defaultBf16Inputs) may be chosen.
-/// The V tile of a V split where the config names none: 64 columns at
-/// V >= 128, else 32; all of V where that does not divide it.
-int64_t defaultVTile(int64_t V);
 KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
                                 int64_t tokens, int64_t K, int64_t V,
                                 const VariantTraits &traits = {},

@@ -288,8 +288,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     (void)linac::parseKernelConfig(it->second, given);
     if (given.subBlock < 0)
       config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(target), config.chunk);
-    // split=vtile given without vtile: the chooser's V tile for a V split
-    // (64 columns at V >= 128, else 32; all of V where that does not divide it).
+    // split=vtile given without vtile: the chooser's V tile.
     if (given.vTile < 0 && config.split == linac::KernelConfig::Split::VTile &&
         config.vTile < 1)
       config.vTile = linac::defaultVTile(dims.V);
