@@ -137,6 +137,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S19:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S20:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S21:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S22:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -243,6 +244,25 @@ timeout 90 bench/variant.sh kda_safe_8x4096x16 c32 --config $c32
 timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-7} \
   --kernel-times
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
+exit 0
+fi
+if [ "${S22:-0}" = 1 ]; then
+# 22 (about 9 minutes cold, carrying .carry and .fla, CUBINS_BACK=1): where
+# a step of the small-chunk state pass goes (session 20: ~5 K cycles a step
+# at 32 tokens, 10x the fused kernel's), then every op alone, then S21=1's
+# comparisons with FLA in what time is left.
+# 1. Op profile of kda_safe in FlashKDA's shape at 32 tokens (both kernels).
+CONFIGS='chunk=32,sub=32,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=2,store16=on,inputs=bf16' \
+  timeout 150 bench/op-profile.sh 'kda_safe 8x4096' > $OUT/op-profile-c32.txt 2>&1
+# 2. Cycles per op alone (bench/primitive_cycles.cu's command line).
+nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+  bench/primitive_cycles.cu -o /tmp/primitive_cycles && timeout 60 /tmp/primitive_cycles \
+  > $OUT/primitive-cycles.txt 2>&1
+# 3. S21=1's FLA comparisons.
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) 8x4096' \
+  --fla-cases "${FLA_CASES-.}" --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-fla-compare.md 2>/dev/null
 exit 0
 fi
 if [ "${S21:-0}" = 1 ]; then
