@@ -137,7 +137,6 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S19:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S20:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S21:-0}" != 0 ] && SKIP_PRIMITIVES=1
-[ "${S22:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -165,15 +164,16 @@ check_run() {
     2>&1 | tail -1 | tee -a $log
 }
 # check_examples CONFIG EXAMPLE...: each against float64 on the GPU with
-# --config CONFIG, realistic and strong gates (ragged varlen, initial state).
+# --config CONFIG ("" for the default), realistic and strong gates (ragged
+# varlen, initial state).
 check_examples() {
   local config=$1 ex gates
   shift
   for ex in "$@"; do
     for gates in realistic strong; do
-      printf "%-17s %s gates=%-9s " $ex $config $gates | tee -a $log
+      printf "%-17s %s gates=%-9s " $ex "${config:-default}" $gates | tee -a $log
       timeout 60 $L run examples/$ex.lin --target sm_90a --seed 5 --shape $k128 --seqlens 1,0,263,336 \
-        --initial-state --dtype bf16 --gates $gates --config $config --check 2>&1 | tail -1 | tee -a $log
+        --initial-state --dtype bf16 --gates $gates ${config:+--config $config} --check 2>&1 | tail -1 | tee -a $log
     done
   done
 }
@@ -246,12 +246,127 @@ timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" -
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
 exit 0
 fi
-if [ "${S22:-0}" = 1 ]; then
-# 22 (about 9 minutes cold, carrying .carry and .fla, CUBINS_BACK=1): where
+if [ "${S21:-0}" = 10 ]; then
+# 21, tenth call (about 2 minutes warm, carrying .carry): the plain updates
+# again after landing buffers were left unpadded (they had taken padded
+# bytes for nothing), beside @nopad.
+rm -f "$K"/*@*.cu
+for c in linear_attention retnet simple_gla; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nopad --config pad=off
+done
+timeout $(( ${LEFT:-200} - SECONDS )) bench/run.sh \
+  --cases '^(linear_attention|retnet|simple_gla) 8x4096' --fla-cases '' --reps ${REPS:-5}
+exit 0
+fi
+if [ "${S21:-0}" = 9 ]; then
+# 21, ninth call (about 3 minutes, carrying .carry): the defaults that
+# pad=on changed and S21=4 did not check (RetNet, simple GLA, DPLR) against
+# float64 on the GPU, and racecheck of linear attention's (landing buffers
+# beside padded tiles).
+check_examples "" retnet simple_gla dplr
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 linear_attention
+exit 0
+fi
+if [ "${S21:-0}" = 8 ]; then
+# 21, eighth call (about 6 minutes warm, carrying .carry and .fla): GDN-2
+# (left at pad=off by the chooser, not timed) with @pad, and GDN with FLA
+# in turn (FLA tunes GDN's shape first where its tuning did not travel).
+rm -f "$K"/*@*.cu
+timeout 90 bench/variant.sh gdn2_8x4096x16 pad --config pad=on
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(gdn|gdn2) 8x4096' \
+  --fla-cases '^gdn 8x4096' --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad-gdn2.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 7 ]; then
+# 21, seventh call (about 4 minutes warm, carrying .carry): GDN's other anchor
+# shapes (the sequence split at 1x8192x16, the head split at 4x16384x32, the
+# 16-sequence varlen batch) with pad=on, the new default, beside @nopad.
+rm -f "$K"/*@*.cu
+for c in gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs; do
+  timeout 60 bench/variant.sh $c nopad --config pad=off
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^gdn (1x8192|4x16384|varlen)' \
+  --fla-cases '' --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad-gdn.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 6 ]; then
+# 21, sixth call (about 8 minutes, carrying .carry and .fla, CUBINS_BACK=1):
+# pad=on as the sm_90a default (and the accumulator pairs taken out), every
+# variant at 8x4096x16 beside @nopad (pad=off: the previous default), FLA
+# in turn where its tuning travels (FLA_CASES).
+rm -f "$K"/*@*.cu
+for c in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nopad --config pad=off
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
+  --fla-cases "${FLA_CASES-^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) }" --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad-default.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 5 ]; then
+# 21, fifth call (about 5 minutes warm, carrying .carry): S21=4 timed pad=on
+# with the accumulator pairs; here each apart, and with the element-wise
+# ops on fragments also moving pairs (LINAC_EW_FRAG_PAIRS=1), which only
+# padded rows can make conflict-free: @nopairs (the library before the
+# pairs), @padnp (pad=on without the pairs), @padew (pad=on, element-wise
+# pairs, no accumulator pairs).
+rm -f "$K"/*@*.cu
+for c in ${PAD_CASES:-gla gdn kda_safe deltanet dplr simple_gla}; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nopairs --define LINAC_MMA_ACC_PAIRS=0
+  timeout 60 bench/variant.sh ${c}_8x4096x16 padnp --config pad=on --define LINAC_MMA_ACC_PAIRS=0
+  timeout 60 bench/variant.sh ${c}_8x4096x16 padew --config pad=on --define LINAC_MMA_ACC_PAIRS=0 \
+    --define LINAC_EW_FRAG_PAIRS=1
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases "^($(echo ${PAD_CASES:-gla gdn kda_safe deltanet dplr simple_gla} | tr ' ' '|')) 8x4096" \
+  --fla-cases '' --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad2.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 4 ]; then
+# 21, fourth call (about 9 minutes, carrying .carry and .fla, CUBINS_BACK=1):
+# pad=on (tile-pad-shared-rows: rows of shared fp32 tiles 16 bytes further
+# apart, so that the accumulator layout's 8 rows per warp stop conflicting
+# 8 ways) and the library's new LINAC_MMA_ACC_PAIRS (whole-block matmuls
+# move their accumulators to and from tiles as 8-byte pairs).
+# 1. The primitives (.carry/prim/prim_sm90a, built on the machine that made
+#    the call from this commit's test/gpu/tile_primitives.cu; otherwise built here).
+if [ -x .carry/prim/prim_sm90a ]; then
+  .carry/prim/prim_sm90a > $OUT/prim.txt 2>&1; echo "primitives: rc $?" | tee -a $log
+  grep -E "FAIL|^#" $OUT/prim.txt | head -20 | tee -a $log
+  echo "$(grep -c ' ok$' $OUT/prim.txt) tests ok" | tee -a $log
+else
+  PRIM_BUILDS=sm90a timeout 300 scripts/gpu-check/run.sh primitives 2>&1 | tail -8 | tee -a $log
+fi
+# 2. pad=on against float64 on the GPU (realistic and strong gates, ragged
+#    varlen, initial state), the sequence split too; racecheck.
+check_examples pad=on gdn kda_safe gla deltanet linear_attention
+check_run gdn "pad=on, sequence split" --seed 5 --shape B=1,T=600,H=2,HV=2,K=128,V=128 \
+  --seqlens 1,0,263,336 --gates strong --config split=sequence,pad=on
+racecheck pad=on B=1,T=200,H=2,HV=4,K=128,V=128 kda_safe
+# 3. Timed beside the defaults (the last column: same inputs, should be 0):
+#    @pad, and @nopairs (the library before LINAC_MMA_ACC_PAIRS).
+rm -f "$K"/*@*.cu
+for c in ${PAD_CASES:-kda_safe gdn kda gla}; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 pad --config pad=on
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nopairs --define LINAC_MMA_ACC_PAIRS=0
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases "^($(echo ${PAD_CASES:-kda_safe gdn kda gla} | tr ' ' '|')) 8x4096" --fla-cases '' --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad.md 2>/dev/null
+exit 0
+fi
+if [ "${S21:-0}" = 3 ]; then
+# 21, third call (about 9 minutes cold, carrying .carry and .fla, CUBINS_BACK=1): where
 # a step of the small-chunk state pass goes (session 20: ~5 K cycles a step
 # at 32 tokens, 10x the fused kernel's), then every op alone, then S21=1's
 # comparisons with FLA in what time is left.
 # 1. Op profile of kda_safe in FlashKDA's shape at 32 tokens (both kernels).
+#    (Ran in session 21 on an H100: op-profile.sh instruments the untagged
+#    cases only, so it profiled the default config; CONFIGS' kernels, tagged
+#    @..., were then timed beside every later case of step 3.)
 CONFIGS='chunk=32,sub=32,wu=materialized,split=vtile,vtile=32,warps=4,pwarps=4,pblocks=2,store16=on,inputs=bf16' \
   timeout 150 bench/op-profile.sh 'kda_safe 8x4096' > $OUT/op-profile-c32.txt 2>&1
 # 2. Cycles per op alone (bench/primitive_cycles.cu's command line).

@@ -2,6 +2,8 @@
 # Where a kernel's chunk loop spends its cycles, op by op, on a GPU machine
 # (as bench/run.sh: .carry/bin/linac carried):
 #   [CONFIGS=...] bench/op-profile.sh CASE-REGEX
+# (CONFIGS' kernels, CASE@CONFIG, are emitted and timed but not instrumented:
+# the tables are the default config's.)
 # emits the cases (bench/run.sh --reps 1), instruments every kernel source of
 # the matching cases with bench/op_profile.py (thread 0 of block (0,0,0)
 # reads clock64() after each op of the chunk loop), runs them once more and

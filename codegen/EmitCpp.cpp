@@ -30,14 +30,6 @@ int64_t intAttrOrZero(Operation *op, StringRef name) {
   return a ? a.getInt() : 0;
 }
 
-/// Bytes a buffer takes in its space: fp32 (or bf16) elements, 16-byte
-/// aligned. The launch's memory (kernelMemory) and the emitted offsets both
-/// use it.
-int64_t bufferBytes(tile::BufType t) {
-  const int64_t element = t.getElementType().isF32() ? 4 : 2;
-  return (t.getRows() * t.getCols() * t.getStages() * element + 15) / 16 * 16;
-}
-
 /// The declaration of a stage or view of a buffer: the libraries' Tile, or
 /// Tile16 for bf16 elements.
 std::string tileTypeOf(Value v) {
@@ -69,7 +61,7 @@ KernelMemory kernelMemory(Operation *kernel, const TargetHooks &target) {
     if (a->hasAttr("fragment")) // registers, not memory
       return;
     auto t = cast<tile::BufType>(a.getType());
-    (t.getSpace() == tile::Space::shared ? m.sharedBytes : m.regBytes) += bufferBytes(t);
+    (t.getSpace() == tile::Space::shared ? m.sharedBytes : m.regBytes) += tile::bufferBytes(t, a);
   });
   return m;
 }
@@ -441,12 +433,16 @@ LogicalResult Emitter::emitOp(Operation &op) {
         // derives every tile's address from one base register and folds
         // its extents, instead of holding descriptors in registers.
         int64_t &offset = t.getSpace() == tile::Space::shared ? sharedOffset : regOffset;
+        // A padded buffer's row pitch (tile-pad-shared-rows) follows its
+        // offset; the libraries take the columns when none is given.
+        const int64_t pitch = tile::rowPitch(t, a);
+        const std::string pitchArg = pitch != t.getCols() ? ", " + std::to_string(pitch) : "";
         std::string args = space + ", " + std::to_string(t.getRows()) + ", " +
                            std::to_string(t.getCols()) + ", " +
                            std::to_string(t.getStages()) + ", \"" + label + "\", " +
-                           std::to_string(offset);
+                           std::to_string(offset) + pitchArg;
         int64_t at = offset;
-        offset += bufferBytes(t);
+        offset += tile::bufferBytes(t, a);
         // Buffers whose stages tile.stage selects stay Buffers (the GPU
         // library returns them by value, a few registers; the cpu library
         // by reference: it tracks their stages). Any other is named by a
@@ -462,7 +458,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
           line("auto &&" + b + " = " + allocFn + args + ");");
           line("auto " + tn + " = [&] { return buffer_tile(blk, " + b + ", " + space + ", " +
                std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) + ", " +
-               std::to_string(at) + "); };");
+               std::to_string(at) + pitchArg + "); };");
           names[a.getResult()] = tn + "()";
         }
         return success();

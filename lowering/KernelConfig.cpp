@@ -45,6 +45,8 @@ std::string KernelConfig::str() const {
     s += ",ahead=on";
   if (store16)
     s += ",store16=on";
+  if (padRows)
+    s += ",pad=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -160,6 +162,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.ahead);
     } else if (key == "store16") {
       err = onOff(c.store16);
+    } else if (key == "pad") {
+      err = onOff(c.padRows);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -192,7 +196,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -330,6 +334,17 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   c.promote = tensorCores;
   if (tensorCores)
     c.stages = 1;
+  // Shared fp32 rows 16 bytes apart from a bank (tile-pad-shared-rows) on
+  // sm_90a (8x4096x16, session 21, median of 5, outputs bit-identical;
+  // H100 / H200): RetNet 0.901 -> 0.797 ms / -, simple GLA 0.917 -> 0.812 /
+  // 0.919 -> 0.807, DeltaNet 1.504 -> 1.368 / 1.500 -> 1.352, linear
+  // attention 0.653 -> 0.600 / -, GLA 1.795 -> 1.654 / 1.785 -> 1.636, DPLR
+  // 7.407 -> 7.142 / 6.716 -> 6.826, GDN 1.574 -> 1.578 / 1.503 -> 1.484.
+  // Not where the per-channel decay is made by a formula: KDA 4.554 ->
+  // 4.714 (H100; its promoted tiles no longer all fit padded), kda_safe
+  // 3.555 -> 3.513 / 3.331 -> 3.342, GDN-2 not timed;
+  // bench/results/bench-h100.md.
+  c.padRows = target == ChooserTarget::sm90a && !(traits.channelDecay && !traits.channelGateInput);
   int64_t perSequence = sequences > 0 ? tokens / sequences : tokens;
   c.chunk = perSequence <= 32 ? 32 : 64;
   c.frag = defaultFragmentBudget(target, c.chunk, traits.channelDecay);

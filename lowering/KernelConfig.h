@@ -108,6 +108,12 @@ struct KernelConfig {
   /// 64 x 64 blocks) read are stored in bf16 (tile-store-16bit): half the
   /// bytes, the same results. Off until it has run on a GPU.
   bool store16 = false;
+  /// Rows of shared fp32 tiles of 32k floats lie 16 bytes further apart
+  /// (tile-pad-shared-rows; config pad=on): the matmuls' accumulator layout
+  /// (8 rows x 4 column pairs per warp) then reads and writes them with at
+  /// most 2-way bank conflicts instead of 8. The sm_90a chooser's default
+  /// (chooseKernelConfig says what it measured).
+  bool padRows = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds

@@ -10,11 +10,11 @@
 // 4-column copy cannot land and stays. Shared bytes: 1000 reserved + 512 +
 // 512 + 32 + 128 + 2 x 256 + 32 landing = 2728 <= 5000.
 // CHECK-LABEL: tile.kernel @k
-// CHECK: %[[QL:.+]] = tile.alloc {name = "q_landing"} : <shared, 8x8xf32>
+// CHECK: %[[QL:.+]] = tile.alloc {landing, name = "q_landing"} : <shared, 8x8xf32>
 // CHECK-NEXT: tile.prefetch_rows "q" rows(%[[START:[a-z0-9_]+]] + %[[ZERO:[a-z0-9_]+]]) head(%[[H:[a-z0-9_]+]]) col(%{{.+}}) -> %[[QL]]
-// CHECK-NEXT: %[[KL:.+]] = tile.alloc {name = "k_landing"} : <shared, 8x8xf32>
+// CHECK-NEXT: %[[KL:.+]] = tile.alloc {landing, name = "k_landing"} : <shared, 8x8xf32>
 // CHECK-NEXT: tile.prefetch_rows "k" rows(%[[START]] + %[[ZERO]])
-// CHECK-NEXT: %[[GL:.+]] = tile.alloc {name = "g_landing"} : <shared, 8x1xf32>
+// CHECK-NEXT: %[[GL:.+]] = tile.alloc {landing, name = "g_landing"} : <shared, 8x1xf32>
 // CHECK-NEXT: tile.prefetch_rows "g" rows(%[[START]] + %[[ZERO]])
 // CHECK-NEXT: scf.for %[[I:.+]] =
 // CHECK-NEXT: %[[ROW:.+]] = arith.muli %[[I]], %{{.+}} : index
@@ -166,7 +166,7 @@ tile.kernel @producer attributes {grid = ["seq", "head"], kind = "state", warps 
 // a second would not fit. q (first in program order) lands one chunk ahead,
 // k stays a copy.
 // CHECK-LABEL: tile.kernel @partial
-// CHECK: tile.alloc {name = "q_landing"}
+// CHECK: tile.alloc {landing, name = "q_landing"}
 // CHECK-NOT: k_landing
 // CHECK: tile.take_rows "q"
 // CHECK: tile.copy_async "k"

@@ -19,9 +19,9 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
   %q = tile.alloc {name = "q_smem"} : <shared, 64x64xf32>
   %k = tile.alloc {name = "k_smem"} : <shared, 64x64xf32>
   %v = tile.alloc {name = "v_smem"} : <shared, 64x64xf32>
-  %ql = tile.alloc {name = "q_landing"} : <shared, 64x32xf32>
-  %kl = tile.alloc {name = "k_landing"} : <shared, 64x32xf32>
-  %vl = tile.alloc {name = "v_landing"} : <shared, 64x32xf32>
+  %ql = tile.alloc {landing, name = "q_landing"} : <shared, 64x32xf32>
+  %kl = tile.alloc {landing, name = "k_landing"} : <shared, 64x32xf32>
+  %vl = tile.alloc {landing, name = "v_landing"} : <shared, 64x32xf32>
   %fq = tile.alloc {fragment = 1 : i64, name = "fq"} : <reg, 64x64xf32>
   %fk = tile.alloc {fragment = 1 : i64, name = "fk"} : <reg, 64x64xf32>
   %t = tile.alloc {name = "t"} : <shared, 64x64xf32>
@@ -64,7 +64,7 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
 // CHECK: tile.ew copy
 tile.kernel @busy attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %q = tile.alloc {name = "q_smem"} : <shared, 64x64xf32>
-  %ql = tile.alloc {name = "q_landing"} : <shared, 64x32xf32>
+  %ql = tile.alloc {landing, name = "q_landing"} : <shared, 64x32xf32>
   %fq = tile.alloc {fragment = 1 : i64, name = "fq"} : <reg, 64x64xf32>
   %t = tile.alloc {name = "t"} : <shared, 64x64xf32>
   %c0 = arith.constant 0 : index
@@ -96,7 +96,7 @@ tile.kernel @busy attributes {grid = ["seq", "head"], kind = "state", warps = 4 
 // CHECK: tile.ew copy
 tile.kernel @aliased attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %k = tile.alloc {name = "k_smem"} : <shared, 64x64xf32>
-  %kl = tile.alloc {name = "k_landing"} : <shared, 64x32xf32>
+  %kl = tile.alloc {landing, name = "k_landing"} : <shared, 64x32xf32>
   %fk = tile.alloc {fragment = 1 : i64, name = "fk"} : <reg, 64x64xf32>
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -126,7 +126,7 @@ tile.kernel @aliased attributes {grid = ["seq", "head"], kind = "state", warps =
 // CHECK: tile.ew copy
 tile.kernel @partial attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   %k = tile.alloc {name = "k_smem"} : <shared, 64x64xf32>
-  %kl = tile.alloc {name = "k_landing"} : <shared, 64x32xf32>
+  %kl = tile.alloc {landing, name = "k_landing"} : <shared, 64x32xf32>
   %fk = tile.alloc {fragment = 1 : i64, name = "fk"} : <reg, 64x64xf32>
   %x = tile.alloc {name = "x"} : <shared, 64x1xf32>
   %c0 = arith.constant 0 : index

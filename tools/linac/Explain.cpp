@@ -273,7 +273,9 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
           fragRegisters += linac::fragmentRegisters(t, groups.getInt());
           return;
         }
-        (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) += bytes;
+        // Padded rows (tile-pad-shared-rows) count as the emitter lays them out.
+        (t.getSpace() == tile::Space::shared ? sharedBytes : regBytes) +=
+            bytes / t.getCols() * tile::rowPitch(t, a);
       } else if (op->hasAttr("tile") && isa<tile::StageOp, tile::ViewOp>(op)) {
         // A register tile placed in an input stage (tile-alias-stages).
         auto t = cast<tile::BufType>(op->getResult(0).getType());

@@ -85,8 +85,8 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
-    "         take=stage|fragment,ahead=off|on,store16=off|on,outputs=state|parallel,inputs=any|bf16,\n"
-    "         pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
+    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,outputs=state|parallel,\n"
+    "         inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -159,6 +159,14 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   // Input stages in bf16 where the module requires bf16 inputs.
   if (config.bf16Inputs)
     pm.addNestedPass<tile::KernelOp>(linac::createTileInputs16Bit());
+  // Shared fp32 rows padded off the bank of the row before (before the
+  // passes that place buffers in shared memory: they count padded bytes).
+  if (config.padRows) {
+    linac::TilePadSharedRowsOptions pad;
+    pad.limit = sharedLimitOf(arch);
+    pad.reserved = linac::cudaTarget().reservedSharedBytes;
+    pm.addNestedPass<tile::KernelOp>(linac::createTilePadSharedRows(pad));
+  }
   // Scratch tiles into input stages the chunk has read (one stage, no
   // producer warp: the next chunk's copies come after the body's barrier).
   if (config.promote && config.aliasStages && config.stages == 1 && !config.warpRoles)

@@ -259,3 +259,21 @@ LogicalResult MmaOp::verify() {
     return emitOpError("accumulates into a one-stage buffer");
   return success();
 }
+
+int64_t mlir::tile::rowPitch(BufType t, Operation *where) {
+  auto kernel = isa_and_nonnull<KernelOp>(where) ? cast<KernelOp>(where)
+                : where ? where->getParentOfType<KernelOp>() : KernelOp();
+  auto pad = kernel ? kernel->getAttrOfType<IntegerAttr>("pad_rows") : IntegerAttr();
+  // Landing buffers (tile-prefetch-inputs) hold dense rows of halves.
+  if (isa_and_nonnull<AllocOp>(where) && where->hasAttr("landing"))
+    return t.getCols();
+  if (!pad || t.getSpace() != Space::shared || !t.getElementType().isF32() || t.getRows() < 2 ||
+      t.getCols() % 32 != 0)
+    return t.getCols();
+  return t.getCols() + pad.getInt();
+}
+
+int64_t mlir::tile::bufferBytes(BufType t, Operation *where) {
+  const int64_t element = t.getElementType().isF32() ? 4 : 2;
+  return (t.getRows() * rowPitch(t, where) * t.getStages() * element + 15) / 16 * 16;
+}

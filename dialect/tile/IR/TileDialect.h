@@ -37,6 +37,21 @@ inline int64_t landingColumnsFor(int64_t cols) {
 inline int64_t landedColumns(int64_t landingCols) {
   return landingCols == 1 ? 1 : 2 * landingCols;
 }
+
+/// Floats between the starts of consecutive rows of a buffer (the
+/// libraries' Tile::ld of its stages); `where` is its tile.alloc, or the
+/// kernel or an op in it (for a buffer not made yet):
+/// its columns, or 4 more where the kernel pads rows (attribute
+/// `pad_rows`, tile-pad-shared-rows) and the buffer is shared fp32 with
+/// several rows of a multiple of 32 floats, not a landing buffer (an alloc
+/// marked `landing`: dense rows of halves). Rows 512 bytes apart start in
+/// the same bank, so the 8 rows a warp's accumulator layout touches at once
+/// conflict 8 ways; 16 bytes more per row spreads them over the banks.
+int64_t rowPitch(BufType t, Operation *where);
+/// Bytes a buffer takes in its space (rows of rowPitch elements, fp32 or
+/// bf16, 16-byte aligned): what the emitter's offsets and every pass that
+/// counts shared memory use.
+int64_t bufferBytes(BufType t, Operation *where);
 } // namespace mlir::tile
 
 #endif

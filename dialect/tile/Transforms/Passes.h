@@ -39,10 +39,6 @@ void storeInBf16(mlir::tile::AllocOp alloc);
 /// buffer's space).
 void moveToShared(mlir::Value buffer);
 
-/// Bytes of a buffer in its space: fp32 or bf16 elements, 16-byte aligned (as the
-/// emitter lays buffers out). The shared-memory passes count with it.
-int64_t bufferSpaceBytes(mlir::tile::BufType t);
-
 /// The shared memory a block of `kernel` may take where the target allows
 /// `limit` bytes per block: with its `blocks_per_sm` attribute N (config
 /// pblocks), an N-th of the SM's (each block also costs the 1 KiB the

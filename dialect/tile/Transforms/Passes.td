@@ -51,6 +51,27 @@ def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TilePadSharedRows : Pass<"tile-pad-shared-rows", "::mlir::tile::KernelOp"> {
+  let summary = "Pad the rows of shared fp32 tiles so that row-spread accesses miss no bank";
+  let description = [{
+    A shared fp32 tile of rows of 32k floats starts every row in the same
+    bank. The matmuls' accumulators and the fragments are laid out over 8
+    rows and 4 column pairs per warp (acc_coord), so their loads and stores
+    of such a tile conflict 8 ways. This pass marks the kernel
+    (`pad_rows = 4`) so that such buffers' rows lie 16 bytes further apart
+    (tile::rowPitch): 2 ways at most, float4 alignment kept. It marks the
+    kernel only where its shared buffers, padded, still fit `limit` bytes
+    per block (the tile library reserving `reserved`); the passes that
+    place buffers later count padded bytes. Numerics do not change.
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", "0",
+           "shared memory per block the target allows, in bytes (0: no limit)">,
+    Option<"reserved", "reserved", "int64_t", "0",
+           "bytes of it the tile library reserves">,
+  ];
+}
+
 def TileAliasStages : Pass<"tile-alias-stages", "::mlir::tile::KernelOp"> {
   let summary = "Place register tiles in input stages that the chunk has read";
   let description = [{

@@ -95,7 +95,7 @@ struct TilePrefetchInputsPass
     kernel.walk([&](tile::AllocOp alloc) {
       auto t = cast<tile::BufType>(alloc.getType());
       if (t.getSpace() == tile::Space::shared)
-        used += linac::bufferSpaceBytes(t);
+        used += tile::bufferBytes(t, alloc);
     });
     // In program order, each copy whose landing buffer still fits (the
     // others stay copies).
@@ -105,9 +105,9 @@ struct TilePrefetchInputsPass
       auto d = cast<tile::BufType>(copy.getDst().getType());
       auto t = tile::BufType::get(&getContext(), tile::Space::shared, d.getRows(),
                                   tile::landingColumnsFor(d.getCols()), d.getElementType(), 1);
-      if (used + linac::bufferSpaceBytes(t) > limit)
+      if (used + tile::bufferBytes(t, nullptr) > limit)
         continue;
-      used += linac::bufferSpaceBytes(t);
+      used += tile::bufferBytes(t, nullptr);
       landed.push_back(copy);
       landingTypes.push_back(t);
     }
@@ -122,6 +122,9 @@ struct TilePrefetchInputsPass
     for (auto [copy, t] : llvm::zip(copies, landingTypes)) {
       auto alloc = tile::AllocOp::create(b, loc, t);
       alloc->setAttr("name", b.getStringAttr((copy.getName() + "_landing").str()));
+      // The libraries fill and read landing buffers as dense rows of
+      // halves: never padded (tile::rowPitch).
+      alloc->setAttr("landing", b.getUnitAttr());
       landings.push_back(alloc.getResult());
       // Chunk 0's rows, before the loop.
       tile::PrefetchRowsOp::create(b, loc, copy.getNameAttr(), alloc.getResult(),

@@ -53,11 +53,6 @@ void linac::moveToShared(Value buffer) {
       moveToShared(view.getResult());
 }
 
-int64_t linac::bufferSpaceBytes(tile::BufType t) {
-  const int64_t element = t.getElementType().isF32() ? 4 : 2;
-  return (t.getRows() * t.getCols() * t.getStages() * element + 15) / 16 * 16;
-}
-
 namespace {
 
 struct Candidate {
@@ -78,12 +73,16 @@ struct TilePromoteSharedPass
     kernel.walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
       if (type.getSpace() == tile::Space::shared) {
-        used += linac::bufferSpaceBytes(type);
+        used += tile::bufferBytes(type, alloc);
         return;
       }
       if (alloc->hasAttr("fragment")) // in registers already (tile-place-fragments)
         return;
-      Candidate c{alloc, linac::bufferSpaceBytes(type), 0};
+      // Its bytes once in shared memory (rows padded there where the
+      // kernel pads them).
+      auto asShared = tile::BufType::get(type.getContext(), tile::Space::shared, type.getRows(),
+                                         type.getCols(), type.getElementType(), type.getStages());
+      Candidate c{alloc, tile::bufferBytes(asShared, alloc), 0};
       SmallVector<Operation *> real, derived;
       linac::collectTileUsers(alloc.getResult(), real, derived);
       for (Operation *user : real)

@@ -125,15 +125,16 @@ struct Buffer {
   std::vector<float> data;
   std::vector<StageState> states;
   int64_t rows = 0, cols = 0, stages = 1;
+  int64_t pitch = 0; // elements from one row's start to the next's (>= cols)
   Space space = reg;
   bool bf16 = false;
   std::string name;
   Tile stage(int64_t i) {
     Tile t;
-    t.p = data.data() + (i % stages) * rows * cols;
+    t.p = data.data() + (i % stages) * rows * pitch;
     t.rows = rows;
     t.cols = cols;
-    t.ld = cols;
+    t.ld = pitch;
     t.space = space;
     t.state = space == shared ? &states[i % stages] : nullptr;
     t.name = name;
@@ -186,13 +187,18 @@ public:
 
   /// `offset` (the buffer's place in its space on GPU targets) is unused:
   /// each buffer is its own allocation here.
+  /// `pitch` (tile-pad-shared-rows; 0: `cols`) lays rows out as the GPU
+  /// libraries do, so that the cpu target runs the padded layout too.
   Buffer &alloc(Space space, int64_t rows, int64_t cols, int64_t stages,
-                const char *name, int64_t /*offset*/) {
+                const char *name, int64_t /*offset*/, int64_t pitch = 0) {
+    if (pitch == 0)
+      pitch = cols;
     auto b = std::make_unique<Buffer>();
-    b->data.assign(static_cast<size_t>(rows * cols * stages), 0.0f);
+    b->data.assign(static_cast<size_t>(rows * pitch * stages), 0.0f);
     b->states.resize(static_cast<size_t>(stages));
     b->rows = rows;
     b->cols = cols;
+    b->pitch = pitch;
     b->stages = stages;
     b->space = space;
     b->name = name;
@@ -216,7 +222,7 @@ using Tile16 = Tile;
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
 /// stage 0; the GPU library makes the address from the offset.
 inline Tile buffer_tile(Block &, Buffer &b, Space, int64_t /*rows*/, int64_t /*cols*/,
-                        int64_t /*offset*/) {
+                        int64_t /*offset*/, int64_t /*pitch*/ = 0) {
   return b.stage(0);
 }
 

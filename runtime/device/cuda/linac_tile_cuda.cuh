@@ -204,15 +204,16 @@ struct Tile {
 struct Buffer {
   float *data;
   int rows, cols, stages;
+  int pitch; // floats from one row's start to the next's (>= cols)
   LINAC_DEVICE Tile stage(int64_t i) const {
-    float *p = data + static_cast<int>(i) % stages * rows * cols;
+    float *p = data + static_cast<int>(i) % stages * rows * pitch;
 #ifdef __CUDACC__
     // Buffers start 16-byte aligned (the emitter's offsets); so does every
     // stage of a multiple of four floats.
-    if (LINAC_LAYOUT_FACTS && rows * cols % 4 == 0)
+    if (LINAC_LAYOUT_FACTS && rows * pitch % 4 == 0)
       p = static_cast<float *>(__builtin_assume_aligned(p, 16));
 #endif
-    return Tile{p, rows, cols, cols};
+    return Tile{p, rows, cols, pitch};
   }
   LINAC_DEVICE operator Tile() const { return stage(0); }
 };
@@ -419,12 +420,16 @@ public:
   /// The buffer at byte `offset` of its space (shared memory after the
   /// reserved area, or this block's scratch), zero-filled. The emitter
   /// passes constant offsets in allocation order.
+  /// `pitch` (tile-pad-shared-rows; 0: `cols`) is the floats from one
+  /// row's start to the next's.
   __device__ Buffer alloc(Space space, int64_t rows, int64_t cols,
-                          int64_t stages, const char *, int64_t offset) {
+                          int64_t stages, const char *, int64_t offset, int64_t pitch = 0) {
     char *base = (space == shared ? linacSharedMemory + kReservedSharedBytes : scratch) + offset;
+    if (pitch == 0)
+      pitch = cols;
     Buffer b{reinterpret_cast<float *>(base), static_cast<int>(rows),
-             static_cast<int>(cols), static_cast<int>(stages)};
-    for (int64_t i = threadIdx.x; i < rows * cols * stages; i += blockDim.x)
+             static_cast<int>(cols), static_cast<int>(stages), static_cast<int>(pitch)};
+    for (int64_t i = threadIdx.x; i < rows * pitch * stages; i += blockDim.x)
       b.data[i] = 0.0f;
     __syncthreads();
     return b;
@@ -449,16 +454,17 @@ public:
   /// compiler sees as 16-byte aligned but not as a constant: its loads are
   /// then shared-memory loads with 32-bit addresses, and the ops' runtime
   /// checks for float4 paths fold to one path per call site.
-  __device__ Tile tile(Space space, int rows, int cols, int offset) const {
+  __device__ Tile tile(Space space, int rows, int cols, int offset, int pitch = 0) const {
+    const int ld = pitch ? pitch : cols;
     if (LINAC_LAYOUT_FACTS && space == shared) {
       unsigned o = static_cast<unsigned>(kReservedSharedBytes + offset);
       asm volatile("" : "+r"(o));
       __builtin_assume(o % 16 == 0);
-      return Tile{reinterpret_cast<float *>(linacSharedMemory + o), rows, cols, cols};
+      return Tile{reinterpret_cast<float *>(linacSharedMemory + o), rows, cols, ld};
     }
     char *base = space == shared ? linacSharedMemory + kReservedSharedBytes : scratch;
     asm volatile("" : "+l"(base));
-    return Tile{reinterpret_cast<float *>(base + offset), rows, cols, cols};
+    return Tile{reinterpret_cast<float *>(base + offset), rows, cols, ld};
   }
   __device__ int64_t program_id(int d) const { return id[d]; }
 };
@@ -466,8 +472,8 @@ public:
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
 /// address made from its space's base and the constant offset.
 __device__ inline Tile buffer_tile(const Block &blk, const Buffer &, Space space, int rows,
-                                   int cols, int offset) {
-  return blk.tile(space, rows, cols, offset);
+                                   int cols, int offset, int pitch = 0) {
+  return blk.tile(space, rows, cols, offset, pitch);
 }
 __device__ inline Tile16 buffer_tile(const Block &, const Buffer16 &b, Space, int, int, int) {
   return b.stage(0);
@@ -2596,7 +2602,9 @@ __device__ __forceinline__ void frag_set(const Tile16 &t, int, int, int i, int j
 // 1: element-wise ops on fragments read and write tiles in memory a column
 // pair at a time (registers 2p, 2p + 1 are columns j, j + 1 of one row):
 // one 8-byte (fp32) or 4-byte (bf16) access instead of two; 0 (default):
-// one value at a time. The same values either way.
+// one value at a time. The same values either way. Even on padded rows
+// (pad=on, where pairs miss no bank) 0-3% slower (H200, session 21), and so
+// were pairs for the whole-block matmuls' accumulators (3-17%: taken out).
 #ifndef LINAC_EW_FRAG_PAIRS
 #define LINAC_EW_FRAG_PAIRS 0
 #endif
