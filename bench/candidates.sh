@@ -246,16 +246,25 @@ timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" -
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
 exit 0
 fi
+# beside_nopad CASES FLA STEM...: each kernel stem with @nopad (pad=off)
+# beside its default, then the cases matching CASES timed (FLA on those
+# matching FLA; '' for none) in what is left of LEFT seconds.
+beside_nopad() {
+  local cases=$1 fla=$2 c
+  shift 2
+  rm -f "$K"/*@*.cu
+  for c in "$@"; do
+    timeout 60 bench/variant.sh $c nopad --config pad=off
+  done
+  timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
+    --reps ${REPS:-5}
+}
 if [ "${S21:-0}" = 10 ]; then
 # 21, tenth call (about 2 minutes warm, carrying .carry): the plain updates
 # again after landing buffers were left unpadded (they had taken padded
 # bytes for nothing), beside @nopad.
-rm -f "$K"/*@*.cu
-for c in linear_attention retnet simple_gla; do
-  timeout 60 bench/variant.sh ${c}_8x4096x16 nopad --config pad=off
-done
-timeout $(( ${LEFT:-200} - SECONDS )) bench/run.sh \
-  --cases '^(linear_attention|retnet|simple_gla) 8x4096' --fla-cases '' --reps ${REPS:-5}
+LEFT=${LEFT:-200} beside_nopad '^(linear_attention|retnet|simple_gla) 8x4096' '' \
+  linear_attention_8x4096x16 retnet_8x4096x16 simple_gla_8x4096x16
 exit 0
 fi
 if [ "${S21:-0}" = 9 ]; then
@@ -282,12 +291,7 @@ if [ "${S21:-0}" = 7 ]; then
 # 21, seventh call (about 4 minutes warm, carrying .carry): GDN's other anchor
 # shapes (the sequence split at 1x8192x16, the head split at 4x16384x32, the
 # 16-sequence varlen batch) with pad=on, the new default, beside @nopad.
-rm -f "$K"/*@*.cu
-for c in gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs; do
-  timeout 60 bench/variant.sh $c nopad --config pad=off
-done
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^gdn (1x8192|4x16384|varlen)' \
-  --fla-cases '' --reps ${REPS:-5}
+beside_nopad '^gdn (1x8192|4x16384|varlen)' '' gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs
 cp $OUT/bench.md $OUT/bench-pad-gdn.md 2>/dev/null
 exit 0
 fi
@@ -296,12 +300,9 @@ if [ "${S21:-0}" = 6 ]; then
 # pad=on as the sm_90a default (and the accumulator pairs taken out), every
 # variant at 8x4096x16 beside @nopad (pad=off: the previous default), FLA
 # in turn where its tuning travels (FLA_CASES).
-rm -f "$K"/*@*.cu
-for c in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr; do
-  timeout 60 bench/variant.sh ${c}_8x4096x16 nopad --config pad=off
-done
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
-  --fla-cases "${FLA_CASES-^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) }" --reps ${REPS:-5}
+beside_nopad '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
+  "${FLA_CASES-^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) }" \
+  $(for c in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr; do echo ${c}_8x4096x16; done)
 cp $OUT/bench.md $OUT/bench-pad-default.md 2>/dev/null
 exit 0
 fi
