@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S21= blocks below: each session's, newest first; S21=1 is the next call),
+# S13= to S22= blocks below: each session's, newest first; S22=1 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -137,6 +137,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S19:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S20:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S21:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S22:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -259,6 +260,28 @@ beside_nopad() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S22:-0}" = 1 ]; then
+# 22 (written in session 21 after its device time ran out; about 7 minutes,
+# carrying .carry and .fla, CUBINS_BACK=1): pad16=on (bf16 tiles of 64k
+# halves a row, 16 halves further apart). GDN's and DeltaNet's bf16 input
+# stages are read by fragments in the accumulator layout (GDN: v, q and k,
+# three 64 x 128 reads a chunk), 8 rows on the same banks as the fp32 tiles
+# were before pad=on. Against float64 (head split, the sequence split),
+# racecheck, then timed beside the defaults at every GDN anchor shape and
+# DeltaNet's, FLA in turn for GDN 8x4096x16.
+check_examples pad16=on gdn deltanet
+check_run gdn "pad16=on, sequence split" --seed 5 --shape B=1,T=600,H=2,HV=2,K=128,V=128 \
+  --seqlens 1,0,263,336 --gates strong --config split=sequence,pad16=on
+racecheck pad16=on B=1,T=200,H=2,HV=4,K=128,V=128 gdn
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c p16 --config pad16=on
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(gdn|deltanet) (8x4096|1x8192|4x16384|varlen)' \
+  --fla-cases "${FLA_CASES-^gdn 8x4096}" --reps ${REPS:-5}
+cp $OUT/bench.md $OUT/bench-pad16.md 2>/dev/null
+exit 0
+fi
 if [ "${S21:-0}" = 10 ]; then
 # 21, tenth call (about 2 minutes warm, carrying .carry): the plain updates
 # again after landing buffers were left unpadded (they had taken padded

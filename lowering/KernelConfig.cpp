@@ -47,6 +47,8 @@ std::string KernelConfig::str() const {
     s += ",store16=on";
   if (padRows)
     s += ",pad=on";
+  if (pad16)
+    s += ",pad16=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -164,6 +166,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.store16);
     } else if (key == "pad") {
       err = onOff(c.padRows);
+    } else if (key == "pad16") {
+      err = onOff(c.pad16);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -196,7 +200,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

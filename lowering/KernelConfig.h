@@ -114,6 +114,10 @@ struct KernelConfig {
   /// most 2-way bank conflicts instead of 8. The sm_90a chooser's default
   /// (chooseKernelConfig says what it measured).
   bool padRows = false;
+  /// The same for shared bf16 tiles of 64k halves a row, 32 bytes further
+  /// apart (config pad16=on): the input stages fragments read in the
+  /// accumulator layout (GDN's v, q and k). Off until timed on a GPU.
+  bool pad16 = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds

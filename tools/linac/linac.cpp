@@ -85,8 +85,8 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
-    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,outputs=state|parallel,\n"
-    "         inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
+    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,\n"
+    "         outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -161,10 +161,12 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     pm.addNestedPass<tile::KernelOp>(linac::createTileInputs16Bit());
   // Shared fp32 rows padded off the bank of the row before (before the
   // passes that place buffers in shared memory: they count padded bytes).
-  if (config.padRows) {
+  if (config.padRows || config.pad16) {
     linac::TilePadSharedRowsOptions pad;
     pad.limit = sharedLimitOf(arch);
     pad.reserved = linac::cudaTarget().reservedSharedBytes;
+    pad.f32 = config.padRows;
+    pad.bf16 = config.pad16;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePadSharedRows(pad));
   }
   // Scratch tiles into input stages the chunk has read (one stage, no

@@ -267,10 +267,12 @@ int64_t mlir::tile::rowPitch(BufType t, Operation *where) {
   // Landing buffers (tile-prefetch-inputs) hold dense rows of halves.
   if (isa_and_nonnull<AllocOp>(where) && where->hasAttr("landing"))
     return t.getCols();
-  if (!pad || t.getSpace() != Space::shared || !t.getElementType().isF32() || t.getRows() < 2 ||
-      t.getCols() % 32 != 0)
+  if (t.getSpace() != Space::shared || t.getRows() < 2)
     return t.getCols();
-  return t.getCols() + pad.getInt();
+  if (t.getElementType().isF32())
+    return pad && t.getCols() % 32 == 0 ? t.getCols() + pad.getInt() : t.getCols();
+  auto pad16 = kernel ? kernel->getAttrOfType<IntegerAttr>("pad_rows16") : IntegerAttr();
+  return pad16 && t.getCols() % 64 == 0 ? t.getCols() + pad16.getInt() : t.getCols();
 }
 
 int64_t mlir::tile::bufferBytes(BufType t, Operation *where) {

@@ -47,6 +47,10 @@ inline int64_t landedColumns(int64_t landingCols) {
 /// marked `landing`: dense rows of halves). Rows 512 bytes apart start in
 /// the same bank, so the 8 rows a warp's accumulator layout touches at once
 /// conflict 8 ways; 16 bytes more per row spreads them over the banks.
+/// bf16 buffers of rows of 64k halves take 16 halves more where the kernel
+/// says `pad_rows16 = 16` (config pad16=on): the accumulator layout's
+/// 8 rows then share banks 2 ways at most, and the matmuls' 16-byte staging
+/// reads (8 rows per quarter warp, rotated) stay free of conflicts.
 int64_t rowPitch(BufType t, Operation *where);
 /// Bytes a buffer takes in its space (rows of rowPitch elements, fp32 or
 /// bf16, 16-byte aligned): what the emitter's offsets and every pass that

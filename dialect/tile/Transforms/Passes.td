@@ -62,13 +62,17 @@ def TilePadSharedRows : Pass<"tile-pad-shared-rows", "::mlir::tile::KernelOp"> {
     (tile::rowPitch): 2 ways at most, float4 alignment kept. It marks the
     kernel only where its shared buffers, padded, still fit `limit` bytes
     per block (the tile library reserving `reserved`); the passes that
-    place buffers later count padded bytes. Numerics do not change.
+    place buffers later count padded bytes. With `bf16`, bf16 buffers of
+    rows of 64k halves take 16 halves more (`pad_rows16 = 16`); with `f32`
+    off, fp32 buffers are left as they are. Numerics do not change.
   }];
   let options = [
     Option<"limit", "limit", "int64_t", "0",
            "shared memory per block the target allows, in bytes (0: no limit)">,
     Option<"reserved", "reserved", "int64_t", "0",
            "bytes of it the tile library reserves">,
+    Option<"f32", "f32", "bool", "true", "pad fp32 buffers (pad_rows = 4)">,
+    Option<"bf16", "bf16", "bool", "false", "pad bf16 buffers (pad_rows16 = 16)">,
   ];
 }
 

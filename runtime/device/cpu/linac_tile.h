@@ -208,8 +208,8 @@ public:
   /// A bf16 buffer (the GPU libraries' Buffer16; here floats rounded to
   /// bf16 when written).
   Buffer &alloc16(Space space, int64_t rows, int64_t cols, int64_t stages,
-                  const char *name, int64_t offset) {
-    Buffer &b = alloc(space, rows, cols, stages, name, offset);
+                  const char *name, int64_t offset, int64_t pitch = 0) {
+    Buffer &b = alloc(space, rows, cols, stages, name, offset, pitch);
     b.bf16 = true;
     return b;
   }

@@ -234,8 +234,9 @@ struct Tile16 {
 struct Buffer16 {
   unsigned short *data;
   int rows, cols, stages;
+  int pitch; // halves from one row's start to the next's (>= cols)
   LINAC_DEVICE Tile16 stage(int64_t i) const {
-    return Tile16{data + static_cast<int>(i) % stages * rows * cols, rows, cols, cols};
+    return Tile16{data + static_cast<int>(i) % stages * rows * pitch, rows, cols, pitch};
   }
   LINAC_DEVICE operator Tile16() const { return stage(0); }
 };
@@ -436,13 +437,15 @@ public:
   }
   /// A bf16 buffer (shared memory only, as the tile dialect requires).
   __device__ Buffer16 alloc16(Space space, int64_t rows, int64_t cols, int64_t stages,
-                              const char *, int64_t offset) {
+                              const char *, int64_t offset, int64_t pitch = 0) {
     if (space != shared)
       L.fail();
     char *base = linacSharedMemory + kReservedSharedBytes + offset;
+    if (pitch == 0)
+      pitch = cols;
     Buffer16 b{reinterpret_cast<unsigned short *>(base), static_cast<int>(rows),
-               static_cast<int>(cols), static_cast<int>(stages)};
-    for (int64_t i = threadIdx.x; i < rows * cols * stages; i += blockDim.x)
+               static_cast<int>(cols), static_cast<int>(stages), static_cast<int>(pitch)};
+    for (int64_t i = threadIdx.x; i < rows * pitch * stages; i += blockDim.x)
       b.data[i] = 0;
     __syncthreads();
     return b;
@@ -475,7 +478,8 @@ __device__ inline Tile buffer_tile(const Block &blk, const Buffer &, Space space
                                    int cols, int offset, int pitch = 0) {
   return blk.tile(space, rows, cols, offset, pitch);
 }
-__device__ inline Tile16 buffer_tile(const Block &, const Buffer16 &b, Space, int, int, int) {
+__device__ inline Tile16 buffer_tile(const Block &, const Buffer16 &b, Space, int, int, int,
+                                     int = 0) {
   return b.stage(0);
 }
 
