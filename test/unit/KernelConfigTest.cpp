@@ -56,10 +56,13 @@ TEST(KernelConfig, GpuDefaults) {
   EXPECT_EQ(h.split, KernelConfig::Split::Head);
   KernelConfig a = mainShape(ChooserTarget::sm80);
   EXPECT_EQ(a.mma, "bf16");
-  EXPECT_EQ(a.frag, 0); // only the fragment budget and sub-blocks differ from sm_90a
+  EXPECT_EQ(a.frag, 0); // the fragment budget, sub-blocks and padded rows differ from sm_90a
   EXPECT_EQ(a.subBlock, 16);
+  EXPECT_TRUE(h.padRows);
+  EXPECT_FALSE(a.padRows);
   a.frag = h.frag;
   a.subBlock = h.subBlock;
+  a.padRows = h.padRows;
   EXPECT_EQ(a.str(), h.str());
 }
 
@@ -553,3 +556,25 @@ TEST(KernelConfig, FactoredNormsRoundTripAndAreOffInAPlainConfig) {
 }
 
 } // namespace
+
+TEST(KernelConfig, PaddedRowsOnSm90aButWhereTheChannelGateIsAFormula) {
+  linac::VariantTraits plain; // linear attention, GDN, DeltaNet ...
+  linac::VariantTraits gla;   // GLA, DPLR: the per-channel gate as passed
+  gla.channelDecay = true;
+  gla.channelGateInput = true;
+  linac::VariantTraits kda; // KDA, GDN-2: the gate from a formula
+  kda.channelDecay = true;
+  kda.channelDeltaRule = true;
+  for (const linac::VariantTraits &t : {plain, gla})
+    EXPECT_TRUE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, t, ChooserTarget::sm90a).padRows);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, kda, ChooserTarget::sm90a).padRows);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm80).padRows);
+  EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::cpu).padRows);
+  // pad16 is never the default yet; both parse, print and come back off.
+  KernelConfig c = chooseKernelConfig(8, 16, 8 * 4096, 128, 128, plain, ChooserTarget::sm90a);
+  EXPECT_FALSE(c.pad16);
+  EXPECT_EQ(linac::parseKernelConfig("pad16=on", c), "");
+  EXPECT_NE(c.str().find(",pad=on,pad16=on"), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("pad=off,pad16=off", c), "");
+  EXPECT_EQ(c.str().find("pad"), std::string::npos);
+}
