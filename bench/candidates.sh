@@ -247,15 +247,15 @@ timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" -
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
 exit 0
 fi
-# beside_nopad CASES FLA STEM...: each kernel stem with @nopad (pad=off)
-# beside its default, then the cases matching CASES timed (FLA on those
-# matching FLA; '' for none) in what is left of LEFT seconds.
-beside_nopad() {
-  local cases=$1 fla=$2 c
-  shift 2
+# time_beside TAG CONFIG CASES FLA STEM...: each kernel stem with @TAG
+# (--config CONFIG) beside its default, then the cases matching CASES timed
+# (FLA on those matching FLA; '' for none) in what is left of LEFT seconds.
+time_beside() {
+  local tag=$1 config=$2 cases=$3 fla=$4 c
+  shift 4
   rm -f "$K"/*@*.cu
   for c in "$@"; do
-    timeout 60 bench/variant.sh $c nopad --config pad=off
+    timeout 60 bench/variant.sh $c $tag --config $config
   done
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
@@ -273,12 +273,8 @@ check_examples pad16=on gdn deltanet
 check_run gdn "pad16=on, sequence split" --seed 5 --shape B=1,T=600,H=2,HV=2,K=128,V=128 \
   --seqlens 1,0,263,336 --gates strong --config split=sequence,pad16=on
 racecheck pad16=on B=1,T=200,H=2,HV=4,K=128,V=128 gdn
-rm -f "$K"/*@*.cu
-for c in gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs deltanet_8x4096x16; do
-  timeout 60 bench/variant.sh $c p16 --config pad16=on
-done
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(gdn|deltanet) (8x4096|1x8192|4x16384|varlen)' \
-  --fla-cases "${FLA_CASES-^gdn 8x4096}" --reps ${REPS:-5}
+time_beside p16 pad16=on '^(gdn|deltanet) (8x4096|1x8192|4x16384|varlen)' "${FLA_CASES-^gdn 8x4096}" \
+  gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs deltanet_8x4096x16
 cp $OUT/bench.md $OUT/bench-pad16.md 2>/dev/null
 exit 0
 fi
@@ -286,7 +282,7 @@ if [ "${S21:-0}" = 10 ]; then
 # 21, tenth call (about 2 minutes warm, carrying .carry): the plain updates
 # again after landing buffers were left unpadded (they had taken padded
 # bytes for nothing), beside @nopad.
-LEFT=${LEFT:-200} beside_nopad '^(linear_attention|retnet|simple_gla) 8x4096' '' \
+LEFT=${LEFT:-200} time_beside nopad pad=off '^(linear_attention|retnet|simple_gla) 8x4096' '' \
   linear_attention_8x4096x16 retnet_8x4096x16 simple_gla_8x4096x16
 exit 0
 fi
@@ -314,7 +310,7 @@ if [ "${S21:-0}" = 7 ]; then
 # 21, seventh call (about 4 minutes warm, carrying .carry): GDN's other anchor
 # shapes (the sequence split at 1x8192x16, the head split at 4x16384x32, the
 # 16-sequence varlen batch) with pad=on, the new default, beside @nopad.
-beside_nopad '^gdn (1x8192|4x16384|varlen)' '' gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs
+time_beside nopad pad=off '^gdn (1x8192|4x16384|varlen)' '' gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs
 cp $OUT/bench.md $OUT/bench-pad-gdn.md 2>/dev/null
 exit 0
 fi
@@ -323,7 +319,7 @@ if [ "${S21:-0}" = 6 ]; then
 # pad=on as the sm_90a default (and the accumulator pairs taken out), every
 # variant at 8x4096x16 beside @nopad (pad=off: the previous default), FLA
 # in turn where its tuning travels (FLA_CASES).
-beside_nopad '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
+time_beside nopad pad=off '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
   "${FLA_CASES-^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) }" \
   $(for c in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr; do echo ${c}_8x4096x16; done)
 cp $OUT/bench.md $OUT/bench-pad-default.md 2>/dev/null
