@@ -23,9 +23,14 @@ struct CompiledModule {
 std::string cacheDirectory();
 
 /// Compiles `source` (which includes "linac_tile.h") into a shared object
-/// with $LINAC_CXX (default: the compiler linac was built with), or finds it in the cache. Returns an error
-/// message, empty on success.
-std::string buildCpuModule(const std::string &source, CompiledModule &out);
+/// with $LINAC_CXX (default: the compiler linac was built with), or finds
+/// it in the cache. The module links the tile library's ops from the
+/// cache's compiled copy (libtile-<key>.so, by its path), unless
+/// `standalone`: then they are compiled into it, so that it can be copied
+/// out of the cache (`--emit module`). Returns an error message, empty on
+/// success.
+std::string buildCpuModule(const std::string &source, CompiledModule &out,
+                           bool standalone = false);
 
 } // namespace linac
 

@@ -621,7 +621,10 @@ int compileCommand(int argc, char **argv) {
     if (failed(source))
       return 1;
     linac::CompiledModule compiled;
-    if (auto err = linac::buildCpuModule(*source, compiled); !err.empty()) {
+    // Standalone: the module leaves the cache, so it cannot link the
+    // cache's copy of the tile library.
+    if (auto err = linac::buildCpuModule(*source, compiled, /*standalone=*/true);
+        !err.empty()) {
       llvm::errs() << "linac: error: " << err << "\n";
       return 1;
     }

@@ -16,6 +16,14 @@
 // Self-contained (C++17 standard library only): linac embeds this file and
 // writes it next to the emitted source it compiles.
 //
+// Most of a kernel's compile time went into these ops, inlined into each
+// kernel. So the ops are declared first and defined with LINAC_TILE_FN: a
+// program that includes this header gets them inline (the reference, the
+// tests); a kernel compiled with LINAC_TILE_EXTERN sees the declarations
+// only and links the ops from a shared library that the module cache
+// compiles once per header and compiler with LINAC_TILE_LIBRARY
+// (runtime/cpu/ModuleCache.cpp).
+//
 //===----------------------------------------------------------------------===//
 #ifndef LINAC_TILE_CPU_H
 #define LINAC_TILE_CPU_H
@@ -29,6 +37,12 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#if defined(LINAC_TILE_EXTERN) || defined(LINAC_TILE_LIBRARY)
+#define LINAC_TILE_FN
+#else
+#define LINAC_TILE_FN inline
+#endif
 
 namespace linac {
 namespace tile {
@@ -219,6 +233,73 @@ public:
 /// The emitted code's name for a stage or view of a bf16 buffer.
 using Tile16 = Tile;
 
+/// The library's functions (defined below; see LINAC_TILE_FN).
+LINAC_TILE_FN float round_operand(float x, Operand t);
+LINAC_TILE_FN void round_stored(const Tile &dst);
+LINAC_TILE_FN bool checkRead(const Block &blk, const Tile &t, const char *op);
+LINAC_TILE_FN void release_landings(Block &blk);
+LINAC_TILE_FN void barrier(Block &blk);
+LINAC_TILE_FN bool startCopy(const Block &blk, const Tile &dst);
+LINAC_TILE_FN void wait(Block &blk, Token &t);
+LINAC_TILE_FN void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X, int64_t Y,
+                                   int64_t &seq, int64_t &head);
+LINAC_TILE_FN bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &dst,
+                              int64_t first, int64_t valid, int64_t head, int64_t col);
+LINAC_TILE_FN void loadRows(const Global *g, const Tile &d, int64_t first, int64_t valid,
+                            int64_t head, int64_t col);
+LINAC_TILE_FN Token copy_async(Block &blk, const Global *g, const Tile &dst,
+                               int64_t start, int64_t row, int64_t valid,
+                               int64_t head, int64_t col);
+LINAC_TILE_FN float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
+                          int64_t chunk, int64_t size);
+LINAC_TILE_FN float *slot_columns(Block &blk, const Global *g, int64_t seq, int64_t head,
+                                  int64_t chunk, int64_t rows, int64_t col, int64_t cols,
+                                  int64_t fullCols, const char *op);
+LINAC_TILE_FN void store_tile(Block &blk, const Global *g, const Tile &src,
+                              int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                              int64_t fullCols);
+LINAC_TILE_FN void load_tile(Block &blk, const Global *g, const Tile &dst,
+                             int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                             int64_t fullCols);
+LINAC_TILE_FN void landed(Block &blk);
+LINAC_TILE_FN bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t start,
+                              int64_t row, int64_t head, int64_t col);
+LINAC_TILE_FN Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
+                                    int64_t seq, int64_t head, int64_t chunk,
+                                    int64_t col, int64_t valid, int64_t fullCols);
+LINAC_TILE_FN void load_param(Block &blk, const Global *g, const Tile &dst,
+                              int64_t head, int64_t col);
+LINAC_TILE_FN void load_state(Block &blk, const Tile &dst, int64_t seq, int64_t head,
+                              int64_t col);
+LINAC_TILE_FN void store_state(Block &blk, const Tile &src, int64_t seq, int64_t head,
+                               int64_t col);
+LINAC_TILE_FN void store_rows(Block &blk, const Global *g, const Tile &src,
+                              int64_t start, int64_t row, int64_t valid, int64_t head,
+                              int64_t col);
+LINAC_TILE_FN void fill(Block &, const Tile &dst, float v);
+LINAC_TILE_FN void identity(Block &, const Tile &dst);
+LINAC_TILE_FN void mask_rows(Block &, const Tile &dst, int64_t valid);
+LINAC_TILE_FN void ew(Block &blk, Ew k, const Tile &dst, const Tile &a);
+LINAC_TILE_FN void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b);
+LINAC_TILE_FN void row_l2norm(Block &blk, const Tile &dst, const Tile &src);
+LINAC_TILE_FN void row_inv_norm(Block &blk, const Tile &dst, const Tile &src);
+LINAC_TILE_FN void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b);
+LINAC_TILE_FN void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive);
+LINAC_TILE_FN void transpose(Block &blk, const Tile &dst, const Tile &src);
+LINAC_TILE_FN void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
+                       bool ta, bool tb, bool accumulate, Operand type);
+LINAC_TILE_FN void causal_mask(Block &, const Tile &dst, bool inclusive);
+LINAC_TILE_FN void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile &cs,
+                               bool inclusive);
+LINAC_TILE_FN void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
+                              const Tile &rg, bool inclusive);
+LINAC_TILE_FN void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &rg,
+                              const Tile &rs, const Tile &cs, bool inclusive);
+LINAC_TILE_FN void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
+                             const Tile &lg, const Tile &rg, bool inclusive,
+                             Operand type = Operand::f32, float bound = 0.0f, bool rows = false);
+LINAC_TILE_FN void tri_inv(Block &blk, const Tile &dst, const Tile &src);
+
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
 /// stage 0; the GPU library makes the address from the offset.
 inline Tile buffer_tile(Block &, Buffer &b, Space, int64_t /*rows*/, int64_t /*cols*/,
@@ -227,8 +308,9 @@ inline Tile buffer_tile(Block &, Buffer &b, Space, int64_t /*rows*/, int64_t /*c
 }
 
 
+#ifndef LINAC_TILE_EXTERN
 /// Rounds to the operand precision (round to nearest even on the mantissa).
-inline float round_operand(float x, Operand t) {
+LINAC_TILE_FN float round_operand(float x, Operand t) {
   int drop = t == Operand::f32 ? 0 : t == Operand::tf32 ? 13 : t == Operand::bf16 ? 16 : 13;
   if (drop == 0 || !std::isfinite(x))
     return x;
@@ -246,7 +328,7 @@ inline float round_operand(float x, Operand t) {
 
 /// A bf16 tile's elements rounded as stored (what the GPU libraries'
 /// Tile16 holds); other tiles unchanged.
-inline void round_stored(const Tile &dst) {
+LINAC_TILE_FN void round_stored(const Tile &dst) {
   if (!dst.bf16)
     return;
   for (int64_t i = 0; i < dst.rows; ++i)
@@ -256,7 +338,7 @@ inline void round_stored(const Tile &dst) {
 
 // --- synchronisation checks --------------------------------------------------
 
-inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
+LINAC_TILE_FN bool checkRead(const Block &blk, const Tile &t, const char *op) {
   if (t.bf16 && std::string(op) != "mma" && !(t.state && t.state->input16)) {
     blk.L.fail(std::string(op) + " reads bf16 tile '" + t.name +
                "', which only bf16 matmuls may read");
@@ -275,19 +357,19 @@ inline bool checkRead(const Block &blk, const Tile &t, const char *op) {
 
 /// A barrier of the consumers (tile.barrier, every wait, tile.landed on the
 /// GPU): landing buffers taken before it may receive the next prefetch.
-inline void release_landings(Block &blk) {
+LINAC_TILE_FN void release_landings(Block &blk) {
   for (auto &p : blk.prefetches)
     p.readSinceBarrier = false;
 }
 
-inline void barrier(Block &blk) {
+LINAC_TILE_FN void barrier(Block &blk) {
   for (auto &b : blk.buffers)
     for (StageState &s : b->states)
       s.readSinceBarrier = false;
   release_landings(blk);
 }
 
-inline bool startCopy(const Block &blk, const Tile &dst) {
+LINAC_TILE_FN bool startCopy(const Block &blk, const Tile &dst) {
   if (!dst.state) {
     blk.L.fail("copy_async into '" + dst.name + "', which is not shared");
     return false;
@@ -309,7 +391,7 @@ inline bool startCopy(const Block &blk, const Tile &dst) {
   return true;
 }
 
-inline void wait(Block &blk, Token &t) {
+LINAC_TILE_FN void wait(Block &blk, Token &t) {
   if (!t.copy) {
     blk.L.fail("wait on a token with no copy");
     return;
@@ -327,8 +409,8 @@ inline void wait(Block &blk, Token &t) {
 /// heads, as on the GPU: x and y, or, with an order, the x-fastest launch
 /// position p = y X + x takes the sequence of rank p / Y and head p % Y
 /// (runtime/SequenceOrder.h says why).
-inline void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X, int64_t Y,
-                            int64_t &seq, int64_t &head) {
+LINAC_TILE_FN void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X, int64_t Y,
+                                   int64_t &seq, int64_t &head) {
   seq = x;
   head = y;
   if (!L.seqOrder.empty()) {
@@ -337,6 +419,7 @@ inline void launch_position(const Launch &L, int64_t x, int64_t y, int64_t X, in
     head = p % Y;
   }
 }
+#endif
 
 struct SeqExtent {
   int64_t start, length;
@@ -360,11 +443,12 @@ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 
 // --- global memory ------------------------------------------------------------
 
+#ifndef LINAC_TILE_EXTERN
 /// Whether rows [first, first + valid) of g (head, columns [col, col +
 /// dst.cols)) fit both the tensor and dst; else `op`'s error is reported.
 /// A copy of 0 rows (the prefetch past the last chunk) touches no memory.
-inline bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &dst,
-                       int64_t first, int64_t valid, int64_t head, int64_t col) {
+LINAC_TILE_FN bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &dst,
+                              int64_t first, int64_t valid, int64_t head, int64_t col) {
   bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
   if (valid < 0 || valid > dst.rows || rowsOut || head < 0 ||
       head >= g->heads || col < 0 || col + dst.cols > g->cols) {
@@ -379,17 +463,17 @@ inline bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &
 }
 
 /// dst = rows [first, first + valid) of g (rows past them zero).
-inline void loadRows(const Global *g, const Tile &d, int64_t first, int64_t valid,
-                     int64_t head, int64_t col) {
+LINAC_TILE_FN void loadRows(const Global *g, const Tile &d, int64_t first, int64_t valid,
+                            int64_t head, int64_t col) {
   for (int64_t i = 0; i < d.rows; ++i)
     for (int64_t j = 0; j < d.cols; ++j)
       d.at(i, j) = i < valid ? g->data[((first + i) * g->heads + head) * g->cols + col + j]
                              : 0.0f;
 }
 
-inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
-                        int64_t start, int64_t row, int64_t valid,
-                        int64_t head, int64_t col) {
+LINAC_TILE_FN Token copy_async(Block &blk, const Global *g, const Tile &dst,
+                               int64_t start, int64_t row, int64_t valid,
+                               int64_t head, int64_t col) {
   Token t;
   if (!g || !startCopy(blk, dst))
     return t;
@@ -412,8 +496,8 @@ inline Token copy_async(Block &blk, const Global *g, const Tile &dst,
   return t;
 }
 
-inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
-                   int64_t chunk, int64_t size) {
+LINAC_TILE_FN float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
+                          int64_t chunk, int64_t size) {
   const Launch &L = blk.L;
   // Slots per (sequence, head): a chunk's or a segment's (workspace_slots).
   const int64_t pairs = L.N * L.HV;
@@ -429,9 +513,9 @@ inline float *slot(const Block &blk, const Global *g, int64_t seq, int64_t head,
 /// Columns col.. (`cols` of them) of workspace slot (seq, head, chunk),
 /// whose tiles are rows x fullCols; null (and the launch fails, naming `op`)
 /// outside it.
-inline float *slot_columns(Block &blk, const Global *g, int64_t seq, int64_t head,
-                           int64_t chunk, int64_t rows, int64_t col, int64_t cols,
-                           int64_t fullCols, const char *op) {
+LINAC_TILE_FN float *slot_columns(Block &blk, const Global *g, int64_t seq, int64_t head,
+                                  int64_t chunk, int64_t rows, int64_t col, int64_t cols,
+                                  int64_t fullCols, const char *op) {
   float *p = slot(blk, g, seq, head, chunk, rows * fullCols);
   if (p && (col < 0 || col + cols > fullCols)) {
     blk.L.fail(std::string(op) + ": columns outside the slot of '" + g->name + "'");
@@ -440,9 +524,9 @@ inline float *slot_columns(Block &blk, const Global *g, int64_t seq, int64_t hea
   return p ? p + col : nullptr;
 }
 
-inline void store_tile(Block &blk, const Global *g, const Tile &src,
-                       int64_t seq, int64_t head, int64_t chunk, int64_t col,
-                       int64_t fullCols) {
+LINAC_TILE_FN void store_tile(Block &blk, const Global *g, const Tile &src,
+                              int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                              int64_t fullCols) {
   if (!checkRead(blk, src, "store_tile"))
     return;
   float *p = slot_columns(blk, g, seq, head, chunk, src.rows, col, src.cols, fullCols,
@@ -454,9 +538,9 @@ inline void store_tile(Block &blk, const Global *g, const Tile &src,
       p[i * fullCols + j] = g->bf16 ? round_operand(src.at(i, j), Operand::bf16) : src.at(i, j);
 }
 
-inline void load_tile(Block &blk, const Global *g, const Tile &dst,
-                      int64_t seq, int64_t head, int64_t chunk, int64_t col,
-                      int64_t fullCols) {
+LINAC_TILE_FN void load_tile(Block &blk, const Global *g, const Tile &dst,
+                             int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                             int64_t fullCols) {
   if (g && g->bf16) { // (the emitter reads bf16 workspaces into bf16 stages only)
     blk.L.fail("load_tile of bf16 workspace '" + g->name + "' into an fp32 tile");
     return;
@@ -469,6 +553,7 @@ inline void load_tile(Block &blk, const Global *g, const Tile &dst,
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = p[i * fullCols + j];
 }
+#endif
 
 /// copy_async with the destination's shape as the emitter states it (the
 /// CUDA library compiles one copy per shape); a tile of another shape is an
@@ -530,8 +615,9 @@ inline void prefetch_rows(Block &blk, const Global *g, const Tile &landing, int6
   blk.prefetches.push_back({landing.p, start + row, head, col, false, false, false});
 }
 
+#ifndef LINAC_TILE_EXTERN
 /// tile.landed: every prefetch issued so far has landed.
-inline void landed(Block &blk) {
+LINAC_TILE_FN void landed(Block &blk) {
   for (auto &p : blk.prefetches)
     p.landed = true;
   release_landings(blk); // a barrier too
@@ -539,8 +625,8 @@ inline void landed(Block &blk) {
 
 /// Whether a landed prefetch of exactly these rows waits in `landing`
 /// (marked taken); else the hazard is reported.
-inline bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t start,
-                       int64_t row, int64_t head, int64_t col) {
+LINAC_TILE_FN bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t start,
+                              int64_t row, int64_t head, int64_t col) {
   for (auto &p : blk.prefetches) {
     if (p.landing != landing.p)
       continue;
@@ -561,6 +647,7 @@ inline bool takeLanded(Block &blk, const Global *g, const Tile &landing, int64_t
              "', into which nothing was prefetched");
   return false;
 }
+#endif
 
 /// tile.take_rows: copy_async of the same operands, allowed only where a
 /// landed prefetch of exactly these rows is waiting in the landing buffer.
@@ -591,11 +678,12 @@ inline Token take_rows(Block &blk, const Global *g, const Tile &landing, Frag<RF
   return t;
 }
 
+#ifndef LINAC_TILE_EXTERN
 /// Columns col.. of a workspace tile whose full width is `fullCols`; with
 /// valid = 0 (a chunk past the end) a zero tile, reading nothing.
-inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
-                             int64_t seq, int64_t head, int64_t chunk,
-                             int64_t col, int64_t valid, int64_t fullCols) {
+LINAC_TILE_FN Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
+                                    int64_t seq, int64_t head, int64_t chunk,
+                                    int64_t col, int64_t valid, int64_t fullCols) {
   Token t;
   if (!g || !startCopy(blk, dst))
     return t;
@@ -623,8 +711,8 @@ inline Token copy_tile_async(Block &blk, const Global *g, const Tile &dst,
   return t;
 }
 
-inline void load_param(Block &blk, const Global *g, const Tile &dst,
-                       int64_t head, int64_t col) {
+LINAC_TILE_FN void load_param(Block &blk, const Global *g, const Tile &dst,
+                              int64_t head, int64_t col) {
   if (!g)
     return;
   if (head >= g->heads || col + dst.cols > g->cols || dst.rows != 1) {
@@ -635,8 +723,8 @@ inline void load_param(Block &blk, const Global *g, const Tile &dst,
     dst.at(0, j) = g->data[head * g->cols + col + j];
 }
 
-inline void load_state(Block &blk, const Tile &dst, int64_t seq, int64_t head,
-                       int64_t col) {
+LINAC_TILE_FN void load_state(Block &blk, const Tile &dst, int64_t seq, int64_t head,
+                              int64_t col) {
   const Launch &L = blk.L;
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
@@ -656,8 +744,8 @@ inline void load_state(Block &blk, const Tile &dst, int64_t seq, int64_t head,
       dst.at(i, j) = p[i * L.V + col + j];
 }
 
-inline void store_state(Block &blk, const Tile &src, int64_t seq, int64_t head,
-                        int64_t col) {
+LINAC_TILE_FN void store_state(Block &blk, const Tile &src, int64_t seq, int64_t head,
+                               int64_t col) {
   const Launch &L = blk.L;
   const Global *g = L.global("ht");
   if (!g)
@@ -672,9 +760,9 @@ inline void store_state(Block &blk, const Tile &src, int64_t seq, int64_t head,
       p[i * L.V + col + j] = src.at(i, j);
 }
 
-inline void store_rows(Block &blk, const Global *g, const Tile &src,
-                       int64_t start, int64_t row, int64_t valid, int64_t head,
-                       int64_t col) {
+LINAC_TILE_FN void store_rows(Block &blk, const Global *g, const Tile &src,
+                              int64_t start, int64_t row, int64_t valid, int64_t head,
+                              int64_t col) {
   if (!g || !checkRead(blk, src, "store_rows"))
     return;
   int64_t first = start + row;
@@ -691,23 +779,24 @@ inline void store_rows(Block &blk, const Global *g, const Tile &src,
 
 // --- compute ----------------------------------------------------------------
 
-inline void fill(Block &, const Tile &dst, float v) {
+LINAC_TILE_FN void fill(Block &, const Tile &dst, float v) {
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = v;
 }
 
-inline void identity(Block &, const Tile &dst) {
+LINAC_TILE_FN void identity(Block &, const Tile &dst) {
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = i == j ? 1.0f : 0.0f;
 }
 
-inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
+LINAC_TILE_FN void mask_rows(Block &, const Tile &dst, int64_t valid) {
   for (int64_t i = valid < 0 ? 0 : valid; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       dst.at(i, j) = 0.0f;
 }
+#endif
 
 inline float apply(Ew k, float x, float y) {
   switch (k) {
@@ -730,7 +819,8 @@ inline float apply(Ew k, float x, float y) {
   return x;
 }
 
-inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
+#ifndef LINAC_TILE_EXTERN
+LINAC_TILE_FN void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
   if (!checkRead(blk, a, "ew"))
     return;
   // Read into a temporary first: dst may alias a.
@@ -744,7 +834,7 @@ inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
   round_stored(dst);
 }
 
-inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) {
+LINAC_TILE_FN void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) {
   if (!checkRead(blk, a, "ew") || !checkRead(blk, b, "ew"))
     return;
   std::vector<float> out(static_cast<size_t>(dst.rows * dst.cols));
@@ -756,6 +846,7 @@ inline void ew(Block &blk, Ew k, const Tile &dst, const Tile &a, const Tile &b) 
       dst.at(i, j) = out[i * dst.cols + j];
   round_stored(dst);
 }
+#endif
 
 /// A run of element-wise ops (tile-fuse-elementwise) as one loop: f(i, j)
 /// computes and stores every op's value at (i, j); `reads` are the tiles
@@ -769,16 +860,17 @@ inline void fused_ew(Block &blk, int64_t rows, int64_t cols, F &&f, const T &...
       f(i, j);
 }
 
+#ifndef LINAC_TILE_EXTERN
 /// 1 / ||row i of src|| (l2norm's epsilon): row_l2norm's and row_inv_norm's
 /// one sum, so that they agree.
-inline float row_inverse_norm(const Tile &src, int64_t i) {
+LINAC_TILE_FN float row_inverse_norm(const Tile &src, int64_t i) {
   float ss = 0;
   for (int64_t j = 0; j < src.cols; ++j)
     ss += src.at(i, j) * src.at(i, j);
   return 1.0f / std::sqrt(ss + 1e-6f);
 }
 
-inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
+LINAC_TILE_FN void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "row_l2norm"))
     return;
   for (int64_t i = 0; i < src.rows; ++i) {
@@ -789,14 +881,14 @@ inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
 }
 
 /// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor).
-inline void row_inv_norm(Block &blk, const Tile &dst, const Tile &src) {
+LINAC_TILE_FN void row_inv_norm(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "row_inv_norm"))
     return;
   for (int64_t i = 0; i < src.rows; ++i)
     dst.at(i, 0) = row_inverse_norm(src, i);
 }
 
-inline void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
+LINAC_TILE_FN void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
   if (!checkRead(blk, a, "row_dot") || !checkRead(blk, b, "row_dot"))
     return;
   for (int64_t i = 0; i < a.rows; ++i) {
@@ -807,7 +899,7 @@ inline void row_dot(Block &blk, const Tile &dst, const Tile &a, const Tile &b) {
   }
 }
 
-inline void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive) {
+LINAC_TILE_FN void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive) {
   if (!checkRead(blk, src, "cumsum"))
     return;
   for (int64_t j = 0; j < src.cols; ++j) {
@@ -825,7 +917,7 @@ inline void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive)
   }
 }
 
-inline void transpose(Block &blk, const Tile &dst, const Tile &src) {
+LINAC_TILE_FN void transpose(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "transpose"))
     return;
   for (int64_t i = 0; i < src.rows; ++i)
@@ -834,8 +926,8 @@ inline void transpose(Block &blk, const Tile &dst, const Tile &src) {
 }
 
 
-inline void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
-                bool ta, bool tb, bool accumulate, Operand type) {
+LINAC_TILE_FN void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
+                       bool ta, bool tb, bool accumulate, Operand type) {
   if (!checkRead(blk, a, "mma") || !checkRead(blk, b, "mma"))
     return;
   int64_t m = acc.rows, n = acc.cols, k = ta ? a.rows : a.cols;
@@ -853,20 +945,22 @@ inline void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
       acc.at(i, j) = out[i * n + j];
 }
 
-inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
+LINAC_TILE_FN void causal_mask(Block &, const Tile &dst, bool inclusive) {
   for (int64_t i = 0; i < dst.rows; ++i)
     for (int64_t j = 0; j < dst.cols; ++j)
       if (j > i || (j == i && !inclusive))
         dst.at(i, j) = 0.0f;
 }
+#endif
 
 /// A scale column's value at row i; Tile{} (none) scales by 1.
 inline float scale_at(const Tile &s, int64_t i) { return s.p ? s.at(i, 0) : 1.0f; }
 
+#ifndef LINAC_TILE_EXTERN
 /// causal_mask, the kept entries scaled by rs[i] * cs[j] (a Gram matrix's
 /// row and column scalings).
-inline void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile &cs,
-                        bool inclusive) {
+LINAC_TILE_FN void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile &cs,
+                               bool inclusive) {
   if (!checkRead(blk, rs, "causal_mask") || !checkRead(blk, cs, "causal_mask"))
     return;
   for (int64_t i = 0; i < dst.rows; ++i)
@@ -876,8 +970,8 @@ inline void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile 
                          : 0.0f;
 }
 
-inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
-                       const Tile &rg, bool inclusive) {
+LINAC_TILE_FN void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
+                              const Tile &rg, bool inclusive) {
   if (!checkRead(blk, lg, "decay_mask") || !checkRead(blk, rg, "decay_mask"))
     return;
   for (int64_t i = 0; i < dst.rows; ++i)
@@ -888,8 +982,8 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg,
 }
 
 /// decay_mask, the kept entries scaled by rs[i] * cs[j].
-inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &rg,
-                       const Tile &rs, const Tile &cs, bool inclusive) {
+LINAC_TILE_FN void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &rg,
+                              const Tile &rs, const Tile &cs, bool inclusive) {
   if (!checkRead(blk, lg, "decay_mask") || !checkRead(blk, rg, "decay_mask") ||
       !checkRead(blk, rs, "decay_mask") || !checkRead(blk, cs, "decay_mask"))
     return;
@@ -900,6 +994,7 @@ inline void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const Tile &
                                scale_at(rs, i) * scale_at(cs, j)
                          : 0.0f;
 }
+#endif
 
 /// acc = op(a) op(b), then its causal mask (lg and rg Tile{}) or decay mask
 /// (gates lg, rg), its kept entries scaled by rs[i] cs[j] where given: a
@@ -967,10 +1062,11 @@ inline GramTileForm gram_tile_whole(int64_t i0, int64_t j0) {
 /// below its columns (its 8 x 8 diagonal block is fp32).
 inline GramTileForm gram_tile_split(int64_t j0) { return {j0 + 7, j0 + 8}; }
 
+#ifndef LINAC_TILE_EXTERN
 /// Whether the tile at (i0, j0) in `form` is over: a live exponent past
 /// kGramTileBound, or scaled operands that could overflow (see gram_diag).
-inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
-                           int64_t j0, GramTileForm form) {
+LINAC_TILE_FN bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
+                                  int64_t i0, int64_t j0, GramTileForm form) {
   const int64_t ref = form.ref;
   float peakL = 0.0f, peakR = 0.0f;
   for (int64_t c = 0; c < l.cols; ++c) {
@@ -988,6 +1084,7 @@ inline bool gram_tile_over(const Tile &l, const Tile &r, const Tile &lg, const T
   return peakL > kGramTileLargest || peakR > kGramTileLargest ||
          peakL * peakR * static_cast<float>(l.cols) > kGramTileLargest;
 }
+#endif
 
 /// A tile's over tests, each made once (-1: not yet): every pair of the
 /// tile shares them, and each reads the tile's rows and columns.
@@ -996,10 +1093,11 @@ struct GramTileTests {
   int8_t rowsOver = -1; // the row-block form's (gram_rows_over)
 };
 
+#ifndef LINAC_TILE_EXTERN
 /// The form (i, j) takes in the tile at (i0, j0), if any (false: fp32);
 /// `tests` is that tile's.
-inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i,
-                           int64_t j, GramTileTests &tests, GramTileForm &form) {
+LINAC_TILE_FN bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
+                                  int64_t i, int64_t j, GramTileTests &tests, GramTileForm &form) {
   const int64_t i0 = i / 16 * 16, j0 = j / 8 * 8;
   auto over = [&](int8_t &known) {
     if (known < 0)
@@ -1016,14 +1114,15 @@ inline bool gram_pair_form(const Tile &l, const Tile &r, const Tile &lg, const T
 }
 
 /// Entry (i, j) from operands scaled at row `ref` of rg and rounded to `type`.
-inline float gram_scaled_entry(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
-                               int64_t i, int64_t j, int64_t ref, Operand type) {
+LINAC_TILE_FN float gram_scaled_entry(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
+                                      int64_t i, int64_t j, int64_t ref, Operand type) {
   float acc = 0;
   for (int64_t c = 0; c < l.cols; ++c)
     acc += round_operand(l.at(i, c) * std::exp(lg.at(i, c) - rg.at(ref, c)), type) *
            round_operand(r.at(j, c) * std::exp(rg.at(ref, c) - rg.at(j, c)), type);
   return acc;
 }
+#endif
 
 /// The bounded form (`bound` b > 0, the compiler's proof that the decays
 /// are cumulative sums of per-token log-decays in [-b, 0], with 16 b <=
@@ -1054,8 +1153,9 @@ inline bool gram_bounded(float bound) { return bound > 0.0f && 16.0f * bound <= 
 /// diagonal tiles can fail (gates of more than ~5 per token).
 constexpr float kGramRowsLhsMax = 40.0f, kGramRowsRhsMax = 75.0f, kGramRowsLhsMin = -80.0f;
 
-inline bool gram_rows_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg, int64_t i0,
-                           int64_t j0) {
+#ifndef LINAC_TILE_EXTERN
+LINAC_TILE_FN bool gram_rows_over(const Tile &l, const Tile &r, const Tile &lg, const Tile &rg,
+                                  int64_t i0, int64_t j0) {
   bool rowsHi = false, rowsLo = false, colsHi = false, colsMid = false;
   float peakL = 0.0f, peakR = 0.0f;
   for (int64_t c = 0; c < l.cols; ++c) {
@@ -1076,9 +1176,9 @@ inline bool gram_rows_over(const Tile &l, const Tile &r, const Tile &lg, const T
          peakR > kGramTileLargest;
 }
 
-inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
-                      const Tile &lg, const Tile &rg, bool inclusive,
-                      Operand type = Operand::f32, float bound = 0.0f, bool rows = false) {
+LINAC_TILE_FN void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
+                             const Tile &lg, const Tile &rg, bool inclusive,
+                             Operand type, float bound, bool rows) {
   for (const Tile *t : {&l, &r, &lg, &rg})
     if (!checkRead(blk, *t, "gram_diag"))
       return;
@@ -1114,7 +1214,7 @@ inline void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
 }
 
 /// (I + L)^-1 for strictly lower L, by forward substitution in fp32.
-inline void tri_inv(Block &blk, const Tile &dst, const Tile &src) {
+LINAC_TILE_FN void tri_inv(Block &blk, const Tile &dst, const Tile &src) {
   if (!checkRead(blk, src, "tri_inv"))
     return;
   int64_t n = src.rows;
@@ -1130,6 +1230,7 @@ inline void tri_inv(Block &blk, const Tile &dst, const Tile &src) {
     for (int64_t j = 0; j < n; ++j)
       dst.at(i, j) = t[i * n + j];
 }
+#endif
 
 // --- kernels ------------------------------------------------------------------
 
