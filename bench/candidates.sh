@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S22= blocks below: each session's, newest first; S22=1 is the next call),
+# S13= to S22= blocks below: each session's, newest first; S22=1 and S22=2 are the next calls),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -247,19 +247,47 @@ timeout 200 bench/run.sh --cases 'kda_safe 8x4096' --fla-cases "${FLA_CASES-}" -
 cp $OUT/bench.md $OUT/bench-kda-safe-shapes.md 2>/dev/null
 exit 0
 fi
-# time_beside TAG CONFIG CASES FLA STEM...: each kernel stem with @TAG
-# (--config CONFIG) beside its default, then the cases matching CASES timed
+# time_beside TAG OPTIONS CASES FLA STEM...: each kernel stem with @TAG
+# (bench/variant.sh's OPTIONS: '--config C', '--define X=1') beside its
+# default, then the cases matching CASES timed
 # (FLA on those matching FLA; '' for none) in what is left of LEFT seconds.
 time_beside() {
-  local tag=$1 config=$2 cases=$3 fla=$4 c
+  local tag=$1 options=$2 cases=$3 fla=$4 c
   shift 4
   rm -f "$K"/*@*.cu
   for c in "$@"; do
-    timeout 60 bench/variant.sh $c $tag --config $config
+    timeout 60 bench/variant.sh $c $tag $options
   done
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S22:-0}" = 2 ]; then
+# 22, second call (written in session 22, which had no device time; about
+# 8 minutes, carrying .carry): LINAC_EW_BCAST_UNROLL=1, element-wise ops
+# over tiles in memory with broadcast operands or padded rows four float4
+# a thread at a time, every load before the first store. pad=on took the
+# same-shape ops on padded tiles off ew_flat's unrolled loop onto this one,
+# which waits out each quad's loads (a 64 x 128 element-wise op in shared
+# memory: ~1.6 K cycles, against ~140 on fragments). The primitives with
+# the switch (.carry/prim/prim_bcast: test/gpu/tile_primitives.cu built
+# with -DLINAC_EW_BCAST_UNROLL=1; else built now), the variants with the
+# most such ops against float64 with it, then each timed beside its default
+# (@bcast; outputs should be bit-identical: the last column).
+if [ -x .carry/prim/prim_bcast ]; then
+  .carry/prim/prim_bcast 2>&1 | tail -3 | tee -a $log
+else
+  SWITCHES=LINAC_EW_BCAST_UNROLL=1 PRIM_BUILDS=sm90a timeout 300 \
+    scripts/gpu-check/run.sh primitives 2>&1 | tail -8 | tee -a $log
+fi
+export LINAC_CUDA_DEFINES="LINAC_EW_BCAST_UNROLL=1"
+check_examples "" kda gla dplr
+unset LINAC_CUDA_DEFINES
+time_beside bcast '--define LINAC_EW_BCAST_UNROLL=1' \
+  '^(kda|kda_safe|gla|dplr|gdn2|retnet|simple_gla) 8x4096' '' \
+  $(for c in kda kda_safe gla dplr gdn2 retnet simple_gla; do echo ${c}_8x4096x16; done)
+cp $OUT/bench.md $OUT/bench-bcast.md 2>/dev/null
+exit 0
+fi
 if [ "${S22:-0}" = 1 ]; then
 # 22 (written in session 21 after its device time ran out; about 7 minutes,
 # carrying .carry and .fla, CUBINS_BACK=1): pad16=on (bf16 tiles of 64k
@@ -273,7 +301,7 @@ check_examples pad16=on gdn deltanet
 check_run gdn "pad16=on, sequence split" --seed 5 --shape B=1,T=600,H=2,HV=2,K=128,V=128 \
   --seqlens 1,0,263,336 --gates strong --config split=sequence,pad16=on
 racecheck pad16=on B=1,T=200,H=2,HV=4,K=128,V=128 gdn
-time_beside p16 pad16=on '^(gdn|deltanet) (8x4096|1x8192|4x16384|varlen)' "${FLA_CASES-^gdn 8x4096}" \
+time_beside p16 '--config pad16=on' '^(gdn|deltanet) (8x4096|1x8192|4x16384|varlen)' "${FLA_CASES-^gdn 8x4096}" \
   gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs deltanet_8x4096x16
 cp $OUT/bench.md $OUT/bench-pad16.md 2>/dev/null
 exit 0
@@ -282,7 +310,7 @@ if [ "${S21:-0}" = 10 ]; then
 # 21, tenth call (about 2 minutes warm, carrying .carry): the plain updates
 # again after landing buffers were left unpadded (they had taken padded
 # bytes for nothing), beside @nopad.
-LEFT=${LEFT:-200} time_beside nopad pad=off '^(linear_attention|retnet|simple_gla) 8x4096' '' \
+LEFT=${LEFT:-200} time_beside nopad '--config pad=off' '^(linear_attention|retnet|simple_gla) 8x4096' '' \
   linear_attention_8x4096x16 retnet_8x4096x16 simple_gla_8x4096x16
 exit 0
 fi
@@ -310,7 +338,7 @@ if [ "${S21:-0}" = 7 ]; then
 # 21, seventh call (about 4 minutes warm, carrying .carry): GDN's other anchor
 # shapes (the sequence split at 1x8192x16, the head split at 4x16384x32, the
 # 16-sequence varlen batch) with pad=on, the new default, beside @nopad.
-time_beside nopad pad=off '^gdn (1x8192|4x16384|varlen)' '' gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs
+time_beside nopad '--config pad=off' '^gdn (1x8192|4x16384|varlen)' '' gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs
 cp $OUT/bench.md $OUT/bench-pad-gdn.md 2>/dev/null
 exit 0
 fi
@@ -319,7 +347,7 @@ if [ "${S21:-0}" = 6 ]; then
 # pad=on as the sm_90a default (and the accumulator pairs taken out), every
 # variant at 8x4096x16 beside @nopad (pad=off: the previous default), FLA
 # in turn where its tuning travels (FLA_CASES).
-time_beside nopad pad=off '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
+time_beside nopad '--config pad=off' '^(linear_attention|retnet|simple_gla|gla|deltanet|gdn|kda|kda_safe|dplr) 8x4096' \
   "${FLA_CASES-^(linear_attention|retnet|simple_gla|gla|deltanet|dplr) }" \
   $(for c in linear_attention retnet simple_gla gla deltanet gdn kda kda_safe dplr; do echo ${c}_8x4096x16; done)
 cp $OUT/bench.md $OUT/bench-pad-default.md 2>/dev/null

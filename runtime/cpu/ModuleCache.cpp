@@ -75,7 +75,8 @@ static bool loads(const std::string &path) {
   return ok;
 }
 
-/// Compiles `source` (with linac_tile.h beside it) by `flags` into `out`
+/// Compiles `source` (with linac_tile.h beside it) by `flags` (the
+/// optimisation level among them) into `out`
 /// (extra inputs after the source: `inputs`), through a private work
 /// directory and an atomic rename, so that concurrent builders of the same
 /// key never see half a file.
@@ -91,7 +92,7 @@ static std::string compileShared(const char *what, const std::string &cxx,
       !writeFile(work + "/source.cpp", source))
     return "cannot write into '" + work + "'";
   std::string tmp = work + "/out.so";
-  std::string cmd = cxx + " -std=c++17 -O2 -shared -fPIC " + flags + " -I" + quote(work) +
+  std::string cmd = cxx + " -std=c++17 -shared -fPIC " + flags + " -I" + quote(work) +
                     " " + quote(work + "/source.cpp") + inputs + " -o " + quote(tmp) +
                     " > " + quote(work + "/compile.log") + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {
@@ -122,8 +123,15 @@ static std::string buildTileLibrary(const std::string &cxx, const std::string &i
     std::remove(lib.c_str()); // corrupt entry: rebuild it
   }
   return compileShared("the cpu tile library", cxx, dir, "libtile-" + key,
-                       "#include \"linac_tile.h\"\n", "-DLINAC_TILE_LIBRARY", "", lib);
+                       "#include \"linac_tile.h\"\n", "-O2 -DLINAC_TILE_LIBRARY", "", lib);
 }
+
+/// How a kernel is compiled when it links the library: unoptimised. Its
+/// own code is a sequence of calls into the library (compiled with -O2),
+/// so it runs as fast (KDA at K = V = 128: the same time; fused
+/// element-wise runs, whose loops are the kernel's own, about 1.5x
+/// slower), and compiles about 5x faster.
+static const std::string kKernelFlags = "-O0 -DLINAC_TILE_EXTERN";
 
 /// clang's precompiled form of linac_tile.h (declarations only: parsing it
 /// and the standard headers was about half of what remained of a kernel's
@@ -135,7 +143,8 @@ static std::string tileHeaderPch(const std::string &cxx, const std::string &iden
                                  const std::string &dir) {
   if (identity.find("clang") == std::string::npos)
     return "";
-  std::string key = hashHex(std::string(kCpuTileHeader) + "\nthe header\n" + identity);
+  std::string key =
+      hashHex(std::string(kCpuTileHeader) + "\nthe header\n" + kKernelFlags + "\n" + identity);
   std::string pchDir = dir + "/pch-" + key, header = pchDir + "/linac_tile.h",
               pch = header + ".pch";
   struct stat st;
@@ -147,7 +156,7 @@ static std::string tileHeaderPch(const std::string &cxx, const std::string &iden
   if (stat(header.c_str(), &st) != 0 &&
       (!writeFile(tmp, kCpuTileHeader) || std::rename(tmp.c_str(), header.c_str()) != 0))
     return "";
-  std::string cmd = cxx + " -std=c++17 -O2 -fPIC -DLINAC_TILE_EXTERN -x c++-header " +
+  std::string cmd = cxx + " -std=c++17 " + kKernelFlags + " -fPIC -x c++-header " +
                     quote(header) + " -o " + quote(tmp) + " > /dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0 || std::rename(tmp.c_str(), pch.c_str()) != 0) {
     std::remove(tmp.c_str());
@@ -169,7 +178,8 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out, bool 
       return err;
   // The module records the library's path (it has no soname), so the key
   // names the library too (none: standalone).
-  std::string key = hashHex(source + "\n" + kCpuTileHeader + "\n" + identity + "\n" + lib);
+  std::string key = hashHex(source + "\n" + kCpuTileHeader + "\n" + identity + "\n" + lib +
+                            (standalone ? "" : "\n" + kKernelFlags));
   std::string so = dir + "/" + key + ".so";
   out.path = so;
   struct stat st;
@@ -181,17 +191,17 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out, bool 
     std::remove(so.c_str()); // corrupt entry: rebuild it
   }
   if (standalone)
-    return compileShared("the emitted kernels", cxx, dir, key, source, "", "", so);
+    return compileShared("the emitted kernels", cxx, dir, key, source, "-O2", "", so);
   // With the precompiled header where there is one; a compile that fails
   // with it (a stale or foreign one) drops it and compiles without.
   const std::string pch = tileHeaderPch(cxx, identity, dir);
   const std::string withPch =
       pch.empty() ? "" : " -include-pch " + quote(pch);
   std::string err = compileShared("the emitted kernels", cxx, dir, key, source,
-                                  "-DLINAC_TILE_EXTERN" + withPch, " " + quote(lib), so);
+                                  kKernelFlags + withPch, " " + quote(lib), so);
   if (!err.empty() && !pch.empty()) {
     std::remove(pch.c_str());
-    err = compileShared("the emitted kernels", cxx, dir, key, source, "-DLINAC_TILE_EXTERN",
+    err = compileShared("the emitted kernels", cxx, dir, key, source, kKernelFlags,
                         " " + quote(lib), so);
   }
   return err;
