@@ -53,33 +53,25 @@ static std::string quote(const std::string &s) {
   return q + "'";
 }
 
-/// Whether `path` loads (its libraries found, every symbol resolved).
-static bool loadsAtAll(const std::string &path) {
-  void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h)
-    return false;
-  dlclose(h);
-  return true;
-}
-
-/// A cached module is usable if it loads, exports linac_module and has
-/// this runtime's table layout.
-static bool loads(const std::string &path) {
+/// A cached shared object is usable if it loads (its libraries found,
+/// every symbol resolved) and, for a kernel module, exports linac_module
+/// and has this runtime's table layout.
+static bool loads(const std::string &path, bool module = true) {
   void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h)
     return false;
   auto abi = reinterpret_cast<int (*)()>(dlsym(h, "linac_module_abi"));
-  bool ok = dlsym(h, "linac_module") != nullptr && abi &&
-            abi() == tile::kModuleAbi;
+  bool ok = !module || (dlsym(h, "linac_module") != nullptr && abi &&
+                        abi() == tile::kModuleAbi);
   dlclose(h);
   return ok;
 }
 
 /// Compiles `source` (with linac_tile.h beside it) by `flags` (the
-/// optimisation level among them) into `out`
-/// (extra inputs after the source: `inputs`), through a private work
-/// directory and an atomic rename, so that concurrent builders of the same
-/// key never see half a file.
+/// optimisation level among them), linking `inputs` (quoted paths, or
+/// none), into `out`, through a private work directory and an atomic
+/// rename, so that concurrent builders of the same key never see half a
+/// file.
 static std::string compileShared(const char *what, const std::string &cxx,
                                  const std::string &dir, const std::string &key,
                                  const std::string &source,
@@ -93,7 +85,8 @@ static std::string compileShared(const char *what, const std::string &cxx,
     return "cannot write into '" + work + "'";
   std::string tmp = work + "/out.so";
   std::string cmd = cxx + " -std=c++17 -shared -fPIC " + flags + " -I" + quote(work) +
-                    " " + quote(work + "/source.cpp") + inputs + " -o " + quote(tmp) +
+                    " " + quote(work + "/source.cpp") + (inputs.empty() ? "" : " " + inputs) +
+                    " -o " + quote(tmp) +
                     " > " + quote(work + "/compile.log") + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     std::ifstream log(work + "/compile.log");
@@ -118,7 +111,7 @@ static std::string buildTileLibrary(const std::string &cxx, const std::string &i
   lib = dir + "/libtile-" + key + ".so";
   struct stat st;
   if (stat(lib.c_str(), &st) == 0) {
-    if (loadsAtAll(lib))
+    if (loads(lib, /*module=*/false))
       return "";
     std::remove(lib.c_str()); // corrupt entry: rebuild it
   }
@@ -198,11 +191,11 @@ std::string buildCpuModule(const std::string &source, CompiledModule &out, bool 
   const std::string withPch =
       pch.empty() ? "" : " -include-pch " + quote(pch);
   std::string err = compileShared("the emitted kernels", cxx, dir, key, source,
-                                  kKernelFlags + withPch, " " + quote(lib), so);
+                                  kKernelFlags + withPch, quote(lib), so);
   if (!err.empty() && !pch.empty()) {
     std::remove(pch.c_str());
     err = compileShared("the emitted kernels", cxx, dir, key, source, kKernelFlags,
-                        " " + quote(lib), so);
+                        quote(lib), so);
   }
   return err;
 }
