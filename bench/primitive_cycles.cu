@@ -10,7 +10,7 @@
 //     bench/primitive_cycles.cu -o /tmp/primitive_cycles && /tmp/primitive_cycles
 //
 //===----------------------------------------------------------------------===//
-#include "linac_tile_cuda.cuh"
+#include "cycles_launch.cuh"
 
 #include <cstdio>
 #include <cstdlib>
@@ -165,15 +165,8 @@ int main() {
       "gram_diag 64x64 bf16 gram=rows, KDA's gates, moderate",
       "gram_diag 64x64 bf16, bound 5 (safe gate), gates 0.6-5 nats per token",
       "gram_diag 64x64 bf16, per-tile form, the same gates"};
-  Launch hL{};
-  hL.K = hL.V = 128;
   int *err;
-  cudaMalloc(&err, sizeof(int));
-  cudaMemset(err, 0, sizeof(int));
-  hL.error = err;
-  Launch *dL;
-  cudaMalloc(&dL, sizeof(Launch));
-  cudaMemcpy(dL, &hL, sizeof(Launch), cudaMemcpyHostToDevice);
+  Launch *dL = cyclesLaunch(&err);
   size_t shared = kReservedSharedBytes + 4 * (2 * 64 * 128 + 2 * 64 * 64 + 128 * 128 + 64 + 64 * 128);
   cudaFuncSetAttribute(primitiveKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                        static_cast<int>(shared));
@@ -185,8 +178,7 @@ int main() {
   }
   unsigned long long h[kOps];
   cudaMemcpyFromSymbol(h, cycles, sizeof(h));
-  int herr = 0;
-  cudaMemcpy(&herr, err, sizeof(int), cudaMemcpyDeviceToHost);
+  const int herr = launchError(err);
   std::printf("| op | cycles per call |\n|---|---|\n");
   for (int k = 0; k < kOps; ++k)
     std::printf("| %s | %llu |\n", names[k], h[k] / kReps);

@@ -407,6 +407,14 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // (0.889 -> 0.855: within the spread), linear attention 0.666 -> 0.677,
   // simple GLA 0.972 -> 1.010; bench/results/bench-h100.md.
   c.bf16Inputs = defaultBf16Inputs(target, traits, c, bf16Inputs);
+  // The bf16 input stages' rows 32 bytes apart from a bank too, where they
+  // are padded at all (fragments read them in the accumulator layout; H100,
+  // 2026-12-06, session 23, median of 5 in one run, outputs bit-identical):
+  // GDN 8x4096x16 1.502 -> 1.418 ms, 4x16384x32 5.784 -> 5.452, the
+  // 16-sequence varlen batch 3.194 -> 2.987, 1x8192x16 (sequence split)
+  // 1.293 -> 1.263; DeltaNet 1.346 -> 1.324 (within the spread, not slower);
+  // bench/results/bench-h100.md.
+  c.pad16 = defaultPad16(target, c);
   // The input copies inlined where measured faster (H100, 2026-12-05,
   // session 15, median of 9, each pair in one run): GDN 8x4096x16 1.668 ->
   // 1.594 ms (1.687 -> 1.589 and 1.709 -> 1.599 in two other calls),
@@ -459,6 +467,15 @@ bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
          !c.ahead && c.split != KernelConfig::Split::VTile &&
          (traits.scalarDeltaRule ||
           (traits.unitDeltaRule && c.split == KernelConfig::Split::Head));
+}
+
+bool defaultPad16(ChooserTarget target, const KernelConfig &c) {
+  // Only the forms measured: W and U fused, the head or the sequence
+  // split, one block per SM (the padding can cost the chunk-parallel and
+  // two-block forms their second block).
+  return target == ChooserTarget::sm90a && c.padRows && c.bf16Inputs &&
+         c.wu == KernelConfig::WU::Fused && c.split != KernelConfig::Split::VTile &&
+         c.blocks == 1;
 }
 
 bool defaultFactorNorms(ChooserTarget target, const VariantTraits &traits,

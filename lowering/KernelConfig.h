@@ -302,6 +302,13 @@ bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const Ke
 /// again after --config overrides the rest and leaves inputs unsaid.
 bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
                        const KernelConfig &c, bool bf16Inputs);
+/// Whether the default pads the bf16 input stages' rows too (config
+/// pad16=on) for config `c`: on sm_90a where fp32 rows are padded (pad=on)
+/// and the inputs are kept in bf16 stages (inputs=bf16), with W and U fused,
+/// in the head or sequence split at one block per SM: where it was measured
+/// faster. The driver asks again after --config overrides the rest
+/// and leaves pad16 unsaid.
+bool defaultPad16(ChooserTarget target, const KernelConfig &c);
 /// Whether the default inlines the library's input copies (config
 /// copies=inline) for config `c`: on sm_90a, for the delta rule with a
 /// scalar decay (GDN) in the head split with bf16 input stages, W and U

@@ -372,6 +372,35 @@ TEST(KernelConfig, InlineCopiesForGdnsHeadSplitWithBf16StagesOnSm90aOnly) {
                      "inline", &KernelConfig::inlineCopies, "on");
 }
 
+TEST(KernelConfig, Pad16WhereBf16StagesArePaddedOnSm90aOnly) {
+  linac::VariantTraits gdn, deltanet, retnet;
+  gdn.scalarDeltaRule = true;
+  deltanet.unitDeltaRule = true;
+  auto choose = [](int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
+                   ChooserTarget target, bool bf16) {
+    return chooseKernelConfig(seqs, 16, tokens, 128, 128, t, target, bf16);
+  };
+  KernelConfig g = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+  EXPECT_TRUE(g.pad16);
+  EXPECT_NE(g.str().find(",pad=on,pad16=on,inputs=bf16"), std::string::npos);
+  EXPECT_TRUE(choose(1, 8192, gdn, ChooserTarget::sm90a, true).pad16); // the sequence split
+  EXPECT_TRUE(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true).pad16);
+  // Not without bf16 stages (fp32 inputs, a variant that keeps fp32 stages),
+  // nor off sm_90a.
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, false).pad16);
+  EXPECT_FALSE(choose(8, 8 * 4096, retnet, ChooserTarget::sm90a, true).pad16);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::sm80, true).pad16);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn, ChooserTarget::cpu, true).pad16);
+  // Asked again: not where the fp32 rows are not padded, nor in the forms
+  // not measured with it.
+  for (const char *form : {"pad=off", "wu=materialized,pwarps=4,pblocks=2", "blocks=2",
+                           "split=vtile,vtile=64"}) {
+    KernelConfig c = g;
+    EXPECT_EQ(linac::parseKernelConfig(form, c), "") << form;
+    EXPECT_FALSE(linac::defaultPad16(ChooserTarget::sm90a, c)) << form;
+  }
+}
+
 TEST(KernelConfig, ScalesParseAndAreNeverTheDefault) {
   linac::VariantTraits gdn;
   gdn.scalarDeltaRule = true;

@@ -320,7 +320,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // ahead into landing buffers instead of a second stage).
     if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
       config.stages = 1;
-    // prefetch, norms, inputs, copies and gram left unsaid follow the rest of the config (stages,
+    // prefetch, norms, inputs, pad16, copies and gram left unsaid follow the rest of the config (stages,
     // roles, split given without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
@@ -330,6 +330,8 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::bf16Inputs))
       config.bf16Inputs =
           linac::defaultBf16Inputs(linac::chooserTargetOf(target), traits, config, bf16Inputs);
+    if (unsaid(&linac::KernelConfig::pad16))
+      config.pad16 = linac::defaultPad16(linac::chooserTargetOf(target), config);
     if (unsaid(&linac::KernelConfig::inlineCopies))
       config.inlineCopies =
           linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);

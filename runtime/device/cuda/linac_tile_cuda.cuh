@@ -1669,61 +1669,12 @@ __device__ inline float4 fetch4(const Tile &t, Bcast kind, int i, int j) {
   }
 }
 
-// 1: ew_bcast takes four float4 of dst per thread at a time, every load
-// issued before the first store (as ew_flat does); 0 (default): one at a
-// time, each waiting out its loads. Tiles with padded rows (pad=on) are not
-// flat, so their same-shape ops, which ew_flat's unrolled loop took before
-// padding, come here. Untimed (bench/candidates.sh S22=2).
-#ifndef LINAC_EW_BCAST_UNROLL
-#define LINAC_EW_BCAST_UNROLL 0
-#endif
-
 /// dst = K(a, b) by float4 over dst's rows (cols and ld multiples of 4,
 /// 16-byte aligned), the operands read by their Bcast kinds.
 template <Ew K>
 __device__ inline void ew_bcast(const Tile &dst, const Tile &a, Bcast ka,
                                 const Tile &b, Bcast kb) {
   const Tile quads{nullptr, dst.rows, dst.cols / 4, 0};
-  if (LINAC_EW_BCAST_UNROLL) {
-    // Quad (i, q) of thread t's k-th: index t + k * lanes, stepped as
-    // LINAC_FOR_LANE_ELEMENTS steps it (no division per quad).
-    const int c = quads.cols, n = quads.rows * c, lanes = consumer_threads();
-    const int di = lanes / c, dj = lanes % c;
-    int e = static_cast<int>(threadIdx.x), i = e / c, q = e % c;
-    auto next = [&](int &r, int &s) {
-      r += di + (s + dj >= c);
-      s = s + dj >= c ? s + dj - c : s + dj;
-    };
-    for (; e + 3 * lanes < n; e += 4 * lanes) {
-      int r[4], s[4];
-      r[0] = i;
-      s[0] = q;
-#pragma unroll
-      for (int u = 1; u < 4; ++u) {
-        r[u] = r[u - 1];
-        s[u] = s[u - 1];
-        next(r[u], s[u]);
-      }
-      float4 x[4], y[4];
-#pragma unroll
-      for (int u = 0; u < 4; ++u) {
-        x[u] = fetch4(a, ka, r[u], 4 * s[u]);
-        y[u] = fetch4(b, kb, r[u], 4 * s[u]);
-      }
-#pragma unroll
-      for (int u = 0; u < 4; ++u)
-        *reinterpret_cast<float4 *>(dst.p + r[u] * dst.ld + 4 * s[u]) = apply_op4<K>(x[u], y[u]);
-      i = r[3];
-      q = s[3];
-      next(i, q);
-    }
-    for (; e < n; e += lanes) {
-      float4 x = fetch4(a, ka, i, 4 * q), y = fetch4(b, kb, i, 4 * q);
-      *reinterpret_cast<float4 *>(dst.p + i * dst.ld + 4 * q) = apply_op4<K>(x, y);
-      next(i, q);
-    }
-    return;
-  }
   LINAC_FOR_LANE_ELEMENTS(quads, i, q, static_cast<int>(threadIdx.x), consumer_threads()) {
     float4 x = fetch4(a, ka, i, 4 * q), y = fetch4(b, kb, i, 4 * q);
     *reinterpret_cast<float4 *>(dst.p + i * dst.ld + 4 * q) = apply_op4<K>(x, y);

@@ -1,0 +1,141 @@
+//===- team_cycles.cu - does a second chain of ops on an SM come for free? -===//
+//
+// The fused kernels run one dependent chain of block-wide ops per SM (one
+// block of 256 threads). Whether ops owned by a team smaller than the block
+// would pay (two chains per SM, each on 128 threads) depends on whether an
+// op is bound by its latency (a second chain runs beside it at no cost) or
+// by a throughput of the SM (shared-memory bandwidth, issue: a second chain
+// halves each one's speed). This measures it without changing the library:
+// the same chain of ops on tiles in shared memory, run by
+//   1. one block of 256 threads per SM (today's kernels),
+//   2. one block of 128 threads per SM (a team alone),
+//   3. two blocks of 128 threads per SM (two teams side by side),
+// every SM busy (a grid of SMs x blocks per SM). Cycles per op are clock64
+// of block 0's thread 0, summed over the repetitions; the kernel's wall time
+// tells the throughput. If 3's per-op cycles are close to 2's, two chains
+// per SM nearly double the work done per cycle.
+//   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+//     bench/team_cycles.cu -o /tmp/team_cycles && /tmp/team_cycles
+//
+//===----------------------------------------------------------------------===//
+#include "cycles_launch.cuh"
+
+#include <cstdio>
+
+using namespace linac::tile;
+
+constexpr int kReps = 32;
+constexpr int kOps = 9;
+__device__ unsigned long long cycles[3][kOps];
+
+// Tiles: a 64x128, c and d 64x64, col 64x1 (97 KiB with the library's
+// staging areas: two blocks fit an SM).
+constexpr int kTileFloats = 64 * 128 + 2 * 64 * 64 + 64;
+
+template <int Threads>
+__global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form) {
+  constexpr int W = Threads / kWarpgroupThreads;
+  Block blk(*L, blockIdx.x, 0, 0, 0);
+  float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
+  Tile a{base, 64, 128, 128}, c{base + 64 * 128, 64, 64, 64},
+      d{base + 64 * 128 + 64 * 64, 64, 64, 64},
+      col{base + 64 * 128 + 2 * 64 * 64, 64, 1, 1};
+  fill(blk, a, 0.01f);
+  fill(blk, col, 0.5f);
+  identity(blk, c);
+  identity(blk, d);
+  Frag<64, 128, W> fa{}, fb{};
+  unsigned long long t0 = 0;
+  const bool timer = blockIdx.x == 0 && threadIdx.x == 0;
+  auto mark = [&](int k) {
+    unsigned long long t = clock64();
+    if (timer && k >= 0)
+      cycles[form][k] += t - t0;
+    t0 = t;
+  };
+  for (int rep = 0; rep < kReps; ++rep) {
+    mark(-1);
+    mma(blk, d, a, a, false, true, false, Operand::bf16); // 64x64 = A A^T, K = 128
+    mark(0);
+    mma(blk, fa, c, a, false, false, false, Operand::bf16); // fragment 64x128 = C A, K 64
+    mark(1);
+    ew(blk, Ew::mul, a, a, col); // 64x128 in shared memory by a column
+    mark(2);
+    ew(blk, Ew::sub, fb, fb, fa); // fragments only
+    mark(3);
+    ew(blk, Ew::add, fb, fb, a); // fragment from shared
+    mark(4);
+    tri_inv(blk, d, c);
+    mark(5);
+    row_l2norm(blk, c, d);
+    mark(6);
+    decay_mask(blk, c, col, col, true);
+    mark(7);
+    sync_consumers();
+    mark(8);
+    identity(blk, c);
+  }
+  if (fb.v[0][0] == 12345.0f && fa.v[0][1] == 1.0f) // keep the fragments live
+    a.at(0, 0) = 1.0f;
+}
+
+int main() {
+  const char *names[kOps] = {"mma 64x64 = A A^T (K 128), shared",
+                             "mma 64x128 fragment = C A (K 64)",
+                             "ew mul 64x128 by a column, shared",
+                             "ew sub, fragments only",
+                             "ew add, fragment and shared 64x128",
+                             "tri_inv 64x64, shared",
+                             "row_l2norm 64x64, shared",
+                             "decay_mask 64x64, shared",
+                             "one barrier"};
+  int sms = 0;
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+  int *err;
+  Launch *dL = cyclesLaunch(&err);
+  const int shared = static_cast<int>(kReservedSharedBytes + 4 * kTileFloats);
+  cudaFuncSetAttribute(chainKernel<256>, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
+  cudaFuncSetAttribute(chainKernel<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
+  int resident = 0;
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, chainKernel<128>, 128, shared);
+  const char *forms[3] = {"256 threads, 1 block/SM", "128 threads, 1 block/SM",
+                          "128 threads, 2 blocks/SM"};
+  float ms[3] = {};
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  for (int f = 0; f < 3; ++f) {
+    for (int pass = 0; pass < 2; ++pass) { // the first pass warms up; its counts are cleared
+      unsigned long long zero[3][kOps] = {};
+      cudaMemcpyToSymbol(cycles, zero, sizeof(zero));
+      cudaEventRecord(e0);
+      if (f == 0)
+        chainKernel<256><<<sms, 256, shared>>>(dL, f);
+      else
+        chainKernel<128><<<sms * (f == 2 ? 2 : 1), 128, shared>>>(dL, f);
+      cudaEventRecord(e1);
+      cudaError_t e = cudaDeviceSynchronize();
+      if (e != cudaSuccess) {
+        std::printf("team_cycles: %s\n", cudaGetErrorString(e));
+        return 1;
+      }
+      cudaEventElapsedTime(&ms[f], e0, e1);
+    }
+  }
+  unsigned long long h[3][kOps];
+  cudaMemcpyFromSymbol(h, cycles, sizeof(h));
+  std::printf("%d SMs; %d blocks of 128 threads fit an SM (%d bytes of shared memory each)\n\n",
+              sms, resident, shared);
+  std::printf("| op (cycles per call, block 0) | %s | %s | %s |\n|---|---|---|---|\n", forms[0],
+              forms[1], forms[2]);
+  for (int k = 0; k < kOps; ++k)
+    std::printf("| %s | %llu | %llu | %llu |\n", names[k], h[0][k] / kReps, h[1][k] / kReps,
+                h[2][k] / kReps);
+  std::printf("| kernel wall time (ms; every SM busy) | %.3f | %.3f | %.3f |\n", ms[0], ms[1], ms[2]);
+  std::printf("| chains finished per ms | %.0f | %.0f | %.0f |\n", sms / ms[0], sms / ms[1],
+              2 * sms / ms[2]);
+  const int herr = launchError(err);
+  if (herr)
+    std::printf("the library reported an error (a bad argument)\n");
+  return herr;
+}
