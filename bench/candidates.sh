@@ -272,6 +272,8 @@ if [ "${S23:-0}" = 1 ]; then
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
   bench/team_cycles.cu -o /tmp/team_cycles 2>/dev/null &&
   timeout 60 /tmp/team_cycles 2>&1 | tee -a $log
+# Its machine code, to read where an op's cycles go.
+cuobjdump -sass /tmp/team_cycles 2>/dev/null | gzip > $OUT/team_cycles.sass.gz
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
   bench/primitive_cycles.cu -o /tmp/primitive_cycles 2>/dev/null &&
   timeout 60 /tmp/primitive_cycles > $OUT/primitive-cycles.txt 2>&1
