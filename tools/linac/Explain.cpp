@@ -125,53 +125,29 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
   }
 }
 
-/// Ops that do block-wide work under `root`, a run of fused element-wise
-/// ops (tile-fuse-elementwise) counted once, a mask run as a matmul's
-/// epilogue not at all; index, view, stage and
-/// allocation bookkeeping not counted. With `part`, only ops of that part
-/// (config ahead=on: "local" or "state").
-static int64_t blockWideSteps(Operation *root, StringRef part = "") {
-  int64_t steps = 0, lastRun = -1;
-  root->walk([&](Operation *op) {
-    if (!part.empty()) {
-      auto p = op->getAttrOfType<StringAttr>("part");
-      if (!p || p.getValue() != part)
-        return;
-    }
-    if (op == root || !op->getDialect() || op->getDialect()->getNamespace() != "tile" ||
-        isa<tile::KernelOp, tile::ProgramIdOp, tile::SequenceOp, tile::QkHeadOp,
-            tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
-            tile::StageOp, tile::ViewOp>(op))
-      return;
-    // A prefetch only issues loads that nothing waits for until tile.landed;
-    // a mask on a matmul's accumulators (tile-fuse-mask-epilogue) is part of
-    // the matmul's step.
-    if (isa<tile::PrefetchRowsOp>(op) || op->hasAttr("epilogue"))
-      return;
-    if (auto run = op->getAttrOfType<IntegerAttr>("fuse")) {
-      if (run.getInt() == lastRun)
-        return;
-      lastRun = run.getInt();
-    } else {
-      lastRun = -1;
-    }
-    ++steps;
-  });
-  return steps;
-}
-
 /// The steps of one chunk: the body of the kernel's outermost loop (over
-/// chunks; over segments when combining segment maps), or the whole kernel
-/// of a chunk-parallel one.
-static int64_t chunkSteps(tile::KernelOp kernel, StringRef part = "") {
+/// chunks) of a sequential kernel, the whole body of a chunk-parallel one.
+/// Ops that do block-wide work, a run of fused element-wise ops
+/// (tile-fuse-elementwise) counted once, a mask run as a matmul's epilogue
+/// not at all; index, view, stage and allocation bookkeeping not counted.
+/// With `part`, only ops of that part (config ahead=on: "local" or
+/// "state"). Depth and the two teams' schedule add up over the loops.
+static StepSchedule chunkSchedule(tile::KernelOp kernel, StringRef part = "") {
   if (kernel.getKind() == "parallel")
-    return blockWideSteps(kernel, part);
-  int64_t steps = 0;
+    return scheduleSteps(kernel, part);
+  StepSchedule total;
   kernel.walk([&](scf::ForOp loop) {
-    if (!loop->getParentOfType<scf::ForOp>())
-      steps += blockWideSteps(loop, part);
+    if (loop->getParentOfType<scf::ForOp>())
+      return;
+    StepSchedule s = scheduleSteps(loop, part);
+    total.steps += s.steps;
+    total.depth += s.depth;
+    total.twoTeams += s.twoTeams;
   });
-  return steps;
+  return total;
+}
+static int64_t chunkSteps(tile::KernelOp kernel, StringRef part = "") {
+  return chunkSchedule(kernel, part).steps;
 }
 
 /// Whether `op` writes `operand` (its first operand) without reading it.
@@ -371,14 +347,21 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
         os << " " << counts[name] << " " << name;
     // The chunk loop's length in block-wide steps (each waits for the one
     // before it): what the GPU kernels' time follows (docs/performance.md).
-    if (int64_t steps = chunkSteps(kernel))
-      os << "\n    per " << (kind == "segment_combine" ? "segment" : "chunk") << ": " << steps
-         << " block-wide steps";
+    StepSchedule schedule = chunkSchedule(kernel);
+    if (schedule.steps)
+      os << "\n    per " << (kind == "segment_combine" ? "segment" : "chunk") << ": "
+         << schedule.steps << " block-wide steps";
     // config ahead=on: the two parts a loop iteration runs, which warps of
     // their own could run side by side (the loop then as long as the longer).
     if (kernel->hasAttr("ahead"))
       os << " (" << chunkSteps(kernel, "local") << " in the chunk-local part of chunk c, "
          << chunkSteps(kernel, "state") << " in the state part of chunk c - 1)";
+    // What teams of warps smaller than the block could make of them: the
+    // longest chain of dependent steps, and a greedy schedule on two teams
+    // (docs/performance.md, session 23).
+    if (schedule.steps)
+      os << "\n    dependences: the longest chain " << schedule.depth << " steps; on two teams "
+         << schedule.twoTeams << " steps";
     os << "\n";
   }
 }

@@ -62,6 +62,18 @@ bool wholeBlockMma(mlir::tile::MmaOp mma);
 /// warpgroup holds).
 int64_t fragmentRegisters(mlir::tile::BufType t, int64_t groups);
 
+/// The block-wide steps under `root` (a chunk loop, or a chunk-parallel
+/// kernel; with `part`, only ops of that part of config ahead=on) as a
+/// dependence graph through the buffers they read and write: `steps` run
+/// one after another today, `depth` is the longest chain of dependent
+/// steps (what any number of teams of warps would take at best), `twoTeams`
+/// a greedy schedule's length on two teams running independent steps side
+/// by side (StepSchedule.cpp; a step counted as one, whatever its op).
+struct StepSchedule {
+  int64_t steps = 0, depth = 0, twoTeams = 0;
+};
+StepSchedule scheduleSteps(mlir::Operation *root, llvm::StringRef part = "");
+
 } // namespace linac
 
 #endif
