@@ -13,7 +13,11 @@
 // every SM busy (a grid of SMs x blocks per SM). Cycles per op are clock64
 // of block 0's thread 0, summed over the repetitions; the kernel's wall time
 // tells the throughput. If 3's per-op cycles are close to 2's, two chains
-// per SM nearly double the work done per cycle.
+// per SM nearly double the work done per cycle. Then, at 256 threads,
+//   4. with 128 registers per thread of fragments live across the chain,
+//   5. with 192 (the fused kernels hold 128 or 192: config frag),
+// for what the registers the fragments take cost the other ops (the
+// library's out-of-line calls save what is live around them).
 //   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
 //     bench/team_cycles.cu -o /tmp/team_cycles && /tmp/team_cycles
 //
@@ -26,13 +30,17 @@ using namespace linac::tile;
 
 constexpr int kReps = 32;
 constexpr int kOps = 9;
-__device__ unsigned long long cycles[3][kOps];
+constexpr int kForms = 5;
+__device__ unsigned long long cycles[kForms][kOps];
 
 // Tiles: a 64x128, c and d 64x64, col 64x1 (97 KiB with the library's
 // staging areas: two blocks fit an SM).
 constexpr int kTileFloats = 64 * 128 + 2 * 64 * 64 + 64;
 
-template <int Threads>
+/// Live: fragments of 64 x 128 (32 registers per thread each at 256
+/// threads) kept live across the chain, added to once per repetition
+/// outside the timed ops.
+template <int Threads, int Live>
 __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form) {
   constexpr int W = Threads / kWarpgroupThreads;
   Block blk(*L, blockIdx.x, 0, 0, 0);
@@ -44,7 +52,10 @@ __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form
   fill(blk, col, 0.5f);
   identity(blk, c);
   identity(blk, d);
-  Frag<64, 128, W> fa{}, fb{};
+  Frag<64, 128, W> fa{}, fb{}, live[Live > 0 ? Live : 1];
+#pragma unroll
+  for (int f = 0; f < Live; ++f)
+    fill(blk, live[f], 0.001f * (f + 1));
   unsigned long long t0 = 0;
   const bool timer = blockIdx.x == 0 && threadIdx.x == 0;
   auto mark = [&](int k) {
@@ -74,8 +85,17 @@ __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form
     sync_consumers();
     mark(8);
     identity(blk, c);
+#pragma unroll
+    for (int f = 0; f < Live; ++f)
+      ew(blk, Ew::add, live[f], live[f], fb);
   }
-  if (fb.v[0][0] == 12345.0f && fa.v[0][1] == 1.0f) // keep the fragments live
+  float keep = fb.v[0][0] + fa.v[0][1];
+#pragma unroll
+  for (int f = 0; f < Live; ++f)
+#pragma unroll
+    for (int r = 0; r < 32; ++r)
+      keep += live[f].v[0][r];
+  if (keep == 12345.0f) // keep the fragments live
     a.at(0, 0) = 1.0f;
 }
 
@@ -94,25 +114,30 @@ int main() {
   int *err;
   Launch *dL = cyclesLaunch(&err);
   const int shared = static_cast<int>(kReservedSharedBytes + 4 * kTileFloats);
-  cudaFuncSetAttribute(chainKernel<256>, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
-  cudaFuncSetAttribute(chainKernel<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
+  struct Form {
+    const char *name;
+    void (*kernel)(const Launch *, int);
+    int threads, perSM;
+  } forms[kForms] = {
+      {"256 threads", chainKernel<256, 0>, 256, 1},
+      {"128 threads", chainKernel<128, 0>, 128, 1},
+      {"2 x 128 threads", chainKernel<128, 0>, 128, 2},
+      {"256 threads, 128 regs live", chainKernel<256, 4>, 256, 1},
+      {"256 threads, 192 regs live", chainKernel<256, 6>, 256, 1}};
+  for (const Form &f : forms)
+    cudaFuncSetAttribute(f.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
   int resident = 0;
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, chainKernel<128>, 128, shared);
-  const char *forms[3] = {"256 threads, 1 block/SM", "128 threads, 1 block/SM",
-                          "128 threads, 2 blocks/SM"};
-  float ms[3] = {};
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, chainKernel<128, 0>, 128, shared);
+  float ms[kForms] = {};
   cudaEvent_t e0, e1;
   cudaEventCreate(&e0);
   cudaEventCreate(&e1);
-  for (int f = 0; f < 3; ++f) {
+  for (int f = 0; f < kForms; ++f) {
     for (int pass = 0; pass < 2; ++pass) { // the first pass warms up; its counts are cleared
-      unsigned long long zero[3][kOps] = {};
-      cudaMemcpyToSymbol(cycles, zero, sizeof(zero));
+      unsigned long long zero[kOps] = {};
+      cudaMemcpyToSymbol(cycles, zero, sizeof(zero), f * sizeof(zero));
       cudaEventRecord(e0);
-      if (f == 0)
-        chainKernel<256><<<sms, 256, shared>>>(dL, f);
-      else
-        chainKernel<128><<<sms * (f == 2 ? 2 : 1), 128, shared>>>(dL, f);
+      forms[f].kernel<<<sms * forms[f].perSM, forms[f].threads, shared>>>(dL, f);
       cudaEventRecord(e1);
       cudaError_t e = cudaDeviceSynchronize();
       if (e != cudaSuccess) {
@@ -122,18 +147,31 @@ int main() {
       cudaEventElapsedTime(&ms[f], e0, e1);
     }
   }
-  unsigned long long h[3][kOps];
+  unsigned long long h[kForms][kOps];
   cudaMemcpyFromSymbol(h, cycles, sizeof(h));
-  std::printf("%d SMs; %d blocks of 128 threads fit an SM (%d bytes of shared memory each)\n\n",
+  std::printf("%d SMs; %d blocks of 128 threads fit an SM (%d bytes of shared memory each); "
+              "one block per SM unless said\n\n",
               sms, resident, shared);
-  std::printf("| op (cycles per call, block 0) | %s | %s | %s |\n|---|---|---|---|\n", forms[0],
-              forms[1], forms[2]);
-  for (int k = 0; k < kOps; ++k)
-    std::printf("| %s | %llu | %llu | %llu |\n", names[k], h[0][k] / kReps, h[1][k] / kReps,
-                h[2][k] / kReps);
-  std::printf("| kernel wall time (ms; every SM busy) | %.3f | %.3f | %.3f |\n", ms[0], ms[1], ms[2]);
-  std::printf("| chains finished per ms | %.0f | %.0f | %.0f |\n", sms / ms[0], sms / ms[1],
-              2 * sms / ms[2]);
+  std::printf("| op (cycles per call, block 0) |");
+  for (const Form &f : forms)
+    std::printf(" %s |", f.name);
+  std::printf("\n|---|");
+  for (int f = 0; f < kForms; ++f)
+    std::printf("---|");
+  std::printf("\n");
+  for (int k = 0; k < kOps; ++k) {
+    std::printf("| %s |", names[k]);
+    for (int f = 0; f < kForms; ++f)
+      std::printf(" %llu |", h[f][k] / kReps);
+    std::printf("\n");
+  }
+  std::printf("| kernel wall time (ms; every SM busy) |");
+  for (int f = 0; f < kForms; ++f)
+    std::printf(" %.3f |", ms[f]);
+  std::printf("\n| chains finished per ms |");
+  for (int f = 0; f < kForms; ++f)
+    std::printf(" %.0f |", sms * forms[f].perSM / ms[f]);
+  std::printf("\n");
   const int herr = launchError(err);
   if (herr)
     std::printf("the library reported an error (a bad argument)\n");
