@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S23= blocks below: each session's, newest first),
+# S13= to S24= blocks below: each session's, newest first; S24=1 is the next call),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -139,6 +139,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S21:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S22:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S23:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S24:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -262,7 +263,24 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S24:-0}" = 1 ]; then
+# 24 (written in session 23 after its device time ran out; about 3 minutes
+# cold, carrying .carry and .fla): team_cycles with its two new forms, the
+# chain at 256 threads with 128 and 192 registers of fragments live across
+# it (ptxas: 464- and 720-byte stack frames, as the fused kernels' 264-392):
+# what the fragments' registers cost every other op, since the same ops
+# cost 2-3.5x more in primitive_cycles' spilling kernel than in
+# team_cycles' (session 23). Then kda_safe's varlen row, which session 23's
+# call had no time for, with FLA in turn.
+nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+  bench/team_cycles.cu -o /tmp/team_cycles 2>/dev/null &&
+  timeout 60 /tmp/team_cycles 2>&1 | tee -a $log
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^kda_safe varlen' \
+  --fla-cases "${FLA_CASES-.}" --reps ${REPS:-5}
+exit 0
+fi
 if [ "${S23:-0}" = 1 ]; then
+# (Ran in session 23 on an H100: bench/results/bench-h100.md, "Session 23".)
 # 23 (about 8 minutes cold, carrying .carry and .fla): whether a second chain
 # of ops per SM comes for free (bench/team_cycles.cu: the same chain of
 # library ops at 256 threads, 128 threads, and two blocks of 128 threads
