@@ -270,7 +270,9 @@ if [ "${S24:-0}" = 1 ]; then
 # it (ptxas: 464- and 720-byte stack frames, as the fused kernels' 264-392):
 # what the fragments' registers cost every other op, since the same ops
 # cost 2-3.5x more in primitive_cycles' spilling kernel than in
-# team_cycles' (session 23). Then kda_safe's varlen row, which session 23's
+# team_cycles' (session 23); and at 512 threads (ops on shared tiles only):
+# whether more warps on one chain shorten its steps, since the row ops took
+# 1.9x as long on 128 threads as on 256. Then kda_safe's varlen row, which session 23's
 # call had no time for, with FLA in turn.
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
   bench/team_cycles.cu -o /tmp/team_cycles 2>/dev/null &&

@@ -17,7 +17,9 @@
 //   4. with 128 registers per thread of fragments live across the chain,
 //   5. with 192 (the fused kernels hold 128 or 192: config frag),
 // for what the registers the fragments take cost the other ops (the
-// library's out-of-line calls save what is live around them).
+// library's out-of-line calls save what is live around them), and
+//   6. at 512 threads (the ops on shared tiles only), for whether more warps
+//      on one chain make its steps shorter.
 //   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
 //     bench/team_cycles.cu -o /tmp/team_cycles && /tmp/team_cycles
 //
@@ -30,7 +32,7 @@ using namespace linac::tile;
 
 constexpr int kReps = 32;
 constexpr int kOps = 9;
-constexpr int kForms = 5;
+constexpr int kForms = 6;
 __device__ unsigned long long cycles[kForms][kOps];
 
 // Tiles: a 64x128, c and d 64x64, col 64x1 (97 KiB with the library's
@@ -42,7 +44,10 @@ constexpr int kTileFloats = 64 * 128 + 2 * 64 * 64 + 64;
 /// outside the timed ops.
 template <int Threads, int Live>
 __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form) {
-  constexpr int W = Threads / kWarpgroupThreads;
+  // Fragments span at most two warpgroups: at 512 threads the fragment ops
+  // are left out (their rows of the table read 0).
+  constexpr bool kFrags = Threads <= 2 * kWarpgroupThreads;
+  constexpr int W = kFrags ? Threads / kWarpgroupThreads : 2;
   Block blk(*L, blockIdx.x, 0, 0, 0);
   float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
   Tile a{base, 64, 128, 128}, c{base + 64 * 128, 64, 64, 64},
@@ -68,13 +73,16 @@ __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form
     mark(-1);
     mma(blk, d, a, a, false, true, false, Operand::bf16); // 64x64 = A A^T, K = 128
     mark(0);
-    mma(blk, fa, c, a, false, false, false, Operand::bf16); // fragment 64x128 = C A, K 64
+    if constexpr (kFrags)
+      mma(blk, fa, c, a, false, false, false, Operand::bf16); // fragment 64x128 = C A, K 64
     mark(1);
     ew(blk, Ew::mul, a, a, col); // 64x128 in shared memory by a column
     mark(2);
-    ew(blk, Ew::sub, fb, fb, fa); // fragments only
-    mark(3);
-    ew(blk, Ew::add, fb, fb, a); // fragment from shared
+    if constexpr (kFrags) {
+      ew(blk, Ew::sub, fb, fb, fa); // fragments only
+      mark(3);
+      ew(blk, Ew::add, fb, fb, a); // fragment from shared
+    }
     mark(4);
     tri_inv(blk, d, c);
     mark(5);
@@ -123,7 +131,8 @@ int main() {
       {"128 threads", chainKernel<128, 0>, 128, 1},
       {"2 x 128 threads", chainKernel<128, 0>, 128, 2},
       {"256 threads, 128 regs live", chainKernel<256, 4>, 256, 1},
-      {"256 threads, 192 regs live", chainKernel<256, 6>, 256, 1}};
+      {"256 threads, 192 regs live", chainKernel<256, 6>, 256, 1},
+      {"512 threads (no fragment ops)", chainKernel<512, 0>, 512, 1}};
   for (const Form &f : forms)
     cudaFuncSetAttribute(f.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
   int resident = 0;
