@@ -40,7 +40,9 @@ char landingBuffers;
 
 /// The buffers `op` reads and writes. The destination is the first buffer
 /// operand (take_rows': the second), read too unless the op defines it
-/// whole; stores only read; a wait writes what its copy fills.
+/// whole; stores only read; a wait writes what its copy fills (a token
+/// carried in from the previous chunk, stages=2, names no copy here: its
+/// wait orders nothing, and the chain may come out shorter than it is).
 void accesses(Operation *op, Step &step) {
   if (isa<tile::LandedOp>(op))
     step.writes.insert(&landingBuffers);
