@@ -264,8 +264,8 @@ time_beside() {
     --reps ${REPS:-5}
 }
 if [ "${S24:-0}" = 1 ]; then
-# 24 (written in session 23 after its device time ran out; about 3 minutes
-# cold, carrying .carry and .fla): team_cycles with its two new forms, the
+# 24 (written in session 23 after its device time ran out; about 6 minutes
+# cold, carrying .carry and .fla, CUBINS_BACK=1): team_cycles with its two new forms, the
 # chain at 256 threads with 128 and 192 registers of fragments live across
 # it (ptxas: 464- and 720-byte stack frames, as the fused kernels' 264-392):
 # what the fragments' registers cost every other op, since the same ops
@@ -277,8 +277,15 @@ if [ "${S24:-0}" = 1 ]; then
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
   bench/team_cycles.cu -o /tmp/team_cycles 2>/dev/null &&
   timeout 60 /tmp/team_cycles 2>&1 | tee -a $log
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^kda_safe varlen' \
-  --fla-cases "${FLA_CASES-.}" --reps ${REPS:-5}
+# The same question in a kernel: GDN with 128 fragment registers instead of
+# 192 beside its default (every tile still on chip, 188 KiB of shared
+# memory; its last measurement, 192 against 128, predates the bf16 stages
+# and padding), then kda_safe's varlen row with FLA in turn. (KDA at 64
+# would move S to scratch: not the same question.)
+rm -f "$K"/*@*.cu
+timeout 60 bench/variant.sh gdn_8x4096x16 f128 --config frag=128
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^gdn 8x4096|^kda_safe varlen' \
+  --fla-cases "${FLA_CASES-^kda_safe varlen}" --reps ${REPS:-5}
 exit 0
 fi
 if [ "${S23:-0}" = 1 ]; then
