@@ -14,6 +14,13 @@ KernelConfig mainShape(ChooserTarget target) {
   return chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, target);
 }
 
+// `seqs` sequences of `tokens` in all, 16 heads, K = V = 128, the caller's
+// inputs bf16 or not.
+KernelConfig choose(int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
+                    ChooserTarget target, bool bf16) {
+  return chooseKernelConfig(seqs, 16, tokens, 128, 128, t, target, bf16);
+}
+
 TEST(KernelConfig, TargetNames) {
   EXPECT_EQ(linac::chooserTargetOf("sm_90a"), ChooserTarget::sm90a);
   EXPECT_EQ(linac::chooserTargetOf("sm_80"), ChooserTarget::sm80);
@@ -343,10 +350,6 @@ TEST(KernelConfig, InlineCopiesForGdnsHeadSplitWithBf16StagesOnSm90aOnly) {
   gdn.scalarDeltaRule = true;
   deltanet.unitDeltaRule = true;
   kda.channelDeltaRule = kda.channelDecay = true;
-  auto choose = [](int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
-                   ChooserTarget target, bool bf16) {
-    return chooseKernelConfig(seqs, 16, tokens, 128, 128, t, target, bf16);
-  };
   KernelConfig g = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
   EXPECT_TRUE(g.inlineCopies);
   EXPECT_NE(g.str().find(",copies=inline"), std::string::npos);
@@ -376,10 +379,6 @@ TEST(KernelConfig, Pad16WhereBf16StagesArePaddedOnSm90aOnly) {
   linac::VariantTraits gdn, deltanet, retnet;
   gdn.scalarDeltaRule = true;
   deltanet.unitDeltaRule = true;
-  auto choose = [](int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
-                   ChooserTarget target, bool bf16) {
-    return chooseKernelConfig(seqs, 16, tokens, 128, 128, t, target, bf16);
-  };
   KernelConfig g = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
   EXPECT_TRUE(g.pad16);
   EXPECT_NE(g.str().find(",pad=on,pad16=on,inputs=bf16"), std::string::npos);
