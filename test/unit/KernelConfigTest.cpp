@@ -288,8 +288,6 @@ TEST(KernelConfig, Bf16InputsOnlyWhenTheCallerSaysSoForGdnAndDeltaNetOnSm90a) {
   deltanet.unitDeltaRule = true;
   linac::VariantTraits plain;
   plain.plainUpdate = true;
-  auto choose = [](int64_t n, int64_t tokens, const linac::VariantTraits &t, ChooserTarget target,
-                   bool bf16) { return chooseKernelConfig(n, 16, tokens, 128, 128, t, target, bf16); };
   // GDN in the head and sequence splits once the inputs are known to be
   // bf16; never without that.
   EXPECT_TRUE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true).bf16Inputs);
