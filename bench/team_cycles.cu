@@ -45,7 +45,8 @@ constexpr int kTileFloats = 64 * 128 + 2 * 64 * 64 + 64;
 template <int Threads, int Live>
 __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form) {
   // Fragments span at most two warpgroups: at 512 threads the fragment ops
-  // are left out (their rows of the table read 0).
+  // are left out (their rows of the table read 0, or the few cycles of
+  // clock64 itself).
   constexpr bool kFrags = Threads <= 2 * kWarpgroupThreads;
   constexpr int W = kFrags ? Threads / kWarpgroupThreads : 2;
   Block blk(*L, blockIdx.x, 0, 0, 0);

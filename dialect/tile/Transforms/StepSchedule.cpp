@@ -48,14 +48,16 @@ void accesses(Operation *op, Step &step) {
     step.writes.insert(&landingBuffers);
   if (isa<tile::TakeRowsOp>(op))
     step.reads.insert(&landingBuffers);
+  const int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   if (auto wait = dyn_cast<tile::WaitOp>(op)) {
-    if (Operation *copy = wait.getToken().getDefiningOp())
+    if (Operation *copy = wait.getToken().getDefiningOp()) {
+      int index = 0, fills = isa<tile::TakeRowsOp>(copy) ? 1 : 0;
       for (Value v : copy->getOperands())
-        if (isa<tile::BufType>(v.getType()))
+        if (isa<tile::BufType>(v.getType()) && index++ == fills)
           step.writes.insert(linac::rootAllocation(v).getAsOpaquePointer());
+    }
     return;
   }
-  int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   int index = 0;
   for (Value v : op->getOperands()) {
     if (!isa<tile::BufType>(v.getType()))
@@ -104,7 +106,9 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
       joins = run && run.getInt() == lastRun;
       lastRun = run ? run.getInt() : -1;
     }
-    if (!joins || steps.empty())
+    if (c == Counted::previous && steps.empty())
+      return; // an epilogue with no step before it under `part`: not counted
+    if (!joins)
       steps.emplace_back();
     steps.back().fence |= isa<tile::BarrierOp>(op);
     accesses(op, steps.back());
@@ -137,15 +141,16 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
   // The longest chain, and a greedy schedule on two teams: each step, in
   // program order, on the team where it can start first (ties: the team
   // that ran the step it waits for longest, to keep chains on one team);
-  // a fence waits for both teams and holds both.
+  // a fence waits for both teams and holds both, and every step after it
+  // comes after it in the chain too.
   StepSchedule result;
   result.steps = static_cast<int64_t>(steps.size());
   std::vector<int64_t> depth(steps.size()), finish(steps.size());
   std::vector<int> team(steps.size());
-  int64_t free[2] = {0, 0}, deepest = 0, last = 0;
+  int64_t free[2] = {0, 0}, deepest = 0, last = 0, fenced = 0;
   for (unsigned i = 0; i < steps.size(); ++i) {
     const Step &s = steps[i];
-    int64_t d = 0, ready = 0;
+    int64_t d = fenced, ready = 0;
     int preferred = 0;
     for (unsigned j : s.after) {
       d = std::max(d, depth[j]);
@@ -159,6 +164,7 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
       depth[i] = d + 1;
       finish[i] = free[0] = free[1] = ready + 1;
       team[i] = 0;
+      fenced = depth[i];
     } else {
       depth[i] = d + 1;
       int64_t start[2] = {std::max(ready, free[0]), std::max(ready, free[1])};
