@@ -41,26 +41,27 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i
 
 constexpr const char *kT = " : <reg, 8x4xf32>, <reg, 8x4xf32>\n";
 
+void expectSchedule(const std::string &body, int64_t steps, int64_t depth, int64_t twoTeams) {
+  linac::StepSchedule s = scheduleOf(body);
+  EXPECT_EQ(s.steps, steps);
+  EXPECT_EQ(s.depth, depth);
+  EXPECT_EQ(s.twoTeams, twoTeams);
+}
+
 TEST(StepSchedule, ChainsThroughReadsAndWrites) {
   // b = exp a; c = exp b; d = exp c: one chain of 3. e = exp a and
   // f = exp e beside it: 5 steps, the longest chain 3, two teams 3.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %e, %a" + kT +
                      "tile.ew exp %c, %b" + kT + "tile.ew exp %f, %e" + kT +
                      "tile.ew exp %d, %c" + kT;
-  linac::StepSchedule s = scheduleOf(body);
-  EXPECT_EQ(s.steps, 5);
-  EXPECT_EQ(s.depth, 3);
-  EXPECT_EQ(s.twoTeams, 3);
+  expectSchedule(body, 5, 3, 3);
 }
 
 TEST(StepSchedule, WriteAfterReadOrdersTheWriter) {
   // b = exp a reads a; a = exp c then overwrites it: the write waits for
   // the read (2 in the chain), though it reads nothing b's step wrote.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %a, %c" + kT;
-  linac::StepSchedule s = scheduleOf(body);
-  EXPECT_EQ(s.steps, 2);
-  EXPECT_EQ(s.depth, 2);
-  EXPECT_EQ(s.twoTeams, 2);
+  expectSchedule(body, 2, 2, 2);
 }
 
 TEST(StepSchedule, AFenceOrdersEverythingAfterIt) {
@@ -69,21 +70,15 @@ TEST(StepSchedule, AFenceOrdersEverythingAfterIt) {
   // two teams take 1 + 1 + 1.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %d, %c" + kT +
                      "tile.barrier\n" + "tile.ew exp %f, %e" + kT + "tile.ew exp %a, %c" + kT;
-  linac::StepSchedule s = scheduleOf(body);
-  EXPECT_EQ(s.steps, 5);
-  EXPECT_EQ(s.depth, 3);
-  EXPECT_EQ(s.twoTeams, 3);
+  expectSchedule(body, 5, 3, 3);
 }
 
 TEST(StepSchedule, IndependentStepsShareTwoTeams) {
   // Four independent steps: a chain of 1, two teams take 2.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %d, %c" + kT +
                      "tile.ew exp %f, %e" + kT + "tile.ew neg %a, %c" + kT;
-  linac::StepSchedule s = scheduleOf(body);
-  EXPECT_EQ(s.steps, 4);
   // neg writes a, which the first step read: a write after a read.
-  EXPECT_EQ(s.depth, 2);
-  EXPECT_EQ(s.twoTeams, 2);
+  expectSchedule(body, 4, 2, 2);
 }
 
 } // namespace
