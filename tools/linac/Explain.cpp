@@ -126,7 +126,8 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
 }
 
 /// The steps of one chunk: the body of the kernel's outermost loop (over
-/// chunks) of a sequential kernel, the whole body of a chunk-parallel one.
+/// chunks; over segments when combining segment maps) of a sequential
+/// kernel, the whole body of a chunk-parallel one.
 /// Ops that do block-wide work, a run of fused element-wise ops
 /// (tile-fuse-elementwise) counted once, a mask run as a matmul's epilogue
 /// not at all; index, view, stage and allocation bookkeeping not counted.

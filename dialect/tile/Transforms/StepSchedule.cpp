@@ -48,7 +48,6 @@ void accesses(Operation *op, Step &step) {
     step.writes.insert(&landingBuffers);
   if (isa<tile::TakeRowsOp>(op))
     step.reads.insert(&landingBuffers);
-  const int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   if (auto wait = dyn_cast<tile::WaitOp>(op)) {
     if (Operation *copy = wait.getToken().getDefiningOp()) {
       int index = 0, fills = isa<tile::TakeRowsOp>(copy) ? 1 : 0;
@@ -58,6 +57,7 @@ void accesses(Operation *op, Step &step) {
     }
     return;
   }
+  const int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   int index = 0;
   for (Value v : op->getOperands()) {
     if (!isa<tile::BufType>(v.getType()))
@@ -100,16 +100,16 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
     Counted c = counted(root, op);
     if (c == Counted::no)
       return;
-    bool joins = c == Counted::previous;
-    if (!joins) {
+    if (c == Counted::previous) {
+      if (steps.empty())
+        return; // an epilogue with no step before it under `part`: not counted
+    } else {
+      // A fused run's ops after its first join that op's step.
       auto run = op->getAttrOfType<IntegerAttr>("fuse");
-      joins = run && run.getInt() == lastRun;
+      if (!run || run.getInt() != lastRun)
+        steps.emplace_back();
       lastRun = run ? run.getInt() : -1;
     }
-    if (c == Counted::previous && steps.empty())
-      return; // an epilogue with no step before it under `part`: not counted
-    if (!joins)
-      steps.emplace_back();
     steps.back().fence |= isa<tile::BarrierOp>(op);
     accesses(op, steps.back());
   });
