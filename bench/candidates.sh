@@ -282,9 +282,20 @@ nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda 
 # memory; its last measurement, 192 against 128, predates the bf16 stages
 # and padding), then kda_safe's varlen row with FLA in turn. (KDA at 64
 # would move S to scratch: not the same question.)
+# Added in session 24 before it ran: what the consumer barriers cost at
+# most (@nobar: LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS, every barrier
+# inside a chunk left out; outputs wrong, timing only), which decides
+# whether removing barriers between independent steps is worth a pass;
+# and KDA's gram_diag with the diagonal 8 x 8 blocks' channels over the
+# lanes (@lanes, LINAC_GRAM_DIAG_LANES=1, never timed; bit-level
+# differences only, the same fp32 pairs summed in another order).
 rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh gdn_8x4096x16 f128 --config frag=128
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^gdn 8x4096|^kda_safe varlen' \
+for c in gdn_8x4096x16 kda_8x4096x16; do
+  timeout 60 bench/variant.sh $c nobar --define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS=1
+done
+timeout 60 bench/variant.sh kda_8x4096x16 lanes --define LINAC_GRAM_DIAG_LANES=1
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(gdn|kda) 8x4096|^kda_safe varlen' \
   --fla-cases "${FLA_CASES-^kda_safe varlen}" --reps ${REPS:-5}
 exit 0
 fi

@@ -331,7 +331,16 @@ __device__ inline bool has_roles() {
 __device__ inline bool is_producer() {
   return static_cast<int>(threadIdx.x) >= consumer_threads();
 }
+// Timing only, its outputs wrong: 1 leaves out every consumer barrier (the
+// ops' own and the matmuls' staging ones; the chunk loop's barrier() and
+// the copies' waits stay), to bound what fewer barriers could give
+// (bench/variant.sh --define). Never a kernel's configuration.
+#ifndef LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS
+#define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS 0
+#endif
 __device__ inline void sync_consumers() {
+  if (LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS)
+    return;
   if (has_roles())
     asm volatile("bar.sync 1, %0;\n" ::"r"(consumer_threads()) : "memory");
   else
@@ -361,7 +370,7 @@ __device__ inline MmaTeam warpgroup_team(int g) {
 __device__ inline void sync_team(const MmaTeam &team) {
   if (team.barrier == 0)
     sync_consumers();
-  else
+  else if (!LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS)
     asm volatile("bar.sync %0, %1;\n" ::"r"(team.barrier), "r"(kWarpgroupThreads) : "memory");
 }
 
