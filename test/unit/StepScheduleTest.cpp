@@ -41,44 +41,50 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i
 
 constexpr const char *kT = " : <reg, 8x4xf32>, <reg, 8x4xf32>\n";
 
-void expectSchedule(const std::string &body, int64_t steps, int64_t depth, int64_t twoTeams) {
+void expectSchedule(const std::string &body, int64_t steps, int64_t depth, int64_t twoTeams,
+                    int64_t barriers) {
   linac::StepSchedule s = scheduleOf(body);
   EXPECT_EQ(s.steps, steps);
   EXPECT_EQ(s.depth, depth);
   EXPECT_EQ(s.twoTeams, twoTeams);
+  EXPECT_EQ(s.barriers, barriers);
 }
 
 TEST(StepSchedule, ChainsThroughReadsAndWrites) {
   // b = exp a; c = exp b; d = exp c: one chain of 3. e = exp a and
-  // f = exp e beside it: 5 steps, the longest chain 3, two teams 3.
+  // f = exp e beside it: 5 steps, the longest chain 3, two teams 3. In
+  // program order b, e | c, f | d: 3 barriers.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %e, %a" + kT +
                      "tile.ew exp %c, %b" + kT + "tile.ew exp %f, %e" + kT +
                      "tile.ew exp %d, %c" + kT;
-  expectSchedule(body, 5, 3, 3);
+  expectSchedule(body, 5, 3, 3, 3);
 }
 
 TEST(StepSchedule, WriteAfterReadOrdersTheWriter) {
   // b = exp a reads a; a = exp c then overwrites it: the write waits for
-  // the read (2 in the chain), though it reads nothing b's step wrote.
+  // the read (2 in the chain, 2 barriers), though it reads nothing b's
+  // step wrote.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %a, %c" + kT;
-  expectSchedule(body, 2, 2, 2);
+  expectSchedule(body, 2, 2, 2, 2);
 }
 
 TEST(StepSchedule, AFenceOrdersEverythingAfterIt) {
   // Two steps, a barrier, two independent steps: the chain runs through
   // the barrier (3, though nothing after it reads what came before), and
-  // two teams take 1 + 1 + 1.
+  // two teams take 1 + 1 + 1. Barriers: the fence (the two steps before
+  // it need none of their own), and one after the last two.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %d, %c" + kT +
                      "tile.barrier\n" + "tile.ew exp %f, %e" + kT + "tile.ew exp %a, %c" + kT;
-  expectSchedule(body, 5, 3, 3);
+  expectSchedule(body, 5, 3, 3, 2);
 }
 
 TEST(StepSchedule, IndependentStepsShareTwoTeams) {
-  // Four independent steps: a chain of 1, two teams take 2.
+  // Four steps, the last after the first: a chain of 2, two teams take 2,
+  // and in program order one barrier before the last and one after it.
   std::string body = std::string("tile.ew exp %b, %a") + kT + "tile.ew exp %d, %c" + kT +
                      "tile.ew exp %f, %e" + kT + "tile.ew neg %a, %c" + kT;
   // neg writes a, which the first step read: a write after a read.
-  expectSchedule(body, 4, 2, 2);
+  expectSchedule(body, 4, 2, 2, 2);
 }
 
 } // namespace

@@ -144,6 +144,7 @@ static StepSchedule chunkSchedule(tile::KernelOp kernel, StringRef part = "") {
     total.steps += s.steps;
     total.depth += s.depth;
     total.twoTeams += s.twoTeams;
+    total.barriers += s.barriers;
   });
   return total;
 }
@@ -362,7 +363,8 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     // (docs/performance.md, session 23).
     if (schedule.steps)
       os << "\n    dependences: the longest chain " << schedule.depth << " steps; on two teams "
-         << schedule.twoTeams << " steps";
+         << schedule.twoTeams << " steps; barriers needed in program order "
+         << schedule.barriers;
     os << "\n";
   }
 }

@@ -68,9 +68,13 @@ int64_t fragmentRegisters(mlir::tile::BufType t, int64_t groups);
 /// one after another today, `depth` is the longest chain of dependent
 /// steps (what any number of teams of warps would take at best), `twoTeams`
 /// a greedy schedule's length on two teams running independent steps side
-/// by side (StepSchedule.cpp; a step counted as one, whatever its op).
+/// by side (StepSchedule.cpp; a step counted as one, whatever its op);
+/// `barriers` how many block barriers the steps need in program order if a
+/// step leaves out its barrier wherever the next step depends on none of
+/// the steps since the last one (`depth` is that count with the steps
+/// reordered by their chains).
 struct StepSchedule {
-  int64_t steps = 0, depth = 0, twoTeams = 0;
+  int64_t steps = 0, depth = 0, twoTeams = 0, barriers = 0;
 };
 StepSchedule scheduleSteps(mlir::Operation *root, llvm::StringRef part = "");
 

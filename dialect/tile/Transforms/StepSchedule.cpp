@@ -148,8 +148,19 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
   std::vector<int64_t> depth(steps.size()), finish(steps.size());
   std::vector<int> team(steps.size());
   int64_t free[2] = {0, 0}, deepest = 0, last = 0, fenced = 0;
+  // Barriers in program order: a fence is one; a step that depends on a
+  // step since the last barrier needs one before it; the loop body ends
+  // with one (a fence, or the last step's).
+  unsigned sinceBarrier = 0;
   for (unsigned i = 0; i < steps.size(); ++i) {
     const Step &s = steps[i];
+    if (s.fence) {
+      ++result.barriers;
+      sinceBarrier = i + 1;
+    } else if (llvm::any_of(s.after, [&](unsigned j) { return j >= sinceBarrier; })) {
+      ++result.barriers;
+      sinceBarrier = i;
+    }
     int64_t d = fenced, ready = 0;
     int preferred = 0;
     for (unsigned j : s.after) {
@@ -177,5 +188,7 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
   }
   result.depth = deepest;
   result.twoTeams = last;
+  if (!steps.empty() && !steps.back().fence)
+    ++result.barriers;
   return result;
 }
