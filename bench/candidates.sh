@@ -140,6 +140,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S22:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S23:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S24:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S25:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -263,6 +264,31 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S25:-0}" = 1 ]; then
+# 25 (session 24; about 8 minutes cold, carrying .carry, .carry/bin/linac
+# rebuilt): barriers=needed (tile-elide-barriers: an op leaves out its
+# closing barrier where the next step depends on no step since the last
+# one; KDA 15 of 49 barriers per chunk left out, GDN 14 of 53, linear
+# attention 3 of 20). Against float64 on the GPU (ragged varlen batch with
+# an empty and a one-token sequence, initial state, realistic and strong
+# gates), racecheck on GDN and KDA, then timed beside the defaults with
+# @nobar (LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS: every barrier inside a
+# chunk left out, outputs wrong) as the bound of what fewer barriers give.
+check_examples barriers=needed gdn kda linear_attention deltanet gla kda_safe
+racecheck barriers=needed B=1,T=200,H=2,HV=4,K=128,V=128 gdn
+racecheck barriers=needed B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in gdn kda linear_attention deltanet gla kda_safe simple_gla; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nb --config barriers=needed
+done
+for c in gdn kda; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 nobar --define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS=1
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(gdn|kda|linear_attention|deltanet|gla|kda_safe|simple_gla) 8x4096' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
+exit 0
+fi
 if [ "${S24:-0}" = 1 ]; then
 # 24 (written in session 23 after its device time ran out; about 6 minutes
 # cold, carrying .carry and .fla, CUBINS_BACK=1): team_cycles with its two new forms, the

@@ -171,8 +171,14 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
           break;
         run.push_back(&*next);
       }
+      // tile-elide-barriers marks every op of a run alike.
+      bool elide = run.back()->hasAttr("no_barrier");
+      if (elide)
+        line("blk.elide = true;");
       if (failed(emitFused(run)))
         return failure();
+      if (elide)
+        line("blk.elide = false;");
       std::advance(it, run.size() - 1);
       continue;
     }
@@ -185,8 +191,14 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
     }
     if (it->hasAttr("epilogue"))
       return it->emitError("tile-fuse-mask-epilogue: an epilogue must follow its matmul");
+    // tile-elide-barriers: the op leaves out its closing barrier.
+    bool elide = it->hasAttr("no_barrier");
+    if (elide)
+      line("blk.elide = true;");
     if (failed(emitOp(*it)))
       return failure();
+    if (elide)
+      line("blk.elide = false;");
   }
   return success();
 }

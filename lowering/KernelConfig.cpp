@@ -49,6 +49,8 @@ std::string KernelConfig::str() const {
     s += ",pad=on";
   if (pad16)
     s += ",pad16=on";
+  if (elideBarriers)
+    s += ",barriers=needed";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -168,6 +170,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.padRows);
     } else if (key == "pad16") {
       err = onOff(c.pad16);
+    } else if (key == "barriers") {
+      err = either("all", "needed", c.elideBarriers);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -200,7 +204,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

@@ -118,6 +118,11 @@ struct KernelConfig {
   /// apart (config pad16=on): the input stages fragments read in the
   /// accumulator layout (GDN's v, q and k). Off until timed on a GPU.
   bool pad16 = false;
+  /// Ops leave out their closing block barrier where the next step depends
+  /// on no step since the last barrier (tile-elide-barriers; config
+  /// barriers=needed; barriers=all keeps one after every op). Off until
+  /// timed on a GPU.
+  bool elideBarriers = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds

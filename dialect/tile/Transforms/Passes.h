@@ -5,6 +5,9 @@
 #include "dialect/tile/IR/TileDialect.h"
 
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+#include <vector>
 
 namespace linac {
 
@@ -73,6 +76,19 @@ int64_t fragmentRegisters(mlir::tile::BufType t, int64_t groups);
 /// step leaves out its barrier wherever the next step depends on none of
 /// the steps since the last one (`depth` is that count with the steps
 /// reordered by their chains).
+/// One block-wide step: its ops (a fused run of element-wise ops, a
+/// matmul and its epilogue), the buffers it reads and writes (root
+/// allocations; the libraries' staging area for matmuls and tri_inv), the
+/// earlier steps it depends on, and whether it is a tile.barrier.
+struct Step {
+  llvm::SmallVector<mlir::Operation *, 2> ops;
+  llvm::SmallPtrSet<void *, 4> reads, writes;
+  llvm::SmallVector<unsigned> after;
+  bool fence = false;
+};
+/// The steps under `root` in program order (StepSchedule.cpp).
+std::vector<Step> buildSteps(mlir::Operation *root, llvm::StringRef part = "");
+
 struct StepSchedule {
   int64_t steps = 0, depth = 0, twoTeams = 0, barriers = 0;
 };

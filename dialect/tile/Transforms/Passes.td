@@ -213,4 +213,19 @@ def TileFuseMaskEpilogue : Pass<"tile-fuse-mask-epilogue", "::mlir::tile::Kernel
   }];
 }
 
+def TileElideBarriers : Pass<"tile-elide-barriers", "::mlir::tile::KernelOp"> {
+  let summary = "Leave out the barriers that close steps the next step does not depend on";
+  let description = [{
+    Marks `no_barrier` the ops whose closing block barrier the GPU libraries
+    may leave out: in a chunk loop (or a chunk-parallel kernel's body), an
+    element-wise op, row norm, row dot, cumsum, transpose, row mask, wait
+    or matmul whose next step reads and writes nothing that a step since
+    the last barrier wrote or read (root allocations, the matmuls' staging
+    area, landing buffers), where that next step closes with a barrier of
+    its own or is tile.barrier. The emitter sets the block's `elide` flag
+    around such an op. Runs last (after fusion and the epilogues, which
+    change the steps). Numerics do not change.
+  }];
+}
+
 #endif

@@ -19,16 +19,9 @@
 
 using namespace mlir;
 
-namespace {
+using linac::Step;
 
-/// One step: the ops it runs (a fused run of element-wise ops is one), the
-/// buffers it reads and writes (root allocations), and the steps it waits
-/// for.
-struct Step {
-  llvm::SmallPtrSet<void *, 4> reads, writes;
-  llvm::SmallVector<unsigned> after;
-  bool fence = false; // tile.barrier: waits for every step before it
-};
+namespace {
 
 bool isStore(Operation *op) {
   return isa<tile::StoreRowsOp, tile::StoreStateOp, tile::StoreTileOp>(op);
@@ -37,6 +30,11 @@ bool isStore(Operation *op) {
 /// What tile.landed completes: every landing buffer (tile-prefetch-inputs),
 /// which take_rows then reads.
 char landingBuffers;
+
+/// The tile libraries' reserved staging area, where the matmuls stage their
+/// operands and tri_inv works: written and read by both, so that two of
+/// them are ordered even when their tiles are not.
+char stagingArea;
 
 /// The buffers `op` reads and writes. The destination is the first buffer
 /// operand (take_rows': the second), read too unless the op defines it
@@ -56,6 +54,10 @@ void accesses(Operation *op, Step &step) {
           step.writes.insert(linac::rootAllocation(v).getAsOpaquePointer());
     }
     return;
+  }
+  if (isa<tile::MmaOp, tile::TriInvOp>(op)) {
+    step.reads.insert(&stagingArea);
+    step.writes.insert(&stagingArea);
   }
   const int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   int index = 0;
@@ -88,7 +90,7 @@ Counted counted(Operation *root, Operation *op) {
 
 } // namespace
 
-linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
+std::vector<linac::Step> linac::buildSteps(Operation *root, StringRef part) {
   std::vector<Step> steps;
   int64_t lastRun = -1;
   root->walk([&](Operation *op) {
@@ -111,6 +113,7 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
       lastRun = run ? run.getInt() : -1;
     }
     steps.back().fence |= isa<tile::BarrierOp>(op);
+    steps.back().ops.push_back(op);
     accesses(op, steps.back());
   });
 
@@ -137,6 +140,11 @@ linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
     for (void *r : s.reads)
       readers[r].push_back(i);
   }
+  return steps;
+}
+
+linac::StepSchedule linac::scheduleSteps(Operation *root, StringRef part) {
+  std::vector<Step> steps = buildSteps(root, part);
 
   // The longest chain, and a greedy schedule on two teams: each step, in
   // program order, on the team where it can start first (ties: the team

@@ -188,6 +188,10 @@ public:
   }
   const Launch &L;
   int64_t id[3];
+  // tile-elide-barriers' mark, set by the emitted code around an op whose
+  // closing barrier the GPU libraries leave out; one thread runs each op
+  // whole here, so there is no barrier to leave out.
+  bool elide = false;
   std::vector<std::unique_ptr<Buffer>> buffers;
   /// tile.prefetch_rows issued into a landing buffer, checked by
   /// tile.take_rows: the same rows, landed (tile.landed) and not taken yet.

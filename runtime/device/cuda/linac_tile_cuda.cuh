@@ -426,6 +426,15 @@ public:
     return barrierAddress(kCopyBarriers + b);
   }
   char *scratch;
+  // tile-elide-barriers: while `elide` is set (the emitter sets it around an
+  // op marked no_barrier), the ops that honour it leave out their closing
+  // barrier and note it in `pending`; an op that runs without `elide` and
+  // would otherwise close without a barrier (mask_rows with nothing to
+  // mask) takes one while anything is pending. The compiler leaves a
+  // barrier out only where the next step depends on no step since the last
+  // barrier, and only before an op that closes with one.
+  bool elide = false;
+  bool pending = false;
 
   /// The buffer at byte `offset` of its space (shared memory after the
   /// reserved area, or this block's scratch), zero-filled. The emitter
@@ -548,11 +557,23 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 /// On sm_90 each thread first orders its shared-memory writes before the
 /// bulk copies issued after the barrier (tile-alias-stages puts tiles in
 /// stages that the next chunk's bulk copies overwrite).
-__device__ inline void barrier(Block &) {
+__device__ inline void barrier(Block &blk) {
 #if __CUDA_ARCH__ >= 900
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
   __syncthreads();
+  blk.pending = false;
+}
+
+/// An op's closing barrier, left out while blk.elide is set
+/// (tile-elide-barriers; Block says when).
+__device__ inline void end_step(Block &blk) {
+  if (blk.elide) {
+    blk.pending = true;
+    return;
+  }
+  sync_consumers();
+  blk.pending = false;
 }
 
 // ---- asynchronous copies ------------------------------------------------------
@@ -635,7 +656,11 @@ __device__ inline void wait(Block &blk, Token &t) {
       asm("cvt.f32.f16 %0, %1;" : "=f"(x) : "h"(static_cast<unsigned short>(t.held)));
     *t.heldAt = x;
   }
-  sync_consumers();
+  // With warp roles the releases below need every consumer past its test.
+  if (has_roles())
+    sync_consumers();
+  else
+    end_step(blk);
   // Every consumer tested the phases: release each newly waited use, so
   // the producer may complete the mbarrier's next phase (a consumer still
   // testing an older parity would otherwise miss it).
@@ -1524,14 +1549,19 @@ __device__ inline void identity(Block &, const Tile &dst) {
 
 /// Zeroes rows [valid, rows). Every op ends with its own barrier, so one
 /// that writes nothing (every chunk but a sequence's last) needs none.
-__device__ inline void mask_rows(Block &, const Tile &dst, int64_t valid) {
+__device__ inline void mask_rows(Block &blk, const Tile &dst, int64_t valid) {
   LINAC_CONSUMERS_ONLY;
   int64_t first = valid < 0 ? 0 : valid;
-  if (first >= dst.rows)
+  if (first >= dst.rows) {
+    // Nothing written, but the steps before it may have left their
+    // barriers to this one.
+    if (blk.pending && !blk.elide)
+      end_step(blk);
     return;
+  }
   const Tile tail = dst.view(first, 0, dst.rows - first, dst.cols);
   LINAC_FOR_ELEMENTS(tail, i, j) { tail.at(i, j) = 0.0f; }
-  sync_consumers();
+  end_step(blk);
 }
 
 // Sigmoid, log-sigmoid, softplus and SiLU by __expf/__logf (H200, 8x4096x16,
@@ -1716,7 +1746,7 @@ __device__ inline bool same_flat(const Tile &dst, const Tile &a) {
 // emitted code guarantees; each element is read before it is written. No
 // barrier first: every op ends with one (and a copy's tile is read only
 // after its wait, which ends with one).
-__device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a) {
+__device__ LINAC_EW_ENTRY void ew(Block &blk, Ew k, const Tile &dst, const Tile &a) {
   LINAC_CONSUMERS_ONLY;
   Bcast ka;
   if (same_flat(dst, a))
@@ -1725,9 +1755,9 @@ __device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a)
     ew_bcast(k, dst, a, ka, a, ka);
   else
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, a.get(i, j), 0.0f); }
-  sync_consumers();
+  end_step(blk);
 }
-__device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a,
+__device__ LINAC_EW_ENTRY void ew(Block &blk, Ew k, const Tile &dst, const Tile &a,
                           const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   Bcast ka, kb;
@@ -1740,18 +1770,18 @@ __device__ LINAC_EW_ENTRY void ew(Block &, Ew k, const Tile &dst, const Tile &a,
       dst.at(i, j) = apply(k, a.get(i, j), b.get(i, j));
     }
   }
-  sync_consumers();
+  end_step(blk);
 }
 
 /// A run of element-wise ops (tile-fuse-elementwise) as one loop over the
 /// consumers: f(i, j) computes and stores every op's value at (i, j), then
 /// one barrier. The tiles read are named for the cpu library's checks.
 template <class F, class... T>
-__device__ __forceinline__ void fused_ew(Block &, int rows, int cols, F &&f, const T &...) {
+__device__ __forceinline__ void fused_ew(Block &blk, int rows, int cols, F &&f, const T &...) {
   LINAC_CONSUMERS_ONLY;
   const Tile shape{nullptr, rows, cols, cols};
   LINAC_FOR_ELEMENTS(shape, i, j) { f(i, j); }
-  sync_consumers();
+  end_step(blk);
 }
 
 /// The sum over the 32 lanes of a warp, in every lane.
@@ -1802,7 +1832,7 @@ __device__ __forceinline__ bool quads_of_128(const Tile16 &t) {
 }
 /// dst = each row of src over its norm; src fp32, or a bf16 input stage
 /// (the same values: the same sums in the same order, the same results).
-template <class T> __device__ __forceinline__ void row_l2norm_of(const Tile &dst, const T &src) {
+template <class T> __device__ __forceinline__ void row_l2norm_of(Block &blk, const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int warps = consumer_threads() / 32;
@@ -1832,7 +1862,7 @@ template <class T> __device__ __forceinline__ void row_l2norm_of(const Tile &dst
               make_float4(x[u].x * inv, x[u].y * inv, x[u].z * inv, x[u].w * inv);
       }
     }
-    sync_consumers();
+    end_step(blk);
     return;
   }
   for (int i = warp; i < src.rows; i += consumer_threads() / 32) {
@@ -1843,14 +1873,14 @@ template <class T> __device__ __forceinline__ void row_l2norm_of(const Tile &dst
     for (int j = lane; j < src.cols; j += 32)
       dst.at(i, j) = row_value(src, i, j) * inv;
   }
-  sync_consumers();
+  end_step(blk);
 }
-__device__ inline void row_l2norm(Block &, const Tile &dst, const Tile &src) {
-  row_l2norm_of(dst, src);
+__device__ inline void row_l2norm(Block &blk, const Tile &dst, const Tile &src) {
+  row_l2norm_of(blk, dst, src);
 }
 /// A row norm of a bf16 input stage (tile-inputs-16bit).
-__device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
-  row_l2norm_of(dst, src);
+__device__ inline void row_l2norm(Block &blk, const Tile &dst, const Tile16 &src) {
+  row_l2norm_of(blk, dst, src);
 }
 
 /// dst(i, 0) = 1 / ||row i of src|| (l2norm's factor, by inverse_norm as
@@ -1866,7 +1896,7 @@ __device__ inline void row_l2norm(Block &, const Tile &dst, const Tile16 &src) {
 #ifndef LINAC_ROW_INV_NORM_ROWS
 #define LINAC_ROW_INV_NORM_ROWS 1
 #endif
-template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &dst, const T &src) {
+template <class T> __device__ __forceinline__ void row_inv_norm_of(Block &blk, const Tile &dst, const T &src) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int warps = consumer_threads() / 32;
@@ -1900,7 +1930,7 @@ template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &d
           dst.at(i, 0) = inverse_norm(ss[u]);
       }
     }
-    sync_consumers();
+    end_step(blk);
     return;
   }
   for (int i = warp; i < src.rows; i += warps) {
@@ -1911,16 +1941,16 @@ template <class T> __device__ __forceinline__ void row_inv_norm_of(const Tile &d
     if (lane == 0)
       dst.at(i, 0) = inverse_norm(ss);
   }
-  sync_consumers();
+  end_step(blk);
 }
-__device__ inline void row_inv_norm(Block &, const Tile &dst, const Tile &src) {
-  row_inv_norm_of(dst, src);
+__device__ inline void row_inv_norm(Block &blk, const Tile &dst, const Tile &src) {
+  row_inv_norm_of(blk, dst, src);
 }
-__device__ inline void row_inv_norm(Block &, const Tile &dst, const Tile16 &src) {
-  row_inv_norm_of(dst, src);
+__device__ inline void row_inv_norm(Block &blk, const Tile &dst, const Tile16 &src) {
+  row_inv_norm_of(blk, dst, src);
 }
 
-__device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
+__device__ inline void row_dot(Block &blk, const Tile &dst, const Tile &a,
                                const Tile &b) {
   LINAC_CONSUMERS_ONLY;
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -1932,10 +1962,10 @@ __device__ inline void row_dot(Block &, const Tile &dst, const Tile &a,
     if (lane == 0)
       dst.at(i, 0) = acc;
   }
-  sync_consumers();
+  end_step(blk);
 }
 
-__device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
+__device__ inline void cumsum(Block &blk, const Tile &dst, const Tile &src,
                               bool exclusive) {
   LINAC_CONSUMERS_ONLY;
   if (src.cols == 1 && src.rows <= 64) {
@@ -1961,7 +1991,7 @@ __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
       if (2 * l + 1 < n)
         dst.at(2 * l + 1, 0) = exclusive ? before + a : before + a + b;
     }
-    sync_consumers();
+    end_step(blk);
     return;
   }
   for (int64_t j = threadIdx.x; j < src.cols; j += consumer_threads()) {
@@ -1978,13 +2008,13 @@ __device__ inline void cumsum(Block &, const Tile &dst, const Tile &src,
       }
     }
   }
-  sync_consumers();
+  end_step(blk);
 }
 
-__device__ inline void transpose(Block &, const Tile &dst, const Tile &src) {
+__device__ inline void transpose(Block &blk, const Tile &dst, const Tile &src) {
   LINAC_CONSUMERS_ONLY;
   LINAC_FOR_ELEMENTS(src, i, j) { dst.at(j, i) = src.at(i, j); }
-  sync_consumers();
+  end_step(blk);
 }
 
 // ---- matmuls ---------------------------------------------------------------
@@ -2683,7 +2713,7 @@ __device__ inline void ew(Block &blk, Ew k, const Tile16 &dst, const Tile &a) {
     return;
   }
   LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = to_bf16(a.get(i, j)); }
-  sync_consumers();
+  end_step(blk);
 }
 
 /// Element-wise ops reading a bf16 input stage (tile-inputs-16bit) into a
@@ -2716,7 +2746,7 @@ __device__ __forceinline__ void ew_quads16(const Tile &dst, const A &a, Bcast ka
 template <class A, class B>
 __device__ __forceinline__ typename EnableIf<(kIsTile16<A> || kIsTile16<B>) && !kIsFrag<A> &&
                                              !kIsFrag<B>>::type
-ew(Block &, Ew k, const Tile &dst, const A &a, const B &b) {
+ew(Block &blk, Ew k, const Tile &dst, const A &a, const B &b) {
   LINAC_CONSUMERS_ONLY;
   Bcast ka, kb;
   if (quads4(dst) && quad_kind(dst, a, ka) && quad_kind(dst, b, kb)) {
@@ -2731,7 +2761,7 @@ ew(Block &, Ew k, const Tile &dst, const A &a, const B &b) {
   } else {
     LINAC_FOR_ELEMENTS(dst, i, j) { dst.at(i, j) = apply(k, ew_get(a, i, j), ew_get(b, i, j)); }
   }
-  sync_consumers();
+  end_step(blk);
 }
 __device__ __forceinline__ void ew(Block &blk, Ew k, const Tile &dst, const Tile16 &a) {
   ew(blk, k, dst, a, a);
@@ -2743,7 +2773,7 @@ __device__ __forceinline__ void ew(Block &blk, Ew k, const Tile &dst, const Tile
 /// with a barrier (a later op may overwrite what was read).
 template <class D, class A, class B>
 __device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B>>::type
-ew(Block &, Ew k, D &&dst, const A &a, const B &b) {
+ew(Block &blk, Ew k, D &&dst, const A &a, const B &b) {
   LINAC_CONSUMERS_ONLY;
   using F = typename LeadFrag<D, A, B>::type;
   static_assert((!kIsFrag<D> || kSame<typename Bare<D>::type, F>) &&
@@ -2763,7 +2793,7 @@ ew(Block &, Ew k, D &&dst, const A &a, const B &b) {
     });
   }
   if (!kIsFrag<D> || !kIsFrag<A> || !kIsFrag<B>)
-    sync_consumers();
+    end_step(blk);
 }
 template <class D, class A>
 __device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A>>::type
@@ -3355,8 +3385,9 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         }
     }
   }
-  // The stages are free again for the next op (tri_inv works in them).
-  sync_consumers();
+  // The stages are free again for the next op (tri_inv works in them;
+  // tile-elide-barriers orders the ops that use them through them).
+  end_step(blk);
 #else
   (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type, (void)epi;
   blk.L.fail();
