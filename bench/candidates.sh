@@ -141,6 +141,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S23:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S24:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S25:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S26:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -264,6 +265,28 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S26:-0}" = 1 ]; then
+# 26 (session 24; about 8 minutes warm, carrying .carry): the diagonal
+# 8 x 8 blocks of gram_diag's per-tile form with the channels over the
+# lanes (LINAC_GRAM_DIAG_LANES=1: each operand value read once, a shuffle
+# reduction; S24 timed KDA 8x4096x16 6.8% faster with it). The primitives
+# with it (their reference sums the same fp32 pairs in another order),
+# every example whose Gram takes the per-tile form against float64 with
+# it, racecheck on KDA, then KDA, DPLR and GDN-2 timed with it.
+SWITCHES=LINAC_GRAM_DIAG_LANES=1 PRIM_BUILDS=sm90a timeout 300 \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
+export LINAC_CUDA_DEFINES="LINAC_GRAM_DIAG_LANES=1"
+check_examples "" kda dplr gdn2
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_1x8192x16 dplr_8x4096x16 gdn2_8x4096x16; do
+  timeout 60 bench/variant.sh $c lanes --define LINAC_GRAM_DIAG_LANES=1
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|dplr|gdn2) (8x4096|1x8192)' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
+exit 0
+fi
 if [ "${S25:-0}" = 1 ]; then
 # 25 (session 24; about 8 minutes cold, carrying .carry, .carry/bin/linac
 # rebuilt): barriers=needed (tile-elide-barriers: an op leaves out its
@@ -284,6 +307,8 @@ done
 for c in gdn kda; do
   timeout 60 bench/variant.sh ${c}_8x4096x16 nobar --define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS=1
 done
+# (Ran in session 24 on an H100: bench/results/bench-h100.md, "Session 24".
+# The @nobar rows did not time: bench/run.sh refuses non-finite outputs.)
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
   --cases '^(gdn|kda|linear_attention|deltanet|gla|kda_safe|simple_gla) 8x4096' \
   --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
@@ -317,9 +342,8 @@ nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda 
 # differences only, the same fp32 pairs summed in another order).
 rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh gdn_8x4096x16 f128 --config frag=128
-for c in gdn_8x4096x16 kda_8x4096x16; do
-  timeout 60 bench/variant.sh $c nobar --define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS=1
-done
+# (@nobar left out after S25 ran: bench/run.sh refuses to time a kernel
+# whose outputs are not finite, which without barriers they are not.)
 timeout 60 bench/variant.sh kda_8x4096x16 lanes --define LINAC_GRAM_DIAG_LANES=1
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(gdn|kda) 8x4096|^kda_safe varlen' \
   --fla-cases "${FLA_CASES-^kda_safe varlen}" --reps ${REPS:-5}

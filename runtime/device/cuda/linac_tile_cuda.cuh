@@ -3711,13 +3711,13 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_SPLIT_HINT // 0: a diagonal tile always tries the whole form first (to time both)
 #define LINAC_GRAM_SPLIT_HINT 1
 #endif
-// 1: the split form's 8 x 8 diagonal blocks with the channels over the
-// lanes (each operand value read once, a shuffle reduction; session 16's
-// row-reference form, branch exp/gram-rowref, computes its diagonal blocks
-// so) instead of two pairs per lane over every channel; 0 (default): the
-// latter. The same fp32 pairs, summed in another order. Not yet timed.
+// 1 (default): the split form's 8 x 8 diagonal blocks with the channels
+// over the lanes (each operand value read once, a shuffle reduction); 0:
+// two pairs per lane over every channel. The same fp32 pairs, summed in
+// another order (H100, 8x4096x16, session 24: KDA 4.72 -> 4.41 ms, GDN-2
+// 10.17 -> 8.66, DPLR 7.84 -> 7.52; bench/results/bench-h100.md).
 #ifndef LINAC_GRAM_DIAG_LANES
-#define LINAC_GRAM_DIAG_LANES 0
+#define LINAC_GRAM_DIAG_LANES 1
 #endif
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
