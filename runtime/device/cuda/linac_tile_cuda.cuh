@@ -3715,7 +3715,7 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 // over the lanes (each operand value read once, a shuffle reduction); 0:
 // two pairs per lane over every channel. The same fp32 pairs, summed in
 // another order (H100, 8x4096x16, session 24: KDA 4.72 -> 4.41 ms, GDN-2
-// 10.17 -> 8.66, DPLR 7.84 -> 7.52; bench/results/bench-h100.md).
+// 10.17 -> 8.66; bench/results/bench-h100.md).
 #ifndef LINAC_GRAM_DIAG_LANES
 #define LINAC_GRAM_DIAG_LANES 1
 #endif
