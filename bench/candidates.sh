@@ -142,6 +142,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S24:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S25:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S26:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S27:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -265,6 +266,23 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S27:-0}" = 1 ]; then
+# 27 (session 24; about 6 minutes, carrying .carry and .fla): the
+# exponential op by __expf (LINAC_FAST_EXP=1; e^G and e^(G_C - G) of
+# KDA's and GLA's per-channel decays, 64 x 128 tiles, were by expf)
+# against float64, then timed beside the defaults; KDA 8x4096x16 with FLA
+# in turn at today's default (gram_diag's diagonal blocks over the lanes).
+export LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1"
+check_examples "" kda gla kda_safe
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda kda_safe gla gdn2 gdn; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 fexp --define LINAC_FAST_EXP=1
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe|gla|gdn2|gdn) 8x4096' \
+  --fla-cases "${FLA_CASES-^kda 8x4096}" --reps ${REPS:-5}
+exit 0
+fi
 if [ "${S26:-0}" = 1 ]; then
 # 26 (session 24; about 8 minutes warm, carrying .carry): the diagonal
 # 8 x 8 blocks of gram_diag's per-tile form with the channels over the

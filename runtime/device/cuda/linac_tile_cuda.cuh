@@ -1571,7 +1571,18 @@ __device__ inline void mask_rows(Block &blk, const Tile &dst, int64_t valid) {
 #define LINAC_FAST_GATE_FUNCS 1
 #endif
 
+// 1: the exponential op (tile.ew exp: KDA's and GLA's per-channel decays
+// e^G, e^(G_C - G)) by __expf too, whose error is as the gate functions';
+// 0 (default): expf. Not yet timed.
+#ifndef LINAC_FAST_EXP
+#define LINAC_FAST_EXP 0
+#endif
+
 __device__ inline float apply(Ew k, float x, float y) {
+#if LINAC_FAST_EXP
+  if (k == Ew::exp)
+    return __expf(x);
+#endif
 #if LINAC_FAST_GATE_FUNCS
   // ex2.approx / lg2.approx: relative error ~1e-7 + 6e-8 |x| in the
   // exponential, absolute ~4e-7 in log(1 + e^-|x|) (whose argument is in
