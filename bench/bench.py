@@ -259,12 +259,14 @@ class LinacCase:
                                              ctypes.c_void_p(stream), self.err, 4096):
             raise RuntimeError(self.err.value.decode())
 
-    def check(self):
+    def check(self, finite=True):
+        """The module's own checks, and (unless `finite` is False: a
+        timing-only variant) finite outputs."""
         stream = torch.cuda.current_stream().cuda_stream
         if self.linac.lib.linac_cuda_module_check(self.module, ctypes.c_void_p(stream),
                                                   self.err, 4096):
             raise RuntimeError(self.err.value.decode())
-        if not (torch.isfinite(self.o).all() and torch.isfinite(self.ht).all()):
+        if finite and not (torch.isfinite(self.o).all() and torch.isfinite(self.ht).all()):
             raise RuntimeError("non-finite output")
 
 
@@ -509,14 +511,19 @@ def main():
             emit(f"| {case} | | failed: {e} | | | | | | | |")
             group, times = [], []
         for (fname, lc), ms in zip(group, times):
+            # A variant tagged @timing-... (a library switch that bounds a
+            # cost and breaks the outputs) is timed, its outputs not checked.
+            timing_only = "@timing-" in fname.name
             try:
-                lc.check()
+                lc.check(finite=not timing_only)
             except Exception as e:
                 emit(f"| {case} | | failed: {e} | | | | | | | |")
                 continue
             fla_first = fname.name == case.replace(" ", "_") + ".cu"
             row = case_row(a, case, fname, lc, ms, fla_first, bandwidth, mm_rate, flush, gen)
-            if not fla_first and group and group[0][0].name == case.replace(" ", "_") + ".cu":
+            if timing_only:
+                row = row[:-2] + "timing only: outputs wrong by design, not compared |"
+            elif not fla_first and group and group[0][0].name == case.replace(" ", "_") + ".cu":
                 # A variant: the last column compares it with the default.
                 row = row[:-2] + compare_with_default(lc, group[0][1]) + " |"
             emit(row)
