@@ -268,21 +268,22 @@ time_beside() {
 }
 if [ "${S27:-0}" = 1 ]; then
 # 27 (session 24; about 6 minutes, carrying .carry and .fla): the
-# exponential op by __expf (LINAC_FAST_EXP=1; e^G and e^(G_C - G) of
-# KDA's and GLA's per-channel decays, 64 x 128 tiles, were by expf)
+# exponential op and the decay masks by __expf (LINAC_FAST_EXP=1; e^G and
+# e^(G_C - G) of KDA's and GLA's per-channel decays, 64 x 128 tiles, and
+# GDN's two 64 x 64 decay masks were by expf)
 # against float64, then timed beside the defaults; KDA 8x4096x16 with FLA
 # in turn at today's default (gram_diag's diagonal blocks over the lanes).
 export LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1"
 check_examples "" kda gla
 unset LINAC_CUDA_DEFINES
 rm -f "$K"/*@*.cu
-for c in kda kda_safe gla gdn2; do
+for c in kda kda_safe gla gdn2 gdn; do
   timeout 60 bench/variant.sh ${c}_8x4096x16 fexp --define LINAC_FAST_EXP=1
 done
 # The bound S25 could not time: every barrier inside a chunk left out
 # (outputs wrong; a @timing- tag makes bench.py time it unchecked).
 timeout 60 bench/variant.sh kda_8x4096x16 timing-nobar --define LINAC_TIMING_ONLY_NO_CONSUMER_BARRIERS=1
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe|gla|gdn2) 8x4096' \
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe|gla|gdn2|gdn) 8x4096' \
   --fla-cases "${FLA_CASES-^kda 8x4096}" --reps ${REPS:-5}
 exit 0
 fi

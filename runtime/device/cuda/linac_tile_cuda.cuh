@@ -1572,11 +1572,20 @@ __device__ inline void mask_rows(Block &blk, const Tile &dst, int64_t valid) {
 #endif
 
 // 1: the exponential op (tile.ew exp: KDA's and GLA's per-channel decays
-// e^G, e^(G_C - G)) by __expf too, whose error is as the gate functions';
-// 0 (default): expf. Not yet timed.
+// e^G, e^(G_C - G)) and the decay masks' exponentials (GDN's two per
+// chunk) by __expf too, whose error is as the gate functions'; 0
+// (default): expf. Not yet timed.
 #ifndef LINAC_FAST_EXP
 #define LINAC_FAST_EXP 0
 #endif
+/// The decay masks' and the exponential op's e^x (LINAC_FAST_EXP).
+__device__ __forceinline__ float decay_exp(float x) {
+#if LINAC_FAST_EXP
+  return __expf(x);
+#else
+  return expf(x);
+#endif
+}
 
 __device__ inline float apply(Ew k, float x, float y) {
 #if LINAC_FAST_EXP
@@ -3496,10 +3505,10 @@ __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, c
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
         if constexpr (kScaled)
-          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rgj[u]) * rsi * csj[u]
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * decay_exp(li - rgj[u]) * rsi * csj[u]
                                                         : 0.0f;
         else
-          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rgj[u]) : 0.0f;
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * decay_exp(li - rgj[u]) : 0.0f;
       }
       *p = make_float4(r[0], r[1], r[2], r[3]);
     }
@@ -3519,10 +3528,10 @@ __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, c
       for (int u = 0; u < 4; ++u) {
         if constexpr (kScaled)
           r[u] = j + u < i || (j + u == i && inclusive)
-                     ? r[u] * expf(li - rg.at(j + u, 0)) * scale_at(rs, i) * scale_at(cs, j + u)
+                     ? r[u] * decay_exp(li - rg.at(j + u, 0)) * scale_at(rs, i) * scale_at(cs, j + u)
                      : 0.0f;
         else
-          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * expf(li - rg.at(j + u, 0)) : 0.0f;
+          r[u] = j + u < i || (j + u == i && inclusive) ? r[u] * decay_exp(li - rg.at(j + u, 0)) : 0.0f;
       }
       *p = make_float4(r[0], r[1], r[2], r[3]);
     }
@@ -3532,12 +3541,12 @@ __device__ __forceinline__ void decay_mask_of(const Tile &dst, const Tile &lg, c
   LINAC_FOR_ELEMENTS(dst, i, j) {
     if constexpr (kScaled)
       dst.at(i, j) = (j < i || (j == i && inclusive))
-                         ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0)) * scale_at(rs, i) *
+                         ? dst.at(i, j) * decay_exp(lg.at(i, 0) - rg.at(j, 0)) * scale_at(rs, i) *
                                scale_at(cs, j)
                          : 0.0f;
     else
       dst.at(i, j) = (j < i || (j == i && inclusive))
-                         ? dst.at(i, j) * expf(lg.at(i, 0) - rg.at(j, 0))
+                         ? dst.at(i, j) * decay_exp(lg.at(i, 0) - rg.at(j, 0))
                          : 0.0f;
   }
   sync_consumers();
