@@ -733,6 +733,77 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   cudaFree(dL);
 }
 
+/// gram_diag_pair (config grams=pair) against its two gram_diag calls: the
+/// same values bit for bit (NaN and infinities included, compared as bits),
+/// under realistic and strong per-token decays, and with the second left
+/// operand so large that only its tiles fail the magnitude test (the two
+/// then part ways and each is computed alone).
+__global__ void LINAC_TEST_BOUNDS gramPairKernel(const Launch *L, Tile l0, Tile l1, Tile r,
+                                                Tile g, Tile pair0, Tile pair1, Tile one0,
+                                                Tile one1) {
+  Block blk(*L, 0, 0, 0, 0);
+  gram_diag_pair(blk, pair0, l0, false, pair1, l1, true, r, g, g, Operand::bf16);
+  gram_diag(blk, one0, l0, r, g, g, false, Operand::bf16);
+  gram_diag(blk, one1, l1, r, g, g, true, Operand::bf16);
+}
+
+static void testGramPair(int C, bool strong, bool huge, int threads) {
+  const int R = 64;
+  std::mt19937 rng(C + 3 * strong + 5 * huge + threads);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  std::uniform_real_distribution<float> step(strong ? -12.0f : -0.3f, strong ? -1.5f : -0.05f);
+  std::vector<float> in(size_t(4) * R * C);
+  for (size_t e = 0; e < in.size(); ++e)
+    in[e] = e < size_t(3) * R * C ? u(rng) : 0.0f;
+  if (huge)
+    for (int e = R * C; e < 2 * R * C; ++e)
+      in[e] *= 1.5e36f;
+  float *G = in.data() + size_t(3) * R * C;
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c)
+      G[i * C + c] = step(rng) + (i ? G[(i - 1) * C + c] : 0.0f);
+  float *dIn, *dO;
+  int *dError;
+  const size_t outBytes = size_t(4) * R * R * 4;
+  CHECK_CUDA(cudaMalloc(&dIn, in.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dO, outBytes));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemset(dO, 0, outBytes));
+  CHECK_CUDA(cudaMemcpy(dIn, in.data(), in.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("k", dIn, f32, R, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  const int bytes = int(kReservedSharedBytes);
+  CHECK_CUDA(cudaFuncSetAttribute(gramPairKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  bytes));
+  auto at = [&](int k) { return Tile{dIn + size_t(k) * R * C, R, C, C}; };
+  auto out = [&](int k) { return Tile{dO + size_t(k) * R * R, R, R, R}; };
+  gramPairKernel<<<1, threads, bytes>>>(dL, at(0), at(1), at(2), at(3), out(0), out(1), out(2),
+                                        out(3));
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<unsigned> got(size_t(4) * R * R);
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(got.data(), dO, outBytes, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  int differ = 0;
+  for (int e = 0; e < 2 * R * R; ++e)
+    differ += got[e] != got[2 * R * R + e];
+  char name[112], detail[96];
+  std::snprintf(name, sizeof name, "gram_diag_pair 64x64 over %d channels, %s decays%s%s", C,
+                strong ? "strong" : "realistic", huge ? ", one operand near the bound" : "",
+                blockLabel(threads));
+  std::snprintf(detail, sizeof detail, "%d of %d results differ from two gram_diag calls'%s",
+                differ, 2 * R * R, error ? ", launch failed" : "");
+  report(name, differ == 0 && !error, detail);
+  cudaFree(dIn);
+  cudaFree(dO);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 // ---- move_tile (load_tile, store_tile): one tile into another ----------------
 
 __global__ void LINAC_TEST_BOUNDS moveKernel(Tile dst, Tile src) { move_tile(dst, src); }
@@ -1576,6 +1647,12 @@ int main() {
           testGram16(C, inclusive ? 64 : 37, Operand::bf16, inclusive, threads, 5.0f);
           testGram16(C, inclusive ? 64 : 37, Operand::bf16, inclusive, threads, 0.0f, true);
         }
+    // The pair form (grams=pair) against its two calls.
+    for (int threads : {128, 256})
+      for (int C : {64, 128})
+        for (bool strong : {false, true})
+          for (bool huge : {false, true})
+            testGramPair(C, strong, huge, threads);
     // store_tile from a fragment (aligned pairs, and an odd column: single
     // stores), into fp32 and bf16 workspaces.
     for (int threads : {128, 256})

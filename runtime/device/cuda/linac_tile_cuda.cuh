@@ -3936,6 +3936,77 @@ __device__ __forceinline__ void gram_zero_above(const Tile &dst, int tid, int th
   }
 }
 
+/// Whether a diagonal tile at column j0 is over the bound in the whole
+/// form already at its first live row (j0) or last column (j0 + 7) against
+/// the reference `ref`: these exponents are among those the whole form's
+/// loop tests, so going straight to the split form gives the same values
+/// without the discarded pass (with decays of several units per token
+/// nearly every diagonal tile is over). Warp-uniform.
+__device__ __forceinline__ bool gram_split_hint(const Tile &lg, const Tile &rg, int j0, int ref,
+                                                int channels) {
+  bool hint = false;
+  for (int c = 4 * (static_cast<int>(threadIdx.x) % 32); c < channels; c += 128) {
+    const float4 a = gram_load4(lg, j0, c), h = gram_load4(rg, ref, c),
+                 z = gram_load4(rg, j0 + 7, c);
+    hint |= a.x - h.x > kGramTileBound || a.y - h.y > kGramTileBound ||
+            a.z - h.z > kGramTileBound || a.w - h.w > kGramTileBound ||
+            h.x - z.x > kGramTileBound || h.y - z.y > kGramTileBound ||
+            h.z - z.z > kGramTileBound || h.w - z.w > kGramTileBound;
+  }
+  return __any_sync(0xffffffffu, hint);
+}
+
+/// The end of a 16 x 8 tile of gram_diag's per-tile form, once the
+/// tensor-core loop has left `d` (the whole tile, or with `split` the rows
+/// below its 8 x 8 diagonal block) and chosen the form: the diagonal
+/// block's pairs in fp32 where split, the whole tile in fp32 where `fp32`,
+/// then the masked stores.
+template <class L, class R>
+__device__ __forceinline__ void gram_tile_finish(const Tile &dst, const L &l, const R &r,
+                                                 const Tile &lg, const Tile &rg, int i0, int j0,
+                                                 bool split, bool fp32, float (&d)[4],
+                                                 bool inclusive) {
+  const int tid = static_cast<int>(threadIdx.x), g = (tid % 32) / 4, t = tid % 4;
+  const bool lower = j0 > i0;
+#if LINAC_GRAM_DIAG_LANES
+  if (split && !fp32) {
+    // The diagonal block by the channels over the lanes, written here;
+    // the loop below stores the tile's other half.
+    gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
+#pragma unroll
+    for (int v = 0; v < 4; ++v) {
+      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+      if ((v / 2 == 1) != lower)
+        dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+    }
+    return;
+  }
+#endif
+  if (fp32) {
+    gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
+  } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
+    const bool live = 2 * t < g || (2 * t == g && inclusive);
+    float s0, s1;
+    gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
+#if LINAC_GRAM_BLOCK_REGS
+    // Constant indices into d: a run-time one puts d in local memory.
+    d[0] = lower ? d[0] : s0;
+    d[1] = lower ? d[1] : s1;
+    d[2] = lower ? s0 : d[2];
+    d[3] = lower ? s1 : d[3];
+#else
+    const int v = lower ? 2 : 0;
+    d[v] = s0;
+    d[v + 1] = s1;
+#endif
+  }
+#pragma unroll
+  for (int v = 0; v < 4; ++v) {
+    const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+    dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+  }
+}
+
 /// One 16 x 8 tile (row tile I, column tile J) of gram_diag's per-tile
 /// form, by the calling warp: the whole form, else the split form on the
 /// diagonal, else fp32 pair by pair (the cpu library's gram_diag says the
@@ -3956,26 +4027,10 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
   int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
   bool split = false, fp32 = false;
 #if LINAC_GRAM_SPLIT_HINT
-  // A diagonal tile whose first live row (j0) or last column (j0 + 7) is
-  // already over the bound at the reference is over in the whole form:
-  // these exponents are among those its loop tests, so going straight to
-  // the split form gives the same values without the discarded pass (with
-  // decays of several units per token nearly every diagonal tile is over).
-  if (onDiag) {
-    bool hint = false;
-    for (int c = 4 * (tid % 32); c < channels; c += 128) {
-      const float4 a = gram_load4(lg, j0, c), h = gram_load4(rg, ref, c),
-                   z = gram_load4(rg, j0 + 7, c);
-      hint |= a.x - h.x > kGramTileBound || a.y - h.y > kGramTileBound ||
-              a.z - h.z > kGramTileBound || a.w - h.w > kGramTileBound ||
-              h.x - z.x > kGramTileBound || h.y - z.y > kGramTileBound ||
-              h.z - z.z > kGramTileBound || h.w - z.w > kGramTileBound;
-    }
-    if (__any_sync(0xffffffffu, hint)) {
-      split = true;
-      ref = j0 + 7;
-      first = j0 + 8;
-    }
+  if (onDiag && gram_split_hint(lg, rg, j0, ref, channels)) {
+    split = true;
+    ref = j0 + 7;
+    first = j0 + 8;
   }
 #endif
   float d[4];
@@ -4028,43 +4083,161 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
     ref = j0 + 7;
     first = j0 + 8;
   }
-  const bool lower = j0 > i0;
-#if LINAC_GRAM_DIAG_LANES
-  if (split && !fp32) {
-    // The diagonal block by the channels over the lanes, written here;
-    // the loop below stores the tile's other half.
-    gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
+  gram_tile_finish(dst, l, r, lg, rg, i0, j0, split, fp32, d, inclusive);
+}
+
+/// The per-tile form's u-th 16 x 8 tile of T row tiles: row tile I has
+/// 2I + 2 column tiles on or below the diagonal; the two on it (the
+/// costlier ones when split) come first, one per warp as far as they go,
+/// then the 2I below it (the warps' shares then differ by at most one tile
+/// and one diagonal tile instead of up to two of each).
+__device__ __forceinline__ void gram_tile_unit(int u, int T, int &I, int &J) {
+  if (u < 2 * T) {
+    I = u / 2;
+    J = 2 * I + u % 2;
+  } else { // the k-th tile below the diagonal: row tile I holds k in [I (I - 1), I (I + 1))
+    const int k = u - 2 * T;
+    I = 1;
+    while ((I + 1) * I <= k)
+      ++I;
+    J = k - I * (I - 1);
+  }
+}
+
+/// x * ex as bf16 pairs for gram_tile_pertile_pair: gram_scaled_pair with
+/// its exponentials given (the same products, so the same values).
+__device__ __forceinline__ unsigned gram_scaled_given(float x0, float ex0, float x1, float ex1,
+                                                      bool live, float &peak) {
+  const float lo = live ? x0 * ex0 : 0.0f, hi = live ? x1 * ex1 : 0.0f;
+  peak = fmaxf(peak, fmaxf(fabsf(lo), fabsf(hi)));
+  unsigned packed;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+  return packed;
+}
+
+/// gram_tile_pertile for two Gram matrices with the same right operand and
+/// decays (config grams=pair: KDA's A = (beta k) k^T and M = q k^T): the
+/// exponentials of the scaled operands, the right operand and the decays
+/// are taken once for both tensor-core loops. Each output gets the values
+/// its own gram_tile_pertile gives (the same products in the same order);
+/// where the two would leave the whole or split form differently (an
+/// operand's magnitudes pass the bounds for one only), each tile is
+/// computed again by gram_tile_pertile alone.
+template <class L, class R>
+__device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L &l0,
+                                                       bool inclusive0, const Tile &dst1,
+                                                       const L &l1, bool inclusive1, const R &r,
+                                                       const Tile &lg, const Tile &rg, int I,
+                                                       int J) {
+  const int channels = l0.cols, tid = static_cast<int>(threadIdx.x);
+  const int g = (tid % 32) / 4, t = tid % 4;
+  const int i0 = 16 * I, j0 = 8 * J;
+  const bool onDiag = j0 + 7 >= i0;
+  int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
+  bool split = false, fp32 = false;
+#if LINAC_GRAM_SPLIT_HINT
+  if (onDiag && gram_split_hint(lg, rg, j0, ref, channels)) {
+    split = true;
+    ref = j0 + 7;
+    first = j0 + 8;
+  }
+#endif
+  float d0[4], d1[4];
+  for (;;) { // warp-uniform, as gram_tile_pertile's
 #pragma unroll
-    for (int v = 0; v < 4; ++v) {
-      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
-      if ((v / 2 == 1) != lower)
-        dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+    for (int v = 0; v < 4; ++v)
+      d0[v] = d1[v] = 0.0f;
+    if (first >= i0 + 16)
+      break;
+    const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
+    bool over = false;
+    float peak0 = 0.0f, peak1 = 0.0f, peakB = 0.0f;
+#pragma unroll 2
+    for (int k0 = 0; k0 < channels; k0 += 16) {
+      const int c = k0 + 4 * t;
+      const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+      const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+      const float4 h = gram_load4(rg, ref, c);
+      // The exponents as gram_scaled_pair tests them, each exponential once.
+      const float ea[4] = {ga.x - h.x, ga.y - h.y, ga.z - h.z, ga.w - h.w};
+      const float eb[4] = {gb.x - h.x, gb.y - h.y, gb.z - h.z, gb.w - h.w};
+      const float er[4] = {h.x - hr.x, h.y - hr.y, h.z - hr.z, h.w - hr.w};
+      float xa[4], xb[4], xr[4];
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        over |= (liveA && ea[u] > kGramTileBound) || (liveB && eb[u] > kGramTileBound) ||
+                er[u] > kGramTileBound;
+        xa[u] = __expf(ea[u]);
+        xb[u] = __expf(eb[u]);
+        xr[u] = __expf(er[u]);
+      }
+      const unsigned b0 = gram_scaled_given(rr.x, xr[0], rr.y, xr[1], true, peakB);
+      const unsigned b1 = gram_scaled_given(rr.z, xr[2], rr.w, xr[3], true, peakB);
+      {
+        const float4 la = gram_load4(l0, i0 + g, c), lb = gram_load4(l0, i0 + g + 8, c);
+        const unsigned a0 = gram_scaled_given(la.x, xa[0], la.y, xa[1], liveA, peak0);
+        const unsigned a1 = gram_scaled_given(lb.x, xb[0], lb.y, xb[1], liveB, peak0);
+        const unsigned a2 = gram_scaled_given(la.z, xa[2], la.w, xa[3], liveA, peak0);
+        const unsigned a3 = gram_scaled_given(lb.z, xb[2], lb.w, xb[3], liveB, peak0);
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(d0[0]), "+f"(d0[1]), "+f"(d0[2]), "+f"(d0[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      }
+      {
+        const float4 la = gram_load4(l1, i0 + g, c), lb = gram_load4(l1, i0 + g + 8, c);
+        const unsigned a0 = gram_scaled_given(la.x, xa[0], la.y, xa[1], liveA, peak1);
+        const unsigned a1 = gram_scaled_given(lb.x, xb[0], lb.y, xb[1], liveB, peak1);
+        const unsigned a2 = gram_scaled_given(la.z, xa[2], la.w, xa[3], liveA, peak1);
+        const unsigned a3 = gram_scaled_given(lb.z, xb[2], lb.w, xb[3], liveB, peak1);
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(d1[0]), "+f"(d1[1]), "+f"(d1[2]), "+f"(d1[3])
+                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+      }
     }
-    return;
+    const float max0 = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peak0)));
+    const float max1 = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peak1)));
+    const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
+    const bool anyOver = __any_sync(0xffffffffu, over) || maxB > kGramTileLargest;
+    const bool pass0 = !(anyOver || max0 > kGramTileLargest ||
+                         max0 * maxB * static_cast<float>(channels) > kGramTileLargest);
+    const bool pass1 = !(anyOver || max1 > kGramTileLargest ||
+                         max1 * maxB * static_cast<float>(channels) > kGramTileLargest);
+    if (pass0 && pass1)
+      break;
+    if (pass0 != pass1) { // the two part ways here: each alone, from the start
+      gram_tile_pertile(dst0, l0, r, lg, rg, I, J, inclusive0);
+      gram_tile_pertile(dst1, l1, r, lg, rg, I, J, inclusive1);
+      return;
+    }
+    if (!onDiag || split) {
+      fp32 = true;
+      break;
+    }
+    split = true;
+    ref = j0 + 7;
+    first = j0 + 8;
   }
-#endif
-  if (fp32) {
-    gram_tile_fp32(d, l, r, lg, rg, i0, j0, g, t);
-  } else if (split) { // the lane's pairs of the diagonal block: block row g, columns 2t, 2t + 1
-    const bool live = 2 * t < g || (2 * t == g && inclusive);
-    float s0, s1;
-    gram_block_fp32(s0, s1, l, r, lg, rg, i0 + (lower ? 8 : 0) + g, j0 + 2 * t, live);
-#if LINAC_GRAM_BLOCK_REGS
-    // Constant indices into d: a run-time one puts d in local memory.
-    d[0] = lower ? d[0] : s0;
-    d[1] = lower ? d[1] : s1;
-    d[2] = lower ? s0 : d[2];
-    d[3] = lower ? s1 : d[3];
-#else
-    const int v = lower ? 2 : 0;
-    d[v] = s0;
-    d[v + 1] = s1;
-#endif
-  }
-#pragma unroll
-  for (int v = 0; v < 4; ++v) {
-    const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
-    dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+  gram_tile_finish(dst0, l0, r, lg, rg, i0, j0, split, fp32, d0, inclusive0);
+  gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, split, fp32, d1, inclusive1);
+}
+
+/// gram_diag_mma_of for a pair (gram_tile_pertile_pair), the tiles in the
+/// same order.
+template <class L, class R>
+__device__ __forceinline__ void gram_diag_mma_pair_of(const Tile dst0, const L l0, bool inclusive0,
+                                                      const Tile dst1, const L l1, bool inclusive1,
+                                                      const R r, const Tile lg, const Tile rg) {
+  const int n = dst0.rows, threads = consumer_threads();
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
+  gram_zero_above(dst0, tid, threads);
+  gram_zero_above(dst1, tid, threads);
+  const int T = n / 16, tiles = T * (T + 1);
+  for (int u = warp; u < tiles; u += warps) {
+    int I, J;
+    gram_tile_unit(u, T, I, J);
+    gram_tile_pertile_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, I, J);
   }
 }
 
@@ -4076,23 +4249,10 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
   const int n = dst.rows, threads = consumer_threads();
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   gram_zero_above(dst, tid, threads);
-  // Row tile I has 2I + 2 column tiles on or below the diagonal: the two on
-  // it (the costlier ones when split) are visited first, one per warp as
-  // far as they go, then the 2I below it (the warps' shares then differ by
-  // at most one tile and one diagonal tile instead of up to two of each).
   const int T = n / 16, tiles = T * (T + 1);
   for (int u = warp; u < tiles; u += warps) {
     int I, J;
-    if (u < 2 * T) {
-      I = u / 2;
-      J = 2 * I + u % 2;
-    } else { // the k-th tile below the diagonal: row tile I holds k in [I (I - 1), I (I + 1))
-      const int k = u - 2 * T;
-      I = 1;
-      while ((I + 1) * I <= k)
-        ++I;
-      J = k - I * (I - 1);
-    }
+    gram_tile_unit(u, T, I, J);
     gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive);
   }
 }
@@ -4105,6 +4265,12 @@ template <class L, class R>
 __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const L l, const R r,
                                               const Tile lg, const Tile rg, bool inclusive) {
   gram_diag_mma_of(dst, l, r, lg, rg, inclusive);
+}
+/// The pair form (fp32 tiles: KDA's operands).
+__device__ LINAC_EW_INLINE void gram_diag_mma_pair(const Tile dst0, const Tile l0, bool inclusive0,
+                                                   const Tile dst1, const Tile l1, bool inclusive1,
+                                                   const Tile r, const Tile lg, const Tile rg) {
+  gram_diag_mma_pair_of(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg);
 }
 
 // 0: a proven gate bound is ignored (the per-tile form, to time both; the
@@ -4357,6 +4523,30 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
   }
   gram_diag_elements(dst, l, r, lg, rg, inclusive);
   sync_consumers();
+}
+
+/// Two Gram matrices with the same right operand and decays (config
+/// grams=pair, tile-pair-grams: KDA's strictly lower A = (beta k) k^T and
+/// inclusive M = q k^T): where both take the per-tile tensor-core form,
+/// each tile's exponentials, right operand and decays once for both
+/// (gram_tile_pertile_pair; each output the values its own call gives);
+/// otherwise the two calls.
+__device__ inline void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
+                                      bool inclusive0, const Tile &dst1, const Tile &l1,
+                                      bool inclusive1, const Tile &r, const Tile &lg,
+                                      const Tile &rg, Operand type) {
+  LINAC_CONSUMERS_ONLY;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if (LINAC_GRAM_MMA && type == Operand::bf16 && dst0.rows == dst1.rows &&
+      l0.cols == l1.cols && gram_tiles_fit(dst0, l0, r, lg, rg) &&
+      gram_tiles_fit(dst1, l1, r, lg, rg)) {
+    gram_diag_mma_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg);
+    sync_consumers();
+    return;
+  }
+#endif
+  gram_diag(blk, dst0, l0, r, lg, rg, inclusive0, type);
+  gram_diag(blk, dst1, l1, r, lg, rg, inclusive1, type);
 }
 
 /// Whether four values of a row at a multiple of 4 load as one access:
