@@ -143,6 +143,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S25:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S26:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S27:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S28:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -266,6 +267,28 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S28:-0}" = 1 ]; then
+# 28 (written in session 24 after its device time ran out; about 8 minutes
+# cold, carrying .carry, .carry/bin/linac rebuilt): grampair=on
+# (tile-pair-grams: KDA's two Gram matrices in one gram_diag_pair call,
+# each tile's exponentials, k and the decays once for both; each output
+# bit-identical to its own call by construction). The primitives (their
+# gram_diag_pair tests compare with the two calls bit for bit, realistic
+# and strong decays, one operand near the magnitude bound), KDA against
+# float64 with it, racecheck, then KDA at 8x4096x16 and 4x16384x32 timed
+# beside the default.
+SWITCHES= PRIM_BUILDS=sm90a timeout 240 scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
+grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a.txt 2>/dev/null | tee -a $log
+check_examples grampair=on kda
+racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_4x16384x32; do
+  timeout 60 bench/variant.sh $c pair --config grampair=on
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384)' \
+  --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
+exit 0
+fi
 if [ "${S27:-0}" = 1 ]; then
 # 27 (session 24; about 6 minutes, carrying .carry and .fla): the
 # exponential op and the decay masks by __expf (LINAC_FAST_EXP=1; e^G and

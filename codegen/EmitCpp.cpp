@@ -189,6 +189,25 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
       ++it;
       continue;
     }
+    if (auto first = dyn_cast<tile::GramDiagOp>(*it)) {
+      // Two Gram matrices of one right operand (tile-pair-grams): one call
+      // where every operand is an fp32 tile (the pair's form).
+      auto next = std::next(it);
+      auto second = next != end ? dyn_cast<tile::GramDiagOp>(*next) : tile::GramDiagOp();
+      auto fp32 = [](Value v) { return cast<tile::BufType>(v.getType()).getElementType().isF32(); };
+      if (second && second->hasAttr("paired") && llvm::all_of(first->getOperands(), fp32) &&
+          llvm::all_of(second->getOperands(), fp32) && !first.getDecayBoundAttr() &&
+          !first.getRowBlocks()) {
+        line("gram_diag_pair(blk, " + name(first.getDst()) + ", " + name(first.getLhs()) + ", " +
+             b(first.getInclusive()) + ", " + name(second.getDst()) + ", " +
+             name(second.getLhs()) + ", " + b(second.getInclusive()) + ", " +
+             name(first.getRhs()) + ", " + name(first.getLhsDecay()) + ", " +
+             name(first.getRhsDecay()) + ", " +
+             operandName(first.getOperandType().value_or(tile::OperandType::f32)) + ");");
+        ++it;
+        continue;
+      }
+    }
     if (it->hasAttr("epilogue"))
       return it->emitError("tile-fuse-mask-epilogue: an epilogue must follow its matmul");
     // tile-elide-barriers: the op leaves out its closing barrier.

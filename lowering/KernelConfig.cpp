@@ -51,6 +51,8 @@ std::string KernelConfig::str() const {
     s += ",pad16=on";
   if (elideBarriers)
     s += ",barriers=needed";
+  if (pairGrams)
+    s += ",grampair=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -172,6 +174,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.pad16);
     } else if (key == "barriers") {
       err = either("all", "needed", c.elideBarriers);
+    } else if (key == "grampair") {
+      err = onOff(c.pairGrams);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -204,7 +208,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

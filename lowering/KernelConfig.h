@@ -123,6 +123,10 @@ struct KernelConfig {
   /// barriers=needed; barriers=all keeps one after every op). Off until
   /// timed on a GPU.
   bool elideBarriers = false;
+  /// Two Gram matrices of the same right operand and decays in one call
+  /// (tile-pair-grams; config grampair=on: KDA's A and M). Off until run on
+  /// a GPU.
+  bool pairGrams = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds

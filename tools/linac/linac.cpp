@@ -85,7 +85,7 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
-    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,\n"
+    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,\n"
     "         outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
@@ -146,6 +146,9 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   options.corrupt = corrupt;
   pm.addPass(linac::createChunkToTile(options));
   pm.addNestedPass<tile::KernelOp>(linac::createTileFoldAccumulate());
+  // Before the buffers are shared: the paired outputs are live together.
+  if (config.pairGrams)
+    pm.addNestedPass<tile::KernelOp>(linac::createTilePairGrams());
   pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
   if (config.frag > 0) {
     linac::TilePlaceFragmentsOptions frag;

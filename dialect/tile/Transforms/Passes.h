@@ -86,6 +86,10 @@ struct Step {
   llvm::SmallVector<unsigned> after;
   bool fence = false;
 };
+/// The buffers `op` reads and writes as a step (root allocations, the
+/// staging area, landing buffers), added to `reads` and `writes`.
+void stepAccesses(mlir::Operation *op, llvm::SmallPtrSetImpl<void *> &reads,
+                  llvm::SmallPtrSetImpl<void *> &writes);
 /// The steps under `root` in program order (StepSchedule.cpp).
 std::vector<Step> buildSteps(mlir::Operation *root, llvm::StringRef part = "");
 

@@ -213,6 +213,20 @@ def TileFuseMaskEpilogue : Pass<"tile-fuse-mask-epilogue", "::mlir::tile::Kernel
   }];
 }
 
+def TilePairGrams : Pass<"tile-pair-grams", "::mlir::tile::KernelOp"> {
+  let summary = "Compute two Gram matrices of one right operand and decays together";
+  let description = [{
+    A tile.gram_diag with bf16 operands in the per-tile form (no decay
+    bound, no row blocks) whose right operand and both decays are those of
+    an earlier one in the same block moves right after it, marked
+    `paired`, where no op in between writes its operands or touches its
+    output (the views and stages that make its operands move before the
+    first). The emitter emits the pair as one gram_diag_pair call. Runs
+    before tile-reuse-buffers. Numerics do not change.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def TileElideBarriers : Pass<"tile-elide-barriers", "::mlir::tile::KernelOp"> {
   let summary = "Leave out the barriers that close steps the next step does not depend on";
   let description = [{

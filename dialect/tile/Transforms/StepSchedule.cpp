@@ -85,10 +85,23 @@ Counted counted(Operation *root, Operation *op) {
           tile::NumChunksOp, tile::ChunkRowsOp, tile::ScalarArgOp, tile::AllocOp,
           tile::StageOp, tile::ViewOp, tile::PrefetchRowsOp>(op))
     return Counted::no;
+  // A Gram matrix paired with the one right before it (tile-pair-grams)
+  // runs in that one's call.
+  if (isa<tile::GramDiagOp>(op) && op->hasAttr("paired") && op->getPrevNode() &&
+      isa<tile::GramDiagOp>(op->getPrevNode()))
+    return Counted::previous;
   return op->hasAttr("epilogue") ? Counted::previous : Counted::own;
 }
 
 } // namespace
+
+void linac::stepAccesses(Operation *op, llvm::SmallPtrSetImpl<void *> &reads,
+                         llvm::SmallPtrSetImpl<void *> &writes) {
+  Step step;
+  accesses(op, step);
+  reads.insert(step.reads.begin(), step.reads.end());
+  writes.insert(step.writes.begin(), step.writes.end());
+}
 
 std::vector<linac::Step> linac::buildSteps(Operation *root, StringRef part) {
   std::vector<Step> steps;

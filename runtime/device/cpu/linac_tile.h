@@ -302,6 +302,10 @@ LINAC_TILE_FN void decay_mask(Block &blk, const Tile &dst, const Tile &lg, const
 LINAC_TILE_FN void gram_diag(Block &blk, const Tile &dst, const Tile &l, const Tile &r,
                              const Tile &lg, const Tile &rg, bool inclusive,
                              Operand type = Operand::f32, float bound = 0.0f, bool rows = false);
+LINAC_TILE_FN void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
+                                  bool inclusive0, const Tile &dst1, const Tile &l1,
+                                  bool inclusive1, const Tile &r, const Tile &lg, const Tile &rg,
+                                  Operand type);
 LINAC_TILE_FN void tri_inv(Block &blk, const Tile &dst, const Tile &src);
 
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
@@ -1215,6 +1219,17 @@ LINAC_TILE_FN void gram_diag(Block &blk, const Tile &dst, const Tile &l, const T
         acc += l.at(i, c) * r.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c));
       dst.at(i, j) = acc;
     }
+}
+
+/// Two Gram matrices of one right operand and decays (tile-pair-grams):
+/// the GPU library takes their shared exponentials once, each output the
+/// values of its own gram_diag; here the two calls.
+LINAC_TILE_FN void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
+                                  bool inclusive0, const Tile &dst1, const Tile &l1,
+                                  bool inclusive1, const Tile &r, const Tile &lg, const Tile &rg,
+                                  Operand type) {
+  gram_diag(blk, dst0, l0, r, lg, rg, inclusive0, type);
+  gram_diag(blk, dst1, l1, r, lg, rg, inclusive1, type);
 }
 
 /// (I + L)^-1 for strictly lower L, by forward substitution in fp32.
