@@ -733,11 +733,13 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   cudaFree(dL);
 }
 
-/// gram_diag_pair (config grams=pair) against its two gram_diag calls: the
-/// same values bit for bit (NaN and infinities included, compared as bits),
-/// under realistic and strong per-token decays, and with the second left
-/// operand so large that only its tiles fail the magnitude test (the two
-/// then part ways and each is computed alone).
+/// gram_diag_pair (config grampair=on) against its two gram_diag calls: the
+/// same values bit for bit (compared as bits), under realistic and strong
+/// per-token decays; with the second left operand so large that only its
+/// tiles fail the magnitude test (the two then part ways and each is
+/// computed alone), or both (they fail together: the pair's own split and
+/// fp32 forms); and with decays that rise at some tokens (exponents over
+/// the bound below the diagonal too, which the split hint does not catch).
 __global__ void LINAC_TEST_BOUNDS gramPairKernel(const Launch *L, Tile l0, Tile l1, Tile r,
                                                 Tile g, Tile pair0, Tile pair1, Tile one0,
                                                 Tile one1) {
@@ -747,17 +749,18 @@ __global__ void LINAC_TEST_BOUNDS gramPairKernel(const Launch *L, Tile l0, Tile 
   gram_diag(blk, one1, l1, r, g, g, true, Operand::bf16);
 }
 
-static void testGramPair(int C, bool strong, bool huge, int threads) {
+static void testGramPair(int C, bool strong, int huge, bool rising, int threads) {
   const int R = 64;
-  std::mt19937 rng(C + 3 * strong + 5 * huge + threads);
+  std::mt19937 rng(C + 3 * strong + 5 * huge + 11 * rising + threads);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-  std::uniform_real_distribution<float> step(strong ? -12.0f : -0.3f, strong ? -1.5f : -0.05f);
+  std::uniform_real_distribution<float> step(strong ? -12.0f : -0.3f,
+                                             rising ? 12.0f : strong ? -1.5f : -0.05f);
   std::vector<float> in(size_t(4) * R * C);
   for (size_t e = 0; e < in.size(); ++e)
     in[e] = e < size_t(3) * R * C ? u(rng) : 0.0f;
-  if (huge)
-    for (int e = R * C; e < 2 * R * C; ++e)
-      in[e] *= 1.5e36f;
+  // huge 1: the second left operand near the magnitude bound; 2: both.
+  for (int e = huge == 2 ? 0 : R * C; huge && e < 2 * R * C; ++e)
+    in[e] *= 1.5e36f;
   float *G = in.data() + size_t(3) * R * C;
   for (int i = 0; i < R; ++i)
     for (int c = 0; c < C; ++c)
@@ -792,8 +795,10 @@ static void testGramPair(int C, bool strong, bool huge, int threads) {
   for (int e = 0; e < 2 * R * R; ++e)
     differ += got[e] != got[2 * R * R + e];
   char name[112], detail[96];
-  std::snprintf(name, sizeof name, "gram_diag_pair 64x64 over %d channels, %s decays%s%s", C,
-                strong ? "strong" : "realistic", huge ? ", one operand near the bound" : "",
+  std::snprintf(name, sizeof name, "gram_diag_pair 64x64 over %d channels, %s%s decays%s%s",
+                C, strong ? "strong" : "realistic", rising ? " rising" : "",
+                huge == 2 ? ", both operands near the bound"
+                          : huge ? ", one operand near the bound" : "",
                 blockLabel(threads));
   std::snprintf(detail, sizeof detail, "%d of %d results differ from two gram_diag calls'%s",
                 differ, 2 * R * R, error ? ", launch failed" : "");
@@ -1651,8 +1656,9 @@ int main() {
     for (int threads : {128, 256})
       for (int C : {64, 128})
         for (bool strong : {false, true})
-          for (bool huge : {false, true})
-            testGramPair(C, strong, huge, threads);
+          for (int huge : {0, 1, 2})
+            for (bool rising : {false, true})
+              testGramPair(C, strong, huge, rising, threads);
     // store_tile from a fragment (aligned pairs, and an odd column: single
     // stores), into fp32 and bf16 workspaces.
     for (int threads : {128, 256})

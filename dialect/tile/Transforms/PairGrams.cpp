@@ -10,7 +10,9 @@
 // the two as one gram_diag_pair call, which takes the shared work once
 // (each output keeps the values its own call gives). Runs before the
 // buffers are shared (tile-reuse-buffers), so the two outputs, now live
-// together, get storage of their own.
+// together, get storage of their own. (The later passes still see two ops
+// in turn and may give the second output the storage of an operand only
+// the first reads; the libraries' pair then runs the two calls.)
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
@@ -80,6 +82,15 @@ bool pairWith(tile::GramDiagOp first, tile::GramDiagOp second) {
       first.getLhs().getType() != second.getLhs().getType() ||
       first.getOperandType() != second.getOperandType())
     return false;
+  // The pair runs the two at once: neither output may be an operand of the
+  // other (or the same buffer).
+  auto root = [](Value v) { return linac::rootAllocation(v).getAsOpaquePointer(); };
+  for (Value v : first->getOperands())
+    if (root(v) == root(second.getDst()))
+      return false;
+  for (Value v : second->getOperands())
+    if (root(v) == root(first.getDst()))
+      return false;
   llvm::SmallPtrSet<void *, 8> reads, writes;
   for (Operation *op = first->getNextNode(); op != second; op = op->getNextNode()) {
     if (op->getNumRegions() != 0)
@@ -91,9 +102,8 @@ bool pairWith(tile::GramDiagOp first, tile::GramDiagOp second) {
     linac::stepAccesses(op, reads, writes);
   }
   for (Value v : second->getOperands()) {
-    void *root = linac::rootAllocation(v).getAsOpaquePointer();
     bool output = v == second.getDst();
-    if (writes.contains(root) || (output && reads.contains(root)))
+    if (writes.contains(root(v)) || (output && reads.contains(root(v))))
       return false;
   }
   // The second's operands made after the first (views, stages) move before

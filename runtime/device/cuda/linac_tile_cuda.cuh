@@ -4530,14 +4530,20 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 /// inclusive M = q k^T): where both take the per-tile tensor-core form,
 /// each tile's exponentials, right operand and decays once for both
 /// (gram_tile_pertile_pair; each output the values its own call gives);
-/// otherwise the two calls.
+/// otherwise the two calls. The pair means the two calls in turn, so where
+/// an output shares memory with an operand the other call reads (or with
+/// the other output), the two calls run.
 __device__ inline void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
                                       bool inclusive0, const Tile &dst1, const Tile &l1,
                                       bool inclusive1, const Tile &r, const Tile &lg,
                                       const Tile &rg, Operand type) {
   LINAC_CONSUMERS_ONLY;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  if (LINAC_GRAM_MMA && type == Operand::bf16 && dst0.rows == dst1.rows &&
+  const bool apart = !overlaps(dst0, dst1) && !overlaps(dst0, l1) && !overlaps(dst1, l0) &&
+                     !overlaps(dst1, r) && !overlaps(dst1, lg) && !overlaps(dst1, rg) &&
+                     !overlaps(dst0, r) && !overlaps(dst0, lg) && !overlaps(dst0, rg) &&
+                     !overlaps(dst0, l0) && !overlaps(dst1, l1);
+  if (LINAC_GRAM_MMA && type == Operand::bf16 && apart && dst0.rows == dst1.rows &&
       l0.cols == l1.cols && gram_tiles_fit(dst0, l0, r, lg, rg) &&
       gram_tiles_fit(dst1, l1, r, lg, rg)) {
     gram_diag_mma_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg);
