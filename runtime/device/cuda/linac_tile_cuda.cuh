@@ -3782,14 +3782,20 @@ __device__ __forceinline__ float4 gram_load4(const Tile16 &t, int i, int c) {
 /// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
 /// in its tile) is zero. Notes live exponents over the bound, and keeps the
 /// largest scaled magnitude in `peak` (NaN passes, as in the fp32 form).
-__device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
-                                                     bool live, bool &over, float &peak) {
-  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
-  const float lo = live ? x0 * __expf(e0) : 0.0f, hi = live ? x1 * __expf(e1) : 0.0f;
+/// x * ex as bf16 pairs (lo in the low half), ex the exponentials already
+/// taken; a dead row is zero. Keeps the largest scaled magnitude in `peak`.
+__device__ __forceinline__ unsigned gram_scaled_given(float x0, float ex0, float x1, float ex1,
+                                                      bool live, float &peak) {
+  const float lo = live ? x0 * ex0 : 0.0f, hi = live ? x1 * ex1 : 0.0f;
   peak = fmaxf(peak, fmaxf(fabsf(lo), fabsf(hi)));
   unsigned packed;
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
   return packed;
+}
+__device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
+                                                     bool live, bool &over, float &peak) {
+  over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
+  return gram_scaled_given(x0, __expf(e0), x1, __expf(e1), live, peak);
 }
 
 /// The lane's four outputs of the tile at (i0, j0) (the mma accumulator's
@@ -3956,6 +3962,41 @@ __device__ __forceinline__ bool gram_split_hint(const Tile &lg, const Tile &rg, 
   return __any_sync(0xffffffffu, hint);
 }
 
+/// The form a 16 x 8 tile of gram_diag's per-tile form is in: the whole
+/// form first (rows from the tile's first column on, scaled at its last
+/// column below the diagonal or its fourth on it); a tile on the diagonal
+/// that is over the bounds then takes the split form (rows below its
+/// columns scaled at its last column, the 8 x 8 diagonal block's pairs in
+/// fp32: rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1); any other tile,
+/// or a split one still over, fp32 pair by pair.
+struct GramTileForm {
+  int j0, ref, first;
+  bool onDiag, split = false, fp32 = false;
+  __device__ GramTileForm(const Tile &lg, const Tile &rg, int i0, int j0, int channels)
+      : j0(j0), ref(j0 + 7 >= i0 ? j0 + 3 : j0 + 7), first(j0), onDiag(j0 + 7 >= i0) {
+#if LINAC_GRAM_SPLIT_HINT
+    if (onDiag && gram_split_hint(lg, rg, j0, ref, channels))
+      to_split();
+#else
+    (void)lg, (void)rg, (void)channels;
+#endif
+  }
+  __device__ void to_split() {
+    split = true;
+    ref = j0 + 7;
+    first = j0 + 8;
+  }
+  /// After a pass over the bounds: the next form to try (true), or fp32.
+  __device__ bool next() {
+    if (!onDiag || split) {
+      fp32 = true;
+      return false;
+    }
+    to_split();
+    return true;
+  }
+};
+
 /// The end of a 16 x 8 tile of gram_diag's per-tile form, once the
 /// tensor-core loop has left `d` (the whole tile, or with `split` the rows
 /// below its 8 x 8 diagonal block) and chosen the form: the diagonal
@@ -4018,29 +4059,15 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
   const int channels = l.cols, tid = static_cast<int>(threadIdx.x);
   const int g = (tid % 32) / 4, t = tid % 4;
   const int i0 = 16 * I, j0 = 8 * J;
-  // The whole form first: rows from the tile's first column on, scaled at
-  // its last column (below the diagonal) or its fourth (on it). A tile on
-  // the diagonal that is over the bounds then takes the split form: rows
-  // below its columns scaled at its last column, the 8 x 8 diagonal
-  // block's pairs in fp32 (rows i0.. for J = 2I, i0 + 8.. for J = 2I + 1).
-  const bool onDiag = j0 + 7 >= i0;
-  int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
-  bool split = false, fp32 = false;
-#if LINAC_GRAM_SPLIT_HINT
-  if (onDiag && gram_split_hint(lg, rg, j0, ref, channels)) {
-    split = true;
-    ref = j0 + 7;
-    first = j0 + 8;
-  }
-#endif
+  GramTileForm form(lg, rg, i0, j0, channels);
   float d[4];
   for (;;) { // warp-uniform: every exit depends on the tile and the warp's reductions
 #pragma unroll
     for (int v = 0; v < 4; ++v)
       d[v] = 0.0f;
-    if (first >= i0 + 16)
+    if (form.first >= i0 + 16)
       break; // J = 2I + 1 split: no rows below the diagonal block
-    const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
+    const bool liveA = i0 + g >= form.first, liveB = i0 + g + 8 >= form.first;
     bool over = false;
     float peakA = 0.0f, peakB = 0.0f;
 #pragma unroll 2
@@ -4049,7 +4076,7 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
       const float4 la = gram_load4(l, i0 + g, c), lb = gram_load4(l, i0 + g + 8, c);
       const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
       const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-      const float4 h = gram_load4(rg, ref, c);
+      const float4 h = gram_load4(rg, form.ref, c);
       // K positions 2t, 2t+1 hold channels 4t, 4t+1; 2t+8, 2t+9 hold 4t+2, 4t+3.
       const unsigned a0 =
           gram_scaled_pair(la.x, ga.x - h.x, la.y, ga.y - h.y, liveA, over, peakA);
@@ -4073,17 +4100,11 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
     const float maxA = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakA)));
     const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
     if (!(__any_sync(0xffffffffu, over) || maxA > kGramTileLargest ||
-          maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest))
+          maxB > kGramTileLargest || maxA * maxB * static_cast<float>(channels) > kGramTileLargest) ||
+        !form.next())
       break;
-    if (!onDiag || split) {
-      fp32 = true;
-      break;
-    }
-    split = true;
-    ref = j0 + 7;
-    first = j0 + 8;
   }
-  gram_tile_finish(dst, l, r, lg, rg, i0, j0, split, fp32, d, inclusive);
+  gram_tile_finish(dst, l, r, lg, rg, i0, j0, form.split, form.fp32, d, inclusive);
 }
 
 /// The per-tile form's u-th 16 x 8 tile of T row tiles: row tile I has
@@ -4104,17 +4125,6 @@ __device__ __forceinline__ void gram_tile_unit(int u, int T, int &I, int &J) {
   }
 }
 
-/// x * ex as bf16 pairs for gram_tile_pertile_pair: gram_scaled_pair with
-/// its exponentials given (the same products, so the same values).
-__device__ __forceinline__ unsigned gram_scaled_given(float x0, float ex0, float x1, float ex1,
-                                                      bool live, float &peak) {
-  const float lo = live ? x0 * ex0 : 0.0f, hi = live ? x1 * ex1 : 0.0f;
-  peak = fmaxf(peak, fmaxf(fabsf(lo), fabsf(hi)));
-  unsigned packed;
-  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
-  return packed;
-}
-
 /// gram_tile_pertile for two Gram matrices with the same right operand and
 /// decays (config grams=pair: KDA's A = (beta k) k^T and M = q k^T): the
 /// exponentials of the scaled operands, the right operand and the decays
@@ -4132,24 +4142,15 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
   const int channels = l0.cols, tid = static_cast<int>(threadIdx.x);
   const int g = (tid % 32) / 4, t = tid % 4;
   const int i0 = 16 * I, j0 = 8 * J;
-  const bool onDiag = j0 + 7 >= i0;
-  int ref = onDiag ? j0 + 3 : j0 + 7, first = j0;
-  bool split = false, fp32 = false;
-#if LINAC_GRAM_SPLIT_HINT
-  if (onDiag && gram_split_hint(lg, rg, j0, ref, channels)) {
-    split = true;
-    ref = j0 + 7;
-    first = j0 + 8;
-  }
-#endif
+  GramTileForm form(lg, rg, i0, j0, channels);
   float d0[4], d1[4];
   for (;;) { // warp-uniform, as gram_tile_pertile's
 #pragma unroll
     for (int v = 0; v < 4; ++v)
       d0[v] = d1[v] = 0.0f;
-    if (first >= i0 + 16)
+    if (form.first >= i0 + 16)
       break;
-    const bool liveA = i0 + g >= first, liveB = i0 + g + 8 >= first;
+    const bool liveA = i0 + g >= form.first, liveB = i0 + g + 8 >= form.first;
     bool over = false;
     float peak0 = 0.0f, peak1 = 0.0f, peakB = 0.0f;
 #pragma unroll 2
@@ -4157,7 +4158,7 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
       const int c = k0 + 4 * t;
       const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
       const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-      const float4 h = gram_load4(rg, ref, c);
+      const float4 h = gram_load4(rg, form.ref, c);
       // The exponents as gram_scaled_pair tests them, each exponential once.
       const float ea[4] = {ga.x - h.x, ga.y - h.y, ga.z - h.z, ga.w - h.w};
       const float eb[4] = {gb.x - h.x, gb.y - h.y, gb.z - h.z, gb.w - h.w};
@@ -4211,16 +4212,11 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
       gram_tile_pertile(dst1, l1, r, lg, rg, I, J, inclusive1);
       return;
     }
-    if (!onDiag || split) {
-      fp32 = true;
+    if (!form.next())
       break;
-    }
-    split = true;
-    ref = j0 + 7;
-    first = j0 + 8;
   }
-  gram_tile_finish(dst0, l0, r, lg, rg, i0, j0, split, fp32, d0, inclusive0);
-  gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, split, fp32, d1, inclusive1);
+  gram_tile_finish(dst0, l0, r, lg, rg, i0, j0, form.split, form.fp32, d0, inclusive0);
+  gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, form.split, form.fp32, d1, inclusive1);
 }
 
 /// gram_diag_mma_of for a pair (gram_tile_pertile_pair), the tiles in the
