@@ -109,6 +109,7 @@ private:
   /// A matmul and the mask on its accumulators as one call.
   LogicalResult emitMaskedMma(Operation &op, Operation &mask);
   LogicalResult emitOp(Operation &op);
+  LogicalResult emitMarked(Operation &op, llvm::function_ref<LogicalResult()> emit);
 
   llvm::raw_ostream &os;
   llvm::DenseMap<Value, std::string> names;
@@ -159,6 +160,20 @@ std::string floatLiteral(double v) {
   return std::string("static_cast<float>(") + buf + ")";
 }
 
+/// `emit`'s call, between `blk.elide = true;` and `blk.elide = false;` where
+/// tile-elide-barriers marked `op` no_barrier (the call then leaves out its
+/// closing barrier).
+LogicalResult Emitter::emitMarked(Operation &op, llvm::function_ref<LogicalResult()> emit) {
+  const bool elide = op.hasAttr("no_barrier");
+  if (elide)
+    line("blk.elide = true;");
+  if (failed(emit()))
+    return failure();
+  if (elide)
+    line("blk.elide = false;");
+  return success();
+}
+
 LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
   auto end = withoutTerminator && !block.empty() ? std::prev(block.end()) : block.end();
   for (auto it = block.begin(); it != end; ++it) {
@@ -172,13 +187,8 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
         run.push_back(&*next);
       }
       // tile-elide-barriers marks every op of a run alike.
-      bool elide = run.back()->hasAttr("no_barrier");
-      if (elide)
-        line("blk.elide = true;");
-      if (failed(emitFused(run)))
+      if (failed(emitMarked(*run.back(), [&] { return emitFused(run); })))
         return failure();
-      if (elide)
-        line("blk.elide = false;");
       std::advance(it, run.size() - 1);
       continue;
     }
@@ -210,14 +220,8 @@ LogicalResult Emitter::emitBlock(Block &block, bool withoutTerminator) {
     }
     if (it->hasAttr("epilogue"))
       return it->emitError("tile-fuse-mask-epilogue: an epilogue must follow its matmul");
-    // tile-elide-barriers: the op leaves out its closing barrier.
-    bool elide = it->hasAttr("no_barrier");
-    if (elide)
-      line("blk.elide = true;");
-    if (failed(emitOp(*it)))
+    if (failed(emitMarked(*it, [&] { return emitOp(*it); })))
       return failure();
-    if (elide)
-      line("blk.elide = false;");
   }
   return success();
 }
