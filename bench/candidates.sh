@@ -280,10 +280,13 @@ if [ "${S28:-0}" = 1 ]; then
 SWITCHES= PRIM_BUILDS=sm90a timeout 240 scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
 grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a.txt 2>/dev/null | tee -a $log
 check_examples grampair=on kda
+check_examples grampair=on,frag=192 kda
 racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
 rm -f "$K"/*@*.cu
 for c in kda_8x4096x16 kda_4x16384x32; do
   timeout 60 bench/variant.sh $c pair --config grampair=on
+  # (with the pair KDA's register tiles all fit at frag=192: no global scratch)
+  timeout 60 bench/variant.sh $c pair192 --config grampair=on,frag=192
 done
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384)' \
   --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
