@@ -279,6 +279,9 @@ if [ "${S28:-0}" = 1 ]; then
 # beside the default.
 SWITCHES= PRIM_BUILDS=sm90a timeout 240 scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
 grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a.txt 2>/dev/null | tee -a $log
+# What one Gram block costs with nothing else live (bench/gram_cycles.cu).
+nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
+  bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
 check_examples grampair=on kda
 check_examples grampair=on,frag=192 kda
 racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
