@@ -11,7 +11,9 @@
 // channel drawn from a range, cumulated down the rows as the chunk's G):
 //   a plain 64 x 64 = L R^T matmul over 128 channels (what the Gram would
 //   cost without its decays), gram_diag strictly lower, gram_diag
-//   inclusive, and gram_diag_pair making both at once (config grampair=on).
+//   inclusive, gram_diag_pair making both at once (config grampair=on),
+//   and A by the row-block form (config gram=rows) and by the bounded form
+//   (kda_safe's gate: per-token decays at most 5 nats).
 //   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
 //     bench/gram_cycles.cu -o /tmp/gram_cycles && /tmp/gram_cycles
 // (-DLINAC_GRAM_DIAG_LANES=0 and the library's other switches time its
@@ -25,7 +27,7 @@
 using namespace linac::tile;
 
 constexpr int kReps = 16;
-constexpr int kOps = 4;
+constexpr int kOps = 6;
 constexpr int kForms = 5;
 __device__ unsigned long long cycles[kForms][kOps];
 
@@ -97,6 +99,11 @@ __global__ void __launch_bounds__(256) gramKernel(const Launch *L, int form, flo
     mark(2);
     gram_diag_pair(blk, d0, l0, false, d1, l1, true, r, g, g, Operand::bf16);
     mark(3);
+    gram_diag(blk, d0, l0, r, g, g, false, Operand::bf16, 0.0f, true);
+    mark(4);
+    // (the bound holds for the first three gate strengths only)
+    gram_diag(blk, d0, l0, r, g, g, false, Operand::bf16, 5.0f);
+    mark(5);
   }
 }
 
@@ -104,7 +111,9 @@ int main() {
   const char *names[kOps] = {"mma 64x64 = L R^T (K 128), no decay",
                              "gram_diag 64x64 strictly lower (KDA's A)",
                              "gram_diag 64x64 inclusive (KDA's M)",
-                             "gram_diag_pair (both at once)"};
+                             "gram_diag_pair (both at once)",
+                             "gram_diag strictly lower, row-block form (gram=rows)",
+                             "gram_diag strictly lower, bounded form (decays <= 5, kda_safe)"};
   int sms = 0;
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
   int *err;
