@@ -282,6 +282,9 @@ grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a.txt 2>/dev/null | tee -a $log
 # What one Gram block costs with nothing else live (bench/gram_cycles.cu).
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
   bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+echo "gram_cycles with LINAC_GRAM_PAIR_BLOCKS=0 (the pair's diagonal blocks per output)" | tee -a $log
+nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
+  -DLINAC_GRAM_PAIR_BLOCKS=0 bench/gram_cycles.cu -o /tmp/gram_cycles0 && timeout 60 /tmp/gram_cycles0 2>&1 | tail -8 | tee -a $log
 check_examples grampair=on kda
 check_examples grampair=on,frag=192 kda
 racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
@@ -290,6 +293,8 @@ for c in kda_8x4096x16 kda_4x16384x32; do
   timeout 60 bench/variant.sh $c pair --config grampair=on
   # (with the pair KDA's register tiles all fit at frag=192: no global scratch)
   timeout 60 bench/variant.sh $c pair192 --config grampair=on,frag=192
+  # (the pair's diagonal 8 x 8 blocks per output, as before gram_block_diag_pair)
+  timeout 60 bench/variant.sh $c pairnb --config grampair=on --define LINAC_GRAM_PAIR_BLOCKS=0
 done
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384)' \
   --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}

@@ -3739,6 +3739,12 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_DIAG_LANES
 #define LINAC_GRAM_DIAG_LANES 1
 #endif
+// 1: gram_diag_pair takes each diagonal 8 x 8 block's exponentials once for
+// both outputs (gram_block_diag_pair); 0: each output's block alone, as
+// two gram_diag calls would (to time both; the outputs are the same).
+#ifndef LINAC_GRAM_PAIR_BLOCKS
+#define LINAC_GRAM_PAIR_BLOCKS 1
+#endif
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 /// gram_diag with bf16 operands on the tensor cores, as the cpu library's
@@ -3872,12 +3878,45 @@ __device__ __forceinline__ void gram_halve(float (&acc)[36], int lane) {
   }
 }
 
+/// The warp's sums of an 8 x 8 diagonal block's 36 pairs (each lane's
+/// share of the channels in `acc`) reduced and stored: the first 32 by
+/// recursive halving (lane p ends with pair p) and the last 4 by
+/// butterflies; the pairs above the diagonal are zero.
+__device__ __forceinline__ void gram_block_store(const Tile &dst, float (&acc)[36], int b0,
+                                                 bool inclusive, int lane) {
+  gram_halve<16>(acc, lane);
+  gram_halve<8>(acc, lane);
+  gram_halve<4>(acc, lane);
+  gram_halve<2>(acc, lane);
+  gram_halve<1>(acc, lane);
+  float last = 0.0f;
+#pragma unroll
+  for (int p = 32; p < 36; ++p) {
+#pragma unroll
+    for (int off = 16; off >= 1; off /= 2)
+      acc[p] += __shfl_xor_sync(0xffffffffu, acc[p], off);
+    const unsigned mine = lane == p - 32 ? 0xffffffffu : 0u;
+    last = __uint_as_float((__float_as_uint(acc[p]) & mine) | (__float_as_uint(last) & ~mine));
+  }
+  // Lane p writes pair p (row i, column j <= i), lanes 0-3 the last four
+  // (row 7, columns 4-7).
+  int i = 0;
+  while ((i + 1) * (i + 2) / 2 <= lane)
+    ++i;
+  const int j = lane - i * (i + 1) / 2;
+  dst.at(b0 + i, b0 + j) = j < i || inclusive ? acc[0] : 0.0f;
+  if (lane < 4)
+    dst.at(b0 + 7, b0 + 4 + lane) = lane < 3 || inclusive ? last : 0.0f;
+  for (int e = lane; e < 64; e += 32)
+    if (e % 8 > e / 8)
+      dst.at(b0 + e / 8, b0 + e % 8) = 0.0f;
+}
+
 /// An 8 x 8 diagonal block (rows and columns b0..b0 + 7) in fp32 pair by
 /// pair, with the channels spread over the lanes (lane c, c + 32, ...:
 /// consecutive words, no bank conflicts, each operand value read once):
 /// every lane sums its channels' share of the block's 36 pairs, then the
-/// warp reduces them, the first 32 by recursive halving (lane p ends with
-/// pair p) and the last 4 by butterflies.
+/// warp reduces them (gram_block_store).
 template <class L, class R>
 __device__ __forceinline__ void gram_block_diag(const Tile &dst, const L &l, const R &r,
                                                 const Tile &lg, const Tile &rg, int b0,
@@ -3903,32 +3942,50 @@ __device__ __forceinline__ void gram_block_diag(const Tile &dst, const L &l, con
           acc[i * (i + 1) / 2 + j] += lv * rv[j] * __expf(gv - hv[j]);
     }
   }
-  gram_halve<16>(acc, lane);
-  gram_halve<8>(acc, lane);
-  gram_halve<4>(acc, lane);
-  gram_halve<2>(acc, lane);
-  gram_halve<1>(acc, lane);
-  float last = 0.0f;
+  gram_block_store(dst, acc, b0, inclusive, lane);
+}
+
+/// gram_block_diag for two Gram matrices with the same right operand and
+/// decays (gram_diag_pair): each pair's exponential taken once for both.
+/// Each output's sums are its own call's (the same products, added in the
+/// same order; a pair the other output leaves out, on the diagonal, is
+/// still taken for the one that includes it).
+template <class L, class R>
+__device__ __forceinline__ void gram_block_diag_pair(const Tile &dst0, const L &l0,
+                                                     bool inclusive0, const Tile &dst1,
+                                                     const L &l1, bool inclusive1, const R &r,
+                                                     const Tile &lg, const Tile &rg, int b0,
+                                                     int lane) {
+  const int channels = l0.cols;
+  float acc0[36], acc1[36];
 #pragma unroll
-  for (int p = 32; p < 36; ++p) {
+  for (int p = 0; p < 36; ++p)
+    acc0[p] = acc1[p] = 0.0f;
+  for (int c = lane; c < channels; c += 32) {
+    float rv[8], hv[8];
 #pragma unroll
-    for (int off = 16; off >= 1; off /= 2)
-      acc[p] += __shfl_xor_sync(0xffffffffu, acc[p], off);
-    const unsigned mine = lane == p - 32 ? 0xffffffffu : 0u;
-    last = __uint_as_float((__float_as_uint(acc[p]) & mine) | (__float_as_uint(last) & ~mine));
+    for (int j = 0; j < 8; ++j) {
+      rv[j] = row_value(r, b0 + j, c);
+      hv[j] = rg.at(b0 + j, c);
+    }
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const float lv0 = row_value(l0, b0 + i, c), lv1 = row_value(l1, b0 + i, c),
+                  gv = lg.at(b0 + i, c);
+#pragma unroll
+      for (int j = 0; j <= i; ++j) {
+        if (j < i || inclusive0 || inclusive1) {
+          const float x = __expf(gv - hv[j]);
+          if (j < i || inclusive0)
+            acc0[i * (i + 1) / 2 + j] += lv0 * rv[j] * x;
+          if (j < i || inclusive1)
+            acc1[i * (i + 1) / 2 + j] += lv1 * rv[j] * x;
+        }
+      }
+    }
   }
-  // Lane p writes pair p (row i, column j <= i), lanes 0-3 the last four
-  // (row 7, columns 4-7); the pairs above the diagonal are zero.
-  int i = 0;
-  while ((i + 1) * (i + 2) / 2 <= lane)
-    ++i;
-  const int j = lane - i * (i + 1) / 2;
-  dst.at(b0 + i, b0 + j) = j < i || inclusive ? acc[0] : 0.0f;
-  if (lane < 4)
-    dst.at(b0 + 7, b0 + 4 + lane) = lane < 3 || inclusive ? last : 0.0f;
-  for (int e = lane; e < 64; e += 32)
-    if (e % 8 > e / 8)
-      dst.at(b0 + e / 8, b0 + e % 8) = 0.0f;
+  gram_block_store(dst0, acc0, b0, inclusive0, lane);
+  gram_block_store(dst1, acc1, b0, inclusive1, lane);
 }
 
 /// The tensor-core forms' zeros: the tiles wholly above the diagonal
@@ -3997,6 +4054,21 @@ struct GramTileForm {
   }
 };
 
+/// A split tile's rows outside its 8 x 8 diagonal block (J = 2I: rows
+/// i0 + 8.., from the tensor-core loop's `d`; J = 2I + 1: rows i0.., above
+/// the diagonal, zero).
+__device__ __forceinline__ void gram_tile_store_off(const Tile &dst, int i0, int j0,
+                                                    const float (&d)[4], bool inclusive) {
+  const int tid = static_cast<int>(threadIdx.x), g = (tid % 32) / 4, t = tid % 4;
+  const bool lower = j0 > i0;
+#pragma unroll
+  for (int v = 0; v < 4; ++v) {
+    const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
+    if ((v / 2 == 1) != lower)
+      dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
+  }
+}
+
 /// The end of a 16 x 8 tile of gram_diag's per-tile form, once the
 /// tensor-core loop has left `d` (the whole tile, or with `split` the rows
 /// below its 8 x 8 diagonal block) and chosen the form: the diagonal
@@ -4012,14 +4084,9 @@ __device__ __forceinline__ void gram_tile_finish(const Tile &dst, const L &l, co
 #if LINAC_GRAM_DIAG_LANES
   if (split && !fp32) {
     // The diagonal block by the channels over the lanes, written here;
-    // the loop below stores the tile's other half.
+    // gram_tile_store_off stores the tile's other half.
     gram_block_diag(dst, l, r, lg, rg, j0, inclusive, static_cast<int>(threadIdx.x) % 32);
-#pragma unroll
-    for (int v = 0; v < 4; ++v) {
-      const int i = i0 + g + (v / 2) * 8, j = j0 + 2 * t + v % 2;
-      if ((v / 2 == 1) != lower)
-        dst.at(i, j) = j < i || (j == i && inclusive) ? d[v] : 0.0f;
-    }
+    gram_tile_store_off(dst, i0, j0, d, inclusive);
     return;
   }
 #endif
@@ -4215,6 +4282,14 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
     if (!form.next())
       break;
   }
+#if LINAC_GRAM_DIAG_LANES && LINAC_GRAM_PAIR_BLOCKS
+  if (form.split && !form.fp32) { // the diagonal block's exponentials once for both
+    gram_block_diag_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, j0, tid % 32);
+    gram_tile_store_off(dst0, i0, j0, d0, inclusive0);
+    gram_tile_store_off(dst1, i0, j0, d1, inclusive1);
+    return;
+  }
+#endif
   gram_tile_finish(dst0, l0, r, lg, rg, i0, j0, form.split, form.fp32, d0, inclusive0);
   gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, form.split, form.fp32, d1, inclusive1);
 }
