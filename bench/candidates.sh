@@ -268,42 +268,53 @@ time_beside() {
     --reps ${REPS:-5}
 }
 if [ "${S28:-0}" = 1 ]; then
-# 28 (written in session 24, reordered in session 25 to fit one call of
-# about 9 minutes on a machine whose kernels are not cached, carrying
-# .carry with .carry/bin/linac rebuilt): grampair=on (tile-pair-grams:
-# KDA's two Gram matrices in one gram_diag_pair call, each tile's
-# exponentials, k and the decays once for both, and since session 25 each
-# diagonal 8 x 8 block's exponentials once for both; each output
-# bit-identical to its own call by construction). First the cheap
-# measurements (gram_cycles, then KDA timed beside the default), then the
-# checks (a failed check voids the timing): the primitives (their
-# gram_diag_pair tests compare with the two calls bit for bit, realistic
-# and strong decays, one operand near the magnitude bound), KDA against
-# float64 with it, racecheck.
-# What one Gram block costs with nothing else live (bench/gram_cycles.cu).
-nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
-  bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
-echo "gram_cycles with LINAC_GRAM_PAIR_BLOCKS=0 (the pair's diagonal blocks per output)" | tee -a $log
-nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
-  -DLINAC_GRAM_PAIR_BLOCKS=0 bench/gram_cycles.cu -o /tmp/gram_cycles0 && timeout 60 /tmp/gram_cycles0 2>&1 | tail -8 | tee -a $log
+# 28 (written in session 24, extended and reordered in session 25 to fit
+# one call of about 9 minutes on a machine whose kernels are not cached,
+# carrying .carry with .carry/bin/linac rebuilt; the log is
+# $OUT/candidates.txt, $OUT/bench.md the timing). Forms of KDA's two Gram
+# blocks:
+#  - grampair=on (tile-pair-grams: A and M in one gram_diag_pair call, each
+#    tile's exponentials, k and the decays once for both, and since session
+#    25 each diagonal 8 x 8 block's exponentials once for both; @pairnb:
+#    the blocks per output as before), each output bit-identical to its own
+#    call by construction;
+#  - LINAC_GRAM_BLOCK_FACTOR=1 (session 25): the diagonal 8 x 8 blocks
+#    through reference rows, 21 exponentials per channel instead of 36 and
+#    one fma per pair (@fac; @pairfac with the pair);
+#  - session 24's LINAC_FAST_EXP (@fexp).
+# First the cheap measurements (gram_cycles, then KDA timed beside the
+# default), then the checks (a failed check voids the timing): the
+# primitives with and without the factored blocks (the gram_diag_pair tests
+# compare with two calls bit for bit, realistic, strong and rising decays,
+# operands near the magnitude bound), KDA against float64, racecheck.
+gc() { # gram_cycles built with the library switches given
+  echo "gram_cycles ${*:-(defaults)}" | tee -a $log
+  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
+    "$@" bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+}
+gc
+gc -DLINAC_GRAM_PAIR_BLOCKS=0
+gc -DLINAC_GRAM_BLOCK_FACTOR=1
 rm -f "$K"/*@*.cu
 c=kda_8x4096x16
 timeout 60 bench/variant.sh $c pair --config grampair=on
-# (with the pair KDA's register tiles all fit at frag=192: no global scratch)
-timeout 60 bench/variant.sh $c pair192 --config grampair=on,frag=192
-# (the pair's diagonal 8 x 8 blocks per output, as before gram_block_diag_pair)
 timeout 60 bench/variant.sh $c pairnb --config grampair=on --define LINAC_GRAM_PAIR_BLOCKS=0
-# (session 24's LINAC_FAST_EXP: the exponential op and decay masks by __expf)
+timeout 60 bench/variant.sh $c fac --define LINAC_GRAM_BLOCK_FACTOR=1
+timeout 60 bench/variant.sh $c pairfac --config grampair=on --define LINAC_GRAM_BLOCK_FACTOR=1
 timeout 60 bench/variant.sh $c fexp --define LINAC_FAST_EXP=1
-timeout 150 bench/run.sh --cases '^kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
-SWITCHES= PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
-grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a.txt 2>/dev/null | tee -a $log
+timeout 170 bench/run.sh --cases '^kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
+SWITCHES=LINAC_GRAM_BLOCK_FACTOR=1 PRIM_BUILDS=sm90a timeout 260 scripts/gpu-check/run.sh primitives \
+  2>&1 | tail -8 | tee -a $log
+grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a*.txt 2>/dev/null | tail -4 | tee -a $log
 check_examples grampair=on kda
-check_examples grampair=on,frag=192 kda
-racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
+export LINAC_CUDA_DEFINES="LINAC_GRAM_BLOCK_FACTOR=1"
+check_examples "" kda
+check_examples grampair=on kda
+unset LINAC_CUDA_DEFINES
 export LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1"
 check_examples "" kda
 unset LINAC_CUDA_DEFINES
+racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
 exit 0
 fi
 if [ "${S27:-0}" = 1 ]; then

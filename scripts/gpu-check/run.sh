@@ -58,7 +58,14 @@ if has primitives; then
   builds=${PRIM_BUILDS:-sm90a compute80} # PRIM_BUILDS=sm90a: the wgmma build alone
   switches=""
   for s in ${SWITCHES:-}; do switches="$switches -D$s"; done
-  [ -n "$switches" ] && builds="$builds sm90a_switches compute80_switches"
+  # With SWITCHES, the same builds again with them (PRIM_BUILDS=sm90a: the
+  # wgmma build alone, with and without).
+  if [ -n "$switches" ]; then
+    case "${PRIM_BUILDS:-}" in
+      sm90a) builds="$builds sm90a_switches" ;;
+      *) builds="$builds sm90a_switches compute80_switches" ;;
+    esac
+  fi
   : > $W/prim.log
   for b in $builds; do
     case $b in

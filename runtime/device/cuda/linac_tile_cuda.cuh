@@ -3739,6 +3739,14 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_DIAG_LANES
 #define LINAC_GRAM_DIAG_LANES 1
 #endif
+// 1: the lanes form's diagonal 8 x 8 blocks through reference rows
+// (gram_block_channel: 21 exponentials per channel instead of 36, and one
+// fma per pair), where every factor's exponent is at most kGramTileBound
+// (non-increasing gates: all of them <= 0); 0 (default until timed): each
+// pair's exponential alone.
+#ifndef LINAC_GRAM_BLOCK_FACTOR
+#define LINAC_GRAM_BLOCK_FACTOR 0
+#endif
 // 1: gram_diag_pair takes each diagonal 8 x 8 block's exponentials once for
 // both outputs (gram_block_diag_pair); 0: each output's block alone, as
 // two gram_diag calls would (to time both; the outputs are the same).
@@ -3878,6 +3886,122 @@ __device__ __forceinline__ void gram_halve(float (&acc)[36], int lane) {
   }
 }
 
+/// One channel's share of an 8 x 8 diagonal block's 36 pairs, for N left
+/// operands with the same right operand and decays (lv: the lefts' rows,
+/// gv: their decays, rv and hv: the right operand's rows and decays; pair
+/// p = i (i + 1) / 2 + j, the diagonal pairs only where `inclusive[n]`).
+/// Each pair's exponential e^(gv_i - hv_j) is taken once for all N. With
+/// LINAC_GRAM_BLOCK_FACTOR it goes through reference rows where that is
+/// safe: e^(gv_i - hv_j) = e^(gv_i - hv_m) e^(hv_m - hv_j) for i >= m >= j
+/// (m = 4; then m = 2 and m = 6 inside the two corners left; the five
+/// pairs left over alone), each factor folded into its operand, so a pair
+/// costs one fma. Safe where every factor's exponent is at most
+/// kGramTileBound (non-increasing decays: all <= 0, so no factor overflows
+/// and a factor that underflows leaves out a product below e^-47 of the
+/// operands' scale); otherwise, this channel's pairs one by one.
+template <int N>
+__device__ __forceinline__ void gram_block_channel(float (&acc)[N][36], const float (&lv)[N][8],
+                                                   const float (&gv)[8], const float (&rv)[8],
+                                                   const float (&hv)[8],
+                                                   const bool (&inclusive)[N]) {
+  bool anyInclusive = false;
+#pragma unroll
+  for (int n = 0; n < N; ++n)
+    anyInclusive |= inclusive[n];
+#if LINAC_GRAM_BLOCK_FACTOR
+  // The factors' exponents: rows 4-7 and columns 0-3 against row 4, rows
+  // 2-3 and columns 0-1 against row 2, rows 6-7 and column 5 against row 6.
+  const float e4[8] = {hv[4] - hv[0], hv[4] - hv[1], hv[4] - hv[2], hv[4] - hv[3],
+                       gv[4] - hv[4], gv[5] - hv[4], gv[6] - hv[4], gv[7] - hv[4]};
+  const float e2[4] = {hv[2] - hv[0], hv[2] - hv[1], gv[2] - hv[2], gv[3] - hv[2]};
+  const float e6[3] = {hv[6] - hv[5], gv[6] - hv[6], gv[7] - hv[6]};
+  float top = fmaxf(fmaxf(e2[0], e2[1]), fmaxf(e2[2], e2[3]));
+  top = fmaxf(top, fmaxf(fmaxf(e6[0], e6[1]), e6[2]));
+#pragma unroll
+  for (int u = 0; u < 8; ++u)
+    top = fmaxf(top, e4[u]);
+  if (top <= kGramTileBound) {
+    auto pair = [&](int n, int i, int j, float a, float b) {
+      if (j < i || inclusive[n])
+        acc[n][i * (i + 1) / 2 + j] = fmaf(a, b, acc[n][i * (i + 1) / 2 + j]);
+    };
+    // m = 4: rows 4-7 by columns 0-4 (column 4's factor is e^0).
+    float rb[5];
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      rb[j] = rv[j] * __expf(e4[j]);
+    rb[4] = rv[4];
+#pragma unroll
+    for (int i = 4; i < 8; ++i) {
+      const float x = __expf(e4[i]);
+#pragma unroll
+      for (int n = 0; n < N; ++n) {
+        const float la = lv[n][i] * x;
+#pragma unroll
+        for (int j = 0; j <= 4; ++j)
+          pair(n, i, j, la, rb[j]);
+      }
+    }
+    // m = 2: rows 2-3 by columns 0-2.
+    const float r0 = rv[0] * __expf(e2[0]), r1 = rv[1] * __expf(e2[1]);
+#pragma unroll
+    for (int i = 2; i < 4; ++i) {
+      const float x = __expf(e2[i]);
+#pragma unroll
+      for (int n = 0; n < N; ++n) {
+        const float la = lv[n][i] * x;
+        pair(n, i, 0, la, r0);
+        pair(n, i, 1, la, r1);
+        pair(n, i, 2, la, rv[2]);
+      }
+    }
+    // m = 6: rows 6-7 by columns 5-6.
+    const float r5 = rv[5] * __expf(e6[0]);
+#pragma unroll
+    for (int i = 6; i < 8; ++i) {
+      const float x = __expf(e6[i - 5]);
+#pragma unroll
+      for (int n = 0; n < N; ++n) {
+        const float la = lv[n][i] * x;
+        pair(n, i, 5, la, r5);
+        pair(n, i, 6, la, rv[6]);
+      }
+    }
+    // The pairs left: (1, 0) and the diagonal's (0, 0), (1, 1), (3, 3),
+    // (5, 5), (7, 7).
+    const float x10 = __expf(gv[1] - hv[0]);
+#pragma unroll
+    for (int n = 0; n < N; ++n)
+      pair(n, 1, 0, lv[n][1] * rv[0], x10);
+    if (anyInclusive) {
+      constexpr int kLeft[5] = {0, 1, 3, 5, 7};
+#pragma unroll
+      for (int u = 0; u < 5; ++u) {
+        const int i = kLeft[u];
+        const float x = __expf(gv[i] - hv[i]);
+#pragma unroll
+        for (int n = 0; n < N; ++n)
+          pair(n, i, i, lv[n][i] * rv[i], x);
+      }
+    }
+    return;
+  }
+#endif
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+#pragma unroll
+    for (int j = 0; j <= i; ++j) {
+      if (j < i || anyInclusive) {
+        const float x = __expf(gv[i] - hv[j]);
+#pragma unroll
+        for (int n = 0; n < N; ++n)
+          if (j < i || inclusive[n])
+            acc[n][i * (i + 1) / 2 + j] += lv[n][i] * rv[j] * x;
+      }
+    }
+  }
+}
+
 /// The warp's sums of an 8 x 8 diagonal block's 36 pairs (each lane's
 /// share of the channels in `acc`) reduced and stored: the first 32 by
 /// recursive halving (lane p ends with pair p) and the last 4 by
@@ -3912,80 +4036,67 @@ __device__ __forceinline__ void gram_block_store(const Tile &dst, float (&acc)[3
       dst.at(b0 + e / 8, b0 + e % 8) = 0.0f;
 }
 
-/// An 8 x 8 diagonal block (rows and columns b0..b0 + 7) in fp32 pair by
-/// pair, with the channels spread over the lanes (lane c, c + 32, ...:
-/// consecutive words, no bank conflicts, each operand value read once):
-/// every lane sums its channels' share of the block's 36 pairs, then the
-/// warp reduces them (gram_block_store).
+/// N 8 x 8 diagonal blocks (rows and columns b0..b0 + 7) of Gram matrices
+/// with the same right operand and decays, in fp32 pair by pair, with the
+/// channels spread over the lanes (lane c, c + 32, ...: consecutive words,
+/// no bank conflicts, each operand value read once): every lane sums its
+/// channels' share of the blocks' pairs (gram_block_channel: each pair's
+/// exponential once for all N), then the warp reduces them
+/// (gram_block_store). Each output's sums are the same for any N (the same
+/// products, added in the same order), so gram_diag_pair's outputs are
+/// gram_diag's.
+template <int N, class L, class R>
+__device__ __forceinline__ void gram_block_diag_n(const Tile (&dst)[N], const L (&l)[N],
+                                                  const bool (&inclusive)[N], const R &r,
+                                                  const Tile &lg, const Tile &rg, int b0,
+                                                  int lane) {
+  const int channels = l[0].cols;
+  float acc[N][36];
+#pragma unroll
+  for (int n = 0; n < N; ++n)
+#pragma unroll
+    for (int p = 0; p < 36; ++p)
+      acc[n][p] = 0.0f;
+  for (int c = lane; c < channels; c += 32) {
+    float lv[N][8], gv[8], rv[8], hv[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      rv[i] = row_value(r, b0 + i, c);
+      hv[i] = rg.at(b0 + i, c);
+      gv[i] = lg.at(b0 + i, c);
+#pragma unroll
+      for (int n = 0; n < N; ++n)
+        lv[n][i] = row_value(l[n], b0 + i, c);
+    }
+    gram_block_channel<N>(acc, lv, gv, rv, hv, inclusive);
+  }
+#pragma unroll
+  for (int n = 0; n < N; ++n)
+    gram_block_store(dst[n], acc[n], b0, inclusive[n], lane);
+}
+
 template <class L, class R>
 __device__ __forceinline__ void gram_block_diag(const Tile &dst, const L &l, const R &r,
                                                 const Tile &lg, const Tile &rg, int b0,
                                                 bool inclusive, int lane) {
-  const int channels = l.cols;
-  float acc[36];
-#pragma unroll
-  for (int p = 0; p < 36; ++p)
-    acc[p] = 0.0f;
-  for (int c = lane; c < channels; c += 32) {
-    float rv[8], hv[8];
-#pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      rv[j] = row_value(r, b0 + j, c);
-      hv[j] = rg.at(b0 + j, c);
-    }
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const float lv = row_value(l, b0 + i, c), gv = lg.at(b0 + i, c);
-#pragma unroll
-      for (int j = 0; j <= i; ++j)
-        if (j < i || inclusive)
-          acc[i * (i + 1) / 2 + j] += lv * rv[j] * __expf(gv - hv[j]);
-    }
-  }
-  gram_block_store(dst, acc, b0, inclusive, lane);
+  const Tile d[1] = {dst};
+  const L ls[1] = {l};
+  const bool inc[1] = {inclusive};
+  gram_block_diag_n<1>(d, ls, inc, r, lg, rg, b0, lane);
 }
 
 /// gram_block_diag for two Gram matrices with the same right operand and
-/// decays (gram_diag_pair): each pair's exponential taken once for both.
-/// Each output's sums are its own call's (the same products, added in the
-/// same order; a pair the other output leaves out, on the diagonal, is
-/// still taken for the one that includes it).
+/// decays (gram_diag_pair).
 template <class L, class R>
 __device__ __forceinline__ void gram_block_diag_pair(const Tile &dst0, const L &l0,
                                                      bool inclusive0, const Tile &dst1,
                                                      const L &l1, bool inclusive1, const R &r,
                                                      const Tile &lg, const Tile &rg, int b0,
                                                      int lane) {
-  const int channels = l0.cols;
-  float acc0[36], acc1[36];
-#pragma unroll
-  for (int p = 0; p < 36; ++p)
-    acc0[p] = acc1[p] = 0.0f;
-  for (int c = lane; c < channels; c += 32) {
-    float rv[8], hv[8];
-#pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      rv[j] = row_value(r, b0 + j, c);
-      hv[j] = rg.at(b0 + j, c);
-    }
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const float lv0 = row_value(l0, b0 + i, c), lv1 = row_value(l1, b0 + i, c),
-                  gv = lg.at(b0 + i, c);
-#pragma unroll
-      for (int j = 0; j <= i; ++j) {
-        if (j < i || inclusive0 || inclusive1) {
-          const float x = __expf(gv - hv[j]);
-          if (j < i || inclusive0)
-            acc0[i * (i + 1) / 2 + j] += lv0 * rv[j] * x;
-          if (j < i || inclusive1)
-            acc1[i * (i + 1) / 2 + j] += lv1 * rv[j] * x;
-        }
-      }
-    }
-  }
-  gram_block_store(dst0, acc0, b0, inclusive0, lane);
-  gram_block_store(dst1, acc1, b0, inclusive1, lane);
+  const Tile d[2] = {dst0, dst1};
+  const L ls[2] = {l0, l1};
+  const bool inc[2] = {inclusive0, inclusive1};
+  gram_block_diag_n<2>(d, ls, inc, r, lg, rg, b0, lane);
 }
 
 /// The tensor-core forms' zeros: the tiles wholly above the diagonal
