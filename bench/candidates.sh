@@ -282,8 +282,8 @@ if [ "${S28:-0}" = 1 ]; then
 #    through reference rows, 21 exponentials per channel instead of 36 and
 #    one fma per pair (@fac; @pairfac with the pair);
 #  - session 24's LINAC_FAST_EXP (@fexp).
-# First the cheap measurements (gram_cycles, then KDA timed beside the
-# default), then the checks (a failed check voids the timing): the
+# S28=1: the measurements (gram_cycles, then KDA timed beside the default,
+# about 5 minutes); S28=2: the checks (a failed check voids the timing): the
 # primitives with and without the factored blocks (the gram_diag_pair tests
 # compare with two calls bit for bit, realistic, strong and rising decays,
 # operands near the magnitude bound), KDA against float64, racecheck.
@@ -303,6 +303,10 @@ timeout 60 bench/variant.sh $c fac --define LINAC_GRAM_BLOCK_FACTOR=1
 timeout 60 bench/variant.sh $c pairfac --config grampair=on --define LINAC_GRAM_BLOCK_FACTOR=1
 timeout 60 bench/variant.sh $c fexp --define LINAC_FAST_EXP=1
 timeout 170 bench/run.sh --cases '^kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
+exit 0
+fi
+if [ "${S28:-0}" = 2 ]; then
+# 28, second call (about 7 minutes): S28=1's checks.
 SWITCHES=LINAC_GRAM_BLOCK_FACTOR=1 PRIM_BUILDS=sm90a timeout 260 scripts/gpu-check/run.sh primitives \
   2>&1 | tail -8 | tee -a $log
 grep "gram_diag_pair" /tmp/gpucheck/prim_sm90a*.txt 2>/dev/null | tail -4 | tee -a $log
