@@ -292,16 +292,19 @@ gc() { # gram_cycles built with the library switches given
   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda -diag-suppress 177 \
     "$@" bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
 }
+# (QUICK=1: the pair, the factored blocks and both only, for a call with
+# little device time left.)
 gc
-gc -DLINAC_GRAM_PAIR_BLOCKS=0
+[ "${QUICK:-0}" = 1 ] || gc -DLINAC_GRAM_PAIR_BLOCKS=0
 gc -DLINAC_GRAM_BLOCK_FACTOR=1
 rm -f "$K"/*@*.cu
 c=kda_8x4096x16
 timeout 60 bench/variant.sh $c pair --config grampair=on
-timeout 60 bench/variant.sh $c pairnb --config grampair=on --define LINAC_GRAM_PAIR_BLOCKS=0
+[ "${QUICK:-0}" = 1 ] ||
+  timeout 60 bench/variant.sh $c pairnb --config grampair=on --define LINAC_GRAM_PAIR_BLOCKS=0
 timeout 60 bench/variant.sh $c fac --define LINAC_GRAM_BLOCK_FACTOR=1
 timeout 60 bench/variant.sh $c pairfac --config grampair=on --define LINAC_GRAM_BLOCK_FACTOR=1
-timeout 60 bench/variant.sh $c fexp --define LINAC_FAST_EXP=1
+[ "${QUICK:-0}" = 1 ] || timeout 60 bench/variant.sh $c fexp --define LINAC_FAST_EXP=1
 timeout 170 bench/run.sh --cases '^kda 8x4096' --fla-cases "${FLA_CASES-}" --reps ${REPS:-5}
 exit 0
 fi
