@@ -297,6 +297,7 @@ gc() { # gram_cycles built with the library switches given
 gc
 [ "${QUICK:-0}" = 1 ] || gc -DLINAC_GRAM_PAIR_BLOCKS=0
 gc -DLINAC_GRAM_BLOCK_FACTOR=1
+[ "${GRAM_ONLY:-0}" = 1 ] && exit 0 # (gram_cycles alone: about a minute)
 rm -f "$K"/*@*.cu
 c=kda_8x4096x16
 timeout 60 bench/variant.sh $c pair --config grampair=on
