@@ -3,7 +3,7 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S24= blocks below: each session's, newest first; S24=1 is the next call),
+# S13= to S28= blocks below: each session's, newest first; S28=1, then S28=2, are the next calls),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
