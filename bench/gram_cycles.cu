@@ -22,8 +22,6 @@
 //===----------------------------------------------------------------------===//
 #include "cycles_launch.cuh"
 
-#include <cstdio>
-
 using namespace linac::tile;
 
 constexpr int kReps = 16;
@@ -121,46 +119,29 @@ int main() {
   const int shared = static_cast<int>(kReservedSharedBytes + 4 * kTileFloats);
   cudaFuncSetAttribute(gramKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
   float ms[kForms] = {};
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
   for (int f = 0; f < kForms; ++f) {
-    for (int pass = 0; pass < 2; ++pass) { // the first pass warms up; its counts are cleared
-      unsigned long long zero[kOps] = {};
-      cudaMemcpyToSymbol(cycles, zero, sizeof(zero), f * sizeof(zero));
-      cudaEventRecord(e0);
-      gramKernel<<<sms, 256, shared>>>(dL, f, kGates[f].lo, kGates[f].hi, kGates[f].pitch);
-      cudaEventRecord(e1);
-      cudaError_t e = cudaDeviceSynchronize();
-      if (e != cudaSuccess) {
-        std::printf("gram_cycles: %s\n", cudaGetErrorString(e));
-        return 1;
-      }
-      cudaEventElapsedTime(&ms[f], e0, e1);
-    }
+    ms[f] = timeSecondPass(
+        "gram_cycles",
+        [&] {
+          unsigned long long zero[kOps] = {};
+          cudaMemcpyToSymbol(cycles, zero, sizeof(zero), f * sizeof(zero));
+        },
+        [&] {
+          gramKernel<<<sms, 256, shared>>>(dL, f, kGates[f].lo, kGates[f].hi, kGates[f].pitch);
+        });
+    if (ms[f] < 0.0f)
+      return 1;
   }
   unsigned long long h[kForms][kOps];
   cudaMemcpyFromSymbol(h, cycles, sizeof(h));
   std::printf("%d SMs, one block of 256 threads each (%d bytes of shared memory); cycles per "
               "call of block 0, mean of %d\n\n",
               sms, shared, kReps);
-  std::printf("| op \\ per-token decays |");
-  for (const Gates &gt : kGates)
-    std::printf(" %s |", gt.name);
-  std::printf("\n|---|");
+  const char *gates[kForms];
   for (int f = 0; f < kForms; ++f)
-    std::printf("---|");
-  std::printf("\n");
-  for (int k = 0; k < kOps; ++k) {
-    std::printf("| %s |", names[k]);
-    for (int f = 0; f < kForms; ++f)
-      std::printf(" %llu |", h[f][k] / kReps);
-    std::printf("\n");
-  }
-  std::printf("| kernel wall time (ms) |");
-  for (int f = 0; f < kForms; ++f)
-    std::printf(" %.3f |", ms[f]);
-  std::printf("\n");
+    gates[f] = kGates[f].name;
+  printCycleTable("op \\ per-token decays", names, kOps, gates, kForms, &h[0][0], kReps, ms,
+                  "kernel wall time (ms)");
   const int herr = launchError(err);
   if (herr)
     std::printf("the library reported an error (a bad argument)\n");

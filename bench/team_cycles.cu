@@ -26,8 +26,6 @@
 //===----------------------------------------------------------------------===//
 #include "cycles_launch.cuh"
 
-#include <cstdio>
-
 using namespace linac::tile;
 
 constexpr int kReps = 32;
@@ -139,46 +137,30 @@ int main() {
   int resident = 0;
   cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, chainKernel<128, 0>, 128, shared);
   float ms[kForms] = {};
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
   for (int f = 0; f < kForms; ++f) {
-    for (int pass = 0; pass < 2; ++pass) { // the first pass warms up; its counts are cleared
-      unsigned long long zero[kOps] = {};
-      cudaMemcpyToSymbol(cycles, zero, sizeof(zero), f * sizeof(zero));
-      cudaEventRecord(e0);
-      forms[f].kernel<<<sms * forms[f].perSM, forms[f].threads, shared>>>(dL, f);
-      cudaEventRecord(e1);
-      cudaError_t e = cudaDeviceSynchronize();
-      if (e != cudaSuccess) {
-        std::printf("team_cycles: %s\n", cudaGetErrorString(e));
-        return 1;
-      }
-      cudaEventElapsedTime(&ms[f], e0, e1);
-    }
+    ms[f] = timeSecondPass(
+        "team_cycles",
+        [&] {
+          unsigned long long zero[kOps] = {};
+          cudaMemcpyToSymbol(cycles, zero, sizeof(zero), f * sizeof(zero));
+        },
+        [&] {
+          forms[f].kernel<<<sms * forms[f].perSM, forms[f].threads, shared>>>(dL, f);
+        });
+    if (ms[f] < 0.0f)
+      return 1;
   }
   unsigned long long h[kForms][kOps];
   cudaMemcpyFromSymbol(h, cycles, sizeof(h));
   std::printf("%d SMs; %d blocks of 128 threads fit an SM (%d bytes of shared memory each); "
               "one block per SM unless said\n\n",
               sms, resident, shared);
-  std::printf("| op (cycles per call, block 0) |");
-  for (const Form &f : forms)
-    std::printf(" %s |", f.name);
-  std::printf("\n|---|");
+  const char *formNames[kForms];
   for (int f = 0; f < kForms; ++f)
-    std::printf("---|");
-  std::printf("\n");
-  for (int k = 0; k < kOps; ++k) {
-    std::printf("| %s |", names[k]);
-    for (int f = 0; f < kForms; ++f)
-      std::printf(" %llu |", h[f][k] / kReps);
-    std::printf("\n");
-  }
-  std::printf("| kernel wall time (ms; every SM busy) |");
-  for (int f = 0; f < kForms; ++f)
-    std::printf(" %.3f |", ms[f]);
-  std::printf("\n| chains finished per ms |");
+    formNames[f] = forms[f].name;
+  printCycleTable("op (cycles per call, block 0)", names, kOps, formNames, kForms, &h[0][0],
+                  kReps, ms, "kernel wall time (ms; every SM busy)");
+  std::printf("| chains finished per ms |");
   for (int f = 0; f < kForms; ++f)
     std::printf(" %.0f |", sms * forms[f].perSM / ms[f]);
   std::printf("\n");
