@@ -3740,8 +3740,9 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #define LINAC_GRAM_DIAG_LANES 1
 #endif
 // 1: the lanes form's diagonal 8 x 8 blocks through reference rows
-// (gram_block_channel: 21 exponentials per channel instead of 36, and one
-// fma per pair), where every factor's exponent is at most kGramTileBound
+// (gram_block_channel: 16 exponentials per channel instead of 28 for a
+// strictly lower block, 21 instead of 36 for an inclusive one, and one fma
+// per pair), where every factor's exponent is at most kGramTileBound
 // (non-increasing gates: all of them <= 0); 0 (default until timed): each
 // pair's exponential alone.
 #ifndef LINAC_GRAM_BLOCK_FACTOR
@@ -3793,11 +3794,9 @@ __device__ __forceinline__ float4 gram_load4(const Tile16 &t, int i, int c) {
                      __uint_as_float(h.y << 16), __uint_as_float(h.y & 0xffff0000u));
 }
 
-/// x * e^e as bf16 pairs (lo in the low half); a dead row (wholly masked
-/// in its tile) is zero. Notes live exponents over the bound, and keeps the
-/// largest scaled magnitude in `peak` (NaN passes, as in the fp32 form).
 /// x * ex as bf16 pairs (lo in the low half), ex the exponentials already
-/// taken; a dead row is zero. Keeps the largest scaled magnitude in `peak`.
+/// taken; a dead row (wholly masked in its tile) is zero. Keeps the largest
+/// scaled magnitude in `peak` (NaN passes, as in the fp32 form).
 __device__ __forceinline__ unsigned gram_scaled_given(float x0, float ex0, float x1, float ex1,
                                                       bool live, float &peak) {
   const float lo = live ? x0 * ex0 : 0.0f, hi = live ? x1 * ex1 : 0.0f;
@@ -3806,6 +3805,8 @@ __device__ __forceinline__ unsigned gram_scaled_given(float x0, float ex0, float
   asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
   return packed;
 }
+/// x * e^e as gram_scaled_given makes it, noting live exponents over the
+/// bound in `over`.
 __device__ __forceinline__ unsigned gram_scaled_pair(float x0, float e0, float x1, float e1,
                                                      bool live, bool &over, float &peak) {
   over |= live && (e0 > kGramTileBound || e1 > kGramTileBound);
@@ -3886,6 +3887,47 @@ __device__ __forceinline__ void gram_halve(float (&acc)[36], int lane) {
   }
 }
 
+/// gram_block_channel's corner through reference row M: the largest of
+/// its factors' exponents (rows M..End-1 against row M, row M against
+/// columns First..M-1).
+template <int M, int First, int End>
+__device__ __forceinline__ float gram_corner_top(const float (&gv)[8], const float (&hv)[8]) {
+  float top = gv[M] - hv[M];
+#pragma unroll
+  for (int j = First; j < M; ++j)
+    top = fmaxf(top, hv[M] - hv[j]);
+#pragma unroll
+  for (int i = M + 1; i < End; ++i)
+    top = fmaxf(top, gv[i] - hv[M]);
+  return top;
+}
+
+/// The corner's pairs (rows M..End-1 by columns First..M), each
+/// e^(gv_i - hv_M) e^(hv_M - hv_j) with the factors folded into the
+/// operands: one fma a pair (the diagonal pair only where inclusive).
+template <int M, int First, int End, int N>
+__device__ __forceinline__ void gram_corner(float (&acc)[N][36], const float (&lv)[N][8],
+                                            const float (&gv)[8], const float (&rv)[8],
+                                            const float (&hv)[8], const bool (&inclusive)[N]) {
+  float rb[M + 1]; // column M's factor is e^0
+#pragma unroll
+  for (int j = First; j < M; ++j)
+    rb[j] = rv[j] * __expf(hv[M] - hv[j]);
+  rb[M] = rv[M];
+#pragma unroll
+  for (int i = M; i < End; ++i) {
+    const float x = __expf(gv[i] - hv[M]);
+#pragma unroll
+    for (int n = 0; n < N; ++n) {
+      const float la = lv[n][i] * x;
+#pragma unroll
+      for (int j = First; j <= M; ++j)
+        if (j < i || inclusive[n])
+          acc[n][i * (i + 1) / 2 + j] = fmaf(la, rb[j], acc[n][i * (i + 1) / 2 + j]);
+    }
+  }
+}
+
 /// One channel's share of an 8 x 8 diagonal block's 36 pairs, for N left
 /// operands with the same right operand and decays (lv: the lefts' rows,
 /// gv: their decays, rv and hv: the right operand's rows and decays; pair
@@ -3909,64 +3951,18 @@ __device__ __forceinline__ void gram_block_channel(float (&acc)[N][36], const fl
   for (int n = 0; n < N; ++n)
     anyInclusive |= inclusive[n];
 #if LINAC_GRAM_BLOCK_FACTOR
-  // The factors' exponents: rows 4-7 and columns 0-3 against row 4, rows
-  // 2-3 and columns 0-1 against row 2, rows 6-7 and column 5 against row 6.
-  const float e4[8] = {hv[4] - hv[0], hv[4] - hv[1], hv[4] - hv[2], hv[4] - hv[3],
-                       gv[4] - hv[4], gv[5] - hv[4], gv[6] - hv[4], gv[7] - hv[4]};
-  const float e2[4] = {hv[2] - hv[0], hv[2] - hv[1], gv[2] - hv[2], gv[3] - hv[2]};
-  const float e6[3] = {hv[6] - hv[5], gv[6] - hv[6], gv[7] - hv[6]};
-  float top = fmaxf(fmaxf(e2[0], e2[1]), fmaxf(e2[2], e2[3]));
-  top = fmaxf(top, fmaxf(fmaxf(e6[0], e6[1]), e6[2]));
-#pragma unroll
-  for (int u = 0; u < 8; ++u)
-    top = fmaxf(top, e4[u]);
+  // Rows 4-7 by columns 0-4 through row 4, then rows 2-3 by columns 0-2
+  // through row 2 and rows 6-7 by columns 5-6 through row 6.
+  const float top = fmaxf(gram_corner_top<4, 0, 8>(gv, hv),
+                          fmaxf(gram_corner_top<2, 0, 4>(gv, hv), gram_corner_top<6, 5, 8>(gv, hv)));
   if (top <= kGramTileBound) {
+    gram_corner<4, 0, 8, N>(acc, lv, gv, rv, hv, inclusive);
+    gram_corner<2, 0, 4, N>(acc, lv, gv, rv, hv, inclusive);
+    gram_corner<6, 5, 8, N>(acc, lv, gv, rv, hv, inclusive);
     auto pair = [&](int n, int i, int j, float a, float b) {
       if (j < i || inclusive[n])
         acc[n][i * (i + 1) / 2 + j] = fmaf(a, b, acc[n][i * (i + 1) / 2 + j]);
     };
-    // m = 4: rows 4-7 by columns 0-4 (column 4's factor is e^0).
-    float rb[5];
-#pragma unroll
-    for (int j = 0; j < 4; ++j)
-      rb[j] = rv[j] * __expf(e4[j]);
-    rb[4] = rv[4];
-#pragma unroll
-    for (int i = 4; i < 8; ++i) {
-      const float x = __expf(e4[i]);
-#pragma unroll
-      for (int n = 0; n < N; ++n) {
-        const float la = lv[n][i] * x;
-#pragma unroll
-        for (int j = 0; j <= 4; ++j)
-          pair(n, i, j, la, rb[j]);
-      }
-    }
-    // m = 2: rows 2-3 by columns 0-2.
-    const float r0 = rv[0] * __expf(e2[0]), r1 = rv[1] * __expf(e2[1]);
-#pragma unroll
-    for (int i = 2; i < 4; ++i) {
-      const float x = __expf(e2[i]);
-#pragma unroll
-      for (int n = 0; n < N; ++n) {
-        const float la = lv[n][i] * x;
-        pair(n, i, 0, la, r0);
-        pair(n, i, 1, la, r1);
-        pair(n, i, 2, la, rv[2]);
-      }
-    }
-    // m = 6: rows 6-7 by columns 5-6.
-    const float r5 = rv[5] * __expf(e6[0]);
-#pragma unroll
-    for (int i = 6; i < 8; ++i) {
-      const float x = __expf(e6[i - 5]);
-#pragma unroll
-      for (int n = 0; n < N; ++n) {
-        const float la = lv[n][i] * x;
-        pair(n, i, 5, la, r5);
-        pair(n, i, 6, la, rv[6]);
-      }
-    }
     // The pairs left: (1, 0) and the diagonal's (0, 0), (1, 1), (3, 3),
     // (5, 5), (7, 7).
     const float x10 = __expf(gv[1] - hv[0]);
