@@ -3,7 +3,8 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S28= blocks below: each session's, newest first; S28=1, then S28=2, are the next calls),
+# S13= to S28= blocks below: each session's, newest first; S28=1, then S28=2 (S28=3 if the
+# factored blocks win), are the next calls),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -332,6 +333,23 @@ export LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1"
 check_examples "" kda
 unset LINAC_CUDA_DEFINES
 racecheck grampair=on B=1,T=200,H=2,HV=4,K=128,V=128 kda
+exit 0
+fi
+if [ "${S28:-0}" = 3 ]; then
+# 28, third call (about 6 minutes), if S28=1 and S28=2 make
+# LINAC_GRAM_BLOCK_FACTOR=1 the library's default: the library switch
+# reaches every per-tile gram_diag, so DPLR's and GDN-2's kernels (the
+# other variants whose Gram takes the per-tile form) against float64 with
+# it, then timed with it beside their defaults.
+export LINAC_CUDA_DEFINES="LINAC_GRAM_BLOCK_FACTOR=1"
+check_examples "" dplr gdn2
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in dplr gdn2; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 fac --define LINAC_GRAM_BLOCK_FACTOR=1
+done
+timeout $(( ${LEFT:-540} - SECONDS )) bench/run.sh --cases '^(dplr|gdn2) 8x4096' --fla-cases '' \
+  --reps ${REPS:-5} 2>&1 | tee -a $log
 exit 0
 fi
 if [ "${S27:-0}" = 1 ]; then
