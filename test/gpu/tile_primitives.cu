@@ -1214,6 +1214,17 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
   // The expected dst, padding included.
   std::vector<double> want(dst.v.begin(), dst.v.end());
   auto W = [&](int i, int j) -> double & { return want[static_cast<size_t>(i) * dst.ld + j]; };
+  // Entries a Gram computes in fp32 (their reference is exact): each is
+  // checked against its own terms' scale too, sum_c |l r e^(lg - rg)|, so
+  // that a wrong or missing product on an entry far below the tile's
+  // largest (strong gates) is seen; -1 where not checked so.
+  std::vector<double> own(want.size(), -1.0);
+  auto ownScale = [&](int i, int j, int n) {
+    double t = 0;
+    for (int c = 0; c < n; ++c)
+      t += std::fabs(a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c)));
+    own[static_cast<size_t>(i) * dst.ld + j] = t;
+  };
   std::vector<double> inv(static_cast<size_t>(R) * R, 0.0);
   for (int i = 0; i < dstRows; ++i)
     for (int j = 0; j < dstCols; ++j) {
@@ -1271,9 +1282,11 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
         break;
       case Op::gram_diag: {
         double acc = 0;
-        if (lower)
+        if (lower) {
           for (int c = 0; c < n; ++c)
             acc += a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c));
+          ownScale(i, j, n);
+        }
         W(i, j) = acc;
         break;
       }
@@ -1343,6 +1356,8 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
           over = tileOver(ref, j0 + 8);
         }
         double acc = 0;
+        if (lower && over)
+          ownScale(i, j, n);
         if (lower)
           for (int c = 0; c < n; ++c)
             acc += over ? a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c))
@@ -1392,7 +1407,21 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
       worstAt = e;
     }
   }
-  char label[160], detail[160], extra[80] = "", gates[32] = "";
+  // The fp32 entries against their own scale (a floor far below any
+  // product fp32 keeps: terms under ~1e-38 may underflow in any form).
+  double worstOwn = 0;
+  size_t worstOwnAt = 0;
+  for (size_t e = 0; e < want.size(); ++e)
+    if (own[e] >= 0) {
+      const double err = std::isfinite(got[e]) ? std::fabs(got[e] - want[e]) / std::max(own[e], 1e-30)
+                                               : HUGE_VAL;
+      if (err > worstOwn) {
+        worstOwn = err;
+        worstOwnAt = e;
+      }
+    }
+  constexpr double kOwnLimit = 1e-4;
+  char label[160], detail[200], extra[80] = "", gates[32] = "";
   // The gates' range where a test sets it (one label per gate setting).
   if (gateLo != -0.3f)
     std::snprintf(gates, sizeof gates, ", gates to %+g", gateLo);
@@ -1407,9 +1436,14 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
     std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e) at (%zu, %zu): %.6e, want %.6e",
                   worst, limit, worstAt / dst.ld, worstAt % dst.ld, double(got[worstAt]),
                   want[worstAt]);
+  else if (worstOwn > kOwnLimit)
+    std::snprintf(detail, sizeof detail,
+                  "an fp32 entry's error %.1e of its own terms (limit %.0e) at (%zu, %zu): %.6e, "
+                  "want %.6e", worstOwn, kOwnLimit, worstOwnAt / dst.ld, worstOwnAt % dst.ld,
+                  double(got[worstOwnAt]), want[worstOwnAt]);
   else
     std::snprintf(detail, sizeof detail, "max error %.1e (limit %.0e)", worst, limit);
-  report(label, worst <= limit, detail);
+  report(label, worst <= limit && worstOwn <= kOwnLimit, detail);
 }
 
 static void testOps(Launch *dL) {
@@ -1495,8 +1529,9 @@ static void testOps(Launch *dL) {
                128, inclusive);
         testOp("gram_diag bf16, strong gates", Op::gram_diag_bf16, Ew::copy, n, n, threads, dL,
                3e-4, true, 128, inclusive, -30.0f);
-        // 6-12 per row: diagonal tiles split, and their 8 x 8 blocks mix
-        // groups of channels within the factored form's bound and over it.
+        // 6-12 per row: diagonal tiles split, their 8 x 8 blocks in fp32
+        // (through reference rows with LINAC_GRAM_BLOCK_FACTOR=1), each
+        // such entry checked against its own terms as well.
         testOp("gram_diag bf16, moderate gates", Op::gram_diag_bf16, Ew::copy, n, n, threads,
                dL, 3e-4, true, 128, inclusive, -12.0f);
       }

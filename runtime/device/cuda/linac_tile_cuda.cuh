@@ -3887,19 +3887,20 @@ __device__ __forceinline__ void gram_halve(float (&acc)[36], int lane) {
   }
 }
 
-/// gram_block_channel's corner through reference row M: the largest of
+/// gram_block_channel's corner through reference row M: whether each of
 /// its factors' exponents (rows M..End-1 against row M, row M against
-/// columns First..M-1).
+/// columns First..M-1) is at most 0, so that no factor is above 1 (false
+/// for a NaN, such as a closed gate's -inf - -inf).
 template <int M, int First, int End>
-__device__ __forceinline__ float gram_corner_top(const float (&gv)[8], const float (&hv)[8]) {
-  float top = gv[M] - hv[M];
+__device__ __forceinline__ bool gram_corner_fits(const float (&gv)[8], const float (&hv)[8]) {
+  bool fits = gv[M] - hv[M] <= 0.0f;
 #pragma unroll
   for (int j = First; j < M; ++j)
-    top = fmaxf(top, hv[M] - hv[j]);
+    fits &= hv[M] - hv[j] <= 0.0f;
 #pragma unroll
   for (int i = M + 1; i < End; ++i)
-    top = fmaxf(top, gv[i] - hv[M]);
-  return top;
+    fits &= gv[i] - hv[M] <= 0.0f;
+  return fits;
 }
 
 /// The corner's pairs (rows M..End-1 by columns First..M), each
@@ -3935,12 +3936,15 @@ __device__ __forceinline__ void gram_corner(float (&acc)[N][36], const float (&l
 /// Each pair's exponential e^(gv_i - hv_j) is taken once for all N. With
 /// LINAC_GRAM_BLOCK_FACTOR it goes through reference rows where that is
 /// safe: e^(gv_i - hv_j) = e^(gv_i - hv_m) e^(hv_m - hv_j) for i >= m >= j
-/// (m = 4; then m = 2 and m = 6 inside the two corners left; the five
-/// pairs left over alone), each factor folded into its operand, so a pair
-/// costs one fma. Safe where every factor's exponent is at most
-/// kGramTileBound (non-increasing decays: all <= 0, so no factor overflows
-/// and a factor that underflows leaves out a product below e^-47 of the
-/// operands' scale); otherwise, this channel's pairs one by one.
+/// (m = 4; then m = 2 and m = 6 inside the two corners left: 30 pairs;
+/// (1, 0) and five diagonal pairs alone), each factor folded into its
+/// operand, so a pair
+/// costs one fma. Taken where every factor's exponent is at most 0
+/// (non-increasing decays, the same on both sides): no factor is above 1,
+/// so no scaled operand exceeds its operand, and a factor that underflows
+/// leaves out a product that underflows in the direct form too. Otherwise
+/// (rising gates, a left decay ahead of the right one, a NaN), this
+/// channel's pairs one by one.
 template <int N>
 __device__ __forceinline__ void gram_block_channel(float (&acc)[N][36], const float (&lv)[N][8],
                                                    const float (&gv)[8], const float (&rv)[8],
@@ -3953,9 +3957,8 @@ __device__ __forceinline__ void gram_block_channel(float (&acc)[N][36], const fl
 #if LINAC_GRAM_BLOCK_FACTOR
   // Rows 4-7 by columns 0-4 through row 4, then rows 2-3 by columns 0-2
   // through row 2 and rows 6-7 by columns 5-6 through row 6.
-  const float top = fmaxf(gram_corner_top<4, 0, 8>(gv, hv),
-                          fmaxf(gram_corner_top<2, 0, 4>(gv, hv), gram_corner_top<6, 5, 8>(gv, hv)));
-  if (top <= kGramTileBound) {
+  if (gram_corner_fits<4, 0, 8>(gv, hv) & gram_corner_fits<2, 0, 4>(gv, hv) &
+      gram_corner_fits<6, 5, 8>(gv, hv)) {
     gram_corner<4, 0, 8, N>(acc, lv, gv, rv, hv, inclusive);
     gram_corner<2, 0, 4, N>(acc, lv, gv, rv, hv, inclusive);
     gram_corner<6, 5, 8, N>(acc, lv, gv, rv, hv, inclusive);
@@ -3991,8 +3994,10 @@ __device__ __forceinline__ void gram_block_channel(float (&acc)[N][36], const fl
         const float x = __expf(gv[i] - hv[j]);
 #pragma unroll
         for (int n = 0; n < N; ++n)
-          if (j < i || inclusive[n])
-            acc[n][i * (i + 1) / 2 + j] += lv[n][i] * rv[j] * x;
+          if (j < i || inclusive[n]) {
+            float &a = acc[n][i * (i + 1) / 2 + j];
+            a = fmaf(lv[n][i] * rv[j], x, a); // one rounding order for every N
+          }
       }
     }
   }
