@@ -3,8 +3,8 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S28= blocks below: each session's, newest first; S28=1, then S28=2 (S28=3 if the
-# factored blocks win), are the next calls),
+# S13= to S28= blocks below: each session's, newest first; S28=1 and S28=2 ran in session 26
+# (its grampair=on,gramfactor=on is KDA's default now); S27=1, FLA beside the new KDA, is next),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through

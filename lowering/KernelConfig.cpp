@@ -53,6 +53,8 @@ std::string KernelConfig::str() const {
     s += ",barriers=needed";
   if (pairGrams)
     s += ",grampair=on";
+  if (factorGramBlocks)
+    s += ",gramfactor=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -176,6 +178,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = either("all", "needed", c.elideBarriers);
     } else if (key == "grampair") {
       err = onOff(c.pairGrams);
+    } else if (key == "gramfactor") {
+      err = onOff(c.factorGramBlocks);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -208,7 +212,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -439,7 +443,23 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // KDA 4.492 -> 5.127, GDN-2 9.052 -> 11.652 (its diagonal tiles fail the
   // row-block tests and are computed twice); bench/results/bench-h200.md.
   c.gramRows = defaultGramRows(target, traits, c);
+  // KDA's A and M in one gram_diag_pair call, and the diagonal blocks
+  // through reference rows (H100, 2026-12-07, session 26, median of 5 and
+  // of 9 in two runs of one call, outputs checked against float64):
+  // 8x4096x16 4.300 -> 3.775 ms (4.186 -> 3.702; the pair alone 3.908 /
+  // 3.794, bit-identical; the factored blocks alone 4.255 / 4.102),
+  // 4x16384x32 16.332 -> 14.532, the 16-sequence varlen batch 8.634 ->
+  // 7.835, 1x8192x16 (sequence split) 3.476 -> 3.273. Not the factored
+  // blocks for DPLR (7.392 -> 7.633: its exclusive left decay takes the
+  // pairs one by one behind the extra test) or GDN-2 (8.595 -> 8.474,
+  // within the spread); bench/results/bench-h100.md.
+  c.pairGrams = c.factorGramBlocks = defaultPairGrams(target, traits, c);
   return c;
+}
+
+bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
+  return target == ChooserTarget::sm90a && traits.channelDeltaRule && !traits.boundedGate &&
+         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && !c.gramRows;
 }
 
 bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
@@ -464,6 +484,8 @@ std::vector<std::string> librarySwitches(const KernelConfig &c) {
   std::vector<std::string> names;
   if (c.inlineCopies)
     names.push_back("LINAC_INLINE_COPIES");
+  if (c.factorGramBlocks)
+    names.push_back("LINAC_GRAM_BLOCK_FACTOR");
   return names;
 }
 

@@ -124,9 +124,15 @@ struct KernelConfig {
   /// timed on a GPU.
   bool elideBarriers = false;
   /// Two Gram matrices of the same right operand and decays in one call
-  /// (tile-pair-grams; config grampair=on: KDA's A and M). Off until run on
-  /// a GPU.
+  /// (tile-pair-grams; config grampair=on: KDA's A and M). The sm_90a
+  /// default for KDA's softplus gate (defaultPairGrams).
   bool pairGrams = false;
+  /// config gramfactor=on: the CUDA library's fp32 diagonal 8 x 8 blocks of
+  /// the per-tile Gram form through reference rows
+  /// (LINAC_GRAM_BLOCK_FACTOR: 21 exponentials per channel instead of 36);
+  /// gramfactor=off takes each pair's own. A switch of the target's
+  /// library, like copies; the sm_90a default where pairGrams is.
+  bool factorGramBlocks = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds
@@ -253,6 +259,10 @@ struct VariantTraits {
   /// their usual parameters, which send the Gram's diagonal tiles out of the
   /// row-block form).
   bool channelGateInput = false;
+  /// The gate formula proves a lower bound on g (KDA's safe gate): the Gram
+  /// matrices take the bounded form, which neither the pair nor the
+  /// factored blocks change.
+  bool boundedGate = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),
@@ -326,6 +336,12 @@ bool defaultPad16(ChooserTarget target, const KernelConfig &c);
 /// copies unsaid.
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c);
+/// Whether the default makes KDA's two Gram matrices in one call and their
+/// diagonal blocks through reference rows (config grampair=on,
+/// gramfactor=on) for config `c`: on sm_90a, for the delta rule with a
+/// per-channel decay and no proven gate bound, chunks and Gram sub-blocks
+/// of 64 with bf16 operands (the per-tile form): the form measured faster.
+bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// The CUDA tile library's switches (#define NAME 1 before its #include)
 /// that config `c` sets.
 std::vector<std::string> librarySwitches(const KernelConfig &c);

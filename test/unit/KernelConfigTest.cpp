@@ -373,6 +373,44 @@ TEST(KernelConfig, InlineCopiesForGdnsHeadSplitWithBf16StagesOnSm90aOnly) {
                      "inline", &KernelConfig::inlineCopies, "on");
 }
 
+TEST(KernelConfig, PairedFactoredGramsForKdasSoftplusGateOnSm90aOnly) {
+  linac::VariantTraits kda, safe, gla, dplr;
+  kda.channelDeltaRule = kda.channelDecay = true;
+  safe = kda;
+  safe.boundedGate = true;
+  gla.channelDecay = gla.channelGateInput = true;
+  dplr.channelDecay = true;
+  for (auto [seqs, tokens] : {std::pair<int64_t, int64_t>{8, 8 * 4096}, {1, 8192}, {4, 4 * 16384}}) {
+    KernelConfig c = choose(seqs, tokens, kda, ChooserTarget::sm90a, true);
+    EXPECT_TRUE(c.pairGrams && c.factorGramBlocks) << seqs;
+    EXPECT_NE(c.str().find(",grampair=on,gramfactor=on"), std::string::npos) << c.str();
+    EXPECT_EQ(linac::librarySwitches(c), std::vector<std::string>{"LINAC_GRAM_BLOCK_FACTOR"});
+  }
+  // Not with a proven gate bound (the bounded form), nor for the variants
+  // without KDA's two Gram matrices, nor off sm_90a.
+  for (const linac::VariantTraits *t : {&safe, &gla, &dplr}) {
+    KernelConfig c = choose(8, 8 * 4096, *t, ChooserTarget::sm90a, true);
+    EXPECT_FALSE(c.pairGrams || c.factorGramBlocks) << c.str();
+    EXPECT_TRUE(linac::librarySwitches(c).empty()) << c.str();
+  }
+  for (ChooserTarget target : {ChooserTarget::sm80, ChooserTarget::cpu})
+    EXPECT_FALSE(choose(8, 8 * 4096, kda, target, true).pairGrams);
+  // Nor, asked again, where the Gram takes another form.
+  for (const char *form : {"gram=rows", "sub=32", "mma=f32", "chunk=32"}) {
+    KernelConfig c = choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true);
+    EXPECT_EQ(linac::parseKernelConfig(form, c), "") << form;
+    EXPECT_FALSE(linac::defaultPairGrams(ChooserTarget::sm90a, kda, c)) << form;
+  }
+  // gramfactor as a key of its own: given, it is what the config says.
+  KernelConfig c = choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true);
+  EXPECT_EQ(linac::parseKernelConfig("gramfactor=off", c), "");
+  EXPECT_TRUE(c.pairGrams && !c.factorGramBlocks);
+  EXPECT_EQ(c.str().find("gramfactor"), std::string::npos);
+  EXPECT_TRUE(linac::librarySwitches(c).empty());
+  EXPECT_NE(linac::parseKernelConfig("gramfactor=yes", c).find("gramfactor must be on or off"),
+            std::string::npos);
+}
+
 TEST(KernelConfig, Pad16WhereBf16StagesArePaddedOnSm90aOnly) {
   linac::VariantTraits gdn, deltanet, retnet;
   gdn.scalarDeltaRule = true;

@@ -85,7 +85,7 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
-    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,\n"
+    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,\n"
     "         outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
@@ -264,6 +264,7 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
   traits.channelDeltaRule =
       cls.decay == lin::DecayKind::channel && cls.erase == lin::EraseKind::delta;
   traits.channelDecay = cls.decay == lin::DecayKind::channel;
+  traits.boundedGate = cls.gLowerBound.has_value();
   traits.plainUpdate = cls.erase == lin::EraseKind::none && !traits.channelDecay;
   traits.scalarDeltaRule =
       cls.decay == lin::DecayKind::scalar && cls.erase == lin::EraseKind::delta;
@@ -326,8 +327,9 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // ahead into landing buffers instead of a second stage).
     if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
       config.stages = 1;
-    // prefetch, norms, inputs, pad16, copies and gram left unsaid follow the rest of the config (stages,
-    // roles, split given without them decide them again).
+    // prefetch, norms, inputs, pad16, copies, gram, grampair and gramfactor
+    // left unsaid follow the rest of the config (stages, roles, split given
+    // without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
     if (unsaid(&linac::KernelConfig::factorNorms))
@@ -343,6 +345,11 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
           linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
+    if (unsaid(&linac::KernelConfig::pairGrams))
+      config.pairGrams = linac::defaultPairGrams(linac::chooserTargetOf(target), traits, config);
+    if (unsaid(&linac::KernelConfig::factorGramBlocks))
+      config.factorGramBlocks =
+          linac::defaultPairGrams(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
