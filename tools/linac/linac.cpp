@@ -256,6 +256,17 @@ std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
   return worst;
 }
 
+/// Whether config text leaves a flag unsaid: parsed over true and over
+/// false, the flag keeps what it was given.
+bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
+  linac::KernelConfig set, clear;
+  set.*flag = true;
+  clear.*flag = false;
+  (void)linac::parseKernelConfig(text, set);
+  (void)linac::parseKernelConfig(text, clear);
+  return set.*flag != clear.*flag;
+}
+
 /// What the default config depends on of a variant.
 linac::VariantTraits traitsOf(lin::VariantOp variant) {
   lin::Classification cls = lin::classify(variant);
@@ -313,16 +324,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // blocks' launch bound leaves room for.
     if (int64_t ceiling = linac::fragmentCeiling(config); given.frag < 0 && ceiling >= 0)
       config.frag = std::min(config.frag, ceiling);
-    // A flag --config leaves unsaid: parsed over true and over false, it
-    // keeps what it was given.
-    auto unsaid = [&](bool linac::KernelConfig::*flag) {
-      linac::KernelConfig set, clear;
-      set.*flag = true;
-      clear.*flag = false;
-      (void)linac::parseKernelConfig(it->second, set);
-      (void)linac::parseKernelConfig(it->second, clear);
-      return set.*flag != clear.*flag;
-    };
+    auto unsaid = [&](bool linac::KernelConfig::*flag) { return flagUnsaid(it->second, flag); };
     // prefetch=on given without stages: one input stage (it loads one chunk
     // ahead into landing buffers instead of a second stage).
     if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
@@ -467,6 +469,7 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
   given.frag = given.subBlock = -1;
   (void)linac::parseKernelConfig(userConfig, given);
   OwningOpRef<ModuleOp> pristine = loaded.module->clone();
+  const linac::VariantTraits traits = traitsOf(loaded.variant);
   while (true) {
     if (failed(lowerToChunk(*loaded.module, K, V, config, "")) ||
         failed(lowerToTile(*loaded.module, config, "", arch)))
@@ -523,6 +526,12 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
         config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
       if (given.subBlock < 0)
         config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(arch), 32);
+      // KDA's paired Gram matrices and factored blocks: the default's
+      // choice for the new chunk size (measured at chunk 64 only).
+      for (bool linac::KernelConfig::*flag :
+           {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
+        if (flagUnsaid(userConfig, flag))
+          config.*flag = linac::defaultPairGrams(linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
