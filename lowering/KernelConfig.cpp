@@ -458,8 +458,10 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
 }
 
 bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
+  // Only the forms measured: one stage, one block per SM, no warp roles.
   return target == ChooserTarget::sm90a && traits.channelDeltaRule && !traits.boundedGate &&
-         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && !c.gramRows;
+         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && !c.gramRows && c.stages == 1 &&
+         c.blocks == 1 && !c.warpRoles;
 }
 
 bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {

@@ -340,7 +340,8 @@ bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
 /// diagonal blocks through reference rows (config grampair=on,
 /// gramfactor=on) for config `c`: on sm_90a, for the delta rule with a
 /// per-channel decay and no proven gate bound, chunks and Gram sub-blocks
-/// of 64 with bf16 operands (the per-tile form): the form measured faster.
+/// of 64 with bf16 operands (the per-tile form), one stage, one block per
+/// SM, no warp roles: the forms measured faster.
 bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// The CUDA tile library's switches (#define NAME 1 before its #include)
 /// that config `c` sets.

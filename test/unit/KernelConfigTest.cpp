@@ -396,7 +396,8 @@ TEST(KernelConfig, PairedFactoredGramsForKdasSoftplusGateOnSm90aOnly) {
   for (ChooserTarget target : {ChooserTarget::sm80, ChooserTarget::cpu})
     EXPECT_FALSE(choose(8, 8 * 4096, kda, target, true).pairGrams);
   // Nor, asked again, where the Gram takes another form.
-  for (const char *form : {"gram=rows", "sub=32", "mma=f32", "chunk=32"}) {
+  for (const char *form : {"gram=rows", "sub=32", "mma=f32", "chunk=32", "stages=2", "blocks=2",
+                           "roles=on"}) {
     KernelConfig c = choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true);
     EXPECT_EQ(linac::parseKernelConfig(form, c), "") << form;
     EXPECT_FALSE(linac::defaultPairGrams(ChooserTarget::sm90a, kda, c)) << form;
