@@ -145,6 +145,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S26:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S27:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S28:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S29:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -268,6 +269,24 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S29:-0}" = 1 ]; then
+# 29 (session 27; about 9 minutes, carrying .carry and .fla): tokens=inplace
+# (the per-token values the chunk computes masked where they were made, not
+# copied first: KDA 48 -> 45 block-wide steps per chunk, GDN 53 -> 51, DPLR
+# 58 -> 55; outputs bit-identical on the cpu target) against float64 on the
+# GPU, then timed beside the defaults with FLA in turn on KDA (FLA was last
+# run beside KDA in session 23). OP_PROFILE=1 first prints the op profile of
+# KDA's default (where its chunk's cycles go since the Gram pair).
+[ "${OP_PROFILE:-0}" = 1 ] && OUT=$OUT timeout 150 bench/op-profile.sh '^kda 8x4096' 2>&1 | tail -70 | tee -a $log
+check_examples tokens=inplace kda gdn dplr
+rm -f "$K"/*@*.cu
+for c in kda gdn dplr kda_safe gdn2 gla; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 tokin --config tokens=inplace
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|gdn|dplr|kda_safe|gdn2|gla) 8x4096' \
+  --fla-cases "${FLA_CASES-^kda 8x4096}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -40
+exit 0
+fi
 if [ "${S28:-0}" = 1 ]; then
 # 28 (written in session 24, extended and reordered in session 25 to fit
 # one call of about 9 minutes on a machine whose kernels are not cached,

@@ -292,6 +292,16 @@ public:
           // masking those in place (two steps fewer per chunk for GDN) made
           // GDN 8x4096x16 13% slower on an H200 (bench-h200.md), as the
           // tiles' placement then changes.
+          // tokens=inplace: a value the region computed is masked where it
+          // was made (no copy; inputs are zero past the end already, and
+          // invariants serve every chunk).
+          if (config.tokensInPlace && !v.getDefiningOp<lin::InputOp>() &&
+              !invariant.contains(v) && !(augment > 0 && ext[r].second == Ext::V) &&
+              bufs.lookup(v)) {
+            tile::MaskRowsOp::create(b, loc, bufs.lookup(v), valid);
+            bufs[r] = bufs.lookup(v);
+            continue;
+          }
           Value buf = reg(r, "tok");
           if (augment > 0 && ext[r].second == Ext::V) {
             // [0 | y]: the augmented columns carry no writes.

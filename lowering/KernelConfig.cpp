@@ -55,6 +55,8 @@ std::string KernelConfig::str() const {
     s += ",grampair=on";
   if (factorGramBlocks)
     s += ",gramfactor=on";
+  if (tokensInPlace)
+    s += ",tokens=inplace";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -180,6 +182,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.pairGrams);
     } else if (key == "gramfactor") {
       err = onOff(c.factorGramBlocks);
+    } else if (key == "tokens") {
+      err = either("copy", "inplace", c.tokensInPlace);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -212,7 +216,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, tokens, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

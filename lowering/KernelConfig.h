@@ -133,6 +133,12 @@ struct KernelConfig {
   /// gramfactor=off takes each pair's own. A switch of the target's
   /// library, like copies; the sm_90a default where pairGrams is.
   bool factorGramBlocks = false;
+  /// config tokens=inplace: the per-token values the chunk computes (a
+  /// gate's softplus, a normalised key) have their rows past the sequence's
+  /// end zeroed where they were made, not copied into a tile of their own
+  /// first (tokens=copy; KDA: 48 -> 45 block-wide steps per chunk). Inputs
+  /// used as they are and per-kernel invariants are never masked in place.
+  bool tokensInPlace = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds
