@@ -270,21 +270,42 @@ time_beside() {
     --reps ${REPS:-5}
 }
 if [ "${S29:-0}" = 1 ]; then
-# 29 (session 27; about 9 minutes, carrying .carry and .fla): tokens=inplace
-# (the per-token values the chunk computes masked where they were made, not
-# copied first: KDA 48 -> 45 block-wide steps per chunk, GDN 53 -> 51, DPLR
-# 58 -> 55; outputs bit-identical on the cpu target) against float64 on the
-# GPU, then timed beside the defaults with FLA in turn on KDA (FLA was last
-# run beside KDA in session 23). OP_PROFILE=1 first prints the op profile of
-# KDA's default (where its chunk's cycles go since the Gram pair).
-[ "${OP_PROFILE:-0}" = 1 ] && OUT=$OUT timeout 150 bench/op-profile.sh '^kda 8x4096' 2>&1 | tail -70 | tee -a $log
-check_examples tokens=inplace kda gdn dplr
+# 29 (session 27; about 9 minutes, carrying .carry and .fla): candidates
+# for KDA's fused kernel, each against float64 on the GPU, then timed
+# beside the defaults with FLA in turn on KDA (FLA was last run beside KDA
+# in session 23):
+# - tokens=inplace: the per-token values the chunk computes masked where
+#   they were made, not copied first (KDA 48 -> 45 block-wide steps per
+#   chunk, GDN 53 -> 51, DPLR 58 -> 55; bit-identical on the cpu target);
+# - fuse=on (element-wise chains merged: KDA 48 -> 40 steps, longest chain
+#   25 -> 20 with tokens=inplace), last timed for KDA in 2026-12-03's kernels;
+# - LINAC_FAST_EXP=1 (S27's, never run): e^G and e^(G_C - G) by __expf;
+# - LINAC_GRAM_BALANCE=1: the Gram's light diagonal tiles to the warps that
+#   take a third tile (the same tiles: outputs bit-identical).
+# S29=2 (about 4 minutes): the op profile of KDA's default, and
+# bench/gram_cycles.cu with and without LINAC_GRAM_BALANCE.
+check_examples tokens=inplace kda gdn
+LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1 LINAC_GRAM_BALANCE=1" check_examples fuse=on,tokens=inplace kda
 rm -f "$K"/*@*.cu
-for c in kda gdn dplr kda_safe gdn2 gla; do
+for c in kda gdn dplr kda_safe; do
   timeout 60 bench/variant.sh ${c}_8x4096x16 tokin --config tokens=inplace
 done
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|gdn|dplr|kda_safe|gdn2|gla) 8x4096' \
+timeout 60 bench/variant.sh kda_8x4096x16 fuse --config fuse=on
+timeout 60 bench/variant.sh kda_8x4096x16 fusetok --config fuse=on,tokens=inplace
+timeout 60 bench/variant.sh kda_8x4096x16 fexp --define LINAC_FAST_EXP=1
+timeout 60 bench/variant.sh kda_8x4096x16 bal --define LINAC_GRAM_BALANCE=1
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^(kda|gdn|dplr|kda_safe) 8x4096' \
   --fla-cases "${FLA_CASES-^kda 8x4096}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -40
+exit 0
+fi
+if [ "${S29:-0}" = 2 ]; then
+OUT=$OUT timeout 200 bench/op-profile.sh '^kda 8x4096' 2>&1 | tail -70 | tee -a $log
+for d in 0 1; do
+  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=$d" | tee -a $log
+  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=$d bench/gram_cycles.cu -o /tmp/gram_cycles &&
+    timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+done
 exit 0
 fi
 if [ "${S28:-0}" = 1 ]; then

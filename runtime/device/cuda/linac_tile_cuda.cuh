@@ -4286,15 +4286,35 @@ __device__ __forceinline__ void gram_tile_pertile(const Tile &dst, const L &l, c
   gram_tile_finish(dst, l, r, lg, rg, i0, j0, form.split, form.fp32, d, inclusive);
 }
 
+// 1: the per-tile form's diagonal tiles dealt the lighter half first
+// (gram_tile_unit); 0 (default until timed): row tile by row tile. The
+// same tiles, each computed whole by one warp: the outputs are the same.
+#ifndef LINAC_GRAM_BALANCE
+#define LINAC_GRAM_BALANCE 0
+#endif
+
 /// The per-tile form's u-th 16 x 8 tile of T row tiles: row tile I has
 /// 2I + 2 column tiles on or below the diagonal; the two on it (the
 /// costlier ones when split) come first, one per warp as far as they go,
 /// then the 2I below it (the warps' shares then differ by at most one tile
-/// and one diagonal tile instead of up to two of each).
+/// and one diagonal tile instead of up to two of each). Warp w takes
+/// u = w, w + warps, ...: at 64 rows over 8 warps, warps 0-3 take three
+/// tiles and warps 4-7 two. Under gates of several units per token every
+/// diagonal tile is split, and a J = 2I tile then has a tensor-core pass
+/// below its 8 x 8 block where a J = 2I + 1 tile has none, so with
+/// LINAC_GRAM_BALANCE the T lighter ones (J = 2I + 1) come first, to the
+/// warps that take a third tile: every warp then carries two passes, not
+/// three on warps 0, 2 and their like (over 4 warps: one of each kind per
+/// warp instead of two heavy or two light).
 __device__ __forceinline__ void gram_tile_unit(int u, int T, int &I, int &J) {
   if (u < 2 * T) {
+#if LINAC_GRAM_BALANCE
+    I = u < T ? u : u - T;
+    J = 2 * I + (u < T ? 1 : 0);
+#else
     I = u / 2;
     J = 2 * I + u % 2;
+#endif
   } else { // the k-th tile below the diagonal: row tile I holds k in [I (I - 1), I (I + 1))
     const int k = u - 2 * T;
     I = 1;
