@@ -3,8 +3,9 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S28= blocks below: each session's, newest first; S28=1 and S28=2 ran in session 26
-# (its grampair=on,gramfactor=on is KDA's default now); S27=1, FLA beside the new KDA, is next),
+# S13= to S29= blocks below: each session's, newest first; S29=1 and S29=2 ran in session 27
+# (its grambalance=on is KDA's and GDN-2's head-split default now; S27=1's FLA beside KDA and
+# LINAC_FAST_EXP ran within S29=1, so S27 need not run),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -146,6 +147,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S27:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S28:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S29:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S30:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -269,8 +271,32 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S30:-0}" = 1 ]; then
+# 30 (session 27; about 5 minutes, carrying .carry): LINAC_WIDEN_AT_WAIT=1,
+# the converting input copies (bf16 inputs into fp32 stages: KDA, kda_safe,
+# GLA, DPLR, GDN-2) landed by cp.async in the stage's last half and widened
+# in place at the wait, so that a chunk's four 64 x 128 copies have their
+# loads in flight together (KDA's op profile: the copies 16% of its loop,
+# each waiting out its own loads). Against float64 (KDA, GLA), racecheck on
+# KDA, then timed beside the defaults. S30=2 adds the primitive tests with
+# the switch (about 3 minutes more).
+[ "${S30:-0}" = 2 ] && SWITCHES=LINAC_WIDEN_AT_WAIT=1 PRIM_BUILDS=sm90a timeout 240 \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
+export LINAC_CUDA_DEFINES="LINAC_WIDEN_AT_WAIT=1"
+check_examples "" kda gla
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda kda_safe gla dplr; do
+  timeout 60 bench/variant.sh ${c}_8x4096x16 widen --define LINAC_WIDEN_AT_WAIT=1
+done
+timeout $(( ${LEFT:-330} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe|gla|dplr) 8x4096' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
+exit 0
+fi
 if [ "${S29:-0}" = 1 ]; then
-# 29 (session 27; about 9 minutes, carrying .carry and .fla): candidates
+# 29 (session 27; ran on an H100: bench/results/bench-h100.md, "Session 27";
+# about 4 minutes on a machine with FLA's tuning carried, carrying .carry and .fla): candidates
 # for KDA's fused kernel, each against float64 on the GPU, then timed
 # beside the defaults with FLA in turn on KDA (FLA was last run beside KDA
 # in session 23):

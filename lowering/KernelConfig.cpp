@@ -55,6 +55,8 @@ std::string KernelConfig::str() const {
     s += ",grampair=on";
   if (factorGramBlocks)
     s += ",gramfactor=on";
+  if (balanceGramTiles)
+    s += ",grambalance=on";
   if (tokensInPlace)
     s += ",tokens=inplace";
   if (parallelOutputs)
@@ -182,6 +184,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.pairGrams);
     } else if (key == "gramfactor") {
       err = onOff(c.factorGramBlocks);
+    } else if (key == "grambalance") {
+      err = onOff(c.balanceGramTiles);
     } else if (key == "tokens") {
       err = either("copy", "inplace", c.tokensInPlace);
     } else if (key == "outputs") {
@@ -216,7 +220,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, tokens, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -458,7 +462,23 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // pairs one by one behind the extra test) or GDN-2 (8.595 -> 8.474,
   // within the spread); bench/results/bench-h100.md.
   c.pairGrams = c.factorGramBlocks = defaultPairGrams(target, traits, c);
+  // The per-tile Gram's lighter diagonal tiles to the warps that take a
+  // third tile (H100, 2026-12-07, session 27, median of 5 or 9, outputs
+  // bit-identical): KDA 8x4096x16 3.735 -> 3.604 ms (3.713 -> 3.596),
+  // 4x16384x32 14.583 -> 14.097 (14.787 -> 14.433), the 16-sequence varlen
+  // batch 7.785 -> 7.649 (7.968 -> 7.882), GDN-2 8.708 -> 8.443. Not in
+  // the sequence split, where it measured slower: KDA 1x8192x16 3.136 ->
+  // 3.836 (3.306 -> 3.993, 3.255 -> 3.878); bench/results/bench-h100.md.
+  c.balanceGramTiles = defaultBalanceGrams(target, traits, c);
   return c;
+}
+
+bool defaultBalanceGrams(ChooserTarget target, const VariantTraits &traits,
+                         const KernelConfig &c) {
+  return target == ChooserTarget::sm90a && traits.channelDecay && !traits.channelGateInput &&
+         !traits.boundedGate && c.split == KernelConfig::Split::Head &&
+         c.wu == KernelConfig::WU::Fused && c.chunk == 64 && c.subBlock == 64 &&
+         c.mma == "bf16" && !c.gramRows && c.stages == 1 && c.blocks == 1 && !c.warpRoles;
 }
 
 bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
@@ -492,6 +512,8 @@ std::vector<std::string> librarySwitches(const KernelConfig &c) {
     names.push_back("LINAC_INLINE_COPIES");
   if (c.factorGramBlocks)
     names.push_back("LINAC_GRAM_BLOCK_FACTOR");
+  if (c.balanceGramTiles)
+    names.push_back("LINAC_GRAM_BALANCE");
   return names;
 }
 

@@ -133,6 +133,12 @@ struct KernelConfig {
   /// gramfactor=off takes each pair's own. A switch of the target's
   /// library, like copies; the sm_90a default where pairGrams is.
   bool factorGramBlocks = false;
+  /// config grambalance=on: the CUDA library's per-tile Gram form deals its
+  /// lighter diagonal tiles to the warps that take a third tile
+  /// (LINAC_GRAM_BALANCE; the same tiles, so the same outputs). A switch of
+  /// the target's library, like gramfactor; the sm_90a default where
+  /// measured faster (defaultBalanceGrams).
+  bool balanceGramTiles = false;
   /// config tokens=inplace: the per-token values the chunk computes (a
   /// gate's softplus, a normalised key) have their rows past the sequence's
   /// end zeroed where they were made, not copied into a tile of their own
@@ -349,6 +355,13 @@ bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
 /// of 64 with bf16 operands (the per-tile form), one stage, one block per
 /// SM, no warp roles: the forms measured faster.
 bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
+/// The default of config grambalance for config `c`: on sm_90a, for a
+/// per-channel decay made by a formula with no proven bound (KDA, GDN-2:
+/// their Gram takes the per-tile form), in the head split's fused kernel at
+/// chunk 64, sub-block 64, bf16 operands, one stage, one block per SM, no
+/// warp roles (the form measured; the sequence split measured slower).
+bool defaultBalanceGrams(ChooserTarget target, const VariantTraits &traits,
+                         const KernelConfig &c);
 /// The CUDA tile library's switches (#define NAME 1 before its #include)
 /// that config `c` sets.
 std::vector<std::string> librarySwitches(const KernelConfig &c);

@@ -85,8 +85,8 @@ constexpr const char *kUsage =
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
-    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,tokens=copy|inplace,\n"
-    "         outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
+    "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,\n"
+    "         grambalance=off|on,tokens=copy|inplace,outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -329,8 +329,8 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // ahead into landing buffers instead of a second stage).
     if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
       config.stages = 1;
-    // prefetch, norms, inputs, pad16, copies, gram, grampair and gramfactor
-    // left unsaid follow the rest of the config (stages, roles, split given
+    // prefetch, norms, inputs, pad16, copies, gram, grampair, gramfactor and
+    // grambalance left unsaid follow the rest of the config (stages, roles, split given
     // without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
@@ -352,6 +352,9 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::factorGramBlocks))
       config.factorGramBlocks =
           linac::defaultPairGrams(linac::chooserTargetOf(target), traits, config);
+    if (unsaid(&linac::KernelConfig::balanceGramTiles))
+      config.balanceGramTiles =
+          linac::defaultBalanceGrams(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -532,6 +535,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
            {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
         if (flagUnsaid(userConfig, flag))
           config.*flag = linac::defaultPairGrams(linac::chooserTargetOf(arch), traits, config);
+      if (flagUnsaid(userConfig, &linac::KernelConfig::balanceGramTiles))
+        config.balanceGramTiles =
+            linac::defaultBalanceGrams(linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();

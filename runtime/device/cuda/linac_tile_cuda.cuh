@@ -244,11 +244,12 @@ struct Buffer16 {
 /// What a wait waits for: nothing (the copy was synchronous), a cp.async
 /// group, or an mbarrier phase (bulk copies).
 struct Token {
-  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held
+  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held,
+                 // 4 a cp.async group of halves to widen in place
   int index;     // the group's sequence number, or the mbarrier; kind 3: the dtype
-  unsigned seq;  // the mbarrier's use this token is for
-  float *heldAt; // kind 3: where the thread's held value goes (null: none)
-  unsigned held; // kind 3: its 16 bits as loaded
+  unsigned seq;  // the mbarrier's use this token is for; kind 4: the dtype
+  float *heldAt; // kind 3: where the thread's held value goes (null: none); kind 4: the tile
+  unsigned held; // kind 3: its 16 bits as loaded; kind 4: the tile's elements
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -636,6 +637,67 @@ __device__ inline void mbarrier_arrive(unsigned addr) {
 }
 #endif
 
+// 1: converting copies (16-bit inputs into fp32 stages, 16-byte pieces,
+// contiguous rows) land the halves by cp.async in the stage's last half and
+// widen them in place at the wait (widen_landed_halves), so that a chunk's
+// input copies have their loads in flight together; 0 (default until
+// timed): each copy loads, converts and stores before the next is issued.
+#ifndef LINAC_WIDEN_AT_WAIT
+#define LINAC_WIDEN_AT_WAIT 0
+#endif
+
+/// convert: element by element; bf16x8 / f16x8: 16-byte loads of 8 halves
+/// per lane (rows 16-byte aligned, columns a multiple of 8), two float4
+/// stores; elements: cp.async per f32; bulk: bulk copies of f32 rows.
+enum class CopyMode { convert, bf16x8, f16x8, elements, bulk };
+
+/// Two halves of a 32-bit word as floats (lo first).
+__device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
+  if (mode == CopyMode::bf16x8)
+    return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));
+  float lo, hi;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(static_cast<unsigned short>(w)));
+  asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(static_cast<unsigned short>(w >> 16)));
+  return make_float2(lo, hi);
+}
+
+/// The second half of a converting copy by cp.async (LINAC_WIDEN_AT_WAIT):
+/// the n 16-bit elements of a contiguous fp32 tile at p landed as they are
+/// in its last 2n bytes; widens them in place, element e to p[e]. In rounds
+/// of four 16-byte pieces per thread in increasing order: a round reads its
+/// pieces, a barrier, then writes; element e's four bytes cover the halves
+/// of elements 2e - n and 2e - n + 1, below e, so only halves already read
+/// (this round or before) are overwritten. Every consumer takes part.
+__device__ __noinline__ void widen_landed_halves(float *p, int n, unsigned dtype) {
+  const unsigned short *halves = reinterpret_cast<const unsigned short *>(p + n / 2);
+  const int pieces = n / 8, threads = consumer_threads(), tid = static_cast<int>(threadIdx.x);
+  sync_consumers(); // every thread's pieces landed
+  for (int base = 0; base < pieces; base += 4 * threads) {
+    uint4 h[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int x = base + tid + u * threads;
+      if (x < pieces)
+        h[u] = *reinterpret_cast<const uint4 *>(halves + 8 * x);
+    }
+    sync_consumers();
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int x = base + tid + u * threads;
+      if (x >= pieces)
+        continue;
+      const CopyMode mode = dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
+      const float2 a = halves_to_float2(h[u].x, mode), b = halves_to_float2(h[u].y, mode),
+                   c = halves_to_float2(h[u].z, mode), d = halves_to_float2(h[u].w, mode);
+      float4 *to = reinterpret_cast<float4 *>(p + 8 * x);
+      to[0] = make_float4(a.x, a.y, b.x, b.y);
+      to[1] = make_float4(c.x, c.y, d.x, d.y);
+    }
+    if (base + 4 * threads < pieces)
+      sync_consumers();
+  }
+}
+
 __device__ inline void wait(Block &blk, Token &t) {
 #if __CUDA_ARCH__ >= 800
   unsigned before = t.kind == 2 ? blk.barrierWaited[t.index] : 0;
@@ -644,10 +706,18 @@ __device__ inline void wait(Block &blk, Token &t) {
       blk.barrierWaited[t.index] = t.seq + 1;
     return;
   }
+#if LINAC_WIDEN_AT_WAIT
+  if (t.kind == 1 || t.kind == 4) {
+#else
   if (t.kind == 1) {
+#endif
     int pending = blk.groupsCommitted - t.index - 1;
     cp_async_wait(pending < 0 ? 0 : pending);
   }
+#if LINAC_WIDEN_AT_WAIT
+  if (t.kind == 4)
+    widen_landed_halves(t.heldAt, static_cast<int>(t.held), t.seq);
+#endif
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
   if (t.kind == 3 && t.heldAt) {
@@ -673,20 +743,6 @@ __device__ inline void wait(Block &blk, Token &t) {
 #endif
 }
 
-/// convert: element by element; bf16x8 / f16x8: 16-byte loads of 8 halves
-/// per lane (rows 16-byte aligned, columns a multiple of 8), two float4
-/// stores; elements: cp.async per f32; bulk: bulk copies of f32 rows.
-enum class CopyMode { convert, bf16x8, f16x8, elements, bulk };
-
-/// Two halves of a 32-bit word as floats (lo first).
-__device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
-  if (mode == CopyMode::bf16x8)
-    return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));
-  float lo, hi;
-  asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(static_cast<unsigned short>(w)));
-  asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(static_cast<unsigned short>(w >> 16)));
-  return make_float2(lo, hi);
-}
 
 /// Element by element, this thread's share (lane of lanes): cp.async of
 /// f32 elements (rows past `valid` zero-filled by the copy), or stores of
@@ -934,6 +990,29 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
         t.held = static_cast<const unsigned short *>(src(i))[j];
     }
     return t;
+  }
+#endif
+#if LINAC_WIDEN_AT_WAIT && __CUDA_ARCH__ >= 800
+  // A converting copy of 16-byte pieces into a contiguous tile: the halves
+  // land by cp.async in the tile's last half, and the wait widens them in
+  // place, so the copies issued one after another are in flight together
+  // instead of each waiting out its loads here.
+  if ((mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) && !has_roles() &&
+      dst.ld == dst.cols) {
+    const int n = static_cast<int>(dst.rows * dst.cols), per = static_cast<int>(dst.cols / 8);
+    unsigned short *land = reinterpret_cast<unsigned short *>(dst.p + n / 2);
+    for (int x = static_cast<int>(threadIdx.x); x < n / 8; x += consumer_threads()) {
+      const int i = x / per, o = x - i * per;
+      const unsigned short *from =
+          static_cast<const unsigned short *>(src(i < valid ? i : 0)) + (i < valid ? 8 * o : 0);
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(land + 8 * x))),
+                     "l"(from), "r"(i < valid ? 16 : 0)
+                   : "memory");
+    }
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+    return Token{4, blk.groupsCommitted++, static_cast<unsigned>(g->dtype), dst.p,
+                 static_cast<unsigned>(n)};
   }
 #endif
   return copy_rows_async(blk, dst, valid, src, elem, mode);
