@@ -5,7 +5,8 @@
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
 # S13= to S29= blocks below: each session's, newest first; S29=1 and S29=2 ran in session 27
 # (its grambalance=on is KDA's and GDN-2's head-split default now; S27=1's FLA beside KDA and
-# LINAC_FAST_EXP ran within S29=1, so S27 need not run),
+# LINAC_FAST_EXP ran within S29=1, so S27 need not run; S30=1, written after the session's
+# device time ran out, is next, then S29=2 again for gram_cycles's per-warp rows),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -309,7 +310,8 @@ if [ "${S29:-0}" = 1 ]; then
 # - LINAC_GRAM_BALANCE=1: the Gram's light diagonal tiles to the warps that
 #   take a third tile (the same tiles: outputs bit-identical).
 # S29=2 (about 4 minutes): the op profile of KDA's default, and
-# bench/gram_cycles.cu with and without LINAC_GRAM_BALANCE.
+# bench/gram_cycles.cu with and without LINAC_GRAM_BALANCE (since session
+# 27's run also one warp's pieces of the pair's per-tile form alone).
 check_examples tokens=inplace kda gdn
 LINAC_CUDA_DEFINES="LINAC_FAST_EXP=1 LINAC_GRAM_BALANCE=1" check_examples fuse=on,tokens=inplace kda
 rm -f "$K"/*@*.cu

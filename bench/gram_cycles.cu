@@ -13,7 +13,9 @@
 //   cost without its decays), gram_diag strictly lower, gram_diag
 //   inclusive, gram_diag_pair making both at once (config grampair=on),
 //   and A by the row-block form (config gram=rows) and by the bounded form
-//   (kda_safe's gate: per-token decays at most 5 nats).
+//   (kda_safe's gate: per-token decays at most 5 nats); then one warp's
+//   pieces of the pair's per-tile form alone: a tile below the diagonal and
+//   each kind of diagonal tile (split under strong gates).
 //   nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
 //     bench/gram_cycles.cu -o /tmp/gram_cycles && /tmp/gram_cycles
 // (-DLINAC_GRAM_DIAG_LANES=0 and the library's other switches time its
@@ -25,7 +27,7 @@
 using namespace linac::tile;
 
 constexpr int kReps = 16;
-constexpr int kOps = 6;
+constexpr int kOps = 9;
 constexpr int kForms = 5;
 __device__ unsigned long long cycles[kForms][kOps];
 
@@ -102,6 +104,19 @@ __global__ void __launch_bounds__(256) gramKernel(const Launch *L, int form, flo
     // (the bound holds for the first three gate strengths only)
     gram_diag(blk, d0, l0, r, g, g, false, Operand::bf16, 5.0f);
     mark(5);
+    // What one warp's share is made of (the pair's per-tile form, warp 0
+    // alone, the others at the barrier): a tile below the diagonal, and the
+    // two diagonal tiles of the last row tile (J = 2I: its 8 x 8 block and,
+    // when split, a tensor-core pass below it; J = 2I + 1: the block alone).
+    const int units[3][2] = {{3, 0}, {3, 6}, {3, 7}};
+    for (int k = 0; k < 3; ++k) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800 // (the tensor-core form's pieces)
+      if (threadIdx.x < 32)
+        gram_tile_pertile_pair(d0, l0, false, d1, l1, true, r, g, g, units[k][0], units[k][1]);
+#endif
+      sync_consumers();
+      mark(6 + k);
+    }
   }
 }
 
@@ -111,7 +126,10 @@ int main() {
                              "gram_diag 64x64 inclusive (KDA's M)",
                              "gram_diag_pair (both at once)",
                              "gram_diag strictly lower, row-block form (gram=rows)",
-                             "gram_diag strictly lower, bounded form (decays <= 5, kda_safe)"};
+                             "gram_diag strictly lower, bounded form (decays <= 5, kda_safe)",
+                             "pair, one 16x8 tile below the diagonal (I 3, J 0), one warp",
+                             "pair, diagonal tile J = 2I (I 3, J 6), one warp",
+                             "pair, diagonal tile J = 2I + 1 (I 3, J 7), one warp"};
   int sms = 0;
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
   int *err;
