@@ -291,6 +291,12 @@ rm -f "$K"/*@*.cu
 for c in kda kda_safe gla dplr; do
   timeout 60 bench/variant.sh ${c}_8x4096x16 widen --define LINAC_WIDEN_AT_WAIT=1
 done
+# The copies inlined, with and without the widening (a widened copy only
+# issues its cp.async, so inlined it holds no loaded values; ptxas, KDA's
+# default kernel: 494 bytes of spill stores, 494 widened, 300 inlined, 320
+# both; KDA was 3% slower inlined in session 15, before the Gram pair).
+timeout 60 bench/variant.sh kda_8x4096x16 in --config copies=inline
+timeout 60 bench/variant.sh kda_8x4096x16 widenin --config copies=inline --define LINAC_WIDEN_AT_WAIT=1
 timeout $(( ${LEFT:-330} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe|gla|dplr) 8x4096' \
   --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
 exit 0
