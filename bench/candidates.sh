@@ -272,14 +272,14 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
-if [ "${S30:-0}" = 1 ]; then
+if [ "${S30:-0}" = 1 ] || [ "${S30:-0}" = 2 ]; then
 # 30 (session 27; about 5 minutes, carrying .carry): LINAC_WIDEN_AT_WAIT=1,
 # the converting input copies (bf16 inputs into fp32 stages: KDA, kda_safe,
-# GLA, DPLR, GDN-2) landed by cp.async in the stage's last half and widened
-# in place at the wait, so that a chunk's four 64 x 128 copies have their
+# GLA, DPLR, GDN-2, padded or not) landed by cp.async at the stage's end and
+# widened in place at the wait, so that a chunk's four 64 x 128 copies have their
 # loads in flight together (KDA's op profile: the copies 16% of its loop,
-# each waiting out its own loads). Against float64 (KDA, GLA), racecheck on
-# KDA, then timed beside the defaults. S30=2 adds the primitive tests with
+# each waiting out its own loads). Against float64 (KDA; GLA, whose stages
+# are padded), racecheck on KDA, then timed beside the defaults. S30=2 adds the primitive tests with
 # the switch (about 3 minutes more).
 [ "${S30:-0}" = 2 ] && SWITCHES=LINAC_WIDEN_AT_WAIT=1 PRIM_BUILDS=sm90a timeout 240 \
   scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log

@@ -384,7 +384,9 @@ TEST(KernelConfig, PairedFactoredGramsForKdasSoftplusGateOnSm90aOnly) {
     KernelConfig c = choose(seqs, tokens, kda, ChooserTarget::sm90a, true);
     EXPECT_TRUE(c.pairGrams && c.factorGramBlocks) << seqs;
     EXPECT_NE(c.str().find(",grampair=on,gramfactor=on"), std::string::npos) << c.str();
-    EXPECT_EQ(linac::librarySwitches(c)[0], "LINAC_GRAM_BLOCK_FACTOR") << c.str();
+    const std::vector<std::string> names = linac::librarySwitches(c);
+    ASSERT_FALSE(names.empty()) << c.str();
+    EXPECT_EQ(names[0], "LINAC_GRAM_BLOCK_FACTOR") << c.str();
   }
   // Not with a proven gate bound (the bounded form), nor for the variants
   // without KDA's two Gram matrices, nor off sm_90a.

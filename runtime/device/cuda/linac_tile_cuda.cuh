@@ -250,6 +250,7 @@ struct Token {
   unsigned seq;  // the mbarrier's use this token is for; kind 4: the dtype
   float *heldAt; // kind 3: where the thread's held value goes (null: none); kind 4: the tile
   unsigned held; // kind 3: its 16 bits as loaded; kind 4: the tile's elements
+  unsigned shape; // kind 4: the tile's columns (high 16 bits) and row pitch (low 16 bits)
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -637,9 +638,9 @@ __device__ inline void mbarrier_arrive(unsigned addr) {
 }
 #endif
 
-// 1: converting copies (16-bit inputs into fp32 stages, 16-byte pieces,
-// contiguous rows) land the halves by cp.async in the stage's last half and
-// widen them in place at the wait (widen_landed_halves), so that a chunk's
+// 1: converting copies (16-bit inputs into fp32 stages, 16-byte pieces)
+// land the halves by cp.async at the stage's end and widen them in place
+// at the wait (widen_landed_halves), so that a chunk's
 // input copies have their loads in flight together; 0 (default until
 // timed): each copy loads, converts and stores before the next is issued.
 #ifndef LINAC_WIDEN_AT_WAIT
@@ -661,16 +662,33 @@ __device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
   return make_float2(lo, hi);
 }
 
+/// Where a converting copy by cp.async (LINAC_WIDEN_AT_WAIT) lands the n
+/// 16-bit elements of an fp32 tile of `cols` columns and row pitch `ld`:
+/// contiguous, ending where the tile's last row ends (16-byte aligned when
+/// cols and ld are multiples of 8 and 4).
+__device__ inline unsigned short *landed_halves(float *p, int n, int cols, int ld) {
+  const int span = (n / cols - 1) * ld + cols; // floats from the first element to past the last
+  return reinterpret_cast<unsigned short *>(p + span) - n;
+}
+
 /// The second half of a converting copy by cp.async (LINAC_WIDEN_AT_WAIT):
-/// the n 16-bit elements of a contiguous fp32 tile at p landed as they are
-/// in its last 2n bytes; widens them in place, element e to p[e]. In rounds
-/// of four 16-byte pieces per thread in increasing order: a round reads its
-/// pieces, a barrier, then writes; element e's four bytes cover the halves
-/// of elements 2e - n and 2e - n + 1, below e, so only halves already read
-/// (this round or before) are overwritten. Every consumer takes part.
-__device__ __noinline__ void widen_landed_halves(float *p, int n, unsigned dtype) {
-  const unsigned short *halves = reinterpret_cast<const unsigned short *>(p + n / 2);
-  const int pieces = n / 8, threads = consumer_threads(), tid = static_cast<int>(threadIdx.x);
+/// the n 16-bit elements of the fp32 tile at p (cols columns, row pitch ld)
+/// landed as they are at landed_halves; widens them in place, element e
+/// (row e / cols) to its place in the tile. In rounds of four 16-byte
+/// pieces (8 elements of one row) per thread in increasing order: a round
+/// reads its pieces, a barrier, then writes. Element e's place lies at or
+/// after e floats into the tile and the halves end where the tile does, so
+/// its four bytes cover halves of elements at most e: halves already read,
+/// this round or before (a round's writes come after its barrier, which
+/// every thread reaches only past the previous rounds' reads). Ends with a
+/// barrier: the widened tile is visible to every consumer. Every consumer
+/// takes part.
+__device__ __noinline__ void widen_landed_halves(float *p, int n, unsigned dtype, int cols,
+                                                 int ld) {
+  const unsigned short *halves = landed_halves(p, n, cols, ld);
+  const int pieces = n / 8, per = cols / 8, threads = consumer_threads();
+  const int tid = static_cast<int>(threadIdx.x);
+  const CopyMode mode = dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
   sync_consumers(); // every thread's pieces landed
   for (int base = 0; base < pieces; base += 4 * threads) {
     uint4 h[4];
@@ -686,16 +704,15 @@ __device__ __noinline__ void widen_landed_halves(float *p, int n, unsigned dtype
       const int x = base + tid + u * threads;
       if (x >= pieces)
         continue;
-      const CopyMode mode = dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
+      const int i = x / per, o = x - i * per;
       const float2 a = halves_to_float2(h[u].x, mode), b = halves_to_float2(h[u].y, mode),
                    c = halves_to_float2(h[u].z, mode), d = halves_to_float2(h[u].w, mode);
-      float4 *to = reinterpret_cast<float4 *>(p + 8 * x);
+      float4 *to = reinterpret_cast<float4 *>(p + i * ld + 8 * o);
       to[0] = make_float4(a.x, a.y, b.x, b.y);
       to[1] = make_float4(c.x, c.y, d.x, d.y);
     }
-    if (base + 4 * threads < pieces)
-      sync_consumers();
   }
+  sync_consumers();
 }
 
 __device__ inline void wait(Block &blk, Token &t) {
@@ -715,8 +732,16 @@ __device__ inline void wait(Block &blk, Token &t) {
     cp_async_wait(pending < 0 ? 0 : pending);
   }
 #if LINAC_WIDEN_AT_WAIT
-  if (t.kind == 4)
-    widen_landed_halves(t.heldAt, static_cast<int>(t.held), t.seq);
+  if (t.kind == 4) {
+    // Widened, the tile is published by the widening's closing barrier,
+    // whatever the barrier elision says of this wait (a wait carried from an
+    // earlier chunk writes its stage here); a second wait finds it done.
+    widen_landed_halves(t.heldAt, static_cast<int>(t.held), t.seq,
+                        static_cast<int>(t.shape >> 16), static_cast<int>(t.shape & 0xffffu));
+    t.kind = 0;
+    blk.pending = false;
+    return;
+  }
 #endif
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
@@ -993,14 +1018,15 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
   }
 #endif
 #if LINAC_WIDEN_AT_WAIT && __CUDA_ARCH__ >= 800
-  // A converting copy of 16-byte pieces into a contiguous tile: the halves
-  // land by cp.async in the tile's last half, and the wait widens them in
-  // place, so the copies issued one after another are in flight together
-  // instead of each waiting out its loads here.
+  // A converting copy of 16-byte pieces: the halves land by cp.async at the
+  // tile's end (landed_halves), and the wait widens them in place, so the
+  // copies issued one after another are in flight together instead of each
+  // waiting out its loads here.
   if ((mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) && !has_roles() &&
-      dst.ld == dst.cols) {
+      dst.cols < 65536 && dst.ld < 65536) {
     const int n = static_cast<int>(dst.rows * dst.cols), per = static_cast<int>(dst.cols / 8);
-    unsigned short *land = reinterpret_cast<unsigned short *>(dst.p + n / 2);
+    unsigned short *land =
+        landed_halves(dst.p, n, static_cast<int>(dst.cols), static_cast<int>(dst.ld));
     for (int x = static_cast<int>(threadIdx.x); x < n / 8; x += consumer_threads()) {
       const int i = x / per, o = x - i * per;
       const unsigned short *from =
@@ -1012,7 +1038,8 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
     }
     asm volatile("cp.async.commit_group;\n" ::: "memory");
     return Token{4, blk.groupsCommitted++, static_cast<unsigned>(g->dtype), dst.p,
-                 static_cast<unsigned>(n)};
+                 static_cast<unsigned>(n),
+                 static_cast<unsigned>(dst.cols) << 16 | static_cast<unsigned>(dst.ld)};
   }
 #endif
   return copy_rows_async(blk, dst, valid, src, elem, mode);
