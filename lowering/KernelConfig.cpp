@@ -473,19 +473,24 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   return c;
 }
 
+/// The form the per-tile Gram switches were measured in: chunks and Gram
+/// sub-blocks of 64 with bf16 operands (the per-tile form, not gram=rows),
+/// one stage, one block per SM, no warp roles.
+static bool measuredPerTileGramForm(const KernelConfig &c) {
+  return c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && !c.gramRows && c.stages == 1 &&
+         c.blocks == 1 && !c.warpRoles;
+}
+
 bool defaultBalanceGrams(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c) {
   return target == ChooserTarget::sm90a && traits.channelDecay && !traits.channelGateInput &&
          !traits.boundedGate && c.split == KernelConfig::Split::Head &&
-         c.wu == KernelConfig::WU::Fused && c.chunk == 64 && c.subBlock == 64 &&
-         c.mma == "bf16" && !c.gramRows && c.stages == 1 && c.blocks == 1 && !c.warpRoles;
+         c.wu == KernelConfig::WU::Fused && measuredPerTileGramForm(c);
 }
 
 bool defaultPairGrams(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
-  // Only the forms measured: one stage, one block per SM, no warp roles.
   return target == ChooserTarget::sm90a && traits.channelDeltaRule && !traits.boundedGate &&
-         c.chunk == 64 && c.subBlock == 64 && c.mma == "bf16" && !c.gramRows && c.stages == 1 &&
-         c.blocks == 1 && !c.warpRoles;
+         measuredPerTileGramForm(c);
 }
 
 bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {

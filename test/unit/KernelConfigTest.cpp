@@ -464,19 +464,8 @@ TEST(KernelConfig, BalancedGramTilesInTheHeadSplitsFusedKernelOnSm90aOnly) {
 TEST(KernelConfig, TokensInPlaceIsAKeyOffByDefault) {
   linac::VariantTraits kda;
   kda.channelDeltaRule = true;
-  KernelConfig c = choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true);
-  EXPECT_FALSE(c.tokensInPlace);
-  EXPECT_EQ(c.str().find("tokens"), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("tokens=inplace", c), "");
-  EXPECT_TRUE(c.tokensInPlace);
-  EXPECT_NE(c.str().find(",tokens=inplace"), std::string::npos) << c.str();
-  KernelConfig back;
-  EXPECT_EQ(linac::parseKernelConfig(c.str(), back), "");
-  EXPECT_TRUE(back.tokensInPlace);
-  EXPECT_EQ(linac::parseKernelConfig("tokens=copy", c), "");
-  EXPECT_FALSE(c.tokensInPlace);
-  EXPECT_NE(linac::parseKernelConfig("tokens=masked", c).find("tokens must be copy or inplace"),
-            std::string::npos);
+  expectTwoValuedKey(choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true), "tokens", "copy",
+                     "inplace", &KernelConfig::tokensInPlace, "masked");
 }
 
 TEST(KernelConfig, Pad16WhereBf16StagesArePaddedOnSm90aOnly) {

@@ -267,6 +267,20 @@ bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
   return set.*flag != clear.*flag;
 }
 
+/// The Gram library switches' defaults (grampair, gramfactor, grambalance)
+/// for config as it now stands, where the user's config text leaves them
+/// unsaid: asked again whenever the rest of the config changes (keys given
+/// without them, a step down to chunk 32).
+void askGramDefaults(const std::string &text, linac::ChooserTarget target,
+                     const linac::VariantTraits &traits, linac::KernelConfig &config) {
+  for (bool linac::KernelConfig::*flag :
+       {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
+    if (flagUnsaid(text, flag))
+      config.*flag = linac::defaultPairGrams(target, traits, config);
+  if (flagUnsaid(text, &linac::KernelConfig::balanceGramTiles))
+    config.balanceGramTiles = linac::defaultBalanceGrams(target, traits, config);
+}
+
 /// What the default config depends on of a variant.
 linac::VariantTraits traitsOf(lin::VariantOp variant) {
   lin::Classification cls = lin::classify(variant);
@@ -347,14 +361,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
           linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
-    if (unsaid(&linac::KernelConfig::pairGrams))
-      config.pairGrams = linac::defaultPairGrams(linac::chooserTargetOf(target), traits, config);
-    if (unsaid(&linac::KernelConfig::factorGramBlocks))
-      config.factorGramBlocks =
-          linac::defaultPairGrams(linac::chooserTargetOf(target), traits, config);
-    if (unsaid(&linac::KernelConfig::balanceGramTiles))
-      config.balanceGramTiles =
-          linac::defaultBalanceGrams(linac::chooserTargetOf(target), traits, config);
+    askGramDefaults(it->second, linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -529,15 +536,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
         config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
       if (given.subBlock < 0)
         config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(arch), 32);
-      // KDA's paired Gram matrices and factored blocks: the default's
-      // choice for the new chunk size (measured at chunk 64 only).
-      for (bool linac::KernelConfig::*flag :
-           {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
-        if (flagUnsaid(userConfig, flag))
-          config.*flag = linac::defaultPairGrams(linac::chooserTargetOf(arch), traits, config);
-      if (flagUnsaid(userConfig, &linac::KernelConfig::balanceGramTiles))
-        config.balanceGramTiles =
-            linac::defaultBalanceGrams(linac::chooserTargetOf(arch), traits, config);
+      // The Gram switches: the default's choice for the new chunk size
+      // (measured at chunk 64 only).
+      askGramDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();

@@ -599,6 +599,15 @@ __device__ inline void end_step(Block &blk) {
 // so the race checker can follow it.
 
 #if __CUDA_ARCH__ >= 800
+/// One 16-byte cp.async from global to shared memory, into the current
+/// group; `live` false zero-fills the 16 bytes without reading `src`.
+__device__ __forceinline__ void cp_async16(const void *smem, const void *src, bool live) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+               ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(smem))), "l"(src),
+                 "r"(live ? 16 : 0)
+               : "memory");
+}
+
 __device__ inline void cp_async_wait(int pending) {
   switch (pending) { // the count is an immediate
   case 0: asm volatile("cp.async.wait_group 0;\n" ::: "memory"); break;
@@ -1031,10 +1040,7 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
       const int i = x / per, o = x - i * per;
       const unsigned short *from =
           static_cast<const unsigned short *>(src(i < valid ? i : 0)) + (i < valid ? 8 * o : 0);
-      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                   ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(land + 8 * x))),
-                     "l"(from), "r"(i < valid ? 16 : 0)
-                   : "memory");
+      cp_async16(land + 8 * x, from, i < valid);
     }
     asm volatile("cp.async.commit_group;\n" ::: "memory");
     return Token{4, blk.groupsCommitted++, static_cast<unsigned>(g->dtype), dst.p,
@@ -1139,10 +1145,7 @@ __device__ LINAC_COPY16_INLINE Token copy_async(Block &blk, const Global *g, con
       for (int x = threadIdx.x; x < R * kPer; x += consumer_threads()) {
         const int i = x / kPer, o = x - i * kPer;
         const unsigned short *from = i < valid ? base + i * stride + 8 * o : base;
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                     ::"r"(static_cast<unsigned>(__cvta_generic_to_shared(&dst.at(i, 8 * o)))),
-                       "l"(from), "r"(i < valid ? 16 : 0)
-                     : "memory");
+        cp_async16(&dst.at(i, 8 * o), from, i < valid);
       }
       asm volatile("cp.async.commit_group;\n" ::: "memory");
       return Token{1, blk.groupsCommitted++, 0};
@@ -1256,10 +1259,7 @@ __device__ LINAC_LANDING_INLINE void prefetch_rows(Block &blk, const Global *g, 
       const int r = e / per, o = e - r * per;
       const bool in = r < avail && first + r >= 0;
       const char *src = in ? base + ((first + r) * stride + 8 * o) * 2 : base;
-      const unsigned dst =
-          static_cast<unsigned>(__cvta_generic_to_shared(land + (r * C + 8 * o) * 2));
-      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                   ::"r"(dst), "l"(src), "r"(in ? 16 : 0) : "memory");
+      cp_async16(land + (r * C + 8 * o) * 2, src, in);
     }
   }
   asm volatile("cp.async.commit_group;\n" ::: "memory");
