@@ -149,6 +149,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S28:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S29:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S30:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S31:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -272,6 +273,36 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S31:-0}" = 1 ]; then
+# 31 (session 28; about 8 minutes, carrying .carry): LINAC_GRAM_STRIPS=2 or 3,
+# the per-tile Gram's tiles below the diagonal blocks in strips of one row
+# tile, one warp a strip, every tile of a strip at the row tile's first row
+# as reference (the left operand's exponentials and bf16 pairs once per K
+# slice for the strip, its mma.sync independent). gram_cycles with each
+# (and its per-warp rows, S29=2's), KDA against float64 with each, timed
+# beside the default; then the primitive tests with strips of 3.
+for s in 0 2 3; do
+  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s" | tee -a $log
+  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=1 -DLINAC_GRAM_STRIPS=$s \
+    bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+done
+for s in 2 3; do
+  export LINAC_CUDA_DEFINES="LINAC_GRAM_STRIPS=$s"
+  check_examples "" kda
+done
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for s in 2 3; do
+  timeout 60 bench/variant.sh kda_8x4096x16 st$s --define LINAC_GRAM_STRIPS=$s
+done
+timeout 60 bench/variant.sh kda_4x16384x32 st3 --define LINAC_GRAM_STRIPS=3
+timeout $(( ${LEFT:-420} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384)' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
+SWITCHES=LINAC_GRAM_STRIPS=3 PRIM_BUILDS=sm90a timeout $(( 590 - SECONDS )) \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
+exit 0
+fi
 if [ "${S30:-0}" = 1 ] || [ "${S30:-0}" = 2 ]; then
 # 30 (session 27; about 5 minutes, carrying .carry): LINAC_WIDEN_AT_WAIT=1,
 # the converting input copies (bf16 inputs into fp32 stages: KDA, kda_safe,

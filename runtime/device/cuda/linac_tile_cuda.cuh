@@ -4532,6 +4532,160 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
   gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, form.split, form.fp32, d1, inclusive1);
 }
 
+// 2 or 3: the per-tile form's tiles below the diagonal blocks go in strips
+// of up to that many 16 x 8 tiles of one row tile, one warp a strip
+// (gram_strip_n): every tile of a strip takes the row tile's first row as
+// its reference, so the left operand's exponentials and bf16 pairs are
+// made once per K slice for the whole strip, not once per tile, and its
+// tiles' mma.sync are independent of each other. The diagonal tiles keep
+// their forms. 0 (default until timed): tile by tile. Values differ from
+// the tile-by-tile form by the bf16 rounding of the scaled operands (another
+// reference row); the pair's outputs are still its two calls' bit for bit.
+#ifndef LINAC_GRAM_STRIPS
+#define LINAC_GRAM_STRIPS 0
+#endif
+
+/// The strips of the per-tile form's tiles below the diagonal blocks (row
+/// tile I >= 1 has 2I of them, cut into ceil(2I / S) strips as even as
+/// they go), biggest row tile first: the s-th strip's row tile, first
+/// column tile and count.
+template <int S>
+__device__ __forceinline__ void gram_strip_of(int s, int T, int &I, int &J0, int &count) {
+  for (I = T - 1; I >= 1; --I) {
+    const int tiles = 2 * I, strips = (tiles + S - 1) / S;
+    if (s < strips) {
+      J0 = s * tiles / strips;
+      count = (s + 1) * tiles / strips - J0;
+      return;
+    }
+    s -= strips;
+  }
+  I = 0, J0 = 0, count = 0;
+}
+template <int S> __device__ __forceinline__ int gram_strip_count(int T) {
+  int strips = 0;
+  for (int I = 1; I < T; ++I)
+    strips += (2 * I + S - 1) / S;
+  return strips;
+}
+
+/// One strip of N Gram matrices with the same right operand and decays
+/// (row tile I, column tiles J0..J0 + count - 1, all below the diagonal
+/// block), by the calling warp: reference row i0 = 16 I for every tile, so
+/// the left operands are scaled by e^(lg_i - rg_i0) once per K slice and
+/// each right operand's tile by e^(rg_i0 - rg_j). The same tests as the
+/// per-tile form's whole form, per output; an output that fails them takes
+/// its strip's tiles one by one (gram_tile_pertile). Each output's values
+/// are the same for any N (the same products in the same order).
+template <int N, int S, class L, class R>
+__device__ __forceinline__ void gram_strip_n(const Tile (&dst)[N], const L (&l)[N],
+                                             const bool (&inclusive)[N], const R &r,
+                                             const Tile &lg, const Tile &rg, int I, int J0,
+                                             int count) {
+  const int channels = l[0].cols, tid = static_cast<int>(threadIdx.x);
+  const int g = (tid % 32) / 4, t = tid % 4, i0 = 16 * I;
+  float d[N][S][4];
+#pragma unroll
+  for (int n = 0; n < N; ++n)
+#pragma unroll
+    for (int s = 0; s < S; ++s)
+#pragma unroll
+      for (int v = 0; v < 4; ++v)
+        d[n][s][v] = 0.0f;
+  bool over = false;
+  float peak[N], peakB = 0.0f;
+#pragma unroll
+  for (int n = 0; n < N; ++n)
+    peak[n] = 0.0f;
+#pragma unroll 2
+  for (int k0 = 0; k0 < channels; k0 += 16) {
+    const int c = k0 + 4 * t;
+    const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
+    const float4 h = gram_load4(rg, i0, c);
+    const float ea[4] = {ga.x - h.x, ga.y - h.y, ga.z - h.z, ga.w - h.w};
+    const float eb[4] = {gb.x - h.x, gb.y - h.y, gb.z - h.z, gb.w - h.w};
+    float xa[4], xb[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      over |= ea[u] > kGramTileBound || eb[u] > kGramTileBound;
+      xa[u] = __expf(ea[u]);
+      xb[u] = __expf(eb[u]);
+    }
+    unsigned a[N][4];
+#pragma unroll
+    for (int n = 0; n < N; ++n) {
+      const float4 la = gram_load4(l[n], i0 + g, c), lb = gram_load4(l[n], i0 + g + 8, c);
+      a[n][0] = gram_scaled_given(la.x, xa[0], la.y, xa[1], true, peak[n]);
+      a[n][1] = gram_scaled_given(lb.x, xb[0], lb.y, xb[1], true, peak[n]);
+      a[n][2] = gram_scaled_given(la.z, xa[2], la.w, xa[3], true, peak[n]);
+      a[n][3] = gram_scaled_given(lb.z, xb[2], lb.w, xb[3], true, peak[n]);
+    }
+#pragma unroll
+    for (int s = 0; s < S; ++s) {
+      if (s < count) { // warp-uniform
+        const int j0 = 8 * (J0 + s);
+        const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
+        const float er[4] = {h.x - hr.x, h.y - hr.y, h.z - hr.z, h.w - hr.w};
+        float xr[4];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) {
+          over |= er[u] > kGramTileBound;
+          xr[u] = __expf(er[u]);
+        }
+        const unsigned b0 = gram_scaled_given(rr.x, xr[0], rr.y, xr[1], true, peakB);
+        const unsigned b1 = gram_scaled_given(rr.z, xr[2], rr.w, xr[3], true, peakB);
+#pragma unroll
+        for (int n = 0; n < N; ++n)
+          asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                       "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                       : "+f"(d[n][s][0]), "+f"(d[n][s][1]), "+f"(d[n][s][2]), "+f"(d[n][s][3])
+                       : "r"(a[n][0]), "r"(a[n][1]), "r"(a[n][2]), "r"(a[n][3]), "r"(b0),
+                         "r"(b1));
+      }
+    }
+  }
+  const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
+  const bool anyOver = __any_sync(0xffffffffu, over) || maxB > kGramTileLargest;
+#pragma unroll
+  for (int n = 0; n < N; ++n) {
+    const float maxL = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peak[n])));
+    const bool pass = !(anyOver || maxL > kGramTileLargest ||
+                        maxL * maxB * static_cast<float>(channels) > kGramTileLargest);
+    if (!pass) { // warp-uniform
+      for (int s = 0; s < count; ++s)
+        gram_tile_pertile(dst[n], l[n], r, lg, rg, I, J0 + s, inclusive[n]);
+      continue;
+    }
+#pragma unroll
+    for (int s = 0; s < S; ++s)
+      if (s < count)
+#pragma unroll
+        for (int v = 0; v < 4; ++v) // every place is below the diagonal block
+          dst[n].at(i0 + g + (v / 2) * 8, 8 * (J0 + s) + 2 * t + v % 2) = d[n][s][v];
+  }
+}
+
+/// The strip form's units for one warp in turn: the strips (biggest row
+/// tile first), then the diagonal tiles (J = 2I before J = 2I + 1: under
+/// strong gates the first has a tensor-core pass below its 8 x 8 block,
+/// the second the block alone); `diag` runs a diagonal tile, `strip` a
+/// strip.
+template <int S, class Diag, class Strip>
+__device__ __forceinline__ void gram_strips_deal(int T, int warp, int warps, Diag diag,
+                                                 Strip strip) {
+  const int strips = gram_strip_count<S>(T), units = strips + 2 * T;
+  for (int u = warp; u < units; u += warps) {
+    if (u < strips) {
+      int I, J0, count;
+      gram_strip_of<S>(u, T, I, J0, count);
+      strip(I, J0, count);
+    } else {
+      const int k = u - strips, I = k < T ? T - 1 - k : 2 * T - 1 - k;
+      diag(I, 2 * I + (k < T ? 0 : 1));
+    }
+  }
+}
+
 /// gram_diag_mma_of for a pair (gram_tile_pertile_pair), the tiles in the
 /// same order.
 template <class L, class R>
@@ -4543,11 +4697,26 @@ __device__ __forceinline__ void gram_diag_mma_pair_of(const Tile dst0, const L l
   gram_zero_above(dst0, tid, threads);
   gram_zero_above(dst1, tid, threads);
   const int T = n / 16, tiles = T * (T + 1);
+#if LINAC_GRAM_STRIPS
+  const Tile d[2] = {dst0, dst1};
+  const L ls[2] = {l0, l1};
+  const bool inc[2] = {inclusive0, inclusive1};
+  gram_strips_deal<LINAC_GRAM_STRIPS>(
+      T, warp, warps,
+      [&](int I, int J) {
+        gram_tile_pertile_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, I, J);
+      },
+      [&](int I, int J0, int count) {
+        gram_strip_n<2, LINAC_GRAM_STRIPS>(d, ls, inc, r, lg, rg, I, J0, count);
+      });
+  (void)tiles;
+#else
   for (int u = warp; u < tiles; u += warps) {
     int I, J;
     gram_tile_unit(u, T, I, J);
     gram_tile_pertile_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, I, J);
   }
+#endif
 }
 
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
@@ -4559,11 +4728,23 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   gram_zero_above(dst, tid, threads);
   const int T = n / 16, tiles = T * (T + 1);
+#if LINAC_GRAM_STRIPS
+  const Tile d[1] = {dst};
+  const L ls[1] = {l};
+  const bool inc[1] = {inclusive};
+  gram_strips_deal<LINAC_GRAM_STRIPS>(
+      T, warp, warps, [&](int I, int J) { gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive); },
+      [&](int I, int J0, int count) {
+        gram_strip_n<1, LINAC_GRAM_STRIPS>(d, ls, inc, r, lg, rg, I, J0, count);
+      });
+  (void)tiles;
+#else
   for (int u = warp; u < tiles; u += warps) {
     int I, J;
     gram_tile_unit(u, T, I, J);
     gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive);
   }
+#endif
 }
 /// The tensor-core form for fp32 operands and for bf16 input stages.
 __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
