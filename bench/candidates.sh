@@ -273,6 +273,35 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S31:-0}" = 2 ]; then
+# 31, second form (session 28; about 9 minutes, carrying .carry): S31=1 found
+# KDA 60% slower with strips in the kernel (its cubin 21% bigger, the
+# fallback's per-tile form inlined); now a strip that fails its tests is
+# fp32 pair by pair out of line, and the units are dealt heavy diagonal
+# tiles first. gram_cycles with and without, KDA against float64 with the
+# strips and with LINAC_WIDEN_AT_WAIT (S30's), both timed beside the
+# default, then the primitive tests with strips of 2.
+for s in 0 2; do
+  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s" | tee -a $log
+  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=1 -DLINAC_GRAM_STRIPS=$s \
+    bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+done
+for d in LINAC_GRAM_STRIPS=2 LINAC_WIDEN_AT_WAIT=1; do
+  echo "defines: $d" | tee -a $log
+  export LINAC_CUDA_DEFINES="$d"
+  check_examples "" kda
+done
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+timeout 60 bench/variant.sh kda_8x4096x16 st2 --define LINAC_GRAM_STRIPS=2
+timeout 60 bench/variant.sh kda_8x4096x16 widen --define LINAC_WIDEN_AT_WAIT=1
+timeout $(( ${LEFT:-330} - SECONDS )) bench/run.sh --cases '^kda 8x4096' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -8
+SWITCHES=LINAC_GRAM_STRIPS=2 PRIM_BUILDS=sm90a timeout $(( 590 - SECONDS )) \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -8 | tee -a $log
+exit 0
+fi
 if [ "${S31:-0}" = 1 ]; then
 # 31 (session 28; about 8 minutes, carrying .carry): LINAC_GRAM_STRIPS=2 or 3,
 # the per-tile Gram's tiles below the diagonal blocks in strips of one row

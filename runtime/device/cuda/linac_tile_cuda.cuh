@@ -4569,14 +4569,25 @@ template <int S> __device__ __forceinline__ int gram_strip_count(int T) {
   return strips;
 }
 
+/// gram_tile_fp32 out of line: the strip form's fallback, rare, kept out of
+/// the inlined code (its exact expf is long).
+template <class L, class R>
+__device__ __noinline__ void gram_tile_fp32_outlined(float (&d)[4], const L l, const R r,
+                                                     const Tile lg, const Tile rg, int i0, int j0) {
+  const int tid = static_cast<int>(threadIdx.x);
+  gram_tile_fp32(d, l, r, lg, rg, i0, j0, (tid % 32) / 4, tid % 4);
+}
+
 /// One strip of N Gram matrices with the same right operand and decays
 /// (row tile I, column tiles J0..J0 + count - 1, all below the diagonal
 /// block), by the calling warp: reference row i0 = 16 I for every tile, so
 /// the left operands are scaled by e^(lg_i - rg_i0) once per K slice and
 /// each right operand's tile by e^(rg_i0 - rg_j). The same tests as the
-/// per-tile form's whole form, per output; an output that fails them takes
-/// its strip's tiles one by one (gram_tile_pertile). Each output's values
-/// are the same for any N (the same products in the same order).
+/// per-tile form's whole form, over the strip, per output; an output that
+/// fails them has its strip's tiles in fp32 pair by pair (gram_tile_fp32, as
+/// the per-tile form's tiles below the diagonal that fail theirs). Each
+/// output's values are the same for any N (the same products in the same
+/// order).
 template <int N, int S, class L, class R>
 __device__ __forceinline__ void gram_strip_n(const Tile (&dst)[N], const L (&l)[N],
                                              const bool (&inclusive)[N], const R &r,
@@ -4597,7 +4608,7 @@ __device__ __forceinline__ void gram_strip_n(const Tile (&dst)[N], const L (&l)[
 #pragma unroll
   for (int n = 0; n < N; ++n)
     peak[n] = 0.0f;
-#pragma unroll 2
+#pragma unroll 1
   for (int k0 = 0; k0 < channels; k0 += 16) {
     const int c = k0 + 4 * t;
     const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
@@ -4651,36 +4662,44 @@ __device__ __forceinline__ void gram_strip_n(const Tile (&dst)[N], const L (&l)[
     const float maxL = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peak[n])));
     const bool pass = !(anyOver || maxL > kGramTileLargest ||
                         maxL * maxB * static_cast<float>(channels) > kGramTileLargest);
-    if (!pass) { // warp-uniform
-      for (int s = 0; s < count; ++s)
-        gram_tile_pertile(dst[n], l[n], r, lg, rg, I, J0 + s, inclusive[n]);
-      continue;
-    }
 #pragma unroll
     for (int s = 0; s < S; ++s)
-      if (s < count)
+      if (s < count) {
+        if (!pass) // warp-uniform; rare (rising gates, huge operands)
+          gram_tile_fp32_outlined(d[n][s], l[n], r, lg, rg, i0, 8 * (J0 + s));
 #pragma unroll
         for (int v = 0; v < 4; ++v) // every place is below the diagonal block
           dst[n].at(i0 + g + (v / 2) * 8, 8 * (J0 + s) + 2 * t + v % 2) = d[n][s][v];
+      }
   }
 }
 
-/// The strip form's units for one warp in turn: the strips (biggest row
-/// tile first), then the diagonal tiles (J = 2I before J = 2I + 1: under
-/// strong gates the first has a tensor-core pass below its 8 x 8 block,
-/// the second the block alone); `diag` runs a diagonal tile, `strip` a
-/// strip.
+/// The strip form's units dealt to the warps in turn, in the order that
+/// evens their loads under strong gates (bench/gram_cycles.cu, H100: one
+/// warp's split diagonal tile J = 2I with its tensor-core pass ~19 K
+/// cycles, a J = 2I + 1 tile or a tile below the diagonal ~10 K, a strip of
+/// two ~12 K): the T heavy diagonal tiles, then strips for the warps left,
+/// then the T light diagonal tiles (to the warps that took a heavy one),
+/// then the other strips. `diag` runs a diagonal tile, `strip` a strip.
 template <int S, class Diag, class Strip>
 __device__ __forceinline__ void gram_strips_deal(int T, int warp, int warps, Diag diag,
                                                  Strip strip) {
   const int strips = gram_strip_count<S>(T), units = strips + 2 * T;
+  const int early = min(strips, max(warps - T, 0)); // strips dealt before the light tiles
   for (int u = warp; u < units; u += warps) {
-    if (u < strips) {
+    int k = u, s = -1;
+    if (k >= T && k < T + early)
+      s = k - T;
+    else if (k >= 2 * T + early)
+      s = k - 2 * T;
+    else if (k >= T + early)
+      k -= early; // a light diagonal tile: k in [T, 2T)
+    if (s >= 0) {
       int I, J0, count;
-      gram_strip_of<S>(u, T, I, J0, count);
+      gram_strip_of<S>(s, T, I, J0, count);
       strip(I, J0, count);
     } else {
-      const int k = u - strips, I = k < T ? T - 1 - k : 2 * T - 1 - k;
+      const int I = k < T ? T - 1 - k : 2 * T - 1 - k;
       diag(I, 2 * I + (k < T ? 0 : 1));
     }
   }
