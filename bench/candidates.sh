@@ -3,10 +3,12 @@
 # defaults in one device call (up to ~10 minutes on a fresh H200 machine;
 # NEW_ONLY=1 below for the session-9 candidates alone, S8=1 for session 8's,
 # NORMS_ONLY=1 for session 10's norms=factor alone, S12=1 for session 12's;
-# S13= to S29= blocks below: each session's, newest first; S29=1 and S29=2 ran in session 27
+# S13= to S31= blocks below: each session's, newest first; S29=1 and S29=2 ran in session 27
 # (its grambalance=on is KDA's and GDN-2's head-split default now; S27=1's FLA beside KDA and
-# LINAC_FAST_EXP ran within S29=1, so S27 need not run; S30=1, written after the session's
-# device time ran out, is next, then S29=2 again for gram_cycles's per-warp rows),
+# LINAC_FAST_EXP ran within S29=1, so S27 need not run). Session 28 ran S31=1 and S31=2 (which
+# include S29=2's per-warp gram_cycles rows and S30's KDA timing): LINAC_GRAM_STRIPS and
+# LINAC_WIDEN_AT_WAIT both lost and were taken out of the library, so S30 and S31 are kept as
+# the record of what ran; with the switches gone their variants are the default,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through

@@ -1349,50 +1349,6 @@ static void testOp(const char *name, Op op, Ew kind, int R, int C, int threads,
             break;
           }
         }
-#if LINAC_GRAM_STRIPS
-        // LINAC_GRAM_STRIPS: a tile below the diagonal blocks goes with its
-        // strip (its row tile's 2I tiles cut into ceil(2I / S) strips as
-        // even as they go), every row of the row tile and every column of
-        // the strip scaled at the row tile's first row and tested as a
-        // tile is; a strip over is fp32 pair by pair.
-        if (op == Op::gram_diag_bf16 && j0 + 7 < i0) {
-          const int I = i0 / 16, J = j0 / 8, tiles = 2 * I;
-          const int strips = (tiles + LINAC_GRAM_STRIPS - 1) / LINAC_GRAM_STRIPS;
-          int first = 0, last = 0;
-          for (int k = 0; k < strips; ++k) {
-            first = k * tiles / strips;
-            last = (k + 1) * tiles / strips;
-            if (J >= first && J < last)
-              break;
-          }
-          bool o = false;
-          double peakA = 0, peakB = 0;
-          for (int c = 0; c < n; ++c) {
-            for (int ii = i0; ii < i0 + 16; ++ii) {
-              o = o || lg.at(ii, c) - rg.at(i0, c) > 40;
-              peakA = std::max(peakA, std::fabs(a.at(ii, c) * std::exp(lg.at(ii, c) - rg.at(i0, c))));
-            }
-            for (int jj = 8 * first; jj < 8 * last; ++jj) {
-              o = o || rg.at(i0, c) - rg.at(jj, c) > 40;
-              peakB = std::max(peakB, std::fabs(b.at(jj, c) * std::exp(rg.at(i0, c) - rg.at(jj, c))));
-            }
-          }
-          const bool stripOver = o || peakA > 3e38 || peakB > 3e38 || peakA * peakB * n > 3e38;
-          double acc = 0;
-          if (stripOver)
-            ownScale(i, j, n);
-          for (int c = 0; c < n; ++c)
-            acc += stripOver ? a.at(i, c) * b.at(j, c) * std::exp(lg.at(i, c) - rg.at(j, c))
-                             : double(roundHost(float(a.at(i, c) * std::exp(lg.at(i, c) -
-                                                                            rg.at(i0, c))),
-                                                Operand::bf16)) *
-                                   double(roundHost(float(b.at(j, c) * std::exp(rg.at(i0, c) -
-                                                                                rg.at(j, c))),
-                                                    Operand::bf16));
-          W(i, j) = acc;
-          break;
-        }
-#endif
         int ref = j0 + 7 < i0 ? j0 + 7 : j0 + 3;
         bool over = op == Op::gram_diag_bf16_fallback || tileOver(ref, j0);
         if (over && op != Op::gram_diag_bf16_fallback && j0 + 7 >= i0 && i / 8 != j / 8) {

@@ -244,13 +244,11 @@ struct Buffer16 {
 /// What a wait waits for: nothing (the copy was synchronous), a cp.async
 /// group, or an mbarrier phase (bulk copies).
 struct Token {
-  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held,
-                 // 4 a cp.async group of halves to widen in place
+  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held
   int index;     // the group's sequence number, or the mbarrier; kind 3: the dtype
-  unsigned seq;  // the mbarrier's use this token is for; kind 4: the dtype
-  float *heldAt; // kind 3: where the thread's held value goes (null: none); kind 4: the tile
-  unsigned held; // kind 3: its 16 bits as loaded; kind 4: the tile's elements
-  unsigned shape; // kind 4: the tile's columns (high 16 bits) and row pitch (low 16 bits)
+  unsigned seq;  // the mbarrier's use this token is for
+  float *heldAt; // kind 3: where the thread's held value goes (null: none)
+  unsigned held; // kind 3: its 16 bits as loaded
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -647,15 +645,6 @@ __device__ inline void mbarrier_arrive(unsigned addr) {
 }
 #endif
 
-// 1: converting copies (16-bit inputs into fp32 stages, 16-byte pieces)
-// land the halves by cp.async at the stage's end and widen them in place
-// at the wait (widen_landed_halves), so that a chunk's
-// input copies have their loads in flight together; 0 (default until
-// timed): each copy loads, converts and stores before the next is issued.
-#ifndef LINAC_WIDEN_AT_WAIT
-#define LINAC_WIDEN_AT_WAIT 0
-#endif
-
 /// convert: element by element; bf16x8 / f16x8: 16-byte loads of 8 halves
 /// per lane (rows 16-byte aligned, columns a multiple of 8), two float4
 /// stores; elements: cp.async per f32; bulk: bulk copies of f32 rows.
@@ -671,59 +660,6 @@ __device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
   return make_float2(lo, hi);
 }
 
-/// Where a converting copy by cp.async (LINAC_WIDEN_AT_WAIT) lands the n
-/// 16-bit elements of an fp32 tile of `cols` columns and row pitch `ld`:
-/// contiguous, ending where the tile's last row ends (16-byte aligned when
-/// cols and ld are multiples of 8 and 4).
-__device__ inline unsigned short *landed_halves(float *p, int n, int cols, int ld) {
-  const int span = (n / cols - 1) * ld + cols; // floats from the first element to past the last
-  return reinterpret_cast<unsigned short *>(p + span) - n;
-}
-
-/// The second half of a converting copy by cp.async (LINAC_WIDEN_AT_WAIT):
-/// the n 16-bit elements of the fp32 tile at p (cols columns, row pitch ld)
-/// landed as they are at landed_halves; widens them in place, element e
-/// (row e / cols) to its place in the tile. In rounds of four 16-byte
-/// pieces (8 elements of one row) per thread in increasing order: a round
-/// reads its pieces, a barrier, then writes. Element e's place lies at or
-/// after e floats into the tile and the halves end where the tile does, so
-/// its four bytes cover halves of elements at most e: halves already read,
-/// this round or before (a round's writes come after its barrier, which
-/// every thread reaches only past the previous rounds' reads). Ends with a
-/// barrier: the widened tile is visible to every consumer. Every consumer
-/// takes part.
-__device__ __noinline__ void widen_landed_halves(float *p, int n, unsigned dtype, int cols,
-                                                 int ld) {
-  const unsigned short *halves = landed_halves(p, n, cols, ld);
-  const int pieces = n / 8, per = cols / 8, threads = consumer_threads();
-  const int tid = static_cast<int>(threadIdx.x);
-  const CopyMode mode = dtype == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
-  sync_consumers(); // every thread's pieces landed
-  for (int base = 0; base < pieces; base += 4 * threads) {
-    uint4 h[4];
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      const int x = base + tid + u * threads;
-      if (x < pieces)
-        h[u] = *reinterpret_cast<const uint4 *>(halves + 8 * x);
-    }
-    sync_consumers();
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      const int x = base + tid + u * threads;
-      if (x >= pieces)
-        continue;
-      const int i = x / per, o = x - i * per;
-      const float2 a = halves_to_float2(h[u].x, mode), b = halves_to_float2(h[u].y, mode),
-                   c = halves_to_float2(h[u].z, mode), d = halves_to_float2(h[u].w, mode);
-      float4 *to = reinterpret_cast<float4 *>(p + i * ld + 8 * o);
-      to[0] = make_float4(a.x, a.y, b.x, b.y);
-      to[1] = make_float4(c.x, c.y, d.x, d.y);
-    }
-  }
-  sync_consumers();
-}
-
 __device__ inline void wait(Block &blk, Token &t) {
 #if __CUDA_ARCH__ >= 800
   unsigned before = t.kind == 2 ? blk.barrierWaited[t.index] : 0;
@@ -732,26 +668,10 @@ __device__ inline void wait(Block &blk, Token &t) {
       blk.barrierWaited[t.index] = t.seq + 1;
     return;
   }
-#if LINAC_WIDEN_AT_WAIT
-  if (t.kind == 1 || t.kind == 4) {
-#else
   if (t.kind == 1) {
-#endif
     int pending = blk.groupsCommitted - t.index - 1;
     cp_async_wait(pending < 0 ? 0 : pending);
   }
-#if LINAC_WIDEN_AT_WAIT
-  if (t.kind == 4) {
-    // Widened, the tile is published by the widening's closing barrier,
-    // whatever the barrier elision says of this wait (a wait carried from an
-    // earlier chunk writes its stage here); a second wait finds it done.
-    widen_landed_halves(t.heldAt, static_cast<int>(t.held), t.seq,
-                        static_cast<int>(t.shape >> 16), static_cast<int>(t.shape & 0xffffu));
-    t.kind = 0;
-    blk.pending = false;
-    return;
-  }
-#endif
   if (t.kind == 2)
     wait_barrier_use(blk, t.index, t.seq);
   if (t.kind == 3 && t.heldAt) {
@@ -1024,28 +944,6 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
         t.held = static_cast<const unsigned short *>(src(i))[j];
     }
     return t;
-  }
-#endif
-#if LINAC_WIDEN_AT_WAIT && __CUDA_ARCH__ >= 800
-  // A converting copy of 16-byte pieces: the halves land by cp.async at the
-  // tile's end (landed_halves), and the wait widens them in place, so the
-  // copies issued one after another are in flight together instead of each
-  // waiting out its loads here.
-  if ((mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) && !has_roles() &&
-      dst.cols < 65536 && dst.ld < 65536) {
-    const int n = static_cast<int>(dst.rows * dst.cols), per = static_cast<int>(dst.cols / 8);
-    unsigned short *land =
-        landed_halves(dst.p, n, static_cast<int>(dst.cols), static_cast<int>(dst.ld));
-    for (int x = static_cast<int>(threadIdx.x); x < n / 8; x += consumer_threads()) {
-      const int i = x / per, o = x - i * per;
-      const unsigned short *from =
-          static_cast<const unsigned short *>(src(i < valid ? i : 0)) + (i < valid ? 8 * o : 0);
-      cp_async16(land + 8 * x, from, i < valid);
-    }
-    asm volatile("cp.async.commit_group;\n" ::: "memory");
-    return Token{4, blk.groupsCommitted++, static_cast<unsigned>(g->dtype), dst.p,
-                 static_cast<unsigned>(n),
-                 static_cast<unsigned>(dst.cols) << 16 | static_cast<unsigned>(dst.ld)};
   }
 #endif
   return copy_rows_async(blk, dst, valid, src, elem, mode);
@@ -4532,179 +4430,6 @@ __device__ __forceinline__ void gram_tile_pertile_pair(const Tile &dst0, const L
   gram_tile_finish(dst1, l1, r, lg, rg, i0, j0, form.split, form.fp32, d1, inclusive1);
 }
 
-// 2 or 3: the per-tile form's tiles below the diagonal blocks go in strips
-// of up to that many 16 x 8 tiles of one row tile, one warp a strip
-// (gram_strip_n): every tile of a strip takes the row tile's first row as
-// its reference, so the left operand's exponentials and bf16 pairs are
-// made once per K slice for the whole strip, not once per tile, and its
-// tiles' mma.sync are independent of each other. The diagonal tiles keep
-// their forms. 0 (default until timed): tile by tile. Values differ from
-// the tile-by-tile form by the bf16 rounding of the scaled operands (another
-// reference row); the pair's outputs are still its two calls' bit for bit.
-#ifndef LINAC_GRAM_STRIPS
-#define LINAC_GRAM_STRIPS 0
-#endif
-
-/// The strips of the per-tile form's tiles below the diagonal blocks (row
-/// tile I >= 1 has 2I of them, cut into ceil(2I / S) strips as even as
-/// they go), biggest row tile first: the s-th strip's row tile, first
-/// column tile and count.
-template <int S>
-__device__ __forceinline__ void gram_strip_of(int s, int T, int &I, int &J0, int &count) {
-  for (I = T - 1; I >= 1; --I) {
-    const int tiles = 2 * I, strips = (tiles + S - 1) / S;
-    if (s < strips) {
-      J0 = s * tiles / strips;
-      count = (s + 1) * tiles / strips - J0;
-      return;
-    }
-    s -= strips;
-  }
-  I = 0, J0 = 0, count = 0;
-}
-template <int S> __device__ __forceinline__ int gram_strip_count(int T) {
-  int strips = 0;
-  for (int I = 1; I < T; ++I)
-    strips += (2 * I + S - 1) / S;
-  return strips;
-}
-
-/// gram_tile_fp32 out of line: the strip form's fallback, rare, kept out of
-/// the inlined code (its exact expf is long).
-template <class L, class R>
-__device__ __noinline__ void gram_tile_fp32_outlined(float (&d)[4], const L l, const R r,
-                                                     const Tile lg, const Tile rg, int i0, int j0) {
-  const int tid = static_cast<int>(threadIdx.x);
-  gram_tile_fp32(d, l, r, lg, rg, i0, j0, (tid % 32) / 4, tid % 4);
-}
-
-/// One strip of N Gram matrices with the same right operand and decays
-/// (row tile I, column tiles J0..J0 + count - 1, all below the diagonal
-/// block), by the calling warp: reference row i0 = 16 I for every tile, so
-/// the left operands are scaled by e^(lg_i - rg_i0) once per K slice and
-/// each right operand's tile by e^(rg_i0 - rg_j). The same tests as the
-/// per-tile form's whole form, over the strip, per output; an output that
-/// fails them has its strip's tiles in fp32 pair by pair (gram_tile_fp32, as
-/// the per-tile form's tiles below the diagonal that fail theirs). Each
-/// output's values are the same for any N (the same products in the same
-/// order).
-template <int N, int S, class L, class R>
-__device__ __forceinline__ void gram_strip_n(const Tile (&dst)[N], const L (&l)[N],
-                                             const bool (&inclusive)[N], const R &r,
-                                             const Tile &lg, const Tile &rg, int I, int J0,
-                                             int count) {
-  const int channels = l[0].cols, tid = static_cast<int>(threadIdx.x);
-  const int g = (tid % 32) / 4, t = tid % 4, i0 = 16 * I;
-  float d[N][S][4];
-#pragma unroll
-  for (int n = 0; n < N; ++n)
-#pragma unroll
-    for (int s = 0; s < S; ++s)
-#pragma unroll
-      for (int v = 0; v < 4; ++v)
-        d[n][s][v] = 0.0f;
-  bool over = false;
-  float peak[N], peakB = 0.0f;
-#pragma unroll
-  for (int n = 0; n < N; ++n)
-    peak[n] = 0.0f;
-#pragma unroll 1
-  for (int k0 = 0; k0 < channels; k0 += 16) {
-    const int c = k0 + 4 * t;
-    const float4 ga = gram_load4(lg, i0 + g, c), gb = gram_load4(lg, i0 + g + 8, c);
-    const float4 h = gram_load4(rg, i0, c);
-    const float ea[4] = {ga.x - h.x, ga.y - h.y, ga.z - h.z, ga.w - h.w};
-    const float eb[4] = {gb.x - h.x, gb.y - h.y, gb.z - h.z, gb.w - h.w};
-    float xa[4], xb[4];
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      over |= ea[u] > kGramTileBound || eb[u] > kGramTileBound;
-      xa[u] = __expf(ea[u]);
-      xb[u] = __expf(eb[u]);
-    }
-    unsigned a[N][4];
-#pragma unroll
-    for (int n = 0; n < N; ++n) {
-      const float4 la = gram_load4(l[n], i0 + g, c), lb = gram_load4(l[n], i0 + g + 8, c);
-      a[n][0] = gram_scaled_given(la.x, xa[0], la.y, xa[1], true, peak[n]);
-      a[n][1] = gram_scaled_given(lb.x, xb[0], lb.y, xb[1], true, peak[n]);
-      a[n][2] = gram_scaled_given(la.z, xa[2], la.w, xa[3], true, peak[n]);
-      a[n][3] = gram_scaled_given(lb.z, xb[2], lb.w, xb[3], true, peak[n]);
-    }
-#pragma unroll
-    for (int s = 0; s < S; ++s) {
-      if (s < count) { // warp-uniform
-        const int j0 = 8 * (J0 + s);
-        const float4 rr = gram_load4(r, j0 + g, c), hr = gram_load4(rg, j0 + g, c);
-        const float er[4] = {h.x - hr.x, h.y - hr.y, h.z - hr.z, h.w - hr.w};
-        float xr[4];
-#pragma unroll
-        for (int u = 0; u < 4; ++u) {
-          over |= er[u] > kGramTileBound;
-          xr[u] = __expf(er[u]);
-        }
-        const unsigned b0 = gram_scaled_given(rr.x, xr[0], rr.y, xr[1], true, peakB);
-        const unsigned b1 = gram_scaled_given(rr.z, xr[2], rr.w, xr[3], true, peakB);
-#pragma unroll
-        for (int n = 0; n < N; ++n)
-          asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                       "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                       : "+f"(d[n][s][0]), "+f"(d[n][s][1]), "+f"(d[n][s][2]), "+f"(d[n][s][3])
-                       : "r"(a[n][0]), "r"(a[n][1]), "r"(a[n][2]), "r"(a[n][3]), "r"(b0),
-                         "r"(b1));
-      }
-    }
-  }
-  const float maxB = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peakB)));
-  const bool anyOver = __any_sync(0xffffffffu, over) || maxB > kGramTileLargest;
-#pragma unroll
-  for (int n = 0; n < N; ++n) {
-    const float maxL = __uint_as_float(__reduce_max_sync(0xffffffffu, __float_as_uint(peak[n])));
-    const bool pass = !(anyOver || maxL > kGramTileLargest ||
-                        maxL * maxB * static_cast<float>(channels) > kGramTileLargest);
-#pragma unroll
-    for (int s = 0; s < S; ++s)
-      if (s < count) {
-        if (!pass) // warp-uniform; rare (rising gates, huge operands)
-          gram_tile_fp32_outlined(d[n][s], l[n], r, lg, rg, i0, 8 * (J0 + s));
-#pragma unroll
-        for (int v = 0; v < 4; ++v) // every place is below the diagonal block
-          dst[n].at(i0 + g + (v / 2) * 8, 8 * (J0 + s) + 2 * t + v % 2) = d[n][s][v];
-      }
-  }
-}
-
-/// The strip form's units dealt to the warps in turn, in the order that
-/// evens their loads under strong gates (bench/gram_cycles.cu, H100: one
-/// warp's split diagonal tile J = 2I with its tensor-core pass ~19 K
-/// cycles, a J = 2I + 1 tile or a tile below the diagonal ~10 K, a strip of
-/// two ~12 K): the T heavy diagonal tiles, then strips for the warps left,
-/// then the T light diagonal tiles (to the warps that took a heavy one),
-/// then the other strips. `diag` runs a diagonal tile, `strip` a strip.
-template <int S, class Diag, class Strip>
-__device__ __forceinline__ void gram_strips_deal(int T, int warp, int warps, Diag diag,
-                                                 Strip strip) {
-  const int strips = gram_strip_count<S>(T), units = strips + 2 * T;
-  const int early = min(strips, max(warps - T, 0)); // strips dealt before the light tiles
-  for (int u = warp; u < units; u += warps) {
-    int k = u, s = -1;
-    if (k >= T && k < T + early)
-      s = k - T;
-    else if (k >= 2 * T + early)
-      s = k - 2 * T;
-    else if (k >= T + early)
-      k -= early; // a light diagonal tile: k in [T, 2T)
-    if (s >= 0) {
-      int I, J0, count;
-      gram_strip_of<S>(s, T, I, J0, count);
-      strip(I, J0, count);
-    } else {
-      const int I = k < T ? T - 1 - k : 2 * T - 1 - k;
-      diag(I, 2 * I + (k < T ? 0 : 1));
-    }
-  }
-}
-
 /// gram_diag_mma_of for a pair (gram_tile_pertile_pair), the tiles in the
 /// same order.
 template <class L, class R>
@@ -4716,26 +4441,11 @@ __device__ __forceinline__ void gram_diag_mma_pair_of(const Tile dst0, const L l
   gram_zero_above(dst0, tid, threads);
   gram_zero_above(dst1, tid, threads);
   const int T = n / 16, tiles = T * (T + 1);
-#if LINAC_GRAM_STRIPS
-  const Tile d[2] = {dst0, dst1};
-  const L ls[2] = {l0, l1};
-  const bool inc[2] = {inclusive0, inclusive1};
-  gram_strips_deal<LINAC_GRAM_STRIPS>(
-      T, warp, warps,
-      [&](int I, int J) {
-        gram_tile_pertile_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, I, J);
-      },
-      [&](int I, int J0, int count) {
-        gram_strip_n<2, LINAC_GRAM_STRIPS>(d, ls, inc, r, lg, rg, I, J0, count);
-      });
-  (void)tiles;
-#else
   for (int u = warp; u < tiles; u += warps) {
     int I, J;
     gram_tile_unit(u, T, I, J);
     gram_tile_pertile_pair(dst0, l0, inclusive0, dst1, l1, inclusive1, r, lg, rg, I, J);
   }
-#endif
 }
 
 /// Inline in fragment kernels, one out-of-line copy otherwise (as the
@@ -4747,23 +4457,11 @@ __device__ __forceinline__ void gram_diag_mma_of(const Tile dst, const L l, cons
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, warps = threads / 32;
   gram_zero_above(dst, tid, threads);
   const int T = n / 16, tiles = T * (T + 1);
-#if LINAC_GRAM_STRIPS
-  const Tile d[1] = {dst};
-  const L ls[1] = {l};
-  const bool inc[1] = {inclusive};
-  gram_strips_deal<LINAC_GRAM_STRIPS>(
-      T, warp, warps, [&](int I, int J) { gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive); },
-      [&](int I, int J0, int count) {
-        gram_strip_n<1, LINAC_GRAM_STRIPS>(d, ls, inc, r, lg, rg, I, J0, count);
-      });
-  (void)tiles;
-#else
   for (int u = warp; u < tiles; u += warps) {
     int I, J;
     gram_tile_unit(u, T, I, J);
     gram_tile_pertile(dst, l, r, lg, rg, I, J, inclusive);
   }
-#endif
 }
 /// The tensor-core form for fp32 operands and for bf16 input stages.
 __device__ LINAC_EW_INLINE void gram_diag_mma(const Tile dst, const Tile l, const Tile r,
