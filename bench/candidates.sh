@@ -8,7 +8,8 @@
 # LINAC_FAST_EXP ran within S29=1, so S27 need not run). Session 28 ran S31=1 and S31=2 (which
 # include S29=2's per-warp gram_cycles rows and S30's KDA timing): LINAC_GRAM_STRIPS and
 # LINAC_WIDEN_AT_WAIT both lost and were taken out of the library, so S30 and S31 are kept as
-# the record of what ran; with the switches gone their variants are the default,
+# the record of what ran; with the switches gone their variants are the default. S32=1,
+# written after session 28's device time ran out, is next (LINAC_GRAM_PAIR_ONLY),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -152,6 +153,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S29:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S30:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S31:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S32:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -275,6 +277,43 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+if [ "${S32:-0}" = 1 ]; then
+# 32 (session 28, written after its device time ran out; about 8 minutes,
+# carrying .carry): LINAC_GRAM_PAIR_ONLY=1, gram_diag_pair without its
+# fallback to two gram_diag calls (never run in KDA's fused kernel: its
+# placement keeps the pair's tiles apart). bench/code-size.sh: KDA's kernel
+# 620 -> 366 KB of code, the pair inlined instead of called, spill stores
+# 494 (kernel) + 300 (the pair) -> 298 bytes, stack frame 1168 -> 552. The
+# primitive tests with it (a pair over shared memory must fail the launch),
+# KDA against float64 and racecheck, then KDA's four anchor shapes timed
+# beside the default, and Nsight Compute's stall reasons for both (whether
+# instruction fetch, "no instruction", is what the code size costs).
+SWITCHES=LINAC_GRAM_PAIR_ONLY=1 PRIM_BUILDS=sm90a timeout 200 \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
+export LINAC_CUDA_DEFINES="LINAC_GRAM_PAIR_ONLY=1"
+check_examples "" kda
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+unset LINAC_CUDA_DEFINES
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_4x16384x32 kda_1x8192x16 kda_varlen_16_seqs; do
+  timeout 60 bench/variant.sh $c po --define LINAC_GRAM_PAIR_ONLY=1
+done
+timeout $(( ${LEFT:-450} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384|1x8192|varlen)' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
+NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
+rm -f "$K"/*@*.cu
+timeout 60 bench/variant.sh kda_8x4096x16 po --define LINAC_GRAM_PAIR_ONLY=1
+timeout $(( 590 - SECONDS )) $NCU --target-processes all --kernel-name regex:_entry \
+  --launch-count 2 --section WarpStateStats --section InstructionStats \
+  --metrics smsp__pcsamp_warps_issue_stalled_no_instructions,smsp__pcsamp_sample_count \
+  -f -o $OUT/stalls bench/run.sh --cases '^kda 8x4096' --reps 1 --fla-cases '' > $OUT/ncu.log 2>&1
+$NCU -i $OUT/stalls.ncu-rep --page raw --csv 2>/dev/null |
+  python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin)); h=r[0]
+for row in r[2:]:
+  print(", ".join(f"{h[i]}={row[i]}" for i in range(len(h)) if "stalled" in h[i] and row[i] not in ("", "0")))' \
+  | tee -a $log | head -40
+exit 0
+fi
 if [ "${S31:-0}" = 2 ]; then
 # 31, second form (session 28; about 9 minutes, carrying .carry): S31=1 found
 # KDA 60% slower with strips in the kernel (its cubin 21% bigger, the

@@ -18,6 +18,7 @@
 
 #include <cuda_fp16.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -729,6 +730,81 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   cudaFree(dX);
   cudaFree(dG);
   cudaFree(dO);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
+/// gram_diag_pair whose second output is the first's left operand (the two
+/// calls in turn read l0 before writing over it): the pair set against the
+/// two calls made in turn on a copy of the same memory, every word, bit for
+/// bit; under LINAC_GRAM_PAIR_ONLY the pair instead fails the launch.
+__global__ void LINAC_TEST_BOUNDS gramPairSharedKernel(const Launch *L, Tile l0, Tile l1, Tile r,
+                                                      Tile g, Tile pair0, Tile l0b, Tile l1b,
+                                                      Tile rb, Tile gb, Tile one0) {
+  Block blk(*L, 0, 0, 0, 0);
+  gram_diag_pair(blk, pair0, l0, false, Tile{l0.p, pair0.rows, pair0.cols, pair0.cols}, l1,
+                 true, r, g, g, Operand::bf16);
+#if !LINAC_GRAM_PAIR_ONLY
+  gram_diag(blk, one0, l0b, rb, gb, gb, false, Operand::bf16);
+  gram_diag(blk, Tile{l0b.p, one0.rows, one0.cols, one0.cols}, l1b, rb, gb, gb, true,
+            Operand::bf16);
+#else
+  (void)l0b, (void)l1b, (void)rb, (void)gb, (void)one0;
+#endif
+}
+
+static void testGramPairShared(int threads) {
+  const int R = 64, C = 128;
+  std::mt19937 rng(threads);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f), step(-0.3f, -0.05f);
+  // Two copies of l0, l1, r, g (R x C each) and of the first output (R x R).
+  const size_t set = size_t(4) * R * C + size_t(R) * R;
+  std::vector<float> in(2 * set, 0.0f);
+  for (size_t e = 0; e < size_t(3) * R * C; ++e)
+    in[e] = u(rng);
+  float *G = in.data() + size_t(3) * R * C;
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c)
+      G[i * C + c] = step(rng) + (i ? G[(i - 1) * C + c] : 0.0f);
+  std::copy(in.begin(), in.begin() + set, in.begin() + set);
+  float *dIn;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dIn, in.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  CHECK_CUDA(cudaMemcpy(dIn, in.data(), in.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("k", dIn, f32, R, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  const int bytes = int(kReservedSharedBytes);
+  CHECK_CUDA(cudaFuncSetAttribute(gramPairSharedKernel,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  auto at = [&](int s, int k) { return Tile{dIn + s * set + size_t(k) * R * C, R, C, C}; };
+  auto out = [&](int s) { return Tile{dIn + s * set + size_t(4) * R * C, R, R, R}; };
+  gramPairSharedKernel<<<1, threads, bytes>>>(dL, at(0, 0), at(0, 1), at(0, 2), at(0, 3), out(0),
+                                              at(1, 0), at(1, 1), at(1, 2), at(1, 3), out(1));
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<unsigned> got(in.size());
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(got.data(), dIn, in.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  char name[112], detail[96];
+  std::snprintf(name, sizeof name, "gram_diag_pair, the second output over the first's left operand%s",
+                blockLabel(threads));
+#if LINAC_GRAM_PAIR_ONLY
+  std::snprintf(detail, sizeof detail, "%s", error ? "launch failed, as it must" : "launch did not fail");
+  report(name, error != 0, detail);
+#else
+  int differ = 0;
+  for (size_t e = 0; e < set; ++e)
+    differ += got[e] != got[set + e];
+  std::snprintf(detail, sizeof detail, "%d of %zu words differ from the two calls'%s", differ, set,
+                error ? ", launch failed" : "");
+  report(name, differ == 0 && !error, detail);
+#endif
+  cudaFree(dIn);
   cudaFree(dError);
   cudaFree(dL);
 }
@@ -1694,6 +1770,8 @@ int main() {
           for (int huge : {0, 1, 2})
             for (bool rising : {false, true})
               testGramPair(C, strong, huge, rising, threads);
+    for (int threads : {128, 256})
+      testGramPairShared(threads);
     // store_tile from a fragment (aligned pairs, and an odd column: single
     // stores), into fp32 and bf16 workspaces.
     for (int threads : {128, 256})

@@ -3726,6 +3726,14 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
 #define LINAC_GRAM_MMA 1
 #endif
+// 1: gram_diag_pair never falls back to its two gram_diag calls: operands
+// that share memory, or are not shaped for the per-tile pair, fail the
+// launch (the library's error flag) instead. The fallback is ~250 KB of
+// KDA's 620 KB fused kernel, never run there (its placement keeps the
+// pair's tiles apart); 0 (default until timed): the fallback compiled in.
+#ifndef LINAC_GRAM_PAIR_ONLY
+#define LINAC_GRAM_PAIR_ONLY 0
+#endif
 // The split form's outputs into d by constant indices, which keeps them in
 // registers (H200, 8x4096x16, 2026-12-04: KDA 4.85 -> 4.68 ms, GDN-2 10.5 ->
 // 9.70, DPLR 8.27 -> 8.04, GLA unchanged); 0: by a run-time index.
@@ -4758,8 +4766,13 @@ __device__ inline void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &
     return;
   }
 #endif
+#if LINAC_GRAM_PAIR_ONLY
+  blk.L.fail();
+  sync_consumers();
+#else
   gram_diag(blk, dst0, l0, r, lg, rg, inclusive0, type);
   gram_diag(blk, dst1, l1, r, lg, rg, inclusive1, type);
+#endif
 }
 
 /// Whether four values of a row at a multiple of 4 load as one access:
