@@ -294,12 +294,9 @@ export LINAC_CUDA_DEFINES="LINAC_GRAM_PAIR_ONLY=1"
 check_examples "" kda
 racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
 unset LINAC_CUDA_DEFINES
-rm -f "$K"/*@*.cu
-for c in kda_8x4096x16 kda_4x16384x32 kda_1x8192x16 kda_varlen_16_seqs; do
-  timeout 60 bench/variant.sh $c po --define LINAC_GRAM_PAIR_ONLY=1
-done
-timeout $(( ${LEFT:-450} - SECONDS )) bench/run.sh --cases '^kda (8x4096|4x16384|1x8192|varlen)' \
-  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
+LEFT=${LEFT:-450} time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' \
+  '^kda (8x4096|4x16384|1x8192|varlen)' '' kda_8x4096x16 kda_4x16384x32 kda_1x8192x16 \
+  kda_varlen_16_seqs 2>&1 | tee -a $log | tail -10
 NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
 rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh kda_8x4096x16 po --define LINAC_GRAM_PAIR_ONLY=1

@@ -734,6 +734,16 @@ static void testGram16(int C, int valid, Operand type, bool inclusive, int threa
   cudaFree(dL);
 }
 
+/// The gram_diag_pair tests' launch on the device: one fp32 global (their
+/// inputs, R x C rows) and the error flag the library sets.
+static Launch *deviceGramLaunch(float *dIn, int R, int C, int *dError) {
+  Launch hL = oneGlobalLaunch("k", dIn, f32, R, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  return dL;
+}
+
 /// gram_diag_pair whose second output is the first's left operand (the two
 /// calls in turn read l0 before writing over it): the pair set against the
 /// two calls made in turn on a copy of the same memory, every word, bit for
@@ -773,10 +783,7 @@ static void testGramPairShared(int threads) {
   CHECK_CUDA(cudaMalloc(&dError, 4));
   CHECK_CUDA(cudaMemset(dError, 0, 4));
   CHECK_CUDA(cudaMemcpy(dIn, in.data(), in.size() * 4, cudaMemcpyHostToDevice));
-  Launch hL = oneGlobalLaunch("k", dIn, f32, R, 1, C, C, C, dError);
-  Launch *dL;
-  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
-  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  Launch *dL = deviceGramLaunch(dIn, R, C, dError);
   const int bytes = int(kReservedSharedBytes);
   CHECK_CUDA(cudaFuncSetAttribute(gramPairSharedKernel,
                                   cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
@@ -850,10 +857,7 @@ static void testGramPair(int C, bool strong, int huge, bool rising, int threads)
   CHECK_CUDA(cudaMemset(dError, 0, 4));
   CHECK_CUDA(cudaMemset(dO, 0, outBytes));
   CHECK_CUDA(cudaMemcpy(dIn, in.data(), in.size() * 4, cudaMemcpyHostToDevice));
-  Launch hL = oneGlobalLaunch("k", dIn, f32, R, 1, C, C, C, dError);
-  Launch *dL;
-  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
-  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  Launch *dL = deviceGramLaunch(dIn, R, C, dError);
   const int bytes = int(kReservedSharedBytes);
   CHECK_CUDA(cudaFuncSetAttribute(gramPairKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   bytes));
