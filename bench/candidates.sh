@@ -9,7 +9,8 @@
 # include S29=2's per-warp gram_cycles rows and S30's KDA timing): LINAC_GRAM_STRIPS and
 # LINAC_WIDEN_AT_WAIT both lost and were taken out of the library, so S30 and S31 are kept as
 # the record of what ran; with the switches gone their variants are the default. S32=1,
-# written after session 28's device time ran out, is next (LINAC_GRAM_PAIR_ONLY),
+# written after session 28's device time ran out, is next (LINAC_GRAM_PAIR_INLINE and
+# LINAC_GRAM_PAIR_ONLY), then S32=2,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -267,36 +268,62 @@ fi
 # (bench/variant.sh's OPTIONS: '--config C', '--define X=1') beside its
 # default, then the cases matching CASES timed
 # (FLA on those matching FLA; '' for none) in what is left of LEFT seconds.
+# KEEP_VARIANTS=1 keeps the variants already emitted (timed with them).
 time_beside() {
   local tag=$1 options=$2 cases=$3 fla=$4 c
   shift 4
-  rm -f "$K"/*@*.cu
+  [ -n "${KEEP_VARIANTS:-}" ] || rm -f "$K"/*@*.cu
   for c in "$@"; do
     timeout 60 bench/variant.sh $c $tag $options
   done
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+# time_pair_forms CASES STEM...: S32's @pi and @po of each stem beside the
+# default, the cases matching CASES timed.
+time_pair_forms() {
+  local cases=$1 c
+  shift
+  rm -f "$K"/*@*.cu
+  for c in "$@"; do
+    timeout 60 bench/variant.sh $c pi --define LINAC_GRAM_PAIR_INLINE=1
+  done
+  KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
+    tee -a $log | tail -10
+}
 if [ "${S32:-0}" = 1 ]; then
 # 32 (session 28, written after its device time ran out; about 8 minutes,
-# carrying .carry): LINAC_GRAM_PAIR_ONLY=1, gram_diag_pair without its
-# fallback to two gram_diag calls (never run in KDA's fused kernel: its
-# placement keeps the pair's tiles apart). bench/code-size.sh: KDA's kernel
-# 620 -> 366 KB of code, the pair inlined instead of called, spill stores
-# 494 (kernel) + 300 (the pair) -> 298 bytes, stack frame 1168 -> 552. The
-# primitive tests with it (a pair over shared memory must fail the launch),
-# KDA against float64 and racecheck, then KDA's four anchor shapes timed
-# beside the default, and Nsight Compute's stall reasons for both (whether
-# instruction fetch, "no instruction", is what the code size costs).
+# carrying .carry): KDA's gram_diag_pair in one piece with its caller.
+# bench/code-size.sh, KDA 8x4096x16: the pair is a call today (a 364 KB
+# function of the kernel's 620 KB), the kernel spilling 494 bytes (its live
+# fragments around the call) and the pair 300.
+#   @pi LINAC_GRAM_PAIR_INLINE=1: the pair inlined, fallback and all (438
+#       KB, 302 bytes of spill stores in all); the same code, so the same
+#       outputs.
+#   @po LINAC_GRAM_PAIR_ONLY=1: no fallback to two gram_diag calls (never
+#       run in KDA's kernel, whose placement keeps the pair's tiles apart;
+#       a pair that would need it fails the launch), then inlined by nvcc
+#       (366 KB, 298 bytes).
+# The primitive tests with @po's switch (a pair over shared memory must fail
+# the launch), KDA against float64 with each and racecheck with @po, then
+# both timed beside the default at 8x4096x16 and the varlen batch. S32=2
+# times the other two shapes and takes Nsight Compute's stall samples
+# (instruction fetch, "no instruction", among them) of the default and @po.
 SWITCHES=LINAC_GRAM_PAIR_ONLY=1 PRIM_BUILDS=sm90a timeout 200 \
   scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
+for d in LINAC_GRAM_PAIR_ONLY=1 LINAC_GRAM_PAIR_INLINE=1; do
+  echo "defines: $d" | tee -a $log
+  export LINAC_CUDA_DEFINES="$d"
+  check_examples "" kda
+done
 export LINAC_CUDA_DEFINES="LINAC_GRAM_PAIR_ONLY=1"
-check_examples "" kda
 racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
 unset LINAC_CUDA_DEFINES
-LEFT=${LEFT:-450} time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' \
-  '^kda (8x4096|4x16384|1x8192|varlen)' '' kda_8x4096x16 kda_4x16384x32 kda_1x8192x16 \
-  kda_varlen_16_seqs 2>&1 | tee -a $log | tail -10
+LEFT=${LEFT:-560} time_pair_forms '^kda (8x4096|varlen)' kda_8x4096x16 kda_varlen_16_seqs
+exit 0
+fi
+if [ "${S32:-0}" = 2 ]; then
+LEFT=${LEFT:-300} time_pair_forms '^kda (4x16384|1x8192)' kda_4x16384x32 kda_1x8192x16
 NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
 rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh kda_8x4096x16 po --define LINAC_GRAM_PAIR_ONLY=1

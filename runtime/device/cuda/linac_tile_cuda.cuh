@@ -3734,6 +3734,20 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_PAIR_ONLY
 #define LINAC_GRAM_PAIR_ONLY 0
 #endif
+// 1: gram_diag_pair inlined where it is called. nvcc otherwise leaves it a
+// call in KDA's fused kernel (a 364 KB function), and the kernel saves its
+// live fragments around the call: ptxas, KDA 8x4096x16, 494 bytes of spill
+// stores in the kernel and 300 in the pair out of line, 302 in all
+// inlined (the code 620 -> 438 KB). The same code either way; 0 (default
+// until timed): nvcc chooses.
+#ifndef LINAC_GRAM_PAIR_INLINE
+#define LINAC_GRAM_PAIR_INLINE 0
+#endif
+#if LINAC_GRAM_PAIR_INLINE
+#define LINAC_GRAM_PAIR_ATTR __forceinline__
+#else
+#define LINAC_GRAM_PAIR_ATTR inline
+#endif
 // The split form's outputs into d by constant indices, which keeps them in
 // registers (H200, 8x4096x16, 2026-12-04: KDA 4.85 -> 4.68 ms, GDN-2 10.5 ->
 // 9.70, DPLR 8.27 -> 8.04, GLA unchanged); 0: by a run-time index.
@@ -4748,7 +4762,7 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 /// otherwise the two calls. The pair means the two calls in turn, so where
 /// an output shares memory with an operand the other call reads (or with
 /// the other output), the two calls run.
-__device__ inline void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
+__device__ LINAC_GRAM_PAIR_ATTR void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
                                       bool inclusive0, const Tile &dst1, const Tile &l1,
                                       bool inclusive1, const Tile &r, const Tile &lg,
                                       const Tile &rg, Operand type) {
