@@ -329,7 +329,6 @@ rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh kda_8x4096x16 po --define LINAC_GRAM_PAIR_ONLY=1
 timeout $(( 590 - SECONDS )) $NCU --target-processes all --kernel-name regex:_entry \
   --launch-count 2 --section WarpStateStats --section InstructionStats \
-  --metrics smsp__pcsamp_warps_issue_stalled_no_instructions,smsp__pcsamp_sample_count \
   -f -o $OUT/stalls bench/run.sh --cases '^kda 8x4096' --reps 1 --fla-cases '' > $OUT/ncu.log 2>&1
 $NCU -i $OUT/stalls.ncu-rep --page raw --csv 2>/dev/null |
   python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin)); h=r[0]
