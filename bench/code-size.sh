@@ -7,16 +7,23 @@
 # instruction fetch (Nsight Compute's "no instruction" stalls), so a change
 # that grows the code can slow every op of the loop.
 #   bench/code-size.sh CASE [--config C] [--define NAME[=VALUE]]...
-# CASE as bench/variant.sh takes it (EXAMPLE_BxTxH, e.g. kda_8x4096x16).
+# CASE as bench/variant.sh takes it (EXAMPLE_BxTxH, e.g. kda_8x4096x16, or
+# EXAMPLE_varlen_16_seqs).
 # Uses ./build/tools/linac/linac (LINAC= to choose another) and nvcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage() { echo "usage: bench/code-size.sh CASE [--config C] [--define NAME[=VALUE]]..." >&2; exit 2; }
 [ $# -ge 1 ] || usage
 case_=$1; shift
-[[ "$case_" =~ ^([a-z_0-9]+)_([0-9]+)x([0-9]+)x([0-9]+)$ ]] ||
-  { echo "code-size: CASE must be EXAMPLE_BxTxH (e.g. kda_8x4096x16), got '$case_'" >&2; exit 2; }
-ex=${BASH_REMATCH[1]} shape="B=${BASH_REMATCH[2]},T=${BASH_REMATCH[3]},H=${BASH_REMATCH[4]},K=128,V=128"
+if [[ "$case_" =~ ^([a-z_0-9]+)_varlen_16_seqs$ ]]; then
+  # bench/run.sh's varlen case: the config of 16 x 4096 (as bench/variant.sh).
+  ex=${BASH_REMATCH[1]} shape="B=16,T=4096,H=16,K=128,V=128"
+elif [[ "$case_" =~ ^([a-z_0-9]+)_([0-9]+)x([0-9]+)x([0-9]+)$ ]]; then
+  ex=${BASH_REMATCH[1]} shape="B=${BASH_REMATCH[2]},T=${BASH_REMATCH[3]},H=${BASH_REMATCH[4]},K=128,V=128"
+else
+  echo "code-size: CASE must be EXAMPLE_BxTxH (e.g. kda_8x4096x16) or EXAMPLE_varlen_16_seqs, got '$case_'" >&2
+  exit 2
+fi
 [ -f "examples/$ex.lin" ] || { echo "code-size: no examples/$ex.lin" >&2; exit 2; }
 config="" defines=()
 while [ $# -gt 0 ]; do
