@@ -279,6 +279,14 @@ time_beside() {
   timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases "$cases" --fla-cases "$fla" \
     --reps ${REPS:-5}
 }
+# gram_cycles_with NAME=VALUE...: bench/gram_cycles.cu built with those
+# library switches and run, its table logged.
+gram_cycles_with() {
+  echo "gram_cycles $*" | tee -a $log
+  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
+    $(printf -- '-D%s ' "$@") bench/gram_cycles.cu -o /tmp/gram_cycles &&
+    timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+}
 # time_pair_forms CASES STEM...: S32's @pi and @po of each stem beside the
 # default, the cases matching CASES timed.
 time_pair_forms() {
@@ -313,12 +321,9 @@ SWITCHES=LINAC_GRAM_PAIR_ONLY=1 PRIM_BUILDS=sm90a timeout 200 \
   scripts/gpu-check/run.sh primitives 2>&1 | tail -6 | tee -a $log
 for d in LINAC_GRAM_PAIR_ONLY=1 LINAC_GRAM_PAIR_INLINE=1; do
   echo "defines: $d" | tee -a $log
-  export LINAC_CUDA_DEFINES="$d"
-  check_examples "" kda
+  LINAC_CUDA_DEFINES="$d" check_examples "" kda
 done
-export LINAC_CUDA_DEFINES="LINAC_GRAM_PAIR_ONLY=1"
-racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
-unset LINAC_CUDA_DEFINES
+LINAC_CUDA_DEFINES="LINAC_GRAM_PAIR_ONLY=1" racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
 LEFT=${LEFT:-560} time_pair_forms '^kda (8x4096|varlen)' kda_8x4096x16 kda_varlen_16_seqs
 exit 0
 fi
@@ -346,17 +351,12 @@ if [ "${S31:-0}" = 2 ]; then
 # strips and with LINAC_WIDEN_AT_WAIT (S30's), both timed beside the
 # default, then the primitive tests with strips of 2.
 for s in 0 2; do
-  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s" | tee -a $log
-  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
-    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=1 -DLINAC_GRAM_STRIPS=$s \
-    bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+  gram_cycles_with LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s
 done
 for d in LINAC_GRAM_STRIPS=2 LINAC_WIDEN_AT_WAIT=1; do
   echo "defines: $d" | tee -a $log
-  export LINAC_CUDA_DEFINES="$d"
-  check_examples "" kda
+  LINAC_CUDA_DEFINES="$d" check_examples "" kda
 done
-unset LINAC_CUDA_DEFINES
 rm -f "$K"/*@*.cu
 timeout 60 bench/variant.sh kda_8x4096x16 st2 --define LINAC_GRAM_STRIPS=2
 timeout 60 bench/variant.sh kda_8x4096x16 widen --define LINAC_WIDEN_AT_WAIT=1
@@ -375,16 +375,11 @@ if [ "${S31:-0}" = 1 ]; then
 # (and its per-warp rows, S29=2's), KDA against float64 with each, timed
 # beside the default; then the primitive tests with strips of 3.
 for s in 0 2 3; do
-  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s" | tee -a $log
-  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
-    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=1 -DLINAC_GRAM_STRIPS=$s \
-    bench/gram_cycles.cu -o /tmp/gram_cycles && timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+  gram_cycles_with LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=1 LINAC_GRAM_STRIPS=$s
 done
 for s in 2 3; do
-  export LINAC_CUDA_DEFINES="LINAC_GRAM_STRIPS=$s"
-  check_examples "" kda
+  LINAC_CUDA_DEFINES="LINAC_GRAM_STRIPS=$s" check_examples "" kda
 done
-unset LINAC_CUDA_DEFINES
 rm -f "$K"/*@*.cu
 for s in 2 3; do
   timeout 60 bench/variant.sh kda_8x4096x16 st$s --define LINAC_GRAM_STRIPS=$s
@@ -459,10 +454,7 @@ fi
 if [ "${S29:-0}" = 2 ]; then
 OUT=$OUT timeout 200 bench/op-profile.sh '^kda 8x4096' 2>&1 | tail -70 | tee -a $log
 for d in 0 1; do
-  echo "gram_cycles LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=$d" | tee -a $log
-  nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \
-    -DLINAC_GRAM_BLOCK_FACTOR=1 -DLINAC_GRAM_BALANCE=$d bench/gram_cycles.cu -o /tmp/gram_cycles &&
-    timeout 60 /tmp/gram_cycles 2>&1 | tee -a $log
+  gram_cycles_with LINAC_GRAM_BLOCK_FACTOR=1 LINAC_GRAM_BALANCE=$d
 done
 exit 0
 fi

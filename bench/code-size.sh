@@ -12,6 +12,7 @@
 # Uses ./build/tools/linac/linac (LINAC= to choose another) and nvcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/define-lines.sh
 usage() { echo "usage: bench/code-size.sh CASE [--config C] [--define NAME[=VALUE]]..." >&2; exit 2; }
 [ $# -ge 1 ] || usage
 case_=$1; shift
@@ -41,9 +42,7 @@ trap 'rm -rf "$W"' EXIT
 "$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" --dtype bf16 \
   ${config:+--config "$config"} -o "$W/k.emitted.cu"
 {
-  for d in ${defines[@]+"${defines[@]}"}; do
-    if [[ "$d" == *=* ]]; then echo "#define ${d%%=*} ${d#*=}"; else echo "#define $d 1"; fi
-  done
+  define_lines ${defines[@]+"${defines[@]}"}
   cat "$W/k.emitted.cu"
 } > "$W/k.cu"
 nvcc -std=c++17 -O2 -gencode arch=compute_90a,code=sm_90a -Iruntime/device/cuda \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where a kernel's chunk loop spends its cycles, op by op, on a GPU machine
 # (as bench/run.sh: .carry/bin/linac carried):
-#   [CONFIGS=...] [PROFILE_DEFINES='NAME=VALUE ...'] bench/op-profile.sh CASE-REGEX
+#   [CONFIGS=...] [PROFILE_DEFINES='NAME[=VALUE] ...'] bench/op-profile.sh CASE-REGEX
 # (CONFIGS' kernels, CASE@CONFIG, are emitted and timed but not instrumented:
 # the tables are the default config's.)
 # emits the cases (bench/run.sh --reps 1), instruments every kernel source of
@@ -11,6 +11,7 @@
 # (no profiler replay); the counts perturb the kernel little.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/define-lines.sh
 [ $# -ge 1 ] || { echo "usage: bench/op-profile.sh CASE-REGEX"; exit 2; }
 OUT=${OUT:-/tmp}
 bench/run.sh --cases "$1" --reps 1 --fla-cases '' > /dev/null || exit 1
@@ -25,8 +26,11 @@ for f in /tmp/linac-bench/kernels/*.cu; do
   n=$((n + 1))
   cp "$f" "${f%.cu}@prof.cu"
   python3 bench/op_profile.py instrument "${f%.cu}@prof.cu" "src$n"
-  # PROFILE_DEFINES='NAME=VALUE ...': library switches for the instrumented copies.
-  for d in ${PROFILE_DEFINES:-}; do sed -i "1i #define ${d%%=*} ${d#*=}" "${f%.cu}@prof.cu"; done
+  # PROFILE_DEFINES='NAME[=VALUE] ...': library switches for the instrumented copies.
+  if [ -n "${PROFILE_DEFINES:-}" ]; then
+    { define_lines $PROFILE_DEFINES; cat "${f%.cu}@prof.cu"; } > "${f%.cu}@prof.cu.tmp"
+    mv "${f%.cu}@prof.cu.tmp" "${f%.cu}@prof.cu"
+  fi
 done
 rm -rf /tmp/linac-bench/cache
 bench/run.sh --cases "$1" --reps 1 --fla-cases '' > $OUT/op-profile.log 2>&1

@@ -20,6 +20,7 @@
 #   bench/run.sh --cases 'gdn 8x4096' --fla-cases ''
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/define-lines.sh
 usage() { echo "usage: bench/variant.sh CASE TAG [--config C] [--define NAME[=VALUE]]... [--shared-bytes N] [--library FILE]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 case_=$1 tag=$2; shift 2
@@ -55,9 +56,7 @@ dtype=${LINAC_DTYPE-bf16}
 "$L" compile "examples/$ex.lin" --emit cuda --target sm_90a --shape "$shape" ${dtype:+--dtype $dtype} \
   ${config:+--config "$config"} -o "$out.tmp"
 {
-  for d in ${defines[@]+"${defines[@]}"}; do
-    if [[ "$d" == *=* ]]; then echo "#define ${d%%=*} ${d#*=}"; else echo "#define $d 1"; fi
-  done
+  define_lines ${defines[@]+"${defines[@]}"}
   # The config's guarded library switches (emitCpp's librarySwitches) ahead
   # of another library, whose own defaults would otherwise come first.
   [ -z "$library" ] || { sed -n '/^#ifndef LINAC_/,/^#endif/p' "$out.tmp"; cat "$library"; }
