@@ -8,9 +8,11 @@
 # LINAC_FAST_EXP ran within S29=1, so S27 need not run). Session 28 ran S31=1 and S31=2 (which
 # include S29=2's per-warp gram_cycles rows and S30's KDA timing): LINAC_GRAM_STRIPS and
 # LINAC_WIDEN_AT_WAIT both lost and were taken out of the library, so S30 and S31 are kept as
-# the record of what ran; with the switches gone their variants are the default. S32=1,
-# written after session 28's device time ran out, is next (LINAC_GRAM_PAIR_INLINE and
-# LINAC_GRAM_PAIR_ONLY), then S32=2,
+# the record of what ran; with the switches gone their variants are the default. Session 29
+# ran S32=1 (LINAC_GRAM_PAIR_INLINE and LINAC_GRAM_PAIR_ONLY: neither paid, both taken out of
+# the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
+# elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
+# defaults, so S33's @old variants are the previous forms),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -155,6 +157,7 @@ case "${S17:-0}" in 2|3|4|5) SKIP_PRIMITIVES=1;; esac
 [ "${S30:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S31:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${S32:-0}" != 0 ] && SKIP_PRIMITIVES=1
+[ "${S33:-0}" != 0 ] && SKIP_PRIMITIVES=1
 [ "${SKIP_PRIMITIVES:-0}" = 1 ] || scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 # check EXAMPLE CONFIG LABEL [ARGS]: the example's kernels against float64
 # (a ragged varlen batch with an empty and a one-token sequence, initial
@@ -299,6 +302,71 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S33:-0}" = 4 ]; then
+# 33, last call (session 29; about 3 minutes, carrying .carry): the new
+# defaults (the elision marks and the scratch base out of local memory,
+# copies=inline for KDA and GLA) against float64, then beside @old, the
+# library and copy form before session 29, in one run.
+check_examples "" kda gla
+time_beside old '--define LINAC_ELIDE_BARRIERS=1 --define LINAC_SCRATCH_IN_SHARED=0 --config copies=call' \
+  '^(kda|gla) (8x4096|varlen)' '' kda_8x4096x16 kda_varlen_16_seqs gla_8x4096x16 2>&1 |
+  tee -a $log | tail -8
+exit 0
+fi
+if [ "${S33:-0}" = 3 ]; then
+# 33, third call (session 29; about 7 minutes, carrying .carry): the
+# scratch base in the reserved shared area (kReservedSharedBytes 33024 ->
+# 33040; LINAC_SCRATCH_IN_SHARED, now 1) with the primitive tests, every
+# delta-rule example against float64 and racecheck on KDA; then
+# copies=inline (@ci; S33=2: KDA -4%, -2% on the varlen batch) beside
+# each default where KDA's Gram runs, to choose it per variant and shape.
+SWITCHES= PRIM_BUILDS=sm90a timeout 200 scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
+check_examples "" kda kda_safe gdn gla dplr gdn2 deltanet
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_safe_8x4096x16 gla_8x4096x16 dplr_8x4096x16 gdn2_8x4096x16 kda_4x16384x32 kda_1x8192x16; do
+  timeout 60 bench/variant.sh $c ci --config copies=inline
+done
+timeout $(( 590 - SECONDS )) bench/run.sh \
+  --cases '^(kda_safe 8x4096|gla 8x4096|dplr 8x4096|gdn2 8x4096|kda 4x16384|kda 1x8192)' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -14
+exit 0
+fi
+if [ "${S33:-0}" = 2 ]; then
+# 33, second call (session 29; about 5 minutes, carrying .carry): S33=1's
+# change took 7% off KDA, so the Block's other reads in the loop next:
+# @sc LINAC_SCRATCH_IN_SHARED=1 (each scratch tile's base from a shared
+# variable, not the Block's field in local memory; KDA keeps 64 KiB of
+# tiles a chunk in scratch), @ci copies=inline (no out-of-line call takes
+# the Block; 3% slower in session 15, with the elision marks), @cisc both.
+LINAC_CUDA_DEFINES="LINAC_SCRATCH_IN_SHARED=1" check_examples "" kda
+check_examples copies=inline kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_varlen_16_seqs; do
+  timeout 60 bench/variant.sh $c sc --define LINAC_SCRATCH_IN_SHARED=1
+  timeout 60 bench/variant.sh $c ci --config copies=inline
+  timeout 60 bench/variant.sh $c cisc --config copies=inline --define LINAC_SCRATCH_IN_SHARED=1
+done
+timeout $(( 590 - SECONDS )) bench/run.sh --cases '^kda (8x4096|varlen)' --fla-cases '' \
+  --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
+exit 0
+fi
+if [ "${S33:-0}" = 1 ]; then
+# 33 (session 29; about 6 minutes, carrying .carry): the Block's elision
+# marks left out of modules that elide no barrier (LINAC_ELIDE_BARRIERS,
+# now 0 unless the emitter defines it). Nsight Compute's source view of
+# KDA's kernel (session 29) put ~28% of its local-memory sectors on the
+# barrier lines: the Block lives in local memory (out-of-line calls take it
+# by reference), so each op's `if (blk.elide)` was a local load before its
+# barrier, ~45 a chunk. KDA and GDN against float64, racecheck on KDA, then
+# @old (the marks kept, as before) timed beside the new default.
+check_examples "" kda gdn
+racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+time_beside old '--define LINAC_ELIDE_BARRIERS=1' '^(kda|gdn|deltanet|gla) (8x4096|varlen)' '' \
+  kda_8x4096x16 kda_varlen_16_seqs gdn_8x4096x16 gdn_varlen_16_seqs deltanet_8x4096x16 \
+  gla_8x4096x16 2>&1 | tee -a $log | tail -14
+exit 0
+fi
 if [ "${S32:-0}" = 1 ]; then
 # 32 (session 28, written after its device time ran out; about 8 minutes,
 # carrying .carry): KDA's gram_diag_pair in one piece with its caller.

@@ -6,7 +6,9 @@
 # source lines (NVRTC compiles with -lineinfo), into $OUT/profile.ncu-rep,
 # and writes the per-kernel details and the per-source-line view as CSV
 # beside it ($OUT/profile-details.csv, $OUT/profile-source.csv): where the
-# time of each tile op goes.
+# time of each tile op goes; bench/ncu_source_summary.py sums the source view
+# by line into $OUT/profile-source-summary.md (stall reasons, local-memory
+# traffic, bank conflicts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bench/profile.sh CASE-REGEX [KERNELS]"; exit 2; }
@@ -26,4 +28,7 @@ cp "$kernel" linac_kernels.cu && cp runtime/device/cuda/linac_tile_cuda.cuh lina
   > "$OUT/profile-source.csv" 2> "$OUT/profile-source.err" ||
   echo "profile: this ncu printed no source page (see profile-source.err)"
 rm -f linac_kernels.cu linac_tile_cuda.cuh
+# Stall samples, local-memory traffic and bank conflicts by source line.
+python3 bench/ncu_source_summary.py "$OUT/profile-source.csv" > "$OUT/profile-source-summary.md" &&
+  head -40 "$OUT/profile-source-summary.md"
 ls -la "$OUT"/profile*

@@ -21,8 +21,8 @@ namespace linac {
 
 TargetHooks cpuTarget() { return {"cpu", "linac_tile.h", 0, 0}; }
 // Two staged 64 x 128-byte mma operands and 2 x 16 mbarriers (full and
-// released, linac_tile_cuda.cuh).
-TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 33024, 16}; }
+// released) and the block's scratch base in 16 bytes (linac_tile_cuda.cuh).
+TargetHooks cudaTarget() { return {"cuda", "linac_tile_cuda.cuh", 33040, 16}; }
 
 namespace {
 int64_t intAttrOrZero(Operation *op, StringRef name) {
@@ -747,6 +747,12 @@ LogicalResult emitCpp(ModuleOp module, const TargetHooks &target,
   module.walk([&](tile::AllocOp a) { fragments |= a->hasAttr("fragment"); });
   if (!fragments)
     os << "#define LINAC_EW_OUTLINED 1\n";
+  // The ops read and keep the Block's elision marks only in a module whose
+  // barriers tile-elide-barriers left out (the marks cost a load per op).
+  bool elides = false;
+  module.walk([&](Operation *op) { elides |= op->hasAttr("no_barrier"); });
+  if (elides)
+    os << "#ifndef LINAC_ELIDE_BARRIERS\n#define LINAC_ELIDE_BARRIERS 1\n#endif\n";
   // Guarded as the library's own defaults are: a define put ahead of the
   // source (bench/variant.sh --define, LINAC_CUDA_DEFINES) still decides.
   for (const std::string &name : librarySwitches)

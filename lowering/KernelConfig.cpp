@@ -435,15 +435,6 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // 1.293 -> 1.263; DeltaNet 1.346 -> 1.324 (within the spread, not slower);
   // bench/results/bench-h100.md.
   c.pad16 = defaultPad16(target, c);
-  // The input copies inlined where measured faster (H100, 2026-12-05,
-  // session 15, median of 9, each pair in one run): GDN 8x4096x16 1.668 ->
-  // 1.594 ms (1.687 -> 1.589 and 1.709 -> 1.599 in two other calls),
-  // 4x16384x32 6.741 -> 6.314, the 16-sequence varlen batch 3.654 -> 3.435
-  // (3.638 -> 3.420, 3.538 -> 3.336). Not taken: DeltaNet 1.512 -> 1.492
-  // (1.504 -> 1.495: within the spread), KDA 4.553 -> 4.692 (slower in both
-  // calls), linear attention, RetNet, simple GLA and GLA level;
-  // bench/results/bench-h100.md.
-  c.inlineCopies = defaultInlineCopies(target, traits, c);
   // Decayed Gram blocks through each 16-row block's first row where the
   // gate is a logdecay input (H200, 2026-12-06, session 19, median of 7 and
   // of 9 in two calls, 8x4096x16): GLA 1.954 -> 1.788 ms (1.957 -> 1.790),
@@ -470,6 +461,22 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // the sequence split, where it measured slower: KDA 1x8192x16 3.136 ->
   // 3.836 (3.306 -> 3.993, 3.255 -> 3.878); bench/results/bench-h100.md.
   c.balanceGramTiles = defaultBalanceGrams(target, traits, c);
+  // The input copies inlined where measured faster (H100, 2026-12-05,
+  // session 15, median of 9, each pair in one run): GDN 8x4096x16 1.668 ->
+  // 1.594 ms (1.687 -> 1.589 and 1.709 -> 1.599 in two other calls),
+  // 4x16384x32 6.741 -> 6.314, the 16-sequence varlen batch 3.654 -> 3.435
+  // (3.638 -> 3.420, 3.538 -> 3.336). Not taken: DeltaNet 1.512 -> 1.492
+  // (1.504 -> 1.495: within the spread), KDA 4.553 -> 4.692 (slower in both
+  // calls), linear attention, RetNet, simple GLA and GLA level;
+  // bench/results/bench-h100.md. Once the library no longer read the
+  // Block's elision marks at every op (H100, 2026-12-07, session 29, median
+  // of 5, bit-identical, bf16 inputs): KDA 8x4096x16 3.613 -> 3.466 (3.509
+  // -> 3.379 with the scratch base in shared memory), the 16-sequence
+  // varlen batch 7.504 -> 7.352, 4x16384x32 13.536 -> 13.356, 1x8192x16
+  // (sequence split) 3.127 -> 3.075; GLA 8x4096x16 1.633 -> 1.553. Not
+  // kda_safe (3.272 -> 3.291), DPLR (7.261 -> 7.253) or GDN-2 (8.225 ->
+  // 8.922).
+  c.inlineCopies = defaultInlineCopies(target, traits, c);
   return c;
 }
 
@@ -505,10 +512,20 @@ bool defaultGramRows(ChooserTarget target, const VariantTraits &traits, const Ke
 
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c) {
-  // Only the form measured: the fused kernel, one block per SM, no warp roles.
-  return target == ChooserTarget::sm90a && traits.scalarDeltaRule && c.bf16Inputs &&
-         c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused &&
-         !c.warpRoles && c.blocks == 1;
+  if (target != ChooserTarget::sm90a || c.warpRoles || c.blocks != 1)
+    return false;
+  const bool headFused = c.split == KernelConfig::Split::Head && c.wu == KernelConfig::WU::Fused;
+  // Only the forms measured: GDN's fused kernel with bf16 stages; KDA's
+  // (unbounded gate) fused kernel and its sequence split, one stage; GLA's
+  // fused kernel with the row-block Gram (one stage, chunks of 64).
+  if (traits.scalarDeltaRule)
+    return headFused && c.bf16Inputs;
+  if (traits.channelDeltaRule && !traits.boundedGate)
+    return c.stages == 1 &&
+           (headFused || (c.split == KernelConfig::Split::Sequence && c.pairGrams));
+  if (traits.channelPlainUpdate)
+    return headFused && c.gramRows;
+  return false;
 }
 
 std::vector<std::string> librarySwitches(const KernelConfig &c) {

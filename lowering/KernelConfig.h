@@ -275,6 +275,8 @@ struct VariantTraits {
   /// matrices take the bounded form, which neither the pair nor the
   /// factored blocks change.
   bool boundedGate = false;
+  /// A per-channel decay without an erase term (GLA).
+  bool channelPlainUpdate = false;
 };
 
 /// The default choice for a problem: chunk 64 (32 for short sequences),

@@ -295,6 +295,7 @@ linac::VariantTraits traitsOf(lin::VariantOp variant) {
       cls.decay == lin::DecayKind::scalar && cls.erase == lin::EraseKind::delta;
   traits.unitDeltaRule =
       cls.decay == lin::DecayKind::none && cls.erase == lin::EraseKind::delta;
+  traits.channelPlainUpdate = traits.channelDecay && cls.erase == lin::EraseKind::none;
   // The per-channel gate as passed: a K-vector input declared logdecay.
   for (lin::InputOp input : cls.inputs) {
     auto vec = dyn_cast<lin::VecType>(input.getResult().getType());
@@ -356,12 +357,13 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
           linac::defaultBf16Inputs(linac::chooserTargetOf(target), traits, config, bf16Inputs);
     if (unsaid(&linac::KernelConfig::pad16))
       config.pad16 = linac::defaultPad16(linac::chooserTargetOf(target), config);
-    if (unsaid(&linac::KernelConfig::inlineCopies))
-      config.inlineCopies =
-          linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
     askGramDefaults(it->second, linac::chooserTargetOf(target), traits, config);
+    // After the Gram's choices, which KDA's and GLA's copy form follows.
+    if (unsaid(&linac::KernelConfig::inlineCopies))
+      config.inlineCopies =
+          linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -539,6 +541,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
       // The Gram switches: the default's choice for the new chunk size
       // (measured at chunk 64 only).
       askGramDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
+      if (flagUnsaid(userConfig, &linac::KernelConfig::inlineCopies))
+        config.inlineCopies =
+            linac::defaultInlineCopies(linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();

@@ -281,8 +281,19 @@ constexpr int kWarpgroupThreads = 128;
 /// roles: the consumers waited that use, so the producer may arm the full
 /// mbarrier again).
 constexpr int kMmaStagingAreas = 2;
-constexpr int64_t kReservedSharedBytes =
+/// The block's scratch base (8 bytes, 16 kept for alignment) after the
+/// mbarriers: Block::tile reads it there for scratch tiles.
+constexpr int64_t kScratchBaseOffset =
     kMmaStagingAreas * 2 * kMmaOperandBytes + 2 * 8 * kCopyBarriers;
+constexpr int64_t kReservedSharedBytes = kScratchBaseOffset + 16;
+// 1 (default): scratch tiles' base read from shared memory
+// (kScratchBaseOffset), where the Block's constructor puts it. The Block
+// lives in local memory (out-of-line calls take it by reference), so with
+// 0 (its own field) each scratch tile's address waited on a local load
+// first: KDA 8x4096x16 3.509 against 3.613 ms (H100, session 29).
+#ifndef LINAC_SCRATCH_IN_SHARED
+#define LINAC_SCRATCH_IN_SHARED 1
+#endif
 
 /// Where the 32 accumulators of thread `tid` sit in a 64 x 64 output block:
 /// warp w holds rows 16w..16w+15; per 8-column slab j, registers 4j..4j+3
@@ -383,6 +394,8 @@ public:
     id[1] = i1;
     id[2] = i2;
     scratch = L.scratch + linear * L.scratchPerBlock;
+    if (LINAC_SCRATCH_IN_SHARED && threadIdx.x == 0)
+      *reinterpret_cast<char **>(linacSharedMemory + kScratchBaseOffset) = scratch;
 #if __CUDA_ARCH__ >= 800
     // Full mbarriers: bulk copies (sm_90) arrive once with the byte count;
     // with warp roles every producer lane arrives (cp.async and converting
@@ -401,6 +414,8 @@ public:
 #endif
     }
     __syncthreads();
+#else
+    __syncthreads(); // the scratch base
 #endif
   }
   const Launch &L;
@@ -483,11 +498,17 @@ public:
       __builtin_assume(o % 16 == 0);
       return Tile{reinterpret_cast<float *>(linacSharedMemory + o), rows, cols, ld};
     }
-    char *base = space == shared ? linacSharedMemory + kReservedSharedBytes : scratch;
+    char *base = space == shared ? linacSharedMemory + kReservedSharedBytes
+                                 : LINAC_SCRATCH_IN_SHARED ? scratch_base() : scratch;
     asm volatile("" : "+l"(base));
     return Tile{reinterpret_cast<float *>(base + offset), rows, cols, ld};
   }
   __device__ int64_t program_id(int d) const { return id[d]; }
+  __device__ char *scratch_base() const {
+    return LINAC_SCRATCH_IN_SHARED
+               ? *reinterpret_cast<char *const *>(linacSharedMemory + kScratchBaseOffset)
+               : scratch;
+  }
 };
 
 /// The tile of a one-stage buffer (the emitter's per-use name for it): its
@@ -557,23 +578,33 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 /// On sm_90 each thread first orders its shared-memory writes before the
 /// bulk copies issued after the barrier (tile-alias-stages puts tiles in
 /// stages that the next chunk's bulk copies overwrite).
+// 1: the ops honour blk.elide and keep blk.pending (tile-elide-barriers);
+// the emitter defines it for a module with an op marked no_barrier. 0 (a
+// module without one): neither field is read or written. The Block lives
+// in local memory (out-of-line calls take it by reference), so each read
+// of blk.elide at an op's end was a local load the op's barrier waited on.
+#ifndef LINAC_ELIDE_BARRIERS
+#define LINAC_ELIDE_BARRIERS 0
+#endif
 __device__ inline void barrier(Block &blk) {
 #if __CUDA_ARCH__ >= 900
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
   __syncthreads();
-  blk.pending = false;
+  if (LINAC_ELIDE_BARRIERS)
+    blk.pending = false;
 }
 
 /// An op's closing barrier, left out while blk.elide is set
 /// (tile-elide-barriers; Block says when).
 __device__ inline void end_step(Block &blk) {
-  if (blk.elide) {
+  if (LINAC_ELIDE_BARRIERS && blk.elide) {
     blk.pending = true;
     return;
   }
   sync_consumers();
-  blk.pending = false;
+  if (LINAC_ELIDE_BARRIERS)
+    blk.pending = false;
 }
 
 // ---- asynchronous copies ------------------------------------------------------
@@ -1559,7 +1590,7 @@ __device__ inline void mask_rows(Block &blk, const Tile &dst, int64_t valid) {
   if (first >= dst.rows) {
     // Nothing written, but the steps before it may have left their
     // barriers to this one.
-    if (blk.pending && !blk.elide)
+    if (LINAC_ELIDE_BARRIERS && blk.pending && !blk.elide)
       end_step(blk);
     return;
   }
@@ -3726,28 +3757,6 @@ __device__ __forceinline__ void gram_diag_tiled(const Tile &dst, const L &l, con
 #ifndef LINAC_GRAM_MMA // 0: gram_diag in fp32 whatever its operand type (to time both)
 #define LINAC_GRAM_MMA 1
 #endif
-// 1: gram_diag_pair never falls back to its two gram_diag calls: operands
-// that share memory, or are not shaped for the per-tile pair, fail the
-// launch (the library's error flag) instead. The fallback is ~250 KB of
-// KDA's 620 KB fused kernel, never run there (its placement keeps the
-// pair's tiles apart); 0 (default until timed): the fallback compiled in.
-#ifndef LINAC_GRAM_PAIR_ONLY
-#define LINAC_GRAM_PAIR_ONLY 0
-#endif
-// 1: gram_diag_pair inlined where it is called. nvcc otherwise leaves it a
-// call in KDA's fused kernel (a 364 KB function), and the kernel saves its
-// live fragments around the call: ptxas, KDA 8x4096x16, 494 bytes of spill
-// stores in the kernel and 300 in the pair out of line, 302 in all
-// inlined (the code 620 -> 438 KB). The same code either way; 0 (default
-// until timed): nvcc chooses.
-#ifndef LINAC_GRAM_PAIR_INLINE
-#define LINAC_GRAM_PAIR_INLINE 0
-#endif
-#if LINAC_GRAM_PAIR_INLINE
-#define LINAC_GRAM_PAIR_ATTR __forceinline__
-#else
-#define LINAC_GRAM_PAIR_ATTR inline
-#endif
 // The split form's outputs into d by constant indices, which keeps them in
 // registers (H200, 8x4096x16, 2026-12-04: KDA 4.85 -> 4.68 ms, GDN-2 10.5 ->
 // 9.70, DPLR 8.27 -> 8.04, GLA unchanged); 0: by a run-time index.
@@ -4762,7 +4771,7 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 /// otherwise the two calls. The pair means the two calls in turn, so where
 /// an output shares memory with an operand the other call reads (or with
 /// the other output), the two calls run.
-__device__ LINAC_GRAM_PAIR_ATTR void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
+__device__ inline void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
                                       bool inclusive0, const Tile &dst1, const Tile &l1,
                                       bool inclusive1, const Tile &r, const Tile &lg,
                                       const Tile &rg, Operand type) {
@@ -4780,13 +4789,8 @@ __device__ LINAC_GRAM_PAIR_ATTR void gram_diag_pair(Block &blk, const Tile &dst0
     return;
   }
 #endif
-#if LINAC_GRAM_PAIR_ONLY
-  blk.L.fail();
-  sync_consumers();
-#else
   gram_diag(blk, dst0, l0, r, lg, rg, inclusive0, type);
   gram_diag(blk, dst1, l1, r, lg, rg, inclusive1, type);
-#endif
 }
 
 /// Whether four values of a row at a multiple of 4 load as one access:
