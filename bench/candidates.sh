@@ -12,7 +12,7 @@
 # ran S32=1 (LINAC_GRAM_PAIR_INLINE and LINAC_GRAM_PAIR_ONLY: neither paid, both taken out of
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
-# defaults, so S33's @old variants are the previous forms),
+# defaults, so S33's @old variants are the previous forms). S34=1 to S34=4 are next,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -302,6 +302,66 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S34:-0}" = 1 ]; then
+# 34 (written in session 29 after its device time ran out; about 8
+# minutes, carrying .carry and .fla with FLA's tuning): session 29's
+# defaults beside @old (the library and copy form before it: the Block's
+# elision marks read at every op, the scratch base from the Block, the
+# copies out of line) and FLA in turn, for the same-run ratios session 29
+# could not take. DPLR, kda_safe and GDN-2 took only the library change.
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_varlen_16_seqs gla_8x4096x16 dplr_8x4096x16 kda_safe_8x4096x16 \
+  gdn2_8x4096x16; do
+  timeout 60 bench/variant.sh $c old --define LINAC_ELIDE_BARRIERS=1 \
+    --define LINAC_SCRATCH_IN_SHARED=0 --config copies=call
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(kda 8x4096|kda varlen|gla 8x4096|dplr 8x4096|kda_safe 8x4096|gdn2 8x4096)' \
+  --fla-cases "${FLA_CASES:-^(kda|gla|dplr|kda_safe) }" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -16
+exit 0
+fi
+if [ "${S34:-0}" = 4 ]; then
+# 34, fourth call (about 5 minutes, carrying .carry): pad=on (@pad) where
+# the chooser leaves it off because the padded tiles no longer all fit in
+# shared memory (KDA +3.5% in session 21). Since session 29 a scratch
+# tile's address no longer waits on a local load, and the profile put a
+# third of shared-memory wavefronts on bank conflicts of unpadded rows, so
+# the balance may have moved: KDA 226.3 -> 216.3 KiB of shared memory and
+# 32 -> 48 KiB of tiles in scratch with it (linac explain). Against
+# float64 first.
+check_examples pad=on kda gdn2
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_varlen_16_seqs kda_safe_8x4096x16 gdn2_8x4096x16; do
+  timeout 60 bench/variant.sh $c pad --config pad=on
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(kda 8x4096|kda varlen|kda_safe 8x4096|gdn2 8x4096)' --fla-cases '' \
+  --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
+exit 0
+fi
+if [ "${S34:-0}" = 3 ]; then
+# 34, third call (about 7 minutes, carrying .carry and .fla with FLA's
+# tuning): GDN at its three shapes where it is still slower than FLA, with
+# session 29's library, FLA in turn, and copies=inline (@ci) in the
+# sequence split (GDN 1x8192x16), where it was never measured.
+rm -f "$K"/*@*.cu
+timeout 60 bench/variant.sh gdn_1x8192x16 ci --config copies=inline
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh --cases '^gdn (1x8192|4x16384|varlen)' \
+  --fla-cases "${FLA_CASES:-^gdn }" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
+exit 0
+fi
+if [ "${S34:-0}" = 2 ]; then
+# 34, second call (about 4 minutes, carrying .carry): Nsight Compute's
+# source view of KDA's new default (bench/profile.sh, summed by line by
+# bench/ncu_source_summary.py): what local-memory traffic and which stalls
+# remain once the Block's marks are gone.
+mkdir -p /tmp/prof
+OUT=/tmp/prof timeout 450 bench/profile.sh 'kda 8x4096' 1 > $OUT/profile.log 2>&1
+cp /tmp/prof/profile-source-summary.md /tmp/prof/profile-details.csv $OUT/ 2>/dev/null
+gzip -c /tmp/prof/profile-source.csv > $OUT/kda-source.csv.gz
+head -60 $OUT/profile-source-summary.md | tee -a $log
+exit 0
+fi
 if [ "${S33:-0}" = 4 ]; then
 # 33, last call (session 29; about 3 minutes, carrying .carry): the new
 # defaults (the elision marks and the scratch base out of local memory,

@@ -28,8 +28,9 @@ IDEAL = "L1 Wavefronts Shared Ideal"
 
 
 def number(text):
+    """A counter as ncu prints it ("1,024"; "-" where it has none)."""
     try:
-        return int(text.replace(",", ""))
+        return float(text.replace(",", ""))
     except ValueError:
         return 0
 
@@ -45,6 +46,7 @@ def read(path):
                 continue
             if row[0] == "File Path":
                 where = row[1].rsplit("/", 1)[-1] if len(row) > 1 else "?"
+                current = None  # SASS rows count from the file's first line
                 continue
             if row[0] == "Function Name":
                 continue
@@ -54,7 +56,8 @@ def read(path):
             if header is None:
                 continue
             if row[0] != "":  # a source line; its SASS rows follow
-                current = (where, number(row[0]), row[1].strip()[:70].replace("|", "\\|"))
+                text = row[1].strip()[:70].replace("|", "\\|").replace("`", "'")
+                current = (where, int(number(row[0])), text)
                 lines.setdefault(current, collections.Counter())
                 continue
             if current is None:
@@ -73,7 +76,7 @@ def read(path):
 
 
 def top(counter, n):
-    return ", ".join(f"{k[len('stall_'):]} {v}" for k, v in
+    return ", ".join(f"{k[len('stall_'):]} {v:.0f}" for k, v in
                      sorted(((k, v) for k, v in counter.items() if k.startswith("stall_")),
                             key=lambda kv: -kv[1])[:n])
 
@@ -87,13 +90,17 @@ def main(argv):
     except OSError as e:
         print(f"ncu_source_summary: {e}", file=sys.stderr)
         return 2
-    n = int(argv[2]) if len(argv) > 2 else 12
+    try:
+        n = int(argv[2]) if len(argv) > 2 else 12
+    except ValueError:
+        print(f"ncu_source_summary: LINES must be a number, got '{argv[2]}'", file=sys.stderr)
+        return 2
     total = sum(c[SAMPLES] for c in lines.values())
     if not lines or total == 0:
         print(f"ncu_source_summary: no stall samples in {argv[1]}", file=sys.stderr)
         return 1
     pct = lambda v, t: f"{100.0 * v / t:.1f}%" if t else "-"
-    print(f"{total} warp stall samples over {len(lines)} source lines\n")
+    print(f"{total:.0f} warp stall samples over {len(lines)} source lines\n")
     print("| stall reason | share |\n|---|---|")
     for reason, v in stalls.most_common():
         print(f"| {reason} | {pct(v, sum(stalls.values()))} |")
@@ -101,15 +108,15 @@ def main(argv):
     for key, c in sorted(lines.items(), key=lambda kv: -kv[1][SAMPLES])[:n]:
         print(f"| {key[0]}:{key[1]} | {pct(c[SAMPLES], total)} | {top(c, 3)} | `{key[2]}` |")
     local = sum(c[LOCAL] for c in lines.values())
-    print(f"\n{local} L2 sectors of local memory")
+    print(f"\n{local:.0f} L2 sectors of local memory")
     if local:
         print("\n| line | local sectors | source |\n|---|---|---|")
         for key, c in sorted(lines.items(), key=lambda kv: -kv[1][LOCAL])[:n]:
             if c[LOCAL]:
                 print(f"| {key[0]}:{key[1]} | {pct(c[LOCAL], local)} | `{key[2]}` |")
     excess = sum(c[EXCESS] for c in lines.values())
-    print(f"\n{excess} excess shared-memory wavefronts of "
-          f"{sum(c[WAVEFRONTS] for c in lines.values())}")
+    print(f"\n{excess:.0f} excess shared-memory wavefronts of "
+          f"{sum(c[WAVEFRONTS] for c in lines.values()):.0f}")
     if excess:
         print("\n| line | excess | wavefronts / ideal | source |\n|---|---|---|---|")
         for key, c in sorted(lines.items(), key=lambda kv: -kv[1][EXCESS])[:n]:

@@ -521,10 +521,10 @@ bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
   if (traits.scalarDeltaRule)
     return headFused && c.bf16Inputs;
   if (traits.channelDeltaRule && !traits.boundedGate)
-    return c.stages == 1 &&
+    return c.chunk == 64 && c.stages == 1 &&
            (headFused || (c.split == KernelConfig::Split::Sequence && c.pairGrams));
   if (traits.channelPlainUpdate)
-    return headFused && c.gramRows;
+    return headFused && c.gramRows && c.chunk == 64 && c.stages == 1;
   return false;
 }
 

@@ -343,11 +343,15 @@ bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
 /// and leaves pad16 unsaid.
 bool defaultPad16(ChooserTarget target, const KernelConfig &c);
 /// Whether the default inlines the library's input copies (config
-/// copies=inline) for config `c`: on sm_90a, for the delta rule with a
-/// scalar decay (GDN) in the head split with bf16 input stages, W and U
-/// fused, one block per SM and no warp roles: the form measured faster.
-/// The driver asks again after --config overrides the rest and leaves
-/// copies unsaid.
+/// copies=inline) for config `c`: on sm_90a, one block per SM, no warp
+/// roles, in the forms measured faster: the delta rule with a scalar decay
+/// (GDN) in the head split with bf16 input stages and W and U fused; KDA's
+/// delta rule with an unbounded per-channel gate (chunks of 64, one stage)
+/// in the fused head split and, with its Gram matrices paired, in the
+/// sequence split; GLA (a per-channel decay without erase) in the fused
+/// head split with the row-block Gram. The driver asks again after --config
+/// overrides the rest (and at the step down to chunk 32) where copies is
+/// left unsaid.
 bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
                          const KernelConfig &c);
 /// Whether the default makes KDA's two Gram matrices in one call and their

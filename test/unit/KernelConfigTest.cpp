@@ -1,7 +1,7 @@
 //===- KernelConfigTest.cpp - the default chooser per target ---------------===//
-#include <algorithm>
 #include "lowering/KernelConfig.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 using linac::ChooserTarget;
@@ -368,11 +368,23 @@ TEST(KernelConfig, InlineCopiesWhereMeasuredFasterOnSm90aOnly) {
     EXPECT_TRUE(glaHead.gramRows);
     EXPECT_TRUE(glaHead.inlineCopies) << bf16;
   }
-  // Not where it was level or slower (kda_safe, DPLR, DeltaNet; GDN-2 has
-  // KDA's traits but an erase of its own, so channelDeltaRule is false),
-  // nor for GDN without bf16 stages, nor off sm_90a.
+  // Not where it was level or slower (kda_safe, DPLR, DeltaNet, GDN-2: a
+  // per-channel decay with an erase of its own, so neither KDA's nor GLA's
+  // traits), nor for GDN without bf16 stages, nor off sm_90a.
+  linac::VariantTraits gdn2;
+  gdn2.channelDecay = true;
   EXPECT_FALSE(choose(8, 8 * 4096, kdaSafe, ChooserTarget::sm90a, true).inlineCopies);
   EXPECT_FALSE(choose(8, 8 * 4096, dplr, ChooserTarget::sm90a, true).inlineCopies);
+  EXPECT_FALSE(choose(8, 8 * 4096, gdn2, ChooserTarget::sm90a, true).inlineCopies);
+  // Nor, asked again, for KDA or GLA in forms not measured with it.
+  for (const char *form : {"chunk=32", "stages=2", "roles=on", "blocks=2"}) {
+    KernelConfig k = choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true);
+    EXPECT_EQ(linac::parseKernelConfig(form, k), "") << form;
+    EXPECT_FALSE(linac::defaultInlineCopies(ChooserTarget::sm90a, kda, k)) << form;
+    KernelConfig g = choose(8, 8 * 4096, gla, ChooserTarget::sm90a, true);
+    EXPECT_EQ(linac::parseKernelConfig(form, g), "") << form;
+    EXPECT_FALSE(linac::defaultInlineCopies(ChooserTarget::sm90a, gla, g)) << form;
+  }
   EXPECT_FALSE(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true).inlineCopies);
   EXPECT_FALSE(choose(8, 8 * 4096, kda, ChooserTarget::sm80, true).inlineCopies);
   EXPECT_FALSE(choose(8, 8 * 4096, gla, ChooserTarget::cpu, true).inlineCopies);

@@ -290,7 +290,9 @@ constexpr int64_t kReservedSharedBytes = kScratchBaseOffset + 16;
 // (kScratchBaseOffset), where the Block's constructor puts it. The Block
 // lives in local memory (out-of-line calls take it by reference), so with
 // 0 (its own field) each scratch tile's address waited on a local load
-// first: KDA 8x4096x16 3.509 against 3.613 ms (H100, session 29).
+// first: KDA 8x4096x16 3.509 against 3.613 ms (H100, session 29, with the
+// base in a static shared variable; this form, in the reserved area, was
+// timed only with session 29's other changes).
 #ifndef LINAC_SCRATCH_IN_SHARED
 #define LINAC_SCRATCH_IN_SHARED 1
 #endif
@@ -573,11 +575,6 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 #define LINAC_FOR_ELEMENTS(t, i, j)                                            \
   LINAC_FOR_LANE_ELEMENTS(t, i, j, static_cast<int>(threadIdx.x), consumer_threads())
 
-/// A block barrier, the producer warp included: a copy issued after it may
-/// overwrite a stage the consumers read before it.
-/// On sm_90 each thread first orders its shared-memory writes before the
-/// bulk copies issued after the barrier (tile-alias-stages puts tiles in
-/// stages that the next chunk's bulk copies overwrite).
 // 1: the ops honour blk.elide and keep blk.pending (tile-elide-barriers);
 // the emitter defines it for a module with an op marked no_barrier. 0 (a
 // module without one): neither field is read or written. The Block lives
@@ -586,6 +583,11 @@ __device__ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 #ifndef LINAC_ELIDE_BARRIERS
 #define LINAC_ELIDE_BARRIERS 0
 #endif
+/// A block barrier, the producer warp included: a copy issued after it may
+/// overwrite a stage the consumers read before it.
+/// On sm_90 each thread first orders its shared-memory writes before the
+/// bulk copies issued after the barrier (tile-alias-stages puts tiles in
+/// stages that the next chunk's bulk copies overwrite).
 __device__ inline void barrier(Block &blk) {
 #if __CUDA_ARCH__ >= 900
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
