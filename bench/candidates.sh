@@ -12,7 +12,7 @@
 # ran S32=1 (LINAC_GRAM_PAIR_INLINE and LINAC_GRAM_PAIR_ONLY: neither paid, both taken out of
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
-# defaults, so S33's @old variants are the previous forms). S34=1 to S34=4 are next,
+# defaults, so S33's @old variants are the previous forms). S34=1 to S34=5 are next,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -318,6 +318,17 @@ done
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
   --cases '^(kda 8x4096|kda varlen|gla 8x4096|dplr 8x4096|kda_safe 8x4096|gdn2 8x4096)' \
   --fla-cases "${FLA_CASES:-^(kda|gla|dplr|kda_safe) }" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -16
+exit 0
+fi
+if [ "${S34:-0}" = 5 ]; then
+# 34, fifth call (about 8 minutes, carrying .carry and .fla with FLA's
+# tuning): the other variants at 8x4096x16 with session 29's library
+# beside FLA in turn, for the standing table (linear attention, RetNet,
+# simple GLA, DeltaNet and GDN were last run beside FLA in sessions 21 and
+# 23; the Block's marks out of local memory took 1-3% off those measured).
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(linear_attention|retnet|simple_gla|deltanet|gdn|gla) 8x4096' \
+  --fla-cases "${FLA_CASES:-.}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
 exit 0
 fi
 if [ "${S34:-0}" = 4 ]; then
