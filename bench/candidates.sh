@@ -340,11 +340,17 @@ if [ "${S34:-0}" = 4 ]; then
 # the balance may have moved: KDA 226.3 -> 216.3 KiB of shared memory and
 # 32 -> 48 KiB of tiles in scratch with it (linac explain). Against
 # float64 first.
+# And LINAC_EW_FRAG_PAIRS (@fp: element-wise ops on fragments read and
+# write shared tiles a column pair at a time; 0-3% slower on padded rows in
+# session 21, never timed on KDA's unpadded ones, where the profile put
+# `Tile::get` at 5.6x and `frag_set` at 8x their ideal wavefronts).
 check_examples pad=on kda gdn2
+LINAC_CUDA_DEFINES="LINAC_EW_FRAG_PAIRS=1" check_examples "" kda
 rm -f "$K"/*@*.cu
 for c in kda_8x4096x16 kda_varlen_16_seqs kda_safe_8x4096x16 gdn2_8x4096x16; do
   timeout 60 bench/variant.sh $c pad --config pad=on
 done
+timeout 60 bench/variant.sh kda_8x4096x16 fp --define LINAC_EW_FRAG_PAIRS=1
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
   --cases '^(kda 8x4096|kda varlen|kda_safe 8x4096|gdn2 8x4096)' --fla-cases '' \
   --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
