@@ -12,7 +12,7 @@
 # ran S32=1 (LINAC_GRAM_PAIR_INLINE and LINAC_GRAM_PAIR_ONLY: neither paid, both taken out of
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
-# defaults, so S33's @old variants are the previous forms). S34=1 to S34=5 are next,
+# defaults, so S33's @old variants are the previous forms). S34=1 to S34=6 are next,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -318,6 +318,33 @@ done
 timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
   --cases '^(kda 8x4096|kda varlen|gla 8x4096|dplr 8x4096|kda_safe 8x4096|gdn2 8x4096)' \
   --fla-cases "${FLA_CASES:-^(kda|gla|dplr|kda_safe) }" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -16
+exit 0
+fi
+if [ "${S34:-0}" = 6 ]; then
+# 34, sixth call (about 8 minutes, carrying .carry): LINAC_COPY_ACCOUNT_APART
+# (@ap): the copy account's arrays apart from the Block, so that the
+# Block's scalars can live in registers (no out-of-line call takes the
+# Block in KDA's and GDN's kernels any more); ptxas: KDA 520 -> 464 bytes of
+# stack, 240 -> 248 of spill stores, GDN 400 -> 336 and 32 -> 52. With it
+# the elision marks of barriers=needed are registers, not local memory, so
+# that config (KDA -1.7%, GDN +1.9% in session 24, when every mark was a
+# local load) is timed again, alone (@el) and with it (@elap). The
+# primitive tests with the switch, float64 checks and racecheck first.
+SWITCHES=LINAC_COPY_ACCOUNT_APART=1 PRIM_BUILDS=sm90a timeout 200 \
+  scripts/gpu-check/run.sh primitives 2>&1 | tail -4 | tee -a $log
+LINAC_CUDA_DEFINES="LINAC_COPY_ACCOUNT_APART=1" check_examples "" kda gdn deltanet
+LINAC_CUDA_DEFINES="LINAC_COPY_ACCOUNT_APART=1" check_examples barriers=needed kda gdn
+LINAC_CUDA_DEFINES="LINAC_COPY_ACCOUNT_APART=1" racecheck "" B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn_8x4096x16 deltanet_8x4096x16 gla_8x4096x16; do
+  timeout 60 bench/variant.sh $c ap --define LINAC_COPY_ACCOUNT_APART=1
+done
+for c in kda_8x4096x16 gdn_8x4096x16; do
+  timeout 60 bench/variant.sh $c el --config barriers=needed
+  timeout 60 bench/variant.sh $c elap --config barriers=needed --define LINAC_COPY_ACCOUNT_APART=1
+done
+timeout $(( 590 - SECONDS )) bench/run.sh --cases '^(kda|gdn|deltanet|gla) 8x4096' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -14
 exit 0
 fi
 if [ "${S34:-0}" = 5 ]; then

@@ -60,7 +60,8 @@ constexpr int kTileFloats = 4 * 64 * 132 + 2 * 64 * 68;
 
 __global__ void __launch_bounds__(256) gramKernel(const Launch *L, int form, float lo, float hi,
                                                   int pitch) {
-  Block blk(*L, blockIdx.x, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, blockIdx.x, 0, 0, 0, &account);
   float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
   const int P = pitch, Q = pitch - 64, S = 64 * P; // Q: the 64-column tiles' pitch
   Tile l0{base, 64, 128, P}, l1{base + S, 64, 128, P}, r{base + 2 * S, 64, 128, P},

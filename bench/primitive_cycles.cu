@@ -22,7 +22,8 @@ constexpr int kOps = 26;
 __device__ unsigned long long cycles[kOps];
 
 __global__ void __launch_bounds__(256, 1) primitiveKernel(const Launch *L) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
   Tile a{base, 64, 128, 128}, b{base + 64 * 128, 64, 128, 128},
       c{base + 2 * 64 * 128, 64, 64, 64}, d{base + 2 * 64 * 128 + 64 * 64, 64, 64, 64},

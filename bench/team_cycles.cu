@@ -47,7 +47,8 @@ __global__ void __launch_bounds__(Threads) chainKernel(const Launch *L, int form
   // clock64 itself).
   constexpr bool kFrags = Threads <= 2 * kWarpgroupThreads;
   constexpr int W = kFrags ? Threads / kWarpgroupThreads : 2;
-  Block blk(*L, blockIdx.x, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, blockIdx.x, 0, 0, 0, &account);
   float *base = reinterpret_cast<float *>(linacSharedMemory + kReservedSharedBytes);
   Tile a{base, 64, 128, 128}, c{base + 64 * 128, 64, 64, 64},
       d{base + 64 * 128 + 64 * 64, 64, 64, 64},

@@ -231,7 +231,8 @@ static const char *blockLabel(int threads) {
 
 __global__ void LINAC_TEST_BOUNDS mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
                           bool tb, bool accumulate, Operand type) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   mma(blk, acc, a, b, ta, tb, accumulate, type);
 }
 
@@ -353,7 +354,8 @@ static Launch *twoSlotLaunch(const char *name, void *data, int dtype, int64_t sl
 /// both with bf16 operands: the same products.
 __global__ void LINAC_TEST_BOUNDS mma16Kernel(const Launch *L, Tile acc16, Tile acc, Tile a, Tile b,
                                              bool ta, bool tb, int bOffset) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   Buffer16 ha = blk.alloc16(shared, a.rows, a.cols, 1, "a16", 0);
   Buffer16 hb = blk.alloc16(shared, b.rows, b.cols, 1, "b16", bOffset);
   ew(blk, Ew::copy, ha.stage(0), a);
@@ -405,7 +407,8 @@ static void testMma16(int M, int N, int Kc, bool ta, bool tb, Launch *dL, int th
 /// acc = I * src with bf16 operands: the same products.
 __global__ void LINAC_TEST_BOUNDS ws16Kernel(const Launch *L, Tile src, Tile eye, Tile acc16, Tile acc,
                                             int valid) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   const Global *g = &L->globals[0];
   store_tile(blk, g, src, 0, 0, 1, 0, src.cols);
 #if __CUDA_ARCH__ >= 900
@@ -474,7 +477,8 @@ static void testWorkspace16(int R, int C, int valid, int threads) {
 /// and of src itself into slot 1 of the same workspace: the same values.
 template <int W>
 __global__ void LINAC_TEST_BOUNDS storeFragKernel(const Launch *L, Tile src, int col, int fullCols) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   const Global *g = &L->globals[0];
   Frag<128, 128, W> f{};
   ew(blk, Ew::copy, f, src);
@@ -553,7 +557,8 @@ __device__ TwoStages copyIntoTwoStages(Block &blk, int row, int valid) {
 template <int R, int C>
 __global__ void LINAC_TEST_BOUNDS input16Kernel(const Launch *L, int row, int valid, Tile colv,
                                                Tile eye, Tile out16, Tile out, Tile stage) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   const TwoStages x = copyIntoTwoStages<R, C>(blk, row, valid);
   const Tile16 h = x.h;
   const Tile f = x.f;
@@ -664,7 +669,8 @@ __global__ void LINAC_TEST_BOUNDS gram16Kernel(const Launch *L, int row, int val
                                               Tile rg, Tile out16, Tile outMixed, Tile out,
                                               Operand type, bool inclusive, float bound,
                                               bool rows) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   const TwoStages x = copyIntoTwoStages<R, C>(blk, row, valid);
   gram_diag(blk, out16, x.h, x.h, lg, rg, inclusive, type, bound, rows);
   gram_diag(blk, outMixed, x.f, x.h, lg, rg, inclusive, type, bound, rows);
@@ -751,7 +757,8 @@ static Launch *deviceGramLaunch(float *dIn, int R, int C, int *dError) {
 __global__ void LINAC_TEST_BOUNDS gramPairSharedKernel(const Launch *L, Tile l0, Tile l1, Tile r,
                                                       Tile g, Tile pair0, Tile l0b, Tile l1b,
                                                       Tile rb, Tile gb, Tile one0) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   gram_diag_pair(blk, pair0, l0, false, Tile{l0.p, pair0.rows, pair0.cols, pair0.cols}, l1,
                  true, r, g, g, Operand::bf16);
   gram_diag(blk, one0, l0b, rb, gb, gb, false, Operand::bf16);
@@ -817,7 +824,8 @@ static void testGramPairShared(int threads) {
 __global__ void LINAC_TEST_BOUNDS gramPairKernel(const Launch *L, Tile l0, Tile l1, Tile r,
                                                 Tile g, Tile pair0, Tile pair1, Tile one0,
                                                 Tile one1) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   gram_diag_pair(blk, pair0, l0, false, pair1, l1, true, r, g, g, Operand::bf16);
   gram_diag(blk, one0, l0, r, g, g, false, Operand::bf16);
   gram_diag(blk, one1, l1, r, g, g, true, Operand::bf16);
@@ -947,7 +955,8 @@ static bool hasShapedCopy(int R, int C) {
 __global__ void LINAC_TEST_BOUNDS copyKernel(const Launch *L, int R, int C, int head, int col,
                            int rounds, int valid0, int valid1, int fromSlot,
                            int skipOdd, int shaped, float *out, int *kinds) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   Buffer buf = blk.alloc(shared, R, C, 2, "stage", 0);
   const Global *g = &L->globals[0];
   auto issue = [&](int c) {
@@ -1115,7 +1124,8 @@ constexpr float kTestDecayBound = 5.0f;
 /// consumers compute).
 __global__ void LINAC_TEST_BOUNDS opKernel(const Launch *L, Op op, Ew kind, Tile dst, Tile a,
                          Tile b, Tile lg, Tile rg, int64_t param) {
-  Block blk(*L, 0, 0, 0, 0);
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
   switch (op) {
   case Op::fill: fill(blk, dst, 0.75f); break;
   case Op::identity: identity(blk, dst); break;

@@ -387,11 +387,46 @@ __device__ inline void sync_team(const MmaTeam &team) {
     asm volatile("bar.sync %0, %1;\n" ::"r"(team.barrier), "r"(kWarpgroupThreads) : "memory");
 }
 
+/// Per mbarrier the uses issued and waited (use u completes phase u,
+/// parity u & 1) and (producer) the releases it waited: arrays indexed at
+/// run time, so they live in local memory.
+struct CopyAccount {
+  unsigned issued[kCopyBarriers] = {};
+  unsigned waited[kCopyBarriers] = {};
+  unsigned releases[kCopyBarriers] = {};
+};
+// 1: the launchable entry keeps the copy account apart from the Block,
+// which holds a pointer to it; with no array inside it, the Block's
+// scalars (the scratch base, the elision marks, the cp.async group count)
+// can live in registers where every call taking the Block is inlined
+// (ptxas, KDA 8x4096x16 with barriers=needed: 206 -> 72 local accesses in
+// the PTX, those left all the account's). 0 (default until timed): the
+// account inside the Block, which then lives in local memory.
+#ifndef LINAC_COPY_ACCOUNT_APART
+#define LINAC_COPY_ACCOUNT_APART 0
+#endif
+// A Block's copy account (a macro, not a member function: an accessor
+// changed nvcc's inlining of the sm_80 copies and added spills).
+#if LINAC_COPY_ACCOUNT_APART
+#define LINAC_ACCOUNT(blk) (*(blk).apart)
+#else
+#define LINAC_ACCOUNT(blk) ((blk).own)
+#endif
 class Block {
 public:
+  /// `account`: under LINAC_COPY_ACCOUNT_APART the copy account, which
+  /// must outlive the Block (nullptr fails the launch); otherwise unused
+  /// (the Block's own).
   __device__ Block(const Launch &L, int64_t i0, int64_t i1, int64_t i2,
-                   int64_t linear)
+                   int64_t linear, CopyAccount *account = nullptr)
       : L(L) {
+#if LINAC_COPY_ACCOUNT_APART
+    apart = account;
+    if (!account)
+      L.fail();
+#else
+    (void)account;
+#endif
     id[0] = i0;
     id[1] = i1;
     id[2] = i2;
@@ -432,9 +467,11 @@ public:
   // tile.landed, and that mbarrier's phases completed.
   bool landingPending = false;
   unsigned landingPhase = 0;
-  unsigned barrierIssued[kCopyBarriers] = {};
-  unsigned barrierWaited[kCopyBarriers] = {};
-  unsigned releasesWaited[kCopyBarriers] = {};
+#if LINAC_COPY_ACCOUNT_APART
+  CopyAccount *apart = nullptr;
+#else
+  CopyAccount own;
+#endif
   __device__ unsigned barrierAddress(int b) const {
     return static_cast<unsigned>(__cvta_generic_to_shared(
         linacSharedMemory + kMmaStagingAreas * 2 * kMmaOperandBytes + 8 * b));
@@ -665,10 +702,10 @@ __device__ inline void wait_parity(unsigned addr, unsigned parity) {
 
 /// Waits until use `seq` of mbarrier `b` (and every earlier one) completed.
 __device__ inline void wait_barrier_use(Block &blk, int b, unsigned seq) {
-  for (unsigned u = blk.barrierWaited[b]; u <= seq; ++u)
+  for (unsigned u = LINAC_ACCOUNT(blk).waited[b]; u <= seq; ++u)
     wait_parity(blk.barrierAddress(b), u & 1);
-  if (blk.barrierWaited[b] <= seq)
-    blk.barrierWaited[b] = seq + 1;
+  if (LINAC_ACCOUNT(blk).waited[b] <= seq)
+    LINAC_ACCOUNT(blk).waited[b] = seq + 1;
 }
 
 __device__ inline void mbarrier_arrive(unsigned addr) {
@@ -695,10 +732,10 @@ __device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
 
 __device__ inline void wait(Block &blk, Token &t) {
 #if __CUDA_ARCH__ >= 800
-  unsigned before = t.kind == 2 ? blk.barrierWaited[t.index] : 0;
+  unsigned before = t.kind == 2 ? LINAC_ACCOUNT(blk).waited[t.index] : 0;
   if (is_producer()) { // warp roles: the producer only keeps the account
     if (t.kind == 2 && before <= t.seq)
-      blk.barrierWaited[t.index] = t.seq + 1;
+      LINAC_ACCOUNT(blk).waited[t.index] = t.seq + 1;
     return;
   }
   if (t.kind == 1) {
@@ -722,7 +759,7 @@ __device__ inline void wait(Block &blk, Token &t) {
   // the producer may complete the mbarrier's next phase (a consumer still
   // testing an older parity would otherwise miss it).
   if (has_roles() && t.kind == 2 && threadIdx.x == 0)
-    for (unsigned u = before; u < blk.barrierWaited[t.index]; ++u)
+    for (unsigned u = before; u < LINAC_ACCOUNT(blk).waited[t.index]; ++u)
       mbarrier_arrive(blk.releasedAddress(t.index));
 #else
   if (!is_producer())
@@ -802,12 +839,12 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
     int b = blk.nextBarrier;
     blk.nextBarrier = (b + 1) % kLandingBarrier;
     bool roles = has_roles();
-    if (blk.barrierWaited[b] < blk.barrierIssued[b]) {
+    if (LINAC_ACCOUNT(blk).waited[b] < LINAC_ACCOUNT(blk).issued[b]) {
       // A use the program has not waited yet: every consumer waits it here.
-      Token previous{2, b, blk.barrierIssued[b] - 1};
+      Token previous{2, b, LINAC_ACCOUNT(blk).issued[b] - 1};
       wait(blk, previous);
     }
-    unsigned seq = blk.barrierIssued[b]++;
+    unsigned seq = LINAC_ACCOUNT(blk).issued[b]++;
     int lane = roles ? static_cast<int>(threadIdx.x) - consumer_threads()
                      : static_cast<int>(threadIdx.x);
     int lanes = roles ? 32 : consumer_threads();
@@ -820,9 +857,9 @@ __device__ inline Token copy_rows_async(Block &blk, const Tile &dst,
       // it. The mbarrier is free once the consumers released its earlier
       // uses; the program waits them all before this copy (above), so the
       // release needs nothing the producer issues later: no deadlock.
-      for (unsigned u = blk.releasesWaited[b]; u < seq; ++u)
+      for (unsigned u = LINAC_ACCOUNT(blk).releases[b]; u < seq; ++u)
         wait_parity(blk.releasedAddress(b), u & 1);
-      blk.releasesWaited[b] = seq;
+      LINAC_ACCOUNT(blk).releases[b] = seq;
     }
 #if __CUDA_ARCH__ >= 900
     if (mode == CopyMode::bulk) {
@@ -906,8 +943,8 @@ __device__ inline void drain_copies(Block &blk) {
 #if __CUDA_ARCH__ >= 800
   asm volatile("cp.async.wait_all;\n" ::: "memory");
   for (int b = 0; b < kLandingBarrier; ++b)
-    if (blk.barrierWaited[b] < blk.barrierIssued[b])
-      wait_barrier_use(blk, b, blk.barrierIssued[b] - 1);
+    if (LINAC_ACCOUNT(blk).waited[b] < LINAC_ACCOUNT(blk).issued[b])
+      wait_barrier_use(blk, b, LINAC_ACCOUNT(blk).issued[b] - 1);
   wait_landings(blk);
 #endif
 }
@@ -5208,6 +5245,13 @@ struct ModuleInfo {
 #else
 #define LINAC_BLOCK_SIZE_IS(threads) (void)0
 #endif
+#if LINAC_COPY_ACCOUNT_APART
+#define LINAC_ENTRY_ACCOUNT                                                    \
+  ::linac::tile::CopyAccount accountApart_;                                    \
+  ::linac::tile::CopyAccount *account_ = &accountApart_;
+#else
+#define LINAC_ENTRY_ACCOUNT ::linac::tile::CopyAccount *account_ = nullptr;
+#endif
 /// The launchable kernel; `threads` is its block size (the compiler keeps
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads) LINAC_ENTRY_SIZED(name, threads, LINAC_BLOCKS_PER_SM)
@@ -5223,7 +5267,8 @@ struct ModuleInfo {
     ::linac::tile::launch_position(L, blockIdx.x, blockIdx.y, gridDim.x,       \
                                    gridDim.y, seq_, head_);                    \
     LINAC_BLOCK_SIZE_IS(threads);                                              \
-    ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear);              \
+    LINAC_ENTRY_ACCOUNT                                                        \
+    ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear, account_);    \
     name(L, blk);                                                              \
     ::linac::tile::drain_copies(blk);                                          \
   }
