@@ -537,8 +537,7 @@ public:
       __builtin_assume(o % 16 == 0);
       return Tile{reinterpret_cast<float *>(linacSharedMemory + o), rows, cols, ld};
     }
-    char *base = space == shared ? linacSharedMemory + kReservedSharedBytes
-                                 : LINAC_SCRATCH_IN_SHARED ? scratch_base() : scratch;
+    char *base = space == shared ? linacSharedMemory + kReservedSharedBytes : scratch_base();
     asm volatile("" : "+l"(base));
     return Tile{reinterpret_cast<float *>(base + offset), rows, cols, ld};
   }
@@ -5245,13 +5244,6 @@ struct ModuleInfo {
 #else
 #define LINAC_BLOCK_SIZE_IS(threads) (void)0
 #endif
-#if LINAC_COPY_ACCOUNT_APART
-#define LINAC_ENTRY_ACCOUNT                                                    \
-  ::linac::tile::CopyAccount accountApart_;                                    \
-  ::linac::tile::CopyAccount *account_ = &accountApart_;
-#else
-#define LINAC_ENTRY_ACCOUNT ::linac::tile::CopyAccount *account_ = nullptr;
-#endif
 /// The launchable kernel; `threads` is its block size (the compiler keeps
 /// its registers within what LINAC_BLOCKS_PER_SM blocks of that size may use).
 #define LINAC_ENTRY(name, threads) LINAC_ENTRY_SIZED(name, threads, LINAC_BLOCKS_PER_SM)
@@ -5267,8 +5259,8 @@ struct ModuleInfo {
     ::linac::tile::launch_position(L, blockIdx.x, blockIdx.y, gridDim.x,       \
                                    gridDim.y, seq_, head_);                    \
     LINAC_BLOCK_SIZE_IS(threads);                                              \
-    LINAC_ENTRY_ACCOUNT                                                        \
-    ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear, account_);    \
+    ::linac::tile::CopyAccount account_; /* the Block's own unless apart */   \
+    ::linac::tile::Block blk(L, seq_, head_, blockIdx.z, linear, &account_);   \
     name(L, blk);                                                              \
     ::linac::tile::drain_copies(blk);                                          \
   }
