@@ -302,8 +302,22 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S35:-0}" = 2 ]; then
+# 35, second call (session 30; carrying .carry and .fla): the defaults
+# beside FLA in turn at the KDA and GDN rows of the standing table that
+# FLA was not run beside since sessions 23 and 27, and @nopf (the library
+# without LINAC_PREFETCH_NEXT_L2) for the same-run change. FLA tunes each
+# shape on its first call unless .fla holds its results for this GPU.
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn_8x4096x16 gla_8x4096x16; do
+  timeout 60 bench/variant.sh $c nopf --define LINAC_PREFETCH_NEXT_L2=0
+done
+timeout $(( ${LEFT:-580} - SECONDS )) bench/run.sh --cases "${CASES:-^(kda|gdn|gla) 8x4096}" \
+  --fla-cases "${FLA_CASES:-^(kda|gdn|gla) 8x4096}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -16
+exit 0
+fi
 if [ "${S35:-0}" = 1 ]; then
-# 35 (session 30; about 8 minutes, carrying .carry): LINAC_PREFETCH_NEXT_L2
+# 35 (session 30; about 7 minutes, carrying .carry): LINAC_PREFETCH_NEXT_L2
 # (@pf): every whole-chunk input copy also asks L2 for the next chunk's
 # rows. The op profile put KDA's five input copies at 16% of its loop, each
 # waiting on DRAM because its one stage cannot be filled before the chunk
@@ -312,17 +326,14 @@ if [ "${S35:-0}" = 1 ]; then
 # then the cases that copy their inputs a chunk at a time (prefetch=on's
 # landing buffers are already a chunk ahead: not touched). With them
 # session 29's LINAC_COPY_ACCOUNT_APART (@ap, S34=6's untimed switch).
-LINAC_CUDA_DEFINES="LINAC_PREFETCH_NEXT_L2=1" check_examples "" kda gdn gla kda_safe
+LINAC_CUDA_DEFINES="LINAC_PREFETCH_NEXT_L2=1" check_examples "" kda gdn
 rm -f "$K"/*@*.cu
-for c in kda_8x4096x16 kda_varlen_16_seqs gdn_8x4096x16 gla_8x4096x16 deltanet_8x4096x16 \
-  kda_1x8192x16; do
+for c in kda_8x4096x16 kda_varlen_16_seqs gdn_8x4096x16 gla_8x4096x16 deltanet_8x4096x16; do
   timeout 60 bench/variant.sh $c pf --define LINAC_PREFETCH_NEXT_L2=1
 done
 timeout 60 bench/variant.sh kda_8x4096x16 ap --define LINAC_COPY_ACCOUNT_APART=1
-timeout 60 bench/variant.sh kda_8x4096x16 pfap --define LINAC_PREFETCH_NEXT_L2=1 \
-  --define LINAC_COPY_ACCOUNT_APART=1
-timeout $(( ${LEFT:-580} - SECONDS )) bench/run.sh \
-  --cases '^(kda 8x4096|kda varlen|gdn 8x4096|gla 8x4096|deltanet 8x4096|kda 1x8192)' \
+timeout $(( ${LEFT:-500} - SECONDS )) bench/run.sh \
+  --cases '^(kda 8x4096|kda varlen|gdn 8x4096|gla 8x4096|deltanet 8x4096)' \
   --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -24
 exit 0
 fi
