@@ -12,7 +12,8 @@
 # ran S32=1 (LINAC_GRAM_PAIR_INLINE and LINAC_GRAM_PAIR_ONLY: neither paid, both taken out of
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
-# defaults, so S33's @old variants are the previous forms). S34=1 to S34=6 are next,
+# defaults, so S33's @old variants are the previous forms). Session 30 ran S35=1 (SHORT=1;
+# LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). S34=1 to S34=6 are next,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -303,7 +304,9 @@ time_pair_forms() {
     tee -a $log | tail -10
 }
 if [ "${S35:-0}" = 2 ]; then
-# 35, second call (session 30; carrying .carry and .fla): the defaults
+# 35, second call (written in session 30, not run as such: FLA was run
+# beside KDA, GDN and GLA at 8x4096x16 by bench/run.sh directly, and the
+# switch @nopf undoes is gone; carrying .carry and .fla): the defaults
 # beside FLA in turn at the KDA and GDN rows of the standing table that
 # FLA was not run beside since sessions 23 and 27, and @nopf (the library
 # without LINAC_PREFETCH_NEXT_L2) for the same-run change. FLA tunes each
@@ -326,6 +329,10 @@ if [ "${S35:-0}" = 1 ]; then
 # then the cases that copy their inputs a chunk at a time (prefetch=on's
 # landing buffers are already a chunk ahead: not touched). With them
 # session 29's LINAC_COPY_ACCOUNT_APART (@ap, S34=6's untimed switch).
+# Ran in session 30 with SHORT=1 (H100): @pf lost (KDA 8x4096x16 +4.5%, its
+# varlen batch +4.1%, GDN +9%, bit-identical) and the switch was taken out
+# of the library, so this block is a record: its @pf variants are now the
+# default form. @ap is still untimed (S34=6 times it).
 # SHORT=1: KDA checked, KDA and GDN timed, nothing else (what a call with
 # little device time left can take).
 if [ "${SHORT:-0}" = 1 ]; then

@@ -967,57 +967,6 @@ __device__ inline bool overlaps(const Tile &x, const Tile &y) {
 #ifndef LINAC_HELD_CONVERTS
 #define LINAC_HELD_CONVERTS 1
 #endif
-// 1: every input copy of a whole chunk also asks L2 for the same rows of
-// the next chunk (prefetch.global.L2, one 128-byte line per thread at a
-// time), so that the next chunk's copy, which its stage cannot take before
-// this chunk is done (one stage), waits on an L2 hit instead of DRAM; 0
-// (default until timed): no prefetch. A hint only: it writes nothing and
-// reads no byte outside the tensor's rows.
-#ifndef LINAC_PREFETCH_NEXT_L2
-#define LINAC_PREFETCH_NEXT_L2 0
-#endif
-#if LINAC_PREFETCH_NEXT_L2
-/// Rows [R, 2R) after `row0` (row 0 of this chunk's copy: `rowBytes`
-/// bytes each, `strideBytes` apart), at most `after` rows (the tensor's
-/// rows from row 0 on), line by line over this thread's share.
-__device__ __noinline__ void prefetch_next_rows_l2(const char *row0, int64_t strideBytes,
-                                                      int64_t R, int64_t rowBytes,
-                                                      int64_t after, int lane, int lanes) {
-  const int64_t n = (after < 2 * R ? after : 2 * R) - R;
-  if (n <= 0 || rowBytes <= 0)
-    return;
-  // Lines a row touches: its bytes plus its start's offset in a line
-  // (rows need not start on a line).
-  const int64_t lines = (rowBytes + 127) / 128 + 1;
-  for (int64_t e = lane; e < n * lines; e += lanes) {
-    const int64_t i = R + e / lines, l = e - (e / lines) * lines;
-    const char *first = row0 + i * strideBytes;
-    const char *last = first + rowBytes - 1;
-    const char *p = reinterpret_cast<const char *>(
-        (reinterpret_cast<unsigned long long>(first) & ~127ull) + 128ull * l);
-    if (p < first)
-      p = first;
-    if (p > last)
-      continue;
-    asm volatile("prefetch.global.L2 [%0];\n" ::"l"(p));
-  }
-}
-#endif
-/// The next chunk's rows of an input copy (LINAC_PREFETCH_NEXT_L2), where
-/// this copy is of a whole chunk (a shorter one is its sequence's last).
-__device__ __forceinline__ void prefetch_next_chunk_l2(Block &, const Global *g, const Tile &dst,
-                                                       const char *base, int64_t first,
-                                                       int64_t valid) {
-#if LINAC_PREFETCH_NEXT_L2
-  const int64_t esize = g->dtype == f32 ? 4 : 2;
-  if (valid == dst.rows && !has_roles() && !is_producer())
-    prefetch_next_rows_l2(base, g->rowStride * esize, dst.rows, dst.cols * esize,
-                          g->rows - first, static_cast<int>(threadIdx.x), consumer_threads());
-#else
-  (void)g, (void)dst, (void)base, (void)first, (void)valid;
-#endif
-}
-
 // The copy, inlined into its out-of-line entries below (inlined into the
 // kernels, GDN's and KDA's fused kernels ran no faster: H200,
 // bench/results/bench-h200.md).
@@ -1063,14 +1012,10 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
       if (i < valid)
         t.held = static_cast<const unsigned short *>(src(i))[j];
     }
-    prefetch_next_chunk_l2(blk, g, dst, base, first, valid);
     return t;
   }
 #endif
-  const Token t = copy_rows_async(blk, dst, valid, src, elem, mode);
-  // After this chunk's loads, so that they go first.
-  prefetch_next_chunk_l2(blk, g, dst, base, first, valid);
-  return t;
+  return copy_rows_async(blk, dst, valid, src, elem, mode);
 }
 __device__ __noinline__ Token copy_async(Block &blk, const Global *g, const Tile dst,
                                          int64_t start, int64_t row, int64_t valid,
@@ -1170,8 +1115,6 @@ __device__ LINAC_COPY16_INLINE Token copy_async(Block &blk, const Global *g, con
         cp_async16(&dst.at(i, 8 * o), from, i < valid);
       }
       asm volatile("cp.async.commit_group;\n" ::: "memory");
-      prefetch_next_chunk_l2(blk, g, Tile{nullptr, R, C, C},
-                             reinterpret_cast<const char *>(base), first, valid);
       return Token{1, blk.groupsCommitted++, 0};
     }
   }
@@ -4865,11 +4808,14 @@ __device__ inline void gram_diag(Block &, const Tile &dst, const Tile &l,
 /// (gram_tile_pertile_pair; each output the values its own call gives);
 /// otherwise the two calls. The pair means the two calls in turn, so where
 /// an output shares memory with an operand the other call reads (or with
-/// the other output), the two calls run.
+/// the other output), the two calls run. Forced inline: nvcc inlines it
+/// in every default kernel by its own measure, and a few instructions added
+/// elsewhere in KDA's kernel (session 30) tipped it out of line, 446 -> 630
+/// KB of code and 240 -> 528 bytes of spill stores, hiding what was timed.
 __device__ __forceinline__ void gram_diag_pair(Block &blk, const Tile &dst0, const Tile &l0,
-                                      bool inclusive0, const Tile &dst1, const Tile &l1,
-                                      bool inclusive1, const Tile &r, const Tile &lg,
-                                      const Tile &rg, Operand type) {
+                                               bool inclusive0, const Tile &dst1,
+                                               const Tile &l1, bool inclusive1, const Tile &r,
+                                               const Tile &lg, const Tile &rg, Operand type) {
   LINAC_CONSUMERS_ONLY;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   const bool apart = !overlaps(dst0, dst1) && !overlaps(dst0, l1) && !overlaps(dst1, l0) &&
