@@ -268,17 +268,20 @@ bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
 }
 
 /// The Gram library switches' defaults (grampair, gramfactor, grambalance)
-/// for config as it now stands, where the user's config text leaves them
-/// unsaid: asked again whenever the rest of the config changes (keys given
-/// without them, a step down to chunk 32).
-void askGramDefaults(const std::string &text, linac::ChooserTarget target,
-                     const linac::VariantTraits &traits, linac::KernelConfig &config) {
+/// and then the copy form's (copies, which follows the Gram's choices for
+/// KDA and GLA) for config as it now stands, where the user's config text
+/// leaves them unsaid: asked again whenever the rest of the config changes
+/// (keys given without them, a step down to chunk 32).
+void askGramAndCopyDefaults(const std::string &text, linac::ChooserTarget target,
+                            const linac::VariantTraits &traits, linac::KernelConfig &config) {
   for (bool linac::KernelConfig::*flag :
        {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
     if (flagUnsaid(text, flag))
       config.*flag = linac::defaultPairGrams(target, traits, config);
   if (flagUnsaid(text, &linac::KernelConfig::balanceGramTiles))
     config.balanceGramTiles = linac::defaultBalanceGrams(target, traits, config);
+  if (flagUnsaid(text, &linac::KernelConfig::inlineCopies))
+    config.inlineCopies = linac::defaultInlineCopies(target, traits, config);
 }
 
 /// What the default config depends on of a variant.
@@ -359,11 +362,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       config.pad16 = linac::defaultPad16(linac::chooserTargetOf(target), config);
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
-    askGramDefaults(it->second, linac::chooserTargetOf(target), traits, config);
-    // After the Gram's choices, which KDA's and GLA's copy form follows.
-    if (unsaid(&linac::KernelConfig::inlineCopies))
-      config.inlineCopies =
-          linac::defaultInlineCopies(linac::chooserTargetOf(target), traits, config);
+    askGramAndCopyDefaults(it->second, linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -538,12 +537,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
         config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
       if (given.subBlock < 0)
         config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(arch), 32);
-      // The Gram switches: the default's choice for the new chunk size
-      // (measured at chunk 64 only).
-      askGramDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
-      if (flagUnsaid(userConfig, &linac::KernelConfig::inlineCopies))
-        config.inlineCopies =
-            linac::defaultInlineCopies(linac::chooserTargetOf(arch), traits, config);
+      // The Gram switches and the copy form: the default's choice for the
+      // new chunk size (measured at chunk 64 only).
+      askGramAndCopyDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
