@@ -13,7 +13,8 @@
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
 # defaults, so S33's @old variants are the previous forms). Session 30 ran S35=1 (SHORT=1;
-# LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). S34=1 to S34=6 are next,
+# LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). S36=1 (session 31: fused
+# runs over quads, with S34=6's @ap and @el) and S34=1 to S34=6 are next,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -297,6 +298,33 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S36:-0}" = 1 ]; then
+# 36 (session 31; about 9 minutes, carrying .carry): fused element-wise
+# runs over quads (fuse=on, @fu). fuse=on lost 2% for KDA in session 27,
+# when a fused run was a loop of single elements: scalar shared loads and
+# stores and 64-bit index arithmetic per element, where each unfused op
+# reads and writes float4 with four loads in flight. Now a run whose
+# columns are whole quads is emitted over float4 as well, and the stores a
+# later op of the run overwrites unread are left out (KDA: 48 -> 40 steps,
+# five 64 x 128 runs). With it session 29's LINAC_COPY_ACCOUNT_APART (@ap)
+# and barriers=needed (@el), never timed since the Block's marks left
+# local memory. Float64 checks first (realistic and strong gates, ragged
+# varlen batch, initial state), then one timing run of them all.
+check_examples fuse=on kda gdn gla
+LINAC_CUDA_DEFINES="LINAC_COPY_ACCOUNT_APART=1" check_examples "" kda gdn
+check_examples barriers=needed kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn_8x4096x16 gla_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c fu --config fuse=on
+done
+for c in kda_8x4096x16 gdn_8x4096x16; do
+  timeout 60 bench/variant.sh $c ap --define LINAC_COPY_ACCOUNT_APART=1
+  timeout 60 bench/variant.sh $c el --config barriers=needed
+done
+timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh --cases '^(kda|gdn|gla|kda_safe|deltanet) 8x4096' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -24
+exit 0
+fi
 if [ "${S35:-0}" = 2 ]; then
 # 35, second call (written in session 30, not run as such: FLA was run
 # beside KDA, GDN and GLA at 8x4096x16 by bench/run.sh directly, and the

@@ -258,50 +258,110 @@ LogicalResult Emitter::emitMaskedMma(Operation &op, Operation &mask) {
 
 /// One loop over the run's elements (fused_ew): each op's value at (i, j)
 /// is a local, read by later ops of the run instead of their tile; every
-/// written tile is still stored. Reads of other tiles broadcast (get).
+/// written tile is stored but where tile-fuse-elementwise marked the store
+/// `unstored` (a later op of the run overwrites it unread). Reads of other
+/// tiles broadcast (get). Where the run's rows are whole float4 quads (its
+/// columns a multiple of 4, every operand of its shape, a row, a column or
+/// one value), the loop is also emitted over quads (fused_ew4: four columns
+/// of a row per iteration, the operands read by float4 or broadcast), which
+/// the libraries take when every tile read or written by quads is 16-byte
+/// aligned with rows a multiple of 4 floats apart; the same values either way.
 LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
   auto shape = cast<tile::BufType>(run.front()->getOperand(0).getType());
+  const int64_t rows = shape.getRows(), cols = shape.getCols();
   // Each tile named once, before the loop; the tiles read are passed too
   // (the cpu library checks that no shared stage is read before its wait).
   llvm::DenseMap<Value, std::string> tiles;
   SmallVector<std::string> reads;
+  // How a tile is read by quads: its own float4, its row's float4 (a row
+  // vector), its row's value (a column), its one value.
+  enum class Quad { full, row, column, scalar };
+  llvm::DenseMap<Value, Quad> quadOf;
+  SmallVector<std::string> aligned; // tiles read or written by float4
+  bool quads = cols % 4 == 0;
   for (Operation *op : run)
     for (auto [index, v] : llvm::enumerate(op->getOperands())) {
-      if (!isa<tile::BufType>(v.getType()))
+      auto t = dyn_cast<tile::BufType>(v.getType());
+      if (!t)
         continue;
       if (!tiles.count(v)) {
         std::string u = "u" + std::to_string(counter++);
         line("const Tile " + u + " = " + name(v) + ";");
         tiles[v] = u;
+        Quad q = t.getRows() == rows && t.getCols() == cols ? Quad::full
+                 : t.getRows() == 1 && t.getCols() == cols  ? Quad::row
+                 : t.getRows() == rows && t.getCols() == 1  ? Quad::column
+                 : t.getRows() == 1 && t.getCols() == 1     ? Quad::scalar
+                                                            : Quad::full;
+        if (q == Quad::full && (t.getRows() != rows || t.getCols() != cols))
+          quads = false; // a shape the quads do not broadcast
+        quadOf[v] = q;
+        if (q == Quad::full || q == Quad::row)
+          aligned.push_back(u);
       }
       bool read = index > 0 || isa<tile::MaskRowsOp>(op);
       if (read && !llvm::is_contained(reads, tiles[v]))
         reads.push_back(tiles[v]);
     }
-  line("fused_ew(blk, " + std::to_string(shape.getRows()) + ", " +
-       std::to_string(shape.getCols()) + ", [&](int64_t i, int64_t j) {");
-  indent += 2;
-  llvm::DenseMap<Value, std::string> current;
-  auto read = [&](Value v) {
-    auto it = current.find(v);
-    return it != current.end() ? it->second : tiles[v] + ".get(i, j)";
+  // The loop body, per element (quad = false) or per quad of a row.
+  auto body = [&](bool quad) -> LogicalResult {
+    llvm::DenseMap<Value, std::string> current;
+    auto read = [&](Value v) -> std::string {
+      auto it = current.find(v);
+      if (it != current.end())
+        return it->second;
+      if (!quad)
+        return tiles[v] + ".get(i, j)";
+      switch (quadOf[v]) {
+      case Quad::full: return "quad(" + tiles[v] + ", i, j)";
+      case Quad::row: return "quad(" + tiles[v] + ", 0, j)";
+      case Quad::column: return "splat(" + tiles[v] + ".at(i, 0))";
+      case Quad::scalar: return "splat(" + tiles[v] + ".at(0, 0))";
+      }
+      return "";
+    };
+    const std::string type = quad ? "const Quad " : "const float ";
+    int k = 0;
+    for (Operation *op : run) {
+      std::string x = "x" + std::to_string(k++), expr;
+      Value dst = op->getOperand(0);
+      if (auto e = dyn_cast<tile::EwOp>(op))
+        expr = std::string(quad ? "apply4(" : "apply(") + ewName(e.getKind()) + ", " +
+               read(e.getLhs()) + ", " +
+               (e.getRhs() ? read(e.getRhs()) : std::string(quad ? "splat(0.0f)" : "0.0f")) + ")";
+      else if (auto m = dyn_cast<tile::MaskRowsOp>(op))
+        expr = "i < " + name(m.getValid()) + " ? " + read(dst) + " : " +
+               (quad ? "splat(0.0f)" : "0.0f");
+      else
+        return op->emitError("tile-fuse-elementwise: only ew and mask_rows fuse");
+      line(type + x + " = " + expr + ";");
+      if (!op->hasAttr("unstored"))
+        line(quad ? "quad_store(" + tiles[dst] + ", i, j, " + x + ");"
+                  : tiles[dst] + ".at(i, j) = " + x + ";");
+      current[dst] = x;
+    }
+    return success();
   };
-  int k = 0;
-  for (Operation *op : run) {
-    std::string x = "x" + std::to_string(k++), expr;
-    Value dst = op->getOperand(0);
-    if (auto e = dyn_cast<tile::EwOp>(op))
-      expr = std::string("apply(") + ewName(e.getKind()) + ", " + read(e.getLhs()) + ", " +
-             (e.getRhs() ? read(e.getRhs()) : std::string("0.0f")) + ")";
-    else if (auto m = dyn_cast<tile::MaskRowsOp>(op))
-      expr = "i < " + name(m.getValid()) + " ? " + read(dst) + " : 0.0f";
-    else
-      return op->emitError("tile-fuse-elementwise: only ew and mask_rows fuse");
-    line("const float " + x + " = " + expr + ";");
-    line(tiles[dst] + ".at(i, j) = " + x + ";");
-    current[dst] = x;
+  std::string head = "fused_ew(blk, " + std::to_string(rows) + ", " + std::to_string(cols);
+  if (quads) {
+    std::string ready;
+    for (const std::string &u : aligned)
+      ready += (ready.empty() ? "" : " && ") + ("quad_ready(" + u + ")");
+    head = "fused_ew4(blk, " + std::to_string(rows) + ", " + std::to_string(cols) + ", " +
+           (ready.empty() ? std::string("true") : ready);
   }
+  line(head + ", [&](int64_t i, int64_t j) {");
+  indent += 2;
+  if (failed(body(false)))
+    return failure();
   indent -= 2;
+  if (quads) {
+    line("}, [&](int i, int j) {");
+    indent += 2;
+    if (failed(body(true)))
+      return failure();
+    indent -= 2;
+  }
   std::string readList;
   for (const std::string &r : reads)
     readList += ", " + r;

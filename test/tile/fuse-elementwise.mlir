@@ -8,10 +8,13 @@
 // may not join it: it reads a view of x, which the run writes. A fragment
 // operand never joins; a run of one op is left alone; any other op ends a
 // run.
+// A store that a later op of the run overwrites before anything reads it
+// from memory is `unstored` (exp's b: the mask reads b's value in a local
+// and writes b again); the last store of a tile stays.
 // CHECK-LABEL: tile.kernel @k
 // CHECK: tile.view
 // CHECK-NEXT: tile.ew add {{.*}} {fuse = 0 : i64}
-// CHECK-NEXT: tile.ew exp {{.*}} {fuse = 0 : i64}
+// CHECK-NEXT: tile.ew exp {{.*}} {fuse = 0 : i64, unstored}
 // CHECK-NEXT: tile.mask_rows {{.*}} {fuse = 0 : i64}
 // CHECK-NEXT: tile.ew exp {{.*}} {fuse = 1 : i64}
 // CHECK-NEXT: tile.ew neg {{.*}} {fuse = 1 : i64}
@@ -50,4 +53,44 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i
     tile.cumsum %a, %b : <reg, 8x4xf32>, <reg, 8x4xf32>
     tile.ew copy %d, %a : <reg, 8x4xf32>, <reg, 8x4xf32>
   }
+}
+
+// A tile read from memory between two writes keeps the first store: "a =
+// x + g" then "e = a' * a'" reads a through another value of the same
+// stage (from memory), so a's first store stays although "a = e - x"
+// writes a again. A root is written through one value per run: "a' = -x"
+// ends the run.
+// CHECK-LABEL: tile.kernel @reads
+// CHECK: tile.ew add {{.*}} {fuse = 0 : i64}
+// CHECK-NEXT: tile.ew mul {{.*}} {fuse = 0 : i64}
+// CHECK-NEXT: tile.ew sub {{.*}} {fuse = 0 : i64}
+// CHECK-NEXT: tile.ew neg %{{[0-9]+}}, %{{[0-9]+}} : <shared, 8x4xf32>, <shared, 8x4xf32>{{$}}
+// The same run without the read through a': the add's store is unstored.
+// CHECK-LABEL: tile.kernel @overwritten
+// CHECK: tile.ew add {{.*}} {fuse = 0 : i64, unstored}
+// CHECK-NEXT: tile.ew mul {{.*}} {fuse = 0 : i64}
+// CHECK-NEXT: tile.ew sub {{.*}} {fuse = 0 : i64}
+tile.kernel @reads attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i64} {
+  %x = tile.alloc {name = "x"} : <shared, 8x4xf32>
+  %g = tile.alloc {name = "g"} : <shared, 1x1xf32>
+  %b = tile.alloc {name = "a"} : <shared, 8x4xf32>
+  %e = tile.alloc {name = "e"} : <shared, 8x4xf32>
+  %c0 = arith.constant 0 : index
+  %a = tile.stage %b[%c0] : <shared, 8x4xf32> -> <shared, 8x4xf32>
+  %a2 = tile.stage %b[%c0] : <shared, 8x4xf32> -> <shared, 8x4xf32>
+  tile.ew add %a, %x, %g : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 1x1xf32>
+  tile.ew mul %e, %a2, %a2 : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 8x4xf32>
+  tile.ew sub %a, %e, %x : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 8x4xf32>
+  tile.ew neg %a2, %x : <shared, 8x4xf32>, <shared, 8x4xf32>
+}
+tile.kernel @overwritten attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i64} {
+  %x = tile.alloc {name = "x"} : <shared, 8x4xf32>
+  %g = tile.alloc {name = "g"} : <shared, 1x1xf32>
+  %b = tile.alloc {name = "a"} : <shared, 8x4xf32>
+  %e = tile.alloc {name = "e"} : <shared, 8x4xf32>
+  %c0 = arith.constant 0 : index
+  %a = tile.stage %b[%c0] : <shared, 8x4xf32> -> <shared, 8x4xf32>
+  tile.ew add %a, %x, %g : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 1x1xf32>
+  tile.ew mul %e, %a, %a : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 8x4xf32>
+  tile.ew sub %a, %e, %x : <shared, 8x4xf32>, <shared, 8x4xf32>, !tile.buf<shared, 8x4xf32>
 }

@@ -9,13 +9,19 @@
 // ops get `fuse = N`, one N per run. A run may only read a tile it writes
 // at the element being computed (same shape, no view); tiles it reads with
 // broadcasting or through a view it must not write; fragments (values in
-// registers already, no barrier) stay out. Numerics do not change.
+// registers already, no barrier) stay out. A root allocation is written
+// through one value per run (the emitter forwards values, not memory). An
+// op whose value a later op of the run overwrites before any op reads it
+// from memory gets `unstored`: the emitter keeps its value in a local and
+// skips its store (buffer reuse makes such runs: "d = a + b; e = softplus
+// d; d = e * c" stores d once). Numerics do not change.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace linac {
@@ -33,6 +39,7 @@ struct Run {
   int64_t rows = 0, cols = 0;
   SmallVector<Operation *> ops;
   llvm::DenseSet<Value> written, readOther;
+  llvm::DenseMap<Value, Value> writer; // root -> the value that writes it
 };
 
 /// Whether `op` (an ew or a mask_rows) may join `run`; if so, records it.
@@ -44,6 +51,8 @@ bool join(Run &run, Operation *op) {
   bool dstWhole;
   Value dstRoot = linac::rootAllocation(dst, &dstWhole);
   if (!dstWhole || linac::isFragment(dstRoot) || run.readOther.contains(dstRoot))
+    return false;
+  if (auto w = run.writer.find(dstRoot); w != run.writer.end() && w->second != dst)
     return false;
   SmallVector<Value> other; // operand roots read other than at the element
   for (Value v : op->getOperands().drop_front(isa<tile::EwOp>(op) ? 1 : 0)) {
@@ -66,9 +75,42 @@ bool join(Run &run, Operation *op) {
   }
   run.ops.push_back(op);
   run.written.insert(dstRoot);
+  run.writer[dstRoot] = dst;
   for (Value r : other)
     run.readOther.insert(r);
   return true;
+}
+
+/// Marks `unstored` each op of `run` whose store no one reads: a later op
+/// of the run writes the same tile (whole) and no op in between (that one
+/// included, as it reads before it writes) reads the tile from memory. The
+/// emitter forwards a value written earlier in the run to later reads of
+/// the same value; every other read of a tile goes to memory.
+void markUnstored(ArrayRef<Operation *> run, OpBuilder &b) {
+  // Per op, the roots it reads from memory.
+  SmallVector<SmallVector<Value>> memoryReads(run.size());
+  llvm::DenseSet<Value> forwarded;
+  for (auto [k, op] : llvm::enumerate(run)) {
+    auto operands = op->getOperands();
+    for (auto [index, v] : llvm::enumerate(operands)) {
+      if (!isa<tile::BufType>(v.getType()))
+        continue;
+      bool read = index > 0 || isa<tile::MaskRowsOp>(op);
+      if (read && !forwarded.contains(v))
+        memoryReads[k].push_back(linac::rootAllocation(v));
+    }
+    forwarded.insert(op->getOperand(0));
+  }
+  // Backwards: the roots a later op overwrites with nothing read between.
+  llvm::DenseSet<Value> overwritten;
+  for (int k = static_cast<int>(run.size()) - 1; k >= 0; --k) {
+    Value root = linac::rootAllocation(run[k]->getOperand(0));
+    if (overwritten.contains(root))
+      run[k]->setAttr("unstored", b.getUnitAttr());
+    overwritten.insert(root);
+    for (Value r : memoryReads[k])
+      overwritten.erase(r);
+  }
 }
 
 struct TileFuseElementwisePass
@@ -82,6 +124,7 @@ struct TileFuseElementwisePass
       if (run.ops.size() >= 2) {
         for (Operation *op : run.ops)
           op->setAttr("fuse", b.getI64IntegerAttr(next));
+        markUnstored(run.ops, b);
         ++next;
       }
       run = Run();

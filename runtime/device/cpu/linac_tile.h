@@ -868,6 +868,46 @@ inline void fused_ew(Block &blk, int64_t rows, int64_t cols, F &&f, const T &...
       f(i, j);
 }
 
+/// Four consecutive values of a row (fused_ew4's unit; float4 in the CUDA
+/// library).
+struct Quad {
+  float x, y, z, w;
+};
+inline Quad splat(float v) { return Quad{v, v, v, v}; }
+inline Quad quad(const Tile &t, int64_t i, int64_t j) {
+  return Quad{t.at(i, j), t.at(i, j + 1), t.at(i, j + 2), t.at(i, j + 3)};
+}
+inline void quad_store(const Tile &t, int64_t i, int64_t j, Quad v) {
+  t.at(i, j) = v.x;
+  t.at(i, j + 1) = v.y;
+  t.at(i, j + 2) = v.z;
+  t.at(i, j + 3) = v.w;
+}
+inline Quad apply4(Ew k, Quad a, Quad b) {
+  return Quad{apply(k, a.x, b.x), apply(k, a.y, b.y), apply(k, a.z, b.z), apply(k, a.w, b.w)};
+}
+/// Rows a multiple of four floats apart (the CUDA library also asks for
+/// 16-byte alignment, which the values do not depend on).
+inline bool quad_ready(const Tile &t) { return t.ld % 4 == 0; }
+
+/// A fused run emitted over quads as well (cols a multiple of 4): `q(i, j)`
+/// computes and stores columns j..j+3 of row i; `f` is the per-element
+/// form, taken where a tile is not `ready` for quads. The values are the
+/// same either way (each element's ops in the same order).
+template <class F, class Q, class... T>
+inline void fused_ew4(Block &blk, int64_t rows, int64_t cols, bool ready, F &&f, Q &&q,
+                      const T &...reads) {
+  if (!(checkRead(blk, reads, "fused ew") && ...))
+    return;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; j += ready ? 4 : 1) {
+      if (ready)
+        q(static_cast<int>(i), static_cast<int>(j));
+      else
+        f(i, j);
+    }
+}
+
 #ifndef LINAC_TILE_EXTERN
 /// 1 / ||row i of src|| (l2norm's epsilon): row_l2norm's and row_inv_norm's
 /// one sum, so that they agree.

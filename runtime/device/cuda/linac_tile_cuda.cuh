@@ -1877,6 +1877,43 @@ __device__ __forceinline__ void fused_ew(Block &blk, int rows, int cols, F &&f, 
   end_step(blk);
 }
 
+/// Four consecutive values of a row: fused_ew4's unit, read and written by
+/// one 16-byte access.
+using Quad = float4;
+__device__ __forceinline__ Quad splat(float v) { return make_float4(v, v, v, v); }
+__device__ __forceinline__ Quad quad(const Tile &t, int i, int j) {
+  return *reinterpret_cast<const float4 *>(t.p + i * t.ld + j);
+}
+__device__ __forceinline__ void quad_store(const Tile &t, int i, int j, Quad v) {
+  *reinterpret_cast<float4 *>(t.p + i * t.ld + j) = v;
+}
+__device__ __forceinline__ Quad apply4(Ew k, Quad a, Quad b) {
+  return make_float4(apply(k, a.x, b.x), apply(k, a.y, b.y), apply(k, a.z, b.z),
+                     apply(k, a.w, b.w));
+}
+/// Whether a tile may be read and written by quads: 16-byte aligned rows.
+__device__ __forceinline__ bool quad_ready(const Tile &t) {
+  return t.ld % 4 == 0 && aligned16(t.p);
+}
+/// A fused run emitted over quads as well (cols a multiple of 4): `q(i, j)`
+/// computes and stores columns j..j+3 of row i, every operand read by one
+/// float4 or broadcast (a quarter of the per-element form's shared-memory
+/// accesses and index arithmetic in 32 bits); `f` is the per-element form,
+/// taken where a tile is not `ready` for quads. The same values either way.
+template <class F, class Q, class... T>
+__device__ __forceinline__ void fused_ew4(Block &blk, int rows, int cols, bool ready, F &&f,
+                                          Q &&q, const T &...) {
+  LINAC_CONSUMERS_ONLY;
+  if (ready) {
+    const Tile quads{nullptr, rows, cols / 4, cols / 4};
+    LINAC_FOR_ELEMENTS(quads, i, k) { q(i, 4 * k); }
+  } else {
+    const Tile shape{nullptr, rows, cols, cols};
+    LINAC_FOR_ELEMENTS(shape, i, j) { f(i, j); }
+  }
+  end_step(blk);
+}
+
 /// The sum over the 32 lanes of a warp, in every lane.
 __device__ inline float warp_sum(float x) {
 #pragma unroll
