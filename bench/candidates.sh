@@ -305,8 +305,10 @@ if [ "${S36:-0}" = 1 ]; then
 # stores and 64-bit index arithmetic per element, where each unfused op
 # reads and writes float4 with four loads in flight. Now a run whose
 # columns are whole quads is emitted over float4 as well, and the stores a
-# later op of the run overwrites unread are left out (KDA: 48 -> 40 steps,
-# five 64 x 128 runs). With it session 29's LINAC_COPY_ACCOUNT_APART (@ap)
+# later op of the run overwrites unread are left out, and
+# tile-group-elementwise puts element-wise ops of one shape side by side
+# first (KDA 48 -> 37 steps, GDN 53 -> 41, GLA 32 -> 27, kda_safe 50 -> 38;
+# bit-identical on the cpu target). With it session 29's LINAC_COPY_ACCOUNT_APART (@ap)
 # and barriers=needed (@el), never timed since the Block's marks left
 # local memory. Float64 checks first (realistic and strong gates, ragged
 # varlen batch, initial state), then one timing run of them all.

@@ -192,8 +192,11 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     if (config.takeIntoFragments)
       pm.addNestedPass<tile::KernelOp>(linac::createTileTakeIntoFragments());
   }
-  if (config.fuse)
+  if (config.fuse) {
+    // Element-wise ops of one shape side by side, then fused in runs.
+    pm.addNestedPass<tile::KernelOp>(linac::createTileGroupElementwise());
     pm.addNestedPass<tile::KernelOp>(linac::createTileFuseElementwise());
+  }
   // Masks on the matmul accumulators that make their tiles.
   if (config.maskEpilogue)
     pm.addNestedPass<tile::KernelOp>(linac::createTileFuseMaskEpilogue());

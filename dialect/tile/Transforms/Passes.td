@@ -185,6 +185,19 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileGroupElementwise : Pass<"tile-group-elementwise", "::mlir::tile::KernelOp"> {
+  let summary = "Reorder element-wise ops so that ops of one shape follow each other";
+  let description = [{
+    Within each stretch of consecutive tile.ew / tile.mask_rows ops, a list
+    schedule that keeps to the kind (destination shape, fragment or not) of
+    the op it placed last while one of that kind is ready, so that
+    tile-fuse-elementwise finds longer runs. Dependences through root
+    allocations (read after write, write after read or write) are kept, so
+    the placement decided by earlier passes holds. Runs with fuse=on, right
+    before tile-fuse-elementwise.
+  }];
+}
+
 def TileFuseElementwise : Pass<"tile-fuse-elementwise", "::mlir::tile::KernelOp"> {
   let summary = "Mark runs of element-wise ops that run as one loop";
   let description = [{
