@@ -13,8 +13,10 @@
 # the library, so S32 is a record too; S32=2 never ran) and S33=1 to S33=4 (the Block's
 # elision marks and scratch base out of local memory, copies=inline for KDA and GLA: now the
 # defaults, so S33's @old variants are the previous forms). Session 30 ran S35=1 (SHORT=1;
-# LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). S36=1 (session 31: fused
-# runs over quads, with S34=6's @ap and @el) and S34=1 to S34=6 are next,
+# LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). Session 31 ran S36=1
+# (fused runs over quads, now the default for the delta rules with a decay; @ap and @el, S34=6's
+# timings, level or slower, so S34=6 need not run). S34=1 to S34=5 are next (their @old and
+# default rows now include fuse=on where it is the default),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through

@@ -477,6 +477,18 @@ KernelConfig chooseKernelConfig(int64_t sequences, int64_t headsV,
   // kda_safe (3.272 -> 3.291), DPLR (7.261 -> 7.253) or GDN-2 (8.225 ->
   // 8.922).
   c.inlineCopies = defaultInlineCopies(target, traits, c);
+  // Element-wise ops of one shape grouped and fused in runs, each run one
+  // loop over float4 quads with one barrier (H100, 2026-12-07, session 31,
+  // median of 5 or 7 in three calls, outputs bit-identical): GDN 8x4096x16
+  // 1.439 -> 1.385 ms (1.385 -> 1.325, 1.408 -> 1.341), the 16-sequence
+  // varlen batch 3.022 -> 2.836, 4x16384x32 5.609 -> 5.244, 1x8192x16
+  // (sequence split) 1.247 -> 1.182; KDA 8x4096x16 3.438 -> 3.234 (3.371 ->
+  // 3.249, 3.485 -> 3.321), the varlen batch 7.215 -> 6.787, 4x16384x32
+  // 13.483 -> 12.746, 1x8192x16 3.379 -> 3.321; kda_safe 3.265 -> 3.013
+  // (3.198 -> 2.868); DPLR 7.256 -> 6.904; GDN-2 8.011 -> 7.983 (level).
+  // Not GLA (1.595 -> 1.638) or DeltaNet (1.338 -> 1.343);
+  // bench/results/bench-h100.md.
+  c.fuse = defaultFuse(target, traits, c);
   return c;
 }
 
@@ -526,6 +538,16 @@ bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
   if (traits.channelPlainUpdate)
     return headFused && c.gramRows && c.chunk == 64 && c.stages == 1;
   return false;
+}
+
+bool defaultFuse(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
+  // Only the forms measured: chunks of 64, one stage, W and U fused, the
+  // head or the sequence split, one block per SM, no warp roles or landing
+  // buffers.
+  const bool channelErase = traits.channelDecay && !traits.channelPlainUpdate;
+  return target == ChooserTarget::sm90a && (traits.scalarDeltaRule || channelErase) &&
+         c.chunk == 64 && c.stages == 1 && c.wu == KernelConfig::WU::Fused &&
+         c.split != KernelConfig::Split::VTile && c.blocks == 1 && !c.warpRoles && !c.prefetch;
 }
 
 std::vector<std::string> librarySwitches(const KernelConfig &c) {

@@ -61,9 +61,10 @@ struct KernelConfig {
   /// first); 0: every register tile stays in memory. GPU targets; the cpu
   /// target runs the same emitted code with fragments as plain tiles.
   int64_t frag = 0;
-  /// Runs of element-wise ops of one shape as one loop with one barrier
-  /// (tile-fuse-elementwise). Off by default: no gain measured on an H200
-  /// (GDN 8x4096x16 6.01 -> 5.90 ms, KDA 18.75 -> 19.21; bench-h200.md).
+  /// Element-wise ops of one shape side by side (tile-group-elementwise),
+  /// then runs of them as one loop with one barrier
+  /// (tile-fuse-elementwise), over float4 quads where the run's rows allow.
+  /// The default where measured faster (defaultFuse).
   bool fuse = false;
   /// A causal or decay mask right after the matmul that makes its tile runs
   /// on the matmul's accumulators before they are stored
@@ -342,6 +343,14 @@ bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
 /// faster. The driver asks again after --config overrides the rest
 /// and leaves pad16 unsaid.
 bool defaultPad16(ChooserTarget target, const KernelConfig &c);
+/// Whether the default groups and fuses element-wise ops (config fuse=on)
+/// for config `c`: on sm_90a, for the delta rule with a scalar decay (GDN)
+/// and every erase with a per-channel decay (KDA, kda_safe, DPLR, GDN-2),
+/// chunks of 64, one stage, W and U fused, the head or the sequence split,
+/// one block per SM, no warp roles or landing buffers: the forms measured faster
+/// (GLA and DeltaNet were not). The driver asks again after --config
+/// overrides the rest where fuse is left unsaid.
+bool defaultFuse(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// Whether the default inlines the library's input copies (config
 /// copies=inline) for config `c`: on sm_90a, one block per SM, no warp
 /// roles, in the forms measured faster: the delta rule with a scalar decay

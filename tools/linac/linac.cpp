@@ -270,13 +270,14 @@ bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
   return set.*flag != clear.*flag;
 }
 
-/// The Gram library switches' defaults (grampair, gramfactor, grambalance)
-/// and then the copy form's (copies, which follows the Gram's choices for
-/// KDA and GLA) for config as it now stands, where the user's config text
+/// The defaults of the forms measured at one config only: the Gram library
+/// switches (grampair, gramfactor, grambalance), then the copy form (copies,
+/// which follows the Gram's choices for KDA and GLA) and the element-wise
+/// fusion (fuse), for config as it now stands, where the user's config text
 /// leaves them unsaid: asked again whenever the rest of the config changes
 /// (keys given without them, a step down to chunk 32).
-void askGramAndCopyDefaults(const std::string &text, linac::ChooserTarget target,
-                            const linac::VariantTraits &traits, linac::KernelConfig &config) {
+void askMeasuredFormDefaults(const std::string &text, linac::ChooserTarget target,
+                             const linac::VariantTraits &traits, linac::KernelConfig &config) {
   for (bool linac::KernelConfig::*flag :
        {&linac::KernelConfig::pairGrams, &linac::KernelConfig::factorGramBlocks})
     if (flagUnsaid(text, flag))
@@ -285,6 +286,8 @@ void askGramAndCopyDefaults(const std::string &text, linac::ChooserTarget target
     config.balanceGramTiles = linac::defaultBalanceGrams(target, traits, config);
   if (flagUnsaid(text, &linac::KernelConfig::inlineCopies))
     config.inlineCopies = linac::defaultInlineCopies(target, traits, config);
+  if (flagUnsaid(text, &linac::KernelConfig::fuse))
+    config.fuse = linac::defaultFuse(target, traits, config);
 }
 
 /// What the default config depends on of a variant.
@@ -350,8 +353,8 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // ahead into landing buffers instead of a second stage).
     if (!unsaid(&linac::KernelConfig::prefetch) && config.prefetch && given.stages < 0)
       config.stages = 1;
-    // prefetch, norms, inputs, pad16, copies, gram, grampair, gramfactor and
-    // grambalance left unsaid follow the rest of the config (stages, roles, split given
+    // prefetch, norms, inputs, pad16, copies, gram, fuse, grampair, gramfactor
+    // and grambalance left unsaid follow the rest of the config (stages, roles, split given
     // without them decide them again).
     if (unsaid(&linac::KernelConfig::prefetch))
       config.prefetch = linac::defaultPrefetch(linac::chooserTargetOf(target), traits, config);
@@ -365,7 +368,7 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
       config.pad16 = linac::defaultPad16(linac::chooserTargetOf(target), config);
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
-    askGramAndCopyDefaults(it->second, linac::chooserTargetOf(target), traits, config);
+    askMeasuredFormDefaults(it->second, linac::chooserTargetOf(target), traits, config);
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
@@ -540,9 +543,9 @@ LogicalResult lowerForGpu(Loaded &loaded, int64_t K, int64_t V,
         config.frag = linac::defaultFragmentBudget(linac::chooserTargetOf(arch), 32);
       if (given.subBlock < 0)
         config.subBlock = linac::defaultSubBlock(linac::chooserTargetOf(arch), 32);
-      // The Gram switches and the copy form: the default's choice for the
-      // new chunk size (measured at chunk 64 only).
-      askGramAndCopyDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
+      // The Gram switches, the copy form and fusion: the default's choice
+      // for the new chunk size (measured at chunk 64 only).
+      askMeasuredFormDefaults(userConfig, linac::chooserTargetOf(arch), traits, config);
     }
     loaded.module = pristine->clone();
     loaded.variant = *loaded.module->getOps<lin::VariantOp>().begin();
