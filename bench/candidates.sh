@@ -15,8 +15,9 @@
 # defaults, so S33's @old variants are the previous forms). Session 30 ran S35=1 (SHORT=1;
 # LINAC_PREFETCH_NEXT_L2 lost and was taken out, so S35 is a record). Session 31 ran S36=1
 # (fused runs over quads, now the default for the delta rules with a decay; @ap and @el, S34=6's
-# timings, level or slower, so S34=6 need not run). S34=1 to S34=5 are next (their @old and
-# default rows now include fuse=on where it is the default),
+# timings, level or slower, so S34=6 need not run). S37=1 (fuse=on where it is not the
+# default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
+# where it is the default),
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -300,6 +301,24 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S37:-0}" = 1 ]; then
+# 37 (written in session 31 after its device time ran out; about 5
+# minutes, carrying .carry): fuse=on (@fu) where session 31 did not make
+# it the default, each beside its default in one run: GLA (+2.7% in
+# session 31's one run) and DeltaNet (level) again, KDA's sequence split
+# (W and U materialised, -1.7%), and the plain updates, whose defaults
+# load inputs a chunk ahead (prefetch=on, never timed with fuse=on).
+check_examples fuse=on gla linear_attention
+rm -f "$K"/*@*.cu
+for c in gla_8x4096x16 deltanet_8x4096x16 kda_1x8192x16 linear_attention_8x4096x16 \
+  retnet_8x4096x16 simple_gla_8x4096x16; do
+  timeout 60 bench/variant.sh $c fu --config fuse=on
+done
+timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
+  --cases '^(gla|deltanet|linear_attention|retnet|simple_gla) 8x4096|^kda 1x8192' \
+  --fla-cases '' --reps ${REPS:-7} 2>&1 | tee -a $log | tail -14
+exit 0
+fi
 if [ "${S36:-0}" = 1 ]; then
 # 36 (session 31; about 9 minutes, carrying .carry): fused element-wise
 # runs over quads (fuse=on, @fu). fuse=on lost 2% for KDA in session 27,
