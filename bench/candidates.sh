@@ -309,14 +309,9 @@ if [ "${S37:-0}" = 1 ]; then
 # (W and U materialised, -1.7%), and the plain updates, whose defaults
 # load inputs a chunk ahead (prefetch=on, never timed with fuse=on).
 check_examples fuse=on gla linear_attention
-rm -f "$K"/*@*.cu
-for c in gla_8x4096x16 deltanet_8x4096x16 kda_1x8192x16 linear_attention_8x4096x16 \
-  retnet_8x4096x16 simple_gla_8x4096x16; do
-  timeout 60 bench/variant.sh $c fu --config fuse=on
-done
-timeout $(( ${LEFT:-560} - SECONDS )) bench/run.sh \
-  --cases '^(gla|deltanet|linear_attention|retnet|simple_gla) 8x4096|^kda 1x8192' \
-  --fla-cases '' --reps ${REPS:-7} 2>&1 | tee -a $log | tail -14
+time_beside fu '--config fuse=on' '^(gla|deltanet|linear_attention|retnet|simple_gla) 8x4096|^kda 1x8192' \
+  '' gla_8x4096x16 deltanet_8x4096x16 kda_1x8192x16 linear_attention_8x4096x16 \
+  retnet_8x4096x16 simple_gla_8x4096x16 2>&1 | tee -a $log | tail -14
 exit 0
 fi
 if [ "${S36:-0}" = 1 ]; then

@@ -14,6 +14,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <map>
+#include <optional>
 
 using namespace mlir;
 
@@ -256,6 +257,22 @@ LogicalResult Emitter::emitMaskedMma(Operation &op, Operation &mask) {
   return success();
 }
 
+/// How an operand of type `t` is read by the quads of a rows x cols fused
+/// run: its own float4, its row's float4 (a row vector), its row's value (a
+/// column), its one value; none for another shape.
+enum class QuadRead { full, row, column, scalar };
+std::optional<QuadRead> quadRead(tile::BufType t, int64_t rows, int64_t cols) {
+  if (t.getRows() == rows && t.getCols() == cols)
+    return QuadRead::full;
+  if (t.getRows() == 1 && t.getCols() == cols)
+    return QuadRead::row;
+  if (t.getRows() == rows && t.getCols() == 1)
+    return QuadRead::column;
+  if (t.getRows() == 1 && t.getCols() == 1)
+    return QuadRead::scalar;
+  return std::nullopt;
+}
+
 /// One loop over the run's elements (fused_ew): each op's value at (i, j)
 /// is a local, read by later ops of the run instead of their tile; every
 /// written tile is stored but where tile-fuse-elementwise marked the store
@@ -273,10 +290,7 @@ LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
   // (the cpu library checks that no shared stage is read before its wait).
   llvm::DenseMap<Value, std::string> tiles;
   SmallVector<std::string> reads;
-  // How a tile is read by quads: its own float4, its row's float4 (a row
-  // vector), its row's value (a column), its one value.
-  enum class Quad { full, row, column, scalar };
-  llvm::DenseMap<Value, Quad> quadOf;
+  llvm::DenseMap<Value, QuadRead> quadOf;
   SmallVector<std::string> aligned; // tiles read or written by float4
   bool quads = cols % 4 == 0;
   for (Operation *op : run)
@@ -288,16 +302,14 @@ LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
         std::string u = "u" + std::to_string(counter++);
         line("const Tile " + u + " = " + name(v) + ";");
         tiles[v] = u;
-        Quad q = t.getRows() == rows && t.getCols() == cols ? Quad::full
-                 : t.getRows() == 1 && t.getCols() == cols  ? Quad::row
-                 : t.getRows() == rows && t.getCols() == 1  ? Quad::column
-                 : t.getRows() == 1 && t.getCols() == 1     ? Quad::scalar
-                                                            : Quad::full;
-        if (q == Quad::full && (t.getRows() != rows || t.getCols() != cols))
+        std::optional<QuadRead> q = quadRead(t, rows, cols);
+        if (!q) {
           quads = false; // a shape the quads do not broadcast
-        quadOf[v] = q;
-        if (q == Quad::full || q == Quad::row)
-          aligned.push_back(u);
+        } else {
+          quadOf[v] = *q;
+          if (*q == QuadRead::full || *q == QuadRead::row)
+            aligned.push_back(u);
+        }
       }
       bool read = index > 0 || isa<tile::MaskRowsOp>(op);
       if (read && !llvm::is_contained(reads, tiles[v]))
@@ -313,10 +325,10 @@ LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
       if (!quad)
         return tiles[v] + ".get(i, j)";
       switch (quadOf[v]) {
-      case Quad::full: return "quad(" + tiles[v] + ", i, j)";
-      case Quad::row: return "quad(" + tiles[v] + ", 0, j)";
-      case Quad::column: return "splat(" + tiles[v] + ".at(i, 0))";
-      case Quad::scalar: return "splat(" + tiles[v] + ".at(0, 0))";
+      case QuadRead::full: return "quad(" + tiles[v] + ", i, j)";
+      case QuadRead::row: return "quad(" + tiles[v] + ", 0, j)";
+      case QuadRead::column: return "splat(" + tiles[v] + ".at(i, 0))";
+      case QuadRead::scalar: return "splat(" + tiles[v] + ".at(0, 0))";
       }
       return "";
     };
@@ -342,15 +354,12 @@ LogicalResult Emitter::emitFused(ArrayRef<Operation *> run) {
     }
     return success();
   };
-  std::string head = "fused_ew(blk, " + std::to_string(rows) + ", " + std::to_string(cols);
-  if (quads) {
-    std::string ready;
-    for (const std::string &u : aligned)
-      ready += (ready.empty() ? "" : " && ") + ("quad_ready(" + u + ")");
-    head = "fused_ew4(blk, " + std::to_string(rows) + ", " + std::to_string(cols) + ", " +
-           (ready.empty() ? std::string("true") : ready);
-  }
-  line(head + ", [&](int64_t i, int64_t j) {");
+  std::string ready;
+  for (const std::string &u : aligned)
+    ready += (ready.empty() ? "" : " && ") + ("quad_ready(" + u + ")");
+  line(std::string(quads ? "fused_ew4(blk, " : "fused_ew(blk, ") + std::to_string(rows) + ", " +
+       std::to_string(cols) + (quads ? ", " + (ready.empty() ? "true" : ready) : "") +
+       ", [&](int64_t i, int64_t j) {");
   indent += 2;
   if (failed(body(false)))
     return failure();

@@ -31,6 +31,15 @@ namespace linac {
 
 using namespace mlir;
 
+bool linac::fusableElementwise(Operation *op) {
+  return isa<tile::EwOp, tile::MaskRowsOp>(op) &&
+         llvm::all_of(op->getOperands(), [](Value v) {
+           auto t = dyn_cast<tile::BufType>(v.getType());
+           return !t ||
+                  (t.getElementType().isF32() && !linac::isFragment(linac::rootAllocation(v)));
+         });
+}
+
 namespace {
 
 /// A run being built: its shape, the tiles it writes, those it reads with
@@ -42,7 +51,7 @@ struct Run {
   llvm::DenseMap<Value, Value> writer; // root -> the value that writes it
 };
 
-/// Whether `op` (an ew or a mask_rows) may join `run`; if so, records it.
+/// Whether `op` (fusableElementwise) may join `run`; if so, records it.
 bool join(Run &run, Operation *op) {
   Value dst = op->getOperand(0);
   auto dt = cast<tile::BufType>(dst.getType());
@@ -50,7 +59,7 @@ bool join(Run &run, Operation *op) {
     return false;
   bool dstWhole;
   Value dstRoot = linac::rootAllocation(dst, &dstWhole);
-  if (!dstWhole || linac::isFragment(dstRoot) || run.readOther.contains(dstRoot))
+  if (!dstWhole || run.readOther.contains(dstRoot))
     return false;
   if (auto w = run.writer.find(dstRoot); w != run.writer.end() && w->second != dst)
     return false;
@@ -61,8 +70,6 @@ bool join(Run &run, Operation *op) {
     auto t = cast<tile::BufType>(v.getType());
     bool whole;
     Value root = linac::rootAllocation(v, &whole);
-    if (linac::isFragment(root))
-      return false;
     if (!whole || t.getRows() != dt.getRows() || t.getCols() != dt.getCols())
       other.push_back(root);
   }
@@ -132,13 +139,7 @@ struct TileFuseElementwisePass
     getOperation().walk([&](Block *block) {
       Run run;
       for (Operation &op : *block) {
-        // (A copy into a bf16 tile, tile-store-16bit, rounds as it stores:
-        // the libraries do it alone, not in a fused loop of fp32 tiles.)
-        bool bf16 = llvm::any_of(op.getOperands(), [](Value v) {
-          auto t = dyn_cast<tile::BufType>(v.getType());
-          return t && !t.getElementType().isF32();
-        });
-        if (!isa<tile::EwOp, tile::MaskRowsOp>(op) || bf16) {
+        if (!linac::fusableElementwise(&op)) {
           close(run);
           continue;
         }

@@ -8,17 +8,18 @@
 // ops so that ops of one kind (shape, and whether a fragment is involved)
 // follow each other wherever their dependences allow: a list schedule that
 // keeps to the kind of the op it placed last while an op of that kind is
-// ready, else takes the earliest ready op. Dependences are through root
-// allocations (an op after another that writes what it reads or writes, or
-// that reads what it writes), so buffer reuse and stage aliasing decided by
-// earlier passes still hold. Numerics do not change.
+// ready, else takes the earliest ready op. Dependences are through the
+// buffers StepSchedule's accesses name (root allocations: an op after
+// another that writes what it reads or writes, or that reads what it
+// writes), so buffer reuse and stage aliasing decided by earlier passes
+// still hold. Numerics do not change.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
 
-#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace linac {
 #define GEN_PASS_DEF_TILEGROUPELEMENTWISE
@@ -29,30 +30,13 @@ using namespace mlir;
 
 namespace {
 
-/// The roots an element-wise op reads and writes.
+/// The buffers an op reads and writes (StepSchedule's, as root allocations).
 struct Access {
-  llvm::DenseSet<Value> reads, writes;
+  llvm::SmallPtrSet<void *, 4> reads, writes;
 };
 
-Access accessOf(Operation *op) {
-  Access a;
-  for (auto [index, v] : llvm::enumerate(op->getOperands())) {
-    if (!isa<tile::BufType>(v.getType()))
-      continue;
-    Value root = linac::rootAllocation(v);
-    if (index == 0) {
-      a.writes.insert(root);
-      if (isa<tile::MaskRowsOp>(op))
-        a.reads.insert(root);
-    } else {
-      a.reads.insert(root);
-    }
-  }
-  return a;
-}
-
-bool intersects(const llvm::DenseSet<Value> &x, const llvm::DenseSet<Value> &y) {
-  return llvm::any_of(x, [&](Value v) { return y.contains(v); });
+bool intersects(const llvm::SmallPtrSet<void *, 4> &x, const llvm::SmallPtrSet<void *, 4> &y) {
+  return llvm::any_of(x, [&](void *v) { return y.contains(v); });
 }
 
 /// Whether `later` must stay after `earlier`.
@@ -61,8 +45,8 @@ bool dependsOn(const Access &later, const Access &earlier) {
          intersects(earlier.reads, later.writes);
 }
 
-/// An op's kind: its destination's shape and whether a fragment or a
-/// 16-bit tile is among its operands (such ops never fuse).
+/// An op's kind: its destination's shape and whether it may be in a fused
+/// run at all (fusableElementwise).
 struct Kind {
   int64_t rows, cols;
   bool fusable;
@@ -73,11 +57,7 @@ struct Kind {
 
 Kind kindOf(Operation *op) {
   auto t = cast<tile::BufType>(op->getOperand(0).getType());
-  bool fusable = llvm::all_of(op->getOperands(), [](Value v) {
-    auto b = dyn_cast<tile::BufType>(v.getType());
-    return !b || (b.getElementType().isF32() && !linac::isFragment(linac::rootAllocation(v)));
-  });
-  return Kind{t.getRows(), t.getCols(), fusable};
+  return Kind{t.getRows(), t.getCols(), linac::fusableElementwise(op)};
 }
 
 /// Reorders one stretch of element-wise ops (in program order) in place.
@@ -86,7 +66,8 @@ void group(ArrayRef<Operation *> stretch) {
   SmallVector<Access> access;
   SmallVector<Kind> kind;
   for (Operation *op : stretch) {
-    access.push_back(accessOf(op));
+    access.emplace_back();
+    linac::stepAccesses(op, access.back().reads, access.back().writes);
     kind.push_back(kindOf(op));
   }
   // preds[i]: the earlier ops i must follow.

@@ -29,6 +29,13 @@ mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
 /// values live in registers, used only by the ops that take fragments).
 bool isFragment(mlir::Value root);
 
+/// Whether `op` may be in a fused run of element-wise ops
+/// (tile-fuse-elementwise): a tile.ew or tile.mask_rows whose buffers are
+/// all fp32 and none a fragment (values in registers already, no barrier;
+/// a copy into a bf16 tile rounds as it stores, which the libraries do
+/// alone).
+bool fusableElementwise(mlir::Operation *op);
+
 /// Every op that touches `buffer` through tile.view and tile.stage: `real`
 /// the ops that read or write it, `derived` the views and stages between.
 void collectTileUsers(mlir::Value buffer, llvm::SmallVectorImpl<mlir::Operation *> &real,

@@ -897,15 +897,13 @@ inline bool quad_ready(const Tile &t) { return t.ld % 4 == 0; }
 template <class F, class Q, class... T>
 inline void fused_ew4(Block &blk, int64_t rows, int64_t cols, bool ready, F &&f, Q &&q,
                       const T &...reads) {
+  if (!ready)
+    return fused_ew(blk, rows, cols, f, reads...);
   if (!(checkRead(blk, reads, "fused ew") && ...))
     return;
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; j += ready ? 4 : 1) {
-      if (ready)
-        q(static_cast<int>(i), static_cast<int>(j));
-      else
-        f(i, j);
-    }
+    for (int64_t j = 0; j < cols; j += 4)
+      q(static_cast<int>(i), static_cast<int>(j));
 }
 
 #ifndef LINAC_TILE_EXTERN

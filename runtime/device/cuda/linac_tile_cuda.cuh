@@ -1903,14 +1903,11 @@ __device__ __forceinline__ bool quad_ready(const Tile &t) {
 template <class F, class Q, class... T>
 __device__ __forceinline__ void fused_ew4(Block &blk, int rows, int cols, bool ready, F &&f,
                                           Q &&q, const T &...) {
+  if (!ready)
+    return fused_ew(blk, rows, cols, f);
   LINAC_CONSUMERS_ONLY;
-  if (ready) {
-    const Tile quads{nullptr, rows, cols / 4, cols / 4};
-    LINAC_FOR_ELEMENTS(quads, i, k) { q(i, 4 * k); }
-  } else {
-    const Tile shape{nullptr, rows, cols, cols};
-    LINAC_FOR_ELEMENTS(shape, i, j) { f(i, j); }
-  }
+  const Tile quads{nullptr, rows, cols / 4, cols / 4};
+  LINAC_FOR_ELEMENTS(quads, i, k) { q(i, 4 * k); }
   end_step(blk);
 }
 
