@@ -301,33 +301,6 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
-if [ "${S38:-0}" = 1 ]; then
-# 38 (session 32; about 7 minutes, carrying .carry): copies=held (@ht,
-# LINAC_HELD_TILES). A chunk's 16-bit input copies into fp32 stages (KDA's
-# q, k, v, a; the op profile: 15-16% of its loop) each load their octets,
-# wait for them, convert and store before the next copy issues: a memory
-# latency each, one after another. With copies=held each copy of at most
-# four octets per consumer only loads them into registers (its token) and
-# its wait converts and stores them, so the chunk's loads are in flight
-# together. It inlines the copies (copies=inline: KDA's and GLA's default;
-# kda_safe, DPLR and GDN-2 take it here with the hold). ptxas, KDA's fused
-# kernel: 240 -> 264 bytes of spill stores. Float64 checks and racecheck
-# first, then one timing run (its last column compares each @ht output
-# with the default's: it must be bit-identical).
-check_examples copies=held kda gla kda_safe dplr gdn2
-check_run kda "copies=held 1x8192 split" --seed 6 --shape B=1,T=8192,H=2,K=128,V=128 \
-  --gates strong --config copies=held
-racecheck copies=held B=1,T=200,H=2,HV=4,K=128,V=128 kda
-rm -f "$K"/*@*.cu
-for c in kda_8x4096x16 kda_varlen_16_seqs gla_8x4096x16 kda_1x8192x16 kda_safe_8x4096x16 \
-  dplr_8x4096x16 gdn2_8x4096x16; do
-  timeout 60 bench/variant.sh $c ht --config copies=held
-done
-timeout $(( ${LEFT:-580} - SECONDS )) bench/run.sh \
-  --cases '^(kda 8x4096|kda varlen|kda 1x8192|gla 8x4096|kda_safe 8x4096|dplr 8x4096|gdn2 8x4096)' \
-  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -20
-exit 0
-fi
 if [ "${S37:-0}" = 1 ]; then
 # 37 (written in session 31 after its device time ran out; about 5
 # minutes, carrying .carry): fuse=on (@fu) where session 31 did not make

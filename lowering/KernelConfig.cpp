@@ -63,9 +63,7 @@ std::string KernelConfig::str() const {
     s += ",outputs=parallel";
   if (bf16Inputs)
     s += ",inputs=bf16";
-  if (heldCopies)
-    s += ",copies=held";
-  else if (inlineCopies)
+  if (inlineCopies)
     s += ",copies=inline";
   if (parallelWarps)
     s += ",pwarps=" + std::to_string(parallelWarps);
@@ -207,10 +205,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
     } else if (key == "inputs") {
       err = either("any", "bf16", c.bf16Inputs);
     } else if (key == "copies") {
-      if (value != "call" && value != "inline" && value != "held")
-        err = "--config: copies must be call, inline or held, got '" + value + "'";
-      c.inlineCopies = value == "inline" || value == "held";
-      c.heldCopies = value == "held";
+      err = either("call", "inline", c.inlineCopies);
     } else if (key == "norms") {
       err = either("tile", "factor", c.factorNorms);
     } else if (key == "scales") {
@@ -557,10 +552,8 @@ bool defaultFuse(ChooserTarget target, const VariantTraits &traits, const Kernel
 
 std::vector<std::string> librarySwitches(const KernelConfig &c) {
   std::vector<std::string> names;
-  if (c.inlineCopies || c.heldCopies)
+  if (c.inlineCopies)
     names.push_back("LINAC_INLINE_COPIES");
-  if (c.heldCopies)
-    names.push_back("LINAC_HELD_TILES");
   if (c.factorGramBlocks)
     names.push_back("LINAC_GRAM_BLOCK_FACTOR");
   if (c.balanceGramTiles)

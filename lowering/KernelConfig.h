@@ -164,12 +164,6 @@ struct KernelConfig {
   /// of the target's library, not of the kernel's IR: the cpu target's
   /// kernels are the same either way.
   bool inlineCopies = false;
-  /// config copies=held: inlined as copies=inline, and each 16-bit copy
-  /// into an fp32 stage of at most four 16-byte pieces per consumer only
-  /// loads them into registers; its wait converts and stores them
-  /// (LINAC_HELD_TILES), so a chunk's copies have their loads in flight
-  /// together instead of one memory latency each. Implies inlineCopies.
-  bool heldCopies = false;
   /// Consumer warps of the chunk-parallel kernels (wu=materialized's chunk
   /// kernel and outputs=parallel's outputs kernel; config pwarps); 0: as
   /// `warps`. Their grid has a block per chunk, so fewer warps per block

@@ -402,30 +402,8 @@ TEST(KernelConfig, InlineCopiesWhereMeasuredFasterOnSm90aOnly) {
     EXPECT_EQ(linac::parseKernelConfig(form, c), "") << form;
     EXPECT_FALSE(linac::defaultInlineCopies(ChooserTarget::sm90a, gdn, c)) << form;
   }
-  // copies=call|inline|held: held inlines too and adds its own switch;
-  // each round trips through str(), and a bad value is refused naming all three.
-  KernelConfig d = choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true);
-  EXPECT_FALSE(d.inlineCopies);
-  EXPECT_FALSE(d.heldCopies);
-  EXPECT_EQ(d.str().find("copies"), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("copies=held", d), "");
-  EXPECT_TRUE(d.inlineCopies);
-  EXPECT_TRUE(d.heldCopies);
-  EXPECT_NE(d.str().find(",copies=held"), std::string::npos);
-  EXPECT_EQ(d.str().find("copies=inline"), std::string::npos);
-  EXPECT_EQ(linac::librarySwitches(d),
-            (std::vector<std::string>{"LINAC_INLINE_COPIES", "LINAC_HELD_TILES"}));
-  KernelConfig again;
-  EXPECT_EQ(linac::parseKernelConfig(d.str(), again), "");
-  EXPECT_TRUE(again.inlineCopies && again.heldCopies);
-  EXPECT_EQ(linac::parseKernelConfig("copies=inline", again), "");
-  EXPECT_TRUE(again.inlineCopies);
-  EXPECT_FALSE(again.heldCopies);
-  EXPECT_EQ(linac::librarySwitches(again), std::vector<std::string>{"LINAC_INLINE_COPIES"});
-  EXPECT_EQ(linac::parseKernelConfig("copies=call", d), "");
-  EXPECT_FALSE(d.inlineCopies || d.heldCopies);
-  EXPECT_NE(linac::parseKernelConfig("copies=on", d).find("copies must be call, inline or held"),
-            std::string::npos);
+  expectTwoValuedKey(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true), "copies", "call",
+                     "inline", &KernelConfig::inlineCopies, "on");
 }
 
 TEST(KernelConfig, PairedFactoredGramsForKdasSoftplusGateOnSm90aOnly) {

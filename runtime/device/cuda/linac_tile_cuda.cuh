@@ -243,29 +243,12 @@ struct Buffer16 {
 
 /// What a wait waits for: nothing (the copy was synchronous), a cp.async
 /// group, or an mbarrier phase (bulk copies).
-// 1: a 16-bit copy into an fp32 tile of at most four octets per consumer
-// (a 64 x 128 chunk at 8 warps) holds the loaded octets in registers until
-// its wait, which converts and stores them (token kind 4): the loads of a
-// chunk's copies are then in flight together, where each synchronous copy
-// waited out its own memory latency before the next one issued. Only with
-// the copies inlined (copies=inline): the token's 64 bytes stay registers.
-// 0 (default): converted and stored as they are loaded.
-#ifndef LINAC_HELD_TILES
-#define LINAC_HELD_TILES 0
-#endif
-#if LINAC_HELD_TILES && !LINAC_INLINE_COPIES
-#error "LINAC_HELD_TILES needs LINAC_INLINE_COPIES (config copies=inline)"
-#endif
 struct Token {
-  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held, 4 octets held
-  int index;     // the group's sequence number, or the mbarrier; kinds 3 and 4: the dtype
+  int kind;      // 0 done, 1 cp.async group, 2 mbarrier, 3 a value held
+  int index;     // the group's sequence number, or the mbarrier; kind 3: the dtype
   unsigned seq;  // the mbarrier's use this token is for
   float *heldAt; // kind 3: where the thread's held value goes (null: none)
   unsigned held; // kind 3: its 16 bits as loaded
-#if LINAC_HELD_TILES
-  Tile heldTile;    // kind 4: the destination
-  uint4 octets[4];  // kind 4: this thread's octets as loaded (zeros past valid rows)
-#endif
 };
 
 // ---- tensor-core layouts (host-visible: the GPU tests check them) ---------
@@ -746,29 +729,6 @@ __device__ inline float2 halves_to_float2(unsigned w, CopyMode mode) {
   return make_float2(lo, hi);
 }
 
-#if LINAC_HELD_TILES
-/// Octet x of a held copy (token kind 4) is row x / (cols / 8), columns
-/// 8 (x % (cols / 8)) on; consumer `lane` holds x = lane + u * lanes.
-__device__ __forceinline__ void store_held_octets(const Token &t) {
-  const Tile &dst = t.heldTile;
-  const CopyMode mode = t.index == bf16 ? CopyMode::bf16x8 : CopyMode::f16x8;
-  const int per = dst.cols / 8, n = dst.rows * per, lanes = consumer_threads();
-#pragma unroll
-  for (int u = 0; u < 4; ++u) {
-    const int x = static_cast<int>(threadIdx.x) + u * lanes;
-    if (x >= n)
-      break;
-    const int row = x / per, oct = x - row * per;
-    const uint4 h = t.octets[u];
-    float2 a = halves_to_float2(h.x, mode), b = halves_to_float2(h.y, mode),
-           c = halves_to_float2(h.z, mode), d = halves_to_float2(h.w, mode);
-    float4 *to = reinterpret_cast<float4 *>(&dst.at(row, 8 * oct));
-    to[0] = make_float4(a.x, a.y, b.x, b.y);
-    to[1] = make_float4(c.x, c.y, d.x, d.y);
-  }
-}
-#endif
-
 __device__ inline void wait(Block &blk, Token &t) {
 #if __CUDA_ARCH__ >= 800
   unsigned before = t.kind == 2 ? LINAC_ACCOUNT(blk).waited[t.index] : 0;
@@ -789,10 +749,6 @@ __device__ inline void wait(Block &blk, Token &t) {
       asm("cvt.f32.f16 %0, %1;" : "=f"(x) : "h"(static_cast<unsigned short>(t.held)));
     *t.heldAt = x;
   }
-#if LINAC_HELD_TILES
-  if (t.kind == 4)
-    store_held_octets(t);
-#endif
   // With warp roles the releases below need every consumer past its test.
   if (has_roles())
     sync_consumers();
@@ -1055,29 +1011,6 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
       t.heldAt = &dst.at(i, j);
       if (i < valid)
         t.held = static_cast<const unsigned short *>(src(i))[j];
-    }
-    return t;
-  }
-#endif
-#if LINAC_HELD_TILES && __CUDA_ARCH__ >= 900
-  // A 16-bit copy of at most four octets per consumer: each thread loads
-  // its octets here and its wait converts and stores them (token kind 4),
-  // so the copies issued before the waits have their loads in flight
-  // together.
-  if ((mode == CopyMode::bf16x8 || mode == CopyMode::f16x8) && !has_roles() &&
-      dst.rows * (dst.cols / 8) <= 4 * consumer_threads()) {
-    Token t{4, g->dtype, 0, nullptr, 0u};
-    t.heldTile = dst;
-    const int per = static_cast<int>(dst.cols / 8), n = static_cast<int>(dst.rows) * per,
-              lanes = consumer_threads();
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      const int x = static_cast<int>(threadIdx.x) + u * lanes;
-      const int row = x / per, oct = x - row * per;
-      t.octets[u] = make_uint4(0, 0, 0, 0);
-      if (x < n && row < valid)
-        t.octets[u] = *reinterpret_cast<const uint4 *>(
-            static_cast<const unsigned short *>(src(row)) + 8 * oct);
     }
     return t;
   }
