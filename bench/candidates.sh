@@ -17,7 +17,10 @@
 # (fused runs over quads, now the default for the delta rules with a decay; @ap and @el, S34=6's
 # timings, level or slower, so S34=6 need not run). S37=1 (fuse=on where it is not the
 # default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
-# where it is the default),
+# where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
+# the plain updates with landing buffers and KDA's sequence split) and S38=1
+# (copies=held lost; a record); S39=1 (foldsub=on, never run on a GPU) is next,
+# then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -301,6 +304,56 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S39:-0}" = 1 ]; then
+# 39 (session 32; about 4 minutes, carrying .carry): foldsub=on (@fs). The
+# delta rule's V' = U - W S was a matmul into its own tile (a fragment in
+# KDA) and an element-wise pass writing V' (KDA's op profile: 4.5% of the
+# loop, 4 K cycles a chunk, the matmul 2.8%); tile-fold-accumulate now
+# folds the difference into the matmul (U -= W S, mma `subtract`: the
+# accumulator negated on its way in and out of the tensor cores, exact),
+# one step fewer (KDA 37 -> 36, GDN 41 -> 40, kda_safe 38 -> 37, DeltaNet
+# 34 -> 33). Not bit-identical (one fp32 addition order changes). Float64
+# checks first, then one timing run.
+check_examples foldsub=on kda gdn kda_safe deltanet
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c fs --config foldsub=on
+done
+timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
+  --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
+  tee -a $log | tail -12
+exit 0
+fi
+if [ "${S38:-0}" = 1 ]; then
+# 38 (session 32; about 7 minutes, carrying .carry): copies=held (@ht,
+# LINAC_HELD_TILES). Ran in session 32 on an H200 (bench/results/bench-h200.md,
+# "Session 32"): correct (float64, racecheck, bit-identical) and slower
+# everywhere (KDA +0.8%, GLA +2.3%, DPLR +8%, GDN-2 +8.7%), so the switch and
+# the config key were taken out and this block is a record of what ran. A chunk's 16-bit input copies into fp32 stages (KDA's
+# q, k, v, a; the op profile: 15-16% of its loop) each load their octets,
+# wait for them, convert and store before the next copy issues: a memory
+# latency each, one after another. With copies=held each copy of at most
+# four octets per consumer only loads them into registers (its token) and
+# its wait converts and stores them, so the chunk's loads are in flight
+# together. It inlines the copies (copies=inline: KDA's and GLA's default;
+# kda_safe, DPLR and GDN-2 take it here with the hold). ptxas, KDA's fused
+# kernel: 240 -> 264 bytes of spill stores. Float64 checks and racecheck
+# first, then one timing run (its last column compares each @ht output
+# with the default's: it must be bit-identical).
+check_examples copies=held kda gla kda_safe dplr gdn2
+check_run kda "copies=held 1x8192 split" --seed 6 --shape B=1,T=8192,H=2,K=128,V=128 \
+  --gates strong --config copies=held
+racecheck copies=held B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 kda_varlen_16_seqs gla_8x4096x16 kda_1x8192x16 kda_safe_8x4096x16 \
+  dplr_8x4096x16 gdn2_8x4096x16; do
+  timeout 60 bench/variant.sh $c ht --config copies=held
+done
+timeout $(( ${LEFT:-580} - SECONDS )) bench/run.sh \
+  --cases '^(kda 8x4096|kda varlen|kda 1x8192|gla 8x4096|kda_safe 8x4096|dplr 8x4096|gdn2 8x4096)' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -20
+exit 0
+fi
 if [ "${S37:-0}" = 1 ]; then
 # 37 (written in session 31 after its device time ran out; about 5
 # minutes, carrying .carry): fuse=on (@fu) where session 31 did not make
@@ -308,6 +361,10 @@ if [ "${S37:-0}" = 1 ]; then
 # session 31's one run) and DeltaNet (level) again, KDA's sequence split
 # (W and U materialised, -1.7%), and the plain updates, whose defaults
 # load inputs a chunk ahead (prefetch=on, never timed with fuse=on).
+# Ran in session 32 on an H200 (bench/results/bench-h200.md, "Session 32"):
+# RetNet -2.4%, simple GLA -2.2%, KDA 1x8192x16 -2.8%, linear attention and
+# DeltaNet level, GLA +2.0%; with two more runs of the first three, fuse=on
+# became their default (KernelConfig.cpp, defaultFuse).
 check_examples fuse=on gla linear_attention
 time_beside fu '--config fuse=on' '^(gla|deltanet|linear_attention|retnet|simple_gla) 8x4096|^kda 1x8192' \
   '' gla_8x4096x16 deltanet_8x4096x16 kda_1x8192x16 linear_attention_8x4096x16 \

@@ -729,10 +729,11 @@ LogicalResult Emitter::emitOp(Operation &op) {
         return success();
       })
       .Case<tile::MmaOp>([&](tile::MmaOp m) {
+        // (subtract: a trailing `true`, acc -= op(a) op(b).)
         line("mma(blk, " + n(m.getAcc()) + ", " + n(m.getA()) + ", " +
              n(m.getB()) + ", " + b(m.getTransposeA()) + ", " +
              b(m.getTransposeB()) + ", " + b(m.getAccumulate()) + ", " +
-             operandName(m.getOperandType()) + ");");
+             operandName(m.getOperandType()) + (m.getSubtract() ? ", true" : "") + ");");
         return success();
       })
       .Case<tile::CausalMaskOp>([&](tile::CausalMaskOp c) {

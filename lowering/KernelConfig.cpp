@@ -59,6 +59,8 @@ std::string KernelConfig::str() const {
     s += ",grambalance=on";
   if (tokensInPlace)
     s += ",tokens=inplace";
+  if (foldSubtract)
+    s += ",foldsub=on";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -188,6 +190,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.balanceGramTiles);
     } else if (key == "tokens") {
       err = either("copy", "inplace", c.tokensInPlace);
+    } else if (key == "foldsub") {
+      err = onOff(c.foldSubtract);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -220,7 +224,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -541,13 +545,32 @@ bool defaultInlineCopies(ChooserTarget target, const VariantTraits &traits,
 }
 
 bool defaultFuse(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c) {
-  // Only the forms measured: chunks of 64, one stage, W and U fused, the
-  // head or the sequence split, one block per SM, no warp roles or landing
-  // buffers.
+  // Only the forms measured: chunks of 64, one stage, one block per SM, no
+  // warp roles.
+  if (target != ChooserTarget::sm90a || c.chunk != 64 || c.stages != 1 || c.blocks != 1 ||
+      c.warpRoles)
+    return false;
+  const bool fused = c.wu == KernelConfig::WU::Fused;
+  // The delta rules with a decay, W and U fused in the head or the sequence
+  // split, no landing buffers (session 31, above).
   const bool channelErase = traits.channelDecay && !traits.channelPlainUpdate;
-  return target == ChooserTarget::sm90a && (traits.scalarDeltaRule || channelErase) &&
-         c.chunk == 64 && c.stages == 1 && c.wu == KernelConfig::WU::Fused &&
-         c.split != KernelConfig::Split::VTile && c.blocks == 1 && !c.warpRoles && !c.prefetch;
+  if ((traits.scalarDeltaRule || channelErase) && fused &&
+      c.split != KernelConfig::Split::VTile && !c.prefetch)
+    return true;
+  // KDA's sequence split, W and U materialised (1x8192x16, outputs
+  // bit-identical, three runs: H100 3.379 -> 3.321 ms in session 31; H200
+  // 2.974 -> 2.891 and 3.061 -> 3.044 in session 32). Not measured for the
+  // bounded gate (kda_safe).
+  if (traits.channelDeltaRule && !traits.boundedGate &&
+      c.split == KernelConfig::Split::Sequence && c.wu == KernelConfig::WU::Materialized)
+    return true;
+  // The plain updates with their inputs a chunk ahead (landing buffers), the
+  // head split (H200, session 32, 8x4096x16, outputs bit-identical, median
+  // of 5 or 7 in three runs): RetNet 0.752 -> 0.734, 0.749 -> 0.740, 0.754
+  // -> 0.738 ms; simple GLA 0.821 -> 0.803, 0.815 -> 0.802, 0.820 -> 0.807;
+  // linear attention 0.598 -> 0.594 (one run). Not GLA (its per-channel
+  // decay: 1.554 -> 1.585, and +2.7% on an H100 in session 31).
+  return traits.plainUpdate && c.prefetch && fused && c.split == KernelConfig::Split::Head;
 }
 
 std::vector<std::string> librarySwitches(const KernelConfig &c) {

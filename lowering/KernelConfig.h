@@ -146,6 +146,11 @@ struct KernelConfig {
   /// first (tokens=copy; KDA: 48 -> 45 block-wide steps per chunk). Inputs
   /// used as they are and per-kernel invariants are never masked in place.
   bool tokensInPlace = false;
+  /// config foldsub=on: tile-fold-accumulate also folds a difference
+  /// X - A B into the mma (X -= A B, mma `subtract`): the delta rule's
+  /// V' = U - W S one step into U's tile instead of a matmul into its own
+  /// tile and an element-wise pass. Off (not yet measured on a GPU).
+  bool foldSubtract = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds
@@ -344,12 +349,14 @@ bool defaultBf16Inputs(ChooserTarget target, const VariantTraits &traits,
 /// and leaves pad16 unsaid.
 bool defaultPad16(ChooserTarget target, const KernelConfig &c);
 /// Whether the default groups and fuses element-wise ops (config fuse=on)
-/// for config `c`: on sm_90a, for the delta rule with a scalar decay (GDN)
-/// and every erase with a per-channel decay (KDA, kda_safe, DPLR, GDN-2),
-/// chunks of 64, one stage, W and U fused, the head or the sequence split,
-/// one block per SM, no warp roles or landing buffers: the forms measured faster
-/// (GLA and DeltaNet were not). The driver asks again after --config
-/// overrides the rest where fuse is left unsaid.
+/// for config `c`: on sm_90a, chunks of 64, one stage, one block per SM, no
+/// warp roles, in the forms measured faster: the delta rule with a scalar
+/// decay (GDN) and every erase with a per-channel decay (KDA, kda_safe, DPLR,
+/// GDN-2) with W and U fused in the head or the sequence split and no landing
+/// buffers; KDA's sequence split with W and U materialised; the plain
+/// updates (linear attention, RetNet, simple GLA) with landing buffers in the
+/// head split. Not GLA or DeltaNet (not faster). The driver asks again after
+/// --config overrides the rest where fuse is left unsaid.
 bool defaultFuse(ChooserTarget target, const VariantTraits &traits, const KernelConfig &c);
 /// Whether the default inlines the library's input copies (config
 /// copies=inline) for config `c`: on sm_90a, one block per SM, no warp

@@ -230,15 +230,19 @@ static const char *blockLabel(int threads) {
 // ---- mma: every operand type, transpose and shape ---------------------------
 
 __global__ void LINAC_TEST_BOUNDS mmaKernel(const Launch *L, Tile acc, Tile a, Tile b, bool ta,
-                          bool tb, bool accumulate, Operand type) {
+                          bool tb, bool accumulate, Operand type, bool subtract) {
   CopyAccount account;
   Block blk(*L, 0, 0, 0, 0, &account);
-  mma(blk, acc, a, b, ta, tb, accumulate, type);
+  mma(blk, acc, a, b, ta, tb, accumulate, type, subtract);
 }
 
+/// subtract (with accumulate): acc -= op(a) op(b) (tile-fold-accumulate's
+/// differences, config foldsub=on).
 static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
-                    bool accumulate, int pad, Launch *dL, int threads = 128) {
-  std::mt19937 rng(M * 131 + N * 17 + Kc + ta * 7 + tb * 3 + accumulate);
+                    bool accumulate, int pad, Launch *dL, int threads = 128,
+                    bool subtract = false) {
+  std::mt19937 rng(M * 131 + N * 17 + Kc + ta * 7 + tb * 3 + accumulate + 5 * subtract);
+  const double sign = subtract ? -1.0 : 1.0;
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   // Each operand lives in a wider allocation (leading dimension = cols + pad)
   // so that views with ld != cols are exercised.
@@ -254,7 +258,7 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
     for (int j = 0; j < N; ++j) {
       double s = accumulate ? C[i * ldc + j] : 0.0;
       for (int l = 0; l < Kc; ++l)
-        s += double(roundHost(ta ? A[l * lda + i] : A[i * lda + l], type)) *
+        s += sign * double(roundHost(ta ? A[l * lda + i] : A[i * lda + l], type)) *
              double(roundHost(tb ? B[j * ldb + l] : B[l * ldb + j], type));
       want[i * N + j] = s;
       scale = std::max(scale, std::fabs(s));
@@ -267,7 +271,8 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   CHECK_CUDA(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemcpy(dC, C.data(), C.size() * 4, cudaMemcpyHostToDevice));
   mmaKernel<<<1, threads, kReservedSharedBytes>>>(dL, Tile{dC, M, N, ldc}, Tile{dA, ar, ac, lda},
-                                              Tile{dB, br, bc, ldb}, ta, tb, accumulate, type);
+                                              Tile{dB, br, bc, ldb}, ta, tb, accumulate, type,
+                                              subtract);
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> got(C.size());
@@ -290,16 +295,17 @@ static void testMma(Operand type, int M, int N, int Kc, bool ta, bool tb,
   if (type == Operand::f32)
     for (int i = 0; i < M; ++i)
       for (int j = 0; j < N; ++j) {
-        float s = accumulate ? C[i * ldc + j] : 0.0f;
+        // (subtract: -((-acc) + the chain), as the library computes it.)
+        float s = accumulate ? float(sign) * C[i * ldc + j] : 0.0f;
         for (int l = 0; l < Kc; ++l)
           s = std::fmaf(ta ? A[l * lda + i] : A[i * lda + l],
                         tb ? B[j * ldb + l] : B[l * ldb + j], s);
-        exact &= got[i * ldc + j] == s;
+        exact &= got[i * ldc + j] == float(sign) * s;
       }
   bool ok = rel <= 2e-6 * std::sqrt(double(Kc)) && padKept && exact;
   char name[96], detail[64];
   std::snprintf(name, sizeof name, "mma %s %dx%dx%d%s%s%s%s%s", typeName(type), M, N, Kc,
-                ta ? " ta" : "", tb ? " tb" : "", accumulate ? " acc" : "",
+                ta ? " ta" : "", tb ? " tb" : "", subtract ? " sub" : accumulate ? " acc" : "",
                 pad % 4 ? "" : " aligned", blockLabel(threads));
   std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s%s", err, scale,
                 padKept ? "" : ", wrote outside the view",
@@ -1731,6 +1737,12 @@ int main() {
         for (int tr = 0; tr < 4; ++tr)
           for (int pad : {1 + s.M % 2, 4})
             testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, pad, dL, threads);
+  // acc -= a b on every path: the tensor-core rounds (whole blocks), the
+  // staged blocks and the SIMT loops (other sides), both block sizes.
+  for (int threads : {128, 256})
+    for (Operand t : {Operand::bf16, Operand::f32})
+      for (const Shape &s : shapes)
+        testMma(t, s.M, s.N, s.Kc, false, true, true, 4, dL, threads, true);
   // Matmuls reading bf16 tiles give the fp32 tiles' products exactly
   // (whole 64 x 64 blocks: the tensor-core paths only).
   if (path > 0) {

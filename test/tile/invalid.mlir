@@ -95,6 +95,15 @@ tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i
 // -----
 
 tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %a = tile.alloc {name = "a"} : <reg, 8x8xf32>
+  %c = tile.alloc {name = "c"} : <reg, 8x8xf32>
+  // expected-error @+1 {{'tile.mma' op subtracts only from an accumulator it reads (accumulate)}}
+  tile.mma %c, %a, %a {operand_type = #tile<operand f32>, subtract} : <reg, 8x8xf32>, <reg, 8x8xf32>, <reg, 8x8xf32>
+}
+
+// -----
+
+tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
   // expected-error @+1 {{'tile.alloc' op a bf16 tile must be in shared memory}}
   %h = tile.alloc {name = "h"} : <reg, 64x64xbf16>
 }

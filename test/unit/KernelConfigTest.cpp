@@ -734,3 +734,45 @@ TEST(KernelConfig, PaddedRowsOnSm90aButWhereTheChannelGateIsAFormula) {
   EXPECT_EQ(linac::parseKernelConfig("pad=off,pad16=off", c), "");
   EXPECT_EQ(c.str().find("pad"), std::string::npos);
 }
+
+TEST(KernelConfig, FusedElementwiseRunsWhereMeasuredFasterOnSm90aOnly) {
+  linac::VariantTraits gdn, kda, safe, gla, deltanet, plain;
+  gdn.scalarDeltaRule = true;
+  kda.channelDeltaRule = kda.channelDecay = true;
+  safe = kda;
+  safe.boundedGate = true;
+  gla.channelDecay = gla.channelGateInput = gla.channelPlainUpdate = true;
+  deltanet.unitDeltaRule = true;
+  plain.plainUpdate = true;
+  // The delta rules with a decay, fused kernel, head and sequence split.
+  EXPECT_TRUE(choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true).fuse);
+  EXPECT_TRUE(choose(1, 8192, gdn, ChooserTarget::sm90a, true).fuse);
+  EXPECT_TRUE(choose(8, 8 * 4096, kda, ChooserTarget::sm90a, true).fuse);
+  EXPECT_TRUE(choose(8, 8 * 4096, safe, ChooserTarget::sm90a, true).fuse);
+  // KDA's sequence split (W and U materialised), not the bounded gate's.
+  KernelConfig seq = choose(1, 8192, kda, ChooserTarget::sm90a, true);
+  ASSERT_EQ(seq.split, KernelConfig::Split::Sequence);
+  ASSERT_EQ(seq.wu, KernelConfig::WU::Materialized);
+  EXPECT_TRUE(seq.fuse) << seq.str();
+  EXPECT_NE(seq.str().find(",fuse=on"), std::string::npos) << seq.str();
+  EXPECT_FALSE(choose(1, 8192, safe, ChooserTarget::sm90a, true).fuse);
+  // The plain updates with landing buffers, head split.
+  KernelConfig p = choose(8, 8 * 4096, plain, ChooserTarget::sm90a, true);
+  ASSERT_TRUE(p.prefetch) << p.str();
+  EXPECT_TRUE(p.fuse) << p.str();
+  p.prefetch = false;
+  EXPECT_FALSE(linac::defaultFuse(ChooserTarget::sm90a, plain, p));
+  // Not GLA or DeltaNet, not off sm_90a, not at another chunk or stage count.
+  EXPECT_FALSE(choose(8, 8 * 4096, gla, ChooserTarget::sm90a, true).fuse);
+  EXPECT_FALSE(choose(8, 8 * 4096, deltanet, ChooserTarget::sm90a, true).fuse);
+  for (ChooserTarget t : {ChooserTarget::sm80, ChooserTarget::cpu}) {
+    EXPECT_FALSE(choose(8, 8 * 4096, gdn, t, true).fuse);
+    EXPECT_FALSE(choose(8, 8 * 4096, plain, t, true).fuse);
+  }
+  KernelConfig g = choose(8, 8 * 4096, gdn, ChooserTarget::sm90a, true);
+  g.stages = 2;
+  EXPECT_FALSE(linac::defaultFuse(ChooserTarget::sm90a, gdn, g));
+  g.stages = 1;
+  g.chunk = 32;
+  EXPECT_FALSE(linac::defaultFuse(ChooserTarget::sm90a, gdn, g));
+}

@@ -145,7 +145,9 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   options.config = config.str();
   options.corrupt = corrupt;
   pm.addPass(linac::createChunkToTile(options));
-  pm.addNestedPass<tile::KernelOp>(linac::createTileFoldAccumulate());
+  linac::TileFoldAccumulateOptions fold;
+  fold.subtract = config.foldSubtract;
+  pm.addNestedPass<tile::KernelOp>(linac::createTileFoldAccumulate(fold));
   // Before the buffers are shared: the paired outputs are live together.
   if (config.pairGrams)
     pm.addNestedPass<tile::KernelOp>(linac::createTilePairGrams());

@@ -257,6 +257,8 @@ LogicalResult MmaOp::verify() {
   // stage: a pipelined copy destination is not an accumulator.
   if (c.getStages() != 1)
     return emitOpError("accumulates into a one-stage buffer");
+  if (getSubtract() && !getAccumulate())
+    return emitOpError("subtracts only from an accumulator it reads (accumulate)");
   return success();
 }
 

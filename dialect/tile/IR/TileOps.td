@@ -390,9 +390,15 @@ def Tile_TransposeOp : Tile_Op<"transpose"> {
 
 def Tile_MmaOp : Tile_Op<"mma"> {
   let summary = "acc (+)= op(a) op(b), operands rounded to operand_type, fp32 accumulation";
+  let description = [{
+    With `subtract` (and `accumulate`): acc -= op(a) op(b), computed as
+    -((-acc) + op(a) op(b)) in the same fp32 accumulator (negation is
+    exact): tile-fold-accumulate's form of a difference X - A B.
+  }];
   let arguments = (ins Tile_BufType:$acc, Tile_BufType:$a, Tile_BufType:$b,
                        UnitAttr:$transpose_a, UnitAttr:$transpose_b,
-                       UnitAttr:$accumulate, Tile_OperandTypeAttr:$operand_type);
+                       UnitAttr:$accumulate, Tile_OperandTypeAttr:$operand_type,
+                       UnitAttr:$subtract);
   let assemblyFormat = "$acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)";
   let hasVerifier = 1;
 }

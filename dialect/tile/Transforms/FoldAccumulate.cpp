@@ -16,7 +16,11 @@
 //    between the chain's first mma and the sum, becomes S += A B (variants
 //    without decay: S' = S + K^T U).
 // The update is then S = g S in place and S += K^T U on the tensor cores
-// (DPLR and GDN-2: S = g S, S += A^T U, S += K^T Y).
+// (DPLR and GDN-2: S = g S, S += A^T U, S += K^T Y). With the `subtract`
+// option the first and third rules also take a difference X - Y (not
+// Y - X), the chain's mmas then subtracting (mma `subtract`): the delta
+// rule's V' = U - W S becomes U -= W S, one step instead of a matmul into
+// its own tile and an element-wise pass.
 // Numerics: the sum happens in the mma's fp32 accumulator instead of a
 // separate fp32 add (the same operands, one rounding fewer or the same).
 //
@@ -72,6 +76,7 @@ bool sameShape(Value a, Value b) {
 
 struct TileFoldAccumulatePass
     : linac::impl::TileFoldAccumulateBase<TileFoldAccumulatePass> {
+  using TileFoldAccumulateBase::TileFoldAccumulateBase;
   llvm::DenseMap<Operation *, unsigned> position;
 
   /// Every user of v in `block`, and whether all are there.
@@ -105,16 +110,26 @@ struct TileFoldAccumulatePass
     return chain;
   }
 
-  /// The chain accumulates into `into` instead of its own tile; returns that
-  /// tile's alloc, to erase once the sum is gone.
-  Operation *retarget(ArrayRef<tile::MmaOp> chain, Value into) {
+  /// The chain accumulates into `into` instead of its own tile (subtracts
+  /// from it, for a difference); returns that tile's alloc, to erase once
+  /// the sum is gone.
+  Operation *retarget(ArrayRef<tile::MmaOp> chain, Value into, bool subtractFrom) {
     tile::MmaOp first = chain.front();
     Operation *y = first.getAcc().getDefiningOp();
     for (tile::MmaOp mma : chain) {
       mma.getAccMutable().assign(into);
       mma.setAccumulate(true);
+      if (subtractFrom)
+        mma.setSubtract(true);
     }
     return y;
+  }
+
+  /// Whether `ew` is a sum (either order) or, with the option, a difference
+  /// X - Y (this order) the rules fold; `difference` says which.
+  bool foldable(tile::EwOp ew, bool &difference) {
+    difference = ew.getKind() == tile::EwKind::sub;
+    return ew.getRhs() && (ew.getKind() == tile::EwKind::add || (subtract && difference));
   }
 
   /// Whether any mma of the chain reads v.
@@ -126,11 +141,13 @@ struct TileFoldAccumulatePass
   /// touching S between the chain's first mma and the sum: S += A B (+ ...).
   /// The sum reads each element of S once, as the accumulating mma does, so
   /// S may come from outside the block or be carried across iterations.
-  bool foldSumInPlace(tile::EwOp add) {
+  bool foldSumInPlace(tile::EwOp add, bool difference) {
     Value s = add.getDst();
     if (!plainAlloc(s))
       return false;
-    Value y = add.getLhs() == s ? add.getRhs() : add.getRhs() == s ? add.getLhs() : Value();
+    Value y = add.getLhs() == s                ? add.getRhs()
+              : add.getRhs() == s && !difference ? add.getLhs()
+                                                 : Value();
     if (!y || y == s || !sameShape(y, s))
       return false;
     SmallVector<tile::MmaOp> chain = mmaChain(y, add);
@@ -145,7 +162,7 @@ struct TileFoldAccumulatePass
           position[here] < to && !llvm::is_contained(chain, here))
         return false;
     }
-    Operation *y0 = retarget(chain, s);
+    Operation *y0 = retarget(chain, s, difference);
     add.erase();
     y0->erase();
     return true;
@@ -154,14 +171,18 @@ struct TileFoldAccumulatePass
   /// Z = X + Y, Y = a chain of mmas read only here: X += A B (+ ...), and
   /// Z renamed X, or, where Z is not a fresh tile, the copy Z = X.
   bool foldSum(tile::EwOp add) {
-    if (add.getKind() != tile::EwKind::add || !add.getRhs())
+    bool difference;
+    if (!foldable(add, difference))
       return false;
-    if (foldSumInPlace(add))
+    if (foldSumInPlace(add, difference))
       return true;
     Block *block = add->getBlock();
     Value z = add.getDst();
-    for (auto [lhs, rhs] : {std::pair{add.getLhs(), add.getRhs()},
-                            std::pair{add.getRhs(), add.getLhs()}}) {
+    // A sum in either order; a difference X - Y only (Y - X would need -X).
+    SmallVector<std::pair<Value, Value>, 2> orders = {{add.getLhs(), add.getRhs()}};
+    if (!difference)
+      orders.push_back({add.getRhs(), add.getLhs()});
+    for (auto [lhs, rhs] : orders) {
       Value x = lhs, y = rhs; // (captured by the checks below)
       if (!plainAlloc(x) || !plainAlloc(y) || x == y || x == z || y == z ||
           !sameShape(x, z) || !sameShape(y, z))
@@ -192,7 +213,7 @@ struct TileFoldAccumulatePass
                              (position[u] > position[add] &&
                               !(isa<tile::EwOp>(u) && u->getOperand(0) == z));
                     });
-      Operation *y0 = retarget(chain, x);
+      Operation *y0 = retarget(chain, x, difference);
       if (zFresh) {
         z.replaceUsesWithIf(x, [&](OpOperand &o) { return o.getOwner() != add; });
       } else {

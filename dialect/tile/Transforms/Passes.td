@@ -28,7 +28,14 @@ def TileFoldAccumulate : Pass<"tile-fold-accumulate", "::mlir::tile::KernelOp"> 
     between, becomes those ops writing S. The state update S' = g S + K^T U
     (DPLR, GDN-2: + A^T U + K^T Y) then runs as S = g S in place and
     accumulating mmas into S, instead of passes over K x V tiles.
+    With `subtract`, a difference Z = X - Y of the same form becomes the
+    chain subtracting from X (X -= A B, mma `subtract`): the delta rule's
+    V' = U - W S as one mma into U's tile.
   }];
+  let options = [
+    Option<"subtract", "subtract", "bool", "false",
+           "fold differences X - Y too (the mmas subtract)">,
+  ];
 }
 
 def TilePromoteShared : Pass<"tile-promote-shared", "::mlir::tile::KernelOp"> {

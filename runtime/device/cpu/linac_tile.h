@@ -291,7 +291,8 @@ LINAC_TILE_FN void row_dot(Block &blk, const Tile &dst, const Tile &a, const Til
 LINAC_TILE_FN void cumsum(Block &blk, const Tile &dst, const Tile &src, bool exclusive);
 LINAC_TILE_FN void transpose(Block &blk, const Tile &dst, const Tile &src);
 LINAC_TILE_FN void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
-                       bool ta, bool tb, bool accumulate, Operand type);
+                       bool ta, bool tb, bool accumulate, Operand type,
+                       bool subtract = false);
 LINAC_TILE_FN void causal_mask(Block &, const Tile &dst, bool inclusive);
 LINAC_TILE_FN void causal_mask(Block &blk, const Tile &dst, const Tile &rs, const Tile &cs,
                                bool inclusive);
@@ -973,18 +974,23 @@ LINAC_TILE_FN void transpose(Block &blk, const Tile &dst, const Tile &src) {
 
 
 LINAC_TILE_FN void mma(Block &blk, const Tile &acc, const Tile &a, const Tile &b,
-                       bool ta, bool tb, bool accumulate, Operand type) {
+                       bool ta, bool tb, bool accumulate, Operand type, bool subtract) {
   if (!checkRead(blk, a, "mma") || !checkRead(blk, b, "mma"))
     return;
+  if (subtract && !accumulate) {
+    blk.L.fail("mma: subtract needs accumulate");
+    return;
+  }
   int64_t m = acc.rows, n = acc.cols, k = ta ? a.rows : a.cols;
   std::vector<float> out(static_cast<size_t>(m * n));
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      float s = accumulate ? acc.at(i, j) : 0.0f;
+      // subtract: -((-acc) + sum), as the CUDA library's accumulators do.
+      float s = accumulate ? (subtract ? -acc.at(i, j) : acc.at(i, j)) : 0.0f;
       for (int64_t l = 0; l < k; ++l)
         s += round_operand(ta ? a.at(l, i) : a.at(i, l), type) *
              round_operand(tb ? b.at(j, l) : b.at(l, j), type);
-      out[i * n + j] = s;
+      out[i * n + j] = subtract ? -s : s;
     }
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)

@@ -2187,7 +2187,9 @@ __device__ inline float round_operand(float x, Operand t) {
 /// arguments (constants in the inner loop) made no difference.
 __device__ __noinline__ void mma_simt_blocked(const Tile acc, const Tile a, const Tile b,
                                               bool ta, bool tb, bool accumulate,
-                                              Operand type) {
+                                              Operand type, bool subtract) {
+  // subtract: acc = -((-acc) + a b), the negations exact.
+  const float sign = subtract ? -1.0f : 1.0f;
   const int k = static_cast<int>(ta ? a.rows : a.cols);
   const Tile quads{nullptr, acc.rows / 4, acc.cols / 4, 0};
   LINAC_FOR_ELEMENTS(quads, qi, qj) {
@@ -2197,7 +2199,7 @@ __device__ __noinline__ void mma_simt_blocked(const Tile acc, const Tile a, cons
     for (int r = 0; r < 4; ++r)
 #pragma unroll
       for (int c = 0; c < 4; ++c)
-        s[r][c] = accumulate ? acc.at(i0 + r, j0 + c) : 0.0f;
+        s[r][c] = accumulate ? sign * acc.at(i0 + r, j0 + c) : 0.0f;
     for (int l = 0; l < k; ++l) {
       float x[4], y[4];
 #pragma unroll
@@ -2216,24 +2218,25 @@ __device__ __noinline__ void mma_simt_blocked(const Tile acc, const Tile a, cons
     for (int r = 0; r < 4; ++r)
 #pragma unroll
       for (int c = 0; c < 4; ++c)
-        acc.at(i0 + r, j0 + c) = s[r][c];
+        acc.at(i0 + r, j0 + c) = sign * s[r][c];
   }
 }
 
 __device__ inline void mma_simt(const Tile &acc, const Tile &a, const Tile &b,
                                 bool ta, bool tb, bool accumulate,
-                                Operand type) {
+                                Operand type, bool subtract) {
   sync_consumers();
   if (acc.rows % 4 == 0 && acc.cols % 4 == 0) {
-    mma_simt_blocked(acc, a, b, ta, tb, accumulate, type);
+    mma_simt_blocked(acc, a, b, ta, tb, accumulate, type, subtract);
   } else {
     const int k = static_cast<int>(ta ? a.rows : a.cols);
+    const float sign = subtract ? -1.0f : 1.0f;
     LINAC_FOR_ELEMENTS(acc, i, j) {
-      float s = accumulate ? acc.at(i, j) : 0.0f;
+      float s = accumulate ? sign * acc.at(i, j) : 0.0f;
       for (int l = 0; l < k; ++l)
         s += round_operand(ta ? a.at(l, i) : a.at(i, l), type) *
              round_operand(tb ? b.at(j, l) : b.at(l, j), type);
-      acc.at(i, j) = s;
+      acc.at(i, j) = sign * s;
     }
   }
   sync_consumers();
@@ -2546,7 +2549,9 @@ __device__ inline void mma_slice(float (&d)[32], const char *sa, const char *sb,
 __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a,
                                  const Tile b, bool ta, bool tb,
                                  bool accumulate, Operand type, int64_t m0,
-                                 int64_t n0, const MmaTeam team) {
+                                 int64_t n0, const MmaTeam team, bool subtract = false) {
+  // subtract: acc = -((-acc) + a b), the negations exact.
+  const float sign = subtract ? -1.0f : 1.0f;
   int64_t M = acc.rows, N = acc.cols, Kc = ta ? a.rows : a.cols;
   int tid = team.lane % kWarpgroupThreads;
   bool computes = team.computes;
@@ -2568,8 +2573,8 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
         v.y = n0 + col + 1 < N ? acc.at(m0 + row, n0 + col + 1) : 0.0f;
       }
     }
-    d[r] = v.x;
-    d[r + 1] = v.y;
+    d[r] = sign * v.x;
+    d[r + 1] = sign * v.y;
   }
   char *sa = stage, *sb = stage + kMmaOperandBytes;
   int64_t perRow = type == Operand::tf32 ? 32 : 64;
@@ -2591,12 +2596,13 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
     int row, col;
     acc_coord(tid, r, row, col);
     if (pairs) {
-      *reinterpret_cast<float2 *>(&acc.at(m0 + row, n0 + col)) = make_float2(d[r], d[r + 1]);
+      *reinterpret_cast<float2 *>(&acc.at(m0 + row, n0 + col)) =
+          make_float2(sign * d[r], sign * d[r + 1]);
     } else if (m0 + row < M) {
       if (n0 + col < N)
-        acc.at(m0 + row, n0 + col) = d[r];
+        acc.at(m0 + row, n0 + col) = sign * d[r];
       if (n0 + col + 1 < N)
-        acc.at(m0 + row, n0 + col + 1) = d[r + 1];
+        acc.at(m0 + row, n0 + col + 1) = sign * d[r + 1];
     }
   }
 }
@@ -2608,20 +2614,25 @@ __device__ __noinline__ void mma_block(char *stage, const Tile acc, const Tile a
 struct NoEpilogue {
   __device__ __forceinline__ float operator()(int, int, float v) const { return v; }
 };
+/// subtract (with accumulate): acc -= op(a) op(b), as -((-acc) + op(a) op(b)).
 template <class D, class A, class B, class Epi = NoEpilogue>
 __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
                                            bool tb, bool accumulate, Operand type,
-                                           const Epi &epi = Epi{});
+                                           bool subtract = false, const Epi &epi = Epi{});
 #ifdef LINAC_TENSOR_CORES
 __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
                                              const Tile b, bool ta, bool tb, bool accumulate,
-                                             Operand type);
+                                             Operand type, bool subtract);
 #endif
 
 __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
                            const Tile &b, bool ta, bool tb, bool accumulate,
-                           Operand type) {
+                           Operand type, bool subtract = false) {
   LINAC_CONSUMERS_ONLY;
+  if (subtract && !accumulate) {
+    blk.L.fail(); // subtracts only from an accumulator it reads
+    return;
+  }
 #ifdef LINAC_TENSOR_CORES
   int64_t Kc = ta ? a.rows : a.cols;
   // Whole 64 x 64 blocks of 16-bit operands, the output apart from both
@@ -2635,9 +2646,9 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
       acc.cols % kMmaBlock == 0 && Kc % kMmaBlock == 0 && !overlaps(acc, a) &&
       !overlaps(acc, b)) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+    mma_rounds(blk, acc, a, b, ta, tb, accumulate, type, subtract);
 #else
-    mma_tile_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+    mma_tile_rounds(blk, acc, a, b, ta, tb, accumulate, type, subtract);
 #endif
     return;
   }
@@ -2653,19 +2664,19 @@ __device__ inline void mma(Block &blk, const Tile &acc, const Tile &a,
       char *stage = linacSharedMemory + g * 2 * kMmaOperandBytes;
       for (int64_t i = g; i < blocks; i += kMmaStagingAreas)
         mma_block(stage, acc, a, b, ta, tb, accumulate, type, i / blocksN * kMmaBlock,
-                  i % blocksN * kMmaBlock, warpgroup_team(g));
+                  i % blocksN * kMmaBlock, warpgroup_team(g), subtract);
     } else {
       for (int64_t m0 = 0; m0 < acc.rows; m0 += kMmaBlock)
         for (int64_t n0 = 0; n0 < acc.cols; n0 += kMmaBlock)
           mma_block(linacSharedMemory, acc, a, b, ta, tb, accumulate, type, m0, n0,
-                    consumer_team());
+                    consumer_team(), subtract);
     }
     sync_consumers();
     return;
   }
 #endif
   (void)blk;
-  mma_simt(acc, a, b, ta, tb, accumulate, type);
+  mma_simt(acc, a, b, ta, tb, accumulate, type, subtract);
 }
 // ---- fragments: register tiles held in registers ------------------------------
 //
@@ -2698,6 +2709,15 @@ template <int R, int C, int W> struct Frag {
   static constexpr int kSlots = (kBlocks + W - 1) / W;
   float v[kSlots][32];
 };
+
+/// Every value of a fragment negated in place (mma `subtract`).
+template <class F> __device__ __forceinline__ void frag_negate(F &f) {
+#pragma unroll
+  for (int s = 0; s < F::kSlots; ++s)
+#pragma unroll
+    for (int r = 0; r < 32; ++r)
+      f.v[s][r] = -f.v[s][r];
+}
 
 template <class T> struct FragTraits { static constexpr bool value = false; };
 template <int R, int C, int W> struct FragTraits<Frag<R, C, W>> {
@@ -3422,7 +3442,7 @@ __device__ __forceinline__ void mma_issue_staged(float (&d)[32], int bb, int blo
 template <class D, class A, class B, class Epi>
 __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, const B &b, bool ta,
                                            bool tb, bool accumulate, Operand type,
-                                           const Epi &epi) {
+                                           bool subtract, const Epi &epi) {
 #ifdef LINAC_TENSOR_CORES
   const int M = rows_of(acc), N = cols_of(acc), Kc = ta ? rows_of(a) : cols_of(a);
   if (type == Operand::f32 || type == Operand::tf32 || M % kMmaBlock || N % kMmaBlock ||
@@ -3439,6 +3459,10 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
       blk.L.fail();
       return;
     }
+    // subtract: the registers negated around the accumulation (exact).
+    const bool negate = subtract && accumulate;
+    if (negate)
+      frag_negate(acc);
     if (mma_stage_once(M, N, Kc)) {
       // Every slot's blocks in flight at once, one wait.
       mma_stage_all(a, b, ta, tb, M, N, Kc, type);
@@ -3471,6 +3495,8 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         mma_frag_round(acc.v[s], s, blocks, blocksN, a, b, ta, tb, Kc, type);
       }
     }
+    if (negate)
+      frag_negate(acc);
   } else {
     const int rounds = (blocks + W - 1) / W;
     // Rounds after the first would read what the first wrote.
@@ -3490,7 +3516,8 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
       for (int r = 0; r < 32; ++r) {
         int row, col;
         acc_coord(tid, r, row, col);
-        d[r] = mine && accumulate ? acc.at(m0 + row, n0 + col) : 0.0f;
+        const float v = mine && accumulate ? acc.at(m0 + row, n0 + col) : 0.0f;
+        d[r] = subtract ? -v : v;
       }
       if (once) {
         // Operands all staged: acc may change without a barrier first.
@@ -3508,7 +3535,7 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
         for (int r = 0; r < 32; ++r) {
           int row, col;
           acc_coord(tid, r, row, col);
-          acc.at(m0 + row, n0 + col) = epi(m0 + row, n0 + col, d[r]);
+          acc.at(m0 + row, n0 + col) = epi(m0 + row, n0 + col, subtract ? -d[r] : d[r]);
         }
     }
   }
@@ -3516,7 +3543,8 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
   // tile-elide-barriers orders the ops that use them through them).
   end_step(blk);
 #else
-  (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type, (void)epi;
+  (void)acc, (void)a, (void)b, (void)ta, (void)tb, (void)accumulate, (void)type,
+      (void)subtract, (void)epi;
   blk.L.fail();
 #endif
 }
@@ -3525,8 +3553,8 @@ __device__ __forceinline__ void mma_rounds(Block &blk, D &&acc, const A &a, cons
 /// The tile path's matmuls of whole blocks, out of line (sm_80).
 __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const Tile a,
                                              const Tile b, bool ta, bool tb, bool accumulate,
-                                             Operand type) {
-  mma_rounds(blk, acc, a, b, ta, tb, accumulate, type);
+                                             Operand type, bool subtract) {
+  mma_rounds(blk, acc, a, b, ta, tb, accumulate, type, subtract);
 }
 #endif
 
@@ -3537,13 +3565,13 @@ template <class D, class A, class B>
 __device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B> ||
                                              kIsTile16<A> || kIsTile16<B>>::type
 mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumulate,
-    Operand type) {
+    Operand type, bool subtract = false) {
   LINAC_CONSUMERS_ONLY;
-  if ((kIsTile16<A> || kIsTile16<B>) && type != Operand::bf16) {
-    blk.L.fail(); // a bf16 tile holds bf16 operands only
+  if (((kIsTile16<A> || kIsTile16<B>) && type != Operand::bf16) || (subtract && !accumulate)) {
+    blk.L.fail(); // a bf16 tile holds bf16 operands only; subtract reads acc
     return;
   }
-  mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type);
+  mma_rounds(blk, static_cast<D &&>(acc), a, b, ta, tb, accumulate, type, subtract);
 }
 
 __device__ inline void causal_mask(Block &, const Tile &dst, bool inclusive) {
@@ -3699,7 +3727,8 @@ __device__ inline void mma_masked(Block &blk, const Tile &acc, const A &a, const
   if ((type == Operand::bf16 || type == Operand::f16) && acc.rows % kMmaBlock == 0 &&
       acc.cols % kMmaBlock == 0 && Kc % kMmaBlock == 0 && !overlaps_any(acc, a) &&
       !overlaps_any(acc, b)) {
-    mma_rounds(blk, acc, a, b, ta, tb, false, type, MaskEpilogue{lg, rg, rs, cs, inclusive});
+    mma_rounds(blk, acc, a, b, ta, tb, false, type, false,
+               MaskEpilogue{lg, rg, rs, cs, inclusive});
     return;
   }
 #endif
