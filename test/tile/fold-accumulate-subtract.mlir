@@ -95,3 +95,33 @@ tile.kernel @in_place attributes {grid = ["seq", "head"], kind = "state", warps 
 // RUN: linac run %examples/gdn.lin --target cpu --seed 5 --shape B=1,T=300,H=2,HV=4,K=128,V=128 --seqlens 1,0,140,159 --initial-state --config chunk=64,sub=64,foldsub=on --check | FileCheck %s --check-prefix=OK
 // RUN: linac run %examples/deltanet.lin --target cpu --seed 6 --shape B=2,T=130,H=2,K=64,V=64 --initial-state --config chunk=64,sub=64,foldsub=on --check | FileCheck %s --check-prefix=OK
 // OK: check against the float64 reference: {{.+}}: ok
+
+// A difference of a difference: Y = A B - C D (folded first, in place),
+// then X - Y: X -= A B, X += C D (the second mma's sign flips back).
+// CHECK-LABEL: tile.kernel @nested
+// CHECK: tile.mma %[[X:.+]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>, subtract}
+// CHECK-NEXT: tile.mma %[[X]], %{{.+}}, %{{.+}} {accumulate, operand_type = #tile<operand f32>}
+// CHECK-NOT: tile.ew sub
+tile.kernel @nested attributes {grid = ["seq", "head"], kind = "state", warps = 4 : i64} {
+  %a = tile.alloc {name = "a"} : <reg, 8x4xf32>
+  %b = tile.alloc {name = "b"} : <reg, 4x8xf32>
+  %c = tile.alloc {name = "c"} : <reg, 8x4xf32>
+  %d = tile.alloc {name = "d"} : <reg, 4x8xf32>
+  %x = tile.alloc {name = "x"} : <reg, 8x8xf32>
+  %y = tile.alloc {name = "y"} : <reg, 8x8xf32>
+  %cd = tile.alloc {name = "cd"} : <reg, 8x8xf32>
+  %z = tile.alloc {name = "z"} : <reg, 8x8xf32>
+  %o = tile.alloc {name = "o"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    tile.fill %x, %one : <reg, 8x8xf32>
+    tile.mma %y, %a, %b {operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x4xf32>, <reg, 4x8xf32>
+    tile.mma %cd, %c, %d {operand_type = #tile<operand f32>} : <reg, 8x8xf32>, <reg, 8x4xf32>, <reg, 4x8xf32>
+    tile.ew sub %y, %y, %cd : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew sub %z, %x, %y : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<reg, 8x8xf32>
+    tile.ew copy %o, %z : <reg, 8x8xf32>, <reg, 8x8xf32>
+  }
+}

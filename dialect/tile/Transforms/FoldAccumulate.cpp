@@ -116,11 +116,12 @@ struct TileFoldAccumulatePass
   Operation *retarget(ArrayRef<tile::MmaOp> chain, Value into, bool subtractFrom) {
     tile::MmaOp first = chain.front();
     Operation *y = first.getAcc().getDefiningOp();
+    // X - (A B - C D) = X - A B + C D: a difference flips each mma's sign
+    // (one that an earlier fold made subtract adds now).
     for (tile::MmaOp mma : chain) {
       mma.getAccMutable().assign(into);
       mma.setAccumulate(true);
-      if (subtractFrom)
-        mma.setSubtract(true);
+      mma.setSubtract(mma.getSubtract() != subtractFrom);
     }
     return y;
   }
