@@ -19,8 +19,9 @@
 # default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
 # where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
-# (copies=held lost; a record); S39=1 (foldsub=on, never run on a GPU) is next,
-# then S34=1 to S34=5,
+# (copies=held lost; a record); S39=1 (foldsub=on, never run on a GPU) and
+# S39=2 (the plain updates in FLA's three-kernel shape, untimed since
+# session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
 #   bench/candidates.sh
 # 1. prefetch=on (tile-prefetch-inputs): the inputs one chunk ahead through
@@ -322,6 +323,27 @@ done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
   --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
   tee -a $log | tail -12
+exit 0
+fi
+if [ "${S39:-0}" = 2 ]; then
+# 39, second call (session 32; about 5 minutes, carrying .carry, and .fla
+# for FLA in turn): the plain updates in FLA's shape again (@op: a
+# chunk-parallel kernel at 4 warps sized for two blocks per SM, a state
+# pass of 5 steps a chunk, an outputs kernel of 8, bf16 workspaces). On an
+# H200 in session 32 FLA's linear attention took 0.425 ms against linac's
+# 0.594 and its simple GLA 0.58-0.67 against 0.80: the fused kernel's 20-29
+# steps a chunk on one chain. This form was 3-4x slower in session 11,
+# before fragments, padded rows and the library's later steps; never timed
+# since. Float64 checks first (cpu: ok for all three).
+op=wu=materialized,outputs=parallel,pwarps=4,pblocks=2,store16=on
+check_examples $op linear_attention simple_gla retnet
+rm -f "$K"/*@*.cu
+for c in linear_attention_8x4096x16 simple_gla_8x4096x16 retnet_8x4096x16; do
+  timeout 60 bench/variant.sh $c op --config $op
+done
+timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
+  --cases '^(linear_attention|simple_gla|retnet) 8x4096' --fla-cases "${FLA_CASES:-}" \
+  --reps ${REPS:-5} 2>&1 | tee -a $log | tail -10
 exit 0
 fi
 if [ "${S38:-0}" = 1 ]; then
