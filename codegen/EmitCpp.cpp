@@ -511,6 +511,18 @@ LogicalResult Emitter::emitOp(Operation &op) {
         auto t = cast<tile::BufType>(a.getType());
         // A fragment (tile-place-fragments) is a value in the consumer
         // threads' registers, not memory: no offset, passed by reference.
+        // Owned by warps (tile-own-columns): each warp holds a block of the
+        // tile's columns, in the library's OwnFrag layout.
+        if (a->hasAttr("owned")) {
+          auto kernel = a->getParentOfType<tile::KernelOp>();
+          if (!kernel->hasAttr("own_columns") || t.getStages() != 1 || t.getRows() % 16 ||
+              t.getCols() % (16 * kernel.getWarps()))
+            return a.emitError("an owned tile must be one stage of a kernel marked "
+                               "own_columns, of rows and of columns per warp a multiple of 16");
+          line("OwnFrag<" + std::to_string(t.getRows()) + ", " + std::to_string(t.getCols()) +
+               ", " + std::to_string(kernel.getWarps()) + "> " + fresh(a, "f") + "{};");
+          return success();
+        }
         if (auto groups = a->getAttrOfType<IntegerAttr>("fragment")) {
           // The library lays a fragment over the kernel's consumer
           // warpgroups: the mark must say how many there are.

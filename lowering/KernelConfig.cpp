@@ -61,6 +61,8 @@ std::string KernelConfig::str() const {
     s += ",tokens=inplace";
   if (foldSubtract)
     s += ",foldsub=on";
+  if (ownColumns)
+    s += ",own=warps";
   if (parallelOutputs)
     s += ",outputs=parallel";
   if (bf16Inputs)
@@ -192,6 +194,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = either("copy", "inplace", c.tokensInPlace);
     } else if (key == "foldsub") {
       err = onOff(c.foldSubtract);
+    } else if (key == "own") {
+      err = either("block", "warps", c.ownColumns);
     } else if (key == "outputs") {
       err = either("state", "parallel", c.parallelOutputs);
     } else if (key == "pwarps") {
@@ -224,7 +228,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, own, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -253,6 +257,11 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
       (c.wu != KernelConfig::WU::Materialized || c.split == KernelConfig::Split::Sequence))
     return "config: outputs=parallel needs wu=materialized and split=head or vtile (the "
            "outputs kernel reads the chunk-parallel kernel's workspaces)";
+  if (c.ownColumns &&
+      (c.wu != KernelConfig::WU::Materialized || c.split == KernelConfig::Split::Sequence ||
+       c.parallelOutputs || c.warpRoles))
+    return "config: own=warps needs wu=materialized, split=head or vtile, outputs=state and "
+           "roles=off (the warps own the state pass's columns of V)";
   if (c.ahead) {
     if (c.wu != KernelConfig::WU::Fused || c.split == KernelConfig::Split::Sequence)
       return "config: ahead=on needs wu=fused and split=head or vtile (the chunk-local part "

@@ -151,6 +151,12 @@ struct KernelConfig {
   /// V' = U - W S one step into U's tile instead of a matmul into its own
   /// tile and an element-wise pass. Off (not yet measured on a GPU).
   bool foldSubtract = false;
+  /// config own=warps: the state pass's ops owned by warps (tile-own-columns):
+  /// each warp holds a block of V columns of the state, V' and the outputs
+  /// and multiplies the workspaces straight from shared memory, with no
+  /// barrier between the ops of a chunk. wu=materialized, split head or
+  /// vtile, outputs=state, roles=off.
+  bool ownColumns = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the
   /// outputs from it (outputs=parallel; the sequential kernel then holds

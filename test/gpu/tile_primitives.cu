@@ -353,6 +353,182 @@ static Launch *twoSlotLaunch(const char *name, void *data, int dtype, int64_t sl
   return dL;
 }
 
+// ---- owned fragments (tile-own-columns): the state pass's ops per warp ---------
+
+/// The state pass's ops on tiles whose V columns the warps own: b (KD x C,
+/// the state) from h0 by load_state, acc (M x C) = u by an element-wise copy
+/// from shared memory, acc (+/-)= op(a) b with a in shared memory (fp32 or
+/// bf16, transposed or not), b *= d (a KD x 1 column, broadcast), b to ht by
+/// store_state and rows [0, valid) of acc to o by store_rows.
+template <int M, int KD, int C, int W, bool A16>
+__global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Tile d, bool ta,
+                                            bool accumulate, bool subtract, int valid) {
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
+  char *base = linacSharedMemory + kReservedSharedBytes;
+  const int lda = a.cols + (A16 ? 8 : 4), ldu = C + 4;
+  float *pa = reinterpret_cast<float *>(base);
+  unsigned short *pa16 = reinterpret_cast<unsigned short *>(base);
+  float *pu = reinterpret_cast<float *>(base + a.rows * lda * 4);
+  float *pd = pu + M * ldu;
+  const int tid = static_cast<int>(threadIdx.x), n = static_cast<int>(blockDim.x);
+  for (int e = tid; e < a.rows * a.cols; e += n) {
+    const int i = e / a.cols, j = e % a.cols;
+    if (A16)
+      pa16[i * lda + j] = to_bf16(a.at(i, j));
+    else
+      pa[i * lda + j] = a.at(i, j);
+  }
+  for (int e = tid; e < M * C; e += n)
+    pu[e / C * ldu + e % C] = u.at(e / C, e % C);
+  for (int e = tid; e < KD; e += n)
+    pd[e] = d.at(e, 0);
+  __syncthreads();
+  const Tile su{pu, M, C, ldu}, sd{pd, KD, 1, 1};
+  OwnFrag<KD, C, W> b;
+  OwnFrag<M, C, W> acc;
+  load_state(blk, b, 0, 0, 0);
+  ew(blk, Ew::copy, acc, su);
+  if (A16)
+    mma(blk, acc, Tile16{pa16, a.rows, a.cols, lda}, b, ta, false, accumulate, Operand::bf16,
+        subtract);
+  else
+    mma(blk, acc, Tile{pa, a.rows, a.cols, lda}, b, ta, false, accumulate, Operand::bf16,
+        subtract);
+  ew(blk, Ew::mul, b, sd, b);
+  store_state(blk, b, 0, 0, 0);
+  store_rows(blk, L->global("o"), acc, 0, 0, valid, 0, 0);
+}
+
+template <int M, int KD, int C, int W, bool A16>
+static void testOwned(bool ta, bool accumulate, bool subtract, int valid) {
+  std::mt19937 rng(M * 7 + KD * 3 + C + W + A16 * 11 + ta * 5 + accumulate * 2 + subtract);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  const int ar = ta ? KD : M, ac = ta ? M : KD;
+  std::vector<float> A(ar * ac), U(M * C), D(KD), H0(KD * C);
+  for (float &x : A) x = uni(rng);
+  for (float &x : U) x = uni(rng);
+  for (float &x : D) x = uni(rng);
+  for (float &x : H0) x = uni(rng);
+  const double sign = subtract ? -1.0 : 1.0;
+  std::vector<double> want(M * C);
+  double scale = 0;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < C; ++j) {
+      double s = accumulate ? sign * U[i * C + j] : 0.0;
+      for (int l = 0; l < KD; ++l)
+        s += double(roundHost(ta ? A[l * ac + i] : A[i * ac + l], Operand::bf16)) *
+             double(roundHost(H0[l * C + j], Operand::bf16));
+      want[i * C + j] = sign * s;
+      scale = std::max(scale, std::fabs(s));
+    }
+  float *dA, *dU, *dD, *dH0, *dHt, *dO;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dA, A.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dU, U.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dD, D.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dH0, H0.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dHt, H0.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dO, U.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dU, U.data(), U.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dD, D.data(), D.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemcpy(dH0, H0.data(), H0.size() * 4, cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemset(dHt, 0, H0.size() * 4));
+  CHECK_CUDA(cudaMemset(dO, 0x7f, U.size() * 4)); // rows past valid keep this
+  CHECK_CUDA(cudaMemset(dError, 0, 4));
+  int unused = 0;
+  Launch hL = oneGlobalLaunch("h0", dH0, f32, 1, 1, KD * C, KD * C, KD * C, &unused);
+  hL.numGlobals = 3;
+  auto named = [&](Global &g, const char *name, float *data, int64_t rows, int64_t cols) {
+    std::memset(&g, 0, sizeof g);
+    std::snprintf(g.name, sizeof g.name, "%s", name);
+    g.data = data;
+    g.dtype = f32;
+    g.rows = rows;
+    g.heads = 1;
+    g.cols = cols;
+    g.rowStride = cols;
+    g.headStride = cols;
+  };
+  named(hL.globals[1], "ht", dHt, 1, KD * C);
+  named(hL.globals[2], "o", dO, M, C);
+  hL.B = hL.N = hL.H = hL.HV = 1;
+  hL.K = KD;
+  hL.V = C;
+  hL.hasInitialState = 1;
+  hL.error = dError;
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  const int smem = int(kReservedSharedBytes) + ar * (ac + (A16 ? 8 : 4)) * (A16 ? 2 : 4) +
+                   M * (C + 4) * 4 + KD * 4;
+  CHECK_CUDA(cudaFuncSetAttribute(ownKernel<M, KD, C, W, A16>,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  ownKernel<M, KD, C, W, A16><<<1, 32 * W, smem>>>(dL, Tile{dA, ar, ac, ac}, Tile{dU, M, C, C},
+                                                   Tile{dD, KD, 1, 1}, ta, accumulate,
+                                                   subtract, valid);
+  CHECK_CUDA(cudaGetLastError());
+  CHECK_CUDA(cudaDeviceSynchronize());
+  std::vector<float> O(U.size()), Ht(H0.size());
+  int error = 0;
+  CHECK_CUDA(cudaMemcpy(O.data(), dO, O.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(Ht.data(), dHt, Ht.size() * 4, cudaMemcpyDeviceToHost));
+  CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+  double err = 0;
+  bool untouched = true, stateExact = true;
+  float sentinel;
+  std::memset(&sentinel, 0x7f, 4);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < C; ++j) {
+      if (i < valid)
+        err = std::max(err, std::fabs(O[i * C + j] - want[i * C + j]));
+      else
+        untouched &= std::memcmp(&O[i * C + j], &sentinel, 4) == 0;
+    }
+  for (int l = 0; l < KD; ++l)
+    for (int j = 0; j < C; ++j)
+      stateExact &= Ht[l * C + j] == D[l] * H0[l * C + j];
+  const bool ok = err / std::max(scale, 1e-30) <= 2e-6 * std::sqrt(double(KD)) && untouched &&
+                  stateExact && !error;
+  char name[96], detail[96];
+  std::snprintf(name, sizeof name, "owned %dx%dx%d %d warps%s%s%s, %d rows", M, C, KD, W,
+                A16 ? " bf16 tile" : "", ta ? " ta" : "",
+                subtract ? " sub" : accumulate ? " acc" : "", valid);
+  std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s%s%s", err, scale,
+                untouched ? "" : ", wrote past valid", stateExact ? "" : ", state wrong",
+                error ? ", launch failed" : "");
+  report(name, ok, detail);
+  for (void *p : {(void *)dA, (void *)dU, (void *)dD, (void *)dH0, (void *)dHt, (void *)dO,
+                  (void *)dError, (void *)dL})
+    cudaFree(p);
+}
+
+/// The shapes of the delta rule's state pass at K = V = 128, chunk 64: o =
+/// (q e^G) S, V' = U - W S, o += M V', S += Kd^T V'; 8 warps of 16 columns
+/// and 4 of 32 (or of 16 at a V tile of 64).
+static void testOwnedAll() {
+  for (bool a16 : {false, true}) {
+    for (int form = 0; form < 3; ++form) {
+      const bool acc = form > 0, sub = form == 2;
+      if (a16) {
+        testOwned<64, 128, 128, 8, true>(false, acc, sub, 64);
+        testOwned<64, 64, 128, 8, true>(false, acc, sub, 61);
+        testOwned<128, 64, 128, 8, true>(true, acc, sub, 128);
+        testOwned<64, 128, 128, 4, true>(true, acc, sub, 37);
+        testOwned<64, 128, 64, 4, true>(false, acc, sub, 64);
+      } else {
+        testOwned<64, 128, 128, 8, false>(false, acc, sub, 64);
+        testOwned<64, 64, 128, 8, false>(false, acc, sub, 61);
+        testOwned<128, 64, 128, 8, false>(true, acc, sub, 128);
+        testOwned<64, 128, 128, 4, false>(true, acc, sub, 37);
+        testOwned<64, 128, 64, 4, false>(false, acc, sub, 64);
+      }
+    }
+  }
+}
+
 // ---- bf16 tiles (tile-store-16bit): copies into them, matmuls from them -------
 
 /// a and b copied into bf16 shared tiles (one element-wise copy each, from
@@ -1737,6 +1913,9 @@ int main() {
         for (int tr = 0; tr < 4; ++tr)
           for (int pad : {1 + s.M % 2, 4})
             testMma(t, s.M, s.N, s.Kc, tr & 1, tr & 2, (s.M + tr) % 2 == 0, pad, dL, threads);
+  // The state pass's ops owned by warps (tile-own-columns), on mma.sync.
+  if (path > 0)
+    testOwnedAll();
   // acc -= a b on every path: the tensor-core rounds (whole blocks), the
   // staged blocks and the SIMT loops (other sides), both block sizes.
   for (int threads : {128, 256})

@@ -579,6 +579,31 @@ TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
 
 namespace {
 
+TEST(KernelConfig, OwnedColumnsNeedTheMaterialisedStatePassAndAreNeverTheDefault) {
+  KernelConfig c;
+  EXPECT_FALSE(c.ownColumns);
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps", c), "");
+  EXPECT_TRUE(c.ownColumns);
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  KernelConfig again;
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.ownColumns);
+  EXPECT_EQ(linac::parseKernelConfig("own=block", again), "");
+  EXPECT_FALSE(again.ownColumns);
+  EXPECT_NE(linac::parseKernelConfig("own=threads", c).find("own must be block or warps"),
+            std::string::npos);
+  for (const char *other :
+       {"own=warps", "own=warps,wu=materialized,split=sequence",
+        "own=warps,wu=materialized,outputs=parallel", "own=warps,wu=materialized,roles=on"}) {
+    KernelConfig d;
+    EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
+    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("own=warps needs"), std::string::npos)
+        << other;
+  }
+  for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
+    EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).ownColumns);
+}
+
 TEST(KernelConfig, ParallelOutputsNeedTheMaterialisedFormAndAreNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.parallelOutputs);

@@ -86,7 +86,7 @@ constexpr const char *kUsage =
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
     "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
     "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,\n"
-    "         grambalance=off|on,tokens=copy|inplace,outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
+    "         grambalance=off|on,tokens=copy|inplace,foldsub=off|on,own=block|warps,outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
 int usageError(const std::string &message) {
   llvm::errs() << "linac: error: " << message << "\n";
@@ -157,6 +157,11 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     frag.budget = config.frag;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePlaceFragments(frag));
   }
+  // The state pass's register tiles owned by warps, by columns of V (after
+  // the placement above, whose marks it replaces there; before the passes
+  // that move register tiles into shared memory).
+  if (config.ownColumns)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileOwnColumns());
   // Shared tiles only bf16 matmuls read, in bf16 (before the passes that
   // count shared memory).
   if (config.store16)

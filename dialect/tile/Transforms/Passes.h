@@ -29,6 +29,10 @@ mlir::Value rootAllocation(mlir::Value v, bool *whole = nullptr);
 /// values live in registers, used only by the ops that take fragments).
 bool isFragment(mlir::Value root);
 
+/// Whether tile-own-columns marked `kernel`: its register tiles are owned
+/// by warps, each a block of V columns.
+bool ownsColumns(mlir::tile::KernelOp kernel);
+
 /// Whether `op` may be in a fused run of element-wise ops
 /// (tile-fuse-elementwise): a tile.ew or tile.mask_rows whose buffers are
 /// all fp32 and none a fragment (values in registers already, no barrier;

@@ -192,6 +192,22 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileOwnColumns : Pass<"tile-own-columns", "::mlir::tile::KernelOp"> {
+  let summary = "The state pass's ops owned by warps, each warp a block of V columns";
+  let description = [{
+    config own=warps. In a state kernel (kind "state": wu=materialized),
+    where every register tile has the block's V columns, every op on them
+    is column-local (a 16-bit matmul of a shared workspace and such a tile,
+    an element-wise op of such tiles and read-only shared tiles, a state or
+    output transfer) and the shared tiles are written only by copies, marks
+    the kernel `own_columns` and its register tiles `owned` (and
+    `fragment`): warp w then holds columns of every tile in registers and
+    the ops run without a barrier between them. Anything else is an error
+    naming the op. Runs after tile-place-fragments, before the passes that
+    place tiles in shared memory.
+  }];
+}
+
 def TileGroupElementwise : Pass<"tile-group-elementwise", "::mlir::tile::KernelOp"> {
   let summary = "Reorder element-wise ops so that ops of one shape follow each other";
   let description = [{

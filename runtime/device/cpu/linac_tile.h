@@ -174,6 +174,10 @@ template <int R, int C, int W> struct Frag {
   }
 };
 
+/// A register tile whose columns warps own on GPU targets
+/// (tile-own-columns); here a register tile like any other.
+template <int R, int C, int W> struct OwnFrag : Frag<R, C, 1> {};
+
 struct Token {
   StageState *state = nullptr;
   std::shared_ptr<std::function<void()>> copy; // runs at wait

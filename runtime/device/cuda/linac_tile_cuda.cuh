@@ -314,6 +314,17 @@ LINAC_HOST_DEVICE inline int staged_offset(int row, int byte) {
   return (row / 8) * 1024 + (byte / 16) * 128 + (row % 8) * 16 + byte % 16;
 }
 
+/// Where value r (0-3) of m16n8 tile (mt, nt) of an owned fragment
+/// (OwnFrag, tile-own-columns) of warp `warp`, lane `lane`, sits in the
+/// tile: the warp owns `cols` columns from warp * cols, held transposed
+/// (the m16n8 C fragment of X^T: its rows are X's columns), so that the
+/// values are the A operand of the next mma.sync as they are.
+LINAC_HOST_DEVICE inline void own_coord(int warp, int lane, int cols, int mt, int nt, int r,
+                                        int &row, int &col) {
+  row = 8 * nt + 2 * (lane % 4) + (r % 2);
+  col = warp * cols + 16 * mt + lane / 4 + 8 * (r / 2);
+}
+
 #ifdef __CUDACC__ // the library proper: device code
 
 extern __shared__ __align__(16) char linacSharedMemory[];
@@ -2723,11 +2734,28 @@ template <class T> struct FragTraits { static constexpr bool value = false; };
 template <int R, int C, int W> struct FragTraits<Frag<R, C, W>> {
   static constexpr bool value = true;
 };
+/// A register tile whose columns the warps own (tile-own-columns): warp w
+/// of W holds columns [w C/W, (w + 1) C/W) of every row, as the m16n8
+/// accumulators of the transpose (own_coord), in m16 tiles of 16 columns
+/// and n8 tiles of 8 rows. Ops on it touch only the warp's own values and
+/// read shared tiles that only copies write, so they need no barrier.
+template <int R, int C, int W> struct OwnFrag {
+  static_assert(C % (16 * W) == 0 && R % 16 == 0,
+                "an owned tile is 16-column blocks per warp and 16-row blocks");
+  static constexpr int kRows = R, kCols = C, kWarps = W;
+  static constexpr int kOwnCols = C / W, kMt = kOwnCols / 16, kNt = R / 8;
+  float d[kMt][kNt][4];
+};
+template <class T> struct OwnTraits { static constexpr bool value = false; };
+template <int R, int C, int W> struct OwnTraits<OwnFrag<R, C, W>> {
+  static constexpr bool value = true;
+};
 template <class T> struct Bare { using type = T; };
 template <class T> struct Bare<T &> { using type = T; };
 template <class T> struct Bare<const T> { using type = T; };
 template <class T> struct Bare<const T &> { using type = T; };
 template <class T> constexpr bool kIsFrag = FragTraits<typename Bare<T>::type>::value;
+template <class T> constexpr bool kIsOwn = OwnTraits<typename Bare<T>::type>::value;
 template <bool B, class T = void> struct EnableIf {};
 template <class T> struct EnableIf<true, T> { using type = T; };
 template <class T, class U> constexpr bool kSame = false;
@@ -3096,6 +3124,207 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
     if (r % 2 == 0 && i < valid)
       out.store2(first + i, head, col + j, src.v[s][r], src.v[s][r + 1]);
   });
+}
+
+// ---- owned fragments (tile-own-columns) ------------------------------------
+
+/// fn(mt, nt, r, row, col) for every value this thread holds of F.
+template <class F, class Fn> __device__ __forceinline__ void own_visit(Fn &&fn) {
+  const int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
+#pragma unroll
+  for (int mt = 0; mt < F::kMt; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < F::kNt; ++nt)
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        int i, j;
+        own_coord(warp, lane, F::kOwnCols, mt, nt, r, i, j);
+        fn(mt, nt, r, i, j);
+      }
+}
+
+/// Whether the block has the warps an owned tile is laid over (else the
+/// launch fails: the kernel was emitted for another block size).
+template <class F> __device__ __forceinline__ bool own_layout_ok(Block &blk) {
+  if (consumer_threads() == 32 * F::kWarps && !has_roles())
+    return true;
+  blk.L.fail();
+  return false;
+}
+
+/// An element-wise operand at (row i, column j) of the tile: the thread's
+/// own value of an owned tile, else a shared tile's (broadcast along an
+/// extent of 1).
+template <int R, int C, int W>
+__device__ __forceinline__ float own_get(const OwnFrag<R, C, W> &f, int mt, int nt, int r, int,
+                                         int) {
+  return f.d[mt][nt][r];
+}
+__device__ __forceinline__ float own_get(const Tile &t, int, int, int, int i, int j) {
+  return t.get(i, j);
+}
+__device__ __forceinline__ float own_get(const Tile16 &t, int, int, int, int i, int j) {
+  const unsigned short h = t.at(t.rows == 1 ? 0 : i, t.cols == 1 ? 0 : j);
+  return __uint_as_float(static_cast<unsigned>(h) << 16);
+}
+
+/// dst = k(a, b) on an owned tile: each thread its own values, no barrier
+/// (the shared operands are read only between the chunk's waits and its
+/// closing barrier).
+template <int R, int C, int W, class A, class B>
+__device__ __forceinline__ void ew(Block &blk, Ew k, OwnFrag<R, C, W> &dst, const A &a,
+                                   const B &b) {
+  LINAC_CONSUMERS_ONLY;
+  using F = OwnFrag<R, C, W>;
+  if (!own_layout_ok<F>(blk))
+    return;
+  own_visit<F>([&](int mt, int nt, int r, int i, int j) {
+    dst.d[mt][nt][r] = apply(k, own_get(a, mt, nt, r, i, j), own_get(b, mt, nt, r, i, j));
+  });
+}
+template <int R, int C, int W, class A>
+__device__ __forceinline__ void ew(Block &blk, Ew k, OwnFrag<R, C, W> &dst, const A &a) {
+  ew(blk, k, dst, a, a);
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ void load_state(Block &blk, OwnFrag<R, C, W> &dst, int64_t seq,
+                                           int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  if (!own_layout_ok<OwnFrag<R, C, W>>(blk))
+    return;
+  const float *p = initial_state(blk, seq, head);
+  const int64_t V = blk.L.V;
+  own_visit<OwnFrag<R, C, W>>([&](int mt, int nt, int r, int i, int j) {
+    dst.d[mt][nt][r] = p ? p[i * V + col + j] : 0.0f;
+  });
+}
+
+template <int R, int C, int W>
+__device__ __forceinline__ void store_state(Block &blk, const OwnFrag<R, C, W> &src,
+                                            int64_t seq, int64_t head, int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  if (!own_layout_ok<OwnFrag<R, C, W>>(blk))
+    return;
+  float *p = final_state(blk, seq, head);
+  if (!p)
+    return;
+  const int64_t V = blk.L.V;
+  own_visit<OwnFrag<R, C, W>>([&](int mt, int nt, int r, int i, int j) {
+    p[i * V + col + j] = src.d[mt][nt][r];
+  });
+}
+
+/// Rows [0, valid) of src to rows start + row + i of g, the checks of the
+/// other store_rows; each thread stores its own values (registers only: no
+/// barrier).
+template <int R, int C, int W>
+__device__ __forceinline__ void store_rows(Block &blk, const Global *g,
+                                           const OwnFrag<R, C, W> &src, int64_t start,
+                                           int64_t row, int64_t valid, int64_t head,
+                                           int64_t col) {
+  LINAC_CONSUMERS_ONLY;
+  if (!own_layout_ok<OwnFrag<R, C, W>>(blk))
+    return;
+  const int64_t first = start + row;
+  if (!g || valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
+      head >= g->heads || col + C > g->cols) {
+    blk.L.fail();
+    return;
+  }
+  const Global out = *g; // its fields once (a store may alias *g for the compiler)
+  own_visit<OwnFrag<R, C, W>>([&](int mt, int nt, int r, int i, int j) {
+    if (i < valid)
+      out.store(first + i, head, col + j, src.d[mt][nt][r]);
+  });
+}
+
+#ifdef LINAC_TENSOR_CORES
+/// Values (n, k) and (n, k + 1) of op(a) (a^T where ta) as one operand word
+/// (the lower k in the low half), rounded to `type`.
+__device__ __forceinline__ unsigned own_operand_pair(const Tile &a, bool ta, int n, int k,
+                                                     Operand type) {
+  return ta ? pack_operands(a.at(k, n), a.at(k + 1, n), type)
+            : pack_operands(a.at(n, k), a.at(n, k + 1), type);
+}
+__device__ __forceinline__ unsigned own_operand_pair(const Tile16 &a, bool ta, int n, int k,
+                                                     Operand) {
+  if (!ta && a.ld % 2 == 0) // k is even: one aligned word
+    return *reinterpret_cast<const unsigned *>(&a.at(n, k));
+  const int64_t i0 = ta ? k : n, j0 = ta ? n : k, i1 = ta ? k + 1 : n, j1 = ta ? n : k + 1;
+  return static_cast<unsigned>(a.at(i0, j0)) | static_cast<unsigned>(a.at(i1, j1)) << 16;
+}
+
+__device__ __forceinline__ void own_mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0,
+                                             unsigned b1, Operand type) {
+  if (type == Operand::bf16)
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+#endif
+
+/// acc (+/-)= op(a) b with acc and b owned (M x C and K x C), a a shared
+/// tile (M x K, or K x M where ta). Each warp computes its own columns as
+/// acc^T (+/-)= b^T op(a)^T by mma.sync m16n8k16: b's values are the A
+/// operand as they are (own_coord), op(a)^T's the B operand, read from
+/// shared memory; no staging, no barrier.
+template <int RD, int C, int W, int RB, class A>
+__device__ __forceinline__ void mma(Block &blk, OwnFrag<RD, C, W> &acc, const A &a,
+                                    const OwnFrag<RB, C, W> &b, bool ta, bool tb,
+                                    bool accumulate, Operand type, bool subtract = false) {
+  LINAC_CONSUMERS_ONLY;
+  using D = OwnFrag<RD, C, W>;
+  using Bf = OwnFrag<RB, C, W>;
+  if (!own_layout_ok<D>(blk))
+    return;
+  const int M = ta ? a.cols : a.rows, K = ta ? a.rows : a.cols;
+  if (tb || (subtract && !accumulate) || M != RD || K != RB ||
+      (type != Operand::bf16 && type != Operand::f16) ||
+      (kIsTile16<A> && type != Operand::bf16)) {
+    blk.L.fail(); // tile-own-columns admits only these
+    return;
+  }
+#ifdef LINAC_TENSOR_CORES
+  const int lane = static_cast<int>(threadIdx.x) % 32, g = lane / 4, t = lane % 4;
+  const float sign = subtract ? -1.0f : 1.0f;
+  own_visit<D>([&](int mt, int nt, int r, int, int) {
+    acc.d[mt][nt][r] = accumulate ? sign * acc.d[mt][nt][r] : 0.0f;
+  });
+#pragma unroll
+  for (int kk = 0; kk < RB / 16; ++kk) {
+    // b^T's rows are its columns: m16 tile mt, K values 16 kk.. as A fragments.
+    unsigned af[Bf::kMt][4];
+#pragma unroll
+    for (int mt = 0; mt < Bf::kMt; ++mt) {
+      const float *lo = b.d[mt][2 * kk], *hi = b.d[mt][2 * kk + 1];
+      af[mt][0] = pack_operands(lo[0], lo[1], type);
+      af[mt][1] = pack_operands(lo[2], lo[3], type);
+      af[mt][2] = pack_operands(hi[0], hi[1], type);
+      af[mt][3] = pack_operands(hi[2], hi[3], type);
+    }
+#pragma unroll
+    for (int nt = 0; nt < D::kNt; ++nt) {
+      const int n = 8 * nt + g, k = 16 * kk + 2 * t;
+      const unsigned b0 = own_operand_pair(a, ta, n, k, type);
+      const unsigned b1 = own_operand_pair(a, ta, n, k + 8, type);
+#pragma unroll
+      for (int mt = 0; mt < D::kMt; ++mt)
+        own_mma16816(acc.d[mt][nt], af[mt], b0, b1, type);
+    }
+  }
+  if (subtract)
+    own_visit<D>([&](int mt, int nt, int r, int, int) { acc.d[mt][nt][r] = -acc.d[mt][nt][r]; });
+#else
+  (void)accumulate;
+  blk.L.fail(); // mma.sync m16n8k16 needs sm_80
+#endif
 }
 
 /// store_tile from a fragment: each thread stores the values it holds, a
@@ -3562,8 +3791,9 @@ __device__ __noinline__ void mma_tile_rounds(Block &blk, const Tile acc, const T
 /// (tile-place-fragments and tile-store-16bit check the operand precision
 /// and the extents mma_rounds needs).
 template <class D, class A, class B>
-__device__ __forceinline__ typename EnableIf<kIsFrag<D> || kIsFrag<A> || kIsFrag<B> ||
-                                             kIsTile16<A> || kIsTile16<B>>::type
+__device__ __forceinline__ typename EnableIf<(kIsFrag<D> || kIsFrag<A> || kIsFrag<B> ||
+                                              kIsTile16<A> || kIsTile16<B>) &&
+                                             !kIsOwn<D> && !kIsOwn<B>>::type
 mma(Block &blk, D &&acc, const A &a, const B &b, bool ta, bool tb, bool accumulate,
     Operand type, bool subtract = false) {
   LINAC_CONSUMERS_ONLY;
