@@ -19,7 +19,8 @@
 # default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
 # where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
-# (copies=held lost; a record); S39=1 (foldsub=on, never run on a GPU) and
+# (copies=held lost; a record); S40=1 (own=warps: the state pass owned by
+# warps, session 33, never run on a GPU), S39=1 (foldsub=on, never run on a GPU) and
 # S39=2 (the plain updates in FLA's three-kernel shape, untimed since
 # session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
@@ -305,6 +306,35 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S40:-0}" = 1 ]; then
+# 40 (session 33; about 7 minutes, carrying .carry): own=warps (@ow,
+# tile-own-columns), never run on a GPU. The state pass of wu=materialized
+# with its ops owned by warps: each of 8 warps holds 16 V columns of the
+# state, V' and o in registers (transposed, so they are the next mma.sync's
+# A operand as they are) and multiplies the workspaces straight from shared
+# memory; no staging and no barrier between a chunk's six ops (the block's
+# state pass had 20 block-wide steps a chunk). First the owned primitives
+# (every op against float64, the wgmma build alone), then float64 checks and
+# racecheck, then KDA, GDN, kda_safe and DeltaNet timed three ways: the
+# default (fused), wu=materialized (@wm, the state pass block-wide) and
+# @ow. The state pass's own time is what @wm - @ow shows; whether the
+# three-kernel form can win is what @ow against the default shows (the
+# chunk-parallel kernel is 33-56 steps a chunk at one block per SM).
+PRIM_BUILDS=sm90a LINAC_PRIMITIVES=owned scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt | tee -a $log
+ow=wu=materialized,own=warps,store16=on
+check_examples $ow kda gdn kda_safe deltanet
+racecheck $ow B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c wm --config wu=materialized,store16=on
+  timeout 60 bench/variant.sh $c ow --config $ow
+done
+timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
+  --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
+  tee -a $log | tail -16
+exit 0
+fi
 if [ "${S39:-0}" = 1 ]; then
 # 39 (session 32; about 4 minutes, carrying .carry): foldsub=on (@fs). The
 # delta rule's V' = U - W S was a matmul into its own tile (a fragment in

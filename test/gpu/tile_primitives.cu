@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -1877,6 +1878,13 @@ int main() {
   CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
   std::printf("# %s, matmul path: %s\n", prop.name,
               path == 2 ? "wgmma (sm_90a)" : path == 1 ? "mma.sync + ldmatrix (sm_80)" : "SIMT");
+  // LINAC_PRIMITIVES=owned: the owned fragments' tests alone (a candidate's
+  // quick check on the GPU, bench/candidates.sh).
+  if (const char *only = std::getenv("LINAC_PRIMITIVES"); only && std::strcmp(only, "owned") == 0) {
+    if (path > 0)
+      testOwnedAll();
+    return failures;
+  }
   CHECK_CUDA(cudaFuncSetAttribute(fragStageKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   int(kReservedSharedBytes)));
   for (auto f : {fragmentKernel}) // the large dynamic shared area

@@ -123,3 +123,32 @@ tile.kernel @nobarrier attributes {grid = ["seq", "head"], kind = "state", warps
     tile.ew neg %after, %after : <reg, 8x8xf32>, <reg, 8x8xf32>
   }
 }
+
+// A chunk-parallel kernel copies its inputs once: from a stage's last read
+// to the kernel's end the stage is free. "first" is written before the last
+// read of "x" and stays in registers; "late" is written after it and takes
+// the stage, made after the kernel's allocations.
+// CHECK-LABEL: tile.kernel @parallel
+// CHECK: %[[X:.+]] = tile.alloc {name = "x"} : <shared, 8x8xf32>
+// CHECK-NEXT: %[[FIRST:.+]] = tile.alloc {name = "first"} : <reg, 8x8xf32>
+// CHECK-NOT: name = "late"
+// CHECK-NEXT: %[[ZERO:.+]] = arith.constant 0 : index
+// CHECK-NEXT: %[[LATE:.+]] = tile.stage %[[X]][%[[ZERO]]] {tile = "late"} : <shared, 8x8xf32> -> <shared, 8x8xf32>
+// CHECK: tile.ew exp %[[FIRST]], %{{.+}} : <reg, 8x8xf32>, <shared, 8x8xf32>
+// CHECK-NEXT: tile.ew add %[[FIRST]], %[[FIRST]], %{{.+}} :
+// CHECK-NEXT: tile.ew neg %[[LATE]], %[[FIRST]] : <shared, 8x8xf32>, <reg, 8x8xf32>
+// CHECK-NEXT: tile.store_tile %[[LATE]]
+tile.kernel @parallel attributes {grid = ["seq", "head", "chunk"], kind = "parallel", warps = 4 : i64} {
+  %x = tile.alloc {name = "x"} : <shared, 8x8xf32>
+  %first = tile.alloc {name = "first"} : <reg, 8x8xf32>
+  %late = tile.alloc {name = "late"} : <reg, 8x8xf32>
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %xs = tile.stage %x[%c0] : <shared, 8x8xf32> -> <shared, 8x8xf32>
+  %t = tile.copy_async "x" rows(%c0 + %c0, %c8) head(%c0) col(%c0) -> %xs : <shared, 8x8xf32>
+  tile.wait %t
+  tile.ew exp %first, %xs : <reg, 8x8xf32>, <shared, 8x8xf32>
+  tile.ew add %first, %first, %xs : <reg, 8x8xf32>, <reg, 8x8xf32>, !tile.buf<shared, 8x8xf32>
+  tile.ew neg %late, %first : <reg, 8x8xf32>, <reg, 8x8xf32>
+  tile.store_tile %late -> "ws0" slot(%c0, %c0, %c0) col(%c0) : <reg, 8x8xf32>
+}

@@ -353,6 +353,20 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     if (schedule.steps)
       os << "\n    per " << (kind == "segment_combine" ? "segment" : "chunk") << ": "
          << schedule.steps << " block-wide steps";
+    // config own=warps: the ops on owned tiles are each warp's own work.
+    if (linac::ownsColumns(kernel)) {
+      int64_t owned = 0;
+      kernel.walk([&](Operation *op) {
+        if (op->getParentOfType<scf::ForOp>() && !isa<tile::AllocOp, tile::StageOp>(op) &&
+            llvm::any_of(op->getOperands(), [](Value v) {
+              Operation *def = linac::rootAllocation(v).getDefiningOp();
+              return def && def->hasAttr("owned");
+            }))
+          ++owned;
+      });
+      os << ", " << owned << " of them owned by warps (each warp its own columns of V, no "
+            "barrier between them)";
+    }
     // config ahead=on: the two parts a loop iteration runs, which warps of
     // their own could run side by side (the loop then as long as the longer).
     if (kernel->hasAttr("ahead"))

@@ -3,7 +3,8 @@
 // With one input stage, a chunk loop's body copies its inputs into shared
 // stages, reads them in its first few ops, and ends with a barrier before
 // the next chunk's copies. From a stage's last read to that barrier its
-// shared memory holds nothing live. Register tiles that live in per-block
+// shared memory holds nothing live (in a chunk-parallel kernel, which copies
+// its inputs once, from the last read to the kernel's end). Register tiles that live in per-block
 // scratch (global memory, served by L2) can use it instead: a tile whose
 // every use lies in the loop body after the stage's last read, whose first
 // use writes it whole, and that fits the stage, becomes a view of the
@@ -51,16 +52,36 @@ struct Candidate {
 
 struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPass> {
   void runOnOperation() override {
-    getOperation().walk([&](scf::ForOp loop) { aliasInto(loop); });
+    tile::KernelOp kernel = getOperation();
+    // A chunk-parallel kernel (one block per chunk, no chunk loop) copies
+    // its inputs once: from a stage's last read to the kernel's end its
+    // shared memory holds nothing live either.
+    // Its body is the block that copies them (inside the guard that skips
+    // chunks past the sequence's end).
+    if (kernel.getKind() == "parallel") {
+      Block *body = nullptr;
+      kernel.walk([&](Operation *op) {
+        if (!body && isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp>(op))
+          body = op->getBlock();
+      });
+      if (body && !body->getParentOp()->getParentOfType<scf::ForOp>() &&
+          !isa<scf::ForOp>(body->getParentOp()))
+        aliasInto(body, nullptr);
+      return;
+    }
+    kernel.walk([&](scf::ForOp loop) { aliasInto(loop.getBody(), loop); });
   }
 
-  void aliasInto(scf::ForOp loop) {
-    Block *body = loop.getBody();
-    // The body must end with a barrier (before the next chunk's copies);
-    // the terminator follows it.
-    Operation *term = body->getTerminator();
-    if (!term->getPrevNode() || !isa<tile::BarrierOp>(term->getPrevNode()))
-      return;
+  /// `loop`: the chunk loop whose body is `body`; null for a chunk-parallel
+  /// kernel's body.
+  void aliasInto(Block *body, scf::ForOp loop) {
+    // A loop's body must end with a barrier (before the next chunk's
+    // copies); the terminator follows it.
+    if (loop) {
+      Operation *term = body->getTerminator();
+      if (!term->getPrevNode() || !isa<tile::BarrierOp>(term->getPrevNode()))
+        return;
+    }
     llvm::DenseMap<Operation *, unsigned> position;
     unsigned i = 0;
     for (Operation &op : *body)
@@ -73,7 +94,7 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
       if (type.getSpace() != tile::Space::shared || type.getStages() != 1 ||
-          !type.getElementType().isF32() || loop->isAncestor(alloc))
+          !type.getElementType().isF32() || (loop && loop->isAncestor(alloc)))
         return; // (a bf16 stage holds no fp32 tile)
       SmallVector<Operation *> real, derived;
       linac::collectTileUsers(alloc.getResult(), real, derived);
@@ -161,8 +182,12 @@ struct TileAliasStagesPass : linac::impl::TileAliasStagesBase<TileAliasStagesPas
       best->busyUntil = c.last;
       best->used = true;
       if (!zero) {
+        // In a kernel's body, after its allocations (the stages' among them).
         OpBuilder b = OpBuilder::atBlockBegin(body);
-        zero = arith::ConstantIndexOp::create(b, loop.getLoc(), 0);
+        for (Operation &op : *body)
+          if (isa<tile::AllocOp>(op))
+            b.setInsertionPointAfter(&op);
+        zero = arith::ConstantIndexOp::create(b, getOperation().getLoc(), 0);
         top = zero.getDefiningOp();
       }
       top = place(c, *best, zero, top);

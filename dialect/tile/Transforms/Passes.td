@@ -93,7 +93,9 @@ def TileAliasStages : Pass<"tile-alias-stages", "::mlir::tile::KernelOp"> {
     last, element for element), whose first use writes it whole and that
     takes at least half the stage, becomes stage 0 of that buffer (a view
     when smaller); tiles share a stage when their live ranges do not
-    overlap. Runs after tile-place-fragments (fragments stay in registers)
+    overlap. The same in a chunk-parallel kernel (kind "parallel": its
+    body copies its inputs once), from the last read to the kernel's end.
+    Runs after tile-place-fragments (fragments stay in registers)
     and before tile-promote-shared (which then places the others). Only for
     one input stage without warp roles (a producer warp would copy the next
     chunk while the tile lives there).
