@@ -315,24 +315,31 @@ if [ "${S40:-0}" = 1 ]; then
 # memory; no staging and no barrier between a chunk's six ops (the block's
 # state pass had 20 block-wide steps a chunk). First the owned primitives
 # (every op against float64, the wgmma build alone), then float64 checks and
-# racecheck, then KDA, GDN, kda_safe and DeltaNet timed three ways: the
-# default (fused), wu=materialized (@wm, the state pass block-wide) and
-# @ow. The state pass's own time is what @wm - @ow shows; whether the
-# three-kernel form can win is what @ow against the default shows (the
-# chunk-parallel kernel is 33-56 steps a chunk at one block per SM).
+# racecheck, then KDA, GDN, kda_safe and DeltaNet timed four ways: the
+# default (fused), wu=materialized (@wm, the state pass block-wide), @ow,
+# and @o2 (@ow with two stages: the state pass copies chunk c + 1's
+# workspaces while it computes chunk c; its compute is now short, so the
+# copies' latency would otherwise be most of a chunk). The state pass's own
+# time is what @wm - @ow shows; whether the three-kernel form can win is
+# what @ow and @o2 against the default show (the chunk-parallel kernel is
+# 33-56 steps a chunk at one block per SM; its tiles are now in its input
+# stages, not in global scratch: 912 KiB of KDA's op operands a chunk).
 PRIM_BUILDS=sm90a LINAC_PRIMITIVES=owned scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt | tee -a $log
 ow=wu=materialized,own=warps,store16=on
 check_examples $ow kda gdn kda_safe deltanet
+check_examples $ow,stages=2 kda gdn
 racecheck $ow B=1,T=200,H=2,HV=4,K=128,V=128 kda
+racecheck $ow,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128 gdn
 rm -f "$K"/*@*.cu
 for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
   timeout 60 bench/variant.sh $c wm --config wu=materialized,store16=on
   timeout 60 bench/variant.sh $c ow --config $ow
+  timeout 60 bench/variant.sh $c o2 --config $ow,stages=2
 done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
   --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
-  tee -a $log | tail -16
+  tee -a $log | tail -20
 exit 0
 fi
 if [ "${S39:-0}" = 1 ]; then

@@ -180,8 +180,10 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     pm.addNestedPass<tile::KernelOp>(linac::createTilePadSharedRows(pad));
   }
   // Scratch tiles into input stages the chunk has read (one stage, no
-  // producer warp: the next chunk's copies come after the body's barrier).
-  if (config.promote && config.aliasStages && config.stages == 1 && !config.warpRoles)
+  // producer warp: the next chunk's copies come after the body's barrier;
+  // the pass takes one-stage buffers only, so with stages=2 it places tiles
+  // in the chunk-parallel kernels' stages alone).
+  if (config.promote && config.aliasStages && !config.warpRoles)
     pm.addNestedPass<tile::KernelOp>(linac::createTileAliasStages());
   if (config.promote) {
     linac::TilePromoteSharedOptions promote;
