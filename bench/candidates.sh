@@ -340,6 +340,12 @@ done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
   --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
   tee -a $log | tail -20
+# Each kernel's own time (Nsight Compute's duration, one replay per launch):
+# the chunk kernel against the state pass, block-wide and owned.
+NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
+timeout 150 "$NCU" --kernel-name regex:_entry --launch-count 60 --metrics gpu__time_duration.sum \
+  --csv bench/run.sh --cases '^(kda|gdn) 8x4096x16' --reps 1 --fla-cases '' 2>&1 |
+  grep -E '_entry' | awk -F'","' '{print $5, $(NF)}' | tee -a $log
 exit 0
 fi
 if [ "${S39:-0}" = 1 ]; then
