@@ -317,9 +317,11 @@ if [ "${S40:-0}" = 1 ]; then
 # (every op against float64, the wgmma build alone), then float64 checks and
 # racecheck, then KDA, GDN, kda_safe and DeltaNet timed four ways: the
 # default (fused), wu=materialized (@wm, the state pass block-wide), @ow,
-# and @o2 (@ow with two stages: the state pass copies chunk c + 1's
+# @o2 (@ow with two stages: the state pass copies chunk c + 1's
 # workspaces while it computes chunk c; its compute is now short, so the
-# copies' latency would otherwise be most of a chunk). The state pass's own
+# copies' latency would otherwise be most of a chunk) and @o2p (@o2 with
+# the bf16 workspace rows padded by 16 halves: the owned matmuls' operand
+# words of 8 rows then fall in 16 banks, not 4). The state pass's own
 # time is what @wm - @ow shows; whether the three-kernel form can win is
 # what @ow and @o2 against the default show (the chunk-parallel kernel is
 # 33-56 steps a chunk at one block per SM; its tiles are now in its input
@@ -336,6 +338,7 @@ for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
   timeout 60 bench/variant.sh $c wm --config wu=materialized,store16=on
   timeout 60 bench/variant.sh $c ow --config $ow
   timeout 60 bench/variant.sh $c o2 --config $ow,stages=2
+  timeout 60 bench/variant.sh $c o2p --config $ow,stages=2,pad16=on
 done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
   --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
