@@ -321,24 +321,31 @@ if [ "${S40:-0}" = 1 ]; then
 # workspaces while it computes chunk c; its compute is now short, so the
 # copies' latency would otherwise be most of a chunk) and @o2p (@o2 with
 # the bf16 workspace rows padded by 16 halves: the owned matmuls' operand
-# words of 8 rows then fall in 16 banks, not 4). The state pass's own
+# words of 8 rows then fall in 16 banks, not 4) and @o2pl (@o2p with
+# LINAC_OWN_LDMATRIX=1: the operand words by ldmatrix, four 8 x 8 matrices
+# an instruction, where they were one 32-bit load a word; the primitives
+# and the float64 checks run with it too). The state pass's own
 # time is what @wm - @ow shows; whether the three-kernel form can win is
 # what @ow and @o2 against the default show (the chunk-parallel kernel is
 # 33-56 steps a chunk at one block per SM; its tiles are now in its input
 # stages, not in global scratch: 912 KiB of KDA's op operands a chunk).
-PRIM_BUILDS=sm90a LINAC_PRIMITIVES=owned scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
-grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt | tee -a $log
+PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
+  scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
 ow=wu=materialized,own=warps,store16=on
 check_examples $ow kda gdn kda_safe deltanet
 check_examples $ow,stages=2 kda gdn
 racecheck $ow B=1,T=200,H=2,HV=4,K=128,V=128 kda
 racecheck $ow,stages=2 B=1,T=200,H=2,HV=4,K=128,V=128 gdn
+LINAC_CUDA_DEFINES=LINAC_OWN_LDMATRIX=1 check_examples $ow,stages=2,pad16=on kda gdn
 rm -f "$K"/*@*.cu
 for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
   timeout 60 bench/variant.sh $c wm --config wu=materialized,store16=on
   timeout 60 bench/variant.sh $c ow --config $ow
   timeout 60 bench/variant.sh $c o2 --config $ow,stages=2
   timeout 60 bench/variant.sh $c o2p --config $ow,stages=2,pad16=on
+  timeout 60 bench/variant.sh $c o2pl --config $ow,stages=2,pad16=on \
+    --define LINAC_OWN_LDMATRIX=1
 done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
   --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |

@@ -3255,6 +3255,57 @@ __device__ __forceinline__ unsigned own_operand_pair(const Tile16 &a, bool ta, i
   return static_cast<unsigned>(a.at(i0, j0)) | static_cast<unsigned>(a.at(i1, j1)) << 16;
 }
 
+// 1: an owned matmul reads a bf16 workspace's operand words by ldmatrix
+// (four 8 x 8 matrices, two n8 tiles of a k16 step, in one instruction;
+// .trans for a transposed operand) where its rows are 16-byte aligned; 0
+// (default until timed on a GPU): one 32-bit load per word (two 16-bit
+// loads transposed).
+#ifndef LINAC_OWN_LDMATRIX
+#define LINAC_OWN_LDMATRIX 0
+#endif
+
+/// b[j][h]: the operand words of n8 tile nt + j, K half h of the k16 step
+/// kk, of op(a)^T as mma.sync's B operand (values (n, 2(l%4) (+8)) of
+/// op(a), n = 8 (nt + j) + l/4).
+template <class A>
+__device__ __forceinline__ void own_operand_pairs(const A &a, bool ta, int nt, int kk,
+                                                  Operand type, unsigned (&b)[2][2]) {
+  const int lane = static_cast<int>(threadIdx.x) % 32;
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+    const int n = 8 * (nt + j) + lane / 4, k = 16 * kk + 2 * (lane % 4);
+    b[j][0] = own_operand_pair(a, ta, n, k, type);
+    b[j][1] = own_operand_pair(a, ta, n, k + 8, type);
+  }
+}
+__device__ __forceinline__ void own_operand_words(const Tile &a, bool ta, int nt, int kk,
+                                                  Operand type, unsigned (&b)[2][2]) {
+  own_operand_pairs(a, ta, nt, kk, type, b);
+}
+__device__ __forceinline__ void own_operand_words(const Tile16 &a, bool ta, int nt, int kk,
+                                                  Operand type, unsigned (&b)[2][2]) {
+#if LINAC_OWN_LDMATRIX
+  const int lane = static_cast<int>(threadIdx.x) % 32;
+  if (a.ld % 8 == 0 && (reinterpret_cast<unsigned long long>(a.p) & 15) == 0) {
+    // Lanes 8i..8i+7 address the rows of matrix i: n8 tile nt + i / 2, K
+    // half i % 2 (stored rows: n, or K where transposed).
+    const int i = lane / 8, r = lane % 8;
+    const unsigned short *p = ta ? &a.at(16 * kk + 8 * (i % 2) + r, 8 * (nt + i / 2))
+                                 : &a.at(8 * (nt + i / 2) + r, 16 * kk + 8 * (i % 2));
+    if (ta)
+      asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                   : "=r"(b[0][0]), "=r"(b[0][1]), "=r"(b[1][0]), "=r"(b[1][1])
+                   : "r"(shared_address(p)));
+    else
+      asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                   : "=r"(b[0][0]), "=r"(b[0][1]), "=r"(b[1][0]), "=r"(b[1][1])
+                   : "r"(shared_address(p)));
+    return;
+  }
+#endif
+  own_operand_pairs(a, ta, nt, kk, type, b);
+}
+
 __device__ __forceinline__ void own_mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0,
                                              unsigned b1, Operand type) {
   if (type == Operand::bf16)
@@ -3292,7 +3343,6 @@ __device__ __forceinline__ void mma(Block &blk, OwnFrag<RD, C, W> &acc, const A 
     return;
   }
 #ifdef LINAC_TENSOR_CORES
-  const int lane = static_cast<int>(threadIdx.x) % 32, g = lane / 4, t = lane % 4;
   const float sign = subtract ? -1.0f : 1.0f;
   own_visit<D>([&](int mt, int nt, int r, int, int) {
     acc.d[mt][nt][r] = accumulate ? sign * acc.d[mt][nt][r] : 0.0f;
@@ -3310,13 +3360,14 @@ __device__ __forceinline__ void mma(Block &blk, OwnFrag<RD, C, W> &acc, const A 
       af[mt][3] = pack_operands(hi[2], hi[3], type);
     }
 #pragma unroll
-    for (int nt = 0; nt < D::kNt; ++nt) {
-      const int n = 8 * nt + g, k = 16 * kk + 2 * t;
-      const unsigned b0 = own_operand_pair(a, ta, n, k, type);
-      const unsigned b1 = own_operand_pair(a, ta, n, k + 8, type);
+    for (int nt = 0; nt < D::kNt; nt += 2) { // kNt is even (16-row blocks)
+      unsigned bw[2][2];
+      own_operand_words(a, ta, nt, kk, type, bw);
 #pragma unroll
-      for (int mt = 0; mt < D::kMt; ++mt)
-        own_mma16816(acc.d[mt][nt], af[mt], b0, b1, type);
+      for (int j = 0; j < 2; ++j)
+#pragma unroll
+        for (int mt = 0; mt < D::kMt; ++mt)
+          own_mma16816(acc.d[mt][nt + j], af[mt], bw[j][0], bw[j][1], type);
     }
   }
   if (subtract)
