@@ -3176,6 +3176,9 @@ __device__ __forceinline__ void ew(Block &blk, Ew k, OwnFrag<R, C, W> &dst, cons
                                    const B &b) {
   LINAC_CONSUMERS_ONLY;
   using F = OwnFrag<R, C, W>;
+  static_assert((!kIsOwn<A> || kSame<typename Bare<A>::type, F>) &&
+                    (!kIsOwn<B> || kSame<typename Bare<B>::type, F>),
+                "owned operands of an element-wise op share its layout");
   if (!own_layout_ok<F>(blk))
     return;
   own_visit<F>([&](int mt, int nt, int r, int i, int j) {
