@@ -347,9 +347,15 @@ for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
   timeout 60 bench/variant.sh $c o2pl --config $ow,stages=2,pad16=on \
     --define LINAC_OWN_LDMATRIX=1
 done
+# The sequence split's outputs pass owned too (KDA's default has W and U
+# materialised there; GDN's is fused, so @ow materialises them as well).
+check_examples wu=materialized,split=sequence,segment=2,own=warps kda gdn
+for c in kda_1x8192x16 gdn_1x8192x16; do
+  timeout 60 bench/variant.sh $c ow --config wu=materialized,own=warps
+done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
-  --cases '^(kda|gdn|kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
-  tee -a $log | tail -20
+  --cases '^(kda|gdn|kda_safe|deltanet) (8x4096|1x8192)' --fla-cases '' --reps ${REPS:-5} 2>&1 |
+  tee -a $log | tail -24
 # Each kernel's own time (Nsight Compute's duration, one replay per launch):
 # the chunk kernel against the state pass, block-wide and owned.
 NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)

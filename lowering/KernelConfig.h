@@ -154,8 +154,8 @@ struct KernelConfig {
   /// config own=warps: the state pass's ops owned by warps (tile-own-columns):
   /// each warp holds a block of V columns of the state, V' and the outputs
   /// and multiplies the workspaces straight from shared memory, with no
-  /// barrier between the ops of a chunk. wu=materialized, split head or
-  /// vtile, outputs=state, roles=off.
+  /// barrier between the ops of a chunk (in the sequence split, the outputs
+  /// pass). wu=materialized, outputs=state, roles=off.
   bool ownColumns = false;
   /// With wu=materialized: the state pass only carries the state, storing
   /// it at each chunk's start, and a chunk-parallel kernel makes the

@@ -585,6 +585,9 @@ TEST(KernelConfig, OwnedColumnsNeedTheMaterialisedStatePassAndAreNeverTheDefault
   EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps", c), "");
   EXPECT_TRUE(c.ownColumns);
   EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  KernelConfig split; // the sequence split's outputs pass
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,split=sequence,own=warps", split), "");
+  EXPECT_EQ(linac::validateKernelConfig(split, 128, 128), "");
   KernelConfig again;
   EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
   EXPECT_TRUE(again.ownColumns);
@@ -593,7 +596,7 @@ TEST(KernelConfig, OwnedColumnsNeedTheMaterialisedStatePassAndAreNeverTheDefault
   EXPECT_NE(linac::parseKernelConfig("own=threads", c).find("own must be block or warps"),
             std::string::npos);
   for (const char *other :
-       {"own=warps", "own=warps,wu=materialized,split=sequence",
+       {"own=warps", "own=warps,wu=fused,split=sequence",
         "own=warps,wu=materialized,outputs=parallel", "own=warps,wu=materialized,roles=on"}) {
     KernelConfig d;
     EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;

@@ -1,7 +1,9 @@
 //===- OwnColumns.cpp - the state pass's ops owned by warps, by V columns -===//
 //
-// The state pass of wu=materialized (kind "state") reads the chunk-local
-// values from workspaces that only copies write, and every op it runs on
+// The state pass of wu=materialized (kind "state"; in the sequence split
+// the outputs pass, kind "segment_outputs", the same loop from each
+// segment's start state) reads the chunk-local values from workspaces that
+// only copies write, and every op it runs on
 // the state, V' and the outputs maps columns of V to the same columns of V:
 // o = (q e^G) S, V' = U - W S, o += M V', S = d S + Kd^T V', the store of o.
 // So if warp w owns the same block of V columns of every register tile,
@@ -41,8 +43,11 @@ bool isReg(Value v) { return cast<tile::BufType>(v.getType()).getSpace() == tile
 struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> {
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
-    if (kernel.getKind() != "state")
-      return; // only the state pass: its chunk-local values come from workspaces
+    // Only the state pass and the sequence split's outputs pass (the same
+    // loop from a segment's start state): their chunk-local values come
+    // from workspaces.
+    if (kernel.getKind() != "state" && kernel.getKind() != "segment_outputs")
+      return;
     if (failed(check(kernel)))
       return signalPassFailure();
     Builder b(kernel.getContext());
@@ -57,10 +62,19 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
   }
 
   LogicalResult check(tile::KernelOp kernel) {
-    auto cols = kernel->getAttrOfType<IntegerAttr>("vtile_cols");
-    if (!cols)
-      return kernel.emitError("own=warps: the state kernel has no vtile_cols");
-    const int64_t warps = kernel.getWarps(), width = cols.getInt();
+    // The block's V columns: its V tile, or (no V split) those of the
+    // state it carries.
+    int64_t width = 0;
+    if (auto cols = kernel->getAttrOfType<IntegerAttr>("vtile_cols"))
+      width = cols.getInt();
+    kernel.walk([&](Operation *op) {
+      if (!width && isa<tile::LoadStateOp, tile::LoadTileOp>(op))
+        width = cast<tile::BufType>(op->getOperand(0).getType()).getCols();
+    });
+    if (!width)
+      return kernel.emitError("own=warps: the state kernel's V columns are unknown (no "
+                              "vtile_cols and no state loaded)");
+    const int64_t warps = kernel.getWarps();
     if (width % (kOwnedColumns * warps) != 0)
       return kernel.emitError("own=warps: ")
              << width << " columns of V per block do not split into " << warps
@@ -138,6 +152,10 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
       if (auto s = dyn_cast<tile::LoadStateOp>(op))
         return owned(s.getDst()) ? WalkResult::advance()
                                  : WalkResult(op->emitError("own=warps: load_state into a "
+                                                            "part of a register tile"));
+      if (auto s = dyn_cast<tile::LoadTileOp>(op))
+        return owned(s.getDst()) ? WalkResult::advance()
+                                 : WalkResult(op->emitError("own=warps: load_tile into a "
                                                             "part of a register tile"));
       if (auto s = dyn_cast<tile::StoreStateOp>(op))
         return owned(s.getSrc()) ? WalkResult::advance()

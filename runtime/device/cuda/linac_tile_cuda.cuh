@@ -3218,6 +3218,23 @@ __device__ __forceinline__ void store_state(Block &blk, const OwnFrag<R, C, W> &
   });
 }
 
+/// load_tile into an owned tile (a segment's start state from the
+/// combine's workspace): each thread its own values, no barrier.
+template <int R, int C, int W>
+__device__ __forceinline__ void load_tile(Block &blk, const Global *g, OwnFrag<R, C, W> &dst,
+                                          int64_t seq, int64_t head, int64_t chunk, int64_t col,
+                                          int64_t fullCols) {
+  LINAC_CONSUMERS_ONLY;
+  if (!own_layout_ok<OwnFrag<R, C, W>>(blk))
+    return;
+  const float *p = slot_columns(blk, g, seq, head, chunk, R, col, C, fullCols);
+  if (!p)
+    return;
+  own_visit<OwnFrag<R, C, W>>([&](int mt, int nt, int r, int i, int j) {
+    dst.d[mt][nt][r] = p[i * fullCols + j];
+  });
+}
+
 /// Rows [0, valid) of src to rows start + row + i of g, the checks of the
 /// other store_rows; each thread stores its own values (registers only: no
 /// barrier).
