@@ -3269,7 +3269,8 @@ __device__ __forceinline__ unsigned own_operand_pair(const Tile &a, bool ta, int
 }
 __device__ __forceinline__ unsigned own_operand_pair(const Tile16 &a, bool ta, int n, int k,
                                                      Operand) {
-  if (!ta && a.ld % 2 == 0) // k is even: one aligned word
+  // k is even: one aligned word where rows and the tile start on words.
+  if (!ta && a.ld % 2 == 0 && (reinterpret_cast<unsigned long long>(a.p) & 3) == 0)
     return *reinterpret_cast<const unsigned *>(&a.at(n, k));
   const int64_t i0 = ta ? k : n, j0 = ta ? n : k, i1 = ta ? k + 1 : n, j1 = ta ? n : k + 1;
   return static_cast<unsigned>(a.at(i0, j0)) | static_cast<unsigned>(a.at(i1, j1)) << 16;
@@ -3357,9 +3358,10 @@ __device__ __forceinline__ void mma(Block &blk, OwnFrag<RD, C, W> &acc, const A 
     return;
   const int M = ta ? a.cols : a.rows, K = ta ? a.rows : a.cols;
   if (tb || (subtract && !accumulate) || M != RD || K != RB ||
+      static_cast<const void *>(&acc) == static_cast<const void *>(&b) ||
       (type != Operand::bf16 && type != Operand::f16) ||
       (kIsTile16<A> && type != Operand::bf16)) {
-    blk.L.fail(); // tile-own-columns admits only these
+    blk.L.fail(); // tile-own-columns admits only these (acc is not b either)
     return;
   }
 #ifdef LINAC_TENSOR_CORES
