@@ -257,9 +257,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
       (c.wu != KernelConfig::WU::Materialized || c.split == KernelConfig::Split::Sequence))
     return "config: outputs=parallel needs wu=materialized and split=head or vtile (the "
            "outputs kernel reads the chunk-parallel kernel's workspaces)";
-  if (c.ownColumns && (c.wu != KernelConfig::WU::Materialized || c.parallelOutputs || c.warpRoles))
-    return "config: own=warps needs wu=materialized, outputs=state and roles=off (the warps own "
-           "the state pass's columns of V)";
+  if (c.ownColumns && (c.parallelOutputs || c.warpRoles || c.ahead))
+    return "config: own=warps needs outputs=state, roles=off and ahead=off (the warps own the "
+           "columns of V of the ops on the state)";
   if (c.ahead) {
     if (c.wu != KernelConfig::WU::Fused || c.split == KernelConfig::Split::Sequence)
       return "config: ahead=on needs wu=fused and split=head or vtile (the chunk-local part "

@@ -1,10 +1,10 @@
 // RUN: linac-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(tile.kernel(tile-own-columns))' | FileCheck %s
 
 // The delta rule's state pass as chunk-to-tile writes it (wu=materialized):
-// every register tile has the block's 32 V columns and every op on them is
-// column-local, the workspaces in shared memory written only by copies. The
-// kernel is marked own_columns, every register tile owned (a fragment of
-// the kernel's one warpgroup); shared tiles stay as they are.
+// the state and every register tile made from it have the block's 32 V
+// columns, and every op on them is column-local. The kernel is marked
+// own_columns, those tiles owned (a fragment of the kernel's one
+// warpgroup); shared tiles stay as they are.
 // CHECK-LABEL: tile.kernel @delta_state
 // CHECK-SAME: own_columns
 // CHECK: tile.alloc {name = "q"} : <shared, 16x16xbf16>
@@ -71,19 +71,38 @@ tile.kernel @chunks attributes {grid = ["seq", "head", "chunk"], kind = "chunks"
 // expected-error @+1 {{own=warps: 32 columns of V per block do not split into 4 warps of a multiple of 16 columns}}
 tile.kernel @narrow attributes {grid = ["seq", "head", "vtile"], kind = "state", vtile_cols = 32 : i64, warps = 4 : i64} {
   %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
 }
 
 // -----
 
-// A shared tile an op writes is not a workspace the warps may read without
-// a barrier.
-tile.kernel @written attributes {grid = ["seq", "head", "vtile"], kind = "state", vtile_cols = 32 : i64, warps = 2 : i64} {
-  %w = tile.alloc {name = "w"} : <shared, 16x16xf32>
+// The fused kernel: chunk-local ops (a tile in registers "w" made from the
+// inputs) beside the ops on the state. Only the state and what is made
+// from it are owned; the register tile the owned matmul reads is kept in
+// memory (in_memory: never a fragment), and a chunk-local op may write a
+// shared tile that an owned op reads (tile-own-barriers orders them).
+// CHECK-LABEL: tile.kernel @fused
+// CHECK-SAME: own_columns
+// CHECK: tile.alloc {name = "x"} : <shared, 16x16xf32>
+// CHECK: tile.alloc {in_memory, name = "w"} : <reg, 16x16xf32>
+// CHECK: tile.alloc {fragment = 1 : i64, name = "S", owned} : <reg, 16x32xf32>
+// CHECK: tile.alloc {fragment = 1 : i64, name = "ws", owned} : <reg, 16x32xf32>
+// CHECK: tile.alloc {name = "late"} : <reg, 16x16xf32>
+tile.kernel @fused attributes {grid = ["seq", "head"], kind = "state", warps = 2 : i64} {
+  %x = tile.alloc {name = "x"} : <shared, 16x16xf32>
+  %w = tile.alloc {name = "w"} : <reg, 16x16xf32>
   %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
-  %o = tile.alloc {name = "o"} : <reg, 16x32xf32>
-  tile.ew neg %w, %w : <shared, 16x16xf32>, <shared, 16x16xf32>
-  // expected-error @+1 {{own=warps: a matmul the warps can own}}
-  tile.mma %o, %w, %s {operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xf32>, <reg, 16x32xf32>
+  %ws = tile.alloc {name = "ws"} : <reg, 16x32xf32>
+  %late = tile.alloc {name = "late"} : <reg, 16x16xf32>
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
+  tile.ew exp %w, %x : <reg, 16x16xf32>, <shared, 16x16xf32>
+  tile.mma %ws, %w, %s {operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <reg, 16x16xf32>, <reg, 16x32xf32>
+  tile.ew neg %x, %x : <shared, 16x16xf32>, <shared, 16x16xf32>
+  tile.ew neg %late, %x : <reg, 16x16xf32>, <shared, 16x16xf32>
+  tile.mma %s, %w, %ws {accumulate, operand_type = #tile<operand bf16>, transpose_a} : <reg, 16x32xf32>, <reg, 16x16xf32>, <reg, 16x32xf32>
+  tile.store_state %s seq(%c0) head(%c0) col(%c0) : <reg, 16x32xf32>
 }
 
 // -----
@@ -93,6 +112,8 @@ tile.kernel @f32 attributes {grid = ["seq", "head", "vtile"], kind = "state", vt
   %w = tile.alloc {name = "w"} : <shared, 16x16xf32>
   %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
   %o = tile.alloc {name = "o"} : <reg, 16x32xf32>
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
   // expected-error @+1 {{own=warps: a matmul the warps can own}}
   tile.mma %o, %w, %s {operand_type = #tile<operand f32>} : <reg, 16x32xf32>, <shared, 16x16xf32>, <reg, 16x32xf32>
 }
@@ -103,8 +124,26 @@ tile.kernel @f32 attributes {grid = ["seq", "head", "vtile"], kind = "state", vt
 tile.kernel @self attributes {grid = ["seq", "head", "vtile"], kind = "state", vtile_cols = 32 : i64, warps = 2 : i64} {
   %w = tile.alloc {name = "w"} : <shared, 16x16xbf16>
   %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
   // expected-error @+1 {{own=warps: a matmul the warps can own}}
   tile.mma %s, %w, %s {operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xbf16>, <reg, 16x32xf32>
+}
+
+// -----
+
+// A matmul whose b is not made from the state (a plain update's o += M V
+// in the fused kernel): the warps do not own V.
+tile.kernel @input attributes {grid = ["seq", "head"], kind = "state", warps = 2 : i64} {
+  %m = tile.alloc {name = "m"} : <shared, 16x16xbf16>
+  %v = tile.alloc {name = "v"} : <reg, 16x32xf32>
+  %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
+  %o = tile.alloc {name = "o"} : <reg, 16x32xf32>
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
+  tile.mma %o, %m, %s {operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xbf16>, <reg, 16x32xf32>
+  // expected-error @+1 {{own=warps: a matmul the warps can own}}
+  tile.mma %o, %m, %v {accumulate, operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xbf16>, <reg, 16x32xf32>
 }
 
 // -----
@@ -113,16 +152,8 @@ tile.kernel @self attributes {grid = ["seq", "head", "vtile"], kind = "state", v
 tile.kernel @reduce attributes {grid = ["seq", "head", "vtile"], kind = "state", vtile_cols = 32 : i64, warps = 2 : i64} {
   %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
   %n = tile.alloc {name = "n"} : <reg, 16x1xf32>
-  // expected-error @+1 {{own=warps: 'tile.row_l2norm' on a register tile has no form owned by warps}}
+  %c0 = arith.constant 0 : index
+  tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
+  // expected-error @+1 {{own=warps: 'tile.row_l2norm' on a tile made from the state has no form owned by warps}}
   tile.row_l2norm %n, %s : <reg, 16x1xf32>, <reg, 16x32xf32>
-}
-
-// -----
-
-// A register tile of other columns than the block's V columns.
-tile.kernel @partial attributes {grid = ["seq", "head", "vtile"], kind = "state", vtile_cols = 32 : i64, warps = 2 : i64} {
-  %s = tile.alloc {name = "S"} : <reg, 16x32xf32>
-  %h = tile.alloc {name = "h"} : <reg, 16x16xf32>
-  // expected-error @+1 {{own=warps: an element-wise op the warps can own}}
-  tile.ew neg %h, %h : <reg, 16x16xf32>, <reg, 16x16xf32>
 }

@@ -579,7 +579,7 @@ TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
 
 namespace {
 
-TEST(KernelConfig, OwnedColumnsNeedTheMaterialisedStatePassAndAreNeverTheDefault) {
+TEST(KernelConfig, OwnedColumnsParseValidateAndAreNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.ownColumns);
   EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps", c), "");
@@ -596,13 +596,15 @@ TEST(KernelConfig, OwnedColumnsNeedTheMaterialisedStatePassAndAreNeverTheDefault
   EXPECT_NE(linac::parseKernelConfig("own=threads", c).find("own must be block or warps"),
             std::string::npos);
   for (const char *other :
-       {"own=warps", "own=warps,wu=fused,split=sequence",
-        "own=warps,wu=materialized,outputs=parallel", "own=warps,wu=materialized,roles=on"}) {
+       {"own=warps,wu=materialized,outputs=parallel", "own=warps,roles=on", "own=warps,ahead=on"}) {
     KernelConfig d;
     EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
     EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("own=warps needs"), std::string::npos)
         << other;
   }
+  KernelConfig fused; // the fused kernel's ops on the state
+  EXPECT_EQ(linac::parseKernelConfig("own=warps", fused), "");
+  EXPECT_EQ(linac::validateKernelConfig(fused, 128, 128), "");
   for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).ownColumns);
 }

@@ -151,17 +151,16 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   // Before the buffers are shared: the paired outputs are live together.
   if (config.pairGrams)
     pm.addNestedPass<tile::KernelOp>(linac::createTilePairGrams());
+  // The ops on the state owned by warps, by columns of V (before the
+  // buffers are shared: storage is shared only among tiles of one kind).
+  if (config.ownColumns)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileOwnColumns());
   pm.addNestedPass<tile::KernelOp>(linac::createTileReuseBuffers());
   if (config.frag > 0) {
     linac::TilePlaceFragmentsOptions frag;
     frag.budget = config.frag;
     pm.addNestedPass<tile::KernelOp>(linac::createTilePlaceFragments(frag));
   }
-  // The state pass's register tiles owned by warps, by columns of V (after
-  // the placement above, whose marks it replaces there; before the passes
-  // that move register tiles into shared memory).
-  if (config.ownColumns)
-    pm.addNestedPass<tile::KernelOp>(linac::createTileOwnColumns());
   // Shared tiles only bf16 matmuls read, in bf16 (before the passes that
   // count shared memory).
   if (config.store16)
@@ -201,6 +200,10 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
     if (config.takeIntoFragments)
       pm.addNestedPass<tile::KernelOp>(linac::createTileTakeIntoFragments());
   }
+  // Barriers where an op writes what an op owned by warps read (after
+  // the placement passes decide which tiles share memory).
+  if (config.ownColumns)
+    pm.addNestedPass<tile::KernelOp>(linac::createTileOwnBarriers());
   if (config.fuse) {
     // Element-wise ops of one shape side by side, then fused in runs.
     pm.addNestedPass<tile::KernelOp>(linac::createTileGroupElementwise());

@@ -1,28 +1,32 @@
-//===- OwnColumns.cpp - the state pass's ops owned by warps, by V columns -===//
+//===- OwnColumns.cpp - the ops on the state owned by warps, by V columns -===//
 //
-// The state pass of wu=materialized (kind "state"; in the sequence split
-// the outputs pass, kind "segment_outputs", the same loop from each
-// segment's start state) reads the chunk-local values from workspaces that
-// only copies write, and every op it runs on
-// the state, V' and the outputs maps columns of V to the same columns of V:
-// o = (q e^G) S, V' = U - W S, o += M V', S = d S + Kd^T V', the store of o.
-// So if warp w owns the same block of V columns of every register tile,
-// each value is made and used by one warp, and the ops need no barrier
-// between them, only the chunk loop's (the next chunk's copies refill the
-// stages every warp reads). This pass proves that of a state kernel and
-// marks it `own_columns`, its register tiles `owned` (and `fragment`, so
-// that the placement passes leave them in registers); the libraries then
-// keep each such tile per warp, and its matmuls read the workspaces
-// straight from shared memory (docs/performance.md, session 33).
+// Every op a chunk runs on the state and on what is made from it maps
+// columns of V to the same columns of V: o = (q e^G) S, V' = U - W S,
+// o += M V', S = d S, S += Kd^T V', the store of o. So if warp w owns the
+// same block of V columns of every such tile, each of their values is made
+// and used by one warp, and those ops need no barrier among themselves:
+// each warp keeps its columns in registers and multiplies the chunk-local
+// operands (tiles in memory) straight into them. This pass finds the tiles
+// (the state and every register tile an op makes from an owned tile),
+// proves each op on them column-local, and marks the kernel `own_columns`,
+// those tiles `owned` (and `fragment`, so that the placement passes leave
+// them in registers) and the register tiles they read `in_memory` (never a
+// fragment: the owned ops read them as memory). Where a chunk-local op
+// later writes what an owned op read, tile-own-barriers puts a barrier.
 //
-// Anything else (a reduction over V, a shared tile an op writes, an op the
-// owned form lacks) is an error naming the op: the config asked for it.
+// It runs on the state pass of wu=materialized (kind "state"), on the
+// sequence split's outputs pass (kind "segment_outputs": the same loop from
+// each segment's start state) and on the fused kernel (kind "state", W and
+// U made in its chunk loop), before tile-reuse-buffers, which then shares
+// storage only among tiles of one kind. Anything else on an owned tile (a
+// reduction over V, an op the owned form lacks) is an error naming the op:
+// the config asked for it (docs/performance.md, session 33).
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace linac {
 #define GEN_PASS_DEF_TILEOWNCOLUMNS
@@ -33,97 +37,121 @@ using namespace mlir;
 
 bool linac::ownsColumns(tile::KernelOp kernel) { return kernel->hasAttr("own_columns"); }
 
+bool linac::isOwned(Value v) {
+  Operation *def = linac::rootAllocation(v).getDefiningOp();
+  return def && def->hasAttr("owned");
+}
+
 namespace {
 
 /// Columns of V one warp owns must be whole m16 tiles of mma.sync.
 constexpr int64_t kOwnedColumns = 16;
 
+bool isBuf(Value v) { return v && isa<tile::BufType>(v.getType()); }
 bool isReg(Value v) { return cast<tile::BufType>(v.getType()).getSpace() == tile::Space::reg; }
 
 struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> {
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
-    // Only the state pass and the sequence split's outputs pass (the same
-    // loop from a segment's start state): their chunk-local values come
-    // from workspaces.
     if (kernel.getKind() != "state" && kernel.getKind() != "segment_outputs")
       return;
-    if (failed(check(kernel)))
+    // The owned tiles: the state (loaded by load_state or load_tile), then
+    // every register tile an op writes from an owned one, to a fixed point.
+    llvm::SetVector<Operation *> owned;
+    kernel.walk([&](Operation *op) {
+      if (isa<tile::LoadStateOp, tile::LoadTileOp>(op))
+        if (Operation *root = linac::rootAllocation(op->getOperand(0)).getDefiningOp())
+          owned.insert(root);
+    });
+    if (owned.empty())
+      return; // no state: nothing to own
+    auto ownedValue = [&](Value v) {
+      Operation *def = isBuf(v) ? linac::rootAllocation(v).getDefiningOp() : nullptr;
+      return def && owned.contains(def);
+    };
+    for (bool grew = true; grew;) {
+      grew = false;
+      kernel.walk([&](Operation *op) {
+        if (op->getNumOperands() == 0 || !isBuf(op->getOperand(0)) || !isReg(op->getOperand(0)) ||
+            isa<tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(op))
+          return;
+        bool readsOwned = llvm::any_of(op->getOperands().drop_front(), ownedValue) ||
+                          (isa<tile::MmaOp>(op) && ownedValue(op->getOperand(0)));
+        Operation *dst = linac::rootAllocation(op->getOperand(0)).getDefiningOp();
+        if (readsOwned && isa_and_nonnull<tile::AllocOp>(dst) && owned.insert(dst))
+          grew = true;
+      });
+    }
+    llvm::SetVector<Operation *> inMemory;
+    if (failed(check(kernel, owned, inMemory)))
       return signalPassFailure();
     Builder b(kernel.getContext());
     const int64_t groups = std::max<int64_t>(1, kernel.getWarps() / 4);
     kernel->setAttr("own_columns", b.getUnitAttr());
-    kernel.walk([&](tile::AllocOp a) {
-      if (!isReg(a.getResult()))
-        return;
+    for (Operation *a : owned) {
       a->setAttr("owned", b.getUnitAttr());
       a->setAttr("fragment", b.getI64IntegerAttr(groups));
-    });
+    }
+    for (Operation *a : inMemory)
+      a->setAttr("in_memory", b.getUnitAttr());
   }
 
-  LogicalResult check(tile::KernelOp kernel) {
-    // The block's V columns: its V tile, or (no V split) those of the
-    // state it carries.
+  LogicalResult check(tile::KernelOp kernel, const llvm::SetVector<Operation *> &owned,
+                      llvm::SetVector<Operation *> &inMemory) {
+    // The block's V columns: its V tile, or (no V split) the state's.
     int64_t width = 0;
     if (auto cols = kernel->getAttrOfType<IntegerAttr>("vtile_cols"))
       width = cols.getInt();
-    kernel.walk([&](Operation *op) {
-      if (!width && isa<tile::LoadStateOp, tile::LoadTileOp>(op))
-        width = cast<tile::BufType>(op->getOperand(0).getType()).getCols();
-    });
-    if (!width)
-      return kernel.emitError("own=warps: the state kernel's V columns are unknown (no "
-                              "vtile_cols and no state loaded)");
+    else
+      width = cast<tile::BufType>(owned.front()->getResult(0).getType()).getCols();
     const int64_t warps = kernel.getWarps();
     if (width % (kOwnedColumns * warps) != 0)
       return kernel.emitError("own=warps: ")
              << width << " columns of V per block do not split into " << warps
              << " warps of a multiple of " << kOwnedColumns
              << " columns (a V tile of 16 x warps columns, or fewer warps)";
-
-    // Shared tiles the loop may read without a barrier: written only by copies.
-    llvm::SmallPtrSet<Operation *, 8> written;
-    kernel.walk([&](Operation *op) {
-      if (isa<tile::CopyTileAsyncOp, tile::CopyAsyncOp>(op))
-        return;
-      if (auto mma = dyn_cast<tile::MmaOp>(op))
-        written.insert(linac::rootAllocation(mma.getAcc()).getDefiningOp());
-      else if (auto ew = dyn_cast<tile::EwOp>(op))
-        written.insert(linac::rootAllocation(ew.getDst()).getDefiningOp());
-    });
-    auto readOnlyShared = [&](Value v) {
-      Value root = linac::rootAllocation(v);
-      return !isReg(v) && !written.contains(root.getDefiningOp());
-    };
-    auto owned = [&](Value v) {
+    auto isOwned = [&](Value v) {
       bool whole = true;
-      Value root = linac::rootAllocation(v, &whole);
-      auto t = cast<tile::BufType>(v.getType());
-      return isReg(v) && whole && t.getCols() == width && t.getRows() % kOwnedColumns == 0 &&
-             isa_and_nonnull<tile::AllocOp>(root.getDefiningOp());
+      Operation *def = isBuf(v) ? linac::rootAllocation(v, &whole).getDefiningOp() : nullptr;
+      return def && owned.contains(def) && whole;
+    };
+    auto touchesOwned = [&](Operation *op) {
+      return llvm::any_of(op->getOperands(), [&](Value v) {
+        Operation *def = isBuf(v) ? linac::rootAllocation(v).getDefiningOp() : nullptr;
+        return def && owned.contains(def);
+      });
+    };
+    // An operand the owned ops read as memory: a shared tile, or a register
+    // tile that must stay in memory (not a fragment, not owned).
+    auto memoryOperand = [&](Value v) {
+      if (!isBuf(v))
+        return false;
+      Operation *def = linac::rootAllocation(v).getDefiningOp();
+      if (!def || owned.contains(def) || def->hasAttr("fragment"))
+        return false;
+      if (isReg(v))
+        inMemory.insert(def);
+      return true;
     };
 
     WalkResult walked = kernel.walk([&](Operation *op) -> WalkResult {
-      bool touchesReg = llvm::any_of(op->getOperands(), [](Value v) {
-        return isa<tile::BufType>(v.getType()) && isReg(v);
-      });
-      if (!touchesReg)
+      if (isa<tile::AllocOp, tile::StageOp, tile::ViewOp>(op) || !touchesOwned(op))
         return WalkResult::advance();
       if (auto mma = dyn_cast<tile::MmaOp>(op)) {
         auto type = mma.getOperandType();
-        if (!owned(mma.getAcc()) || !owned(mma.getB()) || !readOnlyShared(mma.getA()) ||
+        if (!isOwned(mma.getAcc()) || !isOwned(mma.getB()) || !memoryOperand(mma.getA()) ||
             mma.getTransposeB() ||
             linac::rootAllocation(mma.getAcc()) == linac::rootAllocation(mma.getB()) ||
             (type != tile::OperandType::bf16 && type != tile::OperandType::f16))
-          return op->emitError("own=warps: a matmul the warps can own writes a register tile "
-                               "of whole V columns from a 16-bit product of a shared "
-                               "workspace (transposed or not) and another such tile, not "
-                               "transposed and not its own output");
+          return op->emitError("own=warps: a matmul the warps can own writes an owned tile "
+                               "(whole V columns) from a 16-bit product of a tile in memory "
+                               "(transposed or not) and another owned tile, not transposed and "
+                               "not its own output");
         auto a = cast<tile::BufType>(mma.getA().getType());
         int64_t m = mma.getTransposeA() ? a.getCols() : a.getRows();
         int64_t k = mma.getTransposeA() ? a.getRows() : a.getCols();
         if (m % 8 != 0 || k % 16 != 0)
-          return op->emitError("own=warps: the workspace operand's ")
+          return op->emitError("own=warps: the memory operand's ")
                  << m << " output rows and " << k
                  << " reduced values must be multiples of 8 and 16";
         return WalkResult::advance();
@@ -133,40 +161,38 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
         auto operandOk = [&](Value v) {
           if (!v)
             return true;
-          if (isReg(v))
-            return owned(v) && cast<tile::BufType>(v.getType()).getRows() == dst.getRows();
+          if (isOwned(v))
+            return cast<tile::BufType>(v.getType()).getRows() == dst.getRows();
           auto t = cast<tile::BufType>(v.getType());
-          return readOnlyShared(v) && (t.getRows() == dst.getRows() || t.getRows() == 1) &&
+          return memoryOperand(v) && (t.getRows() == dst.getRows() || t.getRows() == 1) &&
                  (t.getCols() == dst.getCols() || t.getCols() == 1);
         };
-        if (!owned(ew.getDst()) || !operandOk(ew.getLhs()) || !operandOk(ew.getRhs()))
-          return op->emitError("own=warps: an element-wise op the warps can own writes a "
-                               "register tile of whole V columns from such tiles and shared "
-                               "workspaces (broadcast or not)");
+        if (!isOwned(ew.getDst()) || !operandOk(ew.getLhs()) || !operandOk(ew.getRhs()))
+          return op->emitError("own=warps: an element-wise op the warps can own writes an "
+                               "owned tile from owned tiles and tiles in memory (broadcast or "
+                               "not)");
         return WalkResult::advance();
       }
-      if (auto s = dyn_cast<tile::StoreRowsOp>(op))
-        return owned(s.getSrc()) ? WalkResult::advance()
-                                 : WalkResult(op->emitError("own=warps: store_rows of a part "
-                                                            "of a register tile"));
-      if (auto s = dyn_cast<tile::LoadStateOp>(op))
-        return owned(s.getDst()) ? WalkResult::advance()
-                                 : WalkResult(op->emitError("own=warps: load_state into a "
-                                                            "part of a register tile"));
-      if (auto s = dyn_cast<tile::LoadTileOp>(op))
-        return owned(s.getDst()) ? WalkResult::advance()
-                                 : WalkResult(op->emitError("own=warps: load_tile into a "
-                                                            "part of a register tile"));
-      if (auto s = dyn_cast<tile::StoreStateOp>(op))
-        return owned(s.getSrc()) ? WalkResult::advance()
-                                 : WalkResult(op->emitError("own=warps: store_state of a part "
-                                                            "of a register tile"));
-      if (isa<tile::AllocOp, tile::StageOp>(op))
-        return WalkResult::advance();
+      if (isa<tile::StoreRowsOp, tile::LoadStateOp, tile::StoreStateOp, tile::LoadTileOp>(op)) {
+        // (Their tile is their first operand.)
+        return isOwned(op->getOperand(0))
+                   ? WalkResult::advance()
+                   : WalkResult(op->emitError("own=warps: a state or output transfer of a "
+                                              "part of an owned tile"));
+      }
       return op->emitError("own=warps: '")
-             << op->getName() << "' on a register tile has no form owned by warps";
+             << op->getName() << "' on a tile made from the state has no form owned by warps";
     });
-    return failure(walked.wasInterrupted());
+    if (walked.wasInterrupted())
+      return failure();
+    for (Operation *a : owned) {
+      auto t = cast<tile::BufType>(a->getResult(0).getType());
+      if (t.getCols() != width || t.getRows() % kOwnedColumns != 0 || t.getStages() != 1)
+        return a->emitError("own=warps: a tile made from the state has ")
+               << t.getRows() << " x " << t.getCols() << " values; an owned tile is one stage of "
+               << width << " columns (the block's V columns) and rows a multiple of 16";
+    }
+    return success();
   }
 };
 

@@ -33,6 +33,10 @@ bool isFragment(mlir::Value root);
 /// by warps, each a block of V columns.
 bool ownsColumns(mlir::tile::KernelOp kernel);
 
+/// Whether a buffer value's root allocation is owned by warps
+/// (tile-own-columns).
+bool isOwned(mlir::Value v);
+
 /// Whether `op` may be in a fused run of element-wise ops
 /// (tile-fuse-elementwise): a tile.ew or tile.mask_rows whose buffers are
 /// all fp32 and none a fragment (values in registers already, no barrier;

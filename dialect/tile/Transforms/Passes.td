@@ -195,18 +195,38 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
 }
 
 def TileOwnColumns : Pass<"tile-own-columns", "::mlir::tile::KernelOp"> {
-  let summary = "The state pass's ops owned by warps, each warp a block of V columns";
+  let summary = "The ops on the state owned by warps, each warp a block of V columns";
   let description = [{
-    config own=warps. In a state kernel (kind "state": wu=materialized),
-    where every register tile has the block's V columns, every op on them
-    is column-local (a 16-bit matmul of a shared workspace and such a tile,
-    an element-wise op of such tiles and read-only shared tiles, a state or
-    output transfer) and the shared tiles are written only by copies, marks
-    the kernel `own_columns` and its register tiles `owned` (and
-    `fragment`): warp w then holds columns of every tile in registers and
-    the ops run without a barrier between them. Anything else is an error
-    naming the op. Runs after tile-place-fragments, before the passes that
-    place tiles in shared memory.
+    config own=warps. In a state kernel (kind "state": the state pass of
+    wu=materialized or the fused kernel; kind "segment_outputs": the
+    sequence split's outputs pass), the owned tiles are the state and every
+    register tile an op makes from an owned tile. Every op on them must be
+    column-local: a 16-bit matmul of a tile in memory and an owned tile into
+    an owned tile, an element-wise op of owned tiles and tiles in memory
+    (broadcast or not), a state or output transfer. The pass marks the
+    kernel `own_columns`, the owned tiles `owned` (and `fragment`) and the
+    register tiles they read `in_memory`: warp w then holds its columns of
+    every owned tile in registers and those ops run without a barrier
+    between them. Anything else on an owned tile is an error naming the op.
+    Runs before tile-reuse-buffers (which shares storage only among tiles of
+    one kind) and tile-place-fragments (which leaves `in_memory` tiles in
+    memory and counts the owned tiles' registers in its budget).
+  }];
+}
+
+def TileOwnBarriers : Pass<"tile-own-barriers", "::mlir::tile::KernelOp"> {
+  let summary = "A barrier where an op writes what an op owned by warps read";
+  let description = [{
+    In a kernel marked `own_columns`, an owned op reads tiles in memory
+    without a barrier after it: a later op that writes one of them (through
+    any view or stage of its root allocation) while a slower warp still
+    reads it would race. This pass walks each block in order and puts a
+    `tile.barrier` before the first op not owned by warps that writes (or
+    copies into) a root an owned op has read since the last barrier, and
+    before an op with regions while such reads are pending; a block that
+    ends with reads pending and no barrier gets one at its end. Runs after
+    the passes that place tiles in memory (they decide which tiles share
+    storage) and before tile-group-elementwise and tile-fuse-elementwise.
   }];
 }
 

@@ -126,8 +126,17 @@ struct TilePlaceFragmentsPass
     auto warpsAttr = kernel->getAttrOfType<IntegerAttr>("warps");
     int64_t groups = warpsAttr ? std::max<int64_t>(1, warpsAttr.getInt() / 4) : 1;
     SmallVector<Candidate> candidates;
+    // Tiles owned by warps (tile-own-columns) are in registers already and
+    // take their share of the budget; the tiles they read stay in memory.
+    int64_t used = 0;
     kernel.walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
+      if (alloc->hasAttr("owned")) {
+        used += type.getRows() * type.getCols() / (32 * std::max<int64_t>(1, 4 * groups));
+        return;
+      }
+      if (alloc->hasAttr("in_memory"))
+        return;
       if (type.getSpace() != tile::Space::reg || type.getStages() != 1 || !wholeBlocks(type) ||
           !fragmentUses(alloc.getResult()))
         return;
@@ -145,7 +154,6 @@ struct TilePlaceFragmentsPass
         return a.uses * b.registers > b.uses * a.registers;
       return a.uses > b.uses;
     });
-    int64_t used = 0;
     OpBuilder b(kernel.getContext());
     for (Candidate &c : candidates) {
       if (used + c.registers > budget)

@@ -93,12 +93,15 @@ struct TileReuseBuffersPass
     llvm::sort(candidates, [](const Candidate &a, const Candidate &b) {
       return a.first < b.first;
     });
-    using Key = std::tuple<Block *, int64_t, int64_t, const void *>;
+    // Tiles of one kind only (tile-own-columns): owned by warps, read by
+    // them from memory, or neither.
+    using Key = std::tuple<Block *, int64_t, int64_t, const void *, int>;
     std::map<Key, SmallVector<std::pair<tile::AllocOp, unsigned>>> pools;
     for (Candidate &c : candidates) {
       auto type = cast<tile::BufType>(c.alloc.getType());
+      int kind = c.alloc->hasAttr("owned") ? 1 : c.alloc->hasAttr("in_memory") ? 2 : 0;
       Key key{c.block, type.getRows(), type.getCols(),
-              type.getElementType().getAsOpaquePointer()};
+              type.getElementType().getAsOpaquePointer(), kind};
       auto &pool = pools[key];
       bool reused = false;
       for (auto &[rep, end] : pool)

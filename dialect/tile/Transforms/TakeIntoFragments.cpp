@@ -133,7 +133,7 @@ struct TileTakeIntoFragmentsPass
     auto alloc = frag.getDefiningOp<tile::AllocOp>();
     auto stageType = cast<tile::BufType>(take.getDst().getType());
     auto fragType = cast<tile::BufType>(frag.getType());
-    if (!alloc || !alloc->hasAttr("fragment") || fragType.getRows() != stageType.getRows() ||
+    if (!alloc || !alloc->hasAttr("fragment") || alloc->hasAttr("owned") || fragType.getRows() != stageType.getRows() ||
         fragType.getCols() != stageType.getCols() || ew->getBlock() != take->getBlock() ||
         (ew.getRhs() && linac::rootAllocation(ew.getRhs()) == frag))
       return;
