@@ -19,8 +19,9 @@
 # default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
 # where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
-# (copies=held lost; a record); S40=1 (own=warps: the state pass owned by
-# warps, session 33, never run on a GPU), S39=1 (foldsub=on, never run on a GPU) and
+# (copies=held lost; a record); S40=1 (own=warps: the ops on the state owned
+# by warps in the default kernels) and S40=2 (the same in the three-kernel
+# form), session 33, never run on a GPU, S39=1 (foldsub=on, never run on a GPU) and
 # S39=2 (the plain updates in FLA's three-kernel shape, untimed since
 # session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
@@ -307,7 +308,39 @@ time_pair_forms() {
     tee -a $log | tail -10
 }
 if [ "${S40:-0}" = 1 ]; then
-# 40 (session 33; about 7 minutes, carrying .carry): own=warps (@ow,
+# 40 (session 33; about 7 minutes, carrying .carry; never run on a GPU):
+# own=warps in the default kernels (@of). tile-own-columns gives the ops on
+# the state (o = (q e^G) S, W S, V' = U - W S, o += M V', S = d S,
+# S += Kd^T V', the store of o) to the warps by columns of V: each of 8
+# warps keeps 16 V columns of S, o, W S and V' in registers as mma.sync
+# accumulators (transposed: the next matmul's A operand as they are) and
+# multiplies the chunk-local tiles straight from memory, no staging, no
+# barrier between those ops; tile-own-barriers adds one where a chunk-local
+# op later writes what they read (GDN: 2 a chunk). In the fused kernels of
+# the head split and the sequence split's outputs pass. KDA's op profile
+# put those ops at ~20% of its loop (session 32). First the owned
+# primitives (every op against float64; also with LINAC_OWN_LDMATRIX=1),
+# float64 checks and racecheck, then GDN and KDA at their four anchor
+# shapes, kda_safe and DeltaNet at 8x4096x16, beside their defaults.
+PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
+  scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
+check_examples own=warps gdn kda kda_safe deltanet
+check_examples own=warps,split=sequence,segment=2 gdn kda
+racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 gdn
+racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs kda_8x4096x16 \
+    kda_1x8192x16 kda_4x16384x32 kda_varlen_16_seqs kda_safe_8x4096x16 deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c of --config own=warps
+done
+timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
+  --cases '^(gdn|kda) |^(kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
+  tee -a $log | tail -30
+exit 0
+fi
+if [ "${S40:-0}" = 2 ]; then
+# 40, second call (session 33; about 7 minutes, carrying .carry): own=warps (@ow,
 # tile-own-columns), never run on a GPU. The state pass of wu=materialized
 # with its ops owned by warps: each of 8 warps holds 16 V columns of the
 # state, V' and o in registers (transposed, so they are the next mma.sync's
