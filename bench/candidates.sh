@@ -20,8 +20,8 @@
 # where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
 # (copies=held lost; a record); S40=1 (own=warps: the ops on the state owned
-# by warps in the default kernels) and S40=2 (the same in the three-kernel
-# form), session 33, never run on a GPU, S39=1 (foldsub=on, never run on a GPU) and
+# by warps in the default kernels), S40=3 (its other float64 checks) and
+# S40=2 (the same in the three-kernel form), session 33, never run on a GPU, S39=1 (foldsub=on, never run on a GPU) and
 # S39=2 (the plain updates in FLA's three-kernel shape, untimed since
 # session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
@@ -308,7 +308,7 @@ time_pair_forms() {
     tee -a $log | tail -10
 }
 if [ "${S40:-0}" = 1 ]; then
-# 40 (session 33; about 7 minutes, carrying .carry; never run on a GPU):
+# 40 (session 33; about 8 minutes, carrying .carry; never run on a GPU):
 # own=warps in the default kernels (@of). tile-own-columns gives the ops on
 # the state (o = (q e^G) S, W S, V' = U - W S, o += M V', S = d S,
 # S += Kd^T V', the store of o) to the warps by columns of V: each of 8
@@ -320,23 +320,37 @@ if [ "${S40:-0}" = 1 ]; then
 # the head split and the sequence split's outputs pass. KDA's op profile
 # put those ops at ~20% of its loop (session 32). First the owned
 # primitives (every op against float64; also with LINAC_OWN_LDMATRIX=1),
-# float64 checks and racecheck, then GDN and KDA at their four anchor
-# shapes, kda_safe and DeltaNet at 8x4096x16, beside their defaults.
+# float64 checks and racecheck, then GDN and KDA at their
+# four anchor shapes and every other example at 8x4096x16 beside their
+# defaults (a plain update's o += M V and S += K^T V read V from memory).
 PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
   scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
-check_examples own=warps gdn kda kda_safe deltanet
-check_examples own=warps,split=sequence,segment=2 gdn kda
+# (S40=3 checks the other examples against float64; bench/run.sh's last
+# column compares every variant's outputs with its default's here.)
+check_examples own=warps gdn kda linear_attention
+check_examples own=warps,split=sequence,segment=2 gdn
 racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 gdn
-racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 kda
 rm -f "$K"/*@*.cu
 for c in gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs kda_8x4096x16 \
-    kda_1x8192x16 kda_4x16384x32 kda_varlen_16_seqs kda_safe_8x4096x16 deltanet_8x4096x16; do
+    kda_1x8192x16 kda_4x16384x32 kda_varlen_16_seqs kda_safe_8x4096x16 deltanet_8x4096x16 \
+    linear_attention_8x4096x16 simple_gla_8x4096x16 retnet_8x4096x16 gla_8x4096x16 \
+    dplr_8x4096x16 gdn2_8x4096x16; do
   timeout 60 bench/variant.sh $c of --config own=warps
 done
-timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh \
-  --cases '^(gdn|kda) |^(kda_safe|deltanet) 8x4096' --fla-cases '' --reps ${REPS:-5} 2>&1 |
-  tee -a $log | tail -30
+timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh --cases \
+  '^(gdn|kda) |^(kda_safe|deltanet|linear_attention|simple_gla|retnet|gla|dplr|gdn2) 8x4096' \
+  --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -36
+exit 0
+fi
+if [ "${S40:-0}" = 3 ]; then
+# 40, third call (session 33; about 6 minutes, carrying .carry): own=warps
+# against float64 for the examples S40=1 did not check, the sequence
+# split's outputs pass of KDA, racecheck of KDA and linear attention.
+check_examples own=warps kda_safe deltanet simple_gla retnet gla dplr gdn2
+check_examples own=warps,split=sequence,segment=2 kda
+racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 kda
+racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 linear_attention
 exit 0
 fi
 if [ "${S40:-0}" = 2 ]; then

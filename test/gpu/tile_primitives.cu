@@ -363,7 +363,8 @@ static Launch *twoSlotLaunch(const char *name, void *data, int dtype, int64_t sl
 /// store_state and rows [0, valid) of acc to o by store_rows.
 template <int M, int KD, int C, int W, bool A16>
 __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Tile d, bool ta,
-                                            bool accumulate, bool subtract, int valid) {
+                                            bool accumulate, bool subtract, int valid,
+                                            bool bInMemory) {
   CopyAccount account;
   Block blk(*L, 0, 0, 0, 0, &account);
   char *base = linacSharedMemory + kReservedSharedBytes;
@@ -372,6 +373,8 @@ __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Til
   unsigned short *pa16 = reinterpret_cast<unsigned short *>(base);
   float *pu = reinterpret_cast<float *>(base + a.rows * lda * 4);
   float *pd = pu + M * ldu;
+  float *pb = pd + KD; // b in memory (bInMemory): h0 again, rows padded
+  const int ldb = C + 4;
   const int tid = static_cast<int>(threadIdx.x), n = static_cast<int>(blockDim.x);
   for (int e = tid; e < a.rows * a.cols; e += n) {
     const int i = e / a.cols, j = e % a.cols;
@@ -384,14 +387,24 @@ __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Til
     pu[e / C * ldu + e % C] = u.at(e / C, e % C);
   for (int e = tid; e < KD; e += n)
     pd[e] = d.at(e, 0);
+  const float *h0 = L->find("h0")->f32data();
+  for (int e = tid; e < KD * C; e += n)
+    pb[e / C * ldb + e % C] = h0[e];
   __syncthreads();
   const Tile su{pu, M, C, ldu}, sd{pd, KD, 1, 1};
   OwnFrag<KD, C, W> b;
   OwnFrag<M, C, W> acc;
   load_state(blk, b, 0, 0, 0);
   ew(blk, Ew::copy, acc, su);
-  if (A16)
+  const Tile sb{pb, KD, C, ldb};
+  if (A16 && bInMemory)
+    mma(blk, acc, Tile16{pa16, a.rows, a.cols, lda}, sb, ta, false, accumulate, Operand::bf16,
+        subtract);
+  else if (A16)
     mma(blk, acc, Tile16{pa16, a.rows, a.cols, lda}, b, ta, false, accumulate, Operand::bf16,
+        subtract);
+  else if (bInMemory)
+    mma(blk, acc, Tile{pa, a.rows, a.cols, lda}, sb, ta, false, accumulate, Operand::bf16,
         subtract);
   else
     mma(blk, acc, Tile{pa, a.rows, a.cols, lda}, b, ta, false, accumulate, Operand::bf16,
@@ -402,7 +415,7 @@ __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Til
 }
 
 template <int M, int KD, int C, int W, bool A16>
-static void testOwned(bool ta, bool accumulate, bool subtract, int valid) {
+static void testOwned(bool ta, bool accumulate, bool subtract, int valid, bool bInMemory = false) {
   std::mt19937 rng(M * 7 + KD * 3 + C + W + A16 * 11 + ta * 5 + accumulate * 2 + subtract);
   std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
   const int ar = ta ? KD : M, ac = ta ? M : KD;
@@ -464,12 +477,12 @@ static void testOwned(bool ta, bool accumulate, bool subtract, int valid) {
   CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
   CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
   const int smem = int(kReservedSharedBytes) + ar * (ac + (A16 ? 8 : 4)) * (A16 ? 2 : 4) +
-                   M * (C + 4) * 4 + KD * 4;
+                   M * (C + 4) * 4 + KD * 4 + KD * (C + 4) * 4;
   CHECK_CUDA(cudaFuncSetAttribute(ownKernel<M, KD, C, W, A16>,
                                   cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   ownKernel<M, KD, C, W, A16><<<1, 32 * W, smem>>>(dL, Tile{dA, ar, ac, ac}, Tile{dU, M, C, C},
                                                    Tile{dD, KD, 1, 1}, ta, accumulate,
-                                                   subtract, valid);
+                                                   subtract, valid, bInMemory);
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaDeviceSynchronize());
   std::vector<float> O(U.size()), Ht(H0.size());
@@ -494,9 +507,10 @@ static void testOwned(bool ta, bool accumulate, bool subtract, int valid) {
   const bool ok = err / std::max(scale, 1e-30) <= 2e-6 * std::sqrt(double(KD)) && untouched &&
                   stateExact && !error;
   char name[96], detail[96];
-  std::snprintf(name, sizeof name, "owned %dx%dx%d %d warps%s%s%s, %d rows", M, C, KD, W,
+  std::snprintf(name, sizeof name, "owned %dx%dx%d %d warps%s%s%s%s, %d rows", M, C, KD, W,
                 A16 ? " bf16 tile" : "", ta ? " ta" : "",
-                subtract ? " sub" : accumulate ? " acc" : "", valid);
+                subtract ? " sub" : accumulate ? " acc" : "", bInMemory ? " b in memory" : "",
+                valid);
   std::snprintf(detail, sizeof detail, "max error %.2e of %.2e%s%s%s", err, scale,
                 untouched ? "" : ", wrote past valid", stateExact ? "" : ", state wrong",
                 error ? ", launch failed" : "");
@@ -527,6 +541,14 @@ static void testOwnedAll() {
         testOwned<64, 128, 64, 4, false>(false, acc, sub, 64);
       }
     }
+  }
+  // b in memory (a plain update's o += M V, S += K^T V): its A fragments
+  // read from a shared tile.
+  for (int form = 0; form < 3; ++form) {
+    const bool acc = form > 0, sub = form == 2;
+    testOwned<64, 64, 128, 8, true>(false, acc, sub, 64, true);
+    testOwned<128, 64, 128, 8, false>(true, acc, sub, 128, true);
+    testOwned<64, 128, 64, 4, false>(false, acc, sub, 50, true);
   }
 }
 

@@ -133,7 +133,12 @@ tile.kernel @self attributes {grid = ["seq", "head", "vtile"], kind = "state", v
 // -----
 
 // A matmul whose b is not made from the state (a plain update's o += M V
-// in the fused kernel): the warps do not own V.
+// in the fused kernel): b stays in memory (each warp reads its columns).
+// CHECK-LABEL: tile.kernel @input
+// CHECK-SAME: own_columns
+// CHECK: tile.alloc {in_memory, name = "v"} : <reg, 16x32xf32>
+// CHECK: tile.alloc {fragment = 1 : i64, name = "S", owned}
+// CHECK: tile.alloc {fragment = 1 : i64, name = "o", owned}
 tile.kernel @input attributes {grid = ["seq", "head"], kind = "state", warps = 2 : i64} {
   %m = tile.alloc {name = "m"} : <shared, 16x16xbf16>
   %v = tile.alloc {name = "v"} : <reg, 16x32xf32>
@@ -142,7 +147,6 @@ tile.kernel @input attributes {grid = ["seq", "head"], kind = "state", warps = 2
   %c0 = arith.constant 0 : index
   tile.load_state seq(%c0) head(%c0) col(%c0) -> %s : <reg, 16x32xf32>
   tile.mma %o, %m, %s {operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xbf16>, <reg, 16x32xf32>
-  // expected-error @+1 {{own=warps: a matmul the warps can own}}
   tile.mma %o, %m, %v {accumulate, operand_type = #tile<operand bf16>} : <reg, 16x32xf32>, <shared, 16x16xbf16>, <reg, 16x32xf32>
 }
 

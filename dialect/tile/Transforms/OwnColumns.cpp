@@ -139,14 +139,16 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
         return WalkResult::advance();
       if (auto mma = dyn_cast<tile::MmaOp>(op)) {
         auto type = mma.getOperandType();
-        if (!isOwned(mma.getAcc()) || !isOwned(mma.getB()) || !memoryOperand(mma.getA()) ||
+        auto bType = cast<tile::BufType>(mma.getB().getType());
+        bool bOk = isOwned(mma.getB()) || (bType.getCols() == width && memoryOperand(mma.getB()));
+        if (!isOwned(mma.getAcc()) || !bOk || !memoryOperand(mma.getA()) ||
             mma.getTransposeB() ||
             linac::rootAllocation(mma.getAcc()) == linac::rootAllocation(mma.getB()) ||
             (type != tile::OperandType::bf16 && type != tile::OperandType::f16))
           return op->emitError("own=warps: a matmul the warps can own writes an owned tile "
                                "(whole V columns) from a 16-bit product of a tile in memory "
-                               "(transposed or not) and another owned tile, not transposed and "
-                               "not its own output");
+                               "(transposed or not) and an owned tile or one in memory of the "
+                               "block's V columns, not transposed and not its own output");
         auto a = cast<tile::BufType>(mma.getA().getType());
         int64_t m = mma.getTransposeA() ? a.getCols() : a.getRows();
         int64_t k = mma.getTransposeA() ? a.getRows() : a.getCols();

@@ -3342,60 +3342,143 @@ __device__ __forceinline__ void own_mma16816(float (&c)[4], const unsigned (&a)[
 }
 #endif
 
-/// acc (+/-)= op(a) b with acc and b owned (M x C and K x C), a a shared
-/// tile (M x K, or K x M where ta). Each warp computes its own columns as
+#ifdef LINAC_TENSOR_CORES
+/// Rows k and k + 1 of column c of a tile in memory as one operand word
+/// (row k in the low half), rounded to `type`.
+__device__ __forceinline__ unsigned own_column_pair(const Tile &b, int k, int c, Operand type) {
+  return pack_operands(b.at(k, c), b.at(k + 1, c), type);
+}
+__device__ __forceinline__ unsigned own_column_pair(const Tile16 &b, int k, int c, Operand) {
+  return static_cast<unsigned>(b.at(k, c)) | static_cast<unsigned>(b.at(k + 1, c)) << 16;
+}
+
+/// The A fragments of b^T for the k16 step kk, per m16 tile of the warp's
+/// columns: from an owned b's registers as they are (own_coord), or read
+/// from a b in memory (rows k of the warp's columns).
+template <int RB, int C, int W>
+__device__ __forceinline__ void own_a_fragments(const OwnFrag<RB, C, W> &b, int kk, Operand type,
+                                                unsigned (&af)[OwnFrag<RB, C, W>::kMt][4]) {
+#pragma unroll
+  for (int mt = 0; mt < OwnFrag<RB, C, W>::kMt; ++mt) {
+    const float *lo = b.d[mt][2 * kk], *hi = b.d[mt][2 * kk + 1];
+    af[mt][0] = pack_operands(lo[0], lo[1], type);
+    af[mt][1] = pack_operands(lo[2], lo[3], type);
+    af[mt][2] = pack_operands(hi[0], hi[1], type);
+    af[mt][3] = pack_operands(hi[2], hi[3], type);
+  }
+}
+template <class F, class B>
+__device__ __forceinline__ void own_a_fragments_memory(const B &b, int kk, Operand type,
+                                                       unsigned (&af)[F::kMt][4]) {
+  const int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
+  const int g = lane / 4, k = 16 * kk + 2 * (lane % 4);
+#pragma unroll
+  for (int mt = 0; mt < F::kMt; ++mt) {
+    const int c = warp * F::kOwnCols + 16 * mt + g;
+    af[mt][0] = own_column_pair(b, k, c, type);
+    af[mt][1] = own_column_pair(b, k, c + 8, type);
+    af[mt][2] = own_column_pair(b, k + 8, c, type);
+    af[mt][3] = own_column_pair(b, k + 8, c + 8, type);
+  }
+}
+
+/// acc^T (+)= b^T op(a)^T for the k16 step kk, b^T's A fragments given:
+/// op(a)^T's words read from memory, two n8 tiles at a time.
+template <int RD, int C, int W, class A>
+__device__ __forceinline__ void own_mma_step(OwnFrag<RD, C, W> &acc, const A &a, bool ta, int kk,
+                                             Operand type,
+                                             const unsigned (&af)[OwnFrag<RD, C, W>::kMt][4]) {
+  using D = OwnFrag<RD, C, W>;
+#pragma unroll
+  for (int nt = 0; nt < D::kNt; nt += 2) { // kNt is even (16-row blocks)
+    unsigned bw[2][2];
+    own_operand_words(a, ta, nt, kk, type, bw);
+#pragma unroll
+    for (int j = 0; j < 2; ++j)
+#pragma unroll
+      for (int mt = 0; mt < D::kMt; ++mt)
+        own_mma16816(acc.d[mt][nt + j], af[mt], bw[j][0], bw[j][1], type);
+  }
+}
+#endif
+
+/// Whether an owned matmul's operands are what tile-own-columns admits
+/// (else the launch fails); then acc set for it: 0, acc, or -acc to
+/// subtract from (negated back by own_mma_end).
+template <int RD, int C, int W>
+__device__ __forceinline__ bool own_mma_begin(Block &blk, OwnFrag<RD, C, W> &acc, int M, int K,
+                                              int bRows, int bCols, bool tb, bool accumulate,
+                                              Operand type, bool subtract, bool a16,
+                                              bool accIsB) {
+  if (!own_layout_ok<OwnFrag<RD, C, W>>(blk))
+    return false;
+  if (tb || (subtract && !accumulate) || M != RD || K != bRows || bCols != C || K % 16 != 0 ||
+      accIsB || (type != Operand::bf16 && type != Operand::f16) ||
+      (a16 && type != Operand::bf16)) {
+    blk.L.fail(); // tile-own-columns admits only these (acc is not b either)
+    return false;
+  }
+  const float sign = subtract ? -1.0f : 1.0f;
+  own_visit<OwnFrag<RD, C, W>>([&](int mt, int nt, int r, int, int) {
+    acc.d[mt][nt][r] = accumulate ? sign * acc.d[mt][nt][r] : 0.0f;
+  });
+  return true;
+}
+template <int RD, int C, int W>
+__device__ __forceinline__ void own_mma_end(OwnFrag<RD, C, W> &acc, bool subtract) {
+  if (subtract)
+    own_visit<OwnFrag<RD, C, W>>(
+        [&](int mt, int nt, int r, int, int) { acc.d[mt][nt][r] = -acc.d[mt][nt][r]; });
+}
+
+/// acc (+/-)= op(a) b with acc and b owned (M x C and K x C), a a tile in
+/// memory (M x K, or K x M where ta). Each warp computes its own columns as
 /// acc^T (+/-)= b^T op(a)^T by mma.sync m16n8k16: b's values are the A
 /// operand as they are (own_coord), op(a)^T's the B operand, read from
-/// shared memory; no staging, no barrier.
+/// memory; no staging, no barrier.
 template <int RD, int C, int W, int RB, class A>
 __device__ __forceinline__ void mma(Block &blk, OwnFrag<RD, C, W> &acc, const A &a,
                                     const OwnFrag<RB, C, W> &b, bool ta, bool tb,
                                     bool accumulate, Operand type, bool subtract = false) {
   LINAC_CONSUMERS_ONLY;
-  using D = OwnFrag<RD, C, W>;
-  using Bf = OwnFrag<RB, C, W>;
-  if (!own_layout_ok<D>(blk))
+  if (!own_mma_begin(blk, acc, ta ? a.cols : a.rows, ta ? a.rows : a.cols, RB, C, tb,
+                     accumulate, type, subtract, kIsTile16<A>,
+                     static_cast<const void *>(&acc) == static_cast<const void *>(&b)))
     return;
-  const int M = ta ? a.cols : a.rows, K = ta ? a.rows : a.cols;
-  if (tb || (subtract && !accumulate) || M != RD || K != RB ||
-      static_cast<const void *>(&acc) == static_cast<const void *>(&b) ||
-      (type != Operand::bf16 && type != Operand::f16) ||
-      (kIsTile16<A> && type != Operand::bf16)) {
-    blk.L.fail(); // tile-own-columns admits only these (acc is not b either)
-    return;
-  }
 #ifdef LINAC_TENSOR_CORES
-  const float sign = subtract ? -1.0f : 1.0f;
-  own_visit<D>([&](int mt, int nt, int r, int, int) {
-    acc.d[mt][nt][r] = accumulate ? sign * acc.d[mt][nt][r] : 0.0f;
-  });
 #pragma unroll
   for (int kk = 0; kk < RB / 16; ++kk) {
-    // b^T's rows are its columns: m16 tile mt, K values 16 kk.. as A fragments.
-    unsigned af[Bf::kMt][4];
-#pragma unroll
-    for (int mt = 0; mt < Bf::kMt; ++mt) {
-      const float *lo = b.d[mt][2 * kk], *hi = b.d[mt][2 * kk + 1];
-      af[mt][0] = pack_operands(lo[0], lo[1], type);
-      af[mt][1] = pack_operands(lo[2], lo[3], type);
-      af[mt][2] = pack_operands(hi[0], hi[1], type);
-      af[mt][3] = pack_operands(hi[2], hi[3], type);
-    }
-#pragma unroll
-    for (int nt = 0; nt < D::kNt; nt += 2) { // kNt is even (16-row blocks)
-      unsigned bw[2][2];
-      own_operand_words(a, ta, nt, kk, type, bw);
-#pragma unroll
-      for (int j = 0; j < 2; ++j)
-#pragma unroll
-        for (int mt = 0; mt < D::kMt; ++mt)
-          own_mma16816(acc.d[mt][nt + j], af[mt], bw[j][0], bw[j][1], type);
-    }
+    unsigned af[OwnFrag<RB, C, W>::kMt][4];
+    own_a_fragments(b, kk, type, af);
+    own_mma_step(acc, a, ta, kk, type, af);
   }
-  if (subtract)
-    own_visit<D>([&](int mt, int nt, int r, int, int) { acc.d[mt][nt][r] = -acc.d[mt][nt][r]; });
+  own_mma_end(acc, subtract);
 #else
-  (void)accumulate;
+  blk.L.fail(); // mma.sync m16n8k16 needs sm_80
+#endif
+}
+
+/// The same with b in memory too (K x C: a plain update's V in o += M V
+/// and S += K^T V): b^T's A fragments read from memory, the warp's columns
+/// of rows 16 kk...
+template <int RD, int C, int W, class A, class B>
+__device__ __forceinline__ typename EnableIf<(kIsTile16<B> || kSame<typename Bare<B>::type, Tile>) &&
+                                             (kIsTile16<A> || kSame<typename Bare<A>::type, Tile>)>::type
+mma(Block &blk, OwnFrag<RD, C, W> &acc, const A &a, const B &b, bool ta, bool tb,
+    bool accumulate, Operand type, bool subtract = false) {
+  LINAC_CONSUMERS_ONLY;
+  const int K = ta ? a.rows : a.cols;
+  if (!own_mma_begin(blk, acc, ta ? a.cols : a.rows, K, b.rows, b.cols, tb, accumulate, type,
+                     subtract, kIsTile16<A> || kIsTile16<B>, false))
+    return;
+#ifdef LINAC_TENSOR_CORES
+  for (int kk = 0; kk < K / 16; ++kk) {
+    unsigned af[OwnFrag<RD, C, W>::kMt][4];
+    own_a_fragments_memory<OwnFrag<RD, C, W>>(b, kk, type, af);
+    own_mma_step(acc, a, ta, kk, type, af);
+  }
+  own_mma_end(acc, subtract);
+#else
   blk.L.fail(); // mma.sync m16n8k16 needs sm_80
 #endif
 }
