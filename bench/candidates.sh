@@ -338,6 +338,12 @@ for c in gdn_8x4096x16 gdn_1x8192x16 gdn_4x16384x32 gdn_varlen_16_seqs kda_8x409
     dplr_8x4096x16 gdn2_8x4096x16; do
   timeout 60 bench/variant.sh $c of --config own=warps
 done
+# KDA's fragment budget (128) is all owned tiles' (160 registers a thread):
+# its chunk-local tiles then go to scratch (288 KiB of op operands a chunk,
+# 64 by default); with frag=192 128 KiB, but 368 bytes of spill stores.
+for c in kda_8x4096x16 kda_safe_8x4096x16; do
+  timeout 60 bench/variant.sh $c of2 --config own=warps,frag=192
+done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh --cases \
   '^(gdn|kda) |^(kda_safe|deltanet|linear_attention|simple_gla|retnet|gla|dplr|gdn2) 8x4096' \
   --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -36
