@@ -329,6 +329,7 @@ grep -E '^owned' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.
 # (S40=3 checks the other examples against float64; bench/run.sh's last
 # column compares every variant's outputs with its default's here.)
 check_examples own=warps gdn kda linear_attention
+check_examples own=warps,foldsub=on kda gdn
 check_examples own=warps,split=sequence,segment=2 gdn
 racecheck own=warps B=1,T=200,H=2,HV=4,K=128,V=128 gdn
 rm -f "$K"/*@*.cu
@@ -343,6 +344,12 @@ done
 # 64 by default); with frag=192 128 KiB, but 368 bytes of spill stores.
 for c in kda_8x4096x16 kda_safe_8x4096x16; do
   timeout 60 bench/variant.sh $c of2 --config own=warps,frag=192
+done
+# With foldsub=on the delta rule's U = T (beta v) and U -= W S are owned
+# matmuls into one tile (V' never leaves the warps' registers, no W S tile):
+# 128 owned registers a thread, KDA 37 steps a chunk (cpu: float64 ok).
+for c in kda_8x4096x16 gdn_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16; do
+  timeout 60 bench/variant.sh $c ofs --config own=warps,foldsub=on
 done
 timeout $(( ${LEFT:-280} - SECONDS )) bench/run.sh --cases \
   '^(gdn|kda) |^(kda_safe|deltanet|linear_attention|simple_gla|retnet|gla|dplr|gdn2) 8x4096' \
