@@ -15,6 +15,20 @@ KernelConfig mainShape(ChooserTarget target) {
   return chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, target);
 }
 
+// `config` parses, and validating it at K = V = 128 names `why`.
+void expectRefused(const std::string &config, const char *why) {
+  KernelConfig c;
+  EXPECT_EQ(linac::parseKernelConfig(config, c), "") << config;
+  EXPECT_NE(linac::validateKernelConfig(c, 128, 128).find(why), std::string::npos) << config;
+}
+
+// `config` parses and validates at K = V = 128.
+void expectValid(const std::string &config) {
+  KernelConfig c;
+  EXPECT_EQ(linac::parseKernelConfig(config, c), "") << config;
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "") << config;
+}
+
 // `seqs` sequences of `tokens` in all, 16 heads, K = V = 128, the caller's
 // inputs bf16 or not.
 KernelConfig choose(int64_t seqs, int64_t tokens, const linac::VariantTraits &t,
@@ -555,12 +569,8 @@ TEST(KernelConfig, AheadParsesValidatesAndIsNeverTheDefault) {
             std::string::npos);
   // Only one fused chunk loop has a local and a state part to put side by side.
   for (const char *other : {"wu=materialized", "split=sequence", "prefetch=on,stages=1",
-                            "roles=on"}) {
-    KernelConfig d;
-    EXPECT_EQ(linac::parseKernelConfig(std::string("ahead=on,") + other, d), "") << other;
-    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("ahead=on"), std::string::npos)
-        << other;
-  }
+                            "roles=on"})
+    expectRefused(std::string("ahead=on,") + other, "ahead=on");
   KernelConfig v;
   EXPECT_EQ(linac::parseKernelConfig("ahead=on,split=vtile,vtile=64", v), "");
   EXPECT_EQ(linac::validateKernelConfig(v, 128, 128), "");
@@ -585,9 +595,8 @@ TEST(KernelConfig, OwnedColumnsParseValidateAndAreNeverTheDefault) {
   EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps", c), "");
   EXPECT_TRUE(c.ownColumns);
   EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
-  KernelConfig split; // the sequence split's outputs pass
-  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,split=sequence,own=warps", split), "");
-  EXPECT_EQ(linac::validateKernelConfig(split, 128, 128), "");
+  expectValid("wu=materialized,split=sequence,own=warps"); // the sequence split's outputs pass
+  expectValid("own=warps");                                // the fused kernel's ops on the state
   KernelConfig again;
   EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
   EXPECT_TRUE(again.ownColumns);
@@ -596,15 +605,8 @@ TEST(KernelConfig, OwnedColumnsParseValidateAndAreNeverTheDefault) {
   EXPECT_NE(linac::parseKernelConfig("own=threads", c).find("own must be block or warps"),
             std::string::npos);
   for (const char *other :
-       {"own=warps,wu=materialized,outputs=parallel", "own=warps,roles=on", "own=warps,ahead=on"}) {
-    KernelConfig d;
-    EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
-    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("own=warps needs"), std::string::npos)
-        << other;
-  }
-  KernelConfig fused; // the fused kernel's ops on the state
-  EXPECT_EQ(linac::parseKernelConfig("own=warps", fused), "");
-  EXPECT_EQ(linac::validateKernelConfig(fused, 128, 128), "");
+       {"own=warps,wu=materialized,outputs=parallel", "own=warps,roles=on", "own=warps,ahead=on"})
+    expectRefused(other, "own=warps needs");
   for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).ownColumns);
 }
@@ -622,13 +624,8 @@ TEST(KernelConfig, ParallelOutputsNeedTheMaterialisedFormAndAreNeverTheDefault) 
   EXPECT_FALSE(again.parallelOutputs);
   EXPECT_NE(linac::parseKernelConfig("outputs=chunks", c).find("outputs must be state or parallel"),
             std::string::npos);
-  for (const char *other : {"outputs=parallel", "outputs=parallel,wu=materialized,split=sequence"}) {
-    KernelConfig d;
-    EXPECT_EQ(linac::parseKernelConfig(other, d), "") << other;
-    EXPECT_NE(linac::validateKernelConfig(d, 128, 128).find("outputs=parallel needs"),
-              std::string::npos)
-        << other;
-  }
+  for (const char *other : {"outputs=parallel", "outputs=parallel,wu=materialized,split=sequence"})
+    expectRefused(other, "outputs=parallel needs");
   for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a}) {
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).parallelOutputs);
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).store16);

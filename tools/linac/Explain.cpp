@@ -358,10 +358,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
       int64_t owned = 0;
       kernel.walk([&](Operation *op) {
         if (op->getParentOfType<scf::ForOp>() && !isa<tile::AllocOp, tile::StageOp>(op) &&
-            llvm::any_of(op->getOperands(), [](Value v) {
-              Operation *def = linac::rootAllocation(v).getDefiningOp();
-              return def && def->hasAttr("owned");
-            }))
+            llvm::any_of(op->getOperands(), linac::isOwned))
           ++owned;
       });
       os << ", " << owned << " of them owned by warps (each warp its own columns of V, no "

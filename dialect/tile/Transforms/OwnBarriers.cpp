@@ -6,14 +6,14 @@
 // under a slower warp. Every other op's writes are ordered after earlier
 // block-wide ops by their closing barriers, so a barrier is needed exactly
 // before the first op that writes a root allocation an owned op read since
-// the last barrier. Copies write their destination; every other op its
-// first operand.
+// the last barrier (what an op writes: linac::stepAccesses, the step
+// schedule's model).
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace linac {
 #define GEN_PASS_DEF_TILEOWNBARRIERS
@@ -29,21 +29,7 @@ bool isBuf(Value v) { return isa<tile::BufType>(v.getType()); }
 /// Whether `op` is owned by warps: it writes an owned tile.
 bool ownedOp(Operation *op) {
   return op->getNumOperands() > 0 && isBuf(op->getOperand(0)) &&
-         linac::isOwned(op->getOperand(0)) &&
-         !isa<tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(op);
-}
-
-/// The root allocations `op` writes (a not-owned op).
-void writtenRoots(Operation *op, llvm::SmallVectorImpl<Value> &roots) {
-  if (isa<tile::CopyAsyncOp, tile::CopyTileAsyncOp, tile::PrefetchRowsOp, tile::TakeRowsOp>(op)) {
-    for (Value v : op->getOperands())
-      if (isBuf(v))
-        roots.push_back(linac::rootAllocation(v));
-    return;
-  }
-  if (op->getNumOperands() > 0 && isBuf(op->getOperand(0)) &&
-      !isa<tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(op))
-    roots.push_back(linac::rootAllocation(op->getOperand(0)));
+         linac::isOwned(op->getOperand(0)) && !linac::isStore(op);
 }
 
 struct TileOwnBarriersPass : linac::impl::TileOwnBarriersBase<TileOwnBarriersPass> {
@@ -55,7 +41,9 @@ struct TileOwnBarriersPass : linac::impl::TileOwnBarriersBase<TileOwnBarriersPas
   }
 
   void place(Block *block) {
-    llvm::DenseSet<Value> read; // roots owned ops read since the last barrier
+    // Roots owned ops read since the last barrier (as stepAccesses names
+    // buffers: opaque pointers of root allocations).
+    llvm::SmallPtrSet<void *, 8> read;
     auto barrierBefore = [&](Operation *op) {
       OpBuilder b(op);
       tile::BarrierOp::create(b, op->getLoc());
@@ -69,7 +57,7 @@ struct TileOwnBarriersPass : linac::impl::TileOwnBarriersBase<TileOwnBarriersPas
       if (ownedOp(&op)) {
         for (Value v : op.getOperands().drop_front())
           if (isBuf(v) && !linac::isOwned(v))
-            read.insert(linac::rootAllocation(v));
+            read.insert(linac::rootAllocation(v).getAsOpaquePointer());
         continue;
       }
       if (read.empty())
@@ -78,9 +66,9 @@ struct TileOwnBarriersPass : linac::impl::TileOwnBarriersBase<TileOwnBarriersPas
         barrierBefore(&op);
         continue;
       }
-      SmallVector<Value> roots;
-      writtenRoots(&op, roots);
-      if (llvm::any_of(roots, [&](Value r) { return read.contains(r); }))
+      llvm::SmallPtrSet<void *, 4> reads, writes;
+      linac::stepAccesses(&op, reads, writes);
+      if (llvm::any_of(writes, [&](void *w) { return read.contains(w); }))
         barrierBefore(&op);
     }
   }

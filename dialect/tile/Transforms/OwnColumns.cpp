@@ -50,6 +50,13 @@ constexpr int64_t kOwnedColumns = 16;
 bool isBuf(Value v) { return v && isa<tile::BufType>(v.getType()); }
 bool isReg(Value v) { return cast<tile::BufType>(v.getType()).getSpace() == tile::Space::reg; }
 
+/// Whether `v` is a buffer whose root allocation is in `owned` (`*whole`,
+/// if given: reached without a view).
+bool inOwned(const llvm::SetVector<Operation *> &owned, Value v, bool *whole = nullptr) {
+  Operation *def = isBuf(v) ? linac::rootAllocation(v, whole).getDefiningOp() : nullptr;
+  return def && owned.contains(def);
+}
+
 struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> {
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
@@ -65,15 +72,12 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
     });
     if (owned.empty())
       return; // no state: nothing to own
-    auto ownedValue = [&](Value v) {
-      Operation *def = isBuf(v) ? linac::rootAllocation(v).getDefiningOp() : nullptr;
-      return def && owned.contains(def);
-    };
+    auto ownedValue = [&](Value v) { return inOwned(owned, v); };
     for (bool grew = true; grew;) {
       grew = false;
       kernel.walk([&](Operation *op) {
         if (op->getNumOperands() == 0 || !isBuf(op->getOperand(0)) || !isReg(op->getOperand(0)) ||
-            isa<tile::StoreStateOp, tile::StoreRowsOp, tile::StoreTileOp>(op))
+            linac::isStore(op))
           return;
         bool readsOwned = llvm::any_of(op->getOperands().drop_front(), ownedValue) ||
                           (isa<tile::MmaOp>(op) && ownedValue(op->getOperand(0)));
@@ -112,14 +116,10 @@ struct TileOwnColumnsPass : linac::impl::TileOwnColumnsBase<TileOwnColumnsPass> 
              << " columns (a V tile of 16 x warps columns, or fewer warps)";
     auto isOwned = [&](Value v) {
       bool whole = true;
-      Operation *def = isBuf(v) ? linac::rootAllocation(v, &whole).getDefiningOp() : nullptr;
-      return def && owned.contains(def) && whole;
+      return inOwned(owned, v, &whole) && whole;
     };
     auto touchesOwned = [&](Operation *op) {
-      return llvm::any_of(op->getOperands(), [&](Value v) {
-        Operation *def = isBuf(v) ? linac::rootAllocation(v).getDefiningOp() : nullptr;
-        return def && owned.contains(def);
-      });
+      return llvm::any_of(op->getOperands(), [&](Value v) { return inOwned(owned, v); });
     };
     // An operand the owned ops read as memory: a shared tile, or a register
     // tile that must stay in memory (not a fragment, not owned).

@@ -101,6 +101,9 @@ struct Step {
   llvm::SmallVector<unsigned> after;
   bool fence = false;
 };
+/// Whether `op` stores a tile to global memory (store_rows, store_state,
+/// store_tile): it reads its buffer operand and writes no buffer.
+bool isStore(mlir::Operation *op);
 /// The buffers `op` reads and writes as a step (root allocations, the
 /// staging area, landing buffers), added to `reads` and `writes`.
 void stepAccesses(mlir::Operation *op, llvm::SmallPtrSetImpl<void *> &reads,

@@ -132,7 +132,7 @@ struct TilePlaceFragmentsPass
     kernel.walk([&](tile::AllocOp alloc) {
       auto type = cast<tile::BufType>(alloc.getType());
       if (alloc->hasAttr("owned")) {
-        used += type.getRows() * type.getCols() / (32 * std::max<int64_t>(1, 4 * groups));
+        used += type.getRows() * type.getCols() / (32 * 4 * groups); // per consumer thread
         return;
       }
       if (alloc->hasAttr("in_memory"))

@@ -21,11 +21,11 @@ using namespace mlir;
 
 using linac::Step;
 
-namespace {
-
-bool isStore(Operation *op) {
+bool linac::isStore(Operation *op) {
   return isa<tile::StoreRowsOp, tile::StoreStateOp, tile::StoreTileOp>(op);
 }
+
+namespace {
 
 /// What tile.landed completes: every landing buffer (tile-prefetch-inputs),
 /// which take_rows then reads.
@@ -59,7 +59,7 @@ void accesses(Operation *op, Step &step) {
     step.reads.insert(&stagingArea);
     step.writes.insert(&stagingArea);
   }
-  const int destination = isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
+  const int destination = linac::isStore(op) ? -1 : isa<tile::TakeRowsOp>(op) ? 1 : 0;
   int index = 0;
   for (Value v : op->getOperands()) {
     if (!isa<tile::BufType>(v.getType()))

@@ -3343,15 +3343,6 @@ __device__ __forceinline__ void own_mma16816(float (&c)[4], const unsigned (&a)[
 #endif
 
 #ifdef LINAC_TENSOR_CORES
-/// Rows k and k + 1 of column c of a tile in memory as one operand word
-/// (row k in the low half), rounded to `type`.
-__device__ __forceinline__ unsigned own_column_pair(const Tile &b, int k, int c, Operand type) {
-  return pack_operands(b.at(k, c), b.at(k + 1, c), type);
-}
-__device__ __forceinline__ unsigned own_column_pair(const Tile16 &b, int k, int c, Operand) {
-  return static_cast<unsigned>(b.at(k, c)) | static_cast<unsigned>(b.at(k + 1, c)) << 16;
-}
-
 /// The A fragments of b^T for the k16 step kk, per m16 tile of the warp's
 /// columns: from an owned b's registers as they are (own_coord), or read
 /// from a b in memory (rows k of the warp's columns).
@@ -3374,11 +3365,12 @@ __device__ __forceinline__ void own_a_fragments_memory(const B &b, int kk, Opera
   const int g = lane / 4, k = 16 * kk + 2 * (lane % 4);
 #pragma unroll
   for (int mt = 0; mt < F::kMt; ++mt) {
+    // Rows k and k + 1 of column c: b^T's values (c, k), (c, k + 1).
     const int c = warp * F::kOwnCols + 16 * mt + g;
-    af[mt][0] = own_column_pair(b, k, c, type);
-    af[mt][1] = own_column_pair(b, k, c + 8, type);
-    af[mt][2] = own_column_pair(b, k + 8, c, type);
-    af[mt][3] = own_column_pair(b, k + 8, c + 8, type);
+    af[mt][0] = own_operand_pair(b, true, c, k, type);
+    af[mt][1] = own_operand_pair(b, true, c + 8, k, type);
+    af[mt][2] = own_operand_pair(b, true, c, k + 8, type);
+    af[mt][3] = own_operand_pair(b, true, c + 8, k + 8, type);
   }
 }
 
