@@ -257,6 +257,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
       (c.wu != KernelConfig::WU::Materialized || c.split == KernelConfig::Split::Sequence))
     return "config: outputs=parallel needs wu=materialized and split=head or vtile (the "
            "outputs kernel reads the chunk-parallel kernel's workspaces)";
+  if (c.ownColumns && c.mma != "bf16" && c.mma != "f16")
+    return "config: own=warps needs mma=bf16 or mma=f16 (the warps' tiles are tensor-core "
+           "accumulators), got mma=" + c.mma;
   if (c.ownColumns && (c.parallelOutputs || c.warpRoles || c.ahead))
     return "config: own=warps needs outputs=state, roles=off and ahead=off (the warps own the "
            "columns of V of the ops on the state)";
@@ -296,6 +299,13 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
       return "config: vtile (" + std::to_string(c.vTile) +
              ") must be a positive divisor of V (" + std::to_string(V) + ")";
   }
+  // Each warp owns a multiple of 16 of the block's columns of V.
+  if (int64_t cols = c.split == KernelConfig::Split::VTile ? c.vTile : V;
+      c.ownColumns && cols % (16 * c.warps) != 0)
+    return "config: own=warps needs the block's " + std::to_string(cols) +
+           " columns of V (" + (c.split == KernelConfig::Split::VTile ? "vtile" : "V") +
+           ") to be a multiple of 16 for each of the " + std::to_string(c.warps) +
+           " warps (" + std::to_string(16 * c.warps) + ")";
   if (c.split == KernelConfig::Split::Sequence && c.combineCols != 0 &&
       (c.combineCols < 0 || V % c.combineCols != 0))
     return "config: combine (" + std::to_string(c.combineCols) +

@@ -592,11 +592,22 @@ namespace {
 TEST(KernelConfig, OwnedColumnsParseValidateAndAreNeverTheDefault) {
   KernelConfig c;
   EXPECT_FALSE(c.ownColumns);
-  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps", c), "");
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized,own=warps,mma=bf16", c), "");
   EXPECT_TRUE(c.ownColumns);
   EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
-  expectValid("wu=materialized,split=sequence,own=warps"); // the sequence split's outputs pass
-  expectValid("own=warps");                                // the fused kernel's ops on the state
+  // the sequence split's outputs pass
+  expectValid("wu=materialized,split=sequence,own=warps,mma=bf16");
+  expectValid("own=warps,mma=f16"); // the fused kernel's ops on the state
+  expectRefused("own=warps,mma=tf32", "own=warps needs mma=bf16 or mma=f16");
+  // Each warp owns a multiple of 16 columns of the block's V tile.
+  expectValid("own=warps,mma=bf16,split=vtile,vtile=64,warps=4");
+  expectRefused("own=warps,mma=bf16,split=vtile,vtile=64,warps=8",
+                "own=warps needs the block's 64 columns of V (vtile) to be a multiple of 16 "
+                "for each of the 8 warps (128)");
+  KernelConfig narrow;
+  EXPECT_EQ(linac::parseKernelConfig("own=warps,mma=bf16,warps=4", narrow), "");
+  EXPECT_NE(linac::validateKernelConfig(narrow, 128, 32).find("block's 32 columns of V (V)"),
+            std::string::npos);
   KernelConfig again;
   EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
   EXPECT_TRUE(again.ownColumns);
@@ -605,7 +616,8 @@ TEST(KernelConfig, OwnedColumnsParseValidateAndAreNeverTheDefault) {
   EXPECT_NE(linac::parseKernelConfig("own=threads", c).find("own must be block or warps"),
             std::string::npos);
   for (const char *other :
-       {"own=warps,wu=materialized,outputs=parallel", "own=warps,roles=on", "own=warps,ahead=on"})
+       {"own=warps,mma=bf16,wu=materialized,outputs=parallel", "own=warps,mma=bf16,roles=on",
+        "own=warps,mma=bf16,ahead=on"})
     expectRefused(other, "own=warps needs");
   for (ChooserTarget t : {ChooserTarget::cpu, ChooserTarget::sm80, ChooserTarget::sm90a})
     EXPECT_FALSE(chooseKernelConfig(8, 16, 8 * 4096, 128, 128, {}, t).ownColumns);

@@ -282,6 +282,17 @@ bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
   return set.*flag != clear.*flag;
 }
 
+/// Whether config text leaves the split unsaid (parsed over two different
+/// splits, each keeps what it was given).
+bool splitUnsaid(const std::string &text) {
+  linac::KernelConfig head, vtile;
+  head.split = linac::KernelConfig::Split::Head;
+  vtile.split = linac::KernelConfig::Split::VTile;
+  (void)linac::parseKernelConfig(text, head);
+  (void)linac::parseKernelConfig(text, vtile);
+  return head.split != vtile.split;
+}
+
 /// The defaults of the forms measured at one config only: the Gram library
 /// switches (grampair, gramfactor, grambalance), then the copy form (copies,
 /// which follows the Gram's choices for KDA and GLA) and the element-wise
@@ -381,6 +392,19 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
     askMeasuredFormDefaults(it->second, linac::chooserTargetOf(target), traits, config);
+    // own=warps given over the chooser's V split (few heads): each warp owns
+    // a multiple of 16 columns, so the V tile widens to 16 columns a warp,
+    // or to all of V (the head split) where V has no such tile.
+    if (config.ownColumns && config.split == linac::KernelConfig::Split::VTile &&
+        splitUnsaid(it->second)) {
+      int64_t perBlock = 16 * config.warps;
+      if (config.vTile % perBlock != 0) {
+        if (perBlock < dims.V && dims.V % perBlock == 0)
+          config.vTile = perBlock;
+        else
+          config.split = linac::KernelConfig::Split::Head;
+      }
+    }
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
