@@ -458,7 +458,8 @@ inline int64_t chunk_rows(int64_t length, int64_t c, int64_t chunk) {
 
 #ifndef LINAC_TILE_EXTERN
 /// Whether rows [first, first + valid) of g (head, columns [col, col +
-/// dst.cols)) fit both the tensor and dst; else `op`'s error is reported.
+/// dst.cols)) fit both the tensor and the tile dst (copied from or into);
+/// else `op`'s error is reported.
 /// A copy of 0 rows (the prefetch past the last chunk) touches no memory.
 LINAC_TILE_FN bool rowsInside(Block &blk, const char *op, const Global *g, const Tile &dst,
                               int64_t first, int64_t valid, int64_t head, int64_t col) {
@@ -779,12 +780,8 @@ LINAC_TILE_FN void store_rows(Block &blk, const Global *g, const Tile &src,
   if (!g || !checkRead(blk, src, "store_rows"))
     return;
   int64_t first = start + row;
-  bool rowsOut = valid > 0 && (first < 0 || first + valid > g->rows);
-  if (valid < 0 || valid > src.rows || rowsOut || head < 0 ||
-      head >= g->heads || col < 0 || col + src.cols > g->cols) {
-    blk.L.fail("store_rows into '" + g->name + "' is outside the tensor");
+  if (!rowsInside(blk, "store_rows", g, src, first, valid, head, col))
     return;
-  }
   for (int64_t i = 0; i < valid; ++i)
     for (int64_t j = 0; j < src.cols; ++j)
       g->data[((first + i) * g->heads + head) * g->cols + col + j] = src.at(i, j);

@@ -126,6 +126,16 @@ struct Global {
 #endif
 };
 
+/// Whether rows [first, first + valid) of a tile of `rows` x `cols` at
+/// (head, col) lie inside g, with 0 <= valid <= rows: the one check of every
+/// op that copies rows between a tile and a tensor (a null g fails it).
+LINAC_DEVICE inline bool rows_inside(const Global *g, int64_t first, int64_t valid, int64_t rows,
+                                     int64_t head, int64_t col, int64_t cols) {
+  return g && valid >= 0 && valid <= rows &&
+         (valid == 0 || (first >= 0 && first + valid <= g->rows)) && head >= 0 &&
+         head < g->heads && col >= 0 && col + cols <= g->cols;
+}
+
 /// Everything a kernel reads about its launch; passed by value as the
 /// kernel's one parameter (__grid_constant__: read in place from the
 /// parameter space, no copy to device memory per call).
@@ -985,9 +995,7 @@ __device__ __forceinline__ Token copy_async_body(Block &blk, const Global *g, co
                                                 int64_t start, int64_t row, int64_t valid,
                                                 int64_t head, int64_t col) {
   int64_t first = start + row;
-  if (!g || valid < 0 || valid > dst.rows ||
-      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 ||
-      head >= g->heads || col < 0 || col + dst.cols > g->cols) {
+  if (!rows_inside(g, first, valid, dst.rows, head, col, dst.cols)) {
     blk.L.fail();
     return Token{0, 0, 0};
   }
@@ -1105,9 +1113,8 @@ __device__ LINAC_COPY16_INLINE Token copy_async(Block &blk, const Global *g, con
                                          int64_t start, int64_t row, int64_t valid,
                                          int64_t head, int64_t col) {
   const int64_t first = start + row;
-  if (dst.rows != R || dst.cols != C || !g || g->dtype != bf16 || valid < 0 || valid > R ||
-      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 ||
-      head >= g->heads || col < 0 || col + C > g->cols) {
+  if (dst.rows != R || dst.cols != C || !rows_inside(g, first, valid, R, head, col, C) ||
+      g->dtype != bf16) {
     blk.L.fail();
     return Token{0, 0, 0};
   }
@@ -1293,10 +1300,8 @@ __device__ LINAC_LANDING_INLINE Token take_rows(Block &blk, const Global *g, con
                                            const Tile dst, int64_t start, int64_t row,
                                            int64_t valid, int64_t head, int64_t col) {
   const int64_t first = start + row;
-  if (!g || dst.rows != R || dst.cols != C || landing.rows != R ||
-      landing.cols != landing_cols(C) || valid < 0 || valid > R ||
-      (valid > 0 && (first < 0 || first + valid > g->rows)) || head < 0 || head >= g->heads ||
-      col < 0 || col + C > g->cols) {
+  if (dst.rows != R || dst.cols != C || landing.rows != R || landing.cols != landing_cols(C) ||
+      !rows_inside(g, first, valid, R, head, col, C)) {
     blk.L.fail();
     return Token{0, 0, 0};
   }
@@ -1582,9 +1587,7 @@ __device__ inline void store_rows(Block &blk, const Global *g, const Tile &src,
                                   int64_t head, int64_t col) {
   LINAC_CONSUMERS_ONLY;
   int64_t first = start + row;
-  if (!g || valid < 0 || valid > src.rows ||
-      (valid > 0 && (first < 0 || first + valid > g->rows)) ||
-      head >= g->heads || col + src.cols > g->cols) {
+  if (!rows_inside(g, first, valid, src.rows, head, col, src.cols)) {
     blk.L.fail();
     return;
   }
@@ -3087,8 +3090,7 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g, const Fr
                                            int64_t head, int64_t col) {
   LINAC_CONSUMERS_ONLY;
   int64_t first = start + row;
-  if (!g || valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
-      head >= g->heads || col + C > g->cols) {
+  if (!rows_inside(g, first, valid, R, head, col, C)) {
     blk.L.fail();
     return;
   }
@@ -3247,8 +3249,7 @@ __device__ __forceinline__ void store_rows(Block &blk, const Global *g,
   if (!own_layout_ok<OwnFrag<R, C, W>>(blk))
     return;
   const int64_t first = start + row;
-  if (!g || valid < 0 || valid > R || (valid > 0 && (first < 0 || first + valid > g->rows)) ||
-      head >= g->heads || col + C > g->cols) {
+  if (!rows_inside(g, first, valid, R, head, col, C)) {
     blk.L.fail();
     return;
   }
