@@ -362,9 +362,11 @@ if [ "${S40:-0}" = 4 ]; then
 # check shape (two heads: the chooser splits V into 64 columns a block, which
 # 8 warps cannot own by 16), so here with split=head; and its timing ran out
 # after GDN (own=warps 29% slower there: each warp reads the whole fp32 A
-# operand of every owned matmul). KDA and every other example at 8x4096x16
-# with own=warps (@of), with its bf16 operand words by ldmatrix (@ofl), and
-# with foldsub=on (@ofs).
+# operand of every owned matmul; LINAC_OWN_LDMATRIX reads only bf16 ones,
+# and no example's owned matmul has one, even with inputs=bf16). KDA and
+# every other example at 8x4096x16 with own=warps (@of) and with foldsub=on
+# (@ofs); and S40=2's three-kernel form for KDA and GDN: W and U
+# materialised with the state pass block-wide (@wm) and owned (@ow).
 check_examples own=warps,split=head gdn kda linear_attention kda_safe deltanet
 check_examples own=warps,foldsub=on,split=head kda gdn
 racecheck own=warps,split=head B=1,T=200,H=2,HV=4,K=128,V=128 gdn
@@ -373,10 +375,14 @@ rm -f "$K"/*@*.cu
 for c in kda_8x4096x16 kda_safe_8x4096x16 deltanet_8x4096x16 linear_attention_8x4096x16 \
     simple_gla_8x4096x16 retnet_8x4096x16 gla_8x4096x16 gdn2_8x4096x16 gdn_8x4096x16; do
   timeout 60 bench/variant.sh $c of --config own=warps
-  timeout 60 bench/variant.sh $c ofl --config own=warps --define LINAC_OWN_LDMATRIX=1
 done
 for c in kda_8x4096x16 kda_safe_8x4096x16; do
   timeout 60 bench/variant.sh $c ofs --config own=warps,foldsub=on
+done
+check_examples wu=materialized,own=warps,store16=on kda gdn
+for c in kda_8x4096x16 gdn_8x4096x16; do
+  timeout 60 bench/variant.sh $c wm --config wu=materialized,store16=on
+  timeout 60 bench/variant.sh $c ow --config wu=materialized,own=warps,store16=on
 done
 timeout $(( ${LEFT:-400} - SECONDS )) bench/run.sh --cases \
   '^(kda|kda_safe|deltanet|linear_attention|simple_gla|retnet|gla|gdn2|gdn) 8x4096' \
