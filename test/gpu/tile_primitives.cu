@@ -371,7 +371,7 @@ __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Til
   const int lda = a.cols + (A16 ? 8 : 4), ldu = C + 4;
   float *pa = reinterpret_cast<float *>(base);
   unsigned short *pa16 = reinterpret_cast<unsigned short *>(base);
-  float *pu = reinterpret_cast<float *>(base + a.rows * lda * 4);
+  float *pu = reinterpret_cast<float *>(base + a.rows * lda * (A16 ? 2 : 4)); // as smem counts
   float *pd = pu + M * ldu;
   float *pb = pd + KD; // b in memory (bInMemory): h0 again, rows padded
   const int ldb = C + 4;
