@@ -389,6 +389,32 @@ timeout $(( ${LEFT:-400} - SECONDS )) bench/run.sh --cases \
   --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -36
 exit 0
 fi
+if [ "${S40:-0}" = 5 ]; then
+# 40, fifth call (session 34; about 5 minutes, carrying .carry): the owned
+# primitives again (S40=1's bf16-operand cases hit the test's own bug: its
+# other tiles past the shared memory it asked for), then Nsight Compute on
+# GDN's and KDA's fused kernels with and without own=warps (one launch each
+# of `linac run`, bench/ncu_summary.py's metrics, the shared-memory
+# wavefronts among them): where the owned form's time goes.
+PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
+  scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+grep -E '^owned|error' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
+NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
+"$NCU" --query-metrics > /tmp/ncu-metrics.txt 2>&1
+m=$(python3 bench/ncu_summary.py metrics /tmp/ncu-metrics.txt)
+python3 bench/ncu_summary.py header | tee -a $log
+for ex in gdn kda; do
+  for c in default own=warps; do
+    raw=$OUT/ncu-$ex-${c/=/-}.csv
+    timeout 150 "$NCU" --kernel-name regex:_entry --launch-count 1 --metrics "$m" --csv --page raw \
+      $L run examples/$ex.lin --target sm_90a --shape B=8,T=4096,H=16,K=128,V=128 --dtype bf16 \
+      $([ $c = default ] || echo --config $c) > /tmp/ncu-run.log 2>&1
+    sed -n '/^"ID","Process ID"/,$p' /tmp/ncu-run.log > $raw
+    python3 bench/ncu_summary.py report "$ex $c" $raw | tee -a $log || tail -3 /tmp/ncu-run.log
+  done
+done
+exit 0
+fi
 if [ "${S40:-0}" = 3 ]; then
 # 40, third call (session 33; about 6 minutes, carrying .carry): own=warps
 # against float64 for the examples S40=1 did not check, the sequence

@@ -32,6 +32,10 @@ QUANTITIES = [
                   "sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active"]),
     ("MUFU %", ["sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_active",
                 "sm__inst_executed_pipe_xu.avg.pct_of_peak_sustained_active"]),
+    # Counts, in millions: the warps' instructions, and the shared-memory
+    # wavefronts they cost (a bank conflict or a wide access is several).
+    ("instructions M", ["sm__inst_executed.sum"]),
+    ("shared wavefronts M", ["l1tex__data_pipe_lsu_wavefronts_mem_shared.sum"]),
 ]
 STALLS = ["barrier", "long_scoreboard", "short_scoreboard", "wait", "no_instruction",
           "math_pipe_throttle", "mio_throttle", "lg_throttle", "membar", "branch_resolving",
@@ -100,8 +104,8 @@ def report(case, raw_csv, names=None):
         cells = []
         for label, _ in QUANTITIES:
             v = number(row.get(picked.get(label, ""), ""))
-            if v is not None and label == "ms":
-                v /= 1e6  # ncu reports ns
+            if v is not None and (label == "ms" or label.endswith(" M")):
+                v /= 1e6  # ncu reports ns; counts in millions
             cells.append("" if v is None else f"{v:.3f}" if label == "ms" else f"{v:.2f}"
                          if label == "eligible" else f"{v:.1f}")
         values = [(r, number(row.get(m, ""))) for r, m in stalls.items()]
