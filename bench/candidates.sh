@@ -403,15 +403,18 @@ NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
 "$NCU" --query-metrics > /tmp/ncu-metrics.txt 2>&1
 m=$(python3 bench/ncu_summary.py metrics /tmp/ncu-metrics.txt)
 python3 bench/ncu_summary.py header | tee -a $log
-for ex in gdn kda; do
-  for c in default own=warps; do
-    raw=$OUT/ncu-$ex-${c/=/-}.csv
-    timeout 150 "$NCU" --kernel-name regex:_entry --launch-count 1 --metrics "$m" --csv --page raw \
-      $L run examples/$ex.lin --target sm_90a --shape B=8,T=4096,H=16,K=128,V=128 --dtype bf16 \
-      $([ $c = default ] || echo --config $c) > /tmp/ncu-run.log 2>&1
-    sed -n '/^"ID","Process ID"/,$p' /tmp/ncu-run.log > $raw
-    python3 bench/ncu_summary.py report "$ex $c" $raw | tee -a $log || tail -3 /tmp/ncu-run.log
-  done
+# Then KDA's three-kernel form, the state pass block-wide and owned (its
+# workspaces bf16 tiles, read by ldmatrix): each kernel's own time.
+wm=wu=materialized,store16=on
+for run in gdn:default gdn:own=warps kda:default kda:own=warps kda:$wm kda:$wm,own=warps:ldm; do
+  IFS=: read -r ex c switch <<< "$run"
+  raw=$OUT/ncu-$ex-$(echo $c$switch | tr '=,' '--').csv
+  LINAC_CUDA_DEFINES=${switch:+LINAC_OWN_LDMATRIX=1} timeout 100 "$NCU" --kernel-name regex:_entry \
+    --launch-count 3 --metrics "$m" --csv --page raw \
+    $L run examples/$ex.lin --target sm_90a --shape B=8,T=4096,H=16,K=128,V=128 --dtype bf16 \
+    $([ $c = default ] || echo --config $c) > /tmp/ncu-run.log 2>&1
+  sed -n '/^"ID","Process ID"/,$p' /tmp/ncu-run.log > $raw
+  python3 bench/ncu_summary.py report "$ex $c $switch" $raw | tee -a $log || tail -3 /tmp/ncu-run.log
 done
 exit 0
 fi
