@@ -390,23 +390,20 @@ timeout $(( ${LEFT:-400} - SECONDS )) bench/run.sh --cases \
 exit 0
 fi
 if [ "${S40:-0}" = 5 ]; then
-# 40, fifth call (session 34; about 5 minutes, carrying .carry): the owned
-# primitives again (S40=1's bf16-operand cases hit the test's own bug: its
-# other tiles past the shared memory it asked for), then Nsight Compute on
-# GDN's and KDA's fused kernels with and without own=warps (one launch each
+# 40, fifth call (session 34; about 5 minutes, carrying .carry): Nsight
+# Compute on GDN's fused kernel with and without own=warps (one launch each
 # of `linac run`, bench/ncu_summary.py's metrics, the shared-memory
-# wavefronts among them): where the owned form's time goes.
-PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
-  scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
-grep -E '^owned|error' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
+# wavefronts among them): where the owned form's time goes; then KDA's
+# three-kernel form, the state pass block-wide and owned (its workspaces
+# bf16 tiles, read by ldmatrix): each kernel's own time; then the owned
+# primitives again (S40=1's bf16-operand cases hit the test's own bug: its
+# other tiles past the shared memory it asked for).
 NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
 "$NCU" --query-metrics > /tmp/ncu-metrics.txt 2>&1
 m=$(python3 bench/ncu_summary.py metrics /tmp/ncu-metrics.txt)
 python3 bench/ncu_summary.py header | tee -a $log
-# Then KDA's three-kernel form, the state pass block-wide and owned (its
-# workspaces bf16 tiles, read by ldmatrix): each kernel's own time.
 wm=wu=materialized,store16=on
-for run in gdn:default gdn:own=warps kda:default kda:own=warps kda:$wm kda:$wm,own=warps:ldm; do
+for run in gdn:default gdn:own=warps kda:$wm kda:$wm,own=warps:ldm kda:default kda:own=warps; do
   IFS=: read -r ex c switch <<< "$run"
   raw=$OUT/ncu-$ex-$(echo $c$switch | tr '=,' '--').csv
   LINAC_CUDA_DEFINES=${switch:+LINAC_OWN_LDMATRIX=1} timeout 100 "$NCU" --kernel-name regex:_entry \
@@ -416,6 +413,9 @@ for run in gdn:default gdn:own=warps kda:default kda:own=warps kda:$wm kda:$wm,o
   sed -n '/^"ID","Process ID"/,$p' /tmp/ncu-run.log > $raw
   python3 bench/ncu_summary.py report "$ex $c $switch" $raw | tee -a $log || tail -3 /tmp/ncu-run.log
 done
+PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
+  scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
+grep -E '^owned|error' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
 exit 0
 fi
 if [ "${S40:-0}" = 3 ]; then
