@@ -367,6 +367,20 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (given.vTile < 0 && config.split == linac::KernelConfig::Split::VTile &&
         config.vTile < 1)
       config.vTile = linac::defaultVTile(dims.V);
+    // own=warps given over the chooser's V split (few heads; before the
+    // defaults that follow the split): each warp owns a multiple of 16
+    // columns, so the V tile widens to 16 columns a warp, or to all of V
+    // (the head split) where V has no such tile.
+    if (config.ownColumns && config.split == linac::KernelConfig::Split::VTile &&
+        splitUnsaid(it->second) && given.vTile < 0) {
+      int64_t perBlock = 16 * config.warps;
+      if (config.vTile % perBlock != 0) {
+        if (perBlock < dims.V && dims.V % perBlock == 0)
+          config.vTile = perBlock;
+        else
+          config.split = linac::KernelConfig::Split::Head;
+      }
+    }
     // blocks given without frag: the default's fragments, as many as the
     // blocks' launch bound leaves room for.
     if (int64_t ceiling = linac::fragmentCeiling(config); given.frag < 0 && ceiling >= 0)
@@ -392,19 +406,6 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     if (unsaid(&linac::KernelConfig::gramRows))
       config.gramRows = linac::defaultGramRows(linac::chooserTargetOf(target), traits, config);
     askMeasuredFormDefaults(it->second, linac::chooserTargetOf(target), traits, config);
-    // own=warps given over the chooser's V split (few heads): each warp owns
-    // a multiple of 16 columns, so the V tile widens to 16 columns a warp,
-    // or to all of V (the head split) where V has no such tile.
-    if (config.ownColumns && config.split == linac::KernelConfig::Split::VTile &&
-        splitUnsaid(it->second)) {
-      int64_t perBlock = 16 * config.warps;
-      if (config.vTile % perBlock != 0) {
-        if (perBlock < dims.V && dims.V % perBlock == 0)
-          config.vTile = perBlock;
-        else
-          config.split = linac::KernelConfig::Split::Head;
-      }
-    }
   }
   return linac::validateKernelConfig(config, dims.K, dims.V);
 }
