@@ -732,6 +732,79 @@ static void testStoreFrag(int dtype, int col, int threads) {
   cudaFree(dL);
 }
 
+// ---- store_rows outside its tensor: refused in every form ----------------------
+
+/// store_rows of a 64 x 128 tile at (row, head, col) from a shared tile
+/// (form 0), a block fragment (1) or warps' own columns (2): every such
+/// place outside the tensor must set the error flag and write nothing.
+__global__ void LINAC_TEST_BOUNDS storeRowsOutsideKernel(const Launch *L, Tile src, int form,
+                                                         int row, int valid, int head, int col) {
+  CopyAccount account;
+  Block blk(*L, 0, 0, 0, 0, &account);
+  const Global *g = &L->globals[0];
+  if (form == 0) {
+    store_rows(blk, g, src, 0, row, valid, head, col);
+  } else if (form == 1) {
+    Frag<64, 128, 2> f{};
+    ew(blk, Ew::copy, f, src);
+    store_rows(blk, g, f, 0, row, valid, head, col);
+  } else {
+    OwnFrag<64, 128, 8> f{};
+    ew(blk, Ew::copy, f, src);
+    store_rows(blk, g, f, 0, row, valid, head, col);
+  }
+}
+
+static void testStoreRowsOutside() {
+  const int R = 64, C = 128, rows = 100;
+  // The tensor (rows x C, one head) between guards of its own size.
+  const size_t guard = size_t(rows) * C, total = 3 * guard;
+  std::vector<float> S(R * C, 1.0f);
+  float *dS, *dOut;
+  int *dError;
+  CHECK_CUDA(cudaMalloc(&dS, S.size() * 4));
+  CHECK_CUDA(cudaMalloc(&dOut, total * 4));
+  CHECK_CUDA(cudaMalloc(&dError, 4));
+  CHECK_CUDA(cudaMemcpy(dS, S.data(), S.size() * 4, cudaMemcpyHostToDevice));
+  Launch hL = oneGlobalLaunch("o", dOut + guard, f32, rows, 1, C, C, C, dError);
+  Launch *dL;
+  CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
+  CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
+  struct Place { const char *what; int row, valid, head, col; };
+  const Place places[] = {{"head -1", 0, R, -1, 0},         {"column -1", 0, R, 0, -1},
+                          {"past the last row", 40, R, 0, 0}, {"before the first row", -1, R, 0, 0},
+                          {"more rows than the tile", 0, R + 1, 0, 0}};
+  for (int form = 0; form < 3; ++form)
+    for (const Place &at : places) {
+      CHECK_CUDA(cudaMemset(dOut, 0x7f, total * 4));
+      CHECK_CUDA(cudaMemset(dError, 0, 4));
+      storeRowsOutsideKernel<<<1, 256, kReservedSharedBytes>>>(dL, Tile{dS, R, C, C}, form,
+                                                               at.row, at.valid, at.head, at.col);
+      CHECK_CUDA(cudaGetLastError());
+      CHECK_CUDA(cudaDeviceSynchronize());
+      std::vector<float> out(total);
+      int error = 0;
+      CHECK_CUDA(cudaMemcpy(out.data(), dOut, total * 4, cudaMemcpyDeviceToHost));
+      CHECK_CUDA(cudaMemcpy(&error, dError, 4, cudaMemcpyDeviceToHost));
+      float sentinel;
+      std::memset(&sentinel, 0x7f, 4);
+      int written = 0;
+      for (float x : out)
+        written += std::memcmp(&x, &sentinel, 4) != 0;
+      char name[96], detail[64];
+      std::snprintf(name, sizeof name, "store_rows from a %s, %s",
+                    form == 0 ? "shared tile" : form == 1 ? "fragment" : "warps' own columns",
+                    at.what);
+      std::snprintf(detail, sizeof detail, "%s, %d values written",
+                    error ? "refused" : "NOT refused", written);
+      report(name, error != 0 && written == 0, detail);
+    }
+  cudaFree(dS);
+  cudaFree(dOut);
+  cudaFree(dError);
+  cudaFree(dL);
+}
+
 // ---- bf16 input stages (tile-inputs-16bit): copies into them, ops from them ------
 
 /// Rows [row, row + valid) of the launch's first input copied into a bf16
@@ -2005,6 +2078,7 @@ int main() {
         for (int col : {0, 128, 1})
           if (col + 128 <= 256)
             testStoreFrag(dtype, col, threads);
+    testStoreRowsOutside();
   }
   // move_tile: float4 rows (four in flight, and a tail), and element by
   // element (columns, row length or start not multiples of 4).
