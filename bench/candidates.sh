@@ -19,9 +19,10 @@
 # default) and S34=1 to S34=5 are next (their @old and default rows now include fuse=on
 # where it is the default). Session 32 ran S37=1 (fuse=on is now the default for
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
-# (copies=held lost; a record); S40=1 (own=warps: the ops on the state owned
-# by warps in the default kernels), S40=3 (its other float64 checks) and
-# S40=2 (the same in the three-kernel form), session 33, never run on a GPU, S39=1 (foldsub=on, never run on a GPU) and
+# (copies=held lost; a record); Session 34 ran S40=1 and
+# S40=4 (own=warps, the ops on the state owned by warps: correct, slower in
+# every kernel; a record, S40=2 and S40=3 need not run); S40=5 (its
+# profiles and the owned primitives with a bf16 operand), S39=1 (foldsub=on, never run on a GPU) and
 # S39=2 (the plain updates in FLA's three-kernel shape, untimed since
 # session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
