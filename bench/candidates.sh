@@ -414,6 +414,14 @@ for run in gdn:default gdn:own=warps kda:$wm kda:$wm,own=warps:ldm kda:default k
   sed -n '/^"ID","Process ID"/,$p' /tmp/ncu-run.log > $raw
   python3 bench/ncu_summary.py report "$ex $c $switch" $raw | tee -a $log || tail -3 /tmp/ncu-run.log
 done
+# Fewer warps reading each operand: linear attention (whose owned tiles fit
+# 4 warps' registers) at 4 warps, owned (@of4: 4 reads of each operand, not
+# 8) and block-wide (@w4).
+rm -f "$K"/*@*.cu
+timeout 60 bench/variant.sh linear_attention_8x4096x16 w4 --config warps=4
+timeout 60 bench/variant.sh linear_attention_8x4096x16 of4 --config own=warps,warps=4
+timeout 90 bench/run.sh --cases '^linear_attention 8x4096' --fla-cases '' --reps 5 2>&1 |
+  tee -a $log | tail -5
 PRIM_BUILDS=sm90a SWITCHES=LINAC_OWN_LDMATRIX=1 LINAC_PRIMITIVES=owned \
   scripts/gpu-check/run.sh primitives 2>&1 | tee -a $log
 grep -E '^owned|error' /tmp/gpucheck/prim_sm90a.txt /tmp/gpucheck/prim_sm90a_switches.txt | tee -a $log
