@@ -363,6 +363,26 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
       });
       os << ", " << owned << " of them owned by warps (each warp its own columns of V, no "
             "barrier between them)";
+      // What they read from memory: each warp multiplies all of a with its
+      // own columns, so every a is read once per consumer warp; a b in
+      // memory once in all (each warp its columns). What decided that the
+      // owned form lost on the GPU (docs/performance.md, session 34).
+      int64_t warps = kernel.getWarps() / 4 * 4, aBytes = 0, bBytes = 0;
+      auto bytes = [](Value v) {
+        auto t = cast<tile::BufType>(v.getType());
+        return t.getRows() * t.getCols() * (t.getElementType().isF32() ? 4 : 2);
+      };
+      kernel.walk([&](tile::MmaOp mma) {
+        if (!mma->getParentOfType<scf::ForOp>() || !linac::isOwned(mma.getAcc()))
+          return;
+        aBytes += bytes(mma.getA()) * warps;
+        if (!linac::isOwned(mma.getB()))
+          bBytes += bytes(mma.getB());
+      });
+      if (aBytes + bBytes)
+        os << "\n    owned matmuls read " << llvm::format("%.0f", (aBytes + bBytes) / 1024.0)
+           << " KiB a chunk from memory (" << llvm::format("%.0f", aBytes / 1024.0)
+           << " KiB of it each of the " << warps << " warps reading all of a)";
     }
     // config ahead=on: the two parts a loop iteration runs, which warps of
     // their own could run side by side (the loop then as long as the longer).
