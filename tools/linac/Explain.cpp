@@ -184,6 +184,11 @@ static bool readOnlyBy16BitMatmuls(Value buffer) {
   return read;
 }
 
+/// Bytes of one stage of a tile's values (fp32 or bf16), without padding.
+static int64_t valueBytes(tile::BufType t) {
+  return t.getRows() * t.getCols() * (t.getElementType().isF32() ? 4 : 2);
+}
+
 /// The operands on register tiles in global scratch of the chunk's ops (of
 /// the loop, or of a chunk-parallel kernel's body), each counted once at its
 /// tile's size, and the tile they touch most: a measure of the L2 traffic
@@ -212,7 +217,7 @@ static ScratchTraffic scratchTraffic(tile::KernelOp kernel) {
         auto u = dyn_cast<tile::BufType>(operand.getType());
         if (!u || linac::rootAllocation(operand) != alloc.getResult())
           continue;
-        bytes += u.getRows() * u.getCols() * (u.getElementType().isF32() ? 4 : 2);
+        bytes += valueBytes(u);
         ++traffic.operands;
       }
     }
@@ -240,7 +245,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
     kernel.walk([&](Operation *op) {
       if (auto a = dyn_cast<tile::AllocOp>(op)) {
         auto t = cast<tile::BufType>(a.getType());
-        int64_t bytes = t.getRows() * t.getCols() * t.getStages() * (t.getElementType().isF32() ? 4 : 2);
+        int64_t bytes = valueBytes(t) * t.getStages();
         if (!t.getElementType().isF32())
           bf16Bytes += bytes;
         else if (readOnlyBy16BitMatmuls(a.getResult()))
@@ -368,10 +373,7 @@ void explainKernels(ModuleOp module, llvm::raw_ostream &os,
       // memory once in all (each warp its columns). What decided that the
       // owned form lost on the GPU (docs/performance.md, session 34).
       int64_t warps = kernel.getWarps() / 4 * 4, aBytes = 0, bBytes = 0;
-      auto bytes = [](Value v) {
-        auto t = cast<tile::BufType>(v.getType());
-        return t.getRows() * t.getCols() * (t.getElementType().isF32() ? 4 : 2);
-      };
+      auto bytes = [](Value v) { return valueBytes(cast<tile::BufType>(v.getType())); };
       kernel.walk([&](tile::MmaOp mma) {
         if (!mma->getParentOfType<scf::ForOp>() || !linac::isOwned(mma.getAcc()))
           return;

@@ -271,26 +271,19 @@ std::pair<std::string, int64_t> largestSharedMemory(ModuleOp module) {
   return worst;
 }
 
-/// Whether config text leaves a flag unsaid: parsed over true and over
-/// false, the flag keeps what it was given.
-bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
-  linac::KernelConfig set, clear;
-  set.*flag = true;
-  clear.*flag = false;
-  (void)linac::parseKernelConfig(text, set);
-  (void)linac::parseKernelConfig(text, clear);
-  return set.*flag != clear.*flag;
+/// Whether config text leaves a key unsaid: parsed over two different
+/// values of its field, each keeps what it was given.
+template <class T>
+bool keyUnsaid(const std::string &text, T linac::KernelConfig::*field, T one, T other) {
+  linac::KernelConfig a, b;
+  a.*field = one;
+  b.*field = other;
+  (void)linac::parseKernelConfig(text, a);
+  (void)linac::parseKernelConfig(text, b);
+  return a.*field != b.*field;
 }
-
-/// Whether config text leaves the split unsaid (parsed over two different
-/// splits, each keeps what it was given).
-bool splitUnsaid(const std::string &text) {
-  linac::KernelConfig head, vtile;
-  head.split = linac::KernelConfig::Split::Head;
-  vtile.split = linac::KernelConfig::Split::VTile;
-  (void)linac::parseKernelConfig(text, head);
-  (void)linac::parseKernelConfig(text, vtile);
-  return head.split != vtile.split;
+bool flagUnsaid(const std::string &text, bool linac::KernelConfig::*flag) {
+  return keyUnsaid(text, flag, true, false);
 }
 
 /// The defaults of the forms measured at one config only: the Gram library
@@ -372,7 +365,9 @@ std::string resolveConfig(const std::map<std::string, std::string> &values,
     // columns, so the V tile widens to 16 columns a warp, or to all of V
     // (the head split) where V has no such tile.
     if (config.ownColumns && config.split == linac::KernelConfig::Split::VTile &&
-        splitUnsaid(it->second) && given.vTile < 0) {
+        keyUnsaid(it->second, &linac::KernelConfig::split, linac::KernelConfig::Split::Head,
+                  linac::KernelConfig::Split::VTile) &&
+        given.vTile < 0) {
       int64_t perBlock = 16 * config.warps;
       if (config.vTile % perBlock != 0) {
         if (perBlock < dims.V && dims.V % perBlock == 0)
