@@ -361,6 +361,12 @@ static Launch *twoSlotLaunch(const char *name, void *data, int dtype, int64_t sl
 /// from shared memory, acc (+/-)= op(a) b with a in shared memory (fp32 or
 /// bf16, transposed or not), b *= d (a KD x 1 column, broadcast), b to ht by
 /// store_state and rows [0, valid) of acc to o by store_rows.
+/// Bytes of a's padded rows at the start of ownKernel's shared memory: the
+/// kernel's offsets and the launch's size both from here.
+__host__ __device__ constexpr int ownABytes(int rows, int cols, bool a16) {
+  return rows * (cols + (a16 ? 8 : 4)) * (a16 ? 2 : 4);
+}
+
 template <int M, int KD, int C, int W, bool A16>
 __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Tile d, bool ta,
                                             bool accumulate, bool subtract, int valid,
@@ -371,7 +377,7 @@ __global__ void LINAC_TEST_BOUNDS ownKernel(const Launch *L, Tile a, Tile u, Til
   const int lda = a.cols + (A16 ? 8 : 4), ldu = C + 4;
   float *pa = reinterpret_cast<float *>(base);
   unsigned short *pa16 = reinterpret_cast<unsigned short *>(base);
-  float *pu = reinterpret_cast<float *>(base + a.rows * lda * (A16 ? 2 : 4)); // as smem counts
+  float *pu = reinterpret_cast<float *>(base + ownABytes(a.rows, a.cols, A16));
   float *pd = pu + M * ldu;
   float *pb = pd + KD; // b in memory (bInMemory): h0 again, rows padded
   const int ldb = C + 4;
@@ -476,8 +482,8 @@ static void testOwned(bool ta, bool accumulate, bool subtract, int valid, bool b
   Launch *dL;
   CHECK_CUDA(cudaMalloc(&dL, sizeof(Launch)));
   CHECK_CUDA(cudaMemcpy(dL, &hL, sizeof hL, cudaMemcpyHostToDevice));
-  const int smem = int(kReservedSharedBytes) + ar * (ac + (A16 ? 8 : 4)) * (A16 ? 2 : 4) +
-                   M * (C + 4) * 4 + KD * 4 + KD * (C + 4) * 4;
+  const int smem = int(kReservedSharedBytes) + ownABytes(ar, ac, A16) + M * (C + 4) * 4 +
+                   KD * 4 + KD * (C + 4) * 4;
   CHECK_CUDA(cudaFuncSetAttribute(ownKernel<M, KD, C, W, A16>,
                                   cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   ownKernel<M, KD, C, W, A16><<<1, 32 * W, smem>>>(dL, Tile{dA, ar, ac, ac}, Tile{dU, M, C, C},
