@@ -21,8 +21,10 @@
 # the plain updates with landing buffers and KDA's sequence split) and S38=1
 # (copies=held lost; a record); Session 34 ran S40=1 and
 # S40=4 (own=warps, the ops on the state owned by warps: correct, slower in
-# every kernel; a record, S40=2 and S40=3 need not run); S40=5 (its
-# profiles and the owned primitives with a bf16 operand), S39=1 (foldsub=on, never run on a GPU) and
+# every kernel; a record, S40=2 and S40=3 need not run). Session 35 was
+# lent no device: S40=5 (its
+# profiles and the owned primitives with a bf16 operand), S41=1 (place=bytes
+# and the three-kernel form at 1x8192x16), S39=1 (foldsub=on, never run on a GPU) and
 # S39=2 (the plain updates in FLA's three-kernel shape, untimed since
 # session 11) are next, then S34=1 to S34=5,
 # carrying .carry (.carry/bin/linac from scripts/gpu-check/build-static-linac.sh):
@@ -308,6 +310,34 @@ time_pair_forms() {
   KEEP_VARIANTS=1 time_beside po '--define LINAC_GRAM_PAIR_ONLY=1' "$cases" '' "$@" 2>&1 |
     tee -a $log | tail -10
 }
+if [ "${S41:-0}" = 1 ]; then
+# 41 (session 35, written while no device was lent; about 8 minutes,
+# carrying .carry; FLA_CASES='^(kda|kda_safe) 1x8192' with .fla for FLA in
+# turn): the sequence split of the per-channel variants, their worst rows
+# against FLA (kda_safe 1x8192x16 2.75x, KDA 1.61x). Its maps kernel moves
+# 1,408 KiB a chunk through global scratch, 768 of it the 128 x 256 segment
+# map S, which tile-place-fragments' order by uses per register leaves
+# there. place=bytes (@pb) keeps the set saving the most traffic (uses x
+# bytes) in registers: S, 816 KiB a chunk left at frag=128 (@pb160: 752 at
+# frag=160; ptxas: 140 -> 316 bytes of spill stores). And the three-kernel
+# form without the split (chunk-parallel kernel, state pass over 128 chunks
+# in 32 or 64 blocks, as FLA's state pass runs here): @mv64, @mv32.
+# Float64 checks and racecheck first.
+check_examples split=sequence,segment=2,wu=materialized,place=bytes kda kda_safe dplr gdn2
+check_examples split=sequence,segment=2,wu=materialized,place=bytes,frag=160 kda
+check_examples wu=materialized,store16=on,split=vtile,vtile=32 kda
+racecheck split=sequence,segment=2,wu=materialized,place=bytes B=1,T=200,H=2,HV=4,K=128,V=128 kda
+rm -f "$K"/*@*.cu
+for c in kda_1x8192x16 kda_safe_1x8192x16; do
+  timeout 60 bench/variant.sh $c pb --config place=bytes
+  timeout 60 bench/variant.sh $c pb160 --config place=bytes,frag=160
+  timeout 60 bench/variant.sh $c mv64 --config wu=materialized,store16=on,split=vtile,vtile=64
+  timeout 60 bench/variant.sh $c mv32 --config wu=materialized,store16=on,split=vtile,vtile=32
+done
+timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe) 1x8192' \
+  --fla-cases "${FLA_CASES:-}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
+exit 0
+fi
 if [ "${S40:-0}" = 1 ]; then
 # 40 (session 33; about 8 minutes, carrying .carry; never run on a GPU):
 # own=warps in the default kernels (@of). tile-own-columns gives the ops on
@@ -702,7 +732,7 @@ for c in kda_8x4096x16 gdn_8x4096x16; do
   timeout 60 bench/variant.sh $c el --config barriers=needed
   timeout 60 bench/variant.sh $c elap --config barriers=needed --define LINAC_COPY_ACCOUNT_APART=1
 done
-timeout $(( 590 - SECONDS )) bench/run.sh --cases '^(kda|gdn|deltanet|gla) 8x4096' \
+timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh --cases '^(kda|gdn|deltanet|gla) 8x4096' \
   --fla-cases '' --reps ${REPS:-5} 2>&1 | tee -a $log | tail -14
 exit 0
 fi

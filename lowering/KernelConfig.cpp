@@ -29,6 +29,8 @@ std::string KernelConfig::str() const {
     s += ",promote=on";
   if (frag)
     s += ",frag=" + std::to_string(frag);
+  if (placeByBytes)
+    s += ",place=bytes";
   if (fuse)
     s += ",fuse=on";
   if (maskEpilogue)
@@ -192,6 +194,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.balanceGramTiles);
     } else if (key == "tokens") {
       err = either("copy", "inplace", c.tokensInPlace);
+    } else if (key == "place") {
+      err = either("uses", "bytes", c.placeByBytes);
     } else if (key == "foldsub") {
       err = onOff(c.foldSubtract);
     } else if (key == "own") {
@@ -228,7 +232,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, own, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, place, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, own, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;

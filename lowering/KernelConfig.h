@@ -146,6 +146,12 @@ struct KernelConfig {
   /// first (tokens=copy; KDA: 48 -> 45 block-wide steps per chunk). Inputs
   /// used as they are and per-kernel invariants are never masked in place.
   bool tokensInPlace = false;
+  /// config place=bytes: tile-place-fragments keeps in registers the set
+  /// of register tiles that saves the most scratch traffic a chunk (uses x
+  /// bytes, within frag), not the most uses per register first
+  /// (place=uses). Off (not yet measured on a GPU); it moves the sequence
+  /// split's 128 x 256 map into registers where frag allows.
+  bool placeByBytes = false;
   /// config foldsub=on: tile-fold-accumulate also folds a difference
   /// X - A B into the mma (X -= A B, mma `subtract`): the delta rule's
   /// V' = U - W S one step into U's tile instead of a matmul into its own

@@ -2,6 +2,8 @@
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=32}))' | FileCheck %s --check-prefix=SMALL
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments))' | FileCheck %s --check-prefix=NONE
 // RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=128}))' | FileCheck %s --check-prefix=MAP
+// RUN: linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=96 order=bytes}))' | FileCheck %s --check-prefix=BYTES
+// RUN: not linac-opt %s --pass-pipeline='builtin.module(tile.kernel(tile-place-fragments{budget=96 order=most}))' 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Two warpgroups (8 consumer warps): a 64x128 tile takes 32 registers per
 // thread, a 128x128 tile 64. In the loop "o" has 4 uses (per 32
@@ -30,6 +32,14 @@
 // SMALL: tile.alloc {name = "s"} : <reg, 128x128xf32>
 // SMALL: tile.alloc {fragment = 2 : i64, name = "o"} : <reg, 64x128xf32>
 // SMALL: tile.alloc {name = "u"} : <reg, 64x128xf32>
+// order=bytes: the traffic saved a chunk, uses x bytes: "o" 4 x 32 KiB,
+// "u" 2 x 32 KiB, "s" 2 x 64 KiB. In 96 registers "o" and "s" save 256 KiB
+// where "o" and "u" (the order by uses per register) save 192.
+// BYTES-LABEL: tile.kernel @k
+// BYTES: tile.alloc {fragment = 2 : i64, name = "s"} : <reg, 128x128xf32>
+// BYTES: tile.alloc {fragment = 2 : i64, name = "o"} : <reg, 64x128xf32>
+// BYTES: tile.alloc {name = "u"} : <reg, 64x128xf32>
+// BAD: order must be uses or bytes, got 'most'
 // Without a budget nothing moves.
 // NONE-NOT: fragment
 tile.kernel @k attributes {grid = ["seq", "head"], kind = "state", warps = 8 : i64} {

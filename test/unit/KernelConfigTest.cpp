@@ -174,6 +174,22 @@ TEST(KernelConfig, GramRowBlocksAreOffUnlessAsked) {
             std::string::npos);
 }
 
+TEST(KernelConfig, PlacementByBytesIsOffUnlessAsked) {
+  KernelConfig c = mainShape(ChooserTarget::sm90a);
+  EXPECT_FALSE(c.placeByBytes); // not yet timed on a GPU
+  EXPECT_EQ(c.str().find("place="), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig("place=bytes", c), "");
+  EXPECT_TRUE(c.placeByBytes);
+  EXPECT_NE(c.str().find(",place=bytes"), std::string::npos);
+  KernelConfig again = mainShape(ChooserTarget::sm90a);
+  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
+  EXPECT_TRUE(again.placeByBytes);
+  EXPECT_EQ(linac::parseKernelConfig("place=uses", c), "");
+  EXPECT_FALSE(c.placeByBytes);
+  EXPECT_NE(linac::parseKernelConfig("place=density", c).find("place must be uses or bytes"),
+            std::string::npos);
+}
+
 TEST(KernelConfig, AliasStagesIsOnUnlessSaidOff) {
   KernelConfig c = mainShape(ChooserTarget::sm90a);
   EXPECT_TRUE(c.aliasStages);

@@ -84,7 +84,7 @@ constexpr const char *kUsage =
     "         such kernels refuse other dtypes); without it the default takes any dtype\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
+    "         promote=off|on,frag=N,place=uses|bytes,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
     "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,\n"
     "         grambalance=off|on,tokens=copy|inplace,foldsub=off|on,own=block|warps,outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
@@ -159,6 +159,7 @@ LogicalResult lowerToTile(ModuleOp module, const linac::KernelConfig &config,
   if (config.frag > 0) {
     linac::TilePlaceFragmentsOptions frag;
     frag.budget = config.frag;
+    frag.order = config.placeByBytes ? "bytes" : "uses";
     pm.addNestedPass<tile::KernelOp>(linac::createTilePlaceFragments(frag));
   }
   // Shared tiles only bf16 matmuls read, in bf16 (before the passes that

@@ -183,13 +183,18 @@ def TilePlaceFragments : Pass<"tile-place-fragments", "::mlir::tile::KernelOp"> 
     matmul can live in registers instead, spread over the kernel's
     consumer warpgroups in the mma accumulator layout. This pass marks
     such tiles `fragment = W` (W warpgroups), the ones used most per chunk
-    (in loops, or anywhere in a chunk-parallel kernel) per register first, while they fit `budget` registers per thread. A
+    (in loops, or anywhere in a chunk-parallel kernel) per register first, while they fit `budget` registers per thread
+    (order=uses), or the set whose uses times bytes is largest within the
+    budget (order=bytes: the scratch traffic a chunk saved). A
     budget of 0 (the default) marks nothing. Runs after tile-reuse-buffers
     (allocations are then storage) and before tile-promote-shared.
   }];
   let options = [
     Option<"budget", "budget", "int64_t", "0",
            "registers per consumer thread that fragments may take">,
+    Option<"order", "order", "std::string", "\"uses\"",
+           "uses: the most uses per register first; bytes: the set saving the "
+           "most scratch traffic a chunk (uses x bytes) within the budget">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }

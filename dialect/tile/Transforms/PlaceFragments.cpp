@@ -10,9 +10,14 @@
 // with no memory traffic and no barrier, and a matmul accumulates into the
 // registers directly. Registers are few (a 64 x 128 fp32 tile takes 32 per
 // thread with two warpgroups), so this pass marks the tiles used most in
-// loops, per register, while they fit `budget` registers per thread. The
-// mark is `fragment = W` (W consumer warpgroups share the tile); numerics
-// do not change, only where the values live.
+// loops, per register, while they fit `budget` registers per thread
+// (order=uses: each use is one op that no longer waits on L2), or the set
+// that saves the most bytes of scratch traffic a chunk (order=bytes: uses
+// times the tile's bytes, a knapsack over the budget; a 128 x 256 map used
+// six times a chunk saves more traffic than two 64 x 128 tiles used three
+// times each in the same registers). The mark is `fragment = W` (W
+// consumer warpgroups share the tile); numerics do not change, only where
+// the values live.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/tile/Transforms/Passes.h"
@@ -113,7 +118,33 @@ struct Candidate {
   tile::AllocOp alloc;
   int64_t registers; // per consumer thread
   int64_t uses;      // ops inside loops that touch the tile
+  int64_t bytes;     // the tile's size in scratch
 };
+
+/// The candidates whose scratch traffic a chunk (uses x bytes) is largest
+/// in all within `capacity` registers: a 0/1 knapsack over registers.
+SmallVector<size_t> mostBytesWithin(ArrayRef<Candidate> candidates, int64_t capacity) {
+  if (capacity <= 0)
+    return {};
+  size_t n = candidates.size();
+  // best[i][c]: the most traffic saved by the first i candidates in c registers.
+  std::vector<std::vector<int64_t>> best(n + 1, std::vector<int64_t>(capacity + 1, 0));
+  for (size_t i = 1; i <= n; ++i) {
+    const Candidate &c = candidates[i - 1];
+    for (int64_t r = 0; r <= capacity; ++r) {
+      best[i][r] = best[i - 1][r];
+      if (c.registers <= r)
+        best[i][r] = std::max(best[i][r], best[i - 1][r - c.registers] + c.uses * c.bytes);
+    }
+  }
+  SmallVector<size_t> chosen;
+  for (int64_t i = n, r = capacity; i > 0; --i)
+    if (best[i][r] != best[i - 1][r]) {
+      chosen.push_back(i - 1);
+      r -= candidates[i - 1].registers;
+    }
+  return chosen;
+}
 
 struct TilePlaceFragmentsPass
     : linac::impl::TilePlaceFragmentsBase<TilePlaceFragmentsPass> {
@@ -121,6 +152,11 @@ struct TilePlaceFragmentsPass
 
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
+    if (order != "uses" && order != "bytes") {
+      kernel.emitError() << "tile-place-fragments: order must be uses or bytes, got '" << order
+                         << "'";
+      return signalPassFailure();
+    }
     if (budget <= 0)
       return;
     auto warpsAttr = kernel->getAttrOfType<IntegerAttr>("warps");
@@ -140,7 +176,8 @@ struct TilePlaceFragmentsPass
       if (type.getSpace() != tile::Space::reg || type.getStages() != 1 || !wholeBlocks(type) ||
           !fragmentUses(alloc.getResult()))
         return;
-      Candidate c{alloc, linac::fragmentRegisters(type, groups), 0};
+      Candidate c{alloc, linac::fragmentRegisters(type, groups), 0,
+                  type.getRows() * type.getCols() * 4};
       for (Operation *user : alloc.getResult().getUsers())
         if (linac::runsPerChunk(user))
           ++c.uses;
@@ -155,6 +192,11 @@ struct TilePlaceFragmentsPass
       return a.uses > b.uses;
     });
     OpBuilder b(kernel.getContext());
+    if (order == "bytes") {
+      for (size_t i : mostBytesWithin(candidates, budget - used))
+        candidates[i].alloc->setAttr("fragment", b.getI64IntegerAttr(groups));
+      return;
+    }
     for (Candidate &c : candidates) {
       if (used + c.registers > budget)
         continue;
