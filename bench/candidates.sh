@@ -321,18 +321,21 @@ if [ "${S41:-0}" = 1 ]; then
 # bytes) in registers: S, 816 KiB a chunk left at frag=128 (@pb160: 752 at
 # frag=160; ptxas: 140 -> 316 bytes of spill stores). And the three-kernel
 # form without the split (chunk-parallel kernel, state pass over 128 chunks
-# in 32 or 64 blocks, as FLA's state pass runs here): @mv64, @mv32.
-# Float64 checks and racecheck first.
+# in 32 or 64 blocks, as FLA's state pass runs here; its chunk-parallel
+# kernel with fuse=on, 41 steps a chunk where the form's default has 51):
+# @mv64, @mv32. Float64 checks and racecheck first.
 check_examples split=sequence,segment=2,wu=materialized,place=bytes kda kda_safe dplr gdn2
 check_examples split=sequence,segment=2,wu=materialized,place=bytes,frag=160 kda
-check_examples wu=materialized,store16=on,split=vtile,vtile=32 kda
+mv=wu=materialized,store16=on,fuse=on,grambalance=on,copies=inline,split=vtile
+check_examples $mv,vtile=64 kda
+check_examples $mv,vtile=32 kda
 racecheck split=sequence,segment=2,wu=materialized,place=bytes B=1,T=200,H=2,HV=4,K=128,V=128 kda
 rm -f "$K"/*@*.cu
 for c in kda_1x8192x16 kda_safe_1x8192x16; do
   timeout 60 bench/variant.sh $c pb --config place=bytes
   timeout 60 bench/variant.sh $c pb160 --config place=bytes,frag=160
-  timeout 60 bench/variant.sh $c mv64 --config wu=materialized,store16=on,split=vtile,vtile=64
-  timeout 60 bench/variant.sh $c mv32 --config wu=materialized,store16=on,split=vtile,vtile=32
+  timeout 60 bench/variant.sh $c mv64 --config $mv,vtile=64
+  timeout 60 bench/variant.sh $c mv32 --config $mv,vtile=32
 done
 timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe) 1x8192' \
   --fla-cases "${FLA_CASES:-}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
