@@ -31,6 +31,8 @@ std::string KernelConfig::str() const {
     s += ",frag=" + std::to_string(frag);
   if (placeByBytes)
     s += ",place=bytes";
+  if (lateInverse)
+    s += ",inverse=late";
   if (fuse)
     s += ",fuse=on";
   if (maskEpilogue)
@@ -194,6 +196,8 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       err = onOff(c.balanceGramTiles);
     } else if (key == "tokens") {
       err = either("copy", "inplace", c.tokensInPlace);
+    } else if (key == "inverse") {
+      err = either("early", "late", c.lateInverse);
     } else if (key == "place") {
       err = either("uses", "bytes", c.placeByBytes);
     } else if (key == "foldsub") {
@@ -232,7 +236,7 @@ std::string parseKernelConfig(const std::string &text, KernelConfig &c) {
       c.mma = value;
     } else {
       err = "--config: unknown key '" + key +
-            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, place, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, own, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
+            "' (expected chunk, sub, wu, split, vtile, segment, combine, stages, mma, warps, roles, promote, frag, place, inverse, fuse, epilogue, gram, alias, prefetch, take, ahead, store16, pad, pad16, barriers, grampair, gramfactor, grambalance, tokens, foldsub, own, outputs, inputs, copies, pwarps, pblocks, blocks, norms, scales, push)";
     }
     if (!err.empty())
       return err;
@@ -274,6 +278,9 @@ std::string validateKernelConfig(const KernelConfig &c, int64_t K, int64_t V) {
     if (c.prefetch || c.warpRoles)
       return "config: ahead=on does not combine with prefetch=on or roles=on yet";
   }
+  if (c.lateInverse && c.wu != KernelConfig::WU::Fused)
+    return "config: inverse=late needs wu=fused (it applies the inverse after the state "
+           "product, where wu=materialized precomputes W and U in its chunk-parallel kernel)";
   if ((c.parallelWarps || c.parallelBlocks != 1) && c.wu != KernelConfig::WU::Materialized)
     return "config: pwarps and pblocks size the chunk-parallel kernels of wu=materialized";
   // Blocks sized to share an SM must fit its threads (2048 on sm_80 and

@@ -152,6 +152,11 @@ struct KernelConfig {
   /// (place=uses). Off (not yet measured on a GPU); it moves the sequence
   /// split's 128 x 256 map into registers where frag allows.
   bool placeByBytes = false;
+  /// config inverse=late: the delta rule's V' = U - W S computed as
+  /// T (Y - X S) (chunk-late-inverse): W = T X and U = T Y are not formed,
+  /// one C x C x K product fewer a chunk. wu=fused only. Off (not yet
+  /// measured on a GPU).
+  bool lateInverse = false;
   /// config foldsub=on: tile-fold-accumulate also folds a difference
   /// X - A B into the mma (X -= A B, mma `subtract`): the delta rule's
   /// V' = U - W S one step into U's tile instead of a matmul into its own

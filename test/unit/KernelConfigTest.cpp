@@ -158,35 +158,42 @@ TEST(KernelConfig, MaskEpilogueIsOffUnlessSaidOn) {
             std::string::npos);
 }
 
-TEST(KernelConfig, GramRowBlocksAreOffUnlessAsked) {
+/// A key of two values whose second is off by default: unsaid in the
+/// default's string, set by KEY=ON and spelled so, read back from that
+/// string, cleared by KEY=OFF, and a third value refused by name.
+void expectOffUnlessAsked(bool KernelConfig::*flag, const std::string &key,
+                          const std::string &off, const std::string &on) {
+  SCOPED_TRACE(key);
   KernelConfig c = mainShape(ChooserTarget::sm90a);
-  EXPECT_FALSE(c.gramRows); // not yet timed on a GPU
-  EXPECT_EQ(c.str().find("gram="), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("gram=rows", c), "");
-  EXPECT_TRUE(c.gramRows);
-  EXPECT_NE(c.str().find(",gram=rows"), std::string::npos);
+  EXPECT_FALSE(c.*flag); // not yet timed on a GPU
+  EXPECT_EQ(c.str().find("," + key + "="), std::string::npos);
+  EXPECT_EQ(linac::parseKernelConfig(key + "=" + on, c), "");
+  EXPECT_TRUE(c.*flag);
+  EXPECT_NE(c.str().find("," + key + "=" + on), std::string::npos);
   KernelConfig again = mainShape(ChooserTarget::sm90a);
   EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
-  EXPECT_TRUE(again.gramRows);
-  EXPECT_EQ(linac::parseKernelConfig("gram=tiles", c), "");
-  EXPECT_FALSE(c.gramRows);
-  EXPECT_NE(linac::parseKernelConfig("gram=blocks", c).find("gram must be tiles or rows"),
+  EXPECT_TRUE(again.*flag);
+  EXPECT_EQ(linac::parseKernelConfig(key + "=" + off, c), "");
+  EXPECT_FALSE(c.*flag);
+  EXPECT_NE(linac::parseKernelConfig(key + "=maybe", c).find(key + " must be " + off + " or " + on),
             std::string::npos);
 }
 
+TEST(KernelConfig, GramRowBlocksAreOffUnlessAsked) {
+  expectOffUnlessAsked(&KernelConfig::gramRows, "gram", "tiles", "rows");
+}
+
 TEST(KernelConfig, PlacementByBytesIsOffUnlessAsked) {
+  expectOffUnlessAsked(&KernelConfig::placeByBytes, "place", "uses", "bytes");
+}
+
+TEST(KernelConfig, LateInverseIsOffUnlessAskedAndNeedsTheFusedKernel) {
+  expectOffUnlessAsked(&KernelConfig::lateInverse, "inverse", "early", "late");
   KernelConfig c = mainShape(ChooserTarget::sm90a);
-  EXPECT_FALSE(c.placeByBytes); // not yet timed on a GPU
-  EXPECT_EQ(c.str().find("place="), std::string::npos);
-  EXPECT_EQ(linac::parseKernelConfig("place=bytes", c), "");
-  EXPECT_TRUE(c.placeByBytes);
-  EXPECT_NE(c.str().find(",place=bytes"), std::string::npos);
-  KernelConfig again = mainShape(ChooserTarget::sm90a);
-  EXPECT_EQ(linac::parseKernelConfig(c.str(), again), "");
-  EXPECT_TRUE(again.placeByBytes);
-  EXPECT_EQ(linac::parseKernelConfig("place=uses", c), "");
-  EXPECT_FALSE(c.placeByBytes);
-  EXPECT_NE(linac::parseKernelConfig("place=density", c).find("place must be uses or bytes"),
+  EXPECT_EQ(linac::parseKernelConfig("inverse=late", c), "");
+  EXPECT_EQ(linac::validateKernelConfig(c, 128, 128), "");
+  EXPECT_EQ(linac::parseKernelConfig("wu=materialized", c), "");
+  EXPECT_NE(linac::validateKernelConfig(c, 128, 128).find("inverse=late needs wu=fused"),
             std::string::npos);
 }
 

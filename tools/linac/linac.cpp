@@ -84,7 +84,7 @@ constexpr const char *kUsage =
     "         such kernels refuse other dtypes); without it the default takes any dtype\n"
     "config:  chunk=64,sub=16,wu=fused|materialized,split=head|vtile|sequence,vtile=N,"
     "segment=N,combine=N,stages=2,mma=f32|tf32|bf16|f16,warps=4|8,roles=off|on,\n"
-    "         promote=off|on,frag=N,place=uses|bytes,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
+    "         promote=off|on,frag=N,place=uses|bytes,inverse=early|late,fuse=off|on,epilogue=off|on,gram=tiles|rows,alias=on|off,prefetch=off|on,\n"
     "         take=stage|fragment,ahead=off|on,store16=off|on,pad=off|on,pad16=off|on,barriers=all|needed,grampair=off|on,gramfactor=off|on,\n"
     "         grambalance=off|on,tokens=copy|inplace,foldsub=off|on,own=block|warps,outputs=state|parallel,inputs=any|bf16,pwarps=4|8,pblocks=N,blocks=N,norms=tile|factor,scales=tile|factor,push=local|state\n";
 
@@ -109,6 +109,10 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
   bool factorCorrupt = corrupt == "drop-norm" || corrupt == "drop-scale";
   options.corrupt = factorCorrupt ? "" : corrupt;
   pm.addPass(linac::createLinToChunk(options));
+  // inverse=late: V' = T (Y - X S), before the row scalings move (the
+  // pattern is lin-to-chunk's W = T X, U = T Y, V' = U - W S).
+  if (config.lateInverse)
+    pm.addNestedPass<chunk::ScanOp>(linac::createChunkLateInverse());
   // norms=factor: normalised vectors as the vector and a row scaling that
   // the chunk's products take in; scales=factor: scaled inputs too.
   if (config.factorNorms || config.factorScales) {
