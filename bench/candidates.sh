@@ -311,28 +311,31 @@ time_pair_forms() {
     tee -a $log | tail -10
 }
 if [ "${S42:-0}" = 1 ]; then
-# 42 (session 35, written while no device was lent; about 8 minutes,
+# 42 (session 35, written while no device was lent; about 9 minutes,
 # carrying .carry): inverse=late (@il), chunk-late-inverse: the delta rule's
 # V' = T (Y - X S) where the fused kernel formed W = T X, U = T Y and
-# U - W S: one matmul fewer a chunk (GDN 8 -> 7, KDA and kda_safe 6 -> 5,
-# DeltaNet 8 -> 7; GDN 41 -> 39 block-wide steps). ptxas at 8x4096x16: GDN's
-# spill stores 272 -> 0 bytes, DeltaNet's 164 -> 0, KDA's 276 -> 476,
-# kda_safe's none either way. And with foldsub=on (@ilfs: Y -= X S in Y's
-# tile, one step fewer again). Not bit-identical (the 16-bit operands'
-# rounding moves). Float64 checks and racecheck first.
-check_examples inverse=late gdn kda kda_safe deltanet
+# U - W S, and the general erase's U = T (X S + A Y) for W = T X,
+# U = W S + T (A Y): one matmul fewer a chunk (GDN 8 -> 7, KDA and kda_safe
+# 6 -> 5, DeltaNet 8 -> 7, DPLR and GDN-2 9 -> 8; GDN 41 -> 39 block-wide
+# steps). ptxas at 8x4096x16, spill stores: GDN 272 -> 0 bytes, DeltaNet
+# 164 -> 0, DPLR 500 -> 140, GDN-2 460 -> 180, KDA 276 -> 476, kda_safe none
+# either way. And with foldsub=on (@ilfs: Y -= X S in Y's tile, one step
+# fewer again; KDA's spill stores 268). Not bit-identical (the 16-bit
+# operands' rounding moves). Float64 checks and racecheck first.
+check_examples inverse=late gdn kda kda_safe deltanet dplr gdn2
 check_examples inverse=late,foldsub=on gdn kda
 check_examples inverse=late,split=sequence,segment=2 gdn
 racecheck inverse=late B=1,T=200,H=2,HV=4,K=128,V=128 gdn
 racecheck inverse=late B=1,T=200,H=2,HV=4,K=128,V=128 kda
 rm -f "$K"/*@*.cu
 for c in gdn_8x4096x16 gdn_varlen_16_seqs gdn_1x8192x16 kda_8x4096x16 kda_safe_8x4096x16 \
-    deltanet_8x4096x16; do
+    deltanet_8x4096x16 dplr_8x4096x16 gdn2_8x4096x16; do
   timeout 60 bench/variant.sh $c il --config inverse=late
-  timeout 60 bench/variant.sh $c ilfs --config inverse=late,foldsub=on
+  [ "${c%%_*}" = dplr ] || [ "${c%%_*}" = gdn2 ] ||
+    timeout 60 bench/variant.sh $c ilfs --config inverse=late,foldsub=on
 done
 timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh \
-  --cases '^(gdn (8x4096|varlen|1x8192)|kda 8x4096|kda_safe 8x4096|deltanet 8x4096)' \
+  --cases '^(gdn (8x4096|varlen|1x8192)|(kda|kda_safe|deltanet|dplr|gdn2) 8x4096)' \
   --fla-cases "${FLA_CASES:-}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -20
 exit 0
 fi

@@ -1,18 +1,20 @@
-//===- LateInverse.cpp - the delta rule's inverse after the state product -===//
+//===- LateInverse.cpp - the delta rules' inverse after the state product -===//
 //
-// The chunked delta rule forms the WY factors W = T X and U = T Y (T the
-// inverse of I + A, X the decayed erase keys, Y the values) and then
-// V' = U - W S. Where W and U are read only there, the same V' is
+// The chunked delta rules form the WY factors with T, the inverse of a
+// unit lower-triangular matrix, on the left of every term: the delta rule
+// W = T X, U = T Y and V' = U - W S; the general erase W = T X and
+// U = W S + T (A Y). Where those products are read only there, T can be
+// taken out of the sum and applied once, after the state product:
 //
-//   V' = T (Y - X S)
+//   V' = T (Y - X S)          U = T (X S + A Y)
 //
-// one C x C x K product fewer a chunk (T X is never formed) and one tile
-// fewer. The price is where the work sits: T is then applied after the
-// state product, inside the chunk's sequential part, so the form pays only
-// where everything is sequential anyway (the fused kernel, wu=fused); a
-// kernel that precomputes the chunk-local part (wu=materialized) wants W and
-// U formed. The values are the same; the rounding of the 16-bit operands
-// moves (T multiplies Y - X S instead of X and Y).
+// one C x C x K product (T X) fewer a chunk, and for the general erase one
+// C x C x V product fewer as well, with no W tile. The price is where the
+// work sits: T then multiplies a term that depends on the state, inside the
+// chunk's sequential part, so the form pays only where everything is
+// sequential anyway (the fused kernel, wu=fused); a kernel that precomputes
+// the chunk-local part (wu=materialized) wants W and U formed. The values
+// are the same; the rounding of the 16-bit operands moves.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/chunk/Transforms/Passes.h"
@@ -28,51 +30,71 @@ using namespace mlir;
 
 namespace {
 
-/// `mm` is lhs times rhs, neither transposed.
-bool plainProduct(chunk::MatmulOp mm) { return !mm.getTransposeLhs() && !mm.getTransposeRhs(); }
+/// `mm` is lhs times rhs, neither transposed, and read once.
+bool plainProduct(chunk::MatmulOp mm) {
+  return mm && !mm.getTransposeLhs() && !mm.getTransposeRhs() && mm->hasOneUse();
+}
 
-/// V' = sub(T Y, (T X) S) with T Y, T X and (T X) S read only there: the
-/// three products, or nothing.
-struct WyDifference {
-  chunk::SubOp vp;
-  chunk::MatmulOp u, w, ws;
+/// A term T R of a sum, with T a unit lower inverse: `T R` itself, or
+/// `(T X) S` = T (X S) with S the state. Every product read only here.
+struct LeftTerm {
+  Value T;
+  Value r;                       // R, or null for (T X) S
+  Value x;                       // X of (T X) S
+  SmallVector<Operation *, 2> products;
 };
 
-std::optional<WyDifference> match(chunk::SubOp sub, Value state) {
-  auto u = sub.getLhs().getDefiningOp<chunk::MatmulOp>();
-  auto ws = sub.getRhs().getDefiningOp<chunk::MatmulOp>();
-  if (!u || !ws || !plainProduct(u) || !plainProduct(ws) || ws.getRhs() != state)
+std::optional<LeftTerm> leftTerm(Value v, Value state) {
+  auto mm = v.getDefiningOp<chunk::MatmulOp>();
+  if (!plainProduct(mm))
     return std::nullopt;
-  auto w = ws.getLhs().getDefiningOp<chunk::MatmulOp>();
-  if (!w || !plainProduct(w) || w.getLhs() != u.getLhs() ||
+  if (mm.getLhs().getDefiningOp<chunk::UnitLowerInverseOp>())
+    return LeftTerm{mm.getLhs(), mm.getRhs(), Value(), {mm}};
+  auto w = mm.getLhs().getDefiningOp<chunk::MatmulOp>();
+  if (mm.getRhs() != state || !plainProduct(w) ||
       !w.getLhs().getDefiningOp<chunk::UnitLowerInverseOp>())
     return std::nullopt;
-  if (!u->hasOneUse() || !w->hasOneUse() || !ws->hasOneUse())
-    return std::nullopt;
-  return WyDifference{sub, u, w, ws};
+  return LeftTerm{w.getLhs(), Value(), w.getRhs(), {mm, w}};
+}
+
+/// T R1 +- T R2 where at least one term goes through the state: both terms'
+/// T the same, and not both (T X) S (nothing would be saved).
+template <class Op> bool rewrite(Op op, Value state) {
+  auto a = leftTerm(op.getLhs(), state), b = leftTerm(op.getRhs(), state);
+  if (!a || !b || a->T != b->T || (!a->x && !b->x) || (a->x && b->x))
+    return false;
+  OpBuilder builder(op);
+  Location loc = op.getLoc();
+  auto right = [&](const LeftTerm &t, Value product) -> Value {
+    if (t.r)
+      return t.r;
+    return chunk::MatmulOp::create(builder, loc, product.getType(), t.x, state);
+  };
+  Value lhs = right(*a, op.getLhs()), rhs = right(*b, op.getRhs());
+  Value inner = Op::create(builder, loc, op.getType(), lhs, rhs);
+  Value result = chunk::MatmulOp::create(builder, loc, op.getType(), a->T, inner);
+  op.replaceAllUsesWith(result);
+  op.erase();
+  for (const LeftTerm *t : {&*a, &*b})
+    for (Operation *product : t->products)
+      product->erase();
+  return true;
 }
 
 struct ChunkLateInversePass : linac::impl::ChunkLateInverseBase<ChunkLateInversePass> {
   void runOnOperation() override {
     chunk::ScanOp scan = getOperation();
     Value state = scan.getState();
-    SmallVector<WyDifference> found;
-    scan.getBody().walk([&](chunk::SubOp sub) {
-      if (auto m = match(sub, state))
-        found.push_back(*m);
+    SmallVector<Operation *> sums;
+    scan.getBody().walk([&](Operation *op) {
+      if (isa<chunk::AddOp, chunk::SubOp>(op))
+        sums.push_back(op);
     });
-    for (WyDifference &m : found) {
-      OpBuilder b(m.vp);
-      Location loc = m.vp.getLoc();
-      Value T = m.u.getLhs(), X = m.w.getRhs(), Y = m.u.getRhs();
-      Value xs = chunk::MatmulOp::create(b, loc, m.ws.getType(), X, state);
-      Value z = chunk::SubOp::create(b, loc, Y.getType(), Y, xs);
-      Value vp = chunk::MatmulOp::create(b, loc, m.vp.getType(), T, z);
-      m.vp.replaceAllUsesWith(vp);
-      m.vp.erase();
-      m.ws.erase();
-      m.w.erase();
-      m.u.erase();
+    for (Operation *op : sums) {
+      if (auto sub = dyn_cast<chunk::SubOp>(op))
+        rewrite(sub, state);
+      else
+        rewrite(cast<chunk::AddOp>(op), state);
     }
   }
 };

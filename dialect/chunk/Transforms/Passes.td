@@ -53,10 +53,11 @@ def ChunkPushRowScaling : Pass<"chunk-push-row-scaling", "::mlir::chunk::ScanOp"
 }
 
 def ChunkLateInverse : Pass<"chunk-late-inverse", "::mlir::chunk::ScanOp"> {
-  let summary = "The delta rule's V' = U - W S as T (Y - X S)";
+  let summary = "The delta rules' inverse applied after the state product";
   let description = [{
     Where the chunked delta rule forms W = T X and U = T Y only for
-    V' = U - W S (T the unit lower inverse), V' becomes T (Y - X S): one
+    V' = U - W S (T the unit lower inverse), V' becomes T (Y - X S); the
+    general erase's U = W S + T (A Y) becomes T (X S + A Y): one
     C x C x K product fewer a chunk and no W tile, with T applied after the
     state product, in the chunk's sequential part (config inverse=late, for
     the fused kernel). The values are the same; the 16-bit operands' rounding
