@@ -153,9 +153,9 @@ struct KernelConfig {
   /// split's 128 x 256 map into registers where frag allows.
   bool placeByBytes = false;
   /// config inverse=late: the delta rule's V' = U - W S computed as
-  /// T (Y - X S) (chunk-late-inverse): W = T X and U = T Y are not formed,
-  /// one C x C x K product fewer a chunk. wu=fused only. Off (not yet
-  /// measured on a GPU).
+  /// T (Y - X S), the general erase's U = W S + T (A Y) as T (X S + A Y)
+  /// (chunk-late-inverse): W = T X is not formed, one C x C x K product
+  /// fewer a chunk. wu=fused only. Off (not yet measured on a GPU).
   bool lateInverse = false;
   /// config foldsub=on: tile-fold-accumulate also folds a difference
   /// X - A B into the mma (X -= A B, mma `subtract`): the delta rule's

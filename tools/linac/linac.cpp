@@ -109,8 +109,8 @@ LogicalResult lowerToChunk(ModuleOp module, int64_t K, int64_t V,
   bool factorCorrupt = corrupt == "drop-norm" || corrupt == "drop-scale";
   options.corrupt = factorCorrupt ? "" : corrupt;
   pm.addPass(linac::createLinToChunk(options));
-  // inverse=late: V' = T (Y - X S), before the row scalings move (the
-  // pattern is lin-to-chunk's W = T X, U = T Y, V' = U - W S).
+  // inverse=late: V' = T (Y - X S) and U = T (X S + A Y), before the row
+  // scalings move (the patterns are lin-to-chunk's WY forms).
   if (config.lateInverse)
     pm.addNestedPass<chunk::ScanOp>(linac::createChunkLateInverse());
   // norms=factor: normalised vectors as the vector and a row scaling that
