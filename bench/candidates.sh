@@ -343,7 +343,7 @@ timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh \
 exit 0
 fi
 if [ "${S41:-0}" = 1 ]; then
-# 41 (session 35, written while no device was lent; about 8 minutes,
+# 41 (session 35, written while no device was lent; about 9 minutes,
 # carrying .carry; FLA_CASES='^(kda|kda_safe) 1x8192' with .fla for FLA in
 # turn): the sequence split of the per-channel variants, their worst rows
 # against FLA (kda_safe 1x8192x16 2.75x, KDA 1.61x). Its maps kernel moves
@@ -358,6 +358,7 @@ if [ "${S41:-0}" = 1 ]; then
 # @mv64, @mv32. Float64 checks and racecheck first.
 check_examples split=sequence,segment=2,wu=materialized,place=bytes kda kda_safe dplr gdn2
 check_examples split=sequence,segment=2,wu=materialized,place=bytes,frag=160 kda
+check_examples split=sequence,segment=2,wu=fused,place=bytes,inverse=late kda kda_safe
 mv=wu=materialized,store16=on,fuse=on,grambalance=on,copies=inline,split=vtile
 check_examples $mv,vtile=64 kda
 check_examples $mv,vtile=32 kda
@@ -368,6 +369,12 @@ for c in kda_1x8192x16 kda_safe_1x8192x16; do
   timeout 60 bench/variant.sh $c pb160 --config place=bytes,frag=160
   timeout 60 bench/variant.sh $c mv64 --config $mv,vtile=64
   timeout 60 bench/variant.sh $c mv32 --config $mv,vtile=32
+  # The split with wu=fused (maps 39 steps and 1,248 KiB of scratch a chunk
+  # where the default's are 52 and 1,408; outputs 37 steps, not 20), with
+  # place=bytes (@fp) and with inverse=late too (@fpl: maps 35 steps and
+  # 608 KiB, outputs 36).
+  timeout 60 bench/variant.sh $c fp --config wu=fused,place=bytes
+  timeout 60 bench/variant.sh $c fpl --config wu=fused,place=bytes,inverse=late
 done
 timeout $(( ${LEFT:-590} - SECONDS )) bench/run.sh --cases '^(kda|kda_safe) 1x8192' \
   --fla-cases "${FLA_CASES:-}" --reps ${REPS:-5} 2>&1 | tee -a $log | tail -12
