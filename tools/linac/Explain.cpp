@@ -90,6 +90,14 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
                                                     ")"
                                               : " (masked by exp(G_i - G_j))")
                                 : "";
+    // config inverse=late (chunk-late-inverse): T multiplies a sum that
+    // holds the state product, and W = T X is not formed.
+    bool lateInverse = false;
+    scan.walk([&](chunk::MatmulOp mm) {
+      if (mm.getLhs().getDefiningOp<chunk::UnitLowerInverseOp>() &&
+          isa_and_nonnull<chunk::SubOp, chunk::AddOp>(mm.getRhs().getDefiningOp()))
+        lateInverse = true;
+    });
     if (!erase || erase.getValue() == lin::EraseKind::none) {
       os << "  M = R K^T, causal (inclusive)" << gram << "\n"
          << "  O = (R * e^G) S + M Y\n"
@@ -97,15 +105,19 @@ void explainAlgorithm(ModuleOp module, llvm::raw_ostream &os, bool gramRows) {
     } else if (erase.getValue() == lin::EraseKind::delta) {
       os << "  A = (e K) K^T, strictly lower" << gram << "\n"
          << "  T = (I + A)^-1 (unit lower triangular, fp32)\n"
-         << "  W = T (e K * e^G), U = T Y\n"
-         << "  V' = U - W S\n"
+         << (lateInverse ? "  V' = T (Y - (e K * e^G) S) (inverse=late: W = T (e K * e^G) and "
+                           "U = T Y not formed)\n"
+                         : "  W = T (e K * e^G), U = T Y\n"
+                           "  V' = U - W S\n")
          << "  O = (R * e^G) S + M V', M = R K^T causal (inclusive)\n"
          << "  S <- Diag(e^G_C) S + (K * e^(G_C - G))^T V'\n";
     } else {
       os << "  A_ba = B A^T, A_bk = B K^T, strictly lower" << gram
          << " (B reads with G shifted by one token)\n"
          << "  T = (I - A_ba)^-1\n"
-         << "  W = T (B * e^G-), U = W S + T A_bk Y\n"
+         << (lateInverse ? "  U = T ((B * e^G-) S + A_bk Y) (inverse=late: W = T (B * e^G-) not "
+                           "formed)\n"
+                         : "  W = T (B * e^G-), U = W S + T A_bk Y\n")
          << "  O = (R * e^G) S + M_ra U + M_rk Y (inclusive, decayed)\n"
          << "  S <- Diag(e^G_C) S + (A * e^(G_C - G))^T U + (K * e^(G_C - G))^T Y\n";
     }
