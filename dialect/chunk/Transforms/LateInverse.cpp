@@ -65,12 +65,11 @@ template <class Op> bool rewrite(Op op, Value state) {
     return false;
   OpBuilder builder(op);
   Location loc = op.getLoc();
-  auto right = [&](const LeftTerm &t, Value product) -> Value {
-    if (t.r)
-      return t.r;
-    return chunk::MatmulOp::create(builder, loc, product.getType(), t.x, state);
+  // R of a term: R itself, or the product X S (C x V, as the sum is).
+  auto right = [&](const LeftTerm &t) -> Value {
+    return t.r ? t.r : chunk::MatmulOp::create(builder, loc, op.getType(), t.x, state);
   };
-  Value lhs = right(*a, op.getLhs()), rhs = right(*b, op.getRhs());
+  Value lhs = right(*a), rhs = right(*b);
   Value inner = Op::create(builder, loc, op.getType(), lhs, rhs);
   Value result = chunk::MatmulOp::create(builder, loc, op.getType(), a->T, inner);
   op.replaceAllUsesWith(result);
